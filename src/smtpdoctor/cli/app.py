@@ -32,17 +32,34 @@ def _register() -> None:
         module.register(app)
 
 
+@app.callback()
+def _root() -> None:
+    """Finds out why e-mail won't send or won't land, and says what to do about it."""
+
+
 _register()
 
 
 def main() -> None:
     try:
-        app()
+        code = app(standalone_mode=False)
     except UsageError as exc:
         fail(str(exc))
-    except KeyboardInterrupt:
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
         print("smtpdoctor: interrupted", file=sys.stderr)
         sys.exit(130)
+    except Exception as exc:
+        # typer vendors click; its usage errors carry exit_code 2 and format_message(). Matched by shape
+        # so that the private module path of the vendored click does not matter.
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            print(exc.ctx.get_help())
+            sys.exit(0)
+        if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message"):
+            fail(exc.format_message())
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

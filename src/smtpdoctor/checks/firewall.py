@@ -1,0 +1,23 @@
+"""Secondary firewall facts: other ports filtered while the configured one works; outbound 25 blocked."""
+
+from __future__ import annotations
+
+from ..catalogue import make
+from ..model import Finding
+from ..probes.port import PortOutcome
+from .server_facts import ServerFacts
+
+__all__ = ["check"]
+
+
+def check(facts: ServerFacts) -> list[Finding]:
+    obs = facts.configured
+    if obs is None or obs.outcome is not PortOutcome.SMTP:
+        return []  # the reachability check already explains a failing configured port
+    filtered = [p for p in facts.others() if p.outcome is PortOutcome.FILTERED]
+    if not filtered:
+        return []
+    if [p.port for p in filtered] == [25]:
+        return [make("firewall.port-25-blocked", evidence={"port": 25, "error": filtered[0].error})]
+    return [make("firewall.other-ports-filtered", host=facts.settings.host,
+                 ports=", ".join(str(p.port) for p in filtered), evidence={"ports": [p.port for p in filtered]})]

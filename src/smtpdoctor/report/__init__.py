@@ -1,0 +1,25 @@
+"""Renderers: they only present a :class:`~smtpdoctor.model.Report` (text, json, markdown, html)."""
+
+from __future__ import annotations
+
+__all__ = ["render"]
+
+
+def render(report, fmt: str, *, verbose: bool = False, width: int | None = None) -> str:
+    if fmt == "json":
+        from .json import render_json
+
+        return render_json(report)
+    if fmt == "text":
+        from .text import render_text
+
+        return render_text(report, verbose=verbose, width=width)
+    if fmt == "markdown":
+        from .markdown import render_markdown
+
+        return render_markdown(report)
+    if fmt == "html":
+        from .html import render_html
+
+        return render_html(report)
+    raise ValueError(f"unknown format {fmt!r}")
