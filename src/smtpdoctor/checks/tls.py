@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..catalogue import make
 from ..model import Finding, Severity
 from ..probes.port import Mode, PortOutcome
@@ -52,7 +54,8 @@ def _certificate(facts: ServerFacts, tls: TlsFacts, port: int) -> list[Finding]:
     else:
         days_left = None
     if problem == "expired" and cert is not None:
-        return [make("tls.certificate-expired", days_ago=-days_left if days_left is not None else "?",
+        days_ago = (facts.now - dt.datetime.fromisoformat(cert.not_after)).days
+        return [make("tls.certificate-expired", days_ago=days_ago,
                      not_after=cert.not_after[:10], subject=cert.subject, issuer=cert.issuer, evidence=evidence)]
     if problem == "not-yet-valid" and cert is not None:
         return [make("tls.certificate-not-yet-valid", not_before=cert.not_before[:10], evidence=evidence)]

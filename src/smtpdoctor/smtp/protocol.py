@@ -233,6 +233,8 @@ class ClientConnection:
         """The state once every outstanding command has succeeded: what a pipelined command follows."""
         state = self.state
         for command in self._pending:
+            if command == GREETING:
+                return State.GREETING  # never talk before the server greets (RFC 5321 §3.1, RFC 2920)
             cls = 3 if command in ("DATA",) or (command == "AUTH") else 2
             state = next_state(state, command, cls * 100 + 50)
         return state

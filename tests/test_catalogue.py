@@ -1,0 +1,32 @@
+import re
+
+import pytest
+
+from smtpdoctor.catalogue import UnknownFinding, catalogue, make
+from smtpdoctor.model import Category, Severity, Step
+
+ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\.[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+def test_every_entry_is_well_formed():
+    cat = catalogue()
+    assert len(cat) > 20
+    for fid, spec in cat.items():
+        assert ID.match(fid), fid
+        assert isinstance(spec.category, Category) and isinstance(spec.severity, Severity)
+        assert isinstance(spec.step, Step)
+        assert spec.title.strip(), fid
+        if spec.severity in (Severity.ERROR, Severity.WARNING):
+            assert spec.remedy, f"{fid} is a problem without a remedy"
+
+
+def test_make_fills_templates_and_keeps_unknown_placeholders_visible():
+    f = make("port.wrong-port", host="smtp.example.com", port=2526, working_port=587, working_security="STARTTLS")
+    assert f.title == "Port 2526 does not work on smtp.example.com, but port 587 does (STARTTLS)."
+    assert "{failure}" in f.detail  # a missing parameter shows, it does not crash
+    assert f.evidence["port"] == 2526
+
+
+def test_unknown_id_is_an_error():
+    with pytest.raises(UnknownFinding):
+        make("no.such-finding")
