@@ -1,0 +1,66 @@
+"""What the ESP ticket (markdown and HTML) shows, computed once from a report: pure data for both renderers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..model import Report
+
+__all__ = ["TicketView", "ticket_view", "GLYPHS"]
+
+GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>", ("recv", True): "<~ ",
+          ("info", False): "===", ("info", True): "===", ("error", False): "**>", ("error", True): "**>"}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketView:
+    title: str
+    generated: str
+    version: str
+    settings: list[tuple[str, str]]
+    verdict_category: str
+    verdict_summary: str
+    confidence: str
+    remedy: tuple[str, ...]
+    detail: str
+    evidence: dict
+    steps: list[tuple[str, str, str]]
+    findings: list[tuple[str, str, str, str]]  # severity, id, title, category
+    ports: list[dict]
+    transcript: list[str]
+    sections: list[tuple[str, list[tuple[str, str, str]]]]  # extra sections: (title, [(severity, id, title)])
+    timings: dict
+
+
+def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    t = report.target
+    root = report.finding(report.verdict.finding) if report.verdict.finding else None
+    settings = report.extra.get("settings") or {k: v for k, v in t.to_json().items() if v is not None}
+    target = f"{t.host}:{t.port}" if t.host else (t.domain or t.ip or "?")
+    transcript = [f"{line.t:8.3f} :{line.port} {GLYPHS.get((line.dir, line.tls), '   ')} {line.text}"
+                  for line in report.transcript]
+    sections = []
+    for title, area_ids in report.extra.get("sections", []):
+        rows = [(f.severity.value, f.id, f.title) for f in report.findings if f.id.split(".")[0] in area_ids]
+        if rows:
+            sections.append((title, rows))
+    return TicketView(
+        title=f"smtpdoctor report: {target} — {report.verdict.category.value}",
+        generated=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        version=report.version,
+        settings=[(k, "" if v is None else str(v)) for k, v in settings.items()],
+        verdict_category=report.verdict.category.value,
+        verdict_summary=report.verdict.summary,
+        confidence=report.verdict.confidence,
+        remedy=root.remedy if root else (),
+        detail=root.detail if root else "",
+        evidence=root.evidence if root else {},
+        steps=[(str(s.name), s.status.value, ", ".join(s.findings)) for s in report.steps],
+        findings=[(f.severity.value, f.id, f.title, f.category.value) for f in report.findings],
+        ports=list(report.extra.get("observations", {}).get("ports", [])),
+        transcript=transcript,
+        sections=sections,
+        timings=dict(report.timings),
+    )
