@@ -16,9 +16,8 @@ __all__ = ["decide", "order_findings", "step_results", "OVERRIDING"]
 
 # Findings that outrank the guide's order: the server itself named the cause.
 OVERRIDING: tuple[str, ...] = (
-    "blacklist.greeting-cites-listing",
-    "envelope.blocked-citing-list",
     "dnsbl.rejected-citing-list",
+    "envelope.blocklisted",
 )
 
 

@@ -1,0 +1,234 @@
+"""``smtpdoctor domain DOMAIN... | --file FILE``: audit sending domains' DNS.
+
+Text: one block per domain (findings by topic, remedies, the bulk-sender checklist). JSON: JSON Lines,
+one ``smtpdoctor/domain@1`` object per input in input order, streamed as soon as each (and all before it)
+is done. Audits run concurrently (``--concurrency``), sharing one resolver and its cache.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..common import OutputFormat, UsageError
+
+__all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+MAX_EML_BYTES = 25 * 1024 * 1024
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("domain")
+    def domain(
+        domains: Optional[List[str]] = typer.Argument(None, help="Domains to audit (example.com, bücher.de).",
+                                                      show_default=False),
+        file: Optional[Path] = typer.Option(None, "--file", help="Read domains from FILE, one a line ('-' = stdin)."),
+        ip: Optional[str] = typer.Option(None, "--ip", help="The sending IP: check its PTR / FCrDNS and SPF result."),
+        dkim_selector: List[str] = typer.Option([], "--dkim-selector", help="A DKIM selector to check (repeatable)."),
+        helo: Optional[str] = typer.Option(None, "--helo", help="The HELO name of the sending server (compared with the PTR)."),
+        eml: Optional[Path] = typer.Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
+        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
+        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
+        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        concurrency: int = typer.Option(20, "--concurrency", help="Domains audited at once."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json (JSON Lines)."),
+    ) -> None:
+        """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
+        code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
+                   resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
+                   fmt=format)
+        raise typer.Exit(code)
+
+
+def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
+    """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
+    import sys
+
+    from ...domain import BadDomain, normalise_domain
+
+    if domains and file is not None:
+        raise UsageError("give domains as arguments or with --file, not both")
+    if file is None:
+        if not domains:
+            raise UsageError("give at least one domain (or --file FILE)")
+        for d in domains:
+            try:
+                normalise_domain(d)
+            except BadDomain as exc:
+                raise UsageError(str(exc)) from None
+        return list(domains), False
+    if str(file) == "-":
+        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+    else:
+        try:
+            if file.stat().st_size > MAX_FILE_BYTES:
+                raise UsageError(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            raw = file.read_bytes()
+        except FileNotFoundError:
+            raise UsageError(f"{file}: no such file") from None
+        except IsADirectoryError:
+            raise UsageError(f"{file}: is a directory") from None
+        except OSError as exc:
+            raise UsageError(f"{file}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise UsageError(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    if b"\0" in raw:
+        raise UsageError(f"{file}: a binary file, not a list of domains")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{file}: not UTF-8 text") from None
+    lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    inputs = [line for line in lines if line]
+    if not inputs:
+        raise UsageError(f"{file}: no domains in it")
+    return inputs, True
+
+
+def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
+        helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
+        timeout: float = 3.0, concurrency: int = 20, fmt: OutputFormat = OutputFormat.text) -> int:
+    import asyncio
+    import ipaddress
+
+    if fmt not in (OutputFormat.text, OutputFormat.json):
+        raise UsageError(f"--format {fmt.value} is not available for domain (use text or json)")
+    if not 1 <= concurrency <= 1000:
+        raise UsageError("--concurrency must be between 1 and 1000")
+    if not 0 < timeout <= 60:
+        raise UsageError("--timeout must be between 0 and 60 seconds")
+    if ip is not None:
+        try:
+            ip = str(ipaddress.ip_address(ip.strip()))
+        except ValueError:
+            raise UsageError(f"--ip {ip!r} is not an IP address") from None
+    for sel in selectors:
+        if not sel.strip() or any(c in sel for c in " /@;") or len(sel) > 63 * 3:
+            raise UsageError(f"--dkim-selector {sel!r} is not a selector name")
+    message = None
+    if eml is not None:
+        try:
+            if eml.stat().st_size > MAX_EML_BYTES:
+                raise UsageError(f"{eml}: larger than {MAX_EML_BYTES // (1024 * 1024)} MB")
+            message = eml.read_bytes()
+        except OSError as exc:
+            raise UsageError(f"{eml}: {exc.strerror or exc}") from None
+    inputs, _ = _read_inputs(list(domains), file)
+
+    from ...dns import Resolver
+
+    try:
+        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    context = None
+    if ca_file is not None:
+        import ssl
+
+        try:
+            context = ssl.create_default_context(cafile=str(ca_file))
+        except (OSError, ssl.SSLError) as exc:
+            raise UsageError(f"--ca-file {ca_file}: {exc}") from None
+    return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
+                                  eml_source=str(eml) if eml else "", context=context,
+                                  concurrency=concurrency, fmt=fmt, timeout=timeout))
+
+
+async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_source, context, concurrency,
+                     fmt: OutputFormat, timeout: float) -> int:
+    import asyncio
+    import sys
+
+    from ...domain import audit_domain
+    from ..common import write_json_line
+
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(text: str):
+        async with sem:
+            return await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
+                                      eml_source=eml_source, ssl_context=context, https_timeout=max(timeout * 3, 5))
+
+    # Never more than a window of tasks alive at once: a million-line file streams in bounded memory.
+    window = max(concurrency * 4, 8)
+    progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
+    pending: list[asyncio.Task] = []
+    worst = 0
+    index = 0
+    try:
+        while index < len(inputs) or pending:
+            while index < len(inputs) and len(pending) < window:
+                pending.append(asyncio.ensure_future(one(inputs[index])))
+                index += 1
+            audit = await pending.pop(0)
+            if progress:
+                progress.advance(audit.domain or audit.given)
+            worst = max(worst, audit.exit_code)
+            if fmt is OutputFormat.json:
+                write_json_line(audit.to_json())
+            else:
+                sys.stdout.write(render_text(audit))
+                sys.stdout.flush()
+    finally:
+        for task in pending:
+            task.cancel()
+        if progress:
+            progress.close()
+    return worst
+
+
+class _Progress:
+    """A one-line progress bar on stderr (only when stderr is a terminal)."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.console import Console
+
+        self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                           TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self._task = self._p.add_task("auditing", total=total)
+        self._p.start()
+
+    def advance(self, name: str) -> None:
+        self._p.update(self._task, advance=1, description=name[:40])
+
+    def close(self) -> None:
+        self._p.stop()
+
+
+_GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
+_STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
+
+
+def render_text(audit) -> str:
+    from ...domain.audit import AREA_ORDER
+
+    title = audit.domain or audit.given
+    if audit.unicode:
+        title += f" ({audit.unicode})"
+    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else "")]
+    order = {a: i for i, a in enumerate(AREA_ORDER)}
+    findings = sorted(audit.findings, key=lambda f: order.get(f.id.split(".")[0], 99))
+    area = None
+    for f in findings:
+        head = f.id.split(".")[0]
+        if head != area:
+            area = head
+            lines.append(f"  {head.upper().replace('_', '-')}")
+        lines.append(f"    {_GLYPH.get(str(f.severity), '?')} {f.title}  [{f.id}]")
+        if str(f.severity) in ("error", "warning"):
+            if f.detail:
+                lines.append(f"        {f.detail}")
+            for step in f.remedy:
+                lines.append(f"        -> {step}")
+    if audit.checklist:
+        lines.append("  BULK-SENDER CHECKLIST (Gmail/Yahoo 2024, Microsoft 2025)")
+        width = max(len(r.requirement) for r in audit.checklist)
+        for row in audit.checklist:
+            note = f"  ({row.note})" if row.note and row.status != "pass" else ""
+            lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
+    lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
+    return "\n".join(lines) + "\n\n"

@@ -1,0 +1,110 @@
+"""``smtpdoctor spf DOMAIN --ip IP``: the RFC 7208 check_host() result and its evaluation trace.
+
+Text: the result first, then the trace as a tree. JSON: one line
+``{"domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace"}``.
+Exit status: 0 when the result is ``pass``, 1 for any other result, 2 for bad input.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+import typer
+
+from ..common import OutputFormat, UsageError
+
+__all__ = ["register", "run", "validate"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("spf")
+    def spf(
+        domain: str = typer.Argument(..., help="The domain whose SPF policy to evaluate (MAIL FROM or HELO domain)."),
+        ip: str = typer.Option(..., "--ip", help="The sending IP address to evaluate."),
+        sender: Optional[str] = typer.Option(None, "--sender", help="The MAIL FROM address (default postmaster@DOMAIN)."),
+        helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
+        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
+        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+    ) -> None:
+        """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
+        raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
+                             fmt=format))
+
+
+def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tuple[str, str, str | None, str | None]:
+    """Checked and normalised input, or :class:`UsageError` with one line saying what is wrong."""
+    import ipaddress
+
+    from ...spf.names import normalize_domain
+
+    try:
+        name = normalize_domain(domain)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        address = str(ipaddress.ip_address(ip.strip()))
+    except ValueError:
+        raise UsageError(f"--ip {ip!r} is not an IP address") from None
+    if sender is not None:
+        if len(sender) > 320 or any(ord(c) < 0x20 or c == "\x7f" for c in sender):
+            raise UsageError("--sender is not an e-mail address (too long or control characters)")
+        if sender:
+            local, at, dom = sender.rpartition("@")
+            if not at:
+                raise UsageError(f"--sender {sender!r} is not an e-mail address (no '@')")
+            try:
+                sender = f"{local}@{normalize_domain(dom)}"
+            except ValueError as exc:
+                raise UsageError(f"--sender: {exc}") from None
+    if helo is not None:
+        if not helo.strip() or len(helo) > 255 or any(ord(c) < 0x20 or c == "\x7f" for c in helo):
+            raise UsageError("--helo must be a name of at most 255 visible characters")
+    return name, address, sender, helo
+
+
+def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = None, resolvers: list[str] = (),
+        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text) -> int:
+    import asyncio
+
+    if fmt not in (OutputFormat.text, OutputFormat.json):
+        raise UsageError(f"--format {fmt.value} is not available for spf (use text or json)")
+    if not 0 < timeout <= 60:
+        raise UsageError("--timeout must be between 0 and 60 seconds")
+    domain, ip, sender, helo = validate(domain, ip, sender, helo)
+
+    from ...dns import Resolver
+    from ...spf import SpfResult, check_host, trace_lines
+
+    try:
+        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    result = asyncio.run(check_host(res, ip, domain, sender, helo=helo))
+    if fmt is OutputFormat.json:
+        from ..common import write_json_line
+
+        write_json_line(result.to_json())
+    else:
+        _print_text(result, trace_lines(result))
+    return 0 if result.result is SpfResult.PASS else 1
+
+
+def _print_text(result, lines: list[str]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(highlight=False, soft_wrap=True)
+    style = {"pass": "bold green", "fail": "bold red", "softfail": "bold yellow", "neutral": "bold yellow",
+             "none": "bold yellow", "permerror": "bold red", "temperror": "bold magenta"}[str(result.result)]
+    console.print(f"[{style}]SPF {result.result}[/] for {escape(result.ip)} sending as "
+                  f"{escape(result.sender)} (domain {escape(result.domain)}, HELO {escape(result.helo)})")
+    if result.reason:
+        console.print(f"  why: {escape(result.reason)}")
+    console.print(f"  lookups: {result.lookups}/10, void lookups: {result.void_lookups}/2")
+    if result.explanation is not None:
+        console.print(f"  explanation: {escape(result.explanation)}")
+    console.print("")
+    console.print("Evaluation:")
+    for line in lines:
+        console.print("  " + escape(line))

@@ -1,0 +1,324 @@
+"""The zone catalogue (``knowledge/dnsbl.toml``) as values, and how one answer of a zone is read.
+
+Nothing here does I/O except reading the packaged TOML once, on first use. :func:`decode` is the one place
+that turns "this zone answered 127.0.0.x" into a meaning, an effect (block, allow, neutral, or a refused
+query) and a weight.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import cache
+from importlib import resources
+from typing import Any, Mapping, Sequence
+
+__all__ = [
+    "Kind",
+    "Weight",
+    "Effect",
+    "Code",
+    "Zone",
+    "DeadZone",
+    "Citation",
+    "Catalogue",
+    "Decoded",
+    "catalogue",
+    "load_catalogue",
+    "select_zones",
+    "decode",
+    "UnknownZoneName",
+]
+
+
+class Kind(StrEnum):
+    IPV4 = "ipv4"
+    IPV6 = "ipv6"
+    DOMAIN = "domain"
+
+
+class Weight(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"high": 3, "medium": 2, "low": 1}[self.value]
+
+
+class Effect(StrEnum):
+    BLOCK = "block"  # a listing: hurts delivery
+    ALLOW = "allow"  # an allow-list entry or good reputation
+    NEUTRAL = "neutral"  # an answer that is neither (neutral reputation)
+    ERROR = "error"  # the zone refused the query or the query was bad: never a listing
+    BROKEN = "broken"  # an answer outside 127.0.0.0/8: a broken or hijacked zone
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Code:
+    meaning: str
+    weight: Weight | None = None  # None: the zone's weight
+    effect: Effect | None = None  # None: the zone's purpose
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Zone:
+    name: str
+    label: str
+    operator: str = ""
+    kinds: frozenset[Kind] = frozenset(Kind)
+    purpose: Effect = Effect.BLOCK
+    weight: Weight = Weight.MEDIUM
+    enabled: bool = True
+    delist: str | None = None
+    notes: tuple[str, ...] = ()
+    first_step: str | None = None
+    timeout: float = 4.0
+    codes: Mapping[str, Code] = field(default_factory=dict)
+    ranges: tuple[tuple[int, int, Code], ...] = ()
+    bits: Mapping[int, Code] = field(default_factory=dict)
+    octet3: Mapping[int, str] = field(default_factory=dict)
+    octet4: Mapping[int, str] = field(default_factory=dict)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    error_networks: tuple[ipaddress.IPv4Network, ...] = ()
+    tests: Mapping[Kind, tuple[str, str]] = field(default_factory=dict)  # kind -> (listed, not listed)
+    known: bool = True  # False for a zone given with --dnsbl that the catalogue does not describe
+
+    def serves(self, kind: Kind) -> bool:
+        return kind in self.kinds
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeadZone:
+    name: str  # "db.wpbl.info" or "*.sorbs.net"
+    reason: str
+
+    def matches(self, zone: str) -> bool:
+        zone = zone.rstrip(".").lower()
+        if self.name.startswith("*."):
+            base = self.name[2:]
+            return zone == base or zone.endswith("." + base)
+        return zone == self.name
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Citation:
+    pattern: str
+    zone: str | None = None
+    list: str | None = None
+    delist: str | None = None
+    advice: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Catalogue:
+    zones: tuple[Zone, ...]
+    dead: tuple[DeadZone, ...]
+    citations: tuple[Citation, ...]
+    defaults: Zone  # the template for zones that are not in the catalogue
+
+    def zone(self, name: str) -> Zone | None:
+        name = name.rstrip(".").lower()
+        return next((z for z in self.zones if z.name == name), None)
+
+    def dead_reason(self, name: str) -> DeadZone | None:
+        return next((d for d in self.dead if d.matches(name)), None)
+
+    def related(self, name: str) -> Zone | None:
+        """The catalogue zone ``name`` is, or one run by the same operator domain (sbl.spamhaus.org -> ZEN)."""
+        exact = self.zone(name)
+        if exact is not None:
+            return exact
+        base = ".".join(name.rstrip(".").lower().split(".")[-2:])
+        return next((z for z in self.zones if z.name.endswith("." + base) or z.name == base), None)
+
+    @property
+    def default_zones(self) -> tuple[Zone, ...]:
+        return tuple(z for z in self.zones if z.enabled)
+
+
+class UnknownZoneName(ValueError):
+    """A --dnsbl value that is not a usable DNS zone name."""
+
+
+# -- loading -------------------------------------------------------------------------------------------
+
+def _code(raw: Mapping[str, Any] | str) -> Code:
+    if isinstance(raw, str):
+        return Code(meaning=raw)
+    return Code(
+        meaning=raw["meaning"],
+        weight=Weight(raw["weight"]) if "weight" in raw else None,
+        effect=Effect(raw["effect"]) if "effect" in raw else None,
+    )
+
+
+def _ip_int(text: str) -> int:
+    return int(ipaddress.IPv4Address(text))
+
+
+def _tests(raw: Mapping[str, Sequence[str]]) -> dict[Kind, tuple[str, str]]:
+    out: dict[Kind, tuple[str, str]] = {}
+    for kind, pair in raw.items():
+        if len(pair) != 2:
+            raise ValueError(f"test points for {kind} must be [listed, not listed], got {pair!r}")
+        out[Kind(kind)] = (str(pair[0]), str(pair[1]))
+    return out
+
+
+def _zone(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Zone:
+    tests = _tests(defaults.get("test", {}))
+    tests.update(_tests(raw.get("test", {})))
+    errors = dict(defaults.get("errors", {}))
+    errors.update(raw.get("errors", {}))
+    networks = tuple(ipaddress.IPv4Network(n) for n in (*defaults.get("error_networks", ()),
+                                                          *raw.get("error_networks", ())))
+    name = raw["name"].rstrip(".").lower()
+    return Zone(
+        name=name,
+        label=raw.get("label", name),
+        operator=raw.get("operator", ""),
+        kinds=frozenset(Kind(k) for k in raw.get("kinds", [k.value for k in Kind])),
+        purpose=Effect(raw.get("purpose", "block")),
+        weight=Weight(raw.get("weight", defaults.get("weight", "medium"))),
+        enabled=bool(raw.get("enabled", True)),
+        delist=raw.get("delist"),
+        notes=tuple(raw.get("notes", ())),
+        first_step=raw.get("first_step"),
+        timeout=float(raw.get("timeout", defaults.get("timeout", 4.0))),
+        codes={k: _code(v) for k, v in raw.get("codes", {}).items()},
+        ranges=tuple((_ip_int(r["first"]), _ip_int(r["last"]), _code(r)) for r in raw.get("ranges", ())),
+        bits={int(k): _code(v) for k, v in raw.get("bits", {}).items()},
+        octet3={int(k): v for k, v in raw.get("octet3", {}).items()},
+        octet4={int(k): v for k, v in raw.get("octet4", {}).items()},
+        errors=errors,
+        error_networks=networks,
+        tests=tests,
+        known=raw.get("known", True),
+    )
+
+
+def load_catalogue(text: str) -> Catalogue:
+    """Parse catalogue TOML text (the packaged file, or a test's own)."""
+    data = tomllib.loads(text)
+    defaults = data.get("defaults", {})
+    zones = tuple(_zone(z, defaults) for z in data.get("zone", ()))
+    names = [z.name for z in zones]
+    if len(set(names)) != len(names):
+        raise ValueError("a zone is defined twice in the DNSBL catalogue")
+    dead = tuple(DeadZone(name=d["name"].lower(), reason=d["reason"]) for d in data.get("dead", ()))
+    citations = tuple(
+        Citation(pattern=c["pattern"], zone=c.get("zone"), list=c.get("list"), delist=c.get("delist"),
+                 advice=c.get("advice"))
+        for c in data.get("citation", ())
+    )
+    template = _zone({"name": "zone.invalid", "known": False}, defaults)
+    return Catalogue(zones=zones, dead=dead, citations=citations, defaults=template)
+
+
+@cache
+def catalogue() -> Catalogue:
+    """The packaged catalogue, loaded once on first use."""
+    text = resources.files("smtpdoctor.knowledge").joinpath("dnsbl.toml").read_text(encoding="utf-8")
+    return load_catalogue(text)
+
+
+def _check_zone_name(name: str) -> str:
+    clean = name.strip().rstrip(".").lower()
+    labels = clean.split(".")
+    if (not clean or len(clean) > 200 or len(labels) < 2
+            or any(not lab or len(lab) > 63 or not all(c.isalnum() or c in "-_" for c in lab) for lab in labels)):
+        raise UnknownZoneName(f"{name!r} is not a DNS zone name (expected something like zen.spamhaus.org)")
+    return clean
+
+
+def select_zones(names: Sequence[str] | None, *, cat: Catalogue | None = None
+                 ) -> tuple[tuple[Zone, ...], tuple[tuple[str, DeadZone], ...]]:
+    """The zones to ask and the requested zones kept out as dead.
+
+    ``None`` or empty: the catalogue's default set. Otherwise the named zones replace the catalogue; the
+    words ``default`` (the default set) and ``all`` (every catalogue zone, including those off by default)
+    may be mixed with zone names. Zones not in the catalogue are asked with the defaults (any kind,
+    RFC 5782 test points, medium weight). Raises :class:`UnknownZoneName` for a name that is not a zone.
+    """
+    cat = cat or catalogue()
+    if not names:
+        return cat.default_zones, ()
+    chosen: dict[str, Zone] = {}
+    dead: list[tuple[str, DeadZone]] = []
+    for raw in names:
+        word = raw.strip().lower()
+        if word in ("default", "all"):
+            for z in (cat.default_zones if word == "default" else cat.zones):
+                chosen.setdefault(z.name, z)
+            continue
+        name = _check_zone_name(raw)
+        gone = cat.dead_reason(name)
+        if gone is not None:
+            if all(n != name for n, _ in dead):
+                dead.append((name, gone))
+            continue
+        zone = cat.zone(name)
+        if zone is None:
+            d = cat.defaults
+            zone = Zone(name=name, label=name, kinds=d.kinds, weight=d.weight, timeout=d.timeout,
+                        errors=d.errors, error_networks=d.error_networks, tests=d.tests, known=False)
+        chosen.setdefault(name, zone)
+    return tuple(chosen.values()), tuple(dead)
+
+
+# -- reading an answer ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Decoded:
+    """What one answer address (``127.0.0.2``) of a zone means."""
+
+    address: str
+    effect: Effect
+    meaning: str
+    weight: Weight
+
+
+def decode(zone: Zone, address: str) -> Decoded:
+    """Read one A record of ``zone``'s answer. Pure; unknown codes are listings of unknown meaning."""
+    try:
+        ip = ipaddress.IPv4Address(address)
+    except ValueError:
+        return Decoded(address=address, effect=Effect.BROKEN, weight=zone.weight,
+                       meaning=f"not an IPv4 address: {address!r}")
+    if not ip in ipaddress.IPv4Network("127.0.0.0/8"):
+        return Decoded(address=address, effect=Effect.BROKEN, weight=zone.weight,
+                       meaning="answer outside 127.0.0.0/8: the zone is broken, or the resolver rewrites answers")
+    if address in zone.errors:
+        return Decoded(address=address, effect=Effect.ERROR, weight=zone.weight, meaning=zone.errors[address])
+    if any(ip in net for net in zone.error_networks):
+        return Decoded(address=address, effect=Effect.ERROR, weight=zone.weight,
+                       meaning="query refused or failed (an error code of the list operator, not a listing)")
+
+    def made(code: Code) -> Decoded:
+        return Decoded(address=address, effect=code.effect or zone.purpose, meaning=code.meaning,
+                       weight=code.weight or zone.weight)
+
+    if address in zone.codes:
+        return made(zone.codes[address])
+    value = int(ip)
+    for first, last, code in zone.ranges:
+        if first <= value <= last:
+            return made(code)
+    last_octet = value & 0xFF
+    if zone.bits:
+        hits = [(bit, code) for bit, code in sorted(zone.bits.items()) if last_octet & bit]
+        if hits:
+            weight = max((c.weight or zone.weight for _, c in hits), key=lambda w: w.rank)
+            return Decoded(address=address, effect=zone.purpose, weight=weight,
+                           meaning="; ".join(c.meaning for _, c in hits))
+    if zone.octet3 or zone.octet4:
+        o3, o4 = (value >> 8) & 0xFF, last_octet
+        parts = [p for p in (zone.octet3.get(o3), zone.octet4.get(o4)) if p]
+        if parts:
+            return Decoded(address=address, effect=zone.purpose, weight=zone.weight, meaning="; ".join(parts))
+    meaning = "listed (return code not documented for this zone)" if zone.known else "listed"
+    return Decoded(address=address, effect=zone.purpose, weight=zone.weight, meaning=meaning)

@@ -1,0 +1,159 @@
+"""Reading the human-readable part of a bounce: which recipients failed, and what the server said.
+
+Hand-written because no library reads the prose of non-standard bounces (Exim, qmail, Exchange 2003, Yahoo,
+Gmail's old format, mobile carriers...). Instead of one parser per MTA, this reads what they share: the
+failed address appears, then the server's words follow it until the next failed address or the copy of the
+original message. Pure functions on text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS"]
+
+ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
+                     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
+
+# Where the copy of the original message (or its headers) begins: nothing after it is the server's words.
+_ORIGINAL_PHRASES = (
+    r"this is a copy of the message|below this line is a copy of the message|original message follows"
+    r"|original message|the original message|returned message|message headers follow|headers of the original"
+    r"|the header of the original message|undelivered message headers|unsent message below"
+    r"|original message headers|copy of the original message|the original message headers"
+    r"|content-type:[ \t]*message/rfc822|content-type:[ \t]*text/rfc822-headers|forwarded message"
+    r"|message text follows|the text you sent follows|included is a copy of|your message reads"
+)
+_ORIGINAL = re.compile(
+    r"(?im)^[ \t>]*(?:[-=*_]{2,}[ \t]*(?:" + _ORIGINAL_PHRASES + r")"
+    r"|(?:" + _ORIGINAL_PHRASES + r")[ \t]*(?:follows|below|is attached|is included|was)?[ \t]*[:.]?[ \t]*-*[ \t]*$)"
+)
+_HEADERS_BLOCK = re.compile(
+    r"(?m)^(?:Return-Path|Received|Message-Id|DKIM-Signature|X-Received|Delivered-To|Authentication-Results"
+    r"|ARC-Seal|X-Google-DKIM-Signature|X-Gm-Message-State):[^\n]*\n"
+    r"(?:[ \t][^\n]*\n)*(?:(?:Return-Path|Received|Message-Id|DKIM-Signature|X-Received|Delivered-To"
+    r"|Authentication-Results|MIME-Version|X-Mailer|Content-Type|Date|From|To|Subject|X-[\w-]+):)",
+    re.I,
+)
+_NOT_RECIPIENT_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
+_SENDER_CONTEXT = re.compile(r"(?:mail\s+from|from|sender|envelope-from|return-path|reply-to|sent by)\s*[:=]?\s*<?$",
+                             re.I)
+_HEADER_LINE = re.compile(r"^[ \t]*(?:to|from|cc|subject|sent|date|reply-to)[ \t]*:", re.I)
+
+_COMMANDS = (
+    (re.compile(r"(?:after|in reply to|response to|most progress was|did not like our|while sending|rejected our|"
+                r">>>|command:?|for)\s*(?:the\s+)?(rcpt(?:\s+to)?|mail(?:\s+from)?|data|end of data|final data|"
+                r"message body|helo|ehlo|starttls|auth|initial connection|connect(?:ion)?)\b", re.I)),
+)
+_COMMAND_MAP = {"rcpt": "RCPT", "mail": "MAIL", "data": "DATA", "end": "DATA", "final": "DATA", "message": "DATA",
+                "helo": "HELO", "ehlo": "EHLO", "starttls": "STARTTLS", "auth": "AUTH", "initial": "CONN",
+                "connect": "CONN", "connection": "CONN"}
+_REMOTE = re.compile(r"(?:host|server|mx|said by|remote host|by)\s+\[?([a-z0-9][a-z0-9.\-]*\.[a-z]{2,}|"
+                     r"\d{1,3}(?:\.\d{1,3}){3})\]?(?:\s*\[[\d.:a-f]+\])?\s*(?:said|:|\(|\[|did not|refused|gave)",
+                     re.I)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextFailure:
+    recipient: str
+    diagnostic: str
+    command: str
+    remote_host: str
+
+
+def cut_original(text: str) -> str:
+    """The part of ``text`` before the copy of the original message."""
+    end = len(text)
+    m = _ORIGINAL.search(text)
+    if m:
+        end = m.start()
+    m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)
+    if m and m.start() < end:
+        # a block of header lines at the start of a line, after some text: the original's headers
+        if m.start() > 0 and text[m.start() - 1] == "\n":
+            end = m.start()
+    return text[:end]
+
+
+def find_command(text: str) -> str:
+    for pattern in _COMMANDS:
+        m = pattern.search(text)
+        if m:
+            word = m.group(1).lower().split()[0]
+            return _COMMAND_MAP.get(word, "")
+    return ""
+
+
+def find_remote_host(text: str) -> str:
+    m = _REMOTE.search(text)
+    return m.group(1).lower().rstrip(".") if m else ""
+
+
+def _candidates(text: str, exclude: set[str]) -> list[tuple[int, int, str, bool]]:
+    """(start, end, address, weak) for every address that may be a failed recipient."""
+    out = []
+    for m in ADDRESS.finditer(text):
+        addr = m.group(0).strip(".")
+        low = addr.lower()
+        local = low.partition("@")[0]
+        if low in exclude:
+            continue
+        before = text[max(0, m.start() - 24):m.start()]
+        if _SENDER_CONTEXT.search(before):
+            continue
+        if m.start() > 0 and text[m.start() - 1] in "/=" or "://" in before[-12:]:
+            continue  # part of a URL or a parameter
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        weak = bool(_HEADER_LINE.match(text[line_start:m.start()]) or _NOT_RECIPIENT_LOCAL.match(local))
+        out.append((m.start(), m.end(), addr, weak))
+    return out
+
+
+def read_text_bounce(text: str, *, exclude: set[str] | frozenset[str] = frozenset(),
+                     wanted: list[str] | None = None) -> list[TextFailure]:
+    """Failed recipients and the server's words for each, from the readable part of a bounce.
+
+    ``wanted``: the failed recipients when the bounce names them in a header (X-Failed-Recipients); then
+    only their words are looked for, and a recipient the text does not mention gets the whole text.
+    """
+    part = cut_original(text)
+    if wanted:
+        keys = {w.lower() for w in wanted}
+        found = [c for c in _candidates(part, set()) if c[2].lower() in keys]
+        by_addr = {f.recipient.lower(): f for f in _failures(part, found)}
+        whole = part.strip()
+        return [by_addr.get(w.lower()) or TextFailure(recipient=w, diagnostic=whole, command=find_command(whole),
+                                                       remote_host=find_remote_host(whole)) for w in wanted]
+    found = _candidates(part, {e.lower() for e in exclude})
+    strong = [c for c in found if not c[3]]
+    found = strong or found
+    return _failures(part, found)
+
+
+def _failures(part: str, found: list[tuple[int, int, str, bool]]) -> list[TextFailure]:
+    if not found:
+        return []
+    order: list[str] = []
+    first: dict[str, int] = {}
+    for start, _end, addr, _weak in found:
+        key = addr.lower()
+        if key not in first:
+            first[key] = start
+            order.append(addr)
+    starts = sorted(first.values())
+    failures = []
+    for addr in order:
+        begin = first[addr.lower()]
+        later = [s for s in starts if s > begin]
+        end = later[0] if later else len(part)
+        segment = part[begin:end]
+        line_start = part.rfind("\n", 0, begin) + 1  # "RCPT To:<addr>" names the command before the address
+        # the address itself opens the segment: the server's words follow it
+        words = segment[len(addr):].lstrip(">:;,.) \t\r\n")
+        if len(words.strip()) < 3 and not later:
+            words = part[:begin]
+        failures.append(TextFailure(recipient=addr, diagnostic=words.strip(),
+                                    command=find_command(part[line_start:end]),
+                                    remote_host=find_remote_host(segment)))
+    return failures

@@ -1,0 +1,151 @@
+"""``smtpdoctor blacklist`` as a user runs it, against lab zones."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from smtpdoctor.cli.app import app
+
+from tests.dnsbl.conftest import ThreadedLab, dnsbl_records
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, ["blacklist", *args], input=input)
+
+
+@pytest.fixture(scope="module")
+def lab():
+    recs = dnsbl_records("zen.spamhaus.org", {"192.0.2.1": "127.0.0.2", "192.0.2.2": "127.0.0.10",
+                                              "192.0.2.3": "127.255.255.254"},
+                         txt={"192.0.2.1": "SBL: https://check.spamhaus.org/sbl/query/SBL1"})
+    recs.update(dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"}))
+    recs.update(dnsbl_records("dbl.spamhaus.org", {"dbltest.com": "127.0.1.2", "spam.example": "127.0.1.4"},
+                              kinds=[]))
+    recs.update(dnsbl_records("dead.lab.test", unlisted_answer="127.0.0.2"))
+    with ThreadedLab(recs) as server:
+        yield server
+
+
+def lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_listed_ip_text_output_and_exit_1(lab):
+    r = run("192.0.2.1", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--dnsbl", "bl.spamcop.net")
+    assert r.exit_code == 1, r.output
+    assert "192.0.2.1: LISTED on 2 of 2 lists" in r.output
+    assert "SBL: a spam source" in r.output
+    assert "https://check.spamhaus.org/sbl/query/SBL1" in r.output
+
+
+def test_clean_ip_exit_0(lab):
+    r = run("192.0.2.9", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--dnsbl", "bl.spamcop.net")
+    assert r.exit_code == 0, r.output
+    assert "192.0.2.9: not listed (2 of 2 lists answered)" in r.output
+
+
+def test_json_lines_one_object_per_input_in_order(lab):
+    r = run("192.0.2.1", "192.0.2.9", "spam.example", "--resolver", lab.address, "--format", "json",
+            "--dnsbl", "zen.spamhaus.org", "--dnsbl", "dbl.spamhaus.org")
+    assert r.exit_code == 1
+    objs = lines(r.output)
+    assert [o["value"] for o in objs] == ["192.0.2.1", "192.0.2.9", "spam.example"]
+    assert [o["listed"] for o in objs] == [True, False, True]
+    first = objs[0]["results"][0]
+    assert first == {"zone": "zen.spamhaus.org", "list": "Spamhaus ZEN", "status": "listed",
+                     "codes": ["127.0.0.2"], "meaning": first["meaning"], "weight": "high",
+                     "reason": "SBL: https://check.spamhaus.org/sbl/query/SBL1",
+                     "delist": "https://check.spamhaus.org/"}
+    assert objs[2]["results"][0]["meaning"] == "phishing domain"
+    assert objs[1]["findings"][0]["id"] == "dnsbl.not-listed"
+
+
+def test_pbl_only_is_a_warning_exit_0(lab):
+    r = run("192.0.2.2", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json")
+    assert r.exit_code == 0
+    (obj,) = lines(r.output)
+    (f,) = [f for f in obj["findings"] if f["id"] == "dnsbl.listed"]
+    assert f["severity"] == "warning"
+
+
+def test_error_code_is_refused_not_listed(lab):
+    r = run("192.0.2.3", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json")
+    assert r.exit_code == 0
+    (obj,) = lines(r.output)
+    assert obj["listed"] is False
+    assert obj["results"][0]["status"] == "refused"
+    assert [f["id"] for f in obj["findings"]] == ["dnsbl.query-refused"]
+
+
+def test_broken_zone_is_reported_once_in_text(lab):
+    r = run("192.0.2.9", "192.0.2.8", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org",
+            "--dnsbl", "dead.lab.test")
+    assert r.exit_code == 0
+    assert r.output.count("The list dead.lab.test is broken") == 1
+    assert "Notes on the lists:" in r.output
+
+
+def test_cidr_expands_to_one_object_per_address(lab):
+    r = run("192.0.2.0/30", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json")
+    objs = lines(r.output)
+    assert [o["value"] for o in objs] == ["192.0.2.0", "192.0.2.1", "192.0.2.2", "192.0.2.3"]
+    assert {o["input"] for o in objs} == {"192.0.2.0/30"}
+    assert r.exit_code == 1
+
+
+def test_file_input_and_stdin(lab, tmp_path):
+    f = tmp_path / "hosts.txt"
+    f.write_text("# servers\n192.0.2.9\n\nspam.example\n")
+    r = run("--file", str(f), "--resolver", lab.address, "--dnsbl", "all", "--dnsbl", "zen.spamhaus.org",
+            "--format", "json", "--timeout", "1")
+    assert [o["value"] for o in lines(r.output)] == ["192.0.2.9", "spam.example"]
+    r = run("--file", "-", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json",
+            input="192.0.2.1\n")
+    assert lines(r.output)[0]["listed"] is True
+
+
+def test_dead_zone_only_is_usage_error(lab):
+    r = run("192.0.2.9", "--resolver", lab.address, "--dnsbl", "dnsbl.sorbs.net")
+    assert r.exit_code == 2
+    assert "known dead" in r.output
+
+
+@pytest.mark.parametrize("args, words", [
+    (["999.1.1.1"], "0 to 255"),
+    (["1.2.3"], "3 parts"),
+    (["fe80::1%eth0"], "zone index"),
+    (["10.0.0.0/8"], "/24"),
+    (["2001:db8::/64"], "/120"),
+    (["exa mple.com"], "spaces"),
+    ([], "nothing to look up"),
+    (["192.0.2.1", "--dnsbl", "not a zone"], "not a DNS zone name"),
+    (["192.0.2.1", "--resolver", "nonsense"], "bad resolver address"),
+    (["192.0.2.1", "--format", "html"], "text or json"),
+    (["192.0.2.1", "--concurrency", "0"], "--concurrency"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, words):
+    r = run(*args)
+    assert r.exit_code == 2, r.output
+    assert words in r.output
+    assert "Traceback" not in r.output
+    assert len(r.output.strip().splitlines()) == 1
+
+
+def test_empty_binary_and_missing_files(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    binary = tmp_path / "bin.dat"
+    binary.write_bytes(b"\x00\x01\x02")
+    for path, words in ((empty, "holds no addresses"), (binary, "binary"), (tmp_path / "nope", "No such file")):
+        r = run("--file", str(path))
+        assert r.exit_code == 2 and words in r.output, r.output
+
+
+def test_no_progress_bar_when_not_a_terminal(lab):
+    r = run("192.0.2.0/29", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json")
+    assert all(line.startswith("{") for line in r.output.splitlines())

@@ -1,0 +1,122 @@
+"""TLS-RPT, BIMI, DANE and DNSSEC checks with literal answers."""
+
+import pytest
+
+from smtpdoctor.dns import Outcome
+from smtpdoctor.domain.bimi import check_bimi
+from smtpdoctor.domain.dane import check_dane, parse_tlsa
+from smtpdoctor.domain.dmarc import parse_dmarc
+from smtpdoctor.domain.dnssec import check_dnssec
+from smtpdoctor.domain.tlsrpt import check_tlsrpt
+
+from .conftest import answer
+
+
+def ids(findings):
+    return [f.id for f in findings]
+
+
+def tls(*records, outcome=None):
+    return answer("_smtp._tls.d.test", "TXT", *records, outcome=outcome)
+
+
+@pytest.mark.parametrize("records, expected", [
+    (("v=TLSRPTv1; rua=mailto:tls@d.test",), "tlsrpt.ok"),
+    (("v=TLSRPTv1; rua=https://r.example/api,mailto:a@b.c",), "tlsrpt.ok"),
+    ((), "tlsrpt.missing"),
+    (("v=TLSRPTv1",), "tlsrpt.invalid"),
+    (("v=TLSRPTv1; rua=tls@d.test",), "tlsrpt.invalid"),
+    (("v=TLSRPTv1; rua=mailto:a@d.test", "v=TLSRPTv1; rua=mailto:b@d.test"), "tlsrpt.several-records"),
+])
+def test_tlsrpt(records, expected):
+    assert ids(check_tlsrpt("d.test", tls(*records))) == [expected]
+
+
+def test_tlsrpt_timeout():
+    assert ids(check_tlsrpt("d.test", tls(outcome=Outcome.TIMEOUT))) == ["tlsrpt.lookup-failed"]
+
+
+REJECT = parse_dmarc("d.test", "v=DMARC1; p=reject")
+
+
+def bimi(*records):
+    return answer("default._bimi.d.test", "TXT", *records)
+
+
+def test_bimi_good_and_weak_dmarc():
+    rec = "v=BIMI1; l=https://d.test/logo.svg; a=https://d.test/vmc.pem"
+    assert ids(check_bimi("d.test", bimi(rec), REJECT)) == ["bimi.ok"]
+    weak = check_bimi("d.test", bimi(rec), parse_dmarc("d.test", "v=DMARC1; p=none"))
+    assert ids(weak) == ["bimi.dmarc-too-weak"]
+
+
+def test_bimi_locations():
+    found = ids(check_bimi("d.test", bimi("v=BIMI1; l=http://d.test/logo.svg"), REJECT))
+    assert "bimi.location-not-https" in found and "bimi.no-vmc" in found
+    assert "bimi.location-suffix" in ids(check_bimi("d.test", bimi("v=BIMI1; l=https://d.test/logo.png; a=https://d.test/v.pem"), REJECT))
+    assert ids(check_bimi("d.test", bimi("v=BIMI1; l=;"), REJECT)) == ["bimi.declined"]
+    assert ids(check_bimi("d.test", bimi(), REJECT)) == ["bimi.missing"]
+
+
+SHA256 = "ab" * 32
+
+
+def test_tlsa_parse():
+    assert parse_tlsa(f"3 1 1 {SHA256}").problems == ()
+    assert parse_tlsa(f"1 1 1 {SHA256}").problems  # PKIX-EE is not for SMTP
+    assert "32 bytes" in parse_tlsa("3 1 1 abcd").problems[0]
+
+
+def tlsa(host, *records, outcome=None, ad=False):
+    return {host: answer(f"_25._tcp.{host}", "TLSA", *records, outcome=outcome, authenticated=ad)}
+
+
+def test_dane():
+    assert ids(check_dane({**tlsa("mx1.d.test"), **tlsa("mx2.d.test")})[0]) == ["dane.none"]
+    found, recs = check_dane({**tlsa("mx1.d.test", f"3 1 1 {SHA256}", ad=True), **tlsa("mx2.d.test")})
+    assert ids(found) == ["dane.partial"] and list(recs) == ["mx1.d.test"]
+    found, _ = check_dane(tlsa("mx1.d.test", f"3 1 1 {SHA256}"))
+    assert ids(found) == ["dane.unvalidated", "dane.ok"]
+    assert ids(check_dane(tlsa("mx1.d.test", "3 1 1 ab", ad=True))[0]) == ["dane.invalid"]
+    assert ids(check_dane(tlsa("mx1.d.test", outcome=Outcome.SERVFAIL))[0]) == ["dane.lookup-failed"]
+
+
+def chain(domain, signed: dict, ds: dict, failed=()):
+    from smtpdoctor.domain.names import parent_names
+
+    keys, dss = {}, {}
+    for n in parent_names(domain):
+        keys[n] = answer(n, "DNSKEY", *(["257 3 13 AAAA"] if signed.get(n) else []),
+                         outcome=Outcome.SERVFAIL if n in failed else None)
+        dss[n] = answer(n, "DS", *(["1 13 2 " + "00" * 32] if ds.get(n) else []))
+    return keys, dss
+
+
+def test_dnssec_unsigned_names_last_secure_point():
+    keys, ds = chain("d.example", {"example": True}, {"example": True})
+    found, links = check_dnssec("d.example", keys, ds)
+    assert ids(found) == ["dnssec.unsigned"] and found[0].evidence["last_secure"] == "example"
+    assert [(l.name, l.dnskey, l.ds) for l in links] == [("example", True, True), ("d.example", False, False)]
+
+
+def test_dnssec_island_breaks_at_parent():
+    keys, ds = chain("d.example", {"example": True, "d.example": True}, {"example": True})
+    found, _ = check_dnssec("d.example", keys, ds)
+    assert ids(found) == ["dnssec.no-ds"] and found[0].evidence["parent"] == "example"
+
+
+def test_dnssec_ds_without_dnskey_is_bogus():
+    keys, ds = chain("d.example", {"example": True}, {"example": True, "d.example": True})
+    assert ids(check_dnssec("d.example", keys, ds)[0]) == ["dnssec.ds-without-dnskey"]
+
+
+def test_dnssec_complete_chain_validated_or_not():
+    keys, ds = chain("d.example", {"example": True, "d.example": True}, {"example": True, "d.example": True})
+    assert ids(check_dnssec("d.example", keys, ds)[0]) == ["dnssec.signed-not-validated"]
+    mx = answer("d.example", "MX", "10 mx.d.example.", authenticated=True)
+    assert ids(check_dnssec("d.example", keys, ds, answers=(mx,))[0]) == ["dnssec.validated"]
+
+
+def test_dnssec_failed_lookup_is_could_not_test():
+    keys, ds = chain("d.example", {}, {}, failed=("d.example",))
+    assert ids(check_dnssec("d.example", keys, ds)[0]) == ["dnssec.lookup-failed"]

@@ -1,0 +1,137 @@
+"""Dovecot of the test's own, running only its auth service: SASL for Postfix over a unix socket.
+
+Postfix reaches it with ``smtpd_sasl_type = dovecot`` and ``smtpd_sasl_path = <absolute socket path>``
+(Postfix accepts an absolute path when smtpd is not chrooted, which is how our Postfix runs).
+Users live in a passwd-file with PLAIN passwords (test credentials only), so PLAIN, LOGIN and
+CRAM-MD5 all work.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+
+from ._proc import Daemon, ServerUnavailable, missing_programs, private_dir, remove_dir, which
+
+__all__ = ["DEFAULT_USERS", "DovecotSasl", "start_dovecot"]
+
+DEFAULT_USERS: Mapping[str, str] = {
+    "alice@smtpdoctor.test": "correct-horse-battery",
+    "bob@smtpdoctor.test": "Tr0ub4dor&3",
+}
+MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+
+
+@dataclass
+class DovecotSasl:
+    directory: Path
+    socket_path: Path            # absolute path of the auth socket (smtpd_sasl_path)
+    users: Mapping[str, str]     # user -> password
+    mechanisms: tuple[str, ...]
+    daemon: Daemon
+    startup_s: float = 0.0
+
+    def log_text(self) -> str:
+        return self.daemon.log_text() + _read(self.directory / "dovecot.log")
+
+    def stop(self) -> None:
+        self.daemon.stop()
+        remove_dir(self.directory)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(errors="replace")
+    except OSError:
+        return ""
+
+
+def _config(d: Path, sock: Path, mechs: tuple[str, ...]) -> str:
+    return f"""\
+base_dir = {d / 'run'}
+state_dir = {d / 'state'}
+instance_name = smtpdoctor-{d.name}
+log_path = {d / 'dovecot.log'}
+protocols = none
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = {' '.join(m.lower() for m in mechs)}
+auth_failure_delay = 0
+default_login_user = dovenull
+default_internal_user = dovecot
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {d / 'users'}
+}}
+userdb {{
+  driver = static
+  args = uid=nobody gid=nogroup home=/nonexistent
+}}
+service auth {{
+  unix_listener {sock} {{
+    mode = 0666
+  }}
+}}
+# no auth penalty (up to 15 s of delay after failures from one IP): tests must stay quick
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+"""
+
+
+def start_dovecot(users: Mapping[str, str] | None = None, *, mechanisms: tuple[str, ...] = MECHANISMS,
+                  socket_path: Path | None = None, timeout: float = 10.0) -> DovecotSasl:
+    """Start ``dovecot -F`` with only the auth service; wait until the socket speaks the auth protocol."""
+    missing = missing_programs(["dovecot"])
+    if missing:
+        raise ServerUnavailable("Dovecot not installed (apt-get install dovecot-core)")
+    users = dict(DEFAULT_USERS if users is None else users)
+    for u, p in users.items():
+        if ":" in u or ":" in p or "\n" in u + p:
+            raise ValueError("passwd-file users and passwords cannot contain ':' or newlines")
+    t0 = time.monotonic()
+    d = private_dir("dovecot")
+    for sub in ("run", "state"):
+        (d / sub).mkdir()
+    sock = socket_path or d / "auth.sock"
+    (d / "users").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()), encoding="utf-8")
+    (d / "users").chmod(0o644)
+    conf = d / "dovecot.conf"
+    conf.write_text(_config(d, sock, mechanisms))
+    daemon = Daemon("dovecot", [which("dovecot") or "dovecot", "-F", "-c", str(conf)], d / "stdout.log")
+    srv = DovecotSasl(directory=d, socket_path=sock, users=users, mechanisms=tuple(mechanisms), daemon=daemon)
+    daemon.start()
+    deadline = time.monotonic() + timeout
+    while not _handshake(sock):
+        if not daemon.alive() or time.monotonic() > deadline:
+            err = ServerUnavailable(f"{daemon.fail('auth socket not ready')}\n{_read(d / 'dovecot.log')[-2000:]}")
+            srv.stop()
+            raise err
+        time.sleep(0.02)
+    srv.startup_s = time.monotonic() - t0
+    return srv
+
+
+def _handshake(sock: Path) -> bool:
+    """True once the auth server sends its mechanism list and DONE (the Dovecot auth protocol)."""
+    if not sock.exists():
+        return False
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(1.0)
+            s.connect(str(sock))
+            s.sendall(b"VERSION\t1\t2\nCPID\t1\n")
+            data = b""
+            while b"\nDONE" not in data and len(data) < 65536:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return False
+                data += chunk
+            return True
+    except OSError:
+        return False
