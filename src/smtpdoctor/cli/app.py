@@ -1,28 +1,50 @@
-"""The ``smtpdoctor`` console script."""
+"""The ``smtpdoctor`` console script.
+
+Start-up time matters for a command people type: importing typer alone costs about 100 ms, so the
+top-level help (``smtpdoctor``, ``smtpdoctor --help``) is printed from :data:`COMMANDS` without importing
+it, and the typer app is built only when a command runs. ``tests/cli/test_app.py`` keeps that table
+equal to the commands typer registers.
+"""
 
 from __future__ import annotations
 
-import importlib
 import sys
 
-import typer
+__all__ = ["main", "build_app", "COMMANDS", "TAGLINE"]
 
-from .common import UsageError, fail
+TAGLINE = "Finds out why e-mail won't send or won't land, and says what to do about it."
 
-app = typer.Typer(
-    name="smtpdoctor",
-    help="Finds out why e-mail won't send or won't land, and says what to do about it.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+# name -> one line, in the order of the help. Each name is a module ``commands/<name>.py`` with ``register(app)``.
+COMMANDS: dict[str, str] = {
+    "diagnose": "Probe an SMTP server like a real client and name the one root cause, with the fix.",
+    "domain": "Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC.",
+    "spf": "Evaluate SPF for a domain and an IP (RFC 7208 check_host) and show the trace.",
+    "blacklist": "Check IPs, ranges or domains against DNS blocklists, honestly.",
+    "explain": "Explain an SMTP error or a bounce message: cause, provider meaning and fix.",
+    "demo": "Run the built-in lab: every fault, diagnosed, offline.",
+    "serve": "Start the local web page (127.0.0.1) for people who don't live in a terminal.",
+}
 
-# Each module registers its command(s) on ``app``. Order is the order of ``--help``.
-_COMMANDS = ("diagnose", "domain", "spf", "blacklist", "explain", "demo", "serve")
+_app = None
 
 
-def _register() -> None:
-    for name in _COMMANDS:
+def build_app():
+    """The typer app with every command registered (built once)."""
+    global _app
+    if _app is not None:
+        return _app
+    import importlib
+
+    import typer
+
+    app = typer.Typer(name="smtpdoctor", help=TAGLINE, no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False)
+
+    @app.callback()
+    def _root() -> None:
+        """Finds out why e-mail won't send or won't land, and says what to do about it."""
+
+    for name in COMMANDS:
         try:
             module = importlib.import_module(f"smtpdoctor.cli.commands.{name}")
         except ModuleNotFoundError as exc:
@@ -30,19 +52,34 @@ def _register() -> None:
                 continue  # not built yet
             raise
         module.register(app)
+    _app = app
+    return app
 
 
-@app.callback()
-def _root() -> None:
-    """Finds out why e-mail won't send or won't land, and says what to do about it."""
+def __getattr__(name: str):  # ``from smtpdoctor.cli.app import app`` builds it on demand (PEP 562)
+    if name == "app":
+        return build_app()
+    raise AttributeError(name)
 
 
-_register()
+def fast_help() -> str:
+    width = max(len(n) for n in COMMANDS) + 2
+    lines = [f"Usage: smtpdoctor COMMAND [ARGS]...", "", f"  {TAGLINE}", "", "Commands:"]
+    lines += [f"  {name.ljust(width)}{text}" for name, text in COMMANDS.items()]
+    lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options."]
+    return "\n".join(lines)
 
 
 def main() -> None:
+    if sys.argv[1:] in ([], ["--help"], ["-h"]):
+        print(fast_help())
+        sys.exit(0)
+    from .common import UsageError, fail
+
+    import typer
+
     try:
-        code = app(standalone_mode=False)
+        code = build_app()(standalone_mode=False)
     except UsageError as exc:
         fail(str(exc))
     except typer.Exit as exc:

@@ -1,0 +1,37 @@
+import subprocess
+import sys
+
+from smtpdoctor.cli.app import COMMANDS, build_app, fast_help
+
+
+def test_fast_help_lists_exactly_the_registered_commands():
+    app = build_app()
+    registered = {c.name or c.callback.__name__ for c in app.registered_commands}
+    built = set(COMMANDS) & registered
+    assert registered <= set(COMMANDS), registered - set(COMMANDS)
+    assert built == registered
+    for name in registered:
+        assert f"  {name} " in fast_help()
+
+
+def test_top_level_help_does_not_import_typer():
+    code = ("import sys; sys.argv=['smtpdoctor','--help']\n"
+            "from smtpdoctor.cli.app import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert e.code == 0\n"
+            "assert 'typer' not in sys.modules, 'typer imported for --help'\n"
+            "assert 'rich' not in sys.modules\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "Usage: smtpdoctor COMMAND" in out.stdout
+
+
+def test_bad_usage_is_one_line_and_exit_2():
+    for args in (["diagnose", "bad host"], ["diagnose", "x.example", "--port", "70000"],
+                 ["diagnose", "x.example", "--security", "ssl3"], ["diagnose", "x.example", "--port", "abc"],
+                 ["diagnose"], ["nosuchcommand"]):
+        out = subprocess.run([sys.executable, "-m", "smtpdoctor.cli.app", *args], capture_output=True, text=True,
+                             timeout=60)
+        assert out.returncode == 2, (args, out.stdout, out.stderr)
+        lines = out.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("smtpdoctor: error: "), (args, out.stderr)
+        assert "Traceback" not in out.stderr
