@@ -30,3 +30,13 @@ def test_make_fills_templates_and_keeps_unknown_placeholders_visible():
 def test_unknown_id_is_an_error():
     with pytest.raises(UnknownFinding):
         make("no.such-finding")
+
+
+def test_docs_catalogue_is_generated_from_the_code():
+    from pathlib import Path
+
+    from smtpdoctor.catalogue import catalogue_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "findings.md"
+    assert doc.read_text(encoding="utf-8") == catalogue_markdown() + "\n", \
+        "docs/findings.md is stale: run  python -m smtpdoctor.catalogue > docs/findings.md"

@@ -108,3 +108,28 @@ def make(
         remedy=steps + tuple(extra_remedy),
         evidence=dict(evidence if evidence is not None else params),
     )
+
+
+def catalogue_markdown() -> str:
+    """docs/findings.md: every finding, by area, generated from the catalogue (``python -m smtpdoctor.catalogue``)."""
+    by_area: dict[str, list[FindingSpec]] = {}
+    for s in catalogue().values():
+        by_area.setdefault(s.area, []).append(s)
+    out = ["# Catalogue of findings", "",
+           "Generated from `src/smtpdoctor/knowledge/findings/*.toml` by `python -m smtpdoctor.catalogue`;",
+           "do not edit by hand. `{name}` marks a value filled in from what was observed.", ""]
+    for area in sorted(by_area):
+        out += [f"## {area}", "", "| id | category | severity | step | title |", "|---|---|---|---|---|"]
+        for s in sorted(by_area[area], key=lambda x: x.id):
+            title = s.title.replace("|", "\\|")
+            out.append(f"| `{s.id}` | {s.category.value} | {s.severity.value} | {s.step.value} | {title} |")
+        out.append("")
+        for s in sorted(by_area[area], key=lambda x: x.id):
+            if s.remedy:
+                out.append(f"- **`{s.id}`** — what to do: " + " / ".join(r.replace("\n", " ") for r in s.remedy))
+        out.append("")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    print(catalogue_markdown())

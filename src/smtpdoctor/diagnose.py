@@ -25,7 +25,8 @@ from .checks import reachability, security_mode
 from .checks import tls as tls_checks
 from .checks.server_facts import ServerFacts
 from .dns import Resolver
-from .model import Finding, Report, Target, TranscriptLine
+from .catalogue import make
+from .model import STEP_ORDER, Finding, Report, Target, TranscriptLine
 from .probes.host import HostLookup, resolve_host
 from .probes.port import ProbeOptions
 from .dnsbl.api import blacklist_findings
@@ -43,12 +44,18 @@ __all__ = ["Diagnosis", "run_diagnosis", "diagnose"]
 
 @dataclass
 class Diagnosis:
-    """Everything one run observed, kept for renderers that want more than the report."""
+    """Everything one run observed (filled as the probes answer), then judged by pure checks."""
 
     settings: Settings
+    now: dt.datetime
+    preset: object = None
     host: HostLookup | None = None
     sweep: SweepResult | None = None
-    findings: list[Finding] = field(default_factory=list)
+    auth: AuthObservation | None = None
+    envelope: EnvelopeObservation | None = None
+    domain_audit: object = None
+    blocklist: list[Finding] = field(default_factory=list)
+    seen_ip: str | None = None  # our address as the server saw it (EHLO greeting), when public
     timings: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -61,99 +68,154 @@ def _options(settings: Settings) -> ProbeOptions:
 async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
                         on_line: Callable[[TranscriptLine], None] | None = None,
                         on_step: Callable[[str, str], None] | None = None) -> Report:
-    """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults."""
+    """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults.
+
+    If the run is cancelled (Ctrl-C), the report of what was observed so far is still returned, with a
+    ``run.interrupted`` finding naming what was not tested.
+    """
     started = time.perf_counter()
-    now = dt.datetime.now(dt.timezone.utc)
     resolver = resolver or Resolver(list(settings.resolvers) or None, timeout=min(settings.timeout, 3.0),
                                     lifetime=settings.timeout)
     redactor = Redactor([s for s in (settings.password, settings.oauth_token) if s is not None])
     transcript = Transcript(redact=redactor.redact_line, on_line=on_line)
-    diagnosis = Diagnosis(settings=settings)
+    diagnosis = Diagnosis(settings=settings, now=dt.datetime.now(dt.timezone.utc),
+                          preset=providers.match(settings.host))
     notify = on_step or (lambda step, status: None)
-    preset = providers.match(settings.host)
-
-    # Step 1, no network: the client settings on their own.
-    notify("client-settings", "running")
-    findings: list[Finding] = list(client_checks.lint(settings, preset))
-
-    # Independent of the SMTP session: the sending domain's DNS and the sending IP's blocklists.
-    domain = settings.sending_domain
-    domain_task = asyncio.ensure_future(_timed(diagnosis, "domain_s", audit_domain(
-        resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors, helo=settings.helo,
-        https_timeout=settings.timeout))) if domain else None
-    blacklist_task = asyncio.ensure_future(_timed(diagnosis, "blacklist_s", blacklist_findings(
-        resolver, ip=settings.ip, domain=domain, zones=settings.dnsbl_zones))) if (settings.ip or domain) else None
-
-    notify("server-connection", "running")
-    t0 = time.perf_counter()
-    diagnosis.host = await resolve_host(resolver, settings.host)
-    diagnosis.timings["resolve_s"] = time.perf_counter() - t0
-
-    session: SmtpSession | None = None
-    auth_obs: AuthObservation | None = None
-    envelope_obs: EnvelopeObservation | None = None
-    if diagnosis.host.addresses:
-        t0 = time.perf_counter()
-        diagnosis.sweep, session = await sweep(
-            diagnosis.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
-            implicit_tls_configured=settings.security is Security.TLS, transcript=transcript)
-        diagnosis.timings["sweep_s"] = time.perf_counter() - t0
-    if session is not None:
-        t0 = time.perf_counter()
-        notify("authentication", "running")
-        auth_obs = await run_auth(session, settings, redactor)
-        authenticated = bool(auth_obs.reply and auth_obs.reply.code == 235)
-        if settings.mail_from and (authenticated or not auth_obs.attempted) and session.conn.state.value == "ready":
-            envelope_obs = await run_envelope(session, settings)
-        await session.quit()
-        diagnosis.timings["session_s"] = time.perf_counter() - t0
-
-    facts = ServerFacts(settings=settings, host=diagnosis.host, sweep=diagnosis.sweep, now=now)
-    findings += security_mode.check(facts)
-    findings += host_checks.check(facts)
-    findings += reachability.check(facts, cites_listing=_cites_listing)
-    findings += tls_checks.check(facts)
-    findings += firewall_checks.check(facts)
-    port = settings.effective_port
-    findings += auth_checks.check(auth_obs, settings, preset, port=port, redactor=redactor)
-    envelope_findings = envelope_checks.check(
-        envelope_obs, settings, preset, port=port, redactor=redactor,
-        authenticated=bool(auth_obs and auth_obs.reply and auth_obs.reply.code == 235))
-    findings += [_citation_or(f) for f in envelope_findings]
-
-    notify("dns", "running")
-    notify("blacklist", "running")
-    domain_audit = await domain_task if domain_task else None
-    if domain_audit is not None:
-        findings += domain_audit.findings
-    if blacklist_task is not None:
-        findings += await blacklist_task
-    diagnosis.findings = findings
-
+    try:
+        await _observe(diagnosis, resolver, redactor, transcript, notify)
+    except asyncio.CancelledError:
+        diagnosis.interrupted = True
+        transcript.add("info", "interrupted: the report shows what was tested until then", port=None, tls=False)
+    findings = _judge(diagnosis, redactor)
     verdict = decide(findings)
     steps = step_results(findings)
     for step in steps:
         notify(str(step.name), str(step.status))
     diagnosis.timings["total_s"] = time.perf_counter() - started
+    return _report(diagnosis, findings, verdict, steps, transcript)
+
+
+async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcript: Transcript, notify) -> None:
+    """All the I/O of a run. Independent probes run at once; observations land in ``d`` as they come."""
+    settings = d.settings
+    domain = settings.sending_domain
+    pending: list[asyncio.Future] = []
+
+    async def domain_audit():
+        d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
+                                            helo=settings.helo, https_timeout=settings.timeout)
+
+    async def blocklists(ip, dom):
+        d.blocklist.extend(await blacklist_findings(resolver, ip=ip, domain=dom, zones=settings.dnsbl_zones))
+
+    notify("client-settings", "running")
+    if domain:
+        pending.append(asyncio.ensure_future(_timed(d, "domain_s", domain_audit())))
+    if settings.ip or domain:
+        pending.append(asyncio.ensure_future(_timed(d, "blacklist_s", blocklists(settings.ip, domain))))
+    session: SmtpSession | None = None
+    try:
+        notify("server-connection", "running")
+        t0 = time.perf_counter()
+        d.host = await resolve_host(resolver, settings.host)
+        d.timings["resolve_s"] = time.perf_counter() - t0
+        if d.host.addresses:
+            t0 = time.perf_counter()
+            d.sweep, session = await sweep(
+                d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
+                implicit_tls_configured=settings.security is Security.TLS, transcript=transcript)
+            d.timings["sweep_s"] = time.perf_counter() - t0
+        if session is not None:
+            t0 = time.perf_counter()
+            notify("authentication", "running")
+            d.seen_ip = _seen_ip(session)
+            if d.seen_ip and not settings.ip:
+                pending.append(asyncio.ensure_future(_timed(d, "blacklist_ip_s", blocklists(d.seen_ip, None))))
+            d.auth = await run_auth(session, settings, redactor)
+            authenticated = bool(d.auth.reply and d.auth.reply.code == 235)
+            if settings.mail_from and (authenticated or not d.auth.attempted) and session.conn.state.value == "ready":
+                d.envelope = await run_envelope(session, settings)
+            d.timings["session_s"] = time.perf_counter() - t0
+        notify("dns", "running")
+        notify("blacklist", "running")
+        await asyncio.gather(*pending)
+    except asyncio.CancelledError:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        raise
+    finally:
+        if session is not None:
+            await asyncio.shield(session.quit())
+
+
+def _seen_ip(session: SmtpSession) -> str | None:
+    """The client address a server shows in its EHLO reply ("Hello [203.0.113.9]"), when it is public."""
+    import ipaddress
+    import re
+
+    caps = session.capabilities
+    text = caps.greeting_text if caps else ""
+    for m in re.finditer(r"\[?((?:\d{1,3}\.){3}\d{1,3})\]?", text or ""):
+        try:
+            ip = ipaddress.ip_address(m.group(1))
+        except ValueError:
+            continue
+        if ip.is_global:
+            return str(ip)
+    return None
+
+
+def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
+    """Pure: every check over what was observed."""
+    settings = d.settings
+    preset = d.preset
+    port = settings.effective_port
+    findings: list[Finding] = list(client_checks.lint(settings, preset))
+    if d.host is not None:
+        facts = ServerFacts(settings=settings, host=d.host, sweep=d.sweep, now=d.now)
+        findings += security_mode.check(facts)
+        findings += host_checks.check(facts)
+        findings += reachability.check(facts, cites_listing=_cites_listing)
+        findings += tls_checks.check(facts)
+        findings += firewall_checks.check(facts)
+    findings += auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor)
+    authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
+    findings += [_citation_or(f) for f in envelope_checks.check(d.envelope, settings, preset, port=port,
+                                                                redactor=redactor, authenticated=authenticated)]
+    if d.domain_audit is not None:
+        findings += d.domain_audit.findings
+    findings += d.blocklist
+    if d.interrupted:
+        tested = {f.step for f in findings}
+        missing = [str(s) for s in STEP_ORDER if s not in tested]
+        findings.append(make("run.interrupted", missing=", ".join(missing) or "none"))
+    return findings
+
+
+def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> Report:
+    settings = d.settings
     extra = {
-        "settings": _settings_shown(settings, preset),
+        "settings": _settings_shown(settings, d.preset),
         "observations": {
-            "host": diagnosis.host.to_json() if diagnosis.host else None,
-            "ports": diagnosis.sweep.to_json() if diagnosis.sweep else [],
-            "auth": auth_obs.to_json() if auth_obs else None,
-            "envelope": envelope_obs.to_json() if envelope_obs else None,
-            "domain": domain_audit.to_json() if domain_audit else None,
+            "host": d.host.to_json() if d.host else None,
+            "ports": d.sweep.to_json() if d.sweep else [],
+            "auth": d.auth.to_json() if d.auth else None,
+            "envelope": d.envelope.to_json() if d.envelope else None,
+            "domain": d.domain_audit.to_json() if d.domain_audit is not None else None,
+            "seen_ip": d.seen_ip,
         },
         "sections": [("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))],
+        "interrupted": d.interrupted,
     }
     return Report(
         target=Target(host=settings.host, port=settings.effective_port, security=str(settings.security),
-                      domain=domain, ip=settings.ip),
+                      domain=settings.sending_domain, ip=settings.ip),
         verdict=verdict,
         findings=order_findings(findings, verdict),
         steps=steps,
         transcript=tuple(transcript.lines),
-        timings=diagnosis.timings,
+        timings=d.timings,
         version=__version__,
         extra=extra,
     )
