@@ -9,7 +9,6 @@ See docs/testing.md for the API.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -68,6 +67,30 @@ class _Lazy:
         return self.value
 
 
+class _Servers:
+    """Every session-wide server, stopped together at the end (Dovecot alone takes ~1 s to stop)."""
+
+    def __init__(self) -> None:
+        self.items: list[Any] = []
+
+    def add(self, server: Any) -> Any:
+        self.items.append(server)
+        return server
+
+    def stop_all(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda srv: srv.stop(), reversed(self.items)))
+        self.items.clear()
+
+
+@pytest.fixture(scope="session")
+def _servers() -> Iterator[_Servers]:
+    servers = _Servers()
+    yield servers
+    servers.stop_all()
+
+
 @pytest.fixture(scope="session")
 def realserver_pki() -> Iterator[TestPKI]:
     """The test CA and server certificates (``.ca_file``; ``.server_cert(variant)``)."""
@@ -77,11 +100,8 @@ def realserver_pki() -> Iterator[TestPKI]:
 
 
 @pytest.fixture(scope="session")
-def _knot_lazy() -> Iterator[_Lazy]:
-    lazy = _Lazy("knot", lambda: start_knot(LAB_RECORDS, zones=LAB_ZONES))
-    yield lazy
-    if isinstance(lazy.value, KnotServer):
-        lazy.value.stop()
+def _knot_lazy(_servers: _Servers) -> _Lazy:
+    return _Lazy("knot", lambda: _servers.add(start_knot(LAB_RECORDS, zones=LAB_ZONES)))
 
 
 @pytest.fixture(scope="session")
@@ -91,27 +111,19 @@ def knot(_knot_lazy: _Lazy) -> KnotServer:
 
 
 @pytest.fixture(scope="session")
-def knot_factory() -> Iterator[Callable[..., KnotServer]]:
+def knot_factory(_servers: _Servers) -> Callable[..., KnotServer]:
     """``knot_factory(records, *, zones=None, signed=(), broken_ds=(), root=True, port53=None)``
     starts a Knot of its own (stopped at the end of the session, or earlier with ``.stop()``)."""
-    started: list[KnotServer] = []
 
     def make(records: Any = None, **kwargs: Any) -> KnotServer:
-        srv = _start("knot", start_knot, records, **kwargs)
-        started.append(srv)
-        return srv
+        return _servers.add(_start("knot", start_knot, records, **kwargs))
 
-    yield make
-    for srv in started:
-        srv.stop()
+    return make
 
 
 @pytest.fixture(scope="session")
-def _dovecot_lazy() -> Iterator[_Lazy]:
-    lazy = _Lazy("dovecot", start_dovecot)
-    yield lazy
-    if isinstance(lazy.value, DovecotSasl):
-        lazy.value.stop()
+def _dovecot_lazy(_servers: _Servers) -> _Lazy:
+    return _Lazy("dovecot", lambda: _servers.add(start_dovecot()))
 
 
 @pytest.fixture(scope="session")
@@ -121,8 +133,8 @@ def dovecot_sasl(_dovecot_lazy: _Lazy) -> DovecotSasl:
 
 
 @pytest.fixture(scope="session")
-def postfix_factory(realserver_pki: TestPKI, _knot_lazy: _Lazy, _dovecot_lazy: _Lazy
-                    ) -> Iterator[Callable[..., PostfixInstance]]:
+def postfix_factory(realserver_pki: TestPKI, _knot_lazy: _Lazy, _dovecot_lazy: _Lazy, _servers: _Servers
+                    ) -> Callable[..., PostfixInstance]:
     """``postfix_factory(**options)`` -> a running PostfixInstance; identical options share one instance.
 
     Options (all keyword): tls_cert="valid", extra_certs=(), restrictions=(), rbl_zone=None,
@@ -132,7 +144,6 @@ def postfix_factory(realserver_pki: TestPKI, _knot_lazy: _Lazy, _dovecot_lazy: _
     netns=None (a NetnsPair: run inside its server namespace), fresh=False (never share).
     """
     cache: dict[str, PostfixInstance] = {}
-    owned: list[Any] = []
 
     def make(*, resolver: Any = "knot", users: dict[str, str] | None = None, sasl: bool = True,
              fresh: bool = False, **options: Any) -> PostfixInstance:
@@ -158,21 +169,18 @@ def postfix_factory(realserver_pki: TestPKI, _knot_lazy: _Lazy, _dovecot_lazy: _
             if users is None:
                 sasl_srv = _dovecot_lazy.get()
             else:
-                sasl_srv = _start("dovecot", start_dovecot, users)
-                owned.append(sasl_srv)
+                sasl_srv = _servers.add(_start("dovecot", start_dovecot, users))
         inst = _start("postfix", start_postfix, pki=realserver_pki, sasl=sasl_srv, resolver_ip=resolver_ip,
                       **options)
         if netns is not None:
             netns.on_close(inst.stop)
         else:
-            owned.append(inst)
+            _servers.add(inst)
         if not fresh:
             cache[key] = inst
         return inst
 
-    yield make
-    for srv in reversed(owned):
-        srv.stop()
+    return make
 
 
 @pytest.fixture(scope="session")

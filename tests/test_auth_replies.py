@@ -13,6 +13,7 @@ from smtpdoctor.auth_replies import (
     classify_auth_offer,
     classify_envelope,
     classify_reply,
+    blocklist_citation,
     classify_sasl_error,
     split_status,
     to_finding,
@@ -62,12 +63,32 @@ def test_auth_replies(code, text, expected):
     assert result.params["code"] == code
 
 
+@pytest.mark.parametrize(("code", "text"), [(c, t) for c, t, _ in AUTH_CASES])
+def test_auth_wording_is_complete(code, text):
+    finding = to_finding(classify_auth(code, None, text))
+    assert "{" not in finding.title + finding.detail + "".join(finding.remedy), finding
+
+
 def test_auth_temporary_failure_says_retry_and_is_not_an_error():
     result = classify_auth(454, "4.7.0", "Temporary authentication failure")
     assert result.retry and result.confidence == "high"
     finding = to_finding(result)
     assert finding.severity is Severity.WARNING
     assert "not mean the password is wrong" in finding.detail
+
+
+def test_xoauth2_refusal_is_about_the_token_and_carries_the_json_error():
+    mech = create("XOAUTH2", "bob@gmail.com", Secret("ya29.expired"))
+    mech.respond("eyJzdGF0dXMiOiI0MDAiLCJzY2hlbWVzIjoiQmVhcmVyIiwic2NvcGUiOiJodHRwczovL21haWwuZ29vZ2xlLmNvbS8ifQ==")
+    result = classify_auth(535, None, "5.7.8 Username and Password not accepted.", "gmail", mechanism="XOAUTH2",
+                           oauth_error=mech.error)
+    assert result.finding == "auth.oauth-token-rejected"
+    assert (result.params["oauth_status"], result.params["oauth_scope"]) == ("400", "https://mail.google.com/")
+    finding = to_finding(result)
+    assert "status 400" in finding.detail and "{" not in finding.detail
+    # the same reply after a password login stays a password problem
+    assert classify_auth(535, None, "5.7.8 Username and Password not accepted.").finding == "auth.credentials-rejected"
+    assert classify_auth(235, None, "2.7.0 Accepted", mechanism="XOAUTH2").finding == "auth.ok"
 
 
 def test_microsoft_535_5_7_3_is_credentials_with_medium_confidence():
@@ -123,9 +144,12 @@ ENVELOPE_CASES = [
     ("rcpt", 550, "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
      "envelope.recipient-unknown"),
     ("rcpt", 550, ["5.1.1 The email account that you tried to reach does not exist. Please try",
-                   "5.1.1 double-checking the recipient's email address for typos - gsmtp"], "envelope.recipient-unknown"),
-    ("rcpt", 450, "4.1.8 <a@nx.example>: Sender address rejected: Domain not found", "envelope.sender-domain-not-found"),
-    ("rcpt", 550, "5.1.8 <a@nx.example>: Sender address rejected: Domain not found", "envelope.sender-domain-not-found"),
+                   "5.1.1 double-checking the recipient's email address for typos - gsmtp"],
+     "envelope.recipient-unknown"),
+    ("rcpt", 450, "4.1.8 <a@nx.example>: Sender address rejected: Domain not found",
+     "envelope.sender-domain-not-found"),
+    ("rcpt", 550, "5.1.8 <a@nx.example>: Sender address rejected: Domain not found",
+     "envelope.sender-domain-not-found"),
     ("mail", 553, "5.1.8 <a@nx.example>... Domain of sender address a@nx.example does not exist",
      "envelope.sender-domain-not-found"),
     ("rcpt", 450, "4.7.1 Client host rejected: cannot find your reverse hostname, [192.0.2.7]",
@@ -135,6 +159,7 @@ ENVELOPE_CASES = [
     ("rcpt", 550, ["5.7.25 [192.0.2.7] The IP address sending this message does not have a",
                    "5.7.25 PTR record setup, or the corresponding forward DNS entry does not", "5.7.25 match."],
      "envelope.reverse-hostname-required"),
+    ("rcpt", 450, "4.7.25 Forward-confirmed reverse DNS failed", "envelope.reverse-hostname-required"),
     ("rcpt", 554, "5.7.1 Service unavailable; Client host [192.0.2.7] blocked using zen.spamhaus.org; "
      "https://www.spamhaus.org/query/ip/192.0.2.7", "envelope.blocked-citing-list"),
     ("mail", 550, "5.7.1 Unfortunately, messages from [192.0.2.7] weren't sent. Please contact your Internet service "
@@ -165,6 +190,12 @@ def test_envelope_replies(stage, code, text, expected):
     assert catalogue.spec(result.finding)
 
 
+@pytest.mark.parametrize(("stage", "code", "text"), [(s, c, t) for s, c, t, _ in ENVELOPE_CASES])
+def test_envelope_wording_is_complete(stage, code, text):
+    finding = to_finding(classify_envelope(stage, code, None, text))
+    assert "{" not in finding.title + finding.detail + "".join(finding.remedy), finding
+
+
 def test_blocklist_rejection_names_the_zone_and_ip_for_the_dnsbl_module():
     result = classify_envelope("rcpt", 554, None, "5.7.1 Service unavailable; Client host [127.0.0.2] blocked using "
                                                   "bl.lab.test; test listing")
@@ -178,6 +209,13 @@ def test_blocklist_rejection_names_the_zone_and_ip_for_the_dnsbl_module():
 def test_blocklist_rejection_without_a_zone_still_asks_the_dnsbl_module():
     result = classify_envelope("mail", 550, None, "5.7.1 Your IP [2001:db8::7] is on our blacklist")
     assert result.cites_blocklist and result.blocklist is None and result.listed_ip == "2001:db8::7"
+
+
+def test_blocklist_citation_in_any_reply():
+    assert blocklist_citation("554 5.7.1 Client host [192.0.2.7] blocked using b.barracudacentral.org") == (
+        "b.barracudacentral.org", "192.0.2.7")
+    assert blocklist_citation(["554 Your IP is listed in bl.spamcop.net.", "see the site"]) == ("bl.spamcop.net", None)
+    assert blocklist_citation("554 5.7.1 Relay access denied") is None
 
 
 def test_recipient_unknown_is_a_warning_not_the_senders_fault():
@@ -208,12 +246,14 @@ def test_stage_is_checked():
 def test_auth_offered_only_after_starttls():
     result = classify_auth_offer(offered=None, tls_active=False, starttls_offered=True, port=587)
     assert result.finding == "client.auth-not-offered" and result.params["reason"] == "before-tls"
+    assert "only after STARTTLS" in to_finding(result).detail
 
 
 def test_auth_not_offered_on_this_port():
     result = classify_auth_offer(offered=[], tls_active=True, port=25)
     assert result.finding == "client.auth-not-offered" and result.params["reason"] == "not-on-port"
     assert to_finding(result).category is Category.CLIENT
+    assert "port 25" in to_finding(result).detail
 
 
 def test_no_common_mechanism():
@@ -241,6 +281,9 @@ def test_sasl_errors():
         create("XOAUTH2", "bob@example.com", Secret(""))
     assert classify_sasl_error(err.value).finding == "client.auth-input-invalid"
     assert classify_sasl_error(SaslError("unsupported-mechanism", "x")).finding == "auth.mechanism-unsupported"
+    for error in (loop, err.value, SaslError("unsupported-mechanism", "unsupported AUTH mechanism 'NTLM'")):
+        finding = to_finding(classify_sasl_error(error))
+        assert "{" not in finding.title + finding.detail and "None" not in finding.title
 
 
 # ------------------------------------------------------------------------------ provider remedies
@@ -287,5 +330,5 @@ def test_every_rule_points_at_a_catalogue_finding():
 def test_exported_names():
     assert set(auth_replies.__all__) == {
         "STAGES", "ReplyClass", "classify_auth", "classify_envelope", "classify_reply", "classify_auth_offer",
-        "classify_sasl_error", "split_status", "to_finding",
+        "classify_sasl_error", "split_status", "to_finding", "blocklist_citation",
     }

@@ -40,6 +40,7 @@ def test_client_line_after_334_is_masked_and_server_lines_are_kept():
     r = Redactor()
     assert r.redact_line("send", "Ym9i", True) == MASK
     assert r.redact_line("send", "", True) == MASK
+    assert r.redact_line("send", "*", True) == "*"  # the cancel of RFC 4954 carries no secret
     assert r.redact_line("recv", "334 VXNlcm5hbWU6", True) == "334 VXNlcm5hbWU6"
     assert r.redact_line("send", "MAIL FROM:<a@example.com>", False) == "MAIL FROM:<a@example.com>"
 

@@ -37,9 +37,11 @@ __all__ = [
     "classify_sasl_error",
     "split_status",
     "to_finding",
+    "blocklist_citation",
 ]
 
 STAGES = ("auth", "mail", "rcpt", "data")
+_COMMANDS = {"auth": "AUTH", "mail": "MAIL FROM", "rcpt": "RCPT TO", "data": "DATA"}
 
 _STATUS = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$|[^\w.])")
 _BLOCK_NAME = re.compile(
@@ -48,6 +50,19 @@ _BLOCK_NAME = re.compile(
 _ZONE = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.IGNORECASE)
 _BRACKET_IP = re.compile(r"\[((?:\d{1,3}\.){3}\d{1,3}|[0-9A-Fa-f]*:[0-9A-Fa-f:.]+)\]")
 _MAX_TEXT = 2000
+
+
+# one sentence for findings whose wording depends on how they were found (a reply, or the EHLO offer)
+_WHY = {
+    "auth.mechanism-unsupported": "The server answered \"{reply}\": it does not support the mechanism used.",
+    "client.auth-not-offered": "The server refused the AUTH command: \"{reply}\".",
+}
+_OAUTH_REFUSALS = frozenset({"auth.credentials-rejected", "auth.failed", "auth.app-password-required"})
+_OFFER_WHY = {
+    "before-tls": "The server offers AUTH only after STARTTLS, and this connection is not encrypted.",
+    "not-on-port": "The server does not advertise AUTH on port {port}: this port does not take logins "
+                   "(port 25 is usually for server-to-server mail).",
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -163,7 +178,8 @@ def classify_reply(
         status, _ = split_status(body)
     if status and not _STATUS.match(status):
         status = None
-    params: dict[str, Any] = {"stage": stage, "code": code, "status": status, "reply": _first_line(code, status, body)}
+    params: dict[str, Any] = {"stage": stage, "command": _COMMANDS[stage], "code": code, "status": status,
+                              "reply": _first_line(code, status, body)}
     if provider:
         params["provider"] = provider
     if code is None or not 200 <= code <= 599:
@@ -173,6 +189,8 @@ def classify_reply(
     for rule in _rules():
         if rule.matches(stage, code, status, body, provider):
             params.update(rule.params)
+            if rule.finding in _WHY:
+                params.setdefault("why", _WHY[rule.finding].format(reply=params["reply"]))
             blocklist, ip = (_blocklist_named(body), _ip_named(body)) if rule.blocklist else (None, None)
             if blocklist:
                 params["list"] = blocklist
@@ -193,10 +211,31 @@ def classify_reply(
 
 
 def classify_auth(
-    code: int | None, enhanced: str | None, text: str | Iterable[str], provider: str | None = None
+    code: int | None,
+    enhanced: str | None,
+    text: str | Iterable[str],
+    provider: str | None = None,
+    *,
+    mechanism: str | None = None,
+    oauth_error: Mapping[str, Any] | None = None,
 ) -> ReplyClass:
-    """Classify the final reply to an AUTH exchange (``235``, ``535 5.7.8`` ...)."""
-    return classify_reply("auth", code, enhanced, text, provider)
+    """Classify the final reply to an AUTH exchange (``235``, ``535 5.7.8`` ...).
+
+    With ``mechanism="XOAUTH2"`` a refusal is about the token, not a password:
+    ``auth.oauth-token-rejected``, carrying the decoded error challenge (``oauth_error``, i.e.
+    :attr:`smtpdoctor.smtp.sasl.Xoauth2.error`) as ``oauth_status`` / ``oauth_scope``.
+    """
+    result = classify_reply("auth", code, enhanced, text, provider)
+    if (mechanism or "").upper() != "XOAUTH2" or result.finding not in _OAUTH_REFUSALS:
+        return result
+    err = dict(oauth_error or {})
+    status, scope = err.get("status"), err.get("scope")
+    why = f"The server answered \"{result.params['reply']}\""
+    if status or scope:
+        why += " after an OAuth error (" + ", ".join(
+            part for part in (f"status {status}" if status else "", f"scope {scope}" if scope else "") if part) + ")"
+    params = {**result.params, "mechanism": "XOAUTH2", "oauth_status": status, "oauth_scope": scope, "why": why + "."}
+    return dataclasses.replace(result, finding="auth.oauth-token-rejected", params=params)
 
 
 def classify_envelope(
@@ -230,7 +269,8 @@ def classify_auth_offer(
     base: dict[str, Any] = {"port": port, "tls": tls_active}
     if not names:
         reason = "before-tls" if (not tls_active and starttls_offered) else "not-on-port"
-        return ReplyClass(finding="client.auth-not-offered", params={**base, "reason": reason})
+        why = _OFFER_WHY[reason].format(port=port if port is not None else "this port")
+        return ReplyClass(finding="client.auth-not-offered", params={**base, "reason": reason, "why": why})
     chosen = choose_mechanism(
         names, have_token=have_token, have_password=have_password, forced=forced, encrypted=tls_active
     )
@@ -241,19 +281,20 @@ def classify_auth_offer(
     )
     return ReplyClass(
         finding="auth.mechanism-unsupported",
-        params={**base, "offered": " ".join(names), "wanted": " ".join(wanted), "reason": "no-common-mechanism"},
+        params={**base, "offered": " ".join(names), "wanted": " ".join(wanted), "reason": "no-common-mechanism",
+                "why": f"The server offers {' '.join(names)}; the login needs {' or '.join(wanted) or 'a mechanism'}."},
     )
 
 
 def classify_sasl_error(error: SaslError, *, code: int | None = None, text: str = "") -> ReplyClass:
     """An AUTH exchange that could not go on (garbage challenge, ``334`` loop, unusable input)."""
-    params: dict[str, Any] = {"reason": error.reason, "mechanism": error.mechanism, "problem": error.message}
+    params: dict[str, Any] = {"reason": error.reason, "mechanism": error.mechanism or "AUTH", "problem": error.message}
     if code is not None:
         params["code"] = code
     if error.reason == "bad-input":
         return ReplyClass(finding="client.auth-input-invalid", params=params)
     if error.reason == "unsupported-mechanism":
-        return ReplyClass(finding="auth.mechanism-unsupported", params=params)
+        return ReplyClass(finding="auth.mechanism-unsupported", params={**params, "why": error.message})
     return ReplyClass(finding="auth.garbage-reply", params=params)
 
 
@@ -279,6 +320,19 @@ def to_finding(result: ReplyClass, preset: Preset | None = None, *, redactor: An
     if not own:
         return finding
     return dataclasses.replace(finding, remedy=own + finding.remedy + links)
+
+
+def blocklist_citation(text: str | Iterable[str]) -> tuple[str | None, str | None] | None:
+    """``(list, ip)`` when ``text`` (any reply: a greeting, a MAIL/RCPT answer) cites a blocklist, else ``None``.
+
+    ``list`` is the zone or name the text gives (``zen.spamhaus.org``), ``ip`` the bracketed address;
+    either may be ``None``. Uses the same patterns as the envelope rules.
+    """
+    body = _clean_text(text)
+    for rule in _rules():
+        if rule.blocklist and rule.text is not None and rule.text.search(body):
+            return _blocklist_named(body), _ip_named(body)
+    return None
 
 
 def _first_line(code: int | None, status: str | None, body: str) -> str:

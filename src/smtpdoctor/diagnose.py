@@ -9,6 +9,7 @@ chain of dependent round trips, reported in ``timings``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -123,7 +124,8 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
             t0 = time.perf_counter()
             d.sweep, session = await sweep(
                 d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
-                implicit_tls_configured=settings.security is Security.TLS, transcript=transcript)
+                implicit_tls_configured=settings.security is Security.TLS,
+                plaintext_configured=settings.security is Security.NONE, transcript=transcript)
             d.timings["sweep_s"] = time.perf_counter() - t0
         if session is not None:
             t0 = time.perf_counter()
@@ -149,6 +151,11 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
             await asyncio.shield(session.quit())
 
 
+def _from_settings(finding: Finding) -> Finding:
+    """Mark a settings-only prediction, so that an observed finding of the same step outranks it."""
+    return dataclasses.replace(finding, evidence={**finding.evidence, "source": "settings"})
+
+
 def _seen_ip(session: SmtpSession) -> str | None:
     """The client address a server shows in its EHLO reply ("Hello [203.0.113.9]"), when it is public."""
     import ipaddress
@@ -171,7 +178,8 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     settings = d.settings
     preset = d.preset
     port = settings.effective_port
-    findings: list[Finding] = list(client_checks.lint(settings, preset))
+    findings: list[Finding] = [_from_settings(f) for f in client_checks.lint(settings, preset)]
+    facts = None
     if d.host is not None:
         facts = ServerFacts(settings=settings, host=d.host, sweep=d.sweep, now=d.now)
         findings += security_mode.check(facts)
@@ -179,7 +187,10 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
         findings += reachability.check(facts, cites_listing=_cites_listing)
         findings += tls_checks.check(facts)
         findings += firewall_checks.check(facts)
-    findings += auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor)
+    configured = facts.configured if d.host is not None else None
+    tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
+                       and (not configured.starttls_offered or configured.tls_failure is not None))
+    findings += auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
     authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
     findings += [_citation_or(f) for f in envelope_checks.check(d.envelope, settings, preset, port=port,
                                                                 redactor=redactor, authenticated=authenticated)]

@@ -6,7 +6,8 @@ occurrence with ``********``. The transcript recorder calls :meth:`Redactor.reda
 which also applies two rules that hold even when the secret is unknown:
 
 * a client ``AUTH <MECH> <initial-response>`` line is shown as ``AUTH <MECH> ********``;
-* any client line sent right after a ``334`` challenge is shown as ``********``.
+* any client line sent right after a ``334`` challenge is shown as ``********`` (except the
+  ``*`` that cancels an exchange, which carries nothing).
 
 Very short forms (fewer than :data:`MIN_ANYWHERE` characters, e.g. a 2-character password) are only
 replaced where they stand as a whole word: replacing every ``5`` in ``250 OK`` would hide the very
@@ -112,7 +113,7 @@ class Redactor:
         ``info``, ``error`` otherwise); ``after_334`` says the previous server reply was a ``334``."""
         if direction in _CLIENT_DIRS:
             if after_334:
-                return MASK
+                return "*" if text.strip() == "*" else MASK  # "*" cancels the exchange (RFC 4954), no secret
             m = _AUTH_LINE.match(text)
             if m:
                 return f"{m.group(1)}{self.redact(m.group(2))}{m.group(3)}{MASK}"

@@ -43,13 +43,18 @@ def step_results(findings: Iterable[Finding], *, skipped_reason: dict[Step, str]
 def _root(findings: list[Finding]) -> Finding | None:
     errors = [f for f in findings if f.severity is Severity.ERROR]
     if not errors:
-        return None
+        # Nothing broken, but a server turned us away for now (4xx: rate limit, greylisting, a
+        # temporary AUTH failure): that is what the user is seeing, so it is the verdict.
+        return next((f for f in findings if f.severity is Severity.WARNING and f.evidence.get("retry")), None)
     for fid in OVERRIDING:
         hit = next((f for f in errors if f.id == fid), None)
         if hit is not None:
             return hit
     for step in STEP_ORDER:
-        hit = next((f for f in errors if f.step is step), None)
+        in_step = [f for f in errors if f.step is step]
+        # What a server actually answered outranks what the settings alone predict.
+        observed = [f for f in in_step if f.evidence.get("source") != "settings"]
+        hit = (observed or in_step)[0] if in_step else None
         if hit is not None:
             return hit
     return errors[0]
@@ -65,6 +70,8 @@ def decide(findings: Iterable[Finding]) -> Verdict:
         summary += f" ({tested} checks passed" + (f", {warnings} warnings)." if warnings else ").")
         return Verdict(category=Category.OK, finding=None, summary=summary, confidence="high")
     confidence = str(root.evidence.get("confidence", "high")) if isinstance(root.evidence, dict) else "high"
+    if root.severity is not Severity.ERROR:
+        confidence = "medium" if confidence == "high" else confidence
     return Verdict(category=root.category, finding=root.id, summary=root.title, confidence=confidence)
 
 

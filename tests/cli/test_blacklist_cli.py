@@ -2,20 +2,66 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
+import threading
+from typing import Mapping
 
 import pytest
 from typer.testing import CliRunner
 
-from smtpdoctor.cli.app import app
+from smtpdoctor.cli.app import app, main
 
-from tests.dnsbl.conftest import ThreadedLab, dnsbl_records
+from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.dns_server import LabDnsServer
 
 runner = CliRunner()
 
 
+class ThreadedLab:
+    """A LabDnsServer on its own event loop in a thread, for synchronous callers (the CLI runner)."""
+
+    def __init__(self, records: Mapping, delay: float = 0.0) -> None:
+        self._records = dict(records)
+        self._delay = delay
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.server: LabDnsServer | None = None
+
+    def __enter__(self) -> "ThreadedLab":
+        self._thread.start()
+        self.server = asyncio.run_coroutine_threadsafe(
+            LabDnsServer(self._records, delay=self._delay).start(), self._loop).result(10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        assert self.server is not None
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._loop.close()
+
+    @property
+    def address(self) -> str:
+        assert self.server is not None
+        return self.server.address
+
+
 def run(*args: str, input: str | None = None):
     return runner.invoke(app, ["blacklist", *args], input=input)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """Run the real console entry point (``main``): usage errors become one line on stderr and exit 2."""
+    def call(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["smtpdoctor", "blacklist", *args])
+        with pytest.raises(SystemExit) as info:
+            main()
+        out, err = capsys.readouterr()
+        return info.value.code, out, err
+    return call
 
 
 @pytest.fixture(scope="module")
@@ -109,10 +155,10 @@ def test_file_input_and_stdin(lab, tmp_path):
     assert lines(r.output)[0]["listed"] is True
 
 
-def test_dead_zone_only_is_usage_error(lab):
-    r = run("192.0.2.9", "--resolver", lab.address, "--dnsbl", "dnsbl.sorbs.net")
-    assert r.exit_code == 2
-    assert "known dead" in r.output
+def test_dead_zone_only_is_usage_error(lab, cli):
+    code, out, err = cli("192.0.2.9", "--resolver", lab.address, "--dnsbl", "dnsbl.sorbs.net")
+    assert code == 2 and out == ""
+    assert "known dead" in err
 
 
 @pytest.mark.parametrize("args, words", [
@@ -128,22 +174,22 @@ def test_dead_zone_only_is_usage_error(lab):
     (["192.0.2.1", "--format", "html"], "text or json"),
     (["192.0.2.1", "--concurrency", "0"], "--concurrency"),
 ])
-def test_bad_input_is_one_line_and_exit_2(args, words):
-    r = run(*args)
-    assert r.exit_code == 2, r.output
-    assert words in r.output
-    assert "Traceback" not in r.output
-    assert len(r.output.strip().splitlines()) == 1
+def test_bad_input_is_one_line_and_exit_2(cli, args, words):
+    code, out, err = cli(*args)
+    assert code == 2, err
+    assert words in err and err.startswith("smtpdoctor: error: ")
+    assert "Traceback" not in err and out == ""
+    assert len(err.strip().splitlines()) == 1
 
 
-def test_empty_binary_and_missing_files(tmp_path):
+def test_empty_binary_and_missing_files(cli, tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     binary = tmp_path / "bin.dat"
     binary.write_bytes(b"\x00\x01\x02")
     for path, words in ((empty, "holds no addresses"), (binary, "binary"), (tmp_path / "nope", "No such file")):
-        r = run("--file", str(path))
-        assert r.exit_code == 2 and words in r.output, r.output
+        code, out, err = cli("--file", str(path))
+        assert code == 2 and words in err, err
 
 
 def test_no_progress_bar_when_not_a_terminal(lab):

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import threading
-from typing import Iterator, Mapping
+from typing import Mapping
 
 import pytest
 
@@ -21,37 +20,3 @@ def make_lab():
         async with LabDnsServer(dict(records), delay=delay) as srv:
             yield srv
     return lab
-
-
-class ThreadedLab:
-    """A LabDnsServer on its own event loop in a thread, for synchronous callers (the CLI runner)."""
-
-    def __init__(self, records: Mapping, delay: float = 0.0) -> None:
-        self._records = dict(records)
-        self._delay = delay
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.server: LabDnsServer | None = None
-
-    def __enter__(self) -> "ThreadedLab":
-        self._thread.start()
-        self.server = asyncio.run_coroutine_threadsafe(
-            LabDnsServer(self._records, delay=self._delay).start(), self._loop).result(10)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self.server is not None
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
-    @property
-    def address(self) -> str:
-        assert self.server is not None
-        return self.server.address
-
-
-@pytest.fixture
-def threaded_lab() -> Iterator[type[ThreadedLab]]:
-    yield ThreadedLab

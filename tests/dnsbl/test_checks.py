@@ -45,10 +45,15 @@ def test_listing_finding_carries_meaning_reason_delisting_and_first_step():
     assert f.severity is Severity.WARNING  # PBL: medium weight
     assert "192.0.2.1" in f.title and "Spamhaus ZEN" in f.title
     assert "PBL" in f.detail and "PBL listed" in f.detail
-    assert f.remedy[0].startswith("Look the address up at https://check.spamhaus.org/")
+    assert f.remedy[0].startswith("If this address only submits mail")  # the PBL code's own advice
     assert "https://check.spamhaus.org/" in f.remedy[1]
     assert any("587" in step for step in f.remedy)  # the submission-server note
     assert f.evidence["codes"] == ["127.0.0.10"] and f.evidence["reason"] == "PBL listed"
+
+
+def test_sbl_listing_starts_with_the_zone_first_step():
+    (f,) = target_findings(result("192.0.2.1", listed("zen.spamhaus.org", "127.0.0.2")))
+    assert f.remedy[0].startswith("Look the address up at https://check.spamhaus.org/")
 
 
 def test_clean_target_gets_an_ok_finding_naming_lists():

@@ -127,7 +127,7 @@ async def test_independent_lookups_run_at_once_and_each_once(good):
         elapsed = time.perf_counter() - start
     counts = collections.Counter(srv.queries)
     assert [q for q, n in counts.items() if n > 1] == []
-    assert len(srv.queries) > 40  # MX, PTR, SPF, DKIM discovery, DMARC, DNSSEC chain, ...
+    assert len(srv.queries) > 20  # MX, PTR, SPF, DKIM (first tier), DMARC, DNSSEC chain, ...
     # The longest chain of dependent questions is 3 round trips (SPF: TXT -> mx -> A; DKIM: node ->
     # discovery); asked one after another they would take len(queries) round trips.
     assert elapsed < 6 * delay, elapsed
@@ -141,3 +141,30 @@ async def test_several_domains_share_one_resolver(good):
         second = await audit_domain(r, "good.test")
     assert len(srv.queries) == asked  # the second audit is served from the run's cache
     assert ids(first) == ids(second)
+
+
+async def test_dkim_discovery_in_tiers(good, rsa2048):
+    async with lab_resolver(good) as (r, srv):
+        await audit_domain(r, "good.test")
+    assert ("mandrill._domainkey.good.test", "TXT") not in srv.queries  # google (first tier) was found
+    zone = {k: v for k, v in good.items() if k != "google._domainkey.good.test"}
+    zone["mandrill._domainkey.good.test"] = {"TXT": [f"v=DKIM1; p={rsa2048}"]}
+    async with lab_resolver(zone) as (r, _):
+        audit = await audit_domain(r, "good.test")
+    assert audit.to_json()["dkim"]["keys"][0]["selector"] == "mandrill"
+    zone = {k: v for k, v in good.items() if "_domainkey" not in k}
+    async with lab_resolver(zone) as (r, srv):
+        audit = await audit_domain(r, "good.test")
+    assert "dkim.none-published" in ids(audit)
+    assert not any(q[0].endswith("._domainkey.good.test") and q[0].startswith("mandrill") for q in srv.queries)
+
+
+async def test_bimi_sees_the_dmarc_policy(good):
+    zone = dict(good)
+    zone["default._bimi.good.test"] = {"TXT": ["v=BIMI1; l=https://good.test/logo.svg; a=https://good.test/vmc.pem"]}
+    async with lab_resolver(zone) as (r, _):
+        assert "bimi.ok" in ids(await audit_domain(r, "good.test"))
+    zone["_dmarc.good.test"] = {"TXT": ["v=DMARC1; p=none; rua=mailto:d@good.test"]}
+    async with lab_resolver(zone) as (r, _):
+        weak = (await audit_domain(r, "good.test")).finding("bimi.dmarc-too-weak")
+    assert weak is not None and weak.evidence["policy"] == "none"

@@ -72,8 +72,8 @@ def test_testing_flag(rsa2048):
 
 
 def test_revoked_discovered_key_is_only_info():
-    findings, _ = check_dkim("d.test", sel("old", "v=DKIM1; p="))
-    assert [(f.id, str(f.severity)) for f in findings] == [("dkim.revoked", "info")]
+    findings, _ = check_dkim("d.test", {**sel("old", "v=DKIM1; p="), **sel("new", f"p={RSA_512}")})
+    assert [(f.id, str(f.severity)) for f in findings] == [("dkim.revoked", "info"), ("dkim.key-weak", "error")]
 
 
 def test_given_selector_missing_is_an_error():
@@ -104,3 +104,9 @@ def test_wildcard_txt_is_not_taken_for_a_key():
 def test_several_records(rsa2048):
     findings, _ = check_dkim("d.test", sel("s", f"p={rsa2048}", f"v=DKIM1; p={rsa2048}"))
     assert "dkim.several-records" in ids(findings)
+
+
+def test_only_revoked_keys_found_means_none_usable():
+    node = answer("_domainkey.d.test", "TXT")
+    findings, keys = check_dkim("d.test", sel("old", "v=DKIM1; p="), domainkey_node=node)
+    assert ids(findings) == ["dkim.revoked", "dkim.not-found"] and len(keys) == 1

@@ -67,3 +67,8 @@ def test_several_ptr_records():
     found = check_ptr(IP, answer(REV, "PTR", "a.good.test.", "b.good.test."),
                       {**fwd("a.good.test", IP), **fwd("b.good.test", IP)})
     assert "ptr.several" in ids(found)
+
+
+def test_helo_mismatch_keeps_the_fcrdns_verdict():
+    found = check_ptr(IP, answer(REV, "PTR", "mail.good.test."), fwd("mail.good.test", IP), helo="other.test")
+    assert ids(found) == ["ptr.helo-mismatch", "ptr.ok"]

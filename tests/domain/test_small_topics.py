@@ -81,14 +81,26 @@ def test_dane():
     assert ids(check_dane(tlsa("mx1.d.test", outcome=Outcome.SERVFAIL))[0]) == ["dane.lookup-failed"]
 
 
-def chain(domain, signed: dict, ds: dict, failed=()):
+def _key_and_ds(owner: str) -> tuple[str, str]:
+    import dns.dnssec
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = dns.dnssec.make_dnskey(ec.generate_private_key(ec.SECP256R1()).public_key(),
+                                 dns.dnssec.Algorithm.ECDSAP256SHA256, flags=257)
+    return key.to_text(), dns.dnssec.make_ds(owner + ".", key, "SHA256").to_text()
+
+
+def chain(domain, signed: dict, ds: dict, failed=(), wrong_ds=()):
     from smtpdoctor.domain.names import parent_names
 
     keys, dss = {}, {}
     for n in parent_names(domain):
-        keys[n] = answer(n, "DNSKEY", *(["257 3 13 AAAA"] if signed.get(n) else []),
+        key_text, ds_text = _key_and_ds(n)
+        if n in wrong_ds:
+            ds_text = _key_and_ds(n)[1]  # the digest of another key
+        keys[n] = answer(n, "DNSKEY", *([key_text] if signed.get(n) else []),
                          outcome=Outcome.SERVFAIL if n in failed else None)
-        dss[n] = answer(n, "DS", *(["1 13 2 " + "00" * 32] if ds.get(n) else []))
+        dss[n] = answer(n, "DS", *([ds_text] if ds.get(n) else []))
     return keys, dss
 
 
@@ -120,3 +132,21 @@ def test_dnssec_complete_chain_validated_or_not():
 def test_dnssec_failed_lookup_is_could_not_test():
     keys, ds = chain("d.example", {}, {}, failed=("d.example",))
     assert ids(check_dnssec("d.example", keys, ds)[0]) == ["dnssec.lookup-failed"]
+
+
+def test_dnssec_ds_that_matches_no_key_breaks_the_chain():
+    keys, ds = chain("d.example", {"example": True, "d.example": True}, {"example": True, "d.example": True},
+                     wrong_ds=("d.example",))
+    found, _ = check_dnssec("d.example", keys, ds)
+    assert ids(found) == ["dnssec.ds-mismatch"] and found[0].evidence["parent"] == "example"
+
+
+def test_key_tag_matches_dnspython():
+    import dns.dnssec
+    import dns.rdata
+
+    from smtpdoctor.domain.dnssec import key_tag
+
+    text, _ = _key_and_ds("d.example")
+    rdata = dns.rdata.from_text("IN", "DNSKEY", text)
+    assert key_tag(text) == dns.dnssec.key_id(rdata)

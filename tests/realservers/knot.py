@@ -18,11 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+import dns.dnssec
 import dns.flags
 import dns.message
 import dns.name
 import dns.query
 import dns.rcode
+import dns.rdata
+import dns.rdataclass
 import dns.rdatatype
 
 from ._proc import (
@@ -89,7 +92,13 @@ def zone_text(origin: str, records: Mapping[str, Mapping[str, Sequence[str]]], *
     ns_host = "ns.smtpdoctor.test." if origin == "." else "ns." + origin
     mbox = "hostmaster.smtpdoctor.test." if origin == "." else "hostmaster." + origin
     lines = ["$ORIGIN .", f"$TTL {ttl}"]
-    apex = {k.upper(): list(v) for k, v in records.get(origin, {}).items()}
+    merged: dict[str, dict[str, list[str]]] = {}
+    for owner, rrsets in records.items():
+        node = merged.setdefault(_abs(owner), {})
+        for rtype, values in rrsets.items():
+            node.setdefault(rtype.upper(), []).extend(values)
+    records = merged
+    apex = {k: list(v) for k, v in records.get(origin, {}).items()}
     apex.setdefault("SOA", [f"{ns_host} {mbox} {serial} {SOA_TIMERS}"])
     apex.setdefault("NS", [ns_host])
     for rtype in ("SOA", "NS"):
@@ -98,10 +107,10 @@ def zone_text(origin: str, records: Mapping[str, Mapping[str, Sequence[str]]], *
     for rtype, values in apex.items():
         for value in values:
             lines.append(f"{origin} {ttl} IN {rtype} {_rdata_text(rtype, value)}")
-    for owner in sorted(n for n in records if _abs(n) != origin):
+    for owner in sorted(n for n in records if n != origin):
         for rtype, values in records[owner].items():
             for value in values:
-                lines.append(f"{_abs(owner)} {ttl} IN {rtype.upper()} {_rdata_text(rtype.upper(), value)}")
+                lines.append(f"{owner} {ttl} IN {rtype} {_rdata_text(rtype, value)}")
     return "\n".join(lines) + "\n"
 
 
@@ -287,10 +296,9 @@ def start_knot(records: Records | None = None, *, zones: Iterable[str] | None = 
     keymgr = which("keymgr") or "keymgr"
     for z in sorted(signed_set):
         run([keymgr, "-c", str(conf), z, "generate", "algorithm=ecdsap256sha256", "ksk=yes", "zsk=yes"])
-        ds_lines = run([keymgr, "-c", str(conf), z, "ds"]).stdout.split("\n")
         key_lines = run([keymgr, "-c", str(conf), z, "dnskey"]).stdout.split("\n")
-        ds[z] = tuple(_rdata_of(line, "DS") for line in ds_lines if " DS " in line)
         dnskeys[z] = tuple(_rdata_of(line, "DNSKEY") for line in key_lines if " DNSKEY " in line)
+        ds[z] = tuple(_ds_of(z, k) for k in dnskeys[z])
         if z in broken:  # flip one hex digit of each digest: the chain of trust breaks here
             ds[z] = tuple(_corrupt_digest(d) for d in ds[z])
     srv = KnotServer(directory=directory, host=host, port=port, zones=zone_list,
@@ -314,6 +322,12 @@ def start_knot(records: Records | None = None, *, zones: Iterable[str] | None = 
 
 def _rdata_of(line: str, rtype: str) -> str:
     return line.split(f" {rtype} ", 1)[1].strip()
+
+
+def _ds_of(zone: str, dnskey: str) -> str:
+    """The SHA-256 DS rdata of a DNSKEY (what a registrar would publish in the parent)."""
+    key = dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DNSKEY, dnskey)
+    return dns.dnssec.make_ds(dns.name.from_text(zone), key, "SHA256").to_text()
 
 
 def _corrupt_digest(ds: str) -> str:

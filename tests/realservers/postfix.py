@@ -24,9 +24,10 @@ Mail never leaves: every transport is ``discard``.
 
 from __future__ import annotations
 
+import grp
 import os
-import shutil
-import subprocess
+import pwd
+import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,8 +159,6 @@ def postfix_available() -> str | None:
 
 
 def _queue_dirs(q: Path) -> None:
-    import grp
-    import pwd
     uid = pwd.getpwnam("postfix").pw_uid
     gid_postdrop = grp.getgrnam("postdrop").gr_gid
     q.mkdir(mode=0o755)
@@ -177,10 +176,13 @@ def _queue_dirs(q: Path) -> None:
 
 
 def _o(params: Mapping[str, str]) -> str:
+    """master.cf ``-o`` options; values with spaces use Postfix's ``-o { name = value }`` form."""
+    out = []
     for k, v in params.items():
-        if " " in v or not v:
-            raise ValueError(f"master.cf -o value for {k} must be non-empty without spaces: {v!r}")
-    return " ".join(f"-o {k}={v}" for k, v in params.items())
+        if any(c in v for c in "{}\n"):
+            raise ValueError(f"master.cf -o value for {k} cannot contain braces or newlines: {v!r}")
+        out.append(f"-o {{ {k} = {v} }}" if (" " in v or not v) else f"-o {k}={v}")
+    return " ".join(out)
 
 
 def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | None,
@@ -211,7 +213,6 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
     etc.mkdir()
     _queue_dirs(d / "queue")
     (d / "data").mkdir(mode=0o700)
-    import pwd
     os.chown(d / "data", pwd.getpwnam("postfix").pw_uid, 0)
 
     cert = pki.server_cert(tls_cert)
@@ -268,7 +269,7 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
     params.update(main_cf or {})
 
     host = netns.server_ip if netns else "127.0.0.1"
-    if netns:
+    if netns or (ipv6 and not ipv6_loopback()):
         ipv6 = False
         params["inet_interfaces"] = host
         params["inet_protocols"] = "ipv4"
@@ -299,9 +300,12 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
     lines = [SERVICES]
     used: set[int] = set()
     for name, security, required, auth, lcert, opts in specs:
-        port = free_port("127.0.0.1")
-        while port in used or (ipv6 and not _free6(port)):
+        for _ in range(100):
             port = free_port("127.0.0.1")
+            if port not in used and (not ipv6 or _free6(port)):
+                break
+        else:
+            raise ServerUnavailable("no port free on both 127.0.0.1 and ::1")
         used.add(port)
         opts = {"syslog_name": f"postfix/{name}", **opts, **(listener_overrides or {}).get(name, {})}
         listeners[name] = Listener(name=name, port=port, security=security, tls_required=required,
@@ -311,8 +315,6 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
             lines.append(f"{h}:{port} inet n - n - - smtpd {_o(opts)}")
     (etc / "master.cf").write_text("\n".join(lines) + "\n")
     (etc / "main.cf").write_text("".join(f"{k} = {v}\n" for k, v in params.items()))
-    if Path("/etc/postfix/dynamicmaps.cf").exists():
-        shutil.copy("/etc/postfix/dynamicmaps.cf", etc / "dynamicmaps.cf")
 
     # the resolver seen by Postfix (private mount namespace; see module docstring)
     (etc / "resolv.conf").write_text(
@@ -348,8 +350,17 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
     return inst
 
 
+def ipv6_loopback() -> bool:
+    """True when ::1 can be bound (IPv6 may be disabled in containers)."""
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 def _free6(port: int) -> bool:
-    import socket
     try:
         with socket.socket(socket.AF_INET6, socket.SOCK_STREAM) as s:
             s.bind(("::1", port))

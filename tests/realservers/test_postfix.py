@@ -142,6 +142,8 @@ def test_accepted_mail_is_discarded_not_delivered(postfix):
 
 
 def test_ipv6_listener_answers_on_loopback(postfix):
+    if not postfix.ipv6:
+        pytest.skip("no IPv6 loopback (::1) on this machine")
     with connect(postfix, "plain", host="::1") as s:
         assert s.ehlo("client.test")[0] == 250
 
@@ -224,3 +226,30 @@ def test_startup_is_quick(postfix, postfix_factory):
     assert postfix.startup_s < 3.0
     fresh = postfix_factory(sasl=False, fresh=True)
     assert fresh.startup_s < 3.0
+
+
+def test_listener_overrides_accept_values_with_spaces(postfix_factory):
+    inst = postfix_factory(sasl=False, listener_overrides={
+        "plain": {"smtpd_recipient_restrictions": f"reject_rbl_client {RBL_ZONE}"}})
+    with connect(inst, "plain", source="127.0.0.2") as s:
+        s.ehlo("client.test")
+        s.docmd("MAIL FROM:<someone@smtpdoctor.test>")
+        assert s.docmd("RCPT TO:<alice@smtpdoctor.test>")[0] == 554
+
+
+def test_greeting_rejection_recipe(postfix_factory):
+    inst = postfix_factory(sasl=False, listener_overrides={
+        "plain": {"smtpd_client_restrictions": "reject", "smtpd_delay_reject": "no"}})
+    with pytest.raises(smtplib.SMTPConnectError) as err:
+        connect(inst, "plain")
+    assert err.value.smtp_code == 554 and b"Client host rejected" in err.value.smtp_error
+
+
+
+def test_factory_tls_cert_applies_to_every_tls_listener(postfix_factory):
+    inst = postfix_factory(tls_cert="expired", sasl=False)
+    assert inst.listeners["plain"].cert.variant == "expired"
+    with connect(inst, "plain") as s:
+        with pytest.raises(ssl.SSLCertVerificationError) as err:
+            s.starttls(context=tls_context(inst.ca_file))
+    assert "expired" in err.value.verify_message

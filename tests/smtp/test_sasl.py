@@ -73,10 +73,29 @@ def test_plain_encodes_non_ascii_password_as_utf8():
     assert unb64(mech.initial_response()) == "\0jörg\0pässwörd€".encode("utf-8")
 
 
-def test_plain_handles_a_2kb_username():
+def test_plain_handles_a_2kb_username_without_an_overlong_auth_line():
     user = "u" * 2048 + "@example.com"
     mech = create("PLAIN", user, Secret("pw"))
-    assert unb64(mech.initial_response()) == b"\0" + user.encode() + b"\0pw"
+    assert mech.initial_response() is None  # RFC 4954: the AUTH line would pass 512 octets
+    assert mech.auth_command() == "AUTH PLAIN"
+    assert unb64(mech.respond("")) == b"\0" + user.encode() + b"\0pw"
+    unlimited = create("PLAIN", user, Secret("pw"), max_line=None)
+    assert unb64(unlimited.initial_response()) == b"\0" + user.encode() + b"\0pw"
+
+
+@pytest.mark.parametrize("name", ["PLAIN", "LOGIN-INITIAL", "XOAUTH2"])
+def test_initial_response_is_dropped_exactly_past_the_line_limit(name):
+    fits = create(name, "bob@example.com", Secret("x" * 10), max_line=512)
+    length = len(fits.auth_command()) + 2
+    assert create(name, "bob@example.com", Secret("x" * 10), max_line=length).initial_response() is not None
+    assert create(name, "bob@example.com", Secret("x" * 10), max_line=length - 1).initial_response() is None
+
+
+def test_long_oauth_token_goes_after_the_empty_challenge():
+    token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9." + "A" * 1500
+    mech = create("XOAUTH2", "bob@contoso.example", Secret(token))
+    assert mech.auth_command() == "AUTH XOAUTH2"
+    assert unb64(mech.respond("")) == f"user=bob@contoso.example\x01auth=Bearer {token}\x01\x01".encode()
 
 
 def test_plain_refuses_nul_in_credentials():
@@ -275,7 +294,8 @@ def test_advertised_order_does_not_matter_plain_beats_login():
 
 
 def test_old_auth_equals_form_and_whole_parameter_strings():
-    assert normalise_offered(["AUTH=LOGIN PLAIN", "login", "XOAUTH2 cram-md5"]) == ("LOGIN", "PLAIN", "XOAUTH2", "CRAM-MD5")
+    offered = normalise_offered(["AUTH=LOGIN PLAIN", "login", "XOAUTH2 cram-md5"])
+    assert offered == ("LOGIN", "PLAIN", "XOAUTH2", "CRAM-MD5")
     assert choose_mechanism(["AUTH=LOGIN PLAIN"], have_token=False) == "PLAIN"
 
 
@@ -308,4 +328,5 @@ def test_exported_names():
     assert set(sasl.__all__) == {
         "SaslError", "Mechanism", "Plain", "Login", "CramMd5", "Xoauth2", "SUPPORTED_MECHANISMS",
         "PASSWORD_PREFERENCE", "CLEARTEXT_PASSWORD_PREFERENCE", "create", "choose_mechanism", "normalise_offered",
+        "AUTH_LINE_LIMIT",
     }

@@ -13,7 +13,9 @@ __all__ = ["check"]
 
 
 def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None, *, port: int,
-          redactor=None) -> list[Finding]:
+          redactor=None, tls_problem: bool = False) -> list[Finding]:
+    """``tls_problem``: STARTTLS was expected but is missing or failed on this port. AUTH that is only
+    offered under TLS is then a consequence, not a cause, and the TLS finding explains it."""
     if obs is None:
         return []
     params = {"host": settings.host, "port": port, "user": settings.user or ""}
@@ -28,14 +30,20 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
                                     have_password=settings.password is not None, forced=settings.auth_mech,
                                     port=port)
         if offer is not None:
+            if tls_problem and offer.finding == "client.auth-not-offered" and not obs.tls_active:
+                return []
             return [to_finding(offer, preset, redactor=redactor, **params)]
         return []
     if obs.sasl_error is not None:
         code = obs.reply.code if obs.reply else None
         return [to_finding(classify_sasl_error(obs.sasl_error, code=code), preset, redactor=redactor, **params)]
+    if obs.reply is None and obs.protocol_error:
+        return [make("auth.garbage-reply", **params, problem=obs.transport_error or "not SMTP",
+                     evidence={"stage": "auth", "mechanism": obs.mechanism, "error": obs.transport_error})]
     if obs.reply is None:
         return [make("connection.dropped-after-greeting", error=obs.transport_error or "no reply to AUTH",
                      port=port, evidence={"stage": "auth", "mechanism": obs.mechanism})]
     result = classify_auth(obs.reply.code, obs.reply.enhanced, obs.reply.text,
-                           preset.key if preset is not None else None)
+                           preset.key if preset is not None else None, mechanism=obs.mechanism,
+                           oauth_error=obs.oauth_error)
     return [to_finding(result, preset, redactor=redactor, mechanism=obs.mechanism, **params)]

@@ -4,6 +4,7 @@ blocked citing a list, rate limits and greylisting."""
 from __future__ import annotations
 
 from ..auth_replies import classify_envelope, to_finding
+from ..catalogue import make
 from ..model import Finding
 from ..probes.submission import EnvelopeObservation
 from ..providers import Preset
@@ -18,6 +19,8 @@ def check(obs: EnvelopeObservation | None, settings: Settings, preset: Preset | 
         return []
     params = {"host": settings.host, "port": port, "sender": obs.sender, "recipient": obs.recipient or "",
               "authenticated": authenticated}
+    if obs.address_error:
+        return [make("client.smtputf8-not-offered", problem=obs.address_error, evidence={"error": obs.address_error})]
     findings: list[Finding] = []
     provider = preset.key if preset is not None else None
     for stage, reply in (("mail", obs.mail), ("rcpt", obs.rcpt), ("data", obs.data)):

@@ -53,7 +53,10 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     outcome = obs.outcome
 
     if outcome is PortOutcome.SMTP:
-        if obs.later_error:
+        if obs.later_error and obs.later_protocol_error:
+            findings.append(make("connection.protocol-violation", error=obs.later_error, port=port,
+                                 evidence=evidence))
+        elif obs.later_error:
             findings.append(make("connection.dropped-after-greeting", error=obs.later_error, port=port,
                                  evidence=evidence))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from ..catalogue import make
 from ..model import Finding, Severity
@@ -23,10 +24,15 @@ def check(facts: ServerFacts) -> list[Finding]:
         if obs is not None and obs.tls is not None and obs.tls_failure is not None:
             return _certificate(facts, obs.tls, obs.port)  # e.g. greeting refused after a bad handshake
         return []
+    if obs.later_error and obs.capabilities is None:
+        return []  # the session broke before EHLO was answered: nothing is known about TLS
     security = facts.settings.security
     port = obs.port
     failure = obs.tls_failure
     if obs.mode is Mode.PLAIN and security is not Security.NONE and not facts.wants_implicit_tls:
+        masked = _masked_starttls(obs)
+        if not obs.starttls_offered and masked:
+            return [make("tls.starttls-stripped", keyword=masked, evidence={"port": port, "keyword": masked})]
         if not obs.starttls_offered:
             return [make("tls.starttls-not-offered", port=port,
                          severity=None if security is Security.STARTTLS or port == 587 else Severity.WARNING,
@@ -69,6 +75,8 @@ def _certificate(facts: ServerFacts, tls: TlsFacts, port: int) -> list[Finding]:
     if problem == "unknown-issuer":
         return [make("tls.untrusted-issuer", issuer=cert.issuer if cert else "?", message=tls.verify_message,
                      evidence=evidence)]
+    if problem == "weak-key":
+        return [make("tls.weak-key", key=cert.key if cert else "?", message=tls.verify_message, evidence=evidence)]
     if problem is not None:
         return [make("tls.verify-failed", message=tls.verify_message, host=host, evidence=evidence)]
     findings: list[Finding] = []
@@ -81,3 +89,15 @@ def _certificate(facts: ServerFacts, tls: TlsFacts, port: int) -> list[Finding]:
         findings.append(make("tls.ok", port=port, version=tls.version, cipher=tls.cipher, host=host,
                              days_left=days_left if days_left is not None else "?", evidence=evidence))
     return findings
+
+
+_MASKED = re.compile(r"^X{4,}A?$|^X{8}$")
+
+
+def _masked_starttls(obs) -> str | None:
+    """An EHLO keyword of X's where STARTTLS belongs: the mark of a firewall's SMTP "fixup" that hides it."""
+    caps = obs.capabilities
+    for keyword in (caps.extensions if caps else {}):
+        if _MASKED.match(keyword) and len(keyword) == len("STARTTLS"):
+            return keyword
+    return None

@@ -30,8 +30,9 @@ def severity_for(weight: Weight) -> Severity:
 
 def _listed(value: str, r: ZoneResult) -> Finding:
     zone = r.zone
-    remedy = [zone.first_step or "Find and fix why the address or domain sent unwanted mail, then ask the list "
-                                 "operator for removal."]
+    advice = next((c.advice for c in r.codes if c.advice), None)
+    remedy = [advice or zone.first_step or "Find and fix why the address or domain sent unwanted mail, then ask "
+                                           "the list operator for removal."]
     if zone.delist:
         remedy.append(f"Look up and request removal at {zone.delist}.")
     remedy.extend(zone.notes)

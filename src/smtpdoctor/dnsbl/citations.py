@@ -18,6 +18,7 @@ __all__ = ["ListingCitation", "rejection_cites_listing", "citation_finding"]
 
 _MAX_TEXT = 20_000  # a reply longer than this is looked at only in its first part
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
+_BRACKETED = re.compile(r"\[(\d{1,3}(?:\.\d{1,3}){3})\]")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -42,6 +43,13 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _address(text: str) -> str | None:
+    """The client address a reply names: ``[192.0.2.1]`` first (Postfix, Microsoft), else the first
+    address outside 127.0.0.0/8 (which holds list return codes, not clients)."""
+    for m in _BRACKETED.finditer(text):
+        try:
+            return str(ipaddress.IPv4Address(m.group(1)))
+        except ValueError:
+            continue
     for m in _IPV4.finditer(text):
         try:
             ip = ipaddress.IPv4Address(m.group(1))

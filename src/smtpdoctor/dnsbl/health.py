@@ -69,13 +69,13 @@ def judge_zone(zone: Zone, kind: Kind, listed: Answer | None, unlisted: Answer |
 
 
 def judge_environment(healths: Iterable[ZoneHealth]) -> Environment:
-    """Everything is listed when at least two zones, and at least half of those that answered, list their
+    """Everything is listed when at least two zones, and more than half of those that answered, list their
     "not listed" test point or answer outside 127.0.0.0/8: the resolver, not the zones, is at fault."""
     answered = [h for h in healths if h.status is not ZoneStatus.UNREACHABLE]
     bad = tuple(dict.fromkeys(h.zone.name for h in answered
                               if h.status in (ZoneStatus.ANSWERS_EVERYTHING, ZoneStatus.BROKEN)))
     zones = {h.zone.name for h in answered}
-    return Environment(everything_listed=len(bad) >= 2 and 2 * len(bad) >= len(zones),
+    return Environment(everything_listed=len(bad) >= 2 and 2 * len(bad) > len(zones),
                        zones_checked=len(zones), zones_listing_everything=bad)
 
 

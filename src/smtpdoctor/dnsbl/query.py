@@ -1,5 +1,6 @@
-"""The concurrent DNSBL engine: every query through :class:`smtpdoctor.dns.Resolver`, all at once, with a
-bounded number in flight, a bounded rate and a per-zone timeout.
+"""The concurrent DNSBL engine: every query through a :class:`Lookup` -- the facade
+(:class:`smtpdoctor.dns.Resolver`) for a diagnosis, the multiplexed UDP layer for bulk runs -- all at once,
+with a bounded number in flight, a bounded rate and a per-zone timeout.
 
 For one target the zones' queries and the zones' test points (the health guards) go out together, so a
 clean address costs about one round trip; a listing costs one more (its TXT reason). Many targets stream:
@@ -11,37 +12,49 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from typing import AsyncIterator, Iterable, Sequence
+from typing import AsyncIterator, Awaitable, Iterable, Protocol, Sequence
 
-from ..dns import DnsResult, Outcome, Resolver
+from ..dns import DnsResult, Outcome
 from .facts import Answer, Environment, Status, TargetResult, ZoneHealth, ZoneResult, ZoneStatus
 from .health import judge_answer, judge_environment, judge_zone, points_for
 from .targets import Target, query_key
 from .zones import Kind, Zone
 
-__all__ = ["Engine", "Limits", "RateLimiter", "check_ips", "check_domains", "check_targets",
+__all__ = ["Lookup", "Engine", "Limits", "RateLimiter", "check_ips", "check_domains", "check_targets",
            "DEFAULT_CONCURRENCY", "DEFAULT_RATE"]
 
 DEFAULT_CONCURRENCY = 512  # queries in flight at once
 DEFAULT_RATE = 8000.0  # queries per second, at most
 
 
-class RateLimiter:
-    """At most ``rate`` starts per second, with a burst of ``burst``; ``rate=None`` means no limit."""
+class Lookup(Protocol):
+    """What the engine needs: the facade (:class:`smtpdoctor.dns.Resolver`) or the bulk layer
+    (:class:`smtpdoctor.dnsbl.udp_mux.MuxResolver`)."""
 
-    def __init__(self, rate: float | None, burst: int = 64) -> None:
-        self._interval = 1.0 / rate if rate else 0.0
-        self._burst = burst * self._interval
-        self._next = 0.0
+    async def query(self, name: str, rdtype: str) -> DnsResult: ...
+
+
+class RateLimiter:
+    """A token bucket: at most ``rate`` query starts per second on average, bursts of up to ``burst``
+    (default: 50 ms worth). Under the rate nobody waits; ``rate=None`` means no limit."""
+
+    def __init__(self, rate: float | None, burst: int | None = None) -> None:
+        self._rate = rate or 0.0
+        self._burst = float(burst if burst is not None else max(1, int(self._rate * 0.05)))
+        self._tokens = self._burst
+        self._last = time.monotonic()
 
     async def wait(self) -> None:
-        if not self._interval:
+        if not self._rate:
             return
-        now = time.monotonic()
-        slot = max(self._next, now - self._burst)
-        self._next = slot + self._interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        while True:
+            now = time.monotonic()
+            self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+            self._last = now
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return
+            await asyncio.sleep((1.0 - self._tokens) / self._rate)
 
 
 class Limits:
@@ -67,7 +80,7 @@ def _not_served(health: ZoneHealth | None) -> bool:
 class Engine:
     """Looks targets up in ``zones``. One engine per run (it remembers each zone's health per kind)."""
 
-    def __init__(self, resolver: Resolver, zones: Sequence[Zone], *, concurrency: int = DEFAULT_CONCURRENCY,
+    def __init__(self, resolver: Lookup, zones: Sequence[Zone], *, concurrency: int = DEFAULT_CONCURRENCY,
                  rate: float | None = DEFAULT_RATE) -> None:
         self.resolver = resolver
         self.zones = tuple(zones)
@@ -75,17 +88,30 @@ class Engine:
         self._health: dict[Kind, asyncio.Future[tuple[dict[str, ZoneHealth], Environment]]] = {}
 
     # -- single queries ---------------------------------------------------------------------------
+    def submit(self, zone: Zone, name: str, rdtype: str = "A") -> Awaitable[DnsResult]:
+        """One query, under the limits and the zone's timeout. Failures are values, never exceptions.
+
+        A layer with ``submit`` (the bulk UDP layer) queues, limits and times out on its own and hands
+        back a future, which costs no task; the facade gets the engine's semaphore, rate and timeout."""
+        submit = getattr(self.resolver, "submit", None)
+        if submit is not None:
+            return submit(name, rdtype, lifetime=zone.timeout)
+        return self._ask(zone, name, rdtype)
+
     async def ask(self, zone: Zone, name: str, rdtype: str = "A") -> Answer:
-        """One query, under the engine's limits and the zone's timeout. Failures are values."""
+        return _answer(await self.submit(zone, name, rdtype))
+
+    async def _ask(self, zone: Zone, name: str, rdtype: str) -> DnsResult:
         async with self.limits.semaphore:
             await self.limits.rate.wait()
             start = time.perf_counter()
             try:
-                result = await asyncio.wait_for(self.resolver.query(name, rdtype), zone.timeout)
-            except asyncio.TimeoutError:
-                return Answer(name=name, outcome=Outcome.TIMEOUT, elapsed=time.perf_counter() - start,
-                              error=f"no answer within the zone's timeout of {zone.timeout:g} s")
-        return _answer(result)
+                async with asyncio.timeout(zone.timeout):
+                    return await self.resolver.query(name, rdtype)
+            except TimeoutError:
+                return DnsResult(name=name, rdtype=rdtype, outcome=Outcome.TIMEOUT,
+                                 elapsed=time.perf_counter() - start,
+                                 error=f"no answer within the zone's timeout of {zone.timeout:g} s")
 
     # -- health -----------------------------------------------------------------------------------
     def health(self, kind: Kind) -> asyncio.Future[tuple[dict[str, ZoneHealth], Environment]]:
@@ -101,9 +127,9 @@ class Engine:
 
         async def one(zone: Zone) -> ZoneHealth:
             listed, unlisted = points_for(zone, kind)
-            a, b = await asyncio.gather(self.ask(zone, f"{query_key(listed, kind)}.{zone.name}"),
-                                        self.ask(zone, f"{query_key(unlisted, kind)}.{zone.name}"))
-            return judge_zone(zone, kind, a, b)
+            a, b = await asyncio.gather(self.submit(zone, f"{query_key(listed, kind)}.{zone.name}"),
+                                        self.submit(zone, f"{query_key(unlisted, kind)}.{zone.name}"))
+            return judge_zone(zone, kind, _answer(a), _answer(b))
 
         healths = await asyncio.gather(*(one(z) for z in zones))
         return {h.zone.name: h for h in healths}, judge_environment(healths)
@@ -130,13 +156,13 @@ class Engine:
         zones = [z for z in self.zones if z.serves(target.kind)]
         health = self.health(target.kind)
         key = target.key
-        answers = await asyncio.gather(*(self.ask(z, f"{key}.{z.name}") for z in zones))
+        answers = await asyncio.gather(*(self.submit(z, f"{key}.{z.name}") for z in zones))
         by_zone, env = await health
-        results = [judge_answer(z, by_zone.get(z.name), a, env) for z, a in zip(zones, answers)
+        results = [judge_answer(z, by_zone.get(z.name), _answer(a), env) for z, a in zip(zones, answers)
                    if not _not_served(by_zone.get(z.name))]
         listed = [i for i, r in enumerate(results) if r.status is Status.LISTED]
         if listed:
-            txts = await asyncio.gather(*(self.ask(results[i].zone, f"{key}.{results[i].zone.name}", "TXT")
+            txts = await asyncio.gather(*(self.submit(results[i].zone, f"{key}.{results[i].zone.name}", "TXT")
                                           for i in listed))
             for i, txt in zip(listed, txts):
                 reason = " ".join(txt.records) if txt.outcome is Outcome.OK else None
@@ -169,7 +195,7 @@ class Engine:
                 task.cancel()
 
 
-async def check_targets(resolver: Resolver, targets: Sequence[Target], *, zones: Sequence[Zone] | None = None,
+async def check_targets(resolver: Lookup, targets: Sequence[Target], *, zones: Sequence[Zone] | None = None,
                         concurrency: int = DEFAULT_CONCURRENCY, rate: float | None = DEFAULT_RATE
                         ) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
     """Look every target up; returns (results in input order, zone healths, environment)."""
@@ -194,13 +220,13 @@ def _targets(values: Iterable[str], kinds: tuple[Kind, ...]) -> list[Target]:
     return out
 
 
-async def check_ips(resolver: Resolver, ips: Iterable[str], *, zones: Sequence[Zone] | None = None, **limits
+async def check_ips(resolver: Lookup, ips: Iterable[str], *, zones: Sequence[Zone] | None = None, **limits
                     ) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
     """IPv4/IPv6 addresses (or CIDR ranges) against the IP zones. Raises BadInput for a bad address."""
     return await check_targets(resolver, _targets(ips, (Kind.IPV4, Kind.IPV6)), zones=zones, **limits)
 
 
-async def check_domains(resolver: Resolver, domains: Iterable[str], *, zones: Sequence[Zone] | None = None,
+async def check_domains(resolver: Lookup, domains: Iterable[str], *, zones: Sequence[Zone] | None = None,
                         **limits) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
     """Domains against the domain zones (RHSBLs). Raises BadInput for a bad domain."""
     return await check_targets(resolver, _targets(domains, (Kind.DOMAIN,)), zones=zones, **limits)

@@ -62,6 +62,7 @@ class Code:
     meaning: str
     weight: Weight | None = None  # None: the zone's weight
     effect: Effect | None = None  # None: the zone's purpose
+    advice: str | None = None  # what to do first for this code (None: the zone's first step)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -153,6 +154,7 @@ def _code(raw: Mapping[str, Any] | str) -> Code:
         meaning=raw["meaning"],
         weight=Weight(raw["weight"]) if "weight" in raw else None,
         effect=Effect(raw["effect"]) if "effect" in raw else None,
+        advice=raw.get("advice"),
     )
 
 
@@ -280,6 +282,7 @@ class Decoded:
     effect: Effect
     meaning: str
     weight: Weight
+    advice: str | None = None
 
 
 def decode(zone: Zone, address: str) -> Decoded:
@@ -300,7 +303,7 @@ def decode(zone: Zone, address: str) -> Decoded:
 
     def made(code: Code) -> Decoded:
         return Decoded(address=address, effect=code.effect or zone.purpose, meaning=code.meaning,
-                       weight=code.weight or zone.weight)
+                       weight=code.weight or zone.weight, advice=code.advice)
 
     if address in zone.codes:
         return made(zone.codes[address])

@@ -11,10 +11,9 @@ A topic that raises becomes a ``domain.check-crashed`` finding; the others are u
 from __future__ import annotations
 
 import asyncio
-import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 
 from .. import catalogue
 from ..dns import DnsResult, Outcome, Resolver
@@ -23,6 +22,16 @@ from . import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from .checklist import ChecklistRow, build_checklist
 from .facts import HostAddresses
 from .names import BadDomain, normalise_domain, parent_names
+
+if TYPE_CHECKING:
+    import ssl
+
+try:  # imported here, not in the topic: an import inside the run would hold back every first question
+    from ..spf import audit_spf as _audit_spf
+except ImportError as exc:  # the SPF engine is built separately; the audit works without it
+    if exc.name and not exc.name.startswith("smtpdoctor.spf") and exc.name != "smtpdoctor":
+        raise
+    _audit_spf = None
 
 __all__ = ["DomainAudit", "audit_domain", "SCHEMA", "AREA_ORDER", "OVERSIZED_TXT"]
 
@@ -87,7 +96,7 @@ async def audit_domain(
     eml_source: str = "the message",
     discover_dkim: bool = True,
     https_port: int = 443,
-    ssl_context: ssl.SSLContext | None = None,
+    ssl_context: "ssl.SSLContext | None" = None,
     https_timeout: float = 10.0,
 ) -> DomainAudit:
     start = time.perf_counter()
@@ -112,6 +121,7 @@ async def audit_domain(
         "dnssec": _guard("dnssec", run.dnssec()),
         "dane": _guard("dane", run.dane()),
         "txt": _guard("domain", run.oversized_txt()),
+        "warm": _warm_up(),
     }
     results = dict(zip(topics, await asyncio.gather(*topics.values())))
     findings: list[Finding] = []
@@ -133,6 +143,16 @@ async def audit_domain(
                        elapsed=time.perf_counter() - start)
 
 
+async def _warm_up() -> tuple[tuple[Finding, ...], None]:
+    """Load what the checks will need (the finding catalogue, the key parser) while the first questions
+    are on the wire, instead of after their answers, on the critical path. Once per process."""
+    for _ in range(3):
+        await asyncio.sleep(0)  # let every topic send its first questions
+    catalogue.catalogue()
+    import cryptography.hazmat.primitives.serialization  # noqa: F401  (DKIM keys)
+    return (), None
+
+
 async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) -> tuple[tuple[Finding, ...], Any]:
     try:
         return await coro
@@ -140,16 +160,23 @@ async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) ->
         return (catalogue.make("domain.check-crashed", area=area, error=f"{type(exc).__name__}: {exc}"[:200]),), None
 
 
+async def _org_domain(name: str) -> str:
+    if dmarc.psl_loaded():
+        return dmarc.organizational_domain(name)
+    return await asyncio.to_thread(dmarc.organizational_domain, name)
+
+
 class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
-    def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: ssl.SSLContext | None,
+    def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
                  https_timeout: float) -> None:
         self.r = resolver
         self.name = name
         self.https_port = https_port
         self.ssl_context = ssl_context
         self.https_timeout = https_timeout
+        self.dmarc_policy: dmarc.DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
 
     async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
         pairs = await asyncio.gather(*(self.r.addresses(n) for n in names))
@@ -161,9 +188,12 @@ class _Run:
 
     # -- topics -----------------------------------------------------------------------------------
     async def mx(self):
-        (answer, hosts), (a, aaaa) = await asyncio.gather(self._mx_hosts(), self.r.addresses(self.name))
+        answer, hosts = await self._mx_hosts()
         addresses = await self._hosts(hosts)
-        own = HostAddresses(host=self.name, a=a, aaaa=aaaa)
+        own = None
+        if answer.outcome is Outcome.NODATA:
+            a, aaaa = await self.r.addresses(self.name)  # no MX: is there an implicit MX (RFC 5321 §5.1)?
+            own = HostAddresses(host=self.name, a=a, aaaa=aaaa)
         findings = mx.check_mx(self.name, answer, addresses, domain_addresses=own)
         return findings, {"outcome": str(answer.outcome), "records": [m.to_json() for m in mx.parse_mx(answer)],
                           "hosts": {h: list(v.addresses) for h, v in addresses.items()}}
@@ -179,32 +209,32 @@ class _Run:
                           "forward": {n: list(v.addresses) for n, v in forward.items()}}
 
     async def spf(self, ip: str | None, helo: str | None):
-        try:
-            from ..spf import audit_spf  # built separately; the audit works without it
-        except ImportError as exc:
-            if exc.name and not exc.name.startswith("smtpdoctor.spf") and exc.name != "smtpdoctor":
-                raise
+        if _audit_spf is None:
             return (catalogue.make("domain.spf-unavailable"),), None
-        result = await audit_spf(self.r, self.name, ip=ip, helo=helo)
+        result = await _audit_spf(self.r, self.name, ip=ip, helo=helo)
         return tuple(result.findings), result
 
     async def dkim(self, given: Sequence[str], eml: bytes | None, eml_source: str, discover: bool):
-        from . import dkim_verify
+        refs: tuple = ()
+        if eml is not None:
+            from . import dkim_verify  # email parsing and dkimpy: only with a message
 
-        refs = dkim_verify.signature_refs(eml) if eml else ()
+            refs = dkim_verify.signature_refs(eml)
         wanted = [s.strip().lower() for s in given if s.strip()]
         wanted += [ref.s for ref in refs if ref.d == self.name and ref.s not in wanted]
-        extra = [(dkim_verify.key_name(ref), "TXT") for ref in refs]
-        # First the node and what we were told; discovery only where _domainkey exists (RFC 8020: nothing
-        # exists below an NXDOMAIN), which spares ~40 queries for domains that publish no DKIM at all.
-        node, given_answers, extra_answers = await asyncio.gather(
+        extra = [(f"{ref.s}._domainkey.{ref.d}", "TXT") for ref in refs]
+        # Round one: the node, what we were told, and the most common selectors. Round two, only when the
+        # node exists (RFC 8020: nothing exists below an NXDOMAIN) and round one found no key: the rest.
+        first = [s for s in dkim.first_tier() if s not in wanted] if discover else []
+        selectors = wanted + first
+        node, answers, extra_answers = await asyncio.gather(
             self.r.query(f"_domainkey.{self.name}", "TXT"),
-            self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in wanted]),
+            self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in selectors]),
             self.r.query_many(extra))
-        selectors = list(wanted)
-        answers = list(given_answers)
-        if discover and node.outcome is not Outcome.NXDOMAIN:
-            more = [s for s in dkim.common_selectors() if s not in wanted]
+        found = any(dkim.parse_key_record(s, rec).is_dkim for s, a in zip(first, answers[len(wanted):])
+                    for rec in a.records)
+        if discover and node.outcome is not Outcome.NXDOMAIN and not found:
+            more = [s for s in dkim.common_selectors() if s not in selectors]
             selectors += more
             answers += await self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in more])
         findings, keys = dkim.check_dkim(self.name, dict(zip(selectors, answers)), given=wanted,
@@ -215,8 +245,10 @@ class _Run:
         return findings, {"selectors_tried": len(selectors), "keys": [k.to_json() for k in keys]}
 
     async def dmarc(self):
-        org = dmarc.organizational_domain(self.name)
-        own_q = self.r.query(f"_dmarc.{self.name}", "TXT")
+        own_q = asyncio.ensure_future(self.r.query(f"_dmarc.{self.name}", "TXT"))
+        # The public suffix list takes ~80 ms to load the first time: load it in a thread while the
+        # event loop sends everybody's first questions, instead of holding them all back.
+        org = await _org_domain(self.name)
         if org != self.name:
             own, org_answer = await asyncio.gather(own_q, self.r.query(f"_dmarc.{org}", "TXT"))
         else:
@@ -229,15 +261,14 @@ class _Run:
                 answers = await self.r.query_many([(n, "TXT") for n in names])
                 findings, policy = dmarc.check_dmarc(self.name, own, org_answer,
                                                      authorisations=dict(zip(dests, answers)))
+        self.dmarc_policy = policy
         return findings, ({"org_domain": org, **policy.to_json()} if policy else {"org_domain": org, "found_at": None})
 
     async def mta_sts(self):
         from ..probes.mta_sts_fetch import fetch_policy
 
-        txt, _, (mx_answer, hosts) = await asyncio.gather(
-            self.r.query(f"_mta-sts.{self.name}", "TXT"),
-            self.r.addresses(f"mta-sts.{self.name}"),  # asked early: the fetch needs it if the TXT exists
-            self._mx_hosts())
+        txt, (mx_answer, hosts) = await asyncio.gather(self.r.query(f"_mta-sts.{self.name}", "TXT"),
+                                                       self._mx_hosts())
         fetch = None
         if mta_sts.sts_records(txt):
             fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
@@ -255,11 +286,8 @@ class _Run:
         txt = await self.r.query(f"default._bimi.{self.name}", "TXT")
         if not bimi.bimi_records(txt):
             return bimi.check_bimi(self.name, txt, None), None
-        _, dmarc_data = await dmarc_task
-        policy = None
-        if dmarc_data and dmarc_data.get("found_at"):
-            policy = dmarc.DmarcPolicy(**{k: (tuple(v) if isinstance(v, list) else v)
-                                          for k, v in dmarc_data.items() if k != "org_domain"})
+        await dmarc_task
+        policy = self.dmarc_policy
         return bimi.check_bimi(self.name, txt, policy,
                                subdomain=bool(policy and policy.found_at != self.name)), None
 

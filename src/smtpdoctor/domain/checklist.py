@@ -24,6 +24,7 @@ class Requirement:
     passes: tuple[str, ...] = ()  # ids that mean "met" (when no error/warning of the areas is present)
     fails: tuple[str, ...] = ()  # ids that mean "not met" whatever their severity
     unknown: tuple[str, ...] = ()  # ids that mean "could not find out"
+    ignore: tuple[str, ...] = ()  # ids of the areas that do not bear on this requirement
     untested: str = ""  # why the row is not-tested when none of its findings is present
 
 
@@ -48,6 +49,7 @@ REQUIREMENTS: tuple[Requirement, ...] = (
     Requirement(key="ptr", text="Sending IP has a PTR that forward-confirms (FCrDNS), not generic",
                 who=("Gmail all senders", "Yahoo all senders"),
                 areas=("ptr.",), passes=("ptr.ok",), fails=("ptr.missing", "ptr.not-confirmed"),
+                ignore=("ptr.helo-mismatch", "ptr.banner-mismatch"),
                 untested="needs the sending IP (--ip)"),
     Requirement(key="tls", text="Mail sent over TLS", who=("Gmail all senders",), areas=("tls.",),
                 untested="checked by `smtpdoctor diagnose` against the sending server"),
@@ -79,7 +81,7 @@ def build_checklist(findings: Iterable[Finding]) -> tuple[ChecklistRow, ...]:
 
 
 def _row(req: Requirement, findings: tuple[Finding, ...]) -> ChecklistRow:
-    mine = [f for f in findings if f.id.startswith(req.areas)]
+    mine = [f for f in findings if f.id.startswith(req.areas) and f.id not in req.ignore]
     ids = tuple(dict.fromkeys(f.id for f in mine))
     row = dict(key=req.key, requirement=req.text, who=req.who, findings=ids)
     if not mine:

@@ -20,7 +20,7 @@ from ..model import Finding, Severity
 from .facts import could_not_test
 from .tags import parse_tags
 
-__all__ = ["DkimKey", "common_selectors", "selector_providers", "parse_key_record", "check_dkim",
+__all__ = ["DkimKey", "common_selectors", "first_tier", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
 
 WEAK_BITS = 1024  # below: error (Gmail, Yahoo and Microsoft ignore or reject such signatures)
@@ -28,17 +28,27 @@ MIN_GOOD_BITS = 2048  # 1024 works today but is a warning (RFC 8301 recommends 2
 
 
 @cache
-def _selector_data() -> dict[str, tuple[str, ...]]:
+def _selector_file() -> dict:
     text = resources.files("smtpdoctor.knowledge").joinpath("dkim_selectors.toml").read_text(encoding="utf-8")
-    return {k: tuple(v) for k, v in tomllib.loads(text)["providers"].items()}
+    return tomllib.loads(text)
+
+
+def _selector_data() -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in _selector_file()["providers"].items()}
 
 
 def common_selectors() -> tuple[str, ...]:
-    out: dict[str, None] = {}
+    """Every discovery selector: the first tier, then the providers' in file order."""
+    out: dict[str, None] = {s.lower(): None for s in first_tier()}
     for selectors in _selector_data().values():
         for s in selectors:
             out.setdefault(s.lower(), None)
     return tuple(out)
+
+
+def first_tier() -> tuple[str, ...]:
+    """The most common selectors, asked in the first round trip."""
+    return tuple(s.lower() for s in _selector_file().get("tiers", {}).get("first", ()))
 
 
 def selector_providers(selector: str) -> tuple[str, ...]:
@@ -184,7 +194,8 @@ def check_dkim(
     if failed and not keys:
         if not any(f.id == "dkim.lookup-failed" for f in findings):
             findings.append(could_not_test("dkim", f"{len(failed)} DKIM selector(s)", failed[0]))
-    if not keys and not given_set and not failed:
+    usable = [k for k in keys if not k.revoked and not k.key_error]
+    if not usable and not given_set and not failed:
         asked = len(answers)
         if domainkey_node is not None and domainkey_node.outcome is Outcome.NXDOMAIN:
             findings.append(catalogue.make("dkim.none-published", domain=domain, count=asked))

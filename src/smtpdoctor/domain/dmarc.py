@@ -18,7 +18,7 @@ from ..model import Finding
 from .facts import could_not_test
 from .tags import parse_tags
 
-__all__ = ["DmarcPolicy", "organizational_domain", "dmarc_records", "parse_dmarc", "report_destinations",
+__all__ = ["DmarcPolicy", "organizational_domain", "psl_loaded", "dmarc_records", "parse_dmarc", "report_destinations",
            "authorisation_name", "check_dmarc", "KNOWN_TAGS"]
 
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf",
@@ -26,6 +26,11 @@ KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf"
 _POLICIES = ("none", "quarantine", "reject")
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 _MAILTO = re.compile(r"mailto:([^@\s!,]+)@([^!\s,]+?)(?:!(\d+[kmgt]?))?\Z", re.IGNORECASE)
+
+
+def psl_loaded() -> bool:
+    """True once the public suffix list is in memory (the first load costs ~80 ms)."""
+    return _psl.cache_info().currsize > 0
 
 
 @cache
@@ -36,8 +41,15 @@ def _psl():
 
 
 def organizational_domain(domain: str) -> str:
-    """The registrable domain (RFC 7489 §3.2) of ``domain``; ``domain`` itself if it is a public suffix."""
-    return _psl().privatesuffix(domain.lower().rstrip(".")) or domain.lower().rstrip(".")
+    """The registrable domain (RFC 7489 §3.2) of ``domain``; ``domain`` itself if it is a public suffix.
+
+    A name of one or two labels is its own organisational domain whatever the list says (either it is
+    registrable, or it is a public suffix and then RFC 7489 uses the name itself), so the list is only
+    loaded for longer names."""
+    domain = domain.lower().rstrip(".")
+    if domain.count(".") <= 1:
+        return domain
+    return _psl().privatesuffix(domain) or domain
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,6 +7,10 @@ is an island (validators treat it as unsigned: the chain breaks at its parent); 
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import struct
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -17,7 +21,55 @@ from .facts import could_not_test
 from .dmarc import organizational_domain
 from .names import parent_names
 
-__all__ = ["ChainLink", "check_dnssec"]
+__all__ = ["ChainLink", "check_dnssec", "ds_matches", "key_tag"]
+
+_DIGESTS = {1: hashlib.sha1, 2: hashlib.sha256, 4: hashlib.sha384}
+
+
+def _name_wire(name: str) -> bytes:
+    out = b""
+    for label in name.rstrip(".").lower().split("."):
+        if label:
+            out += bytes([len(label)]) + label.encode("ascii")
+    return out + b"\0"
+
+
+def _dnskey_wire(text: str) -> bytes | None:
+    parts = text.split()
+    try:
+        flags, proto, alg = int(parts[0]), int(parts[1]), int(parts[2])
+        key = base64.b64decode("".join(parts[3:]), validate=True)
+    except (ValueError, IndexError, binascii.Error):
+        return None
+    return struct.pack("!HBB", flags, proto, alg) + key
+
+
+def key_tag(dnskey_text: str) -> int | None:
+    """RFC 4034 Appendix B key tag of a DNSKEY given as presentation text."""
+    wire = _dnskey_wire(dnskey_text)
+    if wire is None:
+        return None
+    acc = sum(b << 8 if i % 2 == 0 else b for i, b in enumerate(wire))
+    acc += (acc >> 16) & 0xFFFF
+    return acc & 0xFFFF
+
+
+def ds_matches(owner: str, ds_text: str, dnskey_texts: Sequence[str]) -> bool | None:
+    """Whether the DS record (presentation text) is the digest of one of the DNSKEYs (RFC 4034 §5.1.4);
+    None when the digest type is unknown (cannot tell)."""
+    parts = ds_text.split()
+    try:
+        tag, digest_type, digest = int(parts[0]), int(parts[2]), bytes.fromhex("".join(parts[3:]))
+    except (ValueError, IndexError):
+        return False
+    algo = _DIGESTS.get(digest_type)
+    if algo is None:
+        return None
+    for text in dnskey_texts:
+        wire = _dnskey_wire(text)
+        if wire is not None and key_tag(text) == tag and algo(_name_wire(owner) + wire).digest() == digest:
+            return True
+    return False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -67,6 +119,12 @@ def check_dnssec(
         if link.dnskey:
             zone = link
             if link.ds and secure_above:
+                matches = [ds_matches(link.name, d, dnskey[link.name].records) for d in ds[link.name].records]
+                if not any(m is not False for m in matches):
+                    findings.append(catalogue.make("dnssec.ds-mismatch", name=link.name,
+                                                   parent=_parent(link.name) or "the root"))
+                    secure_above = False
+                    continue
                 last_secure = link.name
             elif not link.ds and secure_above:
                 findings.append(catalogue.make("dnssec.no-ds", name=link.name,

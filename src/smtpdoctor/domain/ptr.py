@@ -102,7 +102,7 @@ def check_ptr(
     for label, given, fid in (("HELO", helo, "ptr.helo-mismatch"), ("banner", banner_name, "ptr.banner-mismatch")):
         if given and given.rstrip(".").lower() not in names:
             findings.append(catalogue.make(fid, ip=ip, name=given.rstrip(".").lower(), ptr=primary, what=label))
-    if confirmed and not any(f.severity.rank >= 2 for f in findings):
+    if confirmed and not reason and not any(f.id in ("ptr.several",) for f in findings):
         findings.append(catalogue.make("ptr.ok", ip=ip, name=primary))
     return tuple(findings)
 

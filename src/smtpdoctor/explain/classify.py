@@ -52,23 +52,35 @@ def clean_diagnostic(text: str) -> str:
         text = _HTML.sub(" ", text)
     if "\n" in text:
         lines = text.splitlines()
-        if len(lines) > 1 and sum(1 for ln in lines if _CONTINUATION.match(ln)) > 1:
-            first = _CONTINUATION.match(lines[0])
-            head = ""
-            if first:
-                head = first.group(1) + (" " + first.group(2) if first.group(2) else "") + " "
-            text = head + " ".join(_CONTINUATION.sub("", ln, count=1) for ln in lines)
+        codes = [m.group(1) if m else None for m in map(_CONTINUATION.match, lines)]
+        first = next((c for c in codes if c), None)
+        if first is not None and codes.count(first) > 1:
+            # one multi-line reply ("550-5.7.1 ..." repeated): keep its code once, drop the repeats
+            out = []
+            head_done = False
+            for ln, code in zip(lines, codes):
+                m = _CONTINUATION.match(ln) if code == first else None
+                if m and not head_done:
+                    out.append(m.group(1) + (" " + m.group(2) if m.group(2) else "") + " " + ln[m.end():])
+                    head_done = True
+                elif m:
+                    out.append(ln[m.end():])
+                else:
+                    out.append(ln)
+            text = " ".join(out)
     return _SPACES.sub(" ", text).strip()
 
 
 def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:
     for name in host.split():
+        if kb.any_host.search(name):
+            for p in kb.providers:
+                if p.hosts is not None and p.hosts.search(name):
+                    return p
+    if kb.any_marker.search(text):
         for p in kb.providers:
-            if p.hosts is not None and p.hosts.search(name):
+            if p.markers is not None and p.markers.search(text):
                 return p
-    for p in kb.providers:
-        if p.markers is not None and p.markers.search(text):
-            return p
     return None
 
 
@@ -190,15 +202,16 @@ def _find_reason(kb: Knowledge, f: Facts, text: str) -> str:
     return "onhold" if text else "undefined"
 
 
-def _temporary(replycode: str, status: str, text: str, action: str) -> bool:
-    if replycode:
-        return replycode.startswith("4")
-    if status:
-        return status.startswith("4")
-    if action == "delayed":
+# Words that say the failure was (or began as) temporary: a queue that expired after retries.
+_TEMPORARY_WORDS = (" temporar", " persistent", "retry timeout exceeded", "have been failing for a long time")
+
+
+def _temporary(replycode: str, text: str) -> bool:
+    """Does the reply say the failure is temporary (a 4xx code, or the words)?"""
+    code = find_status(text) or replycode or find_replycode(text)
+    if code.startswith("4"):
         return True
-    head = text[:40]
-    return bool(re.match(r"\s*4\d\d\b", head))
+    return any(w in text for w in _TEMPORARY_WORDS)
 
 
 def classify_facts(f: Facts, kb: Knowledge | None = None) -> Explanation:
@@ -208,7 +221,7 @@ def classify_facts(f: Facts, kb: Knowledge | None = None) -> Explanation:
     diagnostic = clean_diagnostic(raw)
     text = diagnostic.lower()
     klass = f.status[:1] if f.status[:1] in ("4", "5") else ""
-    in_text = find_status(diagnostic, klass) or ("" if klass else find_status(diagnostic))
+    in_text = (find_status(diagnostic, klass) if klass else "") or find_status(diagnostic)
     replycode = f.replycode or find_replycode(diagnostic, (in_text or f.status)[:1])
     status = prefer_status(f.status, in_text, replycode)
     if status and replycode and status[0] != replycode[0]:
@@ -236,8 +249,8 @@ def classify_facts(f: Facts, kb: Knowledge | None = None) -> Explanation:
     if not status and reason not in ("feedback", "vacation", "delivered"):
         code = kb.pseudo_status.get(reason)
         if code:
-            status = ("4" if _temporary(replycode, "", text, f.action) and reason not in ("hasmoved", "hostunknown",
-                      "userunknown") else "5") + ".0." + code
+            temporary = _temporary(replycode, " " + text) and reason not in ("hasmoved", "hostunknown", "userunknown")
+            status = ("4" if temporary else "5") + ".0." + code
     spec = kb.reasons.get(reason) or kb.reasons["undefined"]
     category = Category(rule.category if rule is not None and rule.category else spec.category)
     summary = rule.summary if rule is not None and rule.summary else spec.summary

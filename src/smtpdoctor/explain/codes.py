@@ -20,9 +20,9 @@ REPLY_CODES = frozenset({
 })
 
 _IPV4 = re.compile(r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
-_STATUS = re.compile(r"(?<![\w.\-/=])([245])\.([0-7])\.(\d{1,3})(?![\d.]?\d)")
+_STATUS = re.compile(r"(?<![\w./=])(?<![A-Za-z_]-)([245])\.([0-7])\.(\d{1,3})(?![\d.]?\d)")
 _STATUS_ONLY = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}$")
-_REPLY = re.compile(r"(?<![\w.\-/:+=#])([245]\d\d)(?=[\s\-]|$|[,;:.](?!\d))")
+_REPLY = re.compile(r"(?<![\w.\-/+=#])(?<!\d:)([245]\d\d)(?=[\s\-]|$|[,;:.](?!\d))")
 
 
 def is_status(value: str) -> bool:

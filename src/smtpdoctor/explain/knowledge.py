@@ -1,7 +1,8 @@
 """Loads ``knowledge/replies.yaml`` once, on first use, and compiles it for fast matching.
 
-Each reason's substrings are folded into one regular expression (an alternation of escaped literals), so
-matching a diagnostic against a reason costs one scan instead of a hundred ``in`` tests.
+Each reason's substrings are indexed by one whole word they contain, so matching a diagnostic against a
+reason looks only at the substrings whose word occurs in the text (compiling hundreds of literals into
+regular expressions would cost more than a whole run over a few hundred bounces).
 """
 
 from __future__ import annotations
@@ -12,7 +13,58 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["ReasonSpec", "ProviderRule", "Provider", "Knowledge", "knowledge"]
+__all__ = ["ReasonSpec", "ProviderRule", "Provider", "Knowledge", "knowledge", "Literals", "words_of"]
+
+_WORD = re.compile(r"[a-z0-9]+")
+_last: list = [None, frozenset()]
+
+
+def words_of(text: str) -> frozenset[str]:
+    """The whole words of ``text`` (lower-case); remembers the last text, as every reason asks in turn."""
+    if _last[0] is not text:
+        _last[0] = text
+        _last[1] = frozenset(_WORD.findall(text))
+    return _last[1]
+
+
+class Literals:
+    """Lower-case substrings, any of which may match; indexed by an interior whole word of each."""
+
+    __slots__ = ("keyed", "always")
+
+    def __init__(self, items: list[str]) -> None:
+        self.keyed: dict[str, list[str]] = {}
+        self.always: list[str] = []
+        for item in dict.fromkeys(i.lower() for i in items if i):
+            key = _interior_word(item)
+            if key:
+                self.keyed.setdefault(key, []).append(item)
+            else:
+                self.always.append(item)
+
+    def search(self, text: str) -> bool:
+        for item in self.always:
+            if item in text:
+                return True
+        words = words_of(text)
+        keyed = self.keyed
+        for word in words & keyed.keys():
+            for item in keyed[word]:
+                if item in text:
+                    return True
+        return False
+
+
+def _interior_word(item: str) -> str | None:
+    """The longest word of ``item`` with a non-word character on both sides inside ``item`` (so it is a
+    whole word wherever ``item`` occurs)."""
+    best = None
+    for m in _WORD.finditer(item):
+        if m.start() == 0 or m.end() == len(item):
+            continue
+        if best is None or len(m.group(0)) > len(best):
+            best = m.group(0)
+    return best
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -21,9 +73,9 @@ class ReasonSpec:
     category: str
     summary: str
     remedy: tuple[str, ...]
-    literal: re.Pattern[str] | None  # any of the substrings
+    literal: Literals | None  # any of the substrings
     aligned: tuple[tuple[str, ...], ...]  # substrings that must appear in this order
-    exclude: re.Pattern[str] | None  # a match here vetoes the reason
+    exclude: Literals | None  # a match here vetoes the reason
 
     def matches(self, text: str) -> bool:
         """``text`` is lower-case, whitespace-collapsed diagnostic text."""
@@ -75,14 +127,12 @@ class Knowledge:
     status: dict[str, str]
     pseudo_status: dict[str, str]
     providers: tuple[Provider, ...]
+    any_host: re.Pattern[str]  # any provider's host pattern (a quick "none of them" test)
+    any_marker: re.Pattern[str]  # any provider's text marker
 
 
-def _literal(items: list[str]) -> re.Pattern[str] | None:
-    items = [i.lower() for i in items if i]
-    if not items:
-        return None
-    items.sort(key=len, reverse=True)
-    return re.compile("|".join(re.escape(i) for i in items))
+def _literal(items: list[str]) -> Literals | None:
+    return Literals(items) if any(items) else None
 
 
 def _tuple(value: Any) -> tuple[str, ...]:
@@ -131,7 +181,11 @@ def knowledge() -> Knowledge:
             help=p.get("help"), rules=rules,
         ))
     order = raw["order"]
+    any_host = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in providers if p.hosts), re.I)
+    any_marker = re.compile("|".join(f"(?:{p.markers.pattern})" for p in providers if p.markers), re.I)
     return Knowledge(
+        any_host=any_host,
+        any_marker=any_marker,
         reasons=reasons,
         first=tuple(order["first"]),
         second=tuple(order["second"]),

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import email
 import email.message
-import email.policy
 import re
+from dataclasses import replace
 from email.header import decode_header, make_header
 
 from .classify import Facts, classify_facts
-from .codes import is_status
+from .codes import find_replycode, is_status
 from .knowledge import knowledge
 from .model import Explained, Explanation, Kind, Recipient
 from .ses import ses_events
-from .textbounce import ADDRESS, find_command, find_remote_host, read_text_bounce
+from .textbounce import ADDRESS, cut_original, find_command, find_remote_host, read_text_bounce
 
-__all__ = ["explain_message", "MAX_MESSAGE_BYTES", "looks_like_message"]
+__all__ = ["explain_message", "MAX_MESSAGE_BYTES", "looks_like_message", "is_binary"]
 
 # Only the head of a message is read: the report parts come first, attachments after them do not matter.
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
@@ -51,6 +51,43 @@ _DELAYED_BODY = re.compile(r"this is a warning message only|delivery to the foll
                            r"has not yet been delivered|delivery attempts will continue", re.I)
 _FIELD_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|ehlo|starttls|auth)", re.I)
+
+
+# Control bytes other than TAB, LF, FF, CR and ESC (ISO-2022-JP uses ESC): text never has many of them.
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
+_EMBEDDED = re.compile(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
+_BLANK = re.compile(rb"\r?\n\r?\n")
+
+
+def _skip_original_body(data: bytes) -> bytes:
+    """Drop the body of the attached original message (everything after its headers) when no report part
+    follows it: only its headers are ever read, and parsing its body is most of the cost of a bounce."""
+    at = data.find(b"rfc822")
+    if at < 0:
+        return data
+    m = _EMBEDDED.search(data, max(0, data.rfind(b"\n", 0, at)))
+    if m is None:
+        return data
+    rest = data[m.end():]
+    if b"delivery-status" in rest or b"feedback-report" in rest:
+        return data
+    part_head = _BLANK.search(data, m.end())
+    if part_head is None:
+        return data
+    inner_head = _BLANK.search(data, part_head.end())
+    if inner_head is None or len(data) - inner_head.end() < 2048:
+        return data
+    return data[:inner_head.end()]
+
+
+def is_binary(head: bytes) -> bool:
+    """Is this the start of binary data rather than text (a NUL, or more than 5 % control bytes)?"""
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _CONTROL))
+    return controls > len(head) // 20
 
 
 def looks_like_message(head: bytes) -> bool:
@@ -121,11 +158,12 @@ def _walk(msg: email.message.Message, out: dict[str, list]) -> None:
                 if isinstance(sub, email.message.Message):
                     _walk(sub, out)
         return
-    if msg.get_content_maintype() == "multipart":
+    maintype = ctype.partition("/")[0]
+    if maintype == "multipart":
         # boundaries missing or broken: the parser kept the body as text; read it as such
         out["text"].append(_decode_part(msg))
         return
-    if msg.get_content_maintype() == "text" and ctype != "text/rfc822-headers":
+    if maintype == "text":
         if msg.get_content_disposition() == "attachment" and out["text"]:
             return
         text = _decode_part(msg)
@@ -145,7 +183,13 @@ def _dsn_blocks(part: email.message.Message) -> list[dict[str, str]]:
     if isinstance(payload, list):
         for sub in payload:
             if isinstance(sub, email.message.Message):
-                block = {k.lower(): " ".join(str(v).split()) for k, v in sub.items()}
+                block: dict[str, str] = {}
+                for k, v in sub.items():
+                    key = k.lower()
+                    if key in block:  # recipients not separated by a blank line: a new group starts
+                        blocks.append(block)
+                        block = {}
+                    block[key] = " ".join(str(v).split())
                 body = sub.get_payload()
                 if isinstance(body, str) and body.strip():
                     # fields the parser could not take as headers (broken folding): read them by hand
@@ -241,6 +285,12 @@ def _explain_dsn(parts, texts: list[str], sender: set[str]) -> list[Recipient]:
         blocks = part.blocks() if isinstance(part, _TextDsn) else _dsn_blocks(part)
         per_message = blocks[0] if blocks and not _recipient_of(blocks[0]) else {}
         reporting = _strip_type(per_message.get("reporting-mta", ""))[1]
+        nameless = [b for b in blocks if not _recipient_of(b) and b.get("final-recipient") and b.get("status")]
+        if nameless and not any(_recipient_of(b) for b in blocks):
+            # delivery to a file or a pipe: the report names no address; the prose does
+            found = [f for t in texts for f in read_text_bounce(t, exclude=sender)]
+            for b, f in zip(nameless, found):
+                b["final-recipient"] = "rfc822; " + f.recipient
         for block in blocks:
             rcpt = _recipient_of(block)
             if not rcpt:
@@ -255,8 +305,9 @@ def _explain_dsn(parts, texts: list[str], sender: set[str]) -> list[Recipient]:
                 diag_type = ""
             remote = _strip_type(block.get("remote-mta", ""))[1]
             command = _command_from(diag)
+            thin = not find_replycode(diag)
             truncated = bool(re.match(r"\s*[245]\d\d-", diag))  # only the first line of a multi-line reply
-            if not diag or not command or truncated:
+            if not diag or not command or truncated or thin:
                 if text_failures is None:
                     text_failures = {f.recipient.lower(): f for t in texts
                                      for f in read_text_bounce(t, exclude=sender)}
@@ -266,6 +317,8 @@ def _explain_dsn(parts, texts: list[str], sender: set[str]) -> list[Recipient]:
                         diag = tf.diagnostic
                     elif truncated and len(tf.diagnostic) > len(diag):
                         diag = tf.diagnostic
+                    elif tf.specific and not find_replycode(diag) and find_replycode(tf.diagnostic):
+                        diag = f"{diag} {tf.diagnostic}"  # the DSN's words are thin; the report has the reply
                     command = command or tf.command
                     remote = remote or tf.remote_host
             if key in seen and action not in ("failed", "delayed"):
@@ -294,9 +347,17 @@ def _explain_text(texts: list[str], sender: set[str], wanted: list[str], action:
                 continue
             seen.add(key)
             command = f.command or _implied_command(f.diagnostic, f.recipient)
-            exp = classify_facts(Facts(diagnostic=f.diagnostic, command=command, remote_host=f.remote_host,
-                                       recipient=f.recipient,
-                                       diagnostic_type="SMTP", action=action))
+            facts = Facts(diagnostic=f.diagnostic, command=command, remote_host=f.remote_host,
+                          recipient=f.recipient, diagnostic_type="SMTP", action=action)
+            exp = classify_facts(facts)
+            if exp.reason in ("onhold", "undefined") and len(results) == 0:
+                # the recipient's own lines say nothing usable: read the whole report (some MTAs put the
+                # cause above the address)
+                whole = cut_original(text).strip()
+                if whole and whole != f.diagnostic:
+                    wider = classify_facts(replace(facts, diagnostic=whole[:4000]))
+                    if wider.reason not in ("onhold", "undefined"):
+                        exp = wider
             results.append(Recipient(recipient=f.recipient, explanation=exp, action=action,
                                      diagnostic=" ".join(f.diagnostic.split())[:2000], remote_mta=f.remote_host,
                                      command=command))
@@ -385,15 +446,15 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
     """Explain one message given as bytes (an ``.eml`` file, one message of an mbox, stdin)."""
     if not data or not data.strip():
         return Explained(source=source, kind=Kind.UNPARSED, note="empty input")
-    head = data[:8192]
-    if b"\x00" in head or sum(1 for b in head if b < 9 or 13 < b < 32) > len(head) // 20:
+    if is_binary(data[:8192]):
         return Explained(source=source, kind=Kind.UNPARSED, note="binary data, not a message")
     if len(data) > MAX_MESSAGE_BYTES:
         data = data[:MAX_MESSAGE_BYTES]  # the report parts come first; the rest is the original's payload
     if data.startswith(b"From ") and b"\n" in data:
         data = data.split(b"\n", 1)[1]  # an mbox separator line
+    data = _skip_original_body(data)
     try:
-        msg = email.message_from_bytes(data, policy=email.policy.compat32)
+        msg = email.message_from_bytes(data)  # policy compat32, the default: tolerant, never raises
     except Exception as exc:  # noqa: BLE001 - the email package should not raise; never let it escape
         return Explained(source=source, kind=Kind.UNPARSED, note=f"unreadable message: {type(exc).__name__}")
     if not msg.keys():
@@ -409,9 +470,14 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
     sender = set(a.lower() for a in _addresses(_header(msg, "To")))
 
     for text in texts[:1]:
-        events = ses_events(text) if '"notificationType"' in text or '"eventType"' in text else []
+        events = ses_events(text) if "notificationType" in text or '"eventType"' in text else []
         if events:
             return _explain_ses(events, source)
+
+    if (msg.get("X-Apple-Unsubscribe") or "").strip().lower() == "true":
+        # Apple Mail's one-click "unsubscribe" message: the recipient asks to be taken off the list
+        return Explained(source=source, kind=Kind.FEEDBACK,
+                         results=tuple(_simple("feedback", a) for a in _addresses(from_)[:1]))
 
     if parts["arf"]:
         results = _explain_feedback(parts["arf"], parts["original"], msg)

@@ -26,7 +26,7 @@ class SesEvent:
 
 def _load(text: str) -> dict[str, Any] | None:
     start = text.find("{")
-    if start < 0 or '"notificationType"' not in text and '"eventType"' not in text:
+    if start < 0 or ("notificationType" not in text and "eventType" not in text):
         return None
     end = text.rfind("}")
     body = _WRAP.sub("", text[start:end + 1]).replace("\r", "")

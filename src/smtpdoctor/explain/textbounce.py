@@ -37,9 +37,11 @@ _HEADERS_BLOCK = re.compile(
     re.I,
 )
 _NOT_RECIPIENT_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
-_SENDER_CONTEXT = re.compile(r"(?:mail\s+from|from|sender|envelope-from|return-path|reply-to|sent by)\s*[:=]?\s*<?$",
-                             re.I)
-_HEADER_LINE = re.compile(r"^[ \t]*(?:to|from|cc|subject|sent|date|reply-to)[ \t]*:", re.I)
+_SENDER_CONTEXT = re.compile(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
+                             r"reply-to|sent by)\s*[:=]?\s*<?$", re.I)
+_HEADER_LINE = re.compile(r"^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|in-reply-to|references)[ \t]*:",
+                          re.I)
+_QUOTED = re.compile(r"(?m)^>[ \t]?")
 
 _COMMANDS = (
     (re.compile(r"(?:after|in reply to|response to|most progress was|did not like our|while sending|rejected our|"
@@ -60,10 +62,20 @@ class TextFailure:
     diagnostic: str
     command: str
     remote_host: str
+    specific: bool = True  # False when no words follow the address and the whole report stands in
+
+
+def unquote(text: str) -> str:
+    """Remove "> " quoting when a bounce was forwarded inline (most of its lines quoted)."""
+    lines = text.count("\n") + 1
+    if lines > 3 and len(_QUOTED.findall(text)) > lines // 2:
+        return _QUOTED.sub("", text)
+    return text
 
 
 def cut_original(text: str) -> str:
     """The part of ``text`` before the copy of the original message."""
+    text = unquote(text)
     end = len(text)
     m = _ORIGINAL.search(text)
     if m:
@@ -124,7 +136,8 @@ def read_text_bounce(text: str, *, exclude: set[str] | frozenset[str] = frozense
         by_addr = {f.recipient.lower(): f for f in _failures(part, found)}
         whole = part.strip()
         return [by_addr.get(w.lower()) or TextFailure(recipient=w, diagnostic=whole, command=find_command(whole),
-                                                       remote_host=find_remote_host(whole)) for w in wanted]
+                                                       remote_host=find_remote_host(whole), specific=False)
+                for w in wanted]
     found = _candidates(part, {e.lower() for e in exclude})
     strong = [c for c in found if not c[3]]
     found = strong or found
@@ -151,9 +164,23 @@ def _failures(part: str, found: list[tuple[int, int, str, bool]]) -> list[TextFa
         line_start = part.rfind("\n", 0, begin) + 1  # "RCPT To:<addr>" names the command before the address
         # the address itself opens the segment: the server's words follow it
         words = segment[len(addr):].lstrip(">:;,.) \t\r\n")
+        line_end = part.find("\n", begin)
+        same_line = part[begin + len(addr):line_end if line_end >= 0 else end].strip(">:;,.) \t\r")
+        if len(same_line) >= 10 and line_end >= 0 and line_end < end:
+            # "554 <addr>... reason" (sendmail), "addr: reason" (OpenSMTPD): the words are on the address's
+            # line; what follows belongs to the next recipient (unless indented as a continuation) or, after
+            # a blank line, is the report's boilerplate
+            kept = [same_line]
+            for ln in part[line_end + 1:end].splitlines():
+                if not ln.strip() or (later and not ln[:1].isspace()):
+                    break
+                kept.append(ln.strip())
+            words = "\n".join(kept)
+        specific = True
         if len(words.strip()) < 3 and not later:
             words = part[:begin]
+            specific = False
         failures.append(TextFailure(recipient=addr, diagnostic=words.strip(),
                                     command=find_command(part[line_start:end]),
-                                    remote_host=find_remote_host(segment)))
+                                    remote_host=find_remote_host(segment), specific=specific))
     return failures

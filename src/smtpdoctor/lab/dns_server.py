@@ -129,7 +129,9 @@ class LabDnsServer:
             if rdtype in ("TXT", "SPF"):
                 rrset.add(_txt_rdata(rrset.rdtype, value))
             else:
-                rrset.add(dns.rdata.from_text(dns.rdataclass.IN, rrset.rdtype, value))
+                # names in rdata are absolute even without the final dot ("10 mx.example")
+                rrset.add(dns.rdata.from_text(dns.rdataclass.IN, rrset.rdtype, value, origin=dns.name.root,
+                                                  relativize=False))
         return rrset
 
     # -- server -----------------------------------------------------------------------------------
@@ -208,12 +210,14 @@ class LabDnsServer:
             writer.close()
 
 
-def _txt_rdata(rdtype: int, value: str) -> dns.rdata.Rdata:
+def _txt_rdata(rdtype: int, value: "str | Sequence[str]") -> dns.rdata.Rdata:
     """TXT/SPF values are given unquoted; long values are split into 255-byte character-strings, as a
     zone file author would. A value that starts with a quote is zone-file text and parsed as such."""
+    cls = dns.rdata.get_rdata_class(dns.rdataclass.IN, rdtype)
+    if isinstance(value, (list, tuple)):  # one record made of several character-strings, as given
+        return cls(dns.rdataclass.IN, rdtype, [v.encode("utf-8") for v in value])
     if value.startswith('"'):
         return dns.rdata.from_text(dns.rdataclass.IN, rdtype, value)
     raw = value.encode("utf-8")
     chunks = [raw[i:i + 255] for i in range(0, len(raw), 255)] or [b""]
-    cls = dns.rdata.get_rdata_class(dns.rdataclass.IN, rdtype)
     return cls(dns.rdataclass.IN, rdtype, chunks)

@@ -158,8 +158,11 @@ class _Session:
 
     # -- reading -----------------------------------------------------------------------------------
     async def _fill(self) -> bytes:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a cancellation that races
+        # with the read finishing, and then stop() would wait for the idle timeout.
         try:
-            data = await asyncio.wait_for(self.reader.read(65536), self.server.idle_timeout)
+            async with asyncio.timeout(self.server.idle_timeout):
+                data = await self.reader.read(65536)
         except TimeoutError:
             raise _Closed("idle-timeout") from None
         if not data:
@@ -190,7 +193,7 @@ class _Session:
                 line = self._take(i + 1)[:-1]
                 if line.endswith(b"\r"):
                     line = line[:-1]
-                if overlong:
+                if overlong or len(line) > MAX_LINE:
                     self._note("info", b"line longer than %d bytes discarded" % MAX_LINE)
                     return None
                 if record:
@@ -213,23 +216,25 @@ class _Session:
             data = data.replace(b"{" + key.encode() + b"}", value.encode("utf-8", "surrogateescape"))
         return data
 
-    async def _send(self, data: bytes) -> None:
+    async def _send(self, data: bytes, *, drain: bool = True) -> None:
         if self.plan.rtt:
             await asyncio.sleep(max(0.0, self.arrival + self.plan.rtt - time.monotonic()))
         self.writer.write(data)
         self._note("send", data)
-        await self._drain()
+        if drain:
+            await self._drain()
 
     async def _drain(self) -> None:
         try:
-            await asyncio.wait_for(self.writer.drain(), self.server.idle_timeout)
+            async with asyncio.timeout(self.server.idle_timeout):
+                await self.writer.drain()
         except TimeoutError:
             raise _Closed("idle-timeout") from None
 
-    async def _reply(self, reply: str, **extra: str) -> None:
+    async def _reply(self, reply: str, *, drain: bool = True, **extra: str) -> None:
         """Send a reply written as on the wire ("250 2.0.0 Ok", lines split by \\n)."""
         data = "".join(line + "\r\n" for line in reply.split("\n")).encode("utf-8", "surrogateescape")
-        await self._send(self._fill_in(data, **extra))
+        await self._send(self._fill_in(data, **extra), drain=drain)
 
     async def _perform(self, send: Send) -> None:
         """Write a fault's bytes and do what it says next."""
@@ -296,10 +301,19 @@ class _Session:
         """Close the connection: flush what was written and send FIN (bounded to one second), or
         abort at once when stopping or resetting."""
         transport = self.writer.transport
+        if graceful and transport.can_write_eof() and not transport.is_closing():
+            # FIN first, then let the client's last bytes arrive: closing a socket with unread input
+            # would send RST instead, and a fault that says "close" must look like a close.
+            with contextlib.suppress(Exception):
+                transport.write_eof()
+                async with asyncio.timeout(1.0):
+                    while await self.reader.read(65536):
+                        pass
         if graceful:
             self.writer.close()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.writer.wait_closed(), 1.0)
+                async with asyncio.timeout(1.0):
+                    await self.writer.wait_closed()
         transport.abort()
 
     async def _dialogue(self) -> None:
@@ -324,6 +338,9 @@ class _Session:
         text = line.decode("utf-8", "surrogateescape")
         verb, _, arg = text.strip().partition(" ")
         verb, arg = verb.upper(), arg.strip()
+        if not verb:
+            await self._reply("500 5.5.2 Error: bad syntax")
+            return
         if self.refuse_commands:
             if verb == "QUIT":
                 await self._reply("221 2.0.0 Bye")
@@ -412,7 +429,9 @@ class _Session:
         if st.reply:
             await self._reply(st.reply)
             return
-        await self._reply("220 2.0.0 Ready to start TLS")
+        # No drain (no yield to the event loop) between this reply and the switch to TLS: the client's
+        # ClientHello must reach the TLS layer, not the plaintext buffer we discard in _start_tls.
+        await self._reply("220 2.0.0 Ready to start TLS", drain=False)
         if st.abort is not None:
             if st.garbage:
                 self.writer.write(st.garbage)
@@ -760,13 +779,13 @@ class LabSmtpServer:
         for sock in self._sockets:
             sock.close()
         self._sockets.clear()
-        for _ in range(100):  # tasks that were accepted but not yet started add themselves late
+        for _ in range(100):  # tasks accepted but not yet started add themselves late; cancel again
             tasks = [t for t in self._tasks if not t.done()]
             if not tasks:
                 break
             for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.wait(tasks, timeout=0.5)
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
@@ -817,6 +836,10 @@ class LabSmtpServer:
         self.sessions.append(session.record)
         try:
             await session.run()
+        except asyncio.CancelledError:
+            # stop() cancelled us and waits for us; ending normally keeps asyncio.streams from logging
+            # the cancellation as an error of the connection callback.
+            pass
         finally:
             self._tasks.discard(task)
             if not self._tasks:

@@ -88,6 +88,7 @@ class PortObservation:
     capabilities_after_tls: Capabilities | None = None
     local_address: str | None = None
     later_error: str | None = None  # a failure after the greeting (EHLO dropped, reset ...)
+    later_protocol_error: bool = False  # ... and it was the server breaking the protocol
     elapsed: float = 0.0
 
     @property
@@ -135,13 +136,17 @@ class ProbeOptions:
     ca_file: str | None = None
     source_ip: str | None = None
     stagger: float = 1.0  # silence after connect before also trying implicit TLS
+    use_starttls: bool = True  # upgrade with STARTTLS when offered
 
 
 async def probe_port(address: str, port: int, options: ProbeOptions, *, tls_first: bool = False,
-                     transcript: Transcript | None = None, keep_open: bool = False,
+                     transcript: Transcript | None = None, keep_open: bool = False, starttls: bool = True,
                      ) -> tuple[PortObservation, SmtpSession | None]:
     """Probe one port. With ``keep_open`` a working session is returned (after EHLO, TLS on if it could be)
-    for the caller to go on (AUTH, MAIL, RCPT); otherwise the probe says QUIT and returns None."""
+    for the caller to go on (AUTH, MAIL, RCPT); otherwise the probe says QUIT and returns None.
+    ``starttls=False`` behaves like a client set to no encryption: STARTTLS is noted, not used."""
+    if not starttls:
+        options = replace(options, use_starttls=False)
     start = time.perf_counter()
     family = 6 if ":" in address else 4
     base = PortObservation(address=address, port=port, family=family, outcome=PortOutcome.ERROR)
@@ -284,12 +289,13 @@ async def _after_greeting(obs, session: SmtpSession, greeting: Reply, options, *
         if reply.code >= 500 and reply.code != 554:  # an old server without ESMTP: fall back to HELO
             reply = await session.command("HELO", helo)
         obs = replace(obs, ehlo=reply, capabilities=caps, starttls_offered=bool(caps and caps.starttls))
-        if tls_already or not obs.starttls_offered:
+        if tls_already or not obs.starttls_offered or not options.use_starttls:
             return obs, session
         return await _starttls(obs, session, options, helo, transcript)
     except SmtpError as exc:
         await session.close()
-        return replace(obs, later_error=f"{exc} ({getattr(exc, 'phase', '')})".replace(" ()", "")), None
+        return replace(obs, later_error=f"{exc} ({getattr(exc, 'phase', '')})".replace(" ()", ""),
+                       later_protocol_error=isinstance(exc, RemoteProtocolError)), None
 
 
 async def _starttls(obs, session: SmtpSession, options, helo, transcript):

@@ -13,10 +13,11 @@ from email.utils import format_datetime
 
 from ..redact import Redactor
 from ..settings import Settings
-from ..smtp import Reply, SmtpError, SmtpSession
+from ..checks.client import envelope_path
+from ..smtp import RemoteProtocolError, Reply, SmtpError, SmtpSession
 from ..smtp.sasl import SaslError, choose_mechanism, create, normalise_offered
 
-__all__ = ["AuthObservation", "EnvelopeObservation", "run_auth", "run_envelope", "smtp_address", "test_message"]
+__all__ = ["AuthObservation", "EnvelopeObservation", "run_auth", "run_envelope", "test_message"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -29,6 +30,8 @@ class AuthObservation:
     reply: Reply | None = None  # the final reply (235, 535 ...)
     sasl_error: SaslError | None = None
     transport_error: str | None = None
+    protocol_error: bool = False  # the server's answer was not SMTP (garbage), as opposed to a network failure
+    oauth_error: dict | None = None  # XOAUTH2: the decoded JSON error challenge
     steps: int = 0
 
     def to_json(self) -> dict:
@@ -48,6 +51,7 @@ class EnvelopeObservation:
     smtputf8: bool = False
     transport_error: str | None = None
     stage_failed: str | None = None  # where a transport failure happened
+    address_error: str | None = None  # an address the server cannot take (non-ASCII without SMTPUTF8)
 
     def to_json(self) -> dict:
         return {"sender": self.sender, "recipient": self.recipient,
@@ -90,22 +94,9 @@ async def run_auth(session: SmtpSession, settings: Settings, redactor: Redactor)
             reply = await session.sasl(answer, phase="auth")
     except SmtpError as exc:
         return AuthObservation(attempted=True, mechanism=name, transport_error=redactor.redact(str(exc)),
-                               steps=mech.steps, **base)
-    return AuthObservation(attempted=True, mechanism=name, reply=reply, steps=mech.steps, **base)
-
-
-def smtp_address(address: str, *, smtputf8: bool) -> tuple[str, bool]:
-    """The address for the envelope: IDN domains as A-labels; a non-ASCII local part needs SMTPUTF8.
-    Returns (address, needs_smtputf8)."""
-    local, _, domain = address.rpartition("@")
-    try:
-        ascii_domain = domain.encode("idna").decode("ascii") if not domain.startswith("[") else domain
-    except UnicodeError:
-        ascii_domain = domain
-    needs = not local.isascii()
-    if needs and smtputf8:
-        return f"{local}@{domain}", True
-    return f"{local}@{ascii_domain}", needs
+                               protocol_error=isinstance(exc, RemoteProtocolError), steps=mech.steps, **base)
+    return AuthObservation(attempted=True, mechanism=name, reply=reply, steps=mech.steps,
+                           oauth_error=getattr(mech, "error", None), **base)
 
 
 def test_message(sender: str, recipient: str, *, helo: str, now: dt.datetime | None = None) -> bytes:
@@ -133,17 +124,21 @@ async def run_envelope(session: SmtpSession, settings: Settings) -> EnvelopeObse
     obs = EnvelopeObservation(sender=sender, recipient=recipient)
     if sender is None:
         return obs
-    mail_addr, needs_utf8 = smtp_address(sender, smtputf8=offered_utf8)
-    rcpt_addr, needs_utf8_r = smtp_address(recipient, smtputf8=offered_utf8) if recipient else (None, False)
-    use_utf8 = offered_utf8 and (needs_utf8 or needs_utf8_r)
+    try:
+        mail_path, needs_utf8 = envelope_path(sender, smtputf8_offered=offered_utf8)
+        rcpt_path, needs_utf8_r = envelope_path(recipient, smtputf8_offered=offered_utf8) if recipient \
+            else (None, False)
+    except ValueError as exc:
+        return EnvelopeObservation(sender=sender, recipient=recipient, address_error=str(exc))
+    use_utf8 = needs_utf8 or needs_utf8_r
     stage = "mail"
     try:
-        mail = await session.command("MAIL", f"FROM:<{mail_addr}>" + (" SMTPUTF8" if use_utf8 else ""), phase="mail")
+        mail = await session.command("MAIL", f"FROM:{mail_path}" + (" SMTPUTF8" if use_utf8 else ""), phase="mail")
         obs = EnvelopeObservation(sender=sender, recipient=recipient, mail=mail, smtputf8=use_utf8)
-        if not mail.is_positive or rcpt_addr is None:
+        if not mail.is_positive or rcpt_path is None:
             return obs
         stage = "rcpt"
-        rcpt = await session.command("RCPT", f"TO:<{rcpt_addr}>", phase="rcpt")
+        rcpt = await session.command("RCPT", f"TO:{rcpt_path}", phase="rcpt")
         obs = EnvelopeObservation(sender=sender, recipient=recipient, mail=mail, rcpt=rcpt, smtputf8=use_utf8)
         if not rcpt.is_positive:
             return obs

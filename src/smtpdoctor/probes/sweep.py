@@ -30,8 +30,9 @@ class SweepResult:
 
 
 async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_port: int, options: ProbeOptions,
-                *, implicit_tls_configured: bool = False, transcript: Transcript | None = None,
-                keep_open: bool = True) -> tuple[SweepResult, SmtpSession | None]:
+                *, implicit_tls_configured: bool = False, plaintext_configured: bool = False,
+                transcript: Transcript | None = None, keep_open: bool = True,
+                ) -> tuple[SweepResult, SmtpSession | None]:
     """Probe ``ports`` (plus ``configured_port``) on every address. Returns the observations, and the open
     session of the configured port on the first address that speaks SMTP there (when ``keep_open``)."""
     all_ports = tuple(dict.fromkeys((configured_port, *ports)))
@@ -40,8 +41,10 @@ async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_p
         for port in all_ports:
             tls_first = port in IMPLICIT_TLS_PORTS or (port == configured_port and implicit_tls_configured)
             keep = keep_open and port == configured_port
+            # the configured port is walked as the user's client would: no STARTTLS when set to none
+            starttls = not (plaintext_configured and port == configured_port)
             jobs.append(probe_port(address, port, options, tls_first=tls_first, transcript=transcript,
-                                   keep_open=keep))
+                                   keep_open=keep, starttls=starttls))
     results = await asyncio.gather(*jobs)
     session: SmtpSession | None = None
     for obs, sess in results:

@@ -41,7 +41,12 @@ __all__ = [
     "create",
     "choose_mechanism",
     "normalise_offered",
+    "AUTH_LINE_LIMIT",
 ]
+
+#: RFC 5321 command line limit (octets, CRLF included). RFC 4954: when the initial response would make
+#: the AUTH line longer, the client MUST NOT send it and waits for the server's empty challenge instead.
+AUTH_LINE_LIMIT = 512
 
 #: Mechanisms this module implements, by the name a user may give (``--auth-mech``).
 SUPPORTED_MECHANISMS: tuple[str, ...] = ("PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5", "XOAUTH2")
@@ -310,11 +315,20 @@ _CLASSES: dict[str, tuple[type[Mechanism], bool]] = {
 }
 
 
-def create(name: str, user: str, secret: Secret, *, initial: bool | None = None) -> Mechanism:
+def create(
+    name: str,
+    user: str,
+    secret: Secret,
+    *,
+    initial: bool | None = None,
+    max_line: int | None = AUTH_LINE_LIMIT,
+) -> Mechanism:
     """A fresh mechanism for one exchange. ``name`` is case-insensitive (``LOGIN-INITIAL`` allowed).
 
     ``initial`` overrides whether an initial response goes on the ``AUTH`` line (default: PLAIN and
-    XOAUTH2 yes, LOGIN no, LOGIN-INITIAL yes; CRAM-MD5 never). Raises :class:`SaslError` for an
+    XOAUTH2 yes, LOGIN no, LOGIN-INITIAL yes; CRAM-MD5 never). When the ``AUTH`` line with it would be
+    longer than ``max_line`` octets (CRLF included; ``None``: no limit), the exchange starts without it,
+    as RFC 4954 requires (a 2 KB user name, a long OAuth token). Raises :class:`SaslError` for an
     unknown mechanism (``unsupported-mechanism``) or unusable input (``bad-input``: no user, an empty
     password or token, a NUL in PLAIN, ^A in XOAUTH2).
     """
@@ -323,7 +337,11 @@ def create(name: str, user: str, secret: Secret, *, initial: bool | None = None)
         cls, default_initial = _CLASSES[key]
     except KeyError:
         raise SaslError("unsupported-mechanism", f"unsupported AUTH mechanism {name!r}"[:120]) from None
-    return cls(user, secret, initial=default_initial if initial is None else initial)
+    use_initial = default_initial if initial is None else initial
+    mech = cls(user, secret, initial=use_initial)
+    if use_initial and max_line is not None and len(mech.auth_command().encode("ascii")) + 2 > max_line:
+        mech = cls(user, secret, initial=False)
+    return mech
 
 
 def normalise_offered(offered: Iterable[str]) -> tuple[str, ...]:

@@ -22,6 +22,9 @@ VERIFY_CODES = {
     21: "unknown-issuer",
     62: "hostname-mismatch",
     64: "ip-mismatch",
+    66: "weak-key",  # X509_V_ERR_EE_KEY_TOO_SMALL
+    67: "weak-key",  # X509_V_ERR_CA_KEY_TOO_SMALL
+    68: "weak-signature",  # X509_V_ERR_CA_MD_TOO_WEAK
 }
 
 

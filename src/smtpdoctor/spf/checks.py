@@ -136,8 +136,8 @@ def _ip(check: CheckHostResult | None, tree: LookupNode) -> tuple[Finding, ...]:
     if check.result is SpfResult.PASS:
         return (catalogue.make("spf.ip-permitted", **params),)
     if check.result is SpfResult.TEMPERROR:
-        if tree.status is NodeStatus.LOOKUP_FAILED:
-            return ()
+        if any(n.status is NodeStatus.LOOKUP_FAILED or n.lookup_failures for n in tree.walk()):
+            return ()  # the tree's own spf.lookup-failed already names the failed lookup
         return (catalogue.make("spf.lookup-failed", domain=check.domain, error=check.reason,
                                what=f"Evaluating SPF for {check.ip}"),)
     if check.result is SpfResult.NONE:

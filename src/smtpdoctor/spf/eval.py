@@ -1,9 +1,10 @@
 """check_host() of RFC 7208, over the resolver facade, with an evaluation trace.
 
-Terms are evaluated in order, as the RFC requires, but the DNS questions a record's terms will ask
-(TXT of include/redirect targets, A/AAAA/MX of a/mx/exists targets) are started as soon as the record
-is parsed, so an evaluation costs about its chain of dependent round trips, not their sum. The
-resolver asks each (name, type) once per run, so the prefetch never asks twice.
+Terms are evaluated in order, as the RFC requires, but a bounded speculative walk of the policy runs
+alongside and asks ahead every question the evaluation may need (TXT of include/redirect targets,
+recursively; A/AAAA of a/exists targets; MX names and their addresses), so an evaluation costs about
+its chain of dependent round trips, not their sum. The resolver asks each (name, type) once per run,
+so nothing is asked twice; the results and the trace are the same with or without it.
 
 Limits: 10 DNS-querying terms (include, a, mx, ptr, exists, redirect; exp is not counted), 2 void
 lookups (NXDOMAIN or no data), more than 10 MX names is a permerror, only the first 10 PTR names are
@@ -28,6 +29,7 @@ __all__ = ["check_host", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT", "fetch_sp
 LOOKUP_LIMIT = 10
 VOID_LIMIT = 2
 MX_PTR_LIMIT = 10
+SPECULATE_RECORDS = 40  # records fetched ahead of the evaluation, at most
 
 
 class _PermError(Exception):
@@ -94,7 +96,7 @@ class _Evaluation:
         self.void = 0
         self.trace: list[TraceStep] = []
         self._validated: dict[str, str] = {}
-        self._ptr_names: list[str] | None = None
+        self._budget = SPECULATE_RECORDS
 
     # -- helpers ----------------------------------------------------------------------------------
     def step(self, depth: int, domain: str, kind: str, text: str, outcome: str, detail: str = "") -> None:
@@ -178,8 +180,6 @@ class _Evaluation:
             self.step(depth, domain, "record", raw.decode("latin-1"), "permerror", str(exc))
             raise _PermError(f"syntax error in the record of {domain}: {exc}") from None
         self.step(depth, domain, "record", record.text, "found", via)
-        if self.prefetch:
-            await self._prefetch(record, domain)
         for mech in record.mechanisms:
             if mech.counts_lookup:
                 self.count(depth, domain, mech.text)
@@ -202,19 +202,49 @@ class _Evaluation:
         self.step(depth, domain, "result", "(no term matched)", "neutral")
         return SpfResult.NEUTRAL, (domain, record)
 
-    async def _prefetch(self, record: SpfRecord, domain: str) -> None:
+    async def speculate(self, domain: str, depth: int = 0) -> None:
+        """Ask, ahead of the evaluation, every question the policy may need: the records of includes
+        and redirects (recursively), the addresses of a/exists targets, MX names and their addresses.
+        Bounded (``SPECULATE_RECORDS`` records, the lookup limit in depth); never changes a result."""
+        domain = truncate(domain)
+        if depth > self.lookup_limit or self._budget <= 0 or not is_check_host_domain(domain):
+            return
+        self._budget -= 1
+        found = await fetch_spf_records(self.resolver, domain)
+        if len(found.records) != 1:
+            return
+        try:
+            record = parse(found.records[0])
+        except SpfSyntaxError:
+            return
+        jobs = []
         for mech in record.mechanisms:
-            if mech.name in ("include", "a", "mx", "exists"):
-                spec = mech.domain_spec
-                if spec is not None and uses_letter(spec, "p"):
-                    continue
-                name = truncate(expand(spec, self.ctx(domain))) if spec is not None else domain
-                rdtype = {"include": "TXT", "a": self.addr_type, "mx": "MX", "exists": "A"}[mech.name]
-                self.kick(name, rdtype)
+            if mech.name not in ("include", "a", "mx", "exists"):
+                continue
+            spec = mech.domain_spec
+            if spec is not None and uses_letter(spec, "p"):
+                continue
+            name = truncate(expand(spec, self.ctx(domain))) if spec is not None else domain
+            if not is_queryable(name):
+                continue
+            if mech.name == "include":
+                jobs.append(self.speculate(name, depth + 1))
+            elif mech.name == "mx":
+                jobs.append(self._speculate_mx(name))
+            else:
+                self.kick(name, "A" if mech.name == "exists" else self.addr_type)
         r = record.redirect
         if r is not None and r.domain_spec is not None and not uses_letter(r.domain_spec, "p") \
                 and record.all_mechanism is None:
-            self.kick(truncate(expand(r.domain_spec, self.ctx(domain))), "TXT")
+            jobs.append(self.speculate(expand(r.domain_spec, self.ctx(domain)), depth + 1))
+        await asyncio.gather(*jobs)
+
+    async def _speculate_mx(self, name: str) -> None:
+        answer = await self.resolver.query(name, "MX")
+        if answer.ok and len(answer.records) <= MX_PTR_LIMIT:
+            for host in (_target(r) for r in answer.records):
+                if host:
+                    self.kick(host, self.addr_type)
 
     async def mechanism(self, mech: Mechanism, domain: str, depth: int) -> tuple[bool, str]:
         name = mech.name
@@ -226,6 +256,9 @@ class _Evaluation:
             return (ip.version == mech.network.version and ip in mech.network), ""
         target = await self.expand_name(mech.domain_spec, domain) if mech.domain_spec is not None else domain
         if not is_queryable(target):
+            if name == "include":  # a name that cannot exist has no record: like "none", a permerror
+                self.step(depth, domain, "error", mech.text, "permerror", f"{target!r} is not a valid domain name")
+                raise _PermError(f"{mech.text}: {target!r} is not a valid domain name")
             return False, f"{target!r} is not a valid domain name: treated as non-existent"
         if name == "include":
             self.step(depth, domain, "term", mech.text, "include", target)
@@ -340,6 +373,7 @@ async def check_host(
                      int(time.time()) if now is None else now, lookup_limit, void_limit, prefetch)
     explanation = None
     reason = ""
+    ahead = asyncio.ensure_future(ev.speculate(domain)) if prefetch else None
     try:
         async with asyncio.timeout(deadline):
             result, source = await ev.check(domain, 0, "")
@@ -356,6 +390,9 @@ async def check_host(
         result, reason = SpfResult.TEMPERROR, str(exc)
     except TimeoutError:
         result, reason = SpfResult.TEMPERROR, f"evaluation took longer than {deadline:g} s"
+    finally:
+        if ahead is not None:
+            ahead.cancel()  # the resolver's own queries are shielded and finish (or time out) alone
     if result is SpfResult.NONE and not reason:
         reason = next((s.detail for s in ev.trace if s.kind == "record"), "")
     return CheckHostResult(result=result, domain=truncate(domain), ip=str(address), sender=sender_full,

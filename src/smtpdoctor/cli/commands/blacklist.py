@@ -35,7 +35,7 @@ def blacklist(
     import asyncio
     import sys
 
-    from ...dns import Resolver, parse_nameserver
+    from ...dns import parse_nameserver
     from ...dnsbl.targets import BadInput, parse_inputs
     from ...dnsbl.zones import UnknownZoneName, select_zones
 
@@ -66,9 +66,26 @@ def blacklist(
         names = ", ".join(n for n, _ in dead)
         raise UsageError(f"no zone left to ask: {names} {'is' if len(dead) == 1 else 'are'} known dead")
     per_query = max(z.timeout for z in zones)
-    res = Resolver(list(resolver) or None, timeout=min(2.0, per_query), lifetime=per_query)
-    code = asyncio.run(_run(res, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr))
+    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate))
     raise typer.Exit(code)
+
+
+async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
+    import sys
+
+    from ...dns import Resolver
+    from ...dnsbl.udp_mux import MuxResolver, system_nameservers
+
+    facade = Resolver(nameservers or None, timeout=min(2.0, per_query), lifetime=per_query)
+    servers = nameservers or system_nameservers()
+    # Bulk lookups go through the multiplexed UDP layer; the facade takes what it does not handle.
+    lookup = (MuxResolver(servers, facade, timeout=min(2.0, per_query), lifetime=per_query,
+                          max_in_flight=concurrency, rate=rate) if servers else facade)
+    try:
+        return await _run(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr)
+    finally:
+        if isinstance(lookup, MuxResolver):
+            lookup.close()
 
 
 def _read_file(name: str) -> tuple[str, str]:
@@ -106,9 +123,11 @@ async def _run(resolver, targets, zones, dead, fmt, concurrency, rate, out, err)
     worst = 0
     run_wide: tuple = ()
     reported: frozenset[str] = frozenset()
+    kinds: set = set()
     try:
         async for result in engine.stream(targets):
-            if not run_wide:
+            if result.target.kind not in kinds:  # a new kind brings its zones' health guards
+                kinds.add(result.target.kind)
                 healths, env = await engine.healths()
                 run_wide = (*retired_findings(dead), *health_findings(healths, env))
                 reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)

@@ -1,0 +1,301 @@
+"""smtpdoctor's DNSBL engine against pydnsbl (PyPI), on the same local zones, with added latency.
+
+    python bench/dnsbl_vs_pydnsbl.py [--rtt 0.05] [--ips 1000] [--zones 10] [--server fast|lab]
+                                     [--pydnsbl-python /work/bench-venv/bin/python]
+
+Both clients ask one DNS server process on loopback that serves the catalogue's IPv4 zones (test points, and
+1 % of the addresses listed with a TXT reason) and holds every answer back by --rtt seconds, the stand-in for
+an Internet round trip (this kernel has no netem). Measured in one run:
+
+* latency: one IP against every IPv4 zone of the catalogue, in round trips (median of 5 fresh IPs);
+* throughput: --ips addresses x --zones zones, as IP x zone lookups per second (pydnsbl's bulk_check).
+
+pydnsbl runs in its own virtualenv (it is not a dependency of smtpdoctor): create it with
+``python -m venv /work/bench-venv && /work/bench-venv/bin/pip install pydnsbl``. pydnsbl has no option for
+the server address, so its checker's aiodns resolver is replaced by one with the same settings (timeout 5 s,
+2 tries) pointed at the lab server; its concurrency (200) and query logic are unchanged.
+
+The server: ``--server fast`` (default) is a minimal responder in a separate process, written for this
+benchmark (it answers from a dict, without dnspython); ``--server lab`` runs smtpdoctor's LabDnsServer in the
+separate process instead. LabDnsServer parses and builds every message with dnspython and tops out near
+1,500 answers per second on this machine, so with it the server, not the clients, is what gets measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+
+# -- the server process ----------------------------------------------------------------------------------
+
+def _wire_index(records: dict) -> dict:
+    out = {}
+    for name, rr in records.items():
+        entry = {}
+        for rtype, values in rr.items():
+            if rtype == "A":
+                entry[1] = [socket.inet_aton(v) for v in values]
+            elif rtype == "TXT":
+                entry[16] = [bytes([len(v.encode())]) + v.encode() for v in values]
+        out[name.rstrip(".").lower().encode()] = entry
+    return out
+
+
+class _Fast(asyncio.DatagramProtocol):
+    """Answers A/TXT from a dict: NXDOMAIN for unknown names, NODATA for other types; each answer is sent
+    ``delay`` seconds after the question arrived."""
+
+    def __init__(self, index: dict, delay: float) -> None:
+        self.index, self.delay = index, delay
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        self.loop = asyncio.get_running_loop()
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        try:
+            i, labels = 12, []
+            while data[i]:
+                n = data[i]
+                labels.append(data[i + 1:i + 1 + n])
+                i += n + 1
+            qtype = struct.unpack_from("!H", data, i + 1)[0]
+            qend = i + 5
+        except (IndexError, struct.error):
+            return
+        entry = self.index.get(b".".join(labels).lower())
+        flags = 0x8480 | (data[2] & 0x01) << 8
+        answers = b""
+        count = 0
+        if entry is None:
+            flags |= 3
+        else:
+            for rdata in entry.get(qtype, ()):
+                answers += struct.pack("!HHHIH", 0xC00C, qtype, 1, 300, len(rdata)) + rdata
+                count += 1
+        wire = data[:2] + struct.pack("!HHHHH", flags, 1, count, 0, 0) + data[12:qend] + answers
+        self.loop.call_later(self.delay, self.transport.sendto, wire, addr)
+
+
+async def _serve(records_file: str, delay: float, kind: str, lifetime: float) -> None:
+    records = json.loads(Path(records_file).read_text())
+    loop = asyncio.get_running_loop()
+    if kind == "lab":
+        from smtpdoctor.lab.dns_server import LabDnsServer
+
+        server = await LabDnsServer(records, delay=delay).start()
+        print(server.address, flush=True)
+    else:
+        transport, _ = await loop.create_datagram_endpoint(lambda: _Fast(_wire_index(records), delay),
+                                                           local_addr=("127.0.0.1", 0))
+        print("127.0.0.1:%d" % transport.get_extra_info("sockname")[1], flush=True)
+    await asyncio.sleep(lifetime)  # bounded: the benchmark stops it long before
+
+
+def start_server(records: dict, delay: float, kind: str) -> tuple[subprocess.Popen, str, str]:
+    fd, path = tempfile.mkstemp(suffix=".json", prefix="dnsbl-bench-")
+    with os.fdopen(fd, "w") as fh:
+        json.dump(records, fh)
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", path, "--rtt", str(delay), "--server", kind],
+                            stdout=subprocess.PIPE, text=True)
+    address = proc.stdout.readline().strip()
+    if not address:
+        proc.kill()
+        raise SystemExit("the DNS server process did not start")
+    return proc, address, path
+
+
+# -- the workload ----------------------------------------------------------------------------------------
+
+def workload(n_ips: int, n_zones: int):
+    from smtpdoctor.dnsbl.lab import healthy_records
+    from smtpdoctor.dnsbl.zones import Kind, catalogue
+
+    ipv4_zones = [z for z in catalogue().zones if z.serves(Kind.IPV4)]
+    bulk_zones = ipv4_zones[:n_zones]
+    base = int(ipaddress.IPv4Address("10.0.0.0"))
+    bulk_ips = [str(ipaddress.IPv4Address(base + i)) for i in range(n_ips)]
+    latency_ips = [[str(ipaddress.IPv4Address(base + 0x100000 + 16 * run + k)) for k in range(2)]
+                   for run in range(5)]
+    listed: dict[str, dict[str, str]] = {}
+    for i, ip in enumerate(bulk_ips):
+        if i % 100 == 7:
+            zone = bulk_zones[i % len(bulk_zones)]
+            listed.setdefault(zone.name, {})[ip] = "127.0.0.2"
+    records = healthy_records(catalogue().zones, listed)
+    for zone_name, entries in listed.items():
+        for ip in entries:
+            key = ".".join(reversed(ip.split("."))) + "." + zone_name
+            records[key]["TXT"] = [f"listed in the benchmark: {ip}"]
+    expected = {ip for entries in listed.values() for ip in entries}
+    return ipv4_zones, bulk_zones, bulk_ips, latency_ips, records, expected
+
+
+# -- smtpdoctor ------------------------------------------------------------------------------------------
+
+async def run_ours(address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, layer: str, rtt: float) -> dict:
+    from smtpdoctor.dns import Resolver
+    from smtpdoctor.dnsbl.query import DEFAULT_CONCURRENCY, DEFAULT_RATE, Engine
+    from smtpdoctor.dnsbl.targets import parse_inputs
+    from smtpdoctor.dnsbl.udp_mux import MuxResolver
+
+    def lookup():
+        facade = Resolver([address], timeout=2.0, lifetime=4.0)
+        return (MuxResolver([address], facade, timeout=2.0, lifetime=4.0, max_in_flight=DEFAULT_CONCURRENCY,
+                            rate=DEFAULT_RATE) if layer == "mux" else facade)
+
+    latencies = []
+    for pair in latency_ips:
+        res = lookup()
+        engine = Engine(res, ipv4_zones)
+        start = time.perf_counter()
+        [r async for r in engine.stream(parse_inputs(pair[:1]))]
+        latencies.append(time.perf_counter() - start)
+        if layer == "mux":
+            res.close()
+    res = lookup()
+    engine = Engine(res, bulk_zones)
+    start, cpu = time.perf_counter(), time.process_time()
+    listed = set()
+    async for r in engine.stream(parse_inputs(bulk_ips)):
+        if r.listed:
+            listed.add(r.target.value)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    queries = len(res.log)
+    if layer == "mux":
+        res.close()
+    return {"latency_s": statistics.median(latencies), "bulk_s": elapsed, "cpu_s": cpu, "queries": queries,
+            "listed": sorted(listed)}
+
+
+# -- pydnsbl (in its own virtualenv, as a subprocess) -----------------------------------------------------
+
+PYDNSBL_RUNNER = r"""
+import asyncio, json, statistics, sys, time
+import aiodns
+from pydnsbl import DNSBLIpChecker
+from pydnsbl.providers import Provider
+
+cfg = json.loads(sys.stdin.read())
+host, port = cfg["address"].rsplit(":", 1)
+
+def checker(zones):
+    c = DNSBLIpChecker(providers=[Provider(z) for z in zones], loop=asyncio.get_running_loop())
+    # pydnsbl cannot be pointed at a server: same resolver settings as its own (timeout 5, tries 2).
+    c._resolver = aiodns.DNSResolver(nameservers=[host], udp_port=int(port), tcp_port=int(port), timeout=5, tries=2)
+    return c
+
+async def main():
+    latencies = []
+    for pair in cfg["latency_ips"]:
+        c = checker(cfg["ipv4_zones"])
+        start = time.perf_counter()
+        await c.check_async(pair[1])
+        latencies.append(time.perf_counter() - start)
+    c = checker(cfg["bulk_zones"])
+    start, cpu = time.perf_counter(), time.process_time()
+    results = await asyncio.gather(*(c.check_async(ip) for ip in cfg["bulk_ips"]))
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(json.dumps({"latency_s": statistics.median(latencies), "bulk_s": elapsed, "cpu_s": cpu,
+                      "queries": len(cfg["bulk_ips"]) * len(cfg["bulk_zones"]),
+                      "failed": sum(len(r.failed_providers) for r in results),
+                      "listed": sorted(r.addr for r in results if r.blacklisted)}))
+
+asyncio.run(main())
+"""
+
+
+def run_pydnsbl(python: str, address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips) -> dict:
+    cfg = {"address": address, "ipv4_zones": [z.name for z in ipv4_zones], "bulk_zones": [z.name for z in bulk_zones],
+           "bulk_ips": bulk_ips, "latency_ips": latency_ips}
+    out = subprocess.run([python, "-c", PYDNSBL_RUNNER], input=json.dumps(cfg), capture_output=True, text=True,
+                         timeout=600)
+    if out.returncode != 0:
+        raise SystemExit(f"pydnsbl run failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout)
+
+
+# -- main ------------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rtt", type=float, default=0.05, help="added latency per answer, seconds (default 0.05)")
+    ap.add_argument("--ips", type=int, default=1000)
+    ap.add_argument("--zones", type=int, default=10)
+    ap.add_argument("--server", choices=("fast", "lab"), default="fast")
+    ap.add_argument("--pydnsbl-python", default=os.environ.get("PYDNSBL_PYTHON", "/work/bench-venv/bin/python"))
+    ap.add_argument("--facade", action="store_true", help="also measure the engine over the dnspython facade")
+    ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the best of each side is shown")
+    ap.add_argument("--serve", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.serve:
+        asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900))
+        return
+    if not Path(args.pydnsbl_python).exists():
+        raise SystemExit(f"{args.pydnsbl_python}: no such interpreter; create a venv with pydnsbl (see --help)")
+
+    ipv4_zones, bulk_zones, bulk_ips, latency_ips, records, expected = workload(args.ips, args.zones)
+    proc, address, path = start_server(records, args.rtt, args.server)
+    rounds: list[tuple[dict, dict, dict | None]] = []
+    try:
+        for _ in range(args.repeat):  # interleaved, so both see the same machine load
+            theirs = run_pydnsbl(args.pydnsbl_python, address, ipv4_zones, bulk_zones, bulk_ips, latency_ips)
+            ours = asyncio.run(run_ours(address, ipv4_zones, bulk_zones, bulk_ips, latency_ips, "mux", args.rtt))
+            facade = (asyncio.run(run_ours(address, ipv4_zones, bulk_zones, bulk_ips, latency_ips, "facade",
+                                           args.rtt)) if args.facade else None)
+            rounds.append((theirs, ours, facade))
+    finally:
+        proc.kill()
+        proc.wait()
+        os.unlink(path)
+
+    lookups = len(bulk_ips) * len(bulk_zones)
+    rtt = args.rtt
+
+    def best(runs: list[dict]) -> dict:
+        return {"latency_s": min(r["latency_s"] for r in runs), "bulk_s": min(r["bulk_s"] for r in runs),
+                "cpu_s": min(r["cpu_s"] for r in runs), "queries": runs[0]["queries"]}
+
+    print(f"server: {args.server} (separate process), added RTT {rtt * 1000:.0f} ms; latency: 1 IP x "
+          f"{len(ipv4_zones)} IPv4 zones; throughput: {len(bulk_ips)} IPs x {len(bulk_zones)} zones = "
+          f"{lookups:,} lookups; best of {args.repeat} interleaved rounds (load average now "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    print(f"{'':32} {'1 IP x all zones':>18} {'bulk lookups/s':>15} {'CPU us/lookup':>14} {'queries':>8}")
+
+    def row(name: str, r: dict) -> None:
+        print(f"{name:32} {r['latency_s'] * 1000:9.0f} ms {r['latency_s'] / rtt:4.2f} RTT "
+              f"{lookups / r['bulk_s']:15,.0f} {r['cpu_s'] / lookups * 1e6:14,.0f} {r['queries']:8,}")
+
+    theirs_best = best([r[0] for r in rounds])
+    ours_best = best([r[1] for r in rounds])
+    row("pydnsbl 1.1.7 (aiodns, 200)", theirs_best)
+    row("smtpdoctor (bulk UDP layer)", ours_best)
+    if args.facade:
+        row("smtpdoctor (dnspython facade)", best([r[2] for r in rounds]))
+    per_round = ", ".join(f"{t['bulk_s'] / o['bulk_s']:.2f}" for t, o, _ in rounds)
+    print(f"ratio latency    (pydnsbl / smtpdoctor): {theirs_best['latency_s'] / ours_best['latency_s']:.2f}x")
+    print(f"ratio throughput (smtpdoctor / pydnsbl): {theirs_best['bulk_s'] / ours_best['bulk_s']:.2f}x "
+          f"(target >= 1.5x; per round: {per_round})")
+    agree = all(set(o["listed"]) == set(t["listed"]) == expected for t, o, _ in rounds)
+    print(f"same listed addresses found by both ({len(expected)} expected): {'yes' if agree else 'NO'}; "
+          f"smtpdoctor also sent {ours_best['queries'] - lookups} health-guard and TXT queries")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,163 @@
+"""Benchmark: ``smtpdoctor explain`` against sisimai (Debian's libsisimai-perl), whole process, same corpus.
+
+    python bench/explain_vs_sisimai.py [--runs 5] [--mbox-messages 100000]
+
+1. Speed: both tools read the 405 bounces of ../shared/data/bounces/sisimai/eml in one process each
+   (smtpdoctor: ``smtpdoctor explain --format json FILES``; sisimai: ``bench/explain_sisimai.pl -q FILES``,
+   Sisimai->make). Runs alternate; CPU time (user+sys of the child, the best run) is the figure that survives
+   a busy machine; wall time (median) is shown too. Ratio = smtpdoctor messages/s / sisimai messages/s.
+2. Agreement with the corpus's expected.json (sisimai v5's answers) for smtpdoctor and for sisimai 4.25.
+3. Memory: smtpdoctor over an mbox of N messages (built by cycling the corpus) and of N/10: peak RSS of the
+   whole process should not grow with N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+SHARED = Path(os.environ.get("SMTPDOCTOR_SHARED", ROOT / ".." / "shared"))
+CORPUS = SHARED / "data" / "bounces" / "sisimai"
+PERL = HERE / "explain_sisimai.pl"
+
+
+def run(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
+    """(wall seconds, child CPU seconds, peak RSS KiB) of one whole process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL)
+    _pid, _status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
+
+
+def ours_cmd(files: list[str]) -> list[str]:
+    return [sys.executable, "-m", "smtpdoctor.cli.app", "explain", "--format", "json", "--no-progress", *files]
+
+
+def sisimai_cmd(files: list[str]) -> list[str]:
+    return ["perl", str(PERL), "-q", *files]
+
+
+def speed(files: list[str], runs: int) -> dict:
+    ours, theirs = [], []
+    for _ in range(runs):
+        ours.append(run(ours_cmd(files)))
+        theirs.append(run(sisimai_cmd(files)))
+    n = len(files)
+    out = {}
+    for name, rows in (("smtpdoctor", ours), ("sisimai", theirs)):
+        cpu = min(r[1] for r in rows)
+        wall = statistics.median(r[0] for r in rows)
+        out[name] = {"cpu_s": cpu, "wall_s": wall, "msgs_per_s_cpu": n / cpu, "msgs_per_s_wall": n / wall,
+                     "rss_kib": max(r[2] for r in rows)}
+    return out
+
+
+def agreement(expected: dict, answers: dict[str, list[tuple[str, str, str]]]) -> dict:
+    n = r = s = c = 0
+    for name, want in expected.items():
+        got = answers.get(name, [])
+        for i, w in enumerate(want):
+            n += 1
+            g = got[i] if i < len(got) else (None, None, None)
+            r += g[0] == w["reason"]
+            s += g[1] == w["status"]
+            c += g[2] == w["replycode"]
+    return {"recipients": n, "reason": r / n, "status": s / n, "replycode": c / n}
+
+
+def ours_answers(files: list[str]) -> dict:
+    sys.path.insert(0, str(ROOT / "src"))
+    from smtpdoctor.explain import explain_message
+
+    out = {}
+    for f in files:
+        e = explain_message(Path(f).read_bytes(), f)
+        out[Path(f).name] = [(r.explanation.reason, r.explanation.status, r.explanation.replycode) for r in e.results]
+    return out
+
+
+def sisimai_answers(files: list[str]) -> dict:
+    proc = subprocess.run(["perl", str(PERL), *files], capture_output=True, text=True, check=True)
+    out = {}
+    for line in proc.stdout.splitlines():
+        o = json.loads(line)
+        out[Path(o["file"]).name] = [(r["reason"], r["status"] or "", str(r["replycode"] or ""))
+                                     for r in o["results"]]
+    return out
+
+
+def build_mbox(path: Path, files: list[str], count: int) -> None:
+    bodies = []
+    for f in files:
+        data = Path(f).read_bytes().replace(b"\r\n", b"\n")
+        if data.startswith(b"From "):
+            data = data.split(b"\n", 1)[1]
+        lines = [b">" + ln if ln.startswith(b"From ") else ln for ln in data.split(b"\n")]
+        bodies.append(b"From MAILER-DAEMON Thu Jan  1 00:00:00 2024\n" + b"\n".join(lines).rstrip(b"\n") + b"\n\n")
+    with path.open("wb") as fh:
+        for i in range(count):
+            fh.write(bodies[i % len(bodies)])
+
+
+def memory(files: list[str], count: int) -> dict:
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in (count // 10, count):
+            mbox = Path(tmp) / f"bounces-{n}.mbox"
+            build_mbox(mbox, files, n)
+            wall, cpu, rss = run(ours_cmd([str(mbox)]))
+            out[n] = {"bytes": mbox.stat().st_size, "wall_s": wall, "cpu_s": cpu, "rss_kib": rss,
+                      "msgs_per_s_cpu": n / cpu}
+            mbox.unlink()
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--mbox-messages", type=int, default=100_000, help="0 skips the memory run")
+    args = ap.parse_args()
+    files = sorted(str(p) for p in (CORPUS / "eml").glob("*.eml"))
+    if not files:
+        print(f"corpus not found under {CORPUS}", file=sys.stderr)
+        return 2
+    expected = json.loads((CORPUS / "expected.json").read_text())
+    print(f"corpus: {len(files)} messages, {sum(len(v) for v in expected.values())} recipients; "
+          f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
+
+    s = speed(files, args.runs)
+    o, t = s["smtpdoctor"], s["sisimai"]
+    print(f"\nspeed, whole process, best of {args.runs} by CPU time (median wall time):")
+    for name, row in s.items():
+        print(f"  {name:<10} {row['msgs_per_s_cpu']:7.0f} msgs/s CPU ({row['cpu_s']:.2f} s)   "
+              f"{row['msgs_per_s_wall']:7.0f} msgs/s wall ({row['wall_s']:.2f} s)   peak RSS {row['rss_kib'] // 1024} MiB")
+    print(f"  ratio smtpdoctor/sisimai: {o['msgs_per_s_cpu'] / t['msgs_per_s_cpu']:.2f}x by CPU, "
+          f"{o['msgs_per_s_wall'] / t['msgs_per_s_wall']:.2f}x by wall")
+
+    a_ours = agreement(expected, ours_answers(files))
+    a_them = agreement(expected, sisimai_answers(files))
+    print("\nagreement with expected.json (sisimai v5's answers), per recipient:")
+    for name, a in (("smtpdoctor", a_ours), ("sisimai 4.25", a_them)):
+        print(f"  {name:<12} reason {a['reason']:.1%}  status {a['status']:.1%}  replycode {a['replycode']:.1%}")
+
+    if args.mbox_messages:
+        m = memory(files, args.mbox_messages)
+        print("\nmemory, smtpdoctor over one mbox (whole process):")
+        for n, row in m.items():
+            print(f"  {n:>7} messages, {row['bytes'] / 1e6:6.1f} MB: peak RSS {row['rss_kib'] / 1024:.0f} MiB, "
+                  f"{row['msgs_per_s_cpu']:.0f} msgs/s CPU, {row['wall_s']:.0f} s wall")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

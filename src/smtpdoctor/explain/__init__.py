@@ -1,0 +1,27 @@
+"""Explaining SMTP replies and bounce messages: the cause, the provider's meaning, and the fix.
+
+``classify_reply`` is the pure classifier ``diagnose`` calls when a server rejects us; ``explain_text`` and
+``explain_message`` explain pasted replies and whole messages; ``explain_inputs`` streams over files,
+directories, mbox files, maildirs and stdin.
+"""
+
+from __future__ import annotations
+
+from .classify import classify_reply
+from .message import explain_message
+from .model import Explained, Explanation, Kind, Recipient
+from .reply import explain_text
+from .sources import explain_inputs
+from .summary import Tally
+
+__all__ = [
+    "classify_reply",
+    "explain_text",
+    "explain_message",
+    "explain_inputs",
+    "Explanation",
+    "Explained",
+    "Recipient",
+    "Kind",
+    "Tally",
+]

@@ -1,0 +1,75 @@
+"""Rendering pages: the Jinja environment (autoescaped, templates from the package), the CSRF token of
+each form, and the error page every failure turns into."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from .. import __version__
+
+__all__ = ["render_page", "error_page", "glyph", "STEP_LABELS", "STATUS_MARKS"]
+
+STEP_LABELS = {
+    "client-settings": "Client settings",
+    "server-connection": "Server connection",
+    "authentication": "Authentication",
+    "firewall": "Firewall",
+    "dns": "DNS",
+    "blacklist": "Blacklist",
+}
+STATUS_MARKS = {"pass": "✔ passed", "fail": "✖ failed", "warn": "! warning", "skipped": "– skipped",
+                "running": "… running", "pending": "waiting", "unknown": "? unknown",
+                "not-tested": "– not tested"}
+
+_env = jinja2.Environment(
+    loader=jinja2.PackageLoader("smtpdoctor.web", "templates"),
+    autoescape=jinja2.select_autoescape(default=True, default_for_string=True),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+def glyph(direction: str, tls: bool) -> str:
+    """swaks' transcript marks: ``->`` sent, ``<-`` received, ``~>``/``<~`` under TLS, ``**>`` errors."""
+    if direction == "send":
+        return " ~>" if tls else " ->"
+    if direction == "recv":
+        return "<~ " if tls else "<- "
+    return "**>" if direction == "error" else "==="
+
+
+def short_evidence(evidence: Any) -> list[tuple[str, str]]:
+    """The plain values of a finding's evidence (a reply, a port, a count), for the page; nested data
+    stays in the downloadable report."""
+    if not isinstance(evidence, dict):
+        return []
+    out = []
+    for key, value in evidence.items():
+        if isinstance(value, (str, int, float)) and not isinstance(value, bool) and len(str(value)) <= 300:
+            out.append((str(key).replace("_", " "), str(value)))
+    return out[:8]
+
+
+_env.filters["glyph"] = glyph
+_env.filters["short_evidence"] = short_evidence
+_env.globals.update(version=__version__, STEP_LABELS=STEP_LABELS, STATUS_MARKS=STATUS_MARKS)
+
+
+def render_page(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    csrf = request.app.state.csrf
+    cookie = request.scope.get("smtpdoctor_csrf_cookie")
+    context.setdefault("csrf_token", csrf.token(cookie) if cookie else "")
+    context.setdefault("nav", "")
+    context.setdefault("errors", {})
+    context.setdefault("message", None)
+    context.setdefault("extra_nav", getattr(request.app.state, "extra_nav", ()))
+    html = _env.get_template(template).render(**context)
+    return HTMLResponse(html, status_code=status_code)
+
+
+def error_page(request: Request, status_code: int, title: str, message: str, *, back: str | None = None) -> HTMLResponse:
+    return render_page(request, "error.html", status_code=status_code, title=title, message=message,
+                       back=back or "/")

@@ -1,0 +1,128 @@
+"""``smtpdoctor domain``: text and JSON Lines output, input order, exit codes, bad usage."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import threading
+
+import pytest
+from typer.testing import CliRunner
+
+from smtpdoctor.cli.app import app, main
+from smtpdoctor.lab.dns_server import LabDnsServer
+
+runner = CliRunner()
+
+ZONE = {
+    "good.test": {"MX": ["10 mx1.good.test."], "TXT": ["v=spf1 ip4:192.0.2.25 -all"]},
+    "mx1.good.test": {"A": ["192.0.2.25"]},
+    "_dmarc.good.test": {"TXT": ["v=DMARC1; p=reject; rua=mailto:d@good.test"]},
+    "25.2.0.192.in-addr.arpa": {"PTR": ["mx1.good.test."]},
+    "bad.test": {"MX": ["10 mx1.good.test."], "TXT": ["v=spf1 -all"]},
+    "slow.test": "TIMEOUT",
+    "_dmarc.slow.test": "TIMEOUT",
+}
+
+
+@pytest.fixture(scope="module")
+def dns():
+    """The lab DNS server on its own thread and loop (the command runs its own asyncio.run)."""
+    loop = asyncio.new_event_loop()
+    server = LabDnsServer(ZONE)
+    ready = threading.Event()
+
+    def serve():
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        ready.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    ready.wait(5)
+    yield server.address
+    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)
+
+
+def run(*args):
+    return runner.invoke(app, ["domain", *args])
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """The real console entry point: usage errors become one line on stderr and exit 2."""
+    def call(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["smtpdoctor", "domain", *args])
+        with pytest.raises(SystemExit) as info:
+            main()
+        out, err = capsys.readouterr()
+        return info.value.code, out, err
+    return call
+
+
+def lines(output):
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_json_lines_in_input_order(dns):
+    result = run("bad.test", "Good.Test.", "--resolver", dns, "--format", "json", "--timeout", "0.3")
+    docs = lines(result.stdout)
+    assert [d["domain"] for d in docs] == ["bad.test", "good.test"]
+    assert all(d["schema"] == "smtpdoctor/domain@1" for d in docs)
+    bad = {f["id"] for f in docs[0]["findings"]}
+    assert "dmarc.missing" in bad
+    assert {r["key"] for r in docs[1]["checklist"]} >= {"spf", "dkim", "dmarc", "ptr"}
+    assert result.exit_code == 1  # bad.test has error findings
+
+
+def test_file_input_keeps_order_and_reports_bad_lines(dns, tmp_path):
+    listing = tmp_path / "domains.txt"
+    listing.write_text("# senders\ngood.test\n\nnot a domain\nbad.test  # comment\n", encoding="utf-8")
+    result = run("--file", str(listing), "--resolver", dns, "--format", "json")
+    docs = lines(result.stdout)
+    assert [d["input"] for d in docs] == ["good.test", "not a domain", "bad.test"]
+    assert docs[1]["findings"][0]["id"] == "domain.invalid-name"
+
+
+def test_text_output_with_ip(dns):
+    result = run("good.test", "--ip", "192.0.2.25", "--resolver", dns)
+    assert "== good.test" in result.stdout
+    assert "PTR of 192.0.2.25 is mx1.good.test" in result.stdout
+    assert "BULK-SENDER CHECKLIST" in result.stdout
+
+
+def test_timeout_domain_reads_could_not_test(dns):
+    result = run("slow.test", "--resolver", dns, "--format", "json", "--timeout", "0.2")
+    doc = lines(result.stdout)[0]
+    ids = {f["id"] for f in doc["findings"]}
+    assert "mx.lookup-failed" in ids and "dmarc.lookup-failed" in ids
+    assert "mx.missing" not in ids and "dmarc.missing" not in ids
+
+
+@pytest.mark.parametrize("args, words", [
+    (["x" * 300 + ".com"], "the limit is 253"),
+    (["user@example.com"], "e-mail address"),
+    ([], "at least one domain"),
+    (["a.test", "--ip", "999.1.1.1"], "is not an IP address"),
+    (["a.test", "--resolver", "dns.example"], "bad resolver address"),
+    (["a.test", "--format", "html"], "text or json"),
+    (["--file", "/nonexistent/list.txt"], "no such file"),
+    (["a.test", "--dkim-selector", "a b"], "not a selector"),
+])
+def test_bad_usage_is_one_line_exit_2(cli, args, words):
+    code, out, err = cli(*args)
+    assert code == 2
+    assert words in err
+    assert "Traceback" not in out + err
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("smtpdoctor: error: ")
+
+
+def test_binary_file_is_refused(cli, tmp_path):
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(b"\x00\x01\x02good.test\n")
+    code, _, err = cli("--file", str(blob))
+    assert code == 2 and "binary file" in err

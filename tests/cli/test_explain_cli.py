@@ -1,0 +1,106 @@
+"""``smtpdoctor explain`` as a user runs it: reply text, files, directories, stdin; every output format."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+
+import pytest
+
+from smtpdoctor.cli.app import main
+
+BOUNCE = (b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: failure notice\n\n"
+          b"<{who}@outlook.com>:\n550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent. Please contact "
+          b"your Internet service provider since part of their network is on our block list (S3150).\n\n"
+          b"--- Below this line is a copy of the message.\n\nTo: {who}@outlook.com\n")
+
+
+def bounce(who: str) -> bytes:
+    return BOUNCE.replace(b"{who}", who.encode())
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    def call(*args: str, stdin: bytes | None = None) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["smtpdoctor", "explain", *args])
+        if stdin is not None:
+            fake = io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8")
+            monkeypatch.setattr(sys, "stdin", fake)
+        with pytest.raises(SystemExit) as info:
+            main()
+        out, err = capsys.readouterr()
+        return info.value.code, out, err
+    return call
+
+
+def test_reply_text_gets_cause_reason_code_provider_and_fix(cli):
+    code, out, err = cli("550 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org")
+    assert code == 1 and err == ""
+    assert "reason:   blocked   category: blacklist   code: 550 5.7.1   provider: spamhaus" in out
+    assert "fix 1:" in out and "help:     https://check.spamhaus.org" in out
+
+
+def test_json_is_one_object_per_input_in_order(cli, tmp_path):
+    (tmp_path / "a.eml").write_bytes(bounce("ann"))
+    (tmp_path / "b.eml").write_bytes(bounce("bob"))
+    code, out, _ = cli("--format", "json", str(tmp_path / "a.eml"), "550 5.1.1 user unknown", str(tmp_path / "b.eml"))
+    objs = [json.loads(line) for line in out.splitlines()]
+    assert [(o["source"].rsplit("/", 1)[-1], o["kind"]) for o in objs] == [
+        ("a.eml", "bounce"), ("text", "reply"), ("b.eml", "bounce")]
+    r = objs[0]["results"][0]
+    assert (r["recipient"], r["reason"], r["category"], r["provider"]) == ("ann@outlook.com", "blocked",
+                                                                           "blacklist", "microsoft")
+    assert {"status", "replycode", "summary", "remedy", "help_url"} <= r.keys()
+    assert code == 1
+
+
+def test_many_inputs_get_the_bulk_summary_and_bad_files_are_counted(cli, tmp_path):
+    for i in range(8):
+        (tmp_path / f"m{i}.eml").write_bytes(bounce(f"user{i}"))
+    (tmp_path / "empty.eml").write_bytes(b"")
+    (tmp_path / "blob.bin").write_bytes(b"\x00\x01" * 64)
+    code, out, _ = cli(str(tmp_path))
+    assert "Summary: 10 inputs, 8 recipients, 2 unparsed or not bounces" in out
+    assert "microsoft                        blocked" in out
+    assert "By receiving domain:" in out and "outlook.com" in out
+    assert "empty.eml: empty input" in out and "blob.bin: binary data" in out
+    assert code == 1
+
+
+def test_markdown_and_html(cli, tmp_path):
+    (tmp_path / "a.eml").write_bytes(bounce("ann"))
+    _, md, _ = cli("--format", "markdown", str(tmp_path / "a.eml"))
+    assert md.startswith("# smtpdoctor explain") and "reason `blocked`" in md
+    _, page, _ = cli("--format", "html", str(tmp_path / "a.eml"))
+    assert page.startswith("<!doctype html>") and "<code>blocked</code>" in page and page.rstrip().endswith("</html>")
+
+
+def test_stdin_with_dash(cli):
+    code, out, _ = cli("--format", "json", "-", stdin=bounce("eve"))
+    [obj] = [json.loads(line) for line in out.splitlines()]
+    assert obj["source"] == "-" and obj["results"][0]["recipient"] == "eve@outlook.com"
+
+
+def test_binary_file_alone_is_one_error_line_and_exit_2(cli, tmp_path):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(b"\xff\xd8\xff\x00\x10JFIF\x00" * 100)
+    code, _, err = cli(str(path))
+    assert code == 2
+    assert err.count("\n") == 1 and "photo.jpg: binary data" in err and "Traceback" not in err
+
+
+def test_not_a_bounce_is_said_and_exit_0(cli, tmp_path):
+    path = tmp_path / "note.eml"
+    path.write_bytes(b"From: a@example.org\nTo: b@example.org\nSubject: lunch\n\nnoon?\n")
+    code, out, _ = cli(str(path))
+    assert code == 0 and "not a bounce" in out
+
+
+def test_nothing_to_explain_is_a_usage_error(cli, monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+    monkeypatch.setattr(sys, "stdin", Tty())
+    code, _, err = cli()
+    assert code == 2 and err.startswith("smtpdoctor: error: nothing to explain")
