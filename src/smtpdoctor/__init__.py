@@ -1,5 +1,35 @@
-"""smtpdoctor: finds out why e-mail won't send or won't land, and says what to do about it."""
+"""smtpdoctor: finds out why e-mail won't send or won't land, and says what to do about it.
+
+The Python API (see :mod:`smtpdoctor.api`): :func:`diagnose`, :func:`audit_domain`, :func:`check_blacklist`,
+:func:`check_spf`, :func:`explain`, each with an ``_async`` twin, and the report types. Names are
+imported on first use, so ``import smtpdoctor`` stays cheap.
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+_API = {
+    "diagnose": "api", "diagnose_async": "api", "audit_domain": "api", "audit_domain_async": "api",
+    "check_blacklist": "api", "check_blacklist_async": "api", "check_spf": "api", "check_spf_async": "api",
+    "explain": "api",
+    "Report": "model", "Finding": "model", "Verdict": "model", "Category": "model", "Severity": "model",
+    "Step": "model", "Settings": "settings", "Secret": "settings", "Security": "settings",
+}
+
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str):
+    module = _API.get(name)
+    if module is None:
+        raise AttributeError(f"module 'smtpdoctor' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"smtpdoctor.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -1,0 +1,86 @@
+"""``smtpdoctor demo``: the built-in lab, every fault diagnosed, offline."""
+
+from __future__ import annotations
+
+from typing import List
+
+import typer
+
+from ..common import OutputFormat, UsageError
+
+
+def register(app: typer.Typer) -> None:
+    app.command(help="Run the built-in lab: start broken servers on loopback, diagnose each, show the verdicts.")(demo)
+
+
+def demo(
+    scenario: List[str] = typer.Option([], "--scenario", help="Run only this scenario (repeatable)."),
+    list_: bool = typer.Option(False, "--list", help="List the scenarios and exit."),
+    concurrency: int = typer.Option(8, "--concurrency", help="Scenarios diagnosed at once (1-32)."),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json"),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print each scenario's full report."),
+) -> None:
+    import asyncio
+    import sys
+
+    from ...lab.demo import run_demo, select
+
+    if fmt.value not in ("text", "json"):
+        raise UsageError("demo prints text or json")
+    if not 1 <= concurrency <= 32:
+        raise UsageError("--concurrency must be between 1 and 32")
+    try:
+        chosen = select(scenario)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if list_:
+        for s in chosen:
+            print(f"{s.name:34} {s.expect_category.value:15} {s.description}")
+        raise typer.Exit(0)
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(stderr=True)
+    done = 0
+
+    def progress(result) -> None:
+        nonlocal done
+        done += 1
+        if fmt.value == "text" and console.is_terminal:
+            mark = "✔" if result.right else "✘"
+            console.print(f"[dim]{done:3}/{len(chosen)}[/] {mark} {result.scenario.name}", highlight=False)
+
+    results = asyncio.run(run_demo(chosen, concurrency=concurrency, on_result=progress))
+    wrong = [r for r in results if not r.right]
+    if fmt.value == "json":
+        from ..common import write_json_line
+
+        for r in results:
+            write_json_line(r.to_json())
+        raise typer.Exit(1 if wrong else 0)
+
+    out = Console(width=max(Console().width, 120))
+    table = Table(title="smtpdoctor demo — the lab's broken servers, diagnosed")
+    table.add_column("scenario")
+    table.add_column("expected cause")
+    table.add_column("verdict")
+    table.add_column("time", justify="right")
+    table.add_column("", justify="center")
+    for r in results:
+        got = r.report.verdict if r.report else None
+        verdict = f"{got.category.value}: {got.finding or 'ok'}" if got else f"[red]{r.error}[/]"
+        table.add_row(r.scenario.name, f"{r.scenario.expect_category.value}: {r.scenario.expect_finding}", verdict,
+                      f"{r.seconds:.1f} s", "[green]✔[/]" if r.right else "[bold red]✘[/]")
+    out.print(table)
+    if verbose:
+        from ...report import render
+
+        for r in results:
+            if r.report is not None:
+                out.rule(r.scenario.name)
+                sys.stdout.write(render(r.report, "text"))
+    causes = sorted({r.scenario.expect_category.value for r in results})
+    out.print(f"{len(results) - len(wrong)} of {len(results)} scenarios diagnosed right, covering causes: "
+              f"{', '.join(causes)}.")
+    raise typer.Exit(1 if wrong else 0)

@@ -1,0 +1,82 @@
+"""``smtpdoctor demo``: start the lab, diagnose every scenario, and say whether each verdict is right.
+
+Each scenario runs on its own lab host (its own 127.x.y.z address, the real port numbers when we may
+bind them) beside the lab's DNS world; several scenarios run at once, bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..diagnose import run_diagnosis
+from ..model import Report
+from .scenarios import SCENARIOS, Scenario
+from .world import LabWorld
+
+__all__ = ["DemoResult", "run_demo", "select"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoResult:
+    scenario: Scenario
+    report: Report | None
+    seconds: float
+    error: str | None = None
+
+    @property
+    def got(self) -> str:
+        if self.report is None:
+            return "error"
+        return self.report.verdict.finding or "ok"
+
+    @property
+    def right(self) -> bool:
+        return self.report is not None and self.got == self.scenario.expect_finding \
+            and self.report.verdict.category is self.scenario.expect_category
+
+    def to_json(self) -> dict:
+        return {"scenario": self.scenario.name, "description": self.scenario.description,
+                "expected": {"category": str(self.scenario.expect_category), "finding": self.scenario.expect_finding},
+                "verdict": self.report.verdict.to_json() if self.report else None,
+                "right": self.right, "seconds": round(self.seconds, 3), "error": self.error}
+
+
+def select(names: Iterable[str]) -> list[Scenario]:
+    wanted = list(names)
+    if not wanted:
+        return list(SCENARIOS)
+    by_name = {s.name: s for s in SCENARIOS}
+    unknown = [n for n in wanted if n not in by_name]
+    if unknown:
+        raise ValueError(f"unknown scenario {unknown[0]!r}; `smtpdoctor demo --list` shows them")
+    return [by_name[n] for n in wanted]
+
+
+async def _one(scenario: Scenario, world: LabWorld, timeout: float) -> DemoResult:
+    start = time.perf_counter()
+    try:
+        async with scenario.lab_host() as host:
+            settings = scenario.settings_for(host, timeout=timeout, **world.overrides())
+            report = await run_diagnosis(settings)
+        return DemoResult(scenario=scenario, report=report, seconds=time.perf_counter() - start)
+    except Exception as exc:  # a lab that cannot start (no free address, ...) is reported, not fatal
+        return DemoResult(scenario=scenario, report=None, seconds=time.perf_counter() - start,
+                          error=f"{type(exc).__name__}: {exc}")
+
+
+async def run_demo(scenarios: list[Scenario], *, concurrency: int = 8, timeout: float = 3.0,
+                   on_result: Callable[[DemoResult], None] | None = None) -> list[DemoResult]:
+    """Diagnose ``scenarios`` (in parallel, ``concurrency`` at a time); results in scenario order."""
+    gate = asyncio.Semaphore(concurrency)
+    async with LabWorld() as world:
+        async def bounded(s: Scenario) -> DemoResult:
+            async with gate:
+                result = await _one(s, world, timeout)
+            if on_result is not None:
+                on_result(result)
+            return result
+
+        return list(await asyncio.gather(*(bounded(s) for s in scenarios)))
