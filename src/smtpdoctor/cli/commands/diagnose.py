@@ -28,6 +28,11 @@ def diagnose(
     dkim_selector: List[str] = typer.Option([], "--dkim-selector", help="DKIM selector to check (repeatable)."),
     resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to use (repeatable)."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
+    ports: Optional[str] = typer.Option(None, "--ports", help="Ports to sweep besides the configured one, comma-separated (default 25,465,587,2525; '' for none)."),
+    auth_mech: Optional[str] = typer.Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2."),
+    token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
+    send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
     timeout: float = typer.Option(10.0, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
@@ -62,21 +67,117 @@ def diagnose(
             raise UsageError(f"--ca-file {ca_file}: no such file")
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    try:
+        sweep_ports = _ports(ports)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     password = None
     if password_env:
         value = os.environ.get(password_env)
         if value is None:
             raise UsageError(f"--password-env {password_env}: the environment variable is not set")
         password = Secret(value)
+    elif user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
+        import getpass
+
+        password = Secret(getpass.getpass(f"Password for {user}: "))
+    token = None
+    if token_env:
+        value = os.environ.get(token_env)
+        if not value:
+            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
+        token = Secret(value)
+    if (password or token) and not user:
+        raise UsageError("a password or token was given without --user")
+    if auth_mech:
+        from ...smtp.sasl import SUPPORTED_MECHANISMS
+
+        if auth_mech.upper() not in SUPPORTED_MECHANISMS:
+            raise UsageError(f"unknown --auth-mech {auth_mech!r}: use one of {', '.join(SUPPORTED_MECHANISMS)}")
+    if send and not (mail_from and rcpt_to):
+        raise UsageError("--send needs --from and --to")
+    if output:
+        _check_writable(output)
     settings = Settings(
         host=host_v, port=port, security=sec, user=user, password=password, mail_from=sender, rcpt_to=recipient,
         helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=tuple(dkim_selector),
         resolvers=tuple(resolver), dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, ca_file=ca_file,
+        oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
+        **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
     )
     from ...diagnose import run_diagnosis
     from ...report import render
 
-    report = asyncio.run(run_diagnosis(settings))
-    sys.stdout.write(render(report, fmt.value, verbose=verbose))
-    sys.stdout.write("\n" if fmt.value == "json" else "")
+    report = asyncio.run(run_diagnosis(settings, on_step=_progress(fmt.value)))
+    text = render(report, fmt.value, verbose=verbose)
+    if fmt.value == "json" and not text.endswith("\n"):
+        text += "\n"
+    if output:
+        _write_atomically(output, text)
+        print(f"smtpdoctor: report written to {output} ({report.verdict.category.value})", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     raise typer.Exit(report.exit_code)
+
+
+def _ports(text):
+    if text is None:
+        return None
+    out = []
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or not 1 <= int(part) <= 65535:
+            raise ValueError(f"--ports: {part!r} is not a port number (1-65535)")
+        out.append(int(part))
+    if len(out) > 16:
+        raise ValueError("--ports: at most 16 ports")
+    return tuple(out)
+
+
+def _check_writable(path: str) -> None:
+    import os
+
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path}: is a directory")
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise UsageError(f"--output {path}: cannot write in {folder}")
+
+
+def _write_atomically(path: str, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it: never a half-written report."""
+    import os
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    fd, tmp = tempfile.mkstemp(prefix=".smtpdoctor-", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _progress(fmt: str):
+    """Live progress on a terminal (stderr), one line per step as it starts and ends."""
+    import sys
+
+    if fmt != "text" or not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    marks = {"running": "[dim]…[/]", "pass": "[green]✔[/]", "fail": "[red]✘[/]", "warn": "[yellow]![/]",
+             "skipped": "[dim]–[/]"}
+
+    def on_step(step: str, status: str) -> None:
+        if status == "running":
+            console.print(f"[dim]checking {step}…[/]", highlight=False)
+
+    return on_step
