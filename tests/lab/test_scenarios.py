@@ -22,7 +22,7 @@ from smtpdoctor.settings import Secret, Security, Settings
 PREFIX_CATEGORY = {
     "port": {Category.PORT}, "client": {Category.CLIENT}, "firewall": {Category.FIREWALL},
     "blacklist": {Category.BLACKLIST}, "auth": {Category.AUTHENTICATION}, "tls": {Category.CONNECTION},
-    "connection": {Category.CONNECTION}, "ok": {Category.OK},
+    "connection": {Category.CONNECTION}, "ok": {Category.OK}, "dnsbl": {Category.BLACKLIST},
     "envelope": {Category.DNS, Category.BLACKLIST, Category.CLIENT, Category.CONNECTION},
 }
 
@@ -41,6 +41,18 @@ def test_expectations_use_agreed_or_proposed_ids_and_cover_every_agreed_id():
     assert expected <= AGREED_FINDINGS | PROPOSED_FINDINGS
     assert AGREED_FINDINGS <= expected
     assert not AGREED_FINDINGS & PROPOSED_FINDINGS
+
+
+def test_every_expected_finding_is_in_the_catalogue_with_the_expected_category():
+    from smtpdoctor.catalogue import catalogue
+
+    cat = catalogue()
+    for s in SCENARIOS:
+        if s.expect_finding != "ok":
+            assert s.expect_finding in cat, s.name
+            assert cat[s.expect_finding].category is s.expect_category, s.name
+        for extra in s.also_expect:
+            assert extra in cat, (s.name, extra)
 
 
 @pytest.mark.parametrize("s", SCENARIOS, ids=lambda s: s.name)
@@ -72,6 +84,8 @@ async def test_settings_point_at_the_started_host():
         assert settings.security is Security.STARTTLS
         assert isinstance(settings.password, Secret) and settings.ca_file == host.ca_file
         assert settings.mail_from == "user@lab.test"
+        assert settings.extra["lab"] == {"scenario": "wrong-port", "port_map": host.port_map}
+        assert host.nominal(settings.port) == 2526 and host.nominal(1) is None
 
 
 async def test_all_scenario_hosts_start_and_stop_cleanly():
@@ -186,7 +200,7 @@ SEEN = {
     "greylisted": ("rcpt", 451),
 }
 NOT_WALKED = {
-    "slow-banner": "3 s by design; the slow_banner fault is tested on its own",
+    "slow-banner": "6 s by design; the slow_banner fault is tested on its own",
     "ehlo-endless-continuation": "smtplib has no bound on reply lines and would read 450 MB",
 }
 

@@ -712,3 +712,11 @@ async def test_lab_host_rejects_contradictory_faults_at_construction():
     from smtpdoctor.lab.faults import FaultConflict
     with pytest.raises(FaultConflict, match="greeting-554.*greeting-421"):
         LabHost({587: [Fault.greeting_554(), Fault.greeting_421()]})
+
+
+def test_exported_names():
+    from smtpdoctor.lab import smtp_server
+    assert set(smtp_server.__all__) == {
+        "LabSmtpServer", "LabHost", "SessionRecord", "Exchange", "AuthAttempt", "Message",
+        "allocate_loopback_address", "SWEEP_PORTS"}
+    assert smtp_server.SWEEP_PORTS == __import__("smtpdoctor.settings").settings.SWEEP_PORTS

@@ -55,11 +55,11 @@ def select(names: Iterable[str]) -> list[Scenario]:
     return [by_name[n] for n in wanted]
 
 
-async def _one(scenario: Scenario, world: LabWorld, timeout: float) -> DemoResult:
+async def _one(scenario: Scenario, world: LabWorld) -> DemoResult:
     start = time.perf_counter()
     try:
         async with scenario.lab_host() as host:
-            settings = scenario.settings_for(host, timeout=timeout, **world.overrides())
+            settings = scenario.settings_for(host, **world.overrides())
             report = await run_diagnosis(settings)
         return DemoResult(scenario=scenario, report=report, seconds=time.perf_counter() - start)
     except Exception as exc:  # a lab that cannot start (no free address, ...) is reported, not fatal
@@ -67,14 +67,14 @@ async def _one(scenario: Scenario, world: LabWorld, timeout: float) -> DemoResul
                           error=f"{type(exc).__name__}: {exc}")
 
 
-async def run_demo(scenarios: list[Scenario], *, concurrency: int = 8, timeout: float = 3.0,
+async def run_demo(scenarios: list[Scenario], *, concurrency: int = 8,
                    on_result: Callable[[DemoResult], None] | None = None) -> list[DemoResult]:
     """Diagnose ``scenarios`` (in parallel, ``concurrency`` at a time); results in scenario order."""
     gate = asyncio.Semaphore(concurrency)
     async with LabWorld() as world:
         async def bounded(s: Scenario) -> DemoResult:
             async with gate:
-                result = await _one(s, world, timeout)
+                result = await _one(s, world)
             if on_result is not None:
                 on_result(result)
             return result

@@ -430,8 +430,9 @@ class Fault:
     @classmethod
     def auth(cls, users: Mapping[str, str] | None = None, mechanisms: Iterable[str] = ("PLAIN", "LOGIN"),
              tls_only: bool = False) -> "Fault":
-        """Offer AUTH (PLAIN, LOGIN, CRAM-MD5) for ``users`` ({name: password}); wrong credentials get
-        ``535 5.7.8``. ``tls_only``: AUTH is advertised and allowed only under TLS."""
+        """Offer AUTH with ``mechanisms`` (PLAIN, LOGIN and CRAM-MD5 are implemented) for ``users``
+        ({name: password}); wrong credentials get ``535 5.7.8``. ``tls_only``: AUTH is advertised and
+        allowed only under TLS (Postfix's smtpd_tls_auth_only)."""
         plan = AuthPlan(users=dict(users) if users is not None else {LAB_USER: LAB_PASSWORD},
                         mechanisms=tuple(m.upper() for m in mechanisms), tls_only=tls_only)
         return cls("auth", (("users", tuple(plan.users)), ("mechanisms", plan.mechanisms), ("tls_only", tls_only)),

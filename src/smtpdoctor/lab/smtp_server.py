@@ -254,6 +254,7 @@ class _Session:
                 n = min(block_lines, send.repeat - done)
                 self.writer.write(block if n == block_lines else send.repeat_line * n)
                 await self._drain()
+                await asyncio.sleep(0)  # drain() does not yield while the socket keeps up; we must
         await self._then(send.then)
 
     async def _then(self, then: Then) -> None:
@@ -306,7 +307,7 @@ class _Session:
             # would send RST instead, and a fault that says "close" must look like a close.
             with contextlib.suppress(Exception):
                 transport.write_eof()
-                async with asyncio.timeout(1.0):
+                async with asyncio.timeout(0.25):
                     while await self.reader.read(65536):
                         pass
         if graceful:
@@ -930,8 +931,16 @@ class LabHost:
                 raise OSError(errno.EADDRINUSE, f"cannot bind the real port numbers on {self.address}: {last_error}")
         if self.address is None:
             self.address = allocate_loopback_address()
-        await self._start_all(real=False)
+        try:
+            await self._start_all(real=False)
+        except BaseException:
+            await self.stop()
+            raise
         return self
+
+    def nominal(self, real_port: int) -> int | None:
+        """The nominal port a real port serves (the inverse of :attr:`port_map`)."""
+        return next((n for n, p in self.port_map.items() if p == real_port), None)
 
     async def _start_all(self, *, real: bool) -> None:
         assert self.address is not None
