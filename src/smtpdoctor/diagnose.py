@@ -30,9 +30,6 @@ from .catalogue import make
 from .model import STEP_ORDER, Finding, Report, Target, TranscriptLine
 from .probes.host import HostLookup, resolve_host
 from .probes.port import ProbeOptions
-from .dnsbl.api import blacklist_findings
-from .dnsbl.citations import citation_finding, rejection_cites_listing
-from .domain.audit import audit_domain
 from .probes.submission import AuthObservation, EnvelopeObservation, run_auth, run_envelope
 from .probes.sweep import SweepResult, sweep
 from .redact import Redactor
@@ -103,10 +100,14 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     pending: list[asyncio.Future] = []
 
     async def domain_audit():
+        from .domain.audit import audit_domain  # imported only when there is a domain to audit
+
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
                                             helo=settings.helo, https_timeout=settings.timeout)
 
     async def blocklists(ip, dom):
+        from .dnsbl.api import blacklist_findings
+
         d.blocklist.extend(await blacklist_findings(resolver, ip=ip, domain=dom, zones=settings.dnsbl_zones))
 
     notify("client-settings", "running")
@@ -262,6 +263,8 @@ def diagnose(host: str, **kwargs) -> Report:
 
 
 def _cites_listing(text: str) -> Finding | None:
+    from .dnsbl.citations import citation_finding, rejection_cites_listing
+
     citation = rejection_cites_listing(text)
     return citation_finding(citation, reply=text) if citation is not None else None
 
