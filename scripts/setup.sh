@@ -22,7 +22,7 @@ cd "$repo"
 
 base_pkgs=(python3 python3-venv ca-certificates)
 test_pkgs=(postfix dovecot-core knot knot-dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl
-           libauthen-sasl-perl libnet-dns-perl iptables iproute2 util-linux libsisimai-perl openssl)
+           libauthen-sasl-perl libnet-dns-perl iptables iproute2 util-linux libsisimai-perl openssl chromium)
 pkgs=("${base_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app, main
 
-from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.dnsbl.lab import dnsbl_records, start_lab
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 runner = CliRunner()
@@ -32,7 +32,7 @@ class ThreadedLab:
     def __enter__(self) -> "ThreadedLab":
         self._thread.start()
         self.server = asyncio.run_coroutine_threadsafe(
-            LabDnsServer(self._records, delay=self._delay).start(), self._loop).result(10)
+            start_lab(self._records, delay=self._delay), self._loop).result(10)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -73,6 +73,7 @@ def lab():
     recs.update(dnsbl_records("dbl.spamhaus.org", {"dbltest.com": "127.0.1.2", "spam.example": "127.0.1.4"},
                               kinds=[]))
     recs.update(dnsbl_records("dead.lab.test", unlisted_answer="127.0.0.2"))
+    recs.update(dnsbl_records("dead2.lab.test", unlisted_answer="127.0.0.2"))
     with ThreadedLab(recs) as server:
         yield server
 
@@ -134,6 +135,13 @@ def test_broken_zone_is_reported_once_in_text(lab):
     assert r.exit_code == 0
     assert r.output.count("The list dead.lab.test is broken") == 1
     assert "Notes on the lists:" in r.output
+
+
+def test_everything_listed_says_could_not_be_checked(lab):
+    r = run("192.0.2.9", "--resolver", lab.address, "--dnsbl", "dead.lab.test", "--dnsbl", "dead2.lab.test")
+    assert r.exit_code == 0
+    assert "192.0.2.9: could not be checked (none of 2 lists gave a usable answer)" in r.output
+    assert "Every list says 'listed'" in r.output
 
 
 def test_cidr_expands_to_one_object_per_address(lab):

@@ -69,7 +69,7 @@ def lines(output):
 
 
 def test_json_lines_in_input_order(dns):
-    result = run("bad.test", "Good.Test.", "--resolver", dns, "--format", "json", "--timeout", "0.3")
+    result = run("bad.test", "Good.Test.", "--resolver", dns, "--format", "json", "--timeout", "1")
     docs = lines(result.stdout)
     assert [d["domain"] for d in docs] == ["bad.test", "good.test"]
     assert all(d["schema"] == "smtpdoctor/domain@1" for d in docs)
@@ -112,6 +112,7 @@ def test_timeout_domain_reads_could_not_test(dns):
     (["a.test", "--format", "html"], "text or json"),
     (["--file", "/nonexistent/list.txt"], "no such file"),
     (["a.test", "--dkim-selector", "a b"], "not a selector"),
+    (["a.test", "--eml", "/nonexistent/m.eml"], "m.eml"),
 ])
 def test_bad_usage_is_one_line_exit_2(cli, args, words):
     code, out, err = cli(*args)
@@ -126,3 +127,12 @@ def test_binary_file_is_refused(cli, tmp_path):
     blob.write_bytes(b"\x00\x01\x02good.test\n")
     code, _, err = cli("--file", str(blob))
     assert code == 2 and "binary file" in err
+
+
+def test_eml_is_verified_for_each_domain(dns, tmp_path):
+    message = tmp_path / "m.eml"
+    message.write_bytes(b"From: a@good.test\r\nSubject: hi\r\n\r\nbody\r\n")
+    result = run("good.test", "--eml", str(message), "--resolver", dns, "--format", "json")
+    doc = lines(result.stdout)[0]
+    unsigned = next(f for f in doc["findings"] if f["id"] == "dkim.no-signature")
+    assert unsigned["evidence"]["file"] == str(message)

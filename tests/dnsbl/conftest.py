@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from typing import Mapping
 
 import pytest
 
-from smtpdoctor.dnsbl.lab import dnsbl_records  # noqa: F401  (re-exported for the tests)
-from smtpdoctor.lab.dns_server import LabDnsServer
+from smtpdoctor.dnsbl.lab import start_lab
 
 
 @pytest.fixture
@@ -17,6 +15,9 @@ def make_lab():
     """``async with make_lab(records, delay=0) as resolver_address`` -> "127.0.0.1:PORT"."""
     @contextlib.asynccontextmanager
     async def lab(records: Mapping, *, delay: float = 0.0):
-        async with LabDnsServer(dict(records), delay=delay) as srv:
+        srv = await start_lab(records, delay=delay)
+        try:
             yield srv
+        finally:
+            await srv.stop()
     return lab

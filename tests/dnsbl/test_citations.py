@@ -63,7 +63,26 @@ def test_dead_list_cited_by_a_receiver_is_flagged():
     assert c is not None and c.retired and "SORBS" in c.retired
 
 
+def test_yahoo_naming_spamhaus():
+    c = rejection_cites_listing("553 5.7.1 [BL21] Connections will not be accepted from 203.0.113.5, because "
+                                "the ip is in Spamhaus's list; see https://postmaster.yahooinc.com/error-codes")
+    assert c is not None and c.zone == "zen.spamhaus.org" and c.address == "203.0.113.5"
+
+
 @pytest.mark.parametrize("reply", [
+    "554 resimta-h1p-028598.sys.comcast.net resimta-h1p-028598.sys.comcast.net 203.0.113.5 found on one or more "
+    "DNSBLs, see http://postmaster.comcast.net/smtp-error-codes.php#BL000010",
+    "550 5.7.1 Rejected: your IP is on our blacklist",
+    "554 Your address 203.0.113.5 is listed in an RBL",
+])
+def test_unnamed_list_is_recognised_but_not_known(reply):
+    c = rejection_cites_listing(reply)
+    assert c is not None and not c.known and c.zone is None
+    assert c.list == "an unnamed DNS block list" and "smtpdoctor blacklist" in c.advice
+
+
+@pytest.mark.parametrize("reply", [
+    "550 5.7.1 <bob@example.com>: Recipient address rejected: your address is on the recipient's Blocked Senders list",
     "550 5.1.1 <bob@example.com>: Recipient address rejected: User unknown in virtual mailbox table",
     "535 5.7.8 Error: authentication failed",
     "554 5.7.1 <bob@example.com>: Relay access denied",

@@ -55,7 +55,14 @@ def test_missing_positive_test_point_is_unverified():
 
 
 def test_unknown_zone_without_test_point_of_a_kind_does_not_serve_it():
-    assert judge_zone(CUSTOM, Kind.DOMAIN, NX, NX).status is ZoneStatus.NOT_SERVED
+    served = frozenset({Kind.IPV4})
+    assert judge_zone(CUSTOM, Kind.DOMAIN, NX, NX, served=served).status is ZoneStatus.NOT_SERVED
+    assert judge_zone(CUSTOM, Kind.IPV4, a("127.0.0.2"), NX, served=served).status is ZoneStatus.OK
+
+
+def test_unknown_zone_without_any_test_point_is_unverified_not_dropped():
+    h = judge_zone(CUSTOM, Kind.IPV4, NX, NX, served=frozenset())
+    assert h.status is ZoneStatus.UNVERIFIED and "none of the RFC 5782 test points" in h.why
 
 
 def test_both_test_points_failing_is_unreachable():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -225,3 +224,31 @@ async def test_duplicate_inputs_are_asked_once(make_lab):
                                             zones=zones("bl.spamcop.net"))
         asked = [q for q in srv.queries if q[0] == "5.2.0.192.bl.spamcop.net"]
     assert len(results) == 2 and len(asked) == 1
+
+
+async def test_zones_may_be_given_by_name(make_lab):
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"})
+    async with make_lab(recs) as srv:
+        (result,), _, _ = await check_ips(Resolver([srv.address]), ["192.0.2.1"],
+                                          zones=["bl.spamcop.net", "dnsbl.sorbs.net"])
+    assert [(r.zone.label, r.status) for r in result.results] == [("SpamCop Blocking List", Status.LISTED)]
+
+
+async def test_domain_zone_listing_invalid_answers_everything(make_lab):
+    recs = dnsbl_records("rhs.lab.test", {"spam.example": "127.0.0.2"}, kinds=[Kind.DOMAIN],
+                         unlisted_answer="127.0.0.2")
+    async with make_lab(recs) as srv:
+        (result,), healths, _ = await check_domains(Resolver([srv.address]), ["spam.example"],
+                                                    zones=["rhs.lab.test"])
+    (h,) = [h for h in healths if h.kind is Kind.DOMAIN]
+    assert h.status is ZoneStatus.ANSWERS_EVERYTHING and "invalid" in h.why
+    assert result.results[0].status is Status.UNUSABLE
+
+
+async def test_uribl_refusal_code_is_refused(make_lab):
+    recs = dnsbl_records("multi.uribl.com", {"test.uribl.com": "127.0.0.14", "example.com": "127.0.0.1"}, kinds=[])
+    async with make_lab(recs) as srv:
+        (result,), healths, _ = await check_domains(Resolver([srv.address]), ["example.com"],
+                                                    zones=["multi.uribl.com"])
+    assert healths[0].status is ZoneStatus.OK
+    assert result.results[0].status is Status.REFUSED and "URIBL blocks this resolver" in result.results[0].why

@@ -97,11 +97,15 @@ async def test_everything_listed_against_knot(lookup):
     assert {r.status for r in result.results} == {Status.UNUSABLE}
 
 
-async def test_zone_without_test_points_is_unverified(lookup):
+async def test_zone_without_test_points_reports_listings_but_not_clean(lookup):
     results, healths, _ = await check_ips(lookup, ["198.9.9.9", "192.0.2.9"], zones=zones("notest.dnsbl.test"))
-    # Not in the catalogue and no test point: taken as not serving IPv4 at all.
-    assert healths[0].status is ZoneStatus.NOT_SERVED
-    assert all(r.results == () for r in results)
+    assert healths[0].status is ZoneStatus.UNVERIFIED
+    assert [r.results[0].status for r in results] == [Status.LISTED, Status.UNKNOWN]
+
+
+async def test_ip_list_is_not_asked_about_domains(lookup):
+    (result,), healths, _ = await check_domains(lookup, ["example.com"], zones=zones("good.dnsbl.test"))
+    assert healths[0].status is ZoneStatus.NOT_SERVED and result.results == ()
 
 
 async def test_rhsbl_against_knot(lookup):
@@ -118,7 +122,9 @@ async def test_blacklist_findings_against_knot(knot_lists):
     assert ("dnsbl.query-refused", "refusing.dnsbl.test") in ids
     assert ("dnsbl.listed", "good.dnsbl.test") in ids and ("dnsbl.listed", "rhs.dnsbl.test") in ids
     assert not [f for f in found if f.id == "dnsbl.listed" and f.evidence["zone"] == "refusing.dnsbl.test"]
-    assert all(f.severity is Severity.WARNING for f in found if f.id == "dnsbl.listed")  # unknown zones: medium
+    # Zones named with --dnsbl that the catalogue does not describe count fully: a listing is an error.
+    assert all(f.severity is Severity.ERROR for f in found if f.id == "dnsbl.listed")
+    assert "is listed on good.dnsbl.test" in next(f.title for f in found if f.id == "dnsbl.listed")
 
 
 def test_real_postfix_rejection_cites_the_list(postfix_factory):

@@ -13,7 +13,7 @@ from smtpdoctor.dnsbl.lab import dnsbl_records
 from smtpdoctor.dnsbl.query import check_targets
 from smtpdoctor.dnsbl.targets import parse_inputs
 from smtpdoctor.dnsbl.udp_mux import (
-    MalformedAnswer, MuxResolver, decode_answer, encode_query, system_nameservers,
+    MalformedAnswer, MuxResolver, decode_answer, encode_query, servers_of, system_nameservers,
 )
 from smtpdoctor.dnsbl.zones import select_zones
 
@@ -178,3 +178,34 @@ async def test_window_halves_on_loss_once_per_timeout_and_grows_back(make_lab):
         await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(50)))
         mux.close()
     assert mux._window == 82  # one more per answer
+
+
+def test_servers_of_reads_the_facade():
+    assert servers_of(Resolver(["127.0.0.1:5353", "[::1]:53"])) == ["127.0.0.1:5353", "[::1]:53"]
+    assert servers_of(object()) == []
+
+
+async def test_blacklist_findings_go_through_the_layer_and_fill_the_facade_log(make_lab):
+    from smtpdoctor.dnsbl import blacklist_findings
+
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"})
+    async with make_lab(recs) as srv:
+        facade = Resolver([srv.address])
+        found = await blacklist_findings(facade, ip="192.0.2.1", domain=None, zones=("bl.spamcop.net",))
+    assert [f.id for f in found] == ["dnsbl.listed"]
+    assert ("1.2.0.192.bl.spamcop.net", "A") in {(e.name, e.rdtype) for e in facade.log}
+
+
+async def test_nothing_listening_is_an_error_value_not_a_hang():
+    import socket as _socket
+
+    probe = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # a port with nothing behind it
+    mux = MuxResolver([f"127.0.0.1:{port}"], Resolver([f"127.0.0.1:{port}"]), timeout=0.2, lifetime=0.6)
+    try:
+        results = await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(5)))
+    finally:
+        mux.close()
+    assert {r.outcome for r in results} <= {Outcome.ERROR, Outcome.TIMEOUT}

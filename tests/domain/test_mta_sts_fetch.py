@@ -101,14 +101,14 @@ async def test_body_is_bounded(ca):
 
 
 @pytest.mark.parametrize("server, expected", [
-    ({}, "mta_sts.ok"),
-    ({"body": POLICY.replace("mx: mx2.good.test\r\n", "")}, "mta_sts.mx-not-covered"),
-    ({"status": "404 Not Found"}, "mta_sts.policy-bad-response"),
-    ({"ctype": "text/html"}, "mta_sts.policy-bad-response"),
+    ({}, "mta-sts.ok"),
+    ({"body": POLICY.replace("mx: mx2.good.test\r\n", "")}, "mta-sts.mx-not-covered"),
+    ({"status": "404 Not Found"}, "mta-sts.policy-bad-response"),
+    ({"ctype": "text/html"}, "mta-sts.policy-bad-response"),
 ])
 async def test_audit_fetches_and_judges_the_policy(ca, server, expected):
     async with https_server(ca, **server) as (port, _), lab_resolver(ZONE) as (r, _):
         audit = await audit_domain(r, "good.test", https_port=port, ssl_context=client_context(ca))
     assert expected in [f.id for f in audit.findings]
-    if expected == "mta_sts.ok":
+    if expected == "mta-sts.ok":
         assert audit.to_json()["mta_sts"]["policy"]["mode"] == "enforce"

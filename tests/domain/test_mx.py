@@ -80,3 +80,9 @@ def test_forty_mx_records_is_an_info_finding():
     many = next(f for f in found if f.id == "mx.many")
     assert many.evidence["count"] == 40
     assert "mx.ok" in ids(found)
+
+
+def test_no_mx_and_failed_address_lookup_is_could_not_test():
+    own = HostAddresses(host="d.test", a=answer("d.test", "A", outcome=Outcome.TIMEOUT),
+                        aaaa=answer("d.test", "AAAA"))
+    assert ids(check_mx("d.test", answer("d.test", "MX"), {}, domain_addresses=own)) == ["mx.lookup-failed"]

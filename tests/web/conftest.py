@@ -133,7 +133,8 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(config)
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", access_log=False, lifespan="on"))
+                                                    log_level="warning", access_log=False, lifespan="on",
+                                                    log_config=None))  # records reach pytest's caplog
         self.thread = threading.Thread(target=self.server.run, name="web-uvicorn", daemon=True)
 
     def start(self) -> "LiveServer":

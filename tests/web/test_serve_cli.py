@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-import httpx
+import httpx2 as httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -62,7 +62,18 @@ def test_default_is_loopback_without_token():
         assert serve.url.startswith("http://127.0.0.1:") and "token" not in serve.url
         assert httpx.get(serve.url).status_code == 200
     finally:
-        serve.stop()
+        output = serve.stop()
+    assert "Traceback" not in output  # Ctrl-C stops it cleanly
+
+
+def test_lab_mode_serves_the_lab():
+    serve = Serve("--lab")
+    try:
+        page = httpx.get(serve.url).text
+        assert 'id="f-lab"' in page and 'value="wrong-port"' in page
+    finally:
+        output = serve.stop()
+    assert "Traceback" not in output
 
 
 def test_other_bind_gets_a_generated_token():

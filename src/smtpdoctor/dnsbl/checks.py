@@ -14,6 +14,7 @@ from .facts import Environment, Status, TargetResult, ZoneHealth, ZoneResult, Zo
 from .zones import DeadZone, Weight, Zone
 
 __all__ = [
+    "list_full",
     "severity_for",
     "target_findings",
     "health_findings",
@@ -26,6 +27,11 @@ _SEVERITY = {Weight.HIGH: Severity.ERROR, Weight.MEDIUM: Severity.WARNING, Weigh
 
 def severity_for(weight: Weight) -> Severity:
     return _SEVERITY[weight]
+
+
+def list_full(zone: Zone) -> str:
+    """"Spamhaus ZEN (zen.spamhaus.org)", or just the zone when it has no name of its own."""
+    return zone.name if zone.label == zone.name else f"{zone.label} ({zone.name})"
 
 
 def _listed(value: str, r: ZoneResult) -> Finding:
@@ -43,7 +49,7 @@ def _listed(value: str, r: ZoneResult) -> Finding:
         remedy=remedy,
         evidence={"value": value, "zone": zone.name, "list": zone.label, "codes": [c.address for c in r.codes],
                   "meaning": r.meaning, "weight": str(r.weight), "reason": r.reason, "delist": zone.delist},
-        value=value, list=zone.label, zone=zone.name, codes=codes, meaning=r.meaning,
+        value=value, list=zone.label, list_full=list_full(zone), zone=zone.name, codes=codes, meaning=r.meaning,
         reason_text=f" The list says: {r.reason}" if r.reason else "",
     )
 
@@ -52,7 +58,8 @@ def _simple(fid: str, value: str, r: ZoneResult) -> Finding:
     codes = ", ".join(c.address for c in r.codes)
     return findings.make(fid, evidence={"value": value, "zone": r.zone.name, "codes": [c.address for c in r.codes],
                                         "meaning": r.meaning},
-                         value=value, list=r.zone.label, zone=r.zone.name, codes=codes, meaning=r.meaning)
+                         value=value, list=r.zone.label, list_full=list_full(r.zone), zone=r.zone.name,
+                         codes=codes, meaning=r.meaning)
 
 
 def target_findings(result: TargetResult, *, selected: Sequence[Zone] = (),
@@ -83,7 +90,8 @@ def target_findings(result: TargetResult, *, selected: Sequence[Zone] = (),
             out.append(findings.make("dnsbl.query-refused",
                                      evidence={"value": value, "zone": r.zone.name,
                                                "codes": [c.address for c in r.codes]},
-                                     list=r.zone.label, zone=r.zone.name, why=r.why))
+                                     list=r.zone.label, list_full=list_full(r.zone), zone=r.zone.name,
+                                     why=r.why))
     if not result.listed:
         trusted = [r for r in result.results if r.status in (Status.NOT_LISTED, Status.ALLOWLISTED, Status.NEUTRAL)]
         unknown = result.by_status(Status.UNKNOWN)
@@ -107,20 +115,10 @@ def health_findings(healths: Iterable[ZoneHealth], env: Environment) -> tuple[Fi
             evidence={"zones": list(env.zones_listing_everything), "checked": env.zones_checked},
             count=len(env.zones_listing_everything), checked=env.zones_checked,
             zones=", ".join(env.zones_listing_everything)))
-    served = {h.zone.name for h in healths if h.status is not ZoneStatus.NOT_SERVED}
     seen: set[tuple[str, str]] = set()
     for h in healths:
         if h.status is ZoneStatus.NOT_SERVED:
-            if h.zone.name in served or (h.zone.name, "not-served") in seen:
-                continue
-            seen.add((h.zone.name, "not-served"))
-            kinds = ", ".join(sorted(str(x.kind) for x in healths if x.zone.name == h.zone.name))
-            out.append(findings.make(
-                "dnsbl.zone-unverified", zone=h.zone.name, note="",
-                why=f"it lists none of the RFC 5782 test points for the kinds looked up ({kinds}): not a block "
-                    "list, a misspelt zone, or a list without test points",
-                evidence={"zone": h.zone.name, "status": "not-served", "kinds": kinds}))
-            continue
+            continue  # a zone of another kind: nothing to say
         key = (h.zone.name, str(h.status))
         if key in seen:
             continue
@@ -131,7 +129,8 @@ def health_findings(healths: Iterable[ZoneHealth], env: Environment) -> tuple[Fi
             if not env.everything_listed:
                 out.append(findings.make("dnsbl.zone-broken", evidence=ev, zone=h.zone.name, why=h.why))
         elif h.status is ZoneStatus.REFUSED:
-            out.append(findings.make("dnsbl.query-refused", evidence=ev, list=h.zone.label, zone=h.zone.name,
+            out.append(findings.make("dnsbl.query-refused", evidence=ev, list=h.zone.label,
+                                     list_full=list_full(h.zone), zone=h.zone.name,
                                      why=f"Its test points answered {h.why}"))
         elif h.status in (ZoneStatus.UNVERIFIED, ZoneStatus.UNREACHABLE):
             note = f" {h.zone.notes[0]}" if h.zone.notes else ""

@@ -72,10 +72,10 @@ def rejection_cites_listing(text: str, *, cat: Catalogue | None = None) -> Listi
             continue
         cited = (m.groupdict().get("zone") or c.zone or "").rstrip(".").lower() or None
         address = _address(text)
-        if c.list and not cited:  # a list that is not a DNS zone (Microsoft's)
+        if c.list and not cited:  # a list that is not a DNS zone (Microsoft's), or one not named
             return ListingCitation(list=c.list, zone=None, address=address, delist=c.delist,
                                    advice=c.advice or "Ask the receiver's postmaster how to get delisted.",
-                                   matched=m.group(0), known=True)
+                                   matched=m.group(0), known=not c.generic)
         if cited is None:
             continue
         zone = cat.related(cited)

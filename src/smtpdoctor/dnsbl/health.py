@@ -36,8 +36,13 @@ def _effects(zone: Zone, answer: Answer | None):
     return tuple(decode(zone, a) for a in answer.records)
 
 
-def judge_zone(zone: Zone, kind: Kind, listed: Answer | None, unlisted: Answer | None) -> ZoneHealth:
-    """The health of ``zone`` for ``kind`` from the answers to its two test points."""
+def judge_zone(zone: Zone, kind: Kind, listed: Answer | None, unlisted: Answer | None, *,
+               served: frozenset[Kind] | None = None) -> ZoneHealth:
+    """The health of ``zone`` for ``kind`` from the answers to its two test points.
+
+    ``served``: for a zone not in the catalogue, the kinds whose "listed" test point it lists. A zone that
+    lists some kinds' test points but not this one's is taken as not serving this kind; one that lists
+    none at all is unverified (its listings count, its "not listed" answers do not)."""
     key_listed, key_unlisted = points_for(zone, kind)
 
     def health(status: ZoneStatus, why: str) -> ZoneHealth:
@@ -58,9 +63,14 @@ def judge_zone(zone: Zone, kind: Kind, listed: Answer | None, unlisted: Answer |
     if len(failed) == 2:
         what = listed.outcome if listed is not None else "no answer"
         return health(ZoneStatus.UNREACHABLE, f"its test points could not be looked up ({what})")
-    if not zone.known and listed is not None and listed.outcome.is_negative:
+    if not zone.known and served and kind not in served:
         return health(ZoneStatus.NOT_SERVED,
-                      f"it does not list the {kind} test point {key_listed}: taken as not serving {kind} lookups")
+                      f"it does not list the {kind} test point {key_listed} but lists those of "
+                      f"{', '.join(sorted(served))}: taken as not serving {kind} lookups")
+    if not zone.known and served is not None and not served and (listed is None or listed.outcome.is_negative):
+        return health(ZoneStatus.UNVERIFIED,
+                      "it lists none of the RFC 5782 test points (127.0.0.2, ::ffff:7f00:2, test), so a "
+                      "'not listed' answer cannot be confirmed")
     if listed is None or listed.outcome is not Outcome.OK:
         what = "could not be looked up" if listed is None or listed.outcome.is_failure else "is not listed"
         return health(ZoneStatus.UNVERIFIED,

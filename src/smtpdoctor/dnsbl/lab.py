@@ -1,17 +1,21 @@
 """Lab twins of block lists: records for :class:`smtpdoctor.lab.dns_server.LabDnsServer` (or the Knot test
 fixture) that publish a zone the way real lists do, including the faults the health guards catch.
 
-Pure data builders: no server is started here.
+Data builders, and :func:`start_lab` to serve them.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping, Sequence
+import errno
+from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .targets import query_key
 from .zones import Kind, Zone
 
-__all__ = ["dnsbl_records", "healthy_records", "kind_of"]
+if TYPE_CHECKING:
+    from ..lab.dns_server import LabDnsServer
+
+__all__ = ["dnsbl_records", "healthy_records", "kind_of", "start_lab"]
 
 _POINTS = {Kind.IPV4: ("127.0.0.2", "127.0.0.1"), Kind.IPV6: ("::ffff:7f00:2", "::ffff:7f00:1"),
            Kind.DOMAIN: ("test", "invalid")}
@@ -77,3 +81,19 @@ def healthy_records(zones: Iterable[Zone], listed: Mapping[str, Mapping[str, str
         for value, answer in ((listed or {}).get(z.name) or {}).items():
             records[f"{query_key(value, kind_of(value))}.{z.name}"] = {"A": [answer]}
     return records
+
+
+async def start_lab(records: Mapping, *, delay: float = 0.0, attempts: int = 10) -> "LabDnsServer":
+    """Start a :class:`LabDnsServer` for ``records``. It binds TCP on port 0 and then UDP on the same port
+    number, which another process may hold (EADDRINUSE) on a busy machine: then it tries a new port."""
+    from ..lab.dns_server import LabDnsServer
+
+    for attempt in range(attempts):
+        srv = LabDnsServer(dict(records), delay=delay)
+        try:
+            return await srv.start()
+        except OSError as exc:
+            await srv.stop()
+            if exc.errno != errno.EADDRINUSE or attempt == attempts - 1:
+                raise
+    raise RuntimeError("no attempt made")

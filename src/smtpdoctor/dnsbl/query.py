@@ -127,9 +127,18 @@ class Engine:
 
         async def one(zone: Zone) -> ZoneHealth:
             listed, unlisted = points_for(zone, kind)
-            a, b = await asyncio.gather(self.submit(zone, f"{query_key(listed, kind)}.{zone.name}"),
-                                        self.submit(zone, f"{query_key(unlisted, kind)}.{zone.name}"))
-            return judge_zone(zone, kind, _answer(a), _answer(b))
+            asks = [self.submit(zone, f"{query_key(listed, kind)}.{zone.name}"),
+                    self.submit(zone, f"{query_key(unlisted, kind)}.{zone.name}")]
+            # A zone the catalogue does not describe: which kinds does it serve? Its "listed" test points
+            # of every kind tell, asked at the same time (no extra round trip).
+            others = [k for k in Kind if k is not kind] if not zone.known else []
+            asks += [self.submit(zone, f"{query_key(points_for(zone, k)[0], k)}.{zone.name}") for k in others]
+            a, b, *rest = await asyncio.gather(*asks)
+            served = None
+            if not zone.known:
+                points = {kind: a, **dict(zip(others, rest))}
+                served = frozenset(k for k, r in points.items() if r.outcome is Outcome.OK)
+            return judge_zone(zone, kind, _answer(a), _answer(b), served=served)
 
         healths = await asyncio.gather(*(one(z) for z in zones))
         return {h.zone.name: h for h in healths}, judge_environment(healths)
@@ -157,7 +166,7 @@ class Engine:
         health = self.health(target.kind)
         key = target.key
         answers = await asyncio.gather(*(self.submit(z, f"{key}.{z.name}") for z in zones))
-        by_zone, env = await health
+        by_zone, env = await asyncio.shield(health)  # shared by every target of this kind
         results = [judge_answer(z, by_zone.get(z.name), _answer(a), env) for z, a in zip(zones, answers)
                    if not _not_served(by_zone.get(z.name))]
         listed = [i for i, r in enumerate(results) if r.status is Status.LISTED]
@@ -195,14 +204,28 @@ class Engine:
                 task.cancel()
 
 
-async def check_targets(resolver: Lookup, targets: Sequence[Target], *, zones: Sequence[Zone] | None = None,
-                        concurrency: int = DEFAULT_CONCURRENCY, rate: float | None = DEFAULT_RATE
-                        ) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
-    """Look every target up; returns (results in input order, zone healths, environment)."""
-    from .zones import catalogue
+def _zones(zones: Sequence[Zone | str] | None) -> tuple[Zone, ...]:
+    from .zones import catalogue, select_zones
 
-    engine = Engine(resolver, zones if zones is not None else catalogue().default_zones,
-                    concurrency=concurrency, rate=rate)
+    if zones is None:
+        return catalogue().default_zones
+    if all(isinstance(z, Zone) for z in zones):
+        return tuple(zones)  # type: ignore[arg-type]
+    out: list[Zone] = []
+    for z in zones:
+        out.extend((z,) if isinstance(z, Zone) else select_zones([z])[0])
+    return tuple(out)
+
+
+async def check_targets(resolver: Lookup, targets: Sequence[Target], *,
+                        zones: Sequence[Zone | str] | None = None, concurrency: int = DEFAULT_CONCURRENCY,
+                        rate: float | None = DEFAULT_RATE
+                        ) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
+    """Look every target up; returns (results in input order, zone healths, environment).
+
+    ``zones``: :class:`Zone` values or zone names (names go through :func:`select_zones`: dead zones are
+    dropped, unknown ones get the defaults); None is the catalogue's default set."""
+    engine = Engine(resolver, _zones(zones), concurrency=concurrency, rate=rate)
     results = [r async for r in engine.stream(targets)]
     healths, env = await engine.healths()
     return tuple(results), healths, env
@@ -220,13 +243,13 @@ def _targets(values: Iterable[str], kinds: tuple[Kind, ...]) -> list[Target]:
     return out
 
 
-async def check_ips(resolver: Lookup, ips: Iterable[str], *, zones: Sequence[Zone] | None = None, **limits
+async def check_ips(resolver: Lookup, ips: Iterable[str], *, zones: Sequence[Zone | str] | None = None, **limits
                     ) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
     """IPv4/IPv6 addresses (or CIDR ranges) against the IP zones. Raises BadInput for a bad address."""
     return await check_targets(resolver, _targets(ips, (Kind.IPV4, Kind.IPV6)), zones=zones, **limits)
 
 
-async def check_domains(resolver: Lookup, domains: Iterable[str], *, zones: Sequence[Zone] | None = None,
+async def check_domains(resolver: Lookup, domains: Iterable[str], *, zones: Sequence[Zone | str] | None = None,
                         **limits) -> tuple[tuple[TargetResult, ...], tuple[ZoneHealth, ...], Environment]:
     """Domains against the domain zones (RHSBLs). Raises BadInput for a bad domain."""
     return await check_targets(resolver, _targets(domains, (Kind.DOMAIN,)), zones=zones, **limits)

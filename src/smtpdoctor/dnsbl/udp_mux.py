@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import socket
 import struct
 import time
@@ -25,7 +26,7 @@ from typing import Sequence
 
 from ..dns import DnsResult, Outcome, QueryLogEntry, Resolver, parse_nameserver
 
-__all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers"]
+__all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
 _TYPES = {"A": 1, "TXT": 16}
 _RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}
@@ -51,24 +52,51 @@ def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     return out
 
 
+_DO53 = re.compile(r"^Do53:(?P<address>[0-9A-Fa-f.:]+)@(?P<port>\d+)$")
+
+
+def servers_of(resolver: object) -> list[str]:
+    """The plain-DNS servers (``"IP:PORT"``) a facade asks, read from its ``nameservers``; empty when it
+    uses anything else (DoH, DoT) or they cannot be read, and the facade should then do the work."""
+    out: list[str] = []
+    for text in getattr(resolver, "nameservers", None) or ():
+        m = _DO53.match(str(text))
+        if m is None:
+            return []
+        address, port = m.group("address"), m.group("port")
+        out.append(f"[{address}]:{port}" if ":" in address else f"{address}:{port}")
+    return out
+
+
 class MalformedAnswer(ValueError):
     """An answer that cannot be read (too short, bad name compression ...)."""
 
 
+_LABELS: dict[str, bytes] = {}  # encoded labels ("0".."255", zone labels) repeat across queries
+
+
+def _label(label: str) -> bytes:
+    raw = _LABELS.get(label)
+    if raw is None:
+        data = label.encode("ascii")
+        if not 0 < len(data) < 64:
+            raise ValueError(f"bad label {label!r}")
+        raw = bytes((len(data),)) + data
+        if len(_LABELS) > 20_000:
+            _LABELS.clear()
+        _LABELS[label] = raw
+    return raw
+
+
 def encode_query(qid: int, name: str, qtype: int) -> bytes:
     """A standard query with RD set, no EDNS. Raises ValueError for a name that is not plain ASCII labels."""
-    parts = [struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0)]
-    total = 1
-    for label in name.rstrip(".").split("."):
-        raw = label.encode("ascii")
-        if not 0 < len(raw) < 64:
-            raise ValueError(f"bad label in {name!r}")
-        parts.append(bytes((len(raw),)) + raw)
-        total += len(raw) + 1
-    if total > 255:
+    try:
+        qname = b"".join([_label(lab) for lab in name.rstrip(".").split(".")])
+    except UnicodeEncodeError:
+        raise ValueError(f"not an ASCII name: {name!r}") from None
+    if len(qname) > 254:
         raise ValueError(f"name too long: {name!r}")
-    parts.append(b"\0" + struct.pack("!HH", qtype, 1))
-    return b"".join(parts)
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\0" + struct.pack("!HH", qtype, 1)
 
 
 def _skip_name(data: bytes, i: int) -> int:
@@ -176,7 +204,11 @@ class _Socket:
         try:
             self.sock.send(wire)
         except (BlockingIOError, InterruptedError):
-            pass  # the send buffer is full: as good as a lost packet, the timer retries
+            pass  # the send buffer is full: as good as a lost packet, the sweep retries
+        except ConnectionRefusedError:
+            # A connected UDP socket reports an earlier packet's ICMP "port unreachable" on the next call;
+            # that error belonged to the earlier query. Send again: a second refusal is this query's.
+            self.sock.send(wire)
 
     def new_id(self) -> int:
         for _ in range(1000):
@@ -198,7 +230,7 @@ class _Query:
     ends. Callback-driven (no task per query), which is what makes the layer cheap."""
 
     __slots__ = ("mux", "name", "qname", "rdtype", "qtype", "future", "start", "lifetime", "deadline", "attempt",
-                 "qid", "timer", "error", "body", "sock")
+                 "qid", "expires", "error", "body", "sock")
 
     def __init__(self, mux: "MuxResolver", name: str, rdtype: str, qtype: int, future: asyncio.Future,
                  wire: bytes, lifetime: float) -> None:
@@ -210,7 +242,7 @@ class _Query:
         self.deadline = 0.0
         self.attempt = 0
         self.qid = -1
-        self.timer: asyncio.TimerHandle | None = None
+        self.expires = 0.0
         self.sock: _Socket | None = None
         self.error = "no answer"
 
@@ -235,7 +267,8 @@ class _Query:
             sock.pending.pop(self.qid, None)
             self.finish(Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
             return
-        self.timer = self.mux._loop.call_later(min(self.mux.timeout, remaining), self.expired)
+        self.expires = time.perf_counter() + min(self.mux.timeout, remaining)
+        self.mux._arm()
 
     def expired(self) -> None:
         if self.sock is not None:
@@ -270,8 +303,6 @@ class _Query:
     def _stop(self) -> None:
         if self.sock is not None:
             self.sock.pending.pop(self.qid, None)
-        if self.timer is not None:
-            self.timer.cancel()
 
     def cancel(self) -> None:
         self._stop()
@@ -316,6 +347,7 @@ class MuxResolver:
         self._queue: deque[_Query] = deque()
         self._in_flight = 0
         self._window = float(min(64, max_in_flight))
+        self._sweep_handle: asyncio.TimerHandle | None = None
         self._last_cut = float("-inf")
         self._burst = max(1.0, self.rate * 0.05)
         self._tokens = self._burst
@@ -332,6 +364,9 @@ class MuxResolver:
             self._sockets = [_Socket(loop, server) for server in self.servers]
 
     def close(self) -> None:
+        if self._sweep_handle is not None:
+            self._sweep_handle.cancel()
+            self._sweep_handle = None
         for sock in self._sockets:
             for query in list(sock.pending.values()):
                 query.cancel()
@@ -339,6 +374,25 @@ class MuxResolver:
         self._sockets = []
         self._queue.clear()
         self._in_flight = 0
+
+    # -- timeouts: one sweep every 50 ms instead of a timer per query ---------------------------------
+    _SWEEP = 0.05
+
+    def _arm(self) -> None:
+        if self._sweep_handle is None and self._loop is not None:
+            self._sweep_handle = self._loop.call_later(self._SWEEP, self._sweep)
+
+    def _sweep(self) -> None:
+        self._sweep_handle = None
+        now = time.perf_counter()
+        waiting = False
+        for sock in self._sockets:
+            late = [q for q in sock.pending.values() if q.expires <= now]
+            for query in late:
+                query.expired()
+            waiting = waiting or bool(sock.pending)
+        if waiting:
+            self._arm()
 
     # -- limits ---------------------------------------------------------------------------------------
     def _token(self) -> bool:

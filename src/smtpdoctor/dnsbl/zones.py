@@ -112,6 +112,7 @@ class Citation:
     list: str | None = None
     delist: str | None = None
     advice: str | None = None
+    generic: bool = False  # the reply blames a list without naming it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -214,7 +215,7 @@ def load_catalogue(text: str) -> Catalogue:
     dead = tuple(DeadZone(name=d["name"].lower(), reason=d["reason"]) for d in data.get("dead", ()))
     citations = tuple(
         Citation(pattern=c["pattern"], zone=c.get("zone"), list=c.get("list"), delist=c.get("delist"),
-                 advice=c.get("advice"))
+                 advice=c.get("advice"), generic=bool(c.get("generic", False)))
         for c in data.get("citation", ())
     )
     template = _zone({"name": "zone.invalid", "known": False}, defaults)

@@ -36,7 +36,7 @@ except ImportError as exc:  # the SPF engine is built separately; the audit work
 __all__ = ["DomainAudit", "audit_domain", "SCHEMA", "AREA_ORDER", "OVERSIZED_TXT"]
 
 SCHEMA = "smtpdoctor/domain@1"
-AREA_ORDER = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane")
+AREA_ORDER = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta-sts", "tlsrpt", "bimi", "dnssec", "dane")
 OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP size
 
 
@@ -115,7 +115,7 @@ async def audit_domain(
         "spf": _guard("spf", run.spf(ip, helo)),
         "dkim": _guard("dkim", run.dkim(dkim_selectors, eml, eml_source, discover_dkim)),
         "dmarc": dmarc_task,
-        "mta_sts": _guard("mta_sts", run.mta_sts()),
+        "mta_sts": _guard("mta-sts", run.mta_sts()),
         "tlsrpt": _guard("tlsrpt", run.tlsrpt()),
         "bimi": _guard("bimi", run.bimi(dmarc_task)),
         "dnssec": _guard("dnssec", run.dnssec()),

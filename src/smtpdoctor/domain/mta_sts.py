@@ -95,13 +95,13 @@ def check_mta_sts(
     failed, so coverage cannot be judged."""
     name = f"_mta-sts.{domain}"
     if txt.outcome.is_failure:
-        return (could_not_test("mta_sts", "the MTA-STS record", txt),), None
+        return (could_not_test("mta-sts", "the MTA-STS record", txt),), None
     records = sts_records(txt)
     if not records:
-        return (catalogue.make("mta_sts.missing", domain=domain),), None
+        return (catalogue.make("mta-sts.missing", domain=domain),), None
     findings: list[Finding] = []
     if len(records) > 1:
-        findings.append(catalogue.make("mta_sts.several-records", name=name, count=len(records)))
+        findings.append(catalogue.make("mta-sts.several-records", name=name, count=len(records)))
     tags = parse_tags(records[0])
     problems = list(tags.problems)
     if tags.get("v") != "STSv1":
@@ -112,41 +112,46 @@ def check_mta_sts(
     elif not _ID.match(sts_id):
         problems.append(f"id={sts_id!r} must be 1-32 letters and digits")
     if problems:
-        findings.append(catalogue.make("mta_sts.txt-invalid", name=name, problems="; ".join(problems)))
+        findings.append(catalogue.make("mta-sts.txt-invalid", name=name, problems="; ".join(problems)))
     if fetch is None:
         return tuple(findings), None
+    if fetch.error_kind == "dns-failed":
+        findings.append(catalogue.make("mta-sts.lookup-failed", what="the address of the policy host",
+                                       name=f"mta-sts.{domain}", rdtype="A/AAAA", outcome=fetch.error or "",
+                                       evidence=fetch.to_json()))
+        return tuple(findings), None
     if fetch.error_kind is not None:
-        findings.append(catalogue.make("mta_sts.policy-unreachable", url=fetch.url, kind=fetch.error_kind,
+        findings.append(catalogue.make("mta-sts.policy-unreachable", url=fetch.url, kind=fetch.error_kind,
                                        reason=fetch.error or "", evidence=fetch.to_json()))
         return tuple(findings), None
     if fetch.status != 200:
         extra = f" (redirect to {fetch.location}; MTA-STS forbids following it)" if fetch.location else ""
-        findings.append(catalogue.make("mta_sts.policy-bad-response", url=fetch.url,
+        findings.append(catalogue.make("mta-sts.policy-bad-response", url=fetch.url,
                                        reason=f"HTTP status {fetch.status}{extra}", evidence=fetch.to_json()))
         return tuple(findings), None
     ctype = (fetch.content_type or "").split(";")[0].strip().lower()
     if ctype != "text/plain":
-        findings.append(catalogue.make("mta_sts.policy-bad-response", url=fetch.url,
+        findings.append(catalogue.make("mta-sts.policy-bad-response", url=fetch.url,
                                        reason=f"Content-Type is {fetch.content_type or 'missing'}, not text/plain",
                                        evidence=fetch.to_json()))
     policy = parse_policy(fetch.body or "")
     if policy.problems:
-        findings.append(catalogue.make("mta_sts.policy-invalid", url=fetch.url, problems="; ".join(policy.problems),
+        findings.append(catalogue.make("mta-sts.policy-invalid", url=fetch.url, problems="; ".join(policy.problems),
                                        evidence=policy.to_json()))
     if policy.mode == "none":
-        findings.append(catalogue.make("mta_sts.mode-none", domain=domain))
+        findings.append(catalogue.make("mta-sts.mode-none", domain=domain))
     elif policy.mode == "testing":
-        findings.append(catalogue.make("mta_sts.mode-testing", domain=domain))
+        findings.append(catalogue.make("mta-sts.mode-testing", domain=domain))
     if policy.mode in ("enforce", "testing") and mx_known and policy.mx:
         uncovered = [h for h in mx_hosts if not any(mx_matches(p, h) for p in policy.mx)]
         if uncovered:
             findings.append(catalogue.make(
-                "mta_sts.mx-not-covered", hosts=", ".join(uncovered), patterns=", ".join(policy.mx),
+                "mta-sts.mx-not-covered", hosts=", ".join(uncovered), patterns=", ".join(policy.mx),
                 severity=None if policy.mode == "enforce" else Severity.WARNING,
                 evidence={"uncovered": uncovered, "patterns": list(policy.mx)}))
     if policy.max_age is not None and policy.max_age < MIN_SENSIBLE_MAX_AGE and policy.mode != "none":
-        findings.append(catalogue.make("mta_sts.max-age-short", max_age=policy.max_age))
+        findings.append(catalogue.make("mta-sts.max-age-short", max_age=policy.max_age))
     if not any(f.severity.rank >= 2 for f in findings):
-        findings.append(catalogue.make("mta_sts.ok", mode=policy.mode, max_age=policy.max_age,
+        findings.append(catalogue.make("mta-sts.ok", mode=policy.mode, max_age=policy.max_age,
                                        evidence=policy.to_json()))
     return tuple(findings), policy

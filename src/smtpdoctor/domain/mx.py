@@ -62,6 +62,9 @@ def check_mx(
         return (catalogue.make("domain.nxdomain", domain=domain),)
     records = parse_mx(mx)
     if not records:
+        if domain_addresses is not None and domain_addresses.failed:
+            failed = domain_addresses.a if domain_addresses.a.outcome.is_failure else domain_addresses.aaaa
+            return (could_not_test("mx", f"the addresses of {domain} (no MX: the implicit MX)", failed),)
         if domain_addresses is not None and domain_addresses.addresses:
             return (catalogue.make("mx.implicit", domain=domain,
                                    evidence={"addresses": list(domain_addresses.addresses)}),)

@@ -98,14 +98,22 @@ def _aligned(text: str, seq: tuple[str, ...]) -> bool:
     return True
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
 class ProviderRule:
-    match: re.Pattern[str]
-    reason: str
-    category: str | None
-    summary: str | None
-    remedy: tuple[str, ...]
-    help: str | None
+    """One provider rule; its regular expression is compiled on first use (most runs meet few providers)."""
+
+    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "_match")
+
+    def __init__(self, *, source: str, reason: str, category: str | None, summary: str | None,
+                 remedy: tuple[str, ...], help: str | None) -> None:  # noqa: A002 - the data's own key
+        self.source, self.reason, self.category = source, reason, category
+        self.summary, self.remedy, self.help = summary, remedy, help
+        self._match: re.Pattern[str] | None = None
+
+    @property
+    def match(self) -> re.Pattern[str]:
+        if self._match is None:
+            self._match = re.compile(_lower_pattern(self.source), re.S)
+        return self._match
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -143,6 +151,16 @@ def _tuple(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value)
 
 
+def _lower_pattern(pattern: str) -> str:
+    """A regex for lower-case text: literal letters lowered, escapes (\\S, \\B ...) kept as written."""
+    out = []
+    escaped = False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = ch == "\\" and not escaped
+    return "".join(out)
+
+
 @cache
 def knowledge() -> Knowledge:
     import yaml
@@ -165,7 +183,7 @@ def knowledge() -> Knowledge:
     for p in raw.get("providers") or ():
         rules = tuple(
             ProviderRule(
-                match=re.compile(r["match"], re.I | re.S),
+                source=r["match"],
                 reason=r["reason"],
                 category=r.get("category"),
                 summary=r.get("summary"),
@@ -176,13 +194,13 @@ def knowledge() -> Knowledge:
         )
         providers.append(Provider(
             id=p["id"], name=p["name"],
-            hosts=re.compile(p["hosts"], re.I) if p.get("hosts") else None,
-            markers=re.compile(p["markers"], re.I) if p.get("markers") else None,
+            hosts=re.compile(_lower_pattern(p["hosts"])) if p.get("hosts") else None,
+            markers=re.compile(_lower_pattern(p["markers"])) if p.get("markers") else None,
             help=p.get("help"), rules=rules,
         ))
     order = raw["order"]
-    any_host = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in providers if p.hosts), re.I)
-    any_marker = re.compile("|".join(f"(?:{p.markers.pattern})" for p in providers if p.markers), re.I)
+    any_host = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in providers if p.hosts))
+    any_marker = re.compile("|".join(f"(?:{p.markers.pattern})" for p in providers if p.markers))
     return Knowledge(
         any_host=any_host,
         any_marker=any_marker,

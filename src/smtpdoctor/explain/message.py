@@ -42,13 +42,13 @@ _AUTOREPLY_SUBJECT = re.compile(r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|an
                                 r"r[eé]ponse automatique|auto:)", re.I)
 _BOUNCE_BODY = re.compile(r"could not be delivered|undeliverable|delivery has failed|permanent error|"
                           r"following address(?:es|\(es\))? failed|was not delivered|unable to deliver|"
-                          r"delivery to the following recipients? failed|failed permanently|returned mail", re.I)
+                          r"delivery to the following recipients? failed|failed permanently|returned mail")
 _SMTP_CODE_NEAR = re.compile(r"\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b|#[45]\.\d\.\d")
 _DELAYED = re.compile(r"\(delay\)|delayed mail|delivery delay|warning: could not send message for past|"
                       r"delivery status notification \(delay\)|still being retried", re.I)
 _DELAYED_BODY = re.compile(r"this is a warning message only|delivery to the following recipients? (?:has|have) been "
                            r"delayed|message will be retried for|will continue to be attempted|"
-                           r"has not yet been delivered|delivery attempts will continue", re.I)
+                           r"has not yet been delivered|delivery attempts will continue")
 _FIELD_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|ehlo|starttls|auth)", re.I)
 
@@ -502,8 +502,9 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
         if results:
             return Explained(source=source, kind=Kind.BOUNCE, results=tuple(results))
 
+    heads = [t[:4000].lower() for t in texts]  # the patterns below are lower-case: no IGNORECASE scans
     bounce_like = bool(_BOUNCE_FROM.search(from_) or _BOUNCE_SUBJECT.search(subject) or parts["dsn"]
-                       or any(_BOUNCE_BODY.search(t[:3000]) for t in texts)
+                       or any(_BOUNCE_BODY.search(h) for h in heads)
                        or msg.get_content_type() == "multipart/report")
     auto = (msg.get("Auto-Submitted", "").strip().lower().startswith("auto-replied")
             or msg.get("X-Autoreply") or msg.get("X-Autorespond") or _AUTOREPLY_SUBJECT.search(subject)
@@ -513,9 +514,9 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
         return Explained(source=source, kind=Kind.AUTOREPLY,
                          results=tuple(_simple("vacation", w) for w in who[:1]))
 
-    if bounce_like or any(_SMTP_CODE_NEAR.search(t[:4000]) for t in texts):
+    if bounce_like or any(_SMTP_CODE_NEAR.search(h) for h in heads):
         wanted = list(dict.fromkeys(a for v in msg.get_all("X-Failed-Recipients") or () for a in _addresses(str(v))))
-        delayed = bool(_DELAYED.search(subject) or any(_DELAYED_BODY.search(t[:3000]) for t in texts))
+        delayed = bool(_DELAYED.search(subject) or any(_DELAYED_BODY.search(h) for h in heads))
         action = "delayed" if delayed else "failed"
         results = _explain_text(texts, sender, wanted, action)
         if not results:

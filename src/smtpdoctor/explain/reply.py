@@ -17,6 +17,9 @@ __all__ = ["explain_text", "split_replies"]
 _LINE_CODE = re.compile(r"^\s*(?:<<<\s*)?([245]\d\d)([ -])")
 _POSTFIX_TO = re.compile(r"\bto=<([^>]+)>")
 _POSTFIX_STATUS = re.compile(r"\bstatus=\w+\s*\((.*)\)\s*$", re.S)
+# Words that name the recipient: a pasted reply saying them was, in practice, the answer to RCPT TO.
+_ABOUT_RECIPIENT = re.compile(r"user unknown|unknown user|no such user|recipient|mailbox unavailable|"
+                              r"mailbox not found|does not exist|address rejected", re.I)
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|end of data|data|helo|ehlo|starttls|auth)", re.I)
 
 
@@ -58,7 +61,7 @@ def _one(reply: str) -> Recipient:
     m = _IN_REPLY.search(reply)
     if m:
         command = find_command("after " + m.group(1))
-    command = command or find_command(reply)
+    command = command or find_command(reply) or ("RCPT" if _ABOUT_RECIPIENT.search(reply) else "")
     if not recipient:
         found = ADDRESS.findall(reply)
         if found and command == "RCPT":

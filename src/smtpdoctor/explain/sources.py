@@ -35,59 +35,67 @@ class Item:
     error: str | None = None
 
 
+_FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
+_MBOX_CHUNK = 256 * 1024
+
+
 def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"") -> Iterator[Item]:
-    """Split an mbox into messages as it is read ("From " lines after a blank line start a message)."""
+    """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
+    that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
+    MAX_MESSAGE_BYTES (the rest is skipped)."""
     index = 0
-    buf: list[bytes] = []
+    parts: list[bytes] = []
     size = 0
-    prev_blank = True
     started = False
+    prev_blank = True  # was the line before the current block blank?
+    pending = first
 
-    def flush() -> Item:
-        return Item(source=f"{source}#{index}", message=b"".join(buf))
+    def keep(piece: bytes) -> None:
+        nonlocal size
+        if started and size < MAX_MESSAGE_BYTES and piece:
+            piece = piece[:MAX_MESSAGE_BYTES - size]
+            parts.append(piece)
+            size += len(piece)
 
-    lines = _lines(stream, first)
-    for line in lines:
-        if line.startswith(b"From ") and (prev_blank or not started) and _SEPARATOR.match(line):
+    while True:
+        chunk = stream.read(_MBOX_CHUNK)
+        data = pending + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next read
+            if cut == 0 and len(data) < 4 * _MBOX_CHUNK:
+                pending = data
+                continue
+            if cut == 0:
+                cut = len(data)  # a pathological line: take it as body text
+            block, pending = data[:cut], data[cut:]
+        else:
+            block, pending = data, b""
+        pos = 0
+        for m in _FROM_LINE.finditer(block):
+            at = m.start()
+            if at == 0:
+                blank_before = prev_blank
+            else:
+                line_start = block.rfind(b"\n", 0, at - 1) + 1
+                blank_before = block[line_start:at - 1] in (b"", b"\r")
+            if not blank_before or not _SEPARATOR.match(m.group(0)):
+                continue
+            keep(block[pos:at])
             if started:
-                yield flush()
+                yield Item(source=f"{source}#{index}", message=b"".join(parts))
             index += 1
             started = True
-            buf, size = [], 0
-            prev_blank = False
-            continue
-        prev_blank = line in (b"\n", b"\r\n")
-        if size < MAX_MESSAGE_BYTES:
-            if line.startswith(b">From "):
-                line = line[1:]
-            buf.append(line)
-            size += len(line)
-    if started:
-        yield flush()
-
-
-def _lines(stream: BinaryIO, first: bytes) -> Iterator[bytes]:
-    """Lines of a binary stream, each at most 1 MB (a pathological line is cut, not held whole)."""
-    pending = first
-    while True:
-        chunk = stream.read(_CHUNK)
-        if chunk:
-            pending += chunk
-        start = 0
-        while True:
-            nl = pending.find(b"\n", start)
-            if nl < 0:
-                break
-            yield pending[start:nl + 1]
-            start = nl + 1
-        pending = pending[start:]
-        if len(pending) > 1024 * 1024:
-            yield pending
-            pending = b""
+            parts, size = [], 0
+            pos = m.end() + 1
+        keep(block[pos:])
+        if block:
+            tail = block[:-1] if block.endswith(b"\n") else block
+            last_line = tail[tail.rfind(b"\n") + 1:]
+            prev_blank = block.endswith(b"\n") and last_line in (b"", b"\r")
         if not chunk:
-            if pending:
-                yield pending
-            return
+            break
+    if started:
+        yield Item(source=f"{source}#{index}", message=b"".join(parts))
 
 
 def _read_bounded(stream: BinaryIO, first: bytes) -> bytes:
@@ -189,8 +197,8 @@ def explain_item(item: Item) -> Explained:
         return Explained(source=item.source, kind=Kind.UNPARSED, note=f"internal error: {type(exc).__name__}: {exc}")
 
 
-# Below this many inputs, worker processes cost more than they save.
-PARALLEL_AFTER = 64
+# Below this many inputs, forking workers and shipping messages to them costs more than it saves.
+PARALLEL_AFTER = 1000
 _IN_FLIGHT_PER_WORKER = 64
 
 
@@ -202,14 +210,13 @@ def explain_inputs(args: Iterable[str], stdin: BinaryIO | None = None, *, jobs: 
     in flight, so memory stays flat.
     """
     items = iter_items(args, stdin)
-    head = []
-    for item in items:
-        head.append(item)
-        if len(head) >= PARALLEL_AFTER:
-            break
-    for item in head:
+    done = 0
+    for item in items:  # the first inputs in this process: a short run never pays for workers
         yield explain_item(item)
-    if len(head) < PARALLEL_AFTER:
+        done += 1
+        if done >= PARALLEL_AFTER:
+            break
+    if done < PARALLEL_AFTER:
         return
     if jobs > 1:
         pool_results = _parallel(items, jobs)

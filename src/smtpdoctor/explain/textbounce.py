@@ -26,9 +26,10 @@ _ORIGINAL_PHRASES = (
     r"|message text follows|the text you sent follows|included is a copy of|your message reads"
 )
 _ORIGINAL = re.compile(
-    r"(?im)^[ \t>]*(?:[-=*_]{2,}[ \t]*(?:" + _ORIGINAL_PHRASES + r")"
+    r"(?m)^[ \t>]*(?:[-=*_]{2,}[ \t]*(?:" + _ORIGINAL_PHRASES + r")"
     r"|(?:" + _ORIGINAL_PHRASES + r")[ \t]*(?:follows|below|is attached|is included|was)?[ \t]*[:.]?[ \t]*-*[ \t]*$)"
 )
+_ORIGINAL_ANYCASE = re.compile(_ORIGINAL.pattern, re.I)
 _HEADERS_BLOCK = re.compile(
     r"(?m)^(?:Return-Path|Received|Message-Id|DKIM-Signature|X-Received|Delivered-To|Authentication-Results"
     r"|ARC-Seal|X-Google-DKIM-Signature|X-Gm-Message-State):[^\n]*\n"
@@ -46,14 +47,14 @@ _QUOTED = re.compile(r"(?m)^>[ \t]?")
 _COMMANDS = (
     (re.compile(r"(?:after|in reply to|response to|most progress was|did not like our|while sending|rejected our|"
                 r">>>|command:?|for)\s*(?:the\s+)?(rcpt(?:\s+to)?|mail(?:\s+from)?|data|end of data|final data|"
-                r"message body|helo|ehlo|starttls|auth|initial connection|connect(?:ion)?)\b", re.I)),
+                r"message body|helo|ehlo|starttls|auth|initial connection|connect(?:ion)?)\b")),
 )
 _COMMAND_MAP = {"rcpt": "RCPT", "mail": "MAIL", "data": "DATA", "end": "DATA", "final": "DATA", "message": "DATA",
                 "helo": "HELO", "ehlo": "EHLO", "starttls": "STARTTLS", "auth": "AUTH", "initial": "CONN",
                 "connect": "CONN", "connection": "CONN"}
 _REMOTE = re.compile(r"(?:host|server|mx|said by|remote host|by)\s+\[?([a-z0-9][a-z0-9.\-]*\.[a-z]{2,}|"
                      r"\d{1,3}(?:\.\d{1,3}){3})\]?(?:\s*\[[\d.:a-f]+\])?\s*(?:said|:|\(|\[|did not|refused|gave)",
-                     re.I)
+                     )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -77,7 +78,8 @@ def cut_original(text: str) -> str:
     """The part of ``text`` before the copy of the original message."""
     text = unquote(text)
     end = len(text)
-    m = _ORIGINAL.search(text)
+    low = text.lower()
+    m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
     if m:
         end = m.start()
     m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)
@@ -89,6 +91,7 @@ def cut_original(text: str) -> str:
 
 
 def find_command(text: str) -> str:
+    text = text.lower()
     for pattern in _COMMANDS:
         m = pattern.search(text)
         if m:
@@ -98,7 +101,7 @@ def find_command(text: str) -> str:
 
 
 def find_remote_host(text: str) -> str:
-    m = _REMOTE.search(text)
+    m = _REMOTE.search(text.lower())
     return m.group(1).lower().rstrip(".") if m else ""
 
 

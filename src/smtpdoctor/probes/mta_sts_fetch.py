@@ -30,7 +30,7 @@ class PolicyFetch:
     content_type: str | None = None
     location: str | None = None  # a redirect's target (not followed)
     body: str | None = None
-    error_kind: str | None = None  # dns | connect | tls | timeout | http | too-large
+    error_kind: str | None = None  # dns | dns-failed | connect | tls | timeout | http | too-large
     error: str | None = None
     elapsed: float = 0.0
 
@@ -69,7 +69,8 @@ async def fetch_policy(
         reason = f"{host}: {str((failed or a).outcome).upper()}"
         if failed is not None and failed.error:
             reason += f" ({failed.error})"
-        return done(error_kind="dns", error=reason)
+        # "dns-failed": the lookup failed (could not test); "dns": the name has no address (a fault)
+        return done(error_kind="dns-failed" if failed is not None else "dns", error=reason)
     context = ssl_context or ssl.create_default_context()
     last: PolicyFetch | None = None
     for address in addresses[:4]:

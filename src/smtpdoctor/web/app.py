@@ -66,10 +66,22 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
     csrf = Csrf()
     runs = Runs(max_active=config.max_active, keep=config.keep_results)
 
+    lab = None
+    if config.lab:
+        from .lab_mode import LabMode
+
+        lab = LabMode()
+
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        yield
-        await runs.aclose()
+        if lab is not None:
+            await lab.start()
+        try:
+            yield
+        finally:
+            await runs.aclose()
+            if lab is not None:
+                await lab.stop()
 
     from . import extra_pages
 
@@ -92,6 +104,7 @@ def create_app(config: ServeConfig | None = None) -> Starlette:
     app.state.config = config
     app.state.csrf = csrf
     app.state.runs = runs
+    app.state.lab = lab
     app.state.renderers = {"diagnose": _render_report, **extra_pages.renderers()}
     app.state.result_context = extra_pages.result_contexts()
     app.state.extra_nav = extra_pages.NAV

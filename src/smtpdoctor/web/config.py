@@ -34,6 +34,7 @@ class ServeConfig:
     ca_file: str | None = None
     dnsbl_zones: tuple[str, ...] | None = None
     timeout: float = 10.0  # default per-step timeout of a diagnosis
+    lab: bool = False  # offer the lab's broken servers on the Diagnose page
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host) and not self.token:

@@ -27,9 +27,10 @@ _EMPTY = {name: "" for name in ("preset", "host", "port", "security", "user", "m
 
 def _form_page(request: Request, form: FormResult | None = None, *, status_code: int = 200,
                message: str | None = None):
+    lab = request.app.state.lab
     return render_page(request, "diagnose.html", status_code=status_code, title="Diagnose", nav="diagnose",
                        values=form.values if form else dict(_EMPTY), errors=form.errors if form else {},
-                       presets=preset_choices(), message=message)
+                       presets=preset_choices(), message=message, lab_choices=lab.choices() if lab else [])
 
 
 async def diagnose_form(request: Request):
@@ -42,11 +43,17 @@ async def diagnose_start(request: Request):
     earlier = runs.for_nonce(nonce)
     if earlier is not None:  # the same form sent twice: show the run it already started
         return RedirectResponse(f"/runs/{earlier.id}", status_code=303)
+    lab = request.app.state.lab
+    lab_name = form.get("lab") if lab is not None else None
+    if lab_name:
+        return _start_lab(request, lab, lab_name, nonce)
     parsed = parse_diagnose(form, request.app.state.config)
     del form  # the password field goes with it
     if parsed.settings is None:
         return _form_page(request, parsed, status_code=400,
-                          message="Some fields need a look before the check can start (see below).")
+                          message="Some fields need a look before the check can start (see below)."
+                          + (" The password is never sent back to the page: type it again." if parsed.password_given
+                             else ""))
     settings = parsed.settings
     parsed.settings = None
     title = f"{settings.host}:{settings.effective_port}"
@@ -62,6 +69,27 @@ async def diagnose_start(request: Request):
         return _form_page(request, parsed, status_code=503,
                           message=f"{runs.max_active} checks are already running. Wait for one to finish, then "
                                   "send the form again (enter the password again too).")
+    return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+def _start_lab(request: Request, lab, name, nonce: str):
+    runs = request.app.state.runs
+    if not isinstance(name, str) or name not in lab.scenarios:
+        return _form_page(request, FormResult(values=dict(_EMPTY), errors={"lab": "pick one of the listed scenarios"}),
+                          status_code=400, message="Some fields need a look before the check can start (see below).")
+
+    async def work(run: Run):
+        from ..diagnose import run_diagnosis
+
+        settings = await lab.settings(name)
+        return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
+
+    try:
+        run = runs.start(kind="diagnose", title=f"lab: {name}", nonce=nonce, work=work)
+    except Busy:
+        return _form_page(request, status_code=503,
+                          message=f"{runs.max_active} checks are already running. Wait for one to finish.")
+    run.lab = name
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
 
 
@@ -82,6 +110,9 @@ async def run_page(request: Request):
     context = {"run": run, "steps": [str(s) for s in STEP_ORDER], "title": run.title}
     if run.kind == "diagnose" and run.result is not None:
         context.update(_diagnose_context(run.result))
+        lab = request.app.state.lab
+        if lab is not None and run.lab:
+            context["lab_expected"] = lab.expected(run.lab)
     elif run.result is not None:
         context.update(request.app.state.result_context[run.kind](run.result))
     return render_page(request, template, nav=run.kind, **context)

@@ -27,6 +27,7 @@ class FormResult:
     values: dict[str, str]  # what to put back in the form (never the password)
     errors: dict[str, str] = field(default_factory=dict)
     settings: Settings | None = None
+    password_given: bool = False  # a password came with the form (it is never sent back)
 
 
 def field_text(form: Mapping[str, Any], name: str, limit: int = MAX_FIELD) -> tuple[str, str | None]:
@@ -74,7 +75,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
             errors["password"] = f"too long (at most {MAX_PASSWORD} characters)"
         else:
             password = password_raw
-    result = FormResult(values=values, errors=errors)
+    result = FormResult(values=values, errors=errors, password_given=bool(password))
 
     preset = None
     if values["preset"]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
-from .security import CSRF_COOKIE, CsrfError
+from .security import CSRF_COOKIE
 
 __all__ = ["read_form"]
 

@@ -38,6 +38,7 @@ class Run:
     result: Any = None  # the Report (diagnose) or the module's result object
     error: str | None = None
     elapsed: float | None = None
+    lab: str | None = None  # the lab scenario, in ``serve --lab``
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property

@@ -33,7 +33,6 @@ def blacklist(
                                                                     "(default: the catalogue's, 4 s)."),
 ) -> None:
     import asyncio
-    import sys
 
     from ...dns import parse_nameserver
     from ...dnsbl.targets import BadInput, parse_inputs
@@ -212,7 +211,14 @@ def _render_target(result, found) -> str:
         head = f"{name}: no selected list serves {t.kind} lookups"
     else:
         ok = [r for r in result.results if r.status in (Status.NOT_LISTED, Status.ALLOWLISTED, Status.NEUTRAL)]
-        head = f"{name}: not listed ({len(ok)} of {len(result.results)} lists answered)"
+        unverified = result.by_status(Status.UNKNOWN)
+        if ok:
+            head = f"{name}: not listed ({len(ok)} of {len(result.results)} lists answered)"
+        elif unverified:
+            head = (f"{name}: not listed, but unverified ({len(unverified)} of {len(result.results)} lists "
+                    "failed their test points)")
+        else:
+            head = f"{name}: could not be checked (none of {len(result.results)} lists gave a usable answer)"
     lines = [head]
     for f in found:
         if f.id == "dnsbl.not-listed":
@@ -223,7 +229,7 @@ def _render_target(result, found) -> str:
         for step in f.remedy[:2]:
             lines.append(f"      -> {step}")
     unknown = result.by_status(Status.UNKNOWN)
-    if unknown:
+    if unknown and (listed or len(unknown) < len(result.results)):
         lines.append("  [?] not trusted (zone failed its test point): " + ", ".join(r.zone.name for r in unknown))
     return "\n".join(lines) + "\n"
 

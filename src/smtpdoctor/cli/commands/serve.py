@@ -24,6 +24,8 @@ def serve(
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
     timeout: float = typer.Option(10.0, "--timeout", help="Default limit of each SMTP step, in seconds."),
     max_runs: int = typer.Option(2, "--max-runs", help="Checks that may run at the same time."),
+    lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
+                                                  "page (to try smtpdoctor, or to teach)."),
 ) -> None:
     import os
     import secrets
@@ -53,7 +55,7 @@ def serve(
         token = secrets.token_urlsafe(24)
     try:
         config = ServeConfig(host=host, port=port, token=token, max_active=max_runs, resolvers=tuple(resolver),
-                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout)
+                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -69,6 +71,7 @@ def serve(
     except OSError as exc:
         sock.close()
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)  # listening before the address is printed: a client may connect at once
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{bound_port}/" + (f"?token={token}" if token else "")
@@ -78,7 +81,7 @@ def serve(
               file=sys.stderr)
     print("Press Ctrl-C to stop.", file=sys.stderr, flush=True)
     server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning", access_log=False,
-                                           server_header=False, date_header=False))
+                                           server_header=False, date_header=False, timeout_graceful_shutdown=3))
     try:
         server.run(sockets=[sock])
     finally:

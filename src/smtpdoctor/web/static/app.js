@@ -29,6 +29,10 @@
   });
   document.querySelectorAll("button[type=submit]").forEach(function (b) { b.dataset.label = b.textContent; });
 
+  // A form sent back with mistakes: put the cursor in the first field to fix.
+  var invalid = document.querySelector(".field.invalid input, .field.invalid select, .field.invalid textarea");
+  if (invalid) invalid.focus();
+
   // Provider preset: fill the server, port and security.
   var preset = document.getElementById("f-preset");
   if (preset) {
