@@ -186,3 +186,32 @@ async def test_blocklisted_client(postfix_factory):
     assert report.verdict.category is Category.BLACKLIST
     assert got in ("dnsbl.rejected-citing-list", "envelope.blocklisted")
     assert RBL_ZONE in json.dumps(report.finding(got).evidence)
+
+
+# -- IPv4 and IPv6 separately ------------------------------------------------------------------------
+
+async def test_both_families_probed_and_alike(postfix, knot):
+    if not postfix.ipv6:
+        pytest.skip("no IPv6 loopback on this machine")
+    report, got = await verdict(settings(postfix, postfix.submission_port, knot=knot, host="mx.smtpdoctor.test",
+                                         security=Security.STARTTLS))
+    ports = report.to_json()["observations"]["ports"]
+    assert {p["family"] for p in ports} == {4, 6}
+    assert all(p["outcome"] == "smtp" for p in ports)
+    assert report.finding("host.ipv6-differs") is None
+    assert got == "ok"
+
+
+async def test_ipv6_broken_while_ipv4_works_is_reported(postfix_factory, knot):
+    import socket
+
+    try:
+        socket.create_server(("::1", 0), family=socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    pf = postfix_factory(ipv6=False)  # listens on 127.0.0.1 only; the name also has AAAA ::1
+    report, got = await verdict(settings(pf, pf.submission_port, knot=knot, host="mx.smtpdoctor.test",
+                                         security=Security.STARTTLS))
+    diff = report.finding("host.ipv6-differs")
+    assert diff is not None and "over IPv4 but not over IPv6" in diff.title
+    assert diff.severity.value == "warning"

@@ -104,3 +104,8 @@ def test_nothing_to_explain_is_a_usage_error(cli, monkeypatch):
     monkeypatch.setattr(sys, "stdin", Tty())
     code, _, err = cli()
     assert code == 2 and err.startswith("smtpdoctor: error: nothing to explain")
+
+
+def test_a_missing_file_is_reported_not_explained_as_text(cli):
+    code, _, err = cli("bounces/missing.eml")
+    assert code == 2 and "bounces/missing.eml: no such file or directory" in err

@@ -168,3 +168,22 @@ async def test_bimi_sees_the_dmarc_policy(good):
     async with lab_resolver(zone) as (r, _):
         weak = (await audit_domain(r, "good.test")).finding("bimi.dmarc-too-weak")
     assert weak is not None and weak.evidence["policy"] == "none"
+
+
+async def test_a_topic_that_raises_blanks_nothing_else(good):
+    async with lab_resolver(good) as (r, _):
+        audit = await audit_domain(r, "good.test", ip=IP, helo=12345)  # not a str: the PTR topic raises
+    crashed = audit.finding("domain.check-crashed")
+    assert crashed is not None and crashed.evidence["area"] == "ptr"
+    for fid in ("mx.ok", "dkim.key-ok", "dmarc.ok", "tlsrpt.ok"):
+        assert fid in ids(audit)
+
+
+async def test_10kb_dmarc_record_is_named_precisely(good):
+    zone = dict(good)
+    zone["_dmarc.good.test"] = {"TXT": ["v=DMARC1; p=reject; rua=mailto:d@good.test; junk=" + "x" * 10240]}
+    async with lab_resolver(zone) as (r, _):
+        audit = await audit_domain(r, "good.test")
+    assert audit.finding("dmarc.unknown-tag").evidence["tags"] == ["junk"]
+    oversized = audit.finding("domain.txt-oversized")
+    assert oversized.evidence["name"] == "_dmarc.good.test" and oversized.evidence["size"] > 10240

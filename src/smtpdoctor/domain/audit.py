@@ -121,7 +121,7 @@ async def audit_domain(
         "dnssec": _guard("dnssec", run.dnssec()),
         "dane": _guard("dane", run.dane()),
         "txt": _guard("domain", run.oversized_txt()),
-        "warm": _warm_up(),
+        "warm": _guard("domain", _warm_up()),
     }
     results = dict(zip(topics, await asyncio.gather(*topics.values())))
     findings: list[Finding] = []

@@ -37,6 +37,8 @@ class Item:
 
 _FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
 _MBOX_CHUNK = 256 * 1024
+# An argument that names a file rather than holding reply text (so a typo is reported, not "explained").
+_LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
 def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"") -> Iterator[Item]:
@@ -181,6 +183,8 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
                 yield from _from_path(file)
         elif path.exists():
             yield from _from_path(path)
+        elif _LOOKS_LIKE_PATH.match(arg):
+            yield Item(source=arg, error="no such file or directory")
         else:
             yield Item(source="text", text=arg)
 

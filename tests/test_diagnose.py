@@ -1,0 +1,35 @@
+"""run_diagnosis as a whole: interruption keeps a partial report; the sweep costs one timeout."""
+
+import asyncio
+import time
+
+from smtpdoctor.diagnose import run_diagnosis
+from smtpdoctor.lab.faults import Fault
+from smtpdoctor.lab.smtp_server import LabHost
+from smtpdoctor.settings import Settings
+
+
+async def test_cancelled_run_returns_what_it_saw_and_says_what_was_not_tested():
+    async with LabHost({587: (Fault.blackhole(),), 25: (Fault.starttls(),)}) as host:
+        s = Settings(host=host.address, port=host.port(587), sweep_ports=(host.port(25),), timeout=30)
+        task = asyncio.ensure_future(run_diagnosis(s))
+        await asyncio.sleep(1.0)
+        task.cancel()
+        report = await task
+    assert report.extra["interrupted"] is True
+    f = report.finding("run.interrupted")
+    assert f is not None and "not tested" in f.title
+    assert any(line.text.startswith("interrupted") for line in report.transcript)
+
+
+async def test_a_dropped_port_costs_one_connect_timeout_not_one_per_port():
+    ports = {25: (Fault.filtered(),), 465: (Fault.filtered(),), 587: (Fault.starttls(),), 2525: (Fault.filtered(),)}
+    async with LabHost(ports) as host:
+        s = Settings(host=host.address, port=host.port(587), timeout=1.5, ca_file=str(host.ca_file),
+                     sweep_ports=tuple(host.port(p) for p in (25, 465, 2525)))
+        start = time.perf_counter()
+        report = await run_diagnosis(s)
+        elapsed = time.perf_counter() - start
+    assert report.verdict.category.value == "ok"
+    assert report.finding("firewall.other-ports-filtered") is not None
+    assert elapsed < 1.5 * 2  # three filtered ports probed at once: one timeout, not three
