@@ -186,7 +186,7 @@ async def run_ours(address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, 
     from smtpdoctor.dns import Resolver
     from smtpdoctor.dnsbl.query import DEFAULT_CONCURRENCY, DEFAULT_RATE, Engine
     from smtpdoctor.dnsbl.targets import parse_inputs
-    from smtpdoctor.dnsbl.udp_mux import MuxResolver
+    from smtpdoctor.dns.udp_mux import MuxResolver
 
     def lookup():
         facade = Resolver([address], timeout=2.0, lifetime=4.0)

@@ -4,7 +4,7 @@ import importlib
 
 import smtpdoctor.dnsbl as dnsbl
 
-MODULES = ("api", "checks", "citations", "facts", "health", "lab", "query", "targets", "udp_mux", "zones")
+MODULES = ("api", "checks", "citations", "facts", "health", "lab", "query", "targets", "zones")
 
 
 def test_package_exports():

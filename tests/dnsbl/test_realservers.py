@@ -13,7 +13,7 @@ from smtpdoctor.dns import Resolver
 from smtpdoctor.dnsbl import blacklist_findings, check_domains, check_ips, rejection_cites_listing
 from smtpdoctor.dnsbl.facts import Status, ZoneStatus
 from smtpdoctor.dnsbl.lab import dnsbl_records
-from smtpdoctor.dnsbl.udp_mux import MuxResolver
+from smtpdoctor.dns.udp_mux import MuxResolver
 from smtpdoctor.dnsbl.zones import Kind, select_zones
 from smtpdoctor.model import Severity
 

@@ -159,6 +159,19 @@ class Resolver:
     def nameservers(self) -> list[str]:
         return [str(ns) for ns in self._resolver.nameservers]
 
+    @property
+    def servers(self) -> list[tuple[str, int]] | None:
+        """The plain-DNS (Do53) servers asked, as (address, port); None if any is not plain DNS."""
+        out = []
+        for ns in self._resolver.nameservers:
+            if isinstance(ns, str):
+                out.append((ns, self._resolver.port))
+            elif isinstance(ns, dns.nameserver.Do53Nameserver):
+                out.append((ns.address, ns.port))
+            else:
+                return None
+        return out
+
     async def query(self, name: str, rdtype: str) -> DnsResult:
         key = (_normal(name), rdtype.upper())
         fut = self._cache.get(key)

@@ -7,7 +7,7 @@ from ..model import Finding
 from .checks import run_findings
 from .query import DEFAULT_CONCURRENCY, DEFAULT_RATE, check_targets
 from .targets import BadInput, Target, parse_target
-from .udp_mux import MuxResolver, servers_of
+from ..dns.udp_mux import MuxResolver, servers_of
 from .zones import Kind, UnknownZoneName, select_zones
 from .. import catalogue as findings
 

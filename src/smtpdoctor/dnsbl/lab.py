@@ -6,7 +6,6 @@ Data builders, and :func:`start_lab` to serve them.
 
 from __future__ import annotations
 
-import errno
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from .targets import query_key
@@ -83,17 +82,8 @@ def healthy_records(zones: Iterable[Zone], listed: Mapping[str, Mapping[str, str
     return records
 
 
-async def start_lab(records: Mapping, *, delay: float = 0.0, attempts: int = 10) -> "LabDnsServer":
-    """Start a :class:`LabDnsServer` for ``records``. It binds TCP on port 0 and then UDP on the same port
-    number, which another process may hold (EADDRINUSE) on a busy machine: then it tries a new port."""
+async def start_lab(records: Mapping, *, delay: float = 0.0) -> "LabDnsServer":
+    """Start a :class:`LabDnsServer` for ``records`` (it finds a port free for both UDP and TCP itself)."""
     from ..lab.dns_server import LabDnsServer
 
-    for attempt in range(attempts):
-        srv = LabDnsServer(dict(records), delay=delay)
-        try:
-            return await srv.start()
-        except OSError as exc:
-            await srv.stop()
-            if exc.errno != errno.EADDRINUSE or attempt == attempts - 1:
-                raise
-    raise RuntimeError("no attempt made")
+    return await LabDnsServer(dict(records), delay=delay).start()

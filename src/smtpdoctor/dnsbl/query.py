@@ -29,7 +29,7 @@ DEFAULT_RATE = 8000.0  # queries per second, at most
 
 class Lookup(Protocol):
     """What the engine needs: the facade (:class:`smtpdoctor.dns.Resolver`) or the bulk layer
-    (:class:`smtpdoctor.dnsbl.udp_mux.MuxResolver`)."""
+    (:class:`smtpdoctor.dns.udp_mux.MuxResolver`)."""
 
     async def query(self, name: str, rdtype: str) -> DnsResult: ...
 

@@ -146,10 +146,23 @@ class LabDnsServer:
             def datagram_received(self, data, addr):  # type: ignore[override]
                 asyncio.ensure_future(server._reply_udp(self.transport, data, addr))
 
-        self._tcp = await asyncio.start_server(self._serve_tcp, self.host, self.port)
-        self.port = self._tcp.sockets[0].getsockname()[1]
-        self._udp, _ = await loop.create_datagram_endpoint(Udp, local_addr=(self.host, self.port))
-        return self
+        # UDP and TCP must share one port number. With port 0, bind one, then the other on its number;
+        # another process may take that number in between, so try a few times.
+        wanted = self.port
+        for attempt in range(20):
+            self._tcp = await asyncio.start_server(self._serve_tcp, self.host, wanted)
+            port = self._tcp.sockets[0].getsockname()[1]
+            try:
+                self._udp, _ = await loop.create_datagram_endpoint(Udp, local_addr=(self.host, port))
+            except OSError:
+                self._tcp.close()
+                await self._tcp.wait_closed()
+                if wanted or attempt == 19:
+                    raise
+                continue
+            self.port = port
+            return self
+        raise OSError("no free port for the lab DNS server")
 
     async def stop(self) -> None:
         if self._udp is not None:

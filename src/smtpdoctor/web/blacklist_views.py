@@ -72,7 +72,7 @@ async def check(targets, config) -> BlacklistResult:
     from ..cli.commands.blacklist import _run
     from ..cli.common import OutputFormat
     from ..dns import Resolver
-    from ..dnsbl.udp_mux import MuxResolver, system_nameservers
+    from ..dns.udp_mux import MuxResolver, system_nameservers
     from ..dnsbl.zones import select_zones
 
     zones, dead = select_zones(config.dnsbl_zones)

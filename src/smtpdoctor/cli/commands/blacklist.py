@@ -73,7 +73,7 @@ async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, 
     import sys
 
     from ...dns import Resolver
-    from ...dnsbl.udp_mux import MuxResolver, system_nameservers
+    from ...dns.udp_mux import MuxResolver, system_nameservers
 
     facade = Resolver(nameservers or None, timeout=min(2.0, per_query), lifetime=per_query)
     servers = nameservers or system_nameservers()

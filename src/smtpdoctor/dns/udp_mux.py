@@ -10,21 +10,20 @@ and question, and reads only what a DNSBL answer holds.
 It has the same surface as the facade (``await query(name, rdtype) -> DnsResult``, failures as values, a
 per-run cache with in-flight dedupe, a query log) and hands anything it does not handle to the facade:
 other record types, truncated (TC) answers, which need TCP, and names it cannot encode.
-It is a candidate for ``smtpdoctor.dns`` as the facade's fast UDP transport.
+It lives beside the facade in ``smtpdoctor.dns`` as its fast UDP transport for bulk A/TXT questions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import re
 import socket
 import struct
 import time
 from collections import deque
 from typing import Sequence
 
-from ..dns import DnsResult, Outcome, QueryLogEntry, Resolver, parse_nameserver
+from .resolver import DnsResult, Outcome, QueryLogEntry, Resolver, parse_nameserver
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
@@ -52,20 +51,15 @@ def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     return out
 
 
-_DO53 = re.compile(r"^Do53:(?P<address>[0-9A-Fa-f.:]+)@(?P<port>\d+)$")
 
 
 def servers_of(resolver: object) -> list[str]:
-    """The plain-DNS servers (``"IP:PORT"``) a facade asks, read from its ``nameservers``; empty when it
-    uses anything else (DoH, DoT) or they cannot be read, and the facade should then do the work."""
-    out: list[str] = []
-    for text in getattr(resolver, "nameservers", None) or ():
-        m = _DO53.match(str(text))
-        if m is None:
-            return []
-        address, port = m.group("address"), m.group("port")
-        out.append(f"[{address}]:{port}" if ":" in address else f"{address}:{port}")
-    return out
+    """The plain-DNS servers (``"IP:PORT"``) a facade asks (:attr:`Resolver.servers`); empty when it uses
+    anything else (DoH, DoT), and the facade should then do the work."""
+    servers = getattr(resolver, "servers", None)
+    if servers is None:
+        return []
+    return [f"[{address}]:{port}" if ":" in address else f"{address}:{port}" for address, port in servers]
 
 
 class MalformedAnswer(ValueError):

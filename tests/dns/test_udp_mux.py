@@ -12,7 +12,7 @@ from smtpdoctor.dns import Outcome, Resolver
 from smtpdoctor.dnsbl.lab import dnsbl_records
 from smtpdoctor.dnsbl.query import check_targets
 from smtpdoctor.dnsbl.targets import parse_inputs
-from smtpdoctor.dnsbl.udp_mux import (
+from smtpdoctor.dns.udp_mux import (
     MalformedAnswer, MuxResolver, decode_answer, encode_query, servers_of, system_nameservers,
 )
 from smtpdoctor.dnsbl.zones import select_zones
