@@ -41,7 +41,7 @@ async def diagnose_async(host: str, **settings):
     (``port``, ``security``, ``user``, ``password``, ``mail_from``, ``rcpt_to``, ``domain``, ``ip``,
     ``resolvers``, ``timeout`` ...). Returns a :class:`~smtpdoctor.model.Report`."""
     from . import validate
-    from .diagnose import run_diagnosis
+    from .walk import run_diagnosis
 
     return await run_diagnosis(_settings(validate.host_name(host), **settings))
 

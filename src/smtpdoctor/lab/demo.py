@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..diagnose import run_diagnosis
+from ..walk import run_diagnosis
 from ..model import Report
 from .scenarios import SCENARIOS, Scenario
 from .world import LabWorld

@@ -59,7 +59,7 @@ async def diagnose_start(request: Request):
     title = f"{settings.host}:{settings.effective_port}"
 
     async def work(run: Run):
-        from ..diagnose import run_diagnosis
+        from ..walk import run_diagnosis
 
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
@@ -79,7 +79,7 @@ def _start_lab(request: Request, lab, name, nonce: str):
                           status_code=400, message="Some fields need a look before the check can start (see below).")
 
     async def work(run: Run):
-        from ..diagnose import run_diagnosis
+        from ..walk import run_diagnosis
 
         settings = await lab.settings(name)
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)

@@ -105,7 +105,7 @@ def diagnose(
         oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
     )
-    from ...diagnose import run_diagnosis
+    from ...walk import run_diagnosis
     from ...report import render
 
     report = asyncio.run(run_diagnosis(settings, on_step=_progress(fmt.value)))

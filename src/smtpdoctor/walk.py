@@ -37,7 +37,7 @@ from .settings import Security, Settings
 from .smtp import SmtpSession, Timeouts, Transcript
 from .verdict import decide, order_findings, step_results
 
-__all__ = ["Diagnosis", "run_diagnosis", "diagnose"]
+__all__ = ["Diagnosis", "run_diagnosis"]
 
 
 @dataclass
@@ -255,11 +255,6 @@ def _settings_shown(settings: Settings, preset) -> dict:
         "ip": settings.ip, "timeout_s": settings.timeout, "send": settings.send,
         "provider": preset.name if preset is not None else None,
     }
-
-
-def diagnose(host: str, **kwargs) -> Report:
-    """Synchronous convenience wrapper: ``smtpdoctor.diagnose("smtp.example.com", port=587)``."""
-    return asyncio.run(run_diagnosis(Settings(host=host, **kwargs)))
 
 
 def _cites_listing(text: str) -> Finding | None:

@@ -2,14 +2,14 @@
 
 The lab's servers are in-process (``smtpdoctor.lab``) and the sending domain's DNS comes from the lab's
 DNS world, so this runs offline and fast; the same faults against real servers are in
-``test_diagnose_realservers.py``.
+``test_walk_realservers.py``.
 """
 
 import json
 
 import pytest
 
-from smtpdoctor.diagnose import run_diagnosis
+from smtpdoctor.walk import run_diagnosis
 from smtpdoctor.lab.scenarios import SCENARIOS
 from smtpdoctor.lab.world import LabWorld
 from smtpdoctor.report import render

@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from smtpdoctor.diagnose import run_diagnosis
+from smtpdoctor.walk import run_diagnosis
 from smtpdoctor.lab.faults import Fault
 from smtpdoctor.lab.smtp_server import LabHost
 from smtpdoctor.settings import Settings

@@ -9,7 +9,7 @@ import sys
 import pytest
 from realservers import DEFAULT_USERS, RBL_ZONE, free_port
 
-from smtpdoctor.diagnose import run_diagnosis
+from smtpdoctor.walk import run_diagnosis
 from smtpdoctor.model import Category
 from smtpdoctor.settings import Secret, Security, Settings
 
