@@ -17,6 +17,9 @@ async def test_cancelled_run_returns_what_it_saw_and_says_what_was_not_tested():
         task.cancel()
         report = await task
     assert report.extra["interrupted"] is True
+    assert report.verdict.finding == "run.interrupted"  # never "nothing wrong" on a run cut short
+    ports = report.extra["observations"]["ports"]
+    assert [p["port"] for p in ports] == [host.port(25)]  # the port that answered in time is kept
     f = report.finding("run.interrupted")
     assert f is not None and "not tested" in f.title
     assert any(line.text.startswith("interrupted") for line in report.transcript)

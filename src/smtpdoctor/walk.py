@@ -123,10 +123,15 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
         d.timings["resolve_s"] = time.perf_counter() - t0
         if d.host.addresses:
             t0 = time.perf_counter()
-            d.sweep, session = await sweep(
-                d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
-                implicit_tls_configured=settings.security is Security.TLS,
-                plaintext_configured=settings.security is Security.NONE, transcript=transcript)
+            seen: list = []
+            try:
+                d.sweep, session = await sweep(
+                    d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
+                    implicit_tls_configured=settings.security is Security.TLS,
+                    plaintext_configured=settings.security is Security.NONE, transcript=transcript, done=seen)
+            except asyncio.CancelledError:
+                d.sweep = SweepResult(ports=tuple(seen), configured_port=settings.effective_port)
+                raise
             d.timings["sweep_s"] = time.perf_counter() - t0
         if session is not None:
             t0 = time.perf_counter()
@@ -201,7 +206,8 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     if d.interrupted:
         tested = {f.step for f in findings}
         missing = [str(s) for s in STEP_ORDER if s not in tested]
-        findings.append(make("run.interrupted", missing=", ".join(missing) or "none"))
+        findings.append(make("run.interrupted", missing=", ".join(missing) or "none",
+                             evidence={"missing": missing, "retry": True}))
     return findings
 
 

@@ -401,8 +401,7 @@ def _classify_noise(data: bytes) -> tuple[str, str]:
 
 
 def _local(session: SmtpSession) -> str | None:
-    sock = session._writer.get_extra_info("sockname")
-    return sock[0] if sock else None
+    return session.local_address
 
 
 def _address_literal(ip: str | None) -> str:

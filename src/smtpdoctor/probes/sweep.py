@@ -32,9 +32,11 @@ class SweepResult:
 async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_port: int, options: ProbeOptions,
                 *, implicit_tls_configured: bool = False, plaintext_configured: bool = False,
                 transcript: Transcript | None = None, keep_open: bool = True,
+                done: list[PortObservation] | None = None,
                 ) -> tuple[SweepResult, SmtpSession | None]:
     """Probe ``ports`` (plus ``configured_port``) on every address. Returns the observations, and the open
-    session of the configured port on the first address that speaks SMTP there (when ``keep_open``)."""
+    session of the configured port on the first address that speaks SMTP there (when ``keep_open``).
+    ``done`` receives each observation as soon as it is made (what an interrupted run still reports)."""
     all_ports = tuple(dict.fromkeys((configured_port, *ports)))
     jobs = []
     for address in addresses:
@@ -43,8 +45,8 @@ async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_p
             keep = keep_open and port == configured_port
             # the configured port is walked as the user's client would: no STARTTLS when set to none
             starttls = not (plaintext_configured and port == configured_port)
-            jobs.append(probe_port(address, port, options, tls_first=tls_first, transcript=transcript,
-                                   keep_open=keep, starttls=starttls))
+            jobs.append(_noted(probe_port(address, port, options, tls_first=tls_first, transcript=transcript,
+                                          keep_open=keep, starttls=starttls), done))
     results = await asyncio.gather(*jobs)
     session: SmtpSession | None = None
     for obs, sess in results:
@@ -55,3 +57,10 @@ async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_p
         else:
             await sess.quit()
     return SweepResult(ports=tuple(obs for obs, _ in results), configured_port=configured_port), session
+
+
+async def _noted(job, done: list[PortObservation] | None):
+    obs, session = await job
+    if done is not None:
+        done.append(obs)
+    return obs, session

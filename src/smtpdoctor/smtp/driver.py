@@ -272,6 +272,12 @@ class SmtpSession:
             async with asyncio.timeout(1.0):
                 await self._writer.wait_closed()
 
+    @property
+    def local_address(self) -> str | None:
+        """Our end of the connection (the address the server sees, unless NAT is on the way)."""
+        sock = self._writer.get_extra_info("sockname")
+        return sock[0] if sock else None
+
     # -- transcript -------------------------------------------------------------------------------
     @property
     def is_tls(self) -> bool:
