@@ -197,3 +197,11 @@ def test_a_50mb_message_is_read_only_as_far_as_needed():
     assert e.kind is Kind.BOUNCE
     assert len(e.results) == 3
     assert MAX_MESSAGE_BYTES < len(big)
+
+
+def test_untyped_diagnostic_code_keeps_all_its_words():
+    msg = DSN.replace(b"Diagnostic-Code: smtp; 550 5.1.1 <first@example.org>: Recipient address rejected:",
+                      b"Diagnostic-Code: 550 5.1.1 <first@example.org>; Recipient address rejected:")
+    first = explain_message(msg).results[0]
+    assert first.diagnostic.startswith("550 5.1.1 <first@example.org>; Recipient address rejected")
+    assert (first.explanation.reason, first.explanation.replycode) == ("userunknown", "550")

@@ -131,11 +131,14 @@ def _addresses(value: str) -> list[str]:
     return [a.strip(".") for a in ADDRESS.findall(value or "")]
 
 
+_TYPE_NAME = re.compile(r"^[A-Za-z][\w.+-]*$")
+
+
 def _strip_type(value: str) -> tuple[str, str]:
     """``rfc822; user@example.org`` -> ("RFC822", "user@example.org")."""
     kind, sep, rest = value.partition(";")
-    if not sep:
-        return "", value.strip()
+    if not sep or not _TYPE_NAME.match(kind.strip()):
+        return "", value.strip()  # no type given ("Diagnostic-Code: 550 5.1.1 ...; ..."): all of it is the value
     return kind.strip().upper(), rest.strip()
 
 
