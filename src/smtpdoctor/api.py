@@ -6,8 +6,8 @@
     report = smtpdoctor.diagnose("smtp.example.com", port=587, user="me@example.com", password="…")
     print(report.verdict.category, report.verdict.summary)
     audit = smtpdoctor.audit_domain("example.com", ip="203.0.113.9")
-    for explained in smtpdoctor.explain("550 5.7.26 Unauthenticated email from example.com is not accepted"):
-        print(explained.results[0].reason)
+    explained = smtpdoctor.explain("550 5.7.26 Unauthenticated email from example.com is not accepted")
+    print(explained.results[0].explanation.reason)
 
 Each function has an ``async`` twin (``diagnose_async`` ...) for code that already runs an event loop.
 Passwords and tokens are wrapped in :class:`~smtpdoctor.settings.Secret` at once and never printed.
@@ -107,7 +107,7 @@ def explain(text_or_message: str | bytes):
     """Explain a pasted reply (``str``) or a whole message such as a bounce (``bytes``). Returns one
     ``Explained`` with ``kind`` (reply, bounce, feedback, autoreply, not-bounce, unparsed) and one result
     per failed recipient (reason, category, status, reply code, provider, summary, remedy)."""
-    from .explain import explain_message, explain_text
+    from .explainer import explain_message, explain_text
 
     if isinstance(text_or_message, (bytes, bytearray)):
         return explain_message(bytes(text_or_message))

@@ -30,10 +30,10 @@ def explain(
     import os
     import sys
 
-    from ...explain.model import Kind
-    from ...explain.render import DETAIL_LIMIT, renderer_for
-    from ...explain.sources import explain_inputs
-    from ...explain.summary import Tally
+    from ...explainer.model import Kind
+    from ...explainer.render import DETAIL_LIMIT, renderer_for
+    from ...explainer.sources import explain_inputs
+    from ...explainer.summary import Tally
     from ..common import write_json_line
 
     args = list(inputs or [])

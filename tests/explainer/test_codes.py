@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smtpdoctor.explain.codes import find_replycode, find_status, prefer_status
+from smtpdoctor.explainer.codes import find_replycode, find_status, prefer_status
 
 
 def test_status_is_not_read_from_ip_addresses_or_versions():

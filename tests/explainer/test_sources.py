@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import tracemalloc
 
-from smtpdoctor.explain import Kind, explain_inputs
-from smtpdoctor.explain.sources import iter_items
+from smtpdoctor.explainer import Kind, explain_inputs
+from smtpdoctor.explainer.sources import iter_items
 
 BOUNCE = (b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: failure notice\n\n"
           b"<u{n}@example.org>:\n550 5.1.1 <u{n}@example.org>: Recipient address rejected: User unknown\n\n"
@@ -83,7 +83,7 @@ def test_memory_stays_flat_while_streaming_a_large_mbox(tmp_path):
 
 
 def test_worker_processes_give_the_same_results_in_the_same_order(tmp_path, monkeypatch):
-    from smtpdoctor.explain import sources
+    from smtpdoctor.explainer import sources
 
     monkeypatch.setattr(sources, "PARALLEL_AFTER", 4)
     path = tmp_path / "m.mbox"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smtpdoctor.explain import explain_message
+from smtpdoctor.explainer import explain_message
 
 REASON_FLOOR = 0.90
 STATUS_FLOOR = 0.95

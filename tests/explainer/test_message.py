@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smtpdoctor.explain import Kind, explain_message, explain_text
-from smtpdoctor.explain.message import MAX_MESSAGE_BYTES
+from smtpdoctor.explainer import Kind, explain_message, explain_text
+from smtpdoctor.explainer.message import MAX_MESSAGE_BYTES
 
 DSN = b"""\
 From: Mail Delivery System <MAILER-DAEMON@mx.example.net>

@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from smtpdoctor.explain import Explanation, classify_reply
+from smtpdoctor.explainer import Explanation, classify_reply
 from smtpdoctor.model import Category
 
 

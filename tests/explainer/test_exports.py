@@ -1,6 +1,6 @@
-"""The public surface of smtpdoctor.explain."""
+"""The public surface of smtpdoctor.explainer."""
 
-import smtpdoctor.explain as explain
+import smtpdoctor.explainer as explain
 
 
 def test_exported_names():

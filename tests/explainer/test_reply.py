@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from smtpdoctor.explain import Kind, explain_text
-from smtpdoctor.explain.reply import split_replies
+from smtpdoctor.explainer import Kind, explain_text
+from smtpdoctor.explainer.reply import split_replies
 
 
 def test_postfix_log_line_names_recipient_command_and_remote():
