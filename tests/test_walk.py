@@ -37,3 +37,16 @@ async def test_a_dropped_port_costs_one_connect_timeout_not_one_per_port():
     assert report.verdict.category.value == "ok"
     assert report.finding("firewall.other-ports-filtered") is not None
     assert elapsed < 1.5 * 2  # three filtered ports probed at once: one timeout, not three
+
+
+async def test_a_refusal_carries_the_explainers_reading_of_the_reply():
+    from smtpdoctor.lab.scenarios import scenario
+    from smtpdoctor.lab.world import LabWorld
+
+    sc = scenario("auth-app-password-required")
+    async with sc.lab_host() as host, LabWorld() as world:
+        report = await run_diagnosis(sc.settings_for(host, **world.overrides()))
+    root = report.finding(report.verdict.finding)
+    explanation = root.evidence["explanation"]
+    assert explanation["replycode"] == "534" and explanation["status"] == "5.7.9"
+    assert explanation["category"] == "authentication"

@@ -157,6 +157,21 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
             await asyncio.shield(session.quit())
 
 
+def _explained(finding: Finding, reply, phase: str, redactor: Redactor) -> Finding:
+    """Add what the server's refusal means, from the reply classifier ``explain`` uses (provider, reason,
+    the provider's help page), to a finding made from that reply."""
+    if reply.is_positive or finding.severity.value == "ok":
+        return finding
+    from .explainer import classify_reply
+
+    explanation = classify_reply(reply.code, redactor.redact(reply.text), enhanced=reply.enhanced, phase=phase)
+    extra = ()
+    if explanation.help_url and not any(explanation.help_url in r for r in finding.remedy):
+        extra = (f"The provider's explanation: {explanation.help_url}",)
+    return dataclasses.replace(finding, evidence={**finding.evidence, "explanation": explanation.to_json()},
+                               remedy=finding.remedy + extra)
+
+
 def _from_settings(finding: Finding) -> Finding:
     """Mark a settings-only prediction, so that an observed finding of the same step outranks it."""
     return dataclasses.replace(finding, evidence={**finding.evidence, "source": "settings"})
@@ -196,10 +211,24 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     configured = facts.configured if d.host is not None else None
     tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
                        and (not configured.starttls_offered or configured.tls_failure is not None))
-    findings += auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
+    auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
+    if d.auth is not None and d.auth.reply is not None:
+        auth_findings = [_explained(f, d.auth.reply, "auth", redactor) for f in auth_findings]
+    findings += auth_findings
     authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
-    findings += [_citation_or(f) for f in envelope_checks.check(d.envelope, settings, preset, port=port,
-                                                                redactor=redactor, authenticated=authenticated)]
+    envelope_findings = envelope_checks.check(d.envelope, settings, preset, port=port, redactor=redactor,
+                                              authenticated=authenticated)
+    if d.envelope is not None:
+        replies = [(stage, r) for stage, r in (("mail", d.envelope.mail), ("rcpt", d.envelope.rcpt),
+                                               ("data", d.envelope.data)) if r is not None]
+        if len(replies) == len(envelope_findings):  # one finding per reply, in order (checks.envelope)
+            envelope_findings = [_explained(f, r, stage, redactor)
+                                 for f, (stage, r) in zip(envelope_findings, replies)]
+    findings += [_citation_or(f) for f in envelope_findings]
+    if configured is not None and configured.greeting is not None and not configured.greeting.is_positive:
+        findings = [_explained(f, configured.greeting, "connect", redactor)
+                    if f.id in ("connection.greeting-rejected", "dnsbl.rejected-citing-list") else f
+                    for f in findings]
     if d.domain_audit is not None:
         findings += d.domain_audit.findings
     findings += d.blocklist
