@@ -69,25 +69,15 @@ async def blacklist_post(request: Request):
 
 
 async def check(targets, config) -> BlacklistResult:
-    from ..cli.commands.blacklist import _run
     from ..cli.common import OutputFormat
-    from ..dns import Resolver
-    from ..dns.udp_mux import MuxResolver, system_nameservers
+    from ..dnsbl.output import open_lookup, write_results
     from ..dnsbl.zones import select_zones
 
     zones, dead = select_zones(config.dnsbl_zones)
     per_query = max(z.timeout for z in zones)
-    nameservers = list(config.resolvers)
-    facade = Resolver(nameservers or None, timeout=min(2.0, per_query), lifetime=per_query)
-    servers = nameservers or system_nameservers()
-    lookup = (MuxResolver(servers, facade, timeout=min(2.0, per_query), lifetime=per_query,
-                          max_in_flight=CONCURRENCY, rate=RATE) if servers else facade)
     out = io.StringIO()
-    try:
-        await _run(lookup, targets, zones, dead, OutputFormat.json, CONCURRENCY, RATE, out, io.StringIO())
-    finally:
-        if isinstance(lookup, MuxResolver):
-            lookup.close()
+    async with open_lookup(config.resolvers, per_query, concurrency=CONCURRENCY, rate=RATE) as lookup:
+        await write_results(lookup, targets, zones, dead, OutputFormat.json, CONCURRENCY, RATE, out, io.StringIO())
     lines = tuple(json.loads(line) for line in out.getvalue().splitlines() if line.strip())
     return BlacklistResult(lines=lines)
 
