@@ -99,9 +99,14 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     domain = settings.sending_domain
     pending: list[asyncio.Future] = []
 
-    async def domain_audit():
-        from .domain.audit import audit_domain  # imported only when there is a domain to audit
+    # Import the engines a run needs before any probe starts: an import on the event loop would stall
+    # connections in flight and distort their timings. Runs without a domain or IP never import them.
+    if domain:
+        from .domain.audit import audit_domain
+    if settings.ip or domain:
+        from .dnsbl.api import blacklist_findings
 
+    async def domain_audit():
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
                                             helo=settings.helo, https_timeout=settings.timeout)
 
@@ -115,7 +120,19 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
         pending.append(asyncio.ensure_future(_timed(d, "domain_s", domain_audit())))
     if settings.ip or domain:
         pending.append(asyncio.ensure_future(_timed(d, "blacklist_s", blocklists(settings.ip, domain))))
-    session: SmtpSession | None = None
+
+    async def session_walk(obs, session: SmtpSession) -> None:
+        t0 = time.perf_counter()
+        notify("authentication", "running")
+        d.seen_ip = _seen_ip(session)
+        if d.seen_ip and not settings.ip:
+            pending.append(asyncio.ensure_future(_timed(d, "blacklist_ip_s", blocklists(d.seen_ip, None))))
+        d.auth = await run_auth(session, settings, redactor)
+        authenticated = bool(d.auth.reply and d.auth.reply.code == 235)
+        if settings.mail_from and (authenticated or not d.auth.attempted) and session.conn.state.value == "ready":
+            d.envelope = await run_envelope(session, settings)
+        d.timings["session_s"] = time.perf_counter() - t0
+
     try:
         notify("server-connection", "running")
         t0 = time.perf_counter()
@@ -125,25 +142,15 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
             t0 = time.perf_counter()
             seen: list = []
             try:
-                d.sweep, session = await sweep(
+                d.sweep = await sweep(
                     d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
                     implicit_tls_configured=settings.security is Security.TLS,
-                    plaintext_configured=settings.security is Security.NONE, transcript=transcript, done=seen)
+                    plaintext_configured=settings.security is Security.NONE, transcript=transcript,
+                    on_session=session_walk, done=seen)
             except asyncio.CancelledError:
                 d.sweep = SweepResult(ports=tuple(seen), configured_port=settings.effective_port)
                 raise
             d.timings["sweep_s"] = time.perf_counter() - t0
-        if session is not None:
-            t0 = time.perf_counter()
-            notify("authentication", "running")
-            d.seen_ip = _seen_ip(session)
-            if d.seen_ip and not settings.ip:
-                pending.append(asyncio.ensure_future(_timed(d, "blacklist_ip_s", blocklists(d.seen_ip, None))))
-            d.auth = await run_auth(session, settings, redactor)
-            authenticated = bool(d.auth.reply and d.auth.reply.code == 235)
-            if settings.mail_from and (authenticated or not d.auth.attempted) and session.conn.state.value == "ready":
-                d.envelope = await run_envelope(session, settings)
-            d.timings["session_s"] = time.perf_counter() - t0
         notify("dns", "running")
         notify("blacklist", "running")
         await asyncio.gather(*pending)
@@ -152,9 +159,6 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         raise
-    finally:
-        if session is not None:
-            await asyncio.shield(session.quit())
 
 
 def _explained(finding: Finding, reply, phase: str, redactor: Redactor) -> Finding:

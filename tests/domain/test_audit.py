@@ -187,3 +187,4 @@ async def test_10kb_dmarc_record_is_named_precisely(good):
     assert audit.finding("dmarc.unknown-tag").evidence["tags"] == ["junk"]
     oversized = audit.finding("domain.txt-oversized")
     assert oversized.evidence["name"] == "_dmarc.good.test" and oversized.evidence["size"] > 10240
+

@@ -3,7 +3,8 @@ import base64
 import pytest
 
 from smtpdoctor.dns import Outcome
-from smtpdoctor.domain.dkim import check_dkim, common_selectors, parse_key_record, selector_providers
+from smtpdoctor.domain.dkim import (check_dkim, common_selectors, discover_more, first_tier, parse_key_record,
+                                    selector_providers, trusted_node)
 
 from .conftest import RSA_512, answer
 
@@ -110,3 +111,21 @@ def test_only_revoked_keys_found_means_none_usable():
     node = answer("_domainkey.d.test", "TXT")
     findings, keys = check_dkim("d.test", sel("old", "v=DKIM1; p="), domainkey_node=node)
     assert ids(findings) == ["dkim.revoked", "dkim.not-found"] and len(keys) == 1
+
+
+def test_discovery_rounds(rsa2048):
+    nx = answer("_domainkey.d.test", "TXT", outcome=Outcome.NXDOMAIN)
+    ent = answer("_domainkey.d.test", "TXT")
+    none_found = {**sel("google", outcome=Outcome.NXDOMAIN), **sel("default", outcome=Outcome.NXDOMAIN)}
+    assert set(first_tier()) <= set(common_selectors())
+    assert discover_more(ent, none_found)
+    assert not discover_more(nx, none_found)  # nothing exists below _domainkey (RFC 8020)
+    assert not discover_more(ent, {**none_found, **sel("google", f"p={rsa2048}")})  # round one found a key
+    assert discover_more(ent, sel("default", "not a key"))
+
+
+def test_nxdomain_node_with_a_name_below_is_not_trusted():
+    nx = answer("_domainkey.d.test", "TXT", outcome=Outcome.NXDOMAIN)
+    below = [answer("default._domainkey.d.test", "TXT", "not a key")]
+    assert trusted_node(nx, below) is None  # the server breaks RFC 8020: discovery goes on
+    assert trusted_node(nx, [answer("google._domainkey.d.test", "TXT", outcome=Outcome.NXDOMAIN)]) is nx

@@ -231,9 +231,8 @@ class _Run:
             self.r.query(f"_domainkey.{self.name}", "TXT"),
             self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in selectors]),
             self.r.query_many(extra))
-        found = any(dkim.parse_key_record(s, rec).is_dkim for s, a in zip(first, answers[len(wanted):])
-                    for rec in a.records)
-        if discover and node.outcome is not Outcome.NXDOMAIN and not found:
+        node = dkim.trusted_node(node, answers)
+        if discover and dkim.discover_more(node, dict(zip(selectors, answers))):
             more = [s for s in dkim.common_selectors() if s not in selectors]
             selectors += more
             answers += await self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in more])

@@ -20,7 +20,7 @@ from ..model import Finding, Severity
 from .facts import could_not_test
 from .tags import parse_tags
 
-__all__ = ["DkimKey", "common_selectors", "first_tier", "selector_providers", "parse_key_record", "check_dkim",
+__all__ = ["DkimKey", "common_selectors", "first_tier", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
 
 WEAK_BITS = 1024  # below: error (Gmail, Yahoo and Microsoft ignore or reject such signatures)
@@ -149,6 +149,22 @@ def _key_bits(key_type: str, b64: str) -> tuple[int | None, str | None]:
     if not isinstance(key, rsa.RSAPublicKey):
         return None, f"k=rsa but p= holds a {type(key).__name__.replace('PublicKey', '')} key"
     return key.key_size, None
+
+
+def trusted_node(node: DnsResult, answers: Sequence[DnsResult]) -> DnsResult | None:
+    """The ``_domainkey.<domain>`` answer, or None when it cannot be trusted: an NXDOMAIN there while a
+    name below it exists (a selector answered something else) means the server breaks RFC 8020."""
+    if node.outcome is Outcome.NXDOMAIN and any(a.outcome is not Outcome.NXDOMAIN for a in answers):
+        return None
+    return node
+
+
+def discover_more(node: DnsResult | None, first_round: Mapping[str, DnsResult]) -> bool:
+    """Ask the rest of the selectors? Not when round one (given and first-tier selectors) found a key,
+    nor when nothing exists below ``_domainkey`` (NXDOMAIN, trusted)."""
+    if node is not None and node.outcome is Outcome.NXDOMAIN:
+        return False
+    return not any(parse_key_record(s, rec).is_dkim for s, a in first_round.items() for rec in a.records)
 
 
 def check_dkim(

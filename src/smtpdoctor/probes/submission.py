@@ -147,8 +147,7 @@ async def run_envelope(session: SmtpSession, settings: Settings) -> EnvelopeObse
             data = await session.data(test_message(sender, recipient, helo=settings.helo or "smtpdoctor"))
             return EnvelopeObservation(sender=sender, recipient=recipient, mail=mail, rcpt=rcpt, data=data,
                                        smtputf8=use_utf8)
-        await session.command("RSET", phase="rset")
-        return obs
+        return obs  # QUIT (which the caller sends) ends the transaction; no RSET round trip needed
     except SmtpError as exc:
         return EnvelopeObservation(sender=obs.sender, recipient=obs.recipient, mail=obs.mail, rcpt=obs.rcpt,
                                    smtputf8=use_utf8, transport_error=str(exc), stage_failed=stage)

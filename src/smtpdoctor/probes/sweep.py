@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from typing import Awaitable, Callable
 
 from ..smtp import SmtpSession, Transcript
 from .port import PortObservation, ProbeOptions, probe_port
@@ -31,36 +32,37 @@ class SweepResult:
 
 async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_port: int, options: ProbeOptions,
                 *, implicit_tls_configured: bool = False, plaintext_configured: bool = False,
-                transcript: Transcript | None = None, keep_open: bool = True,
-                done: list[PortObservation] | None = None,
-                ) -> tuple[SweepResult, SmtpSession | None]:
-    """Probe ``ports`` (plus ``configured_port``) on every address. Returns the observations, and the open
-    session of the configured port on the first address that speaks SMTP there (when ``keep_open``).
-    ``done`` receives each observation as soon as it is made (what an interrupted run still reports)."""
+                transcript: Transcript | None = None,
+                on_session: Callable[[PortObservation, SmtpSession], Awaitable[None]] | None = None,
+                done: list[PortObservation] | None = None) -> SweepResult:
+    """Probe ``ports`` (plus ``configured_port``) on every address, all at once.
+
+    ``on_session`` goes on with the configured port's open session (AUTH, MAIL, RCPT) on the first
+    address where it speaks SMTP, while the other probes are still running: the walk costs its longest
+    chain of round trips, not the sweep plus the session. The session is closed afterwards.
+    ``done`` receives each observation as soon as it is made (what an interrupted run still reports).
+    """
     all_ports = tuple(dict.fromkeys((configured_port, *ports)))
-    jobs = []
-    for address in addresses:
-        for port in all_ports:
-            tls_first = port in IMPLICIT_TLS_PORTS or (port == configured_port and implicit_tls_configured)
-            keep = keep_open and port == configured_port
-            # the configured port is walked as the user's client would: no STARTTLS when set to none
-            starttls = not (plaintext_configured and port == configured_port)
-            jobs.append(_noted(probe_port(address, port, options, tls_first=tls_first, transcript=transcript,
-                                          keep_open=keep, starttls=starttls), done))
-    results = await asyncio.gather(*jobs)
-    session: SmtpSession | None = None
-    for obs, sess in results:
-        if sess is None:
-            continue
-        if session is None:
-            session = sess
-        else:
-            await sess.quit()
-    return SweepResult(ports=tuple(obs for obs, _ in results), configured_port=configured_port), session
+    claimed = False
 
+    async def job(address: str, port: int) -> PortObservation:
+        nonlocal claimed
+        tls_first = port in IMPLICIT_TLS_PORTS or (port == configured_port and implicit_tls_configured)
+        keep = on_session is not None and port == configured_port
+        # the configured port is walked as the user's client would: no STARTTLS when set to none
+        starttls = not (plaintext_configured and port == configured_port)
+        obs, session = await probe_port(address, port, options, tls_first=tls_first, transcript=transcript,
+                                        keep_open=keep, starttls=starttls)
+        if done is not None:
+            done.append(obs)
+        if session is not None:
+            try:
+                if not claimed and on_session is not None:
+                    claimed = True
+                    await on_session(obs, session)
+            finally:
+                await asyncio.shield(session.quit())
+        return obs
 
-async def _noted(job, done: list[PortObservation] | None):
-    obs, session = await job
-    if done is not None:
-        done.append(obs)
-    return obs, session
+    results = await asyncio.gather(*(job(a, p) for a in addresses for p in all_ports))
+    return SweepResult(ports=tuple(results), configured_port=configured_port)
