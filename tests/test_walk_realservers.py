@@ -184,7 +184,7 @@ async def test_blocklisted_client(postfix_factory):
     report, got = await verdict(settings(pf, pf.plain_port, source_ip="127.0.0.2", mail_from=ALICE,
                                          rcpt_to="postmaster@smtpdoctor.test"))
     assert report.verdict.category is Category.BLACKLIST
-    assert got in ("dnsbl.rejected-citing-list", "envelope.blocklisted")
+    assert got in ("dnsbl.rejected-citing-list", "envelope.blocked-citing-list")
     assert RBL_ZONE in json.dumps(report.finding(got).evidence)
 
 

@@ -17,7 +17,7 @@ __all__ = ["decide", "order_findings", "step_results", "OVERRIDING"]
 # Findings that outrank the guide's order: the server itself named the cause.
 OVERRIDING: tuple[str, ...] = (
     "dnsbl.rejected-citing-list",
-    "envelope.blocklisted",
+    "envelope.blocked-citing-list",
 )
 
 
