@@ -15,15 +15,11 @@ def test_first_failing_step_in_the_guides_order_wins():
 
 
 def test_server_citing_a_blocklist_overrides_the_order():
-    from smtpdoctor.catalogue import catalogue
-
-    if "blacklist.greeting-cites-listing" not in catalogue():
-        import pytest
-
-        pytest.skip("blocklist findings not in the catalogue")
     findings = [make("client.implicit-tls-on-starttls-port", port=587, tls_port=465, tls_note=""),
-                make("blacklist.greeting-cites-listing", zone="zen.spamhaus.org", reply="554 ...")]
-    assert decide(findings).finding == "blacklist.greeting-cites-listing"
+                make("dnsbl.rejected-citing-list", list="Spamhaus ZEN", address_text="", advice="delist",
+                     delist="https://check.spamhaus.org/", reply="554 5.7.1 blocked using zen.spamhaus.org")]
+    v = decide(findings)
+    assert v.finding == "dnsbl.rejected-citing-list" and v.category is Category.BLACKLIST
 
 
 def test_no_error_is_ok_and_counts_what_passed():
