@@ -99,3 +99,15 @@ def test_ipv6_difference_reported():
     assert "host.ipv6-differs" in ids(f)
     diff = next(x for x in f if x.id == "host.ipv6-differs")
     assert "over IPv4 but not over IPv6" in diff.title
+
+
+def test_firewall_step_passes_when_nothing_is_filtered_and_notes_filtered_ports_otherwise():
+    from smtpdoctor.checks import firewall
+
+    ok = firewall.check(make_facts([port(587), port(25, REFUSED)]))
+    assert [f.id for f in ok] == ["firewall.none-seen"] and ok[0].severity.value == "ok"
+    some = firewall.check(make_facts([port(587), port(465, FILTERED), port(2525, FILTERED)]))
+    assert [f.id for f in some] == ["firewall.other-ports-filtered"] and "465, 2525" in some[0].title
+    only25 = firewall.check(make_facts([port(587), port(25, FILTERED)]))
+    assert [f.id for f in only25] == ["firewall.port-25-blocked"]
+    assert firewall.check(make_facts([port(587, FILTERED), port(25)])) == []  # reachability explains it

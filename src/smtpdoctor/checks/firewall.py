@@ -16,7 +16,9 @@ def check(facts: ServerFacts) -> list[Finding]:
         return []  # the reachability check already explains a failing configured port
     filtered = [p for p in facts.others() if p.outcome is PortOutcome.FILTERED]
     if not filtered:
-        return []
+        answered = ", ".join(str(p.port) for p in facts.on_primary())
+        return [make("firewall.none-seen", host=facts.settings.host, ports=answered,
+                     evidence={"ports": [p.port for p in facts.on_primary()]})]
     if [p.port for p in filtered] == [25]:
         return [make("firewall.port-25-blocked", evidence={"port": 25, "error": filtered[0].error})]
     return [make("firewall.other-ports-filtered", host=facts.settings.host,
