@@ -61,5 +61,6 @@ def good_zone(domain: str = "good.test", dkim_key: str = "") -> dict:
 
 @contextlib.asynccontextmanager
 async def lab_resolver(zone: dict, *, delay: float = 0.0, timeout: float = 0.5) -> AsyncIterator[tuple[Resolver, LabDnsServer]]:
-    async with LabDnsServer(zone, delay=delay) as srv:
+    # a working resolver knows the root (the audit checks that before it believes an NXDOMAIN)
+    async with LabDnsServer({".": {"NS": ["a.root-servers.test."]}, **zone}, delay=delay) as srv:
         yield Resolver([srv.address], timeout=timeout, lifetime=timeout * 2), srv

@@ -18,6 +18,8 @@ def check(facts: ServerFacts) -> list[Finding]:
     if host.addresses:
         return [make("host.resolved", host=host.host, addresses=", ".join(host.addresses),
                      evidence=host.to_json())]
+    if Outcome.NXDOMAIN in outcomes and host.resolver_lies:
+        return [make("host.resolver-broken", host=host.host, evidence=host.to_json())]
     if Outcome.NXDOMAIN in outcomes:
         return [make("host.not-found", host=host.host, evidence=host.to_json())]
     failed = [o for o in outcomes if o.is_failure]

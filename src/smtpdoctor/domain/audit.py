@@ -130,6 +130,15 @@ async def audit_domain(
                                        changes=", ".join(nd.changes)))
     data: dict[str, Any] = {}
     nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
+    if nxdomain:
+        # Believe NXDOMAIN only from a resolver that can name the root's servers; one that cannot (no
+        # Internet, a captive portal, a filtering resolver) makes every domain look missing.
+        root = await resolver.query(".", "NS")
+        if not root.ok:
+            mx_findings = tuple(catalogue.make("domain.resolver-broken", domain=name,
+                                               evidence={"root": root.to_json()})
+                                if f.id == "domain.nxdomain" else f for f in results["mx"][0])
+            results["mx"] = (mx_findings, results["mx"][1])
     for area in ("mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane", "txt"):
         area_findings, area_data = results[area]
         if nxdomain and area not in ("mx", "ptr"):

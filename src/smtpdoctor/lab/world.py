@@ -42,6 +42,7 @@ def lab_zone(mail_host_address: str = "192.0.2.25", *, listed: Iterable[str] = (
     """The zone data of the lab's world (see the module docstring)."""
     d = LAB_DOMAIN
     zone: dict = {
+        ".": {"NS": ["a.root-servers.lab.test."]},  # the canary a working resolver always answers
         d: {"MX": [f"10 mail.{d}."], "A": [mail_host_address],
             "TXT": ["v=spf1 ip4:127.0.0.0/8 ip4:192.0.2.0/24 -all"]},
         f"mail.{d}": {"A": [mail_host_address]},

@@ -16,6 +16,13 @@ class HostLookup:
     literal: bool  # the host was given as an IP address
     a: DnsResult | None = None
     aaaa: DnsResult | None = None
+    root: DnsResult | None = None  # the canary ". NS", asked only when the host is NXDOMAIN
+
+    @property
+    def resolver_lies(self) -> bool:
+        """The resolver said NXDOMAIN for the host and cannot even name the root's servers: its NXDOMAIN
+        means nothing (no network, a captive portal, a filtering or broken resolver)."""
+        return self.root is not None and not self.root.ok
 
     @property
     def ipv4(self) -> tuple[str, ...]:
@@ -39,7 +46,8 @@ class HostLookup:
 
     def to_json(self) -> dict:
         return {"host": self.host, "literal": self.literal, "ipv4": list(self.ipv4), "ipv6": list(self.ipv6),
-                "a": self.a.to_json() if self.a else None, "aaaa": self.aaaa.to_json() if self.aaaa else None}
+                "a": self.a.to_json() if self.a else None, "aaaa": self.aaaa.to_json() if self.aaaa else None,
+                "root_canary": self.root.to_json() if self.root else None}
 
 
 async def resolve_host(resolver: Resolver, host: str) -> HostLookup:
@@ -49,4 +57,7 @@ async def resolve_host(resolver: Resolver, host: str) -> HostLookup:
     except ValueError:
         pass
     a, aaaa = await resolver.addresses(host)
-    return HostLookup(host=host, literal=False, a=a, aaaa=aaaa)
+    root = None
+    if a.outcome is Outcome.NXDOMAIN and aaaa.outcome is Outcome.NXDOMAIN:
+        root = await resolver.query(".", "NS")  # every working recursive resolver answers this
+    return HostLookup(host=host, literal=False, a=a, aaaa=aaaa, root=root)
