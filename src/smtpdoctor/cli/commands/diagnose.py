@@ -9,6 +9,11 @@ import typer
 from ..common import OutputFormat, UsageError
 
 
+# What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
+_SECURITY_ALIASES = {"ssl": "tls", "ssl/tls": "tls", "smtps": "tls", "implicit": "tls", "implicit-tls": "tls",
+                     "plain": "none", "off": "none", "no": "none", "plaintext": "none"}
+
+
 def register(app: typer.Typer) -> None:
     app.command(help="Probe an SMTP server like a real client and name the one root cause, with the fix.")(diagnose)
 
@@ -50,9 +55,10 @@ def diagnose(
         if port is not None:
             validate.port_number(port)
         try:
-            sec = Security(security.lower())
+            sec = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
         except ValueError:
-            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls or none") from None
+            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
+                             "also called SSL) or none") from None
         if not 0 < timeout <= 300:
             raise UsageError("--timeout must be between 0 and 300 seconds")
         source = validate.ip_address(source_ip) if source_ip else None
