@@ -136,3 +136,22 @@ def test_eml_is_verified_for_each_domain(dns, tmp_path):
     doc = lines(result.stdout)[0]
     unsigned = next(f for f in doc["findings"] if f["id"] == "dkim.no-signature")
     assert unsigned["evidence"]["file"] == str(message)
+
+
+async def test_dnsbl_adds_the_blocklist_findings_of_the_domain_and_the_ip():
+    import asyncio
+    import json
+    import subprocess
+    import sys
+
+    from smtpdoctor.lab.world import BLOCKLIST_ZONE, LabWorld
+
+    async with LabWorld(listed=("192.0.2.99",)) as world:
+        out = await asyncio.to_thread(subprocess.run, [
+            sys.executable, "-m", "smtpdoctor.cli.app", "domain", "lab.test", "--ip", "192.0.2.99",
+            "--resolver", world.resolver, "--dnsbl", BLOCKLIST_ZONE, "--format", "json"],
+            capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.stderr  # the IP is listed: an error finding
+    found = [f for f in json.loads(out.stdout)["findings"] if f["id"].startswith("dnsbl.")]
+    assert [f["id"] for f in found] == ["dnsbl.listed", "dnsbl.not-listed"]
+    assert "192.0.2.99" in json.dumps(found[0]["evidence"])

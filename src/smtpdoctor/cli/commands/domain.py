@@ -31,6 +31,7 @@ def register(app: typer.Typer) -> None:
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO name of the sending server (compared with the PTR)."),
         eml: Optional[Path] = typer.Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
+        dnsbl: List[str] = typer.Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
         ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format)
+                   fmt=format, dnsbl=tuple(dnsbl))
         raise typer.Exit(code)
 
 
@@ -90,7 +91,8 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
 
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
-        timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text) -> int:
+        timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
+        dnsbl: tuple[str, ...] = ()) -> int:
     import asyncio
     import ipaddress
 
@@ -134,11 +136,11 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             raise UsageError(f"--ca-file {ca_file}: {exc}") from None
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
-                                  concurrency=concurrency, fmt=fmt, timeout=timeout))
+                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl))
 
 
 async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_source, context, concurrency,
-                     fmt: OutputFormat, timeout: float) -> int:
+                     fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = ()) -> int:
     import asyncio
     import sys
 
@@ -149,8 +151,17 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
 
     async def one(text: str):
         async with sem:
-            return await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
-                                      eml_source=eml_source, ssl_context=context, https_timeout=max(timeout * 3, 5))
+            audit = await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
+                                       eml_source=eml_source, ssl_context=context,
+                                       https_timeout=max(timeout * 3, 5))
+            if dnsbl and audit.domain:
+                import dataclasses
+
+                from ...dnsbl.api import blacklist_findings
+
+                listed = await blacklist_findings(res, ip=ip, domain=audit.domain, zones=dnsbl)
+                audit = dataclasses.replace(audit, findings=audit.findings + tuple(listed))
+            return audit
 
     # Never more than a window of tasks alive at once: a million-line file streams in bounded memory.
     window = max(concurrency * 4, 8)
