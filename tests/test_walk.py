@@ -50,3 +50,31 @@ async def test_a_refusal_carries_the_explainers_reading_of_the_reply():
     explanation = root.evidence["explanation"]
     assert explanation["replycode"] == "534" and explanation["status"] == "5.7.9"
     assert explanation["category"] == "authentication"
+
+
+async def test_the_address_the_server_saw_is_checked_against_the_blocklists(monkeypatch):
+    from smtpdoctor import walk
+    from smtpdoctor.lab.world import LabWorld
+
+    monkeypatch.setattr(walk, "_seen_ip", lambda session: "192.0.2.99")  # as if EHLO said "Hello [it]"
+    async with LabHost({587: (Fault.starttls(),)}) as host, LabWorld(listed=("192.0.2.99",)) as world:
+        s = Settings(host=host.address, port=host.port(587), sweep_ports=(), timeout=3, ca_file=str(host.ca_file),
+                     resolvers=(world.resolver,), dnsbl_zones=world.dnsbl_zones)  # no --ip, no domain
+        report = await run_diagnosis(s)
+    assert report.extra["observations"]["seen_ip"] == "192.0.2.99"
+    assert report.verdict.finding == "dnsbl.listed" and report.verdict.category.value == "blacklist"
+
+
+def test_seen_ip_takes_only_a_public_address_from_the_ehlo_greeting():
+    from types import SimpleNamespace
+
+    from smtpdoctor.smtp.capabilities import parse_ehlo
+    from smtpdoctor.smtp.replies import Reply
+    from smtpdoctor.walk import _seen_ip
+
+    def session(text):
+        return SimpleNamespace(capabilities=parse_ehlo(Reply(code=250, lines=(text, "PIPELINING"))))
+
+    assert _seen_ip(session("smtp.gmail.com at your service, [8.8.4.4]")) == "8.8.4.4"
+    assert _seen_ip(session("mx Hello [127.0.0.1]")) is None
+    assert _seen_ip(session("mx Hello 10.1.2.3")) is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import importlib
 import datetime as dt
 import time
 from dataclasses import dataclass, field
@@ -100,11 +101,10 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     pending: list[asyncio.Future] = []
 
     # Import the engines a run needs before any probe starts: an import on the event loop would stall
-    # connections in flight and distort their timings. Runs without a domain or IP never import them.
+    # connections in flight and distort their timings. Runs without a domain never import the audit.
     if domain:
         from .domain.audit import audit_domain
-    if settings.ip or domain:
-        from .dnsbl.api import blacklist_findings
+    importlib.import_module(".dnsbl.api", __package__)  # blocklists also run for the address the server saw
 
     async def domain_audit():
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,

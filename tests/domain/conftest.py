@@ -47,7 +47,7 @@ def rsa1024() -> str:
 def good_zone(domain: str = "good.test", dkim_key: str = "") -> dict:
     """A well-configured sending domain (SPF, DKIM, DMARC reject, MTA-STS TXT, TLS-RPT, PTR of 192.0.2.25)."""
     return {
-        domain: {"MX": [f"10 mx1.{domain}.", f"20 mx2.{domain}."], "TXT": [f"v=spf1 ip4:192.0.2.25 mx -all"],
+        domain: {"MX": [f"10 mx1.{domain}.", f"20 mx2.{domain}."], "TXT": ["v=spf1 ip4:192.0.2.25 mx -all"],
                  "A": ["192.0.2.80"]},
         f"mx1.{domain}": {"A": ["192.0.2.25"], "AAAA": ["2001:db8::25"]},
         f"mx2.{domain}": {"A": ["192.0.2.26"]},

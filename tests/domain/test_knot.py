@@ -20,11 +20,11 @@ def ids(audit):
 @pytest.fixture(scope="module")
 def zone(rsa2048):
     records = good_zone("good.test", dkim_key=rsa2048)
-    records.update({f"island.test": {"MX": ["10 mx1.good.test."], "TXT": ["v=spf1 -all"]},
+    records.update({"island.test": {"MX": ["10 mx1.good.test."], "TXT": ["v=spf1 -all"]},
                     "_dmarc.island.test": {"TXT": ["v=DMARC1; p=reject; rua=mailto:d@island.test"]},
                     "broken.test": {"MX": ["10 mx1.good.test."], "TXT": ["v=spf1 -all"]},
                     "plain.test": {"MX": ["10 mx1.good.test."]},
-                    f"_25._tcp.mx1.good.test": {"TLSA": ["3 1 1 " + "ab" * 32]}})
+                    "_25._tcp.mx1.good.test": {"TLSA": ["3 1 1 " + "ab" * 32]}})
     return records
 
 

@@ -1,6 +1,5 @@
 """The port probe against lab servers: each outcome recorded as a value, each within its time bound."""
 
-import asyncio
 import time
 
 import pytest

@@ -3,7 +3,7 @@
 import pytest
 
 from smtpdoctor.smtp.errors import LocalProtocolError, RemoteProtocolError
-from smtpdoctor.smtp.protocol import GREETING, NEED_DATA, ClientConnection, Closed, Limits, ReplyEvent, State
+from smtpdoctor.smtp.protocol import GREETING, NEED_DATA, ClientConnection, Closed, Limits, State
 
 GREETING_BYTES = b"220 mx.example.com ESMTP Postfix\r\n"
 EHLO_REPLY = (b"250-mx.example.com\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-STARTTLS\r\n"

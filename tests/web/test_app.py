@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from smtpdoctor.settings import Secret
-from smtpdoctor.web import ServeConfig, create_app
+from smtpdoctor.web import create_app
 from smtpdoctor.web.security import TOKEN_COOKIE
 
 from .conftest import LAB_DNSBL, csrf_of, wait_finished

@@ -64,7 +64,7 @@ def __getattr__(name: str):  # ``from smtpdoctor.cli.app import app`` builds it 
 
 def fast_help() -> str:
     width = max(len(n) for n in COMMANDS) + 2
-    lines = [f"Usage: smtpdoctor COMMAND [ARGS]...", "", f"  {TAGLINE}", "", "Commands:"]
+    lines = ["Usage: smtpdoctor COMMAND [ARGS]...", "", f"  {TAGLINE}", "", "Commands:"]
     lines += [f"  {name.ljust(width)}{text}" for name, text in COMMANDS.items()]
     lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options."]
     return "\n".join(lines)

@@ -188,5 +188,7 @@ def _progress(fmt: str):
     def on_step(step: str, status: str) -> None:
         if status == "running":
             console.print(f"[dim]checking {step}…[/]", highlight=False)
+        elif status in marks:
+            console.print(f"{marks[status]} {step}", highlight=False)
 
     return on_step
