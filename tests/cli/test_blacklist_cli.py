@@ -195,7 +195,7 @@ def test_empty_binary_and_missing_files(cli, tmp_path):
     empty.write_text("")
     binary = tmp_path / "bin.dat"
     binary.write_bytes(b"\x00\x01\x02")
-    for path, words in ((empty, "holds no addresses"), (binary, "binary"), (tmp_path / "nope", "No such file")):
+    for path, words in ((empty, "holds no addresses"), (binary, "binary"), (tmp_path / "nope", "no such file")):
         code, out, err = cli("--file", str(path))
         assert code == 2 and words in err, err
 

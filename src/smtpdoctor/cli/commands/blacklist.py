@@ -79,23 +79,6 @@ async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, 
 
 
 def _read_file(name: str) -> tuple[str, str]:
-    import sys
+    from ..common import read_text_list
 
-    try:
-        if name == "-":
-            data = sys.stdin.buffer.read(_MAX_FILE_BYTES + 1)
-            label = "standard input"
-        else:
-            with open(name, "rb") as fh:
-                data = fh.read(_MAX_FILE_BYTES + 1)
-            label = name
-    except OSError as exc:
-        raise UsageError(f"--file {name}: {exc.strerror or exc}") from None
-    if len(data) > _MAX_FILE_BYTES:
-        raise UsageError(f"--file {name}: larger than {_MAX_FILE_BYTES // 1_000_000} MB; split it")
-    if b"\0" in data:
-        raise UsageError(f"--file {name}: a binary file, not a list of addresses and domains")
-    try:
-        return label, data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"--file {name}: not UTF-8 text") from None
+    return read_text_list(name, max_bytes=_MAX_FILE_BYTES, what="a list of addresses and domains")

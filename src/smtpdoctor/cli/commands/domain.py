@@ -46,7 +46,6 @@ def register(app: typer.Typer) -> None:
 
 def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
-    import sys
 
     from ...domain import BadDomain, normalise_domain
 
@@ -61,27 +60,9 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
             except BadDomain as exc:
                 raise UsageError(str(exc)) from None
         return list(domains), False
-    if str(file) == "-":
-        raw = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
-    else:
-        try:
-            if file.stat().st_size > MAX_FILE_BYTES:
-                raise UsageError(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-            raw = file.read_bytes()
-        except FileNotFoundError:
-            raise UsageError(f"{file}: no such file") from None
-        except IsADirectoryError:
-            raise UsageError(f"{file}: is a directory") from None
-        except OSError as exc:
-            raise UsageError(f"{file}: {exc.strerror or exc}") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise UsageError(f"{file}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    if b"\0" in raw:
-        raise UsageError(f"{file}: a binary file, not a list of domains")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{file}: not UTF-8 text") from None
+    from ..common import read_text_list
+
+    _, text = read_text_list(str(file), max_bytes=MAX_FILE_BYTES, what="a list of domains")
     lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     inputs = [line for line in lines if line]
     if not inputs:
