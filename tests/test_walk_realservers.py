@@ -110,6 +110,15 @@ def test_reject_with_icmp_admin_prohibited_is_a_firewall(netns_pair, postfix_fac
     assert report["verdict"]["finding"] == "firewall.rejected"
 
 
+def test_reject_with_icmp_port_unreachable_is_a_firewall_not_a_closed_port(netns_pair, postfix_factory):
+    pf = postfix_factory(netns=netns_pair, sasl=False)
+    netns_pair.reject(pf.plain_port, with_="icmp-port-unreachable")
+    report = _diagnose_in_client(netns_pair, pf.plain_port, (free_port(),))
+    assert report["verdict"]["finding"] == "firewall.rejected"
+    port = next(p for p in report["observations"]["ports"] if p["port"] == pf.plain_port)
+    assert port["outcome"] == "rejected" and "ICMP type 3 code 3" in port["error"]
+
+
 def test_reject_with_tcp_reset_looks_closed_and_says_so(netns_pair, postfix_factory):
     pf = postfix_factory(netns=netns_pair, sasl=False)
     netns_pair.reject(pf.plain_port, with_="tcp-reset")

@@ -14,7 +14,8 @@ def check(facts: ServerFacts) -> list[Finding]:
     obs = facts.configured
     if obs is None or obs.outcome is not PortOutcome.SMTP:
         return []  # the reachability check already explains a failing configured port
-    filtered = [p for p in facts.others() if p.outcome is PortOutcome.FILTERED]
+    filtered = [p for p in facts.others()
+                if p.outcome in (PortOutcome.FILTERED, PortOutcome.REJECTED, PortOutcome.UNREACHABLE)]
     if not filtered:
         answered = ", ".join(str(p.port) for p in facts.on_primary())
         return [make("firewall.none-seen", host=facts.settings.host, ports=answered,

@@ -106,7 +106,7 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
             ports = ", ".join(str(p.port) for p in (obs, *others))
             findings.append(make("firewall.all-filtered", host=host, ports=ports, timeout=timeout,
                                  evidence={**evidence, "confidence": "medium"}))
-    elif outcome is PortOutcome.UNREACHABLE:
+    elif outcome in (PortOutcome.UNREACHABLE, PortOutcome.REJECTED):
         findings.append(make("firewall.rejected", host=host, port=port, error=obs.error,
                              alternative=_alternative(facts), evidence={**evidence, "errno": obs.errno}))
     elif outcome is PortOutcome.SILENT:

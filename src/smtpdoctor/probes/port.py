@@ -39,7 +39,8 @@ __all__ = ["PortOutcome", "Mode", "PortObservation", "ProbeOptions", "probe_port
 class PortOutcome(StrEnum):
     SMTP = "smtp"  # an SMTP greeting 2xx
     GREETING_REJECTED = "greeting-rejected"  # 4xx/5xx greeting
-    REFUSED = "refused"  # RST / ICMP port unreachable
+    REFUSED = "refused"  # a TCP reset: nothing listens (or a firewall that fakes a reset)
+    REJECTED = "rejected"  # ICMP port unreachable: a firewall's REJECT rule
     FILTERED = "filtered"  # no answer to SYN: a firewall dropping, or the host is gone
     RESET = "reset"  # accepted then reset before the greeting
     UNREACHABLE = "unreachable"  # ICMP host/net unreachable or administratively prohibited
@@ -98,7 +99,8 @@ class PortObservation:
     @property
     def answered(self) -> bool:
         """The host's TCP stack answered on this port (anything but a filtered/unreachable result)."""
-        return self.outcome not in (PortOutcome.FILTERED, PortOutcome.UNREACHABLE, PortOutcome.ERROR)
+        return self.outcome not in (PortOutcome.FILTERED, PortOutcome.UNREACHABLE, PortOutcome.REJECTED,
+                                    PortOutcome.ERROR)
 
     @property
     def effective_capabilities(self) -> Capabilities | None:
@@ -362,6 +364,7 @@ def _connect_failure(base: PortObservation, exc: TransportError) -> PortObservat
     outcome = {
         "timeout": PortOutcome.FILTERED,
         "refused": PortOutcome.REFUSED,
+        "rejected": PortOutcome.REJECTED,
         "reset": PortOutcome.RESET,
         "unreachable": PortOutcome.UNREACHABLE,
     }.get(exc.kind, PortOutcome.ERROR)

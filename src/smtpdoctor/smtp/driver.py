@@ -10,7 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno as errno_mod
+import socket
 import ssl
+import struct
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
@@ -20,6 +23,7 @@ from .capabilities import Capabilities, parse_ehlo
 from .errors import (
     ConnectFailed,
     ConnectionClosed,
+    ConnectRejected,
     ConnectRefused,
     ConnectReset,
     ConnectTimeout,
@@ -139,9 +143,22 @@ class SmtpSession:
             transcript.add("info", f"Trying {address}:{port}...", port=port, tls=False, address=address)
         try:
             with map_exceptions("connect"):
-                async with asyncio.timeout(timeouts.connect):
-                    reader, writer = await asyncio.open_connection(
-                        address, port, local_addr=(source_ip, 0) if source_ip else None, limit=1 << 20)
+                sock = _socket_for(address, source_ip)
+                try:
+                    async with asyncio.timeout(timeouts.connect):
+                        await asyncio.get_running_loop().sock_connect(sock, (address, port))
+                except ConnectionRefusedError as exc:
+                    icmp = _icmp_error(sock)
+                    sock.close()
+                    if icmp is not None:
+                        raise ConnectRejected(
+                            f"connection rejected by a filter (ICMP type {icmp[0]} code {icmp[1]}, not a TCP reset)",
+                            phase="connect", errno=exc.errno, icmp=icmp) from None
+                    raise
+                except BaseException:
+                    sock.close()
+                    raise
+                reader, writer = await asyncio.open_connection(sock=sock, limit=1 << 20)
         except TransportError as exc:
             if transcript:
                 transcript.add("error", str(exc), port=port, tls=False, address=address)
@@ -287,6 +304,50 @@ class SmtpSession:
         if self.transcript is not None:
             self.transcript.add(direction, text, port=self.port, tls=self.is_tls, address=self.address,
                                 after_334=after_334)
+
+
+# Linux: with IP_RECVERR / IPV6_RECVERR set, an ICMP error that ended a connection attempt is queued on
+# the socket (MSG_ERRQUEUE) with its origin, type and code; a TCP reset queues nothing. That is how a
+# firewall's REJECT (ICMP port unreachable) is told from a closed port. The stdlib has no names for these
+# (linux/in.h, linux/in6.h, linux/errqueue.h), hence the numbers; elsewhere the options are simply not set.
+_IP_RECVERR = getattr(socket, "IP_RECVERR", 11)
+_IPV6_RECVERR = getattr(socket, "IPV6_RECVERR", 25)
+_SO_EE_ORIGIN_ICMP, _SO_EE_ORIGIN_ICMP6 = 2, 3
+
+
+def _socket_for(address: str, source_ip: str | None) -> socket.socket:
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setblocking(False)
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(OSError):
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVERR, 1)
+                else:
+                    sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
+        if source_ip:
+            sock.bind((source_ip, 0))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+def _icmp_error(sock: socket.socket) -> tuple[int, int] | None:
+    """(type, code) of the ICMP error queued on ``sock``, or None (a reset, or not Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        _, ancillary, _, _ = sock.recvmsg(1, 1024, socket.MSG_ERRQUEUE)
+    except OSError:
+        return None
+    for _level, _type, data in ancillary:
+        if len(data) >= 8:
+            _ee_errno, origin, icmp_type, icmp_code = struct.unpack_from("IBBB", data)
+            if origin in (_SO_EE_ORIGIN_ICMP, _SO_EE_ORIGIN_ICMP6):
+                return icmp_type, icmp_code
+    return None
 
 
 def _sample(data: bytes) -> str:

@@ -14,6 +14,7 @@ __all__ = [
     "ConnectTimeout",
     "ConnectRefused",
     "ConnectReset",
+    "ConnectRejected",
     "HostUnreachable",
     "ConnectFailed",
     "ReadTimeout",
@@ -60,6 +61,18 @@ class ConnectRefused(TransportError):
 
 class ConnectReset(TransportError):
     kind = "reset"
+
+
+class ConnectRejected(TransportError):
+    """Refused with an ICMP "port unreachable" instead of a TCP reset: a firewall's REJECT rule, since a
+    host with a closed port answers with a reset. ``icmp`` is (type, code)."""
+
+    kind = "rejected"
+
+    def __init__(self, message: str, *, phase: str = "", errno: int | None = None,
+                 icmp: tuple[int, int] = (0, 0)) -> None:
+        super().__init__(message, phase=phase, errno=errno)
+        self.icmp = icmp
 
 
 class HostUnreachable(TransportError):
