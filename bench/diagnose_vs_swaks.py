@@ -19,19 +19,18 @@ Whole processes are timed (start-up included), medians of ``--repeat`` runs.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from smtpdoctor.lab.background import in_background  # noqa: E402
 from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER, Fault  # noqa: E402
 from smtpdoctor.lab.smtp_server import LabHost  # noqa: E402
 from smtpdoctor.lab.world import LabWorld  # noqa: E402
@@ -39,40 +38,9 @@ from smtpdoctor.lab.world import LabWorld  # noqa: E402
 SMTPDOCTOR = [sys.executable, "-m", "smtpdoctor.cli.app"]
 
 
-class Lab:
-    """The lab servers on their own event loop in a thread, so subprocesses can talk to them."""
-
-    def __init__(self, ports, *, rtt: float) -> None:
-        self.ports, self.rtt = ports, rtt
-        self.loop = asyncio.new_event_loop()
-        self.ready = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._start())
-        self.ready.set()
-        self.loop.run_forever()
-
-    async def _start(self) -> None:
-        self.host = LabHost(self.ports)
-        await self.host.__aenter__()
-        self.world = LabWorld(delay=self.rtt / 2)
-        await self.world.__aenter__()
-
-    def __enter__(self) -> "Lab":
-        self.thread.start()
-        self.ready.wait(30)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        async def stop():
-            await self.host.__aexit__(None, None, None)
-            await self.world.__aexit__(None, None, None)
-
-        asyncio.run_coroutine_threadsafe(stop(), self.loop).result(30)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+def lab(ports, *, rtt: float):
+    """The lab host and its DNS world, on their own loop in a thread (subprocesses talk to them)."""
+    return in_background(LabHost(ports), LabWorld(delay=rtt / 2))
 
 
 def timed(argv, env=None) -> tuple[float, int, str]:
@@ -112,8 +80,7 @@ def main() -> int:
     healthy = (Fault.starttls(), Fault.auth(tls_only=True))
     ports = {25: (Fault.starttls(),), 465: (Fault.implicit_tls(), Fault.auth()), 587: healthy,
              2525: (Fault.filtered(),)}
-    with Lab(ports, rtt=0.0) as lab:
-        h = lab.host
+    with lab(ports, rtt=0.0) as (h, world):
         p = h.port_map
         sweep = ",".join(str(p[n]) for n in (25, 465, 2525))
 
@@ -138,8 +105,7 @@ def main() -> int:
 
     # 1b. three ports dropped (an office firewall that lets only 587 out) -----------------------------
     ports = {25: (Fault.filtered(),), 465: (Fault.filtered(),), 587: healthy, 2525: (Fault.filtered(),)}
-    with Lab(ports, rtt=0.0) as lab:
-        h = lab.host
+    with lab(ports, rtt=0.0) as (h, world):
         p = h.port_map
         sweep = ",".join(str(p[n]) for n in (25, 465, 2525))
         t_ours, out = median_time(ours, args.repeat, env)
@@ -152,8 +118,7 @@ def main() -> int:
     ports = {587: (Fault.starttls(), Fault.auth(tls_only=True), Fault.rtt(args.rtt)),
              465: (Fault.implicit_tls(), Fault.auth(), Fault.rtt(args.rtt)),
              25: (Fault.starttls(), Fault.rtt(args.rtt)), 2525: (Fault.refuse(),)}
-    with Lab(ports, rtt=args.rtt) as lab:
-        h = lab.host
+    with lab(ports, rtt=args.rtt) as (h, world):
         p = h.port_map
         sweep = ",".join(str(p[n]) for n in (25, 465, 2525))
 
@@ -161,7 +126,7 @@ def main() -> int:
             return SMTPDOCTOR + ["diagnose", h.address, "--port", str(p[587]), "--security", "starttls",
                                  "--user", LAB_USER, "--password-env", "SMTPDOCTOR_LAB_PASSWORD", "--from", LAB_USER,
                                  "--to", "someone@example.net", "--ports", sweep, "--ca-file", str(h.ca_file),
-                                 "--resolver", lab.world.resolver, "--dnsbl", lab.world.dnsbl_zones[0],
+                                 "--resolver", world.resolver, "--dnsbl", world.dnsbl_zones[0],
                                  "--timeout", str(args.timeout), "--format", "json"]
 
         def swaks_walk():

@@ -2,50 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-import threading
-from typing import Mapping
 
 import pytest
 from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app, main
 
-from smtpdoctor.dnsbl.lab import dnsbl_records, start_lab
+from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.background import in_background
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 runner = CliRunner()
-
-
-class ThreadedLab:
-    """A LabDnsServer on its own event loop in a thread, for synchronous callers (the CLI runner)."""
-
-    def __init__(self, records: Mapping, delay: float = 0.0) -> None:
-        self._records = dict(records)
-        self._delay = delay
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
-        self.server: LabDnsServer | None = None
-
-    def __enter__(self) -> "ThreadedLab":
-        self._thread.start()
-        self.server = asyncio.run_coroutine_threadsafe(
-            start_lab(self._records, delay=self._delay), self._loop).result(10)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        assert self.server is not None
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._loop.close()
-
-    @property
-    def address(self) -> str:
-        assert self.server is not None
-        return self.server.address
 
 
 def run(*args: str, input: str | None = None):
@@ -74,7 +43,7 @@ def lab():
                               kinds=[]))
     recs.update(dnsbl_records("dead.lab.test", unlisted_answer="127.0.0.2"))
     recs.update(dnsbl_records("dead2.lab.test", unlisted_answer="127.0.0.2"))
-    with ThreadedLab(recs) as server:
+    with in_background(LabDnsServer(recs)) as (server,):
         yield server
 
 

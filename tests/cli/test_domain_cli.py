@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import threading
 
 import pytest
 from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app, main
+from smtpdoctor.lab.background import in_background
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 runner = CliRunner()
@@ -29,23 +29,8 @@ ZONE = {
 @pytest.fixture(scope="module")
 def dns():
     """The lab DNS server on its own thread and loop (the command runs its own asyncio.run)."""
-    loop = asyncio.new_event_loop()
-    server = LabDnsServer(ZONE)
-    ready = threading.Event()
-
-    def serve():
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    ready.wait(5)
-    yield server.address
-    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
+    with in_background(LabDnsServer(ZONE)) as (server,):
+        yield server.address
 
 
 def run(*args):
@@ -139,7 +124,6 @@ def test_eml_is_verified_for_each_domain(dns, tmp_path):
 
 
 async def test_dnsbl_adds_the_blocklist_findings_of_the_domain_and_the_ip():
-    import asyncio
     import json
     import subprocess
     import sys

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
-import threading
 
 import pytest
 from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app, main
+from smtpdoctor.lab.background import in_background
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 ZONE = {
@@ -26,25 +25,9 @@ ZONE = {
 
 @pytest.fixture(scope="module")
 def dns_address():
-    """The lab DNS server on its own loop in a thread (the command runs its own asyncio loop)."""
-    loop = asyncio.new_event_loop()
-    server = LabDnsServer(ZONE)
-    ready = threading.Event()
-
-    def serve():
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.start())
-        ready.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert ready.wait(5)
-    yield server.address
-    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(5)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+    """The lab DNS server on its own thread and loop (the command runs its own asyncio.run)."""
+    with in_background(LabDnsServer(ZONE)) as (server,):
+        yield server.address
 
 
 def invoke(*args: str):

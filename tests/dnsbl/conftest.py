@@ -7,7 +7,7 @@ from typing import Mapping
 
 import pytest
 
-from smtpdoctor.dnsbl.lab import start_lab
+from smtpdoctor.lab.dns_server import LabDnsServer
 
 
 @pytest.fixture
@@ -15,9 +15,6 @@ def make_lab():
     """``async with make_lab(records, delay=0) as resolver_address`` -> "127.0.0.1:PORT"."""
     @contextlib.asynccontextmanager
     async def lab(records: Mapping, *, delay: float = 0.0):
-        srv = await start_lab(records, delay=delay)
-        try:
+        async with LabDnsServer(dict(records), delay=delay) as srv:
             yield srv
-        finally:
-            await srv.stop()
     return lab

@@ -1,20 +1,17 @@
 """Lab twins of block lists: records for :class:`smtpdoctor.lab.dns_server.LabDnsServer` (or the Knot test
 fixture) that publish a zone the way real lists do, including the faults the health guards catch.
 
-Data builders, and :func:`start_lab` to serve them.
+Data builders; serve them with :class:`smtpdoctor.lab.dns_server.LabDnsServer`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from .targets import query_key
 from .zones import Kind, Zone
 
-if TYPE_CHECKING:
-    from ..lab.dns_server import LabDnsServer
-
-__all__ = ["dnsbl_records", "healthy_records", "kind_of", "start_lab"]
+__all__ = ["dnsbl_records", "healthy_records", "kind_of"]
 
 _POINTS = {Kind.IPV4: ("127.0.0.2", "127.0.0.1"), Kind.IPV6: ("::ffff:7f00:2", "::ffff:7f00:1"),
            Kind.DOMAIN: ("test", "invalid")}
@@ -80,10 +77,3 @@ def healthy_records(zones: Iterable[Zone], listed: Mapping[str, Mapping[str, str
         for value, answer in ((listed or {}).get(z.name) or {}).items():
             records[f"{query_key(value, kind_of(value))}.{z.name}"] = {"A": [answer]}
     return records
-
-
-async def start_lab(records: Mapping, *, delay: float = 0.0) -> "LabDnsServer":
-    """Start a :class:`LabDnsServer` for ``records`` (it finds a port free for both UDP and TCP itself)."""
-    from ..lab.dns_server import LabDnsServer
-
-    return await LabDnsServer(dict(records), delay=delay).start()
