@@ -1,4 +1,4 @@
-"""Agreement with sisimai over its own corpus (../shared/data/bounces/sisimai): per failed recipient, in order.
+"""Agreement with sisimai over its own corpus (tests/data/bounces/sisimai): per failed recipient, in order.
 
 sisimai's answers are a reference implementation's verdicts, not ground truth. The floors below are the
 issue's; every place where we answer differently is listed in ``DISAGREEMENTS`` with the reason, and the
