@@ -10,7 +10,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from smtpdoctor import redact as redact_module
-from smtpdoctor.auth_replies import classify_auth, classify_sasl_error, to_finding
+from smtpdoctor.checks.auth import classify_auth, classify_sasl_error
+from smtpdoctor.judge.reply import to_finding
 from smtpdoctor.model import Report, Target
 from smtpdoctor.redact import MASK, Redactor, forms_of
 from smtpdoctor.report import render

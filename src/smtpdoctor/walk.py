@@ -161,14 +161,14 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
         raise
 
 
-def _explained(finding: Finding, reply, phase: str, redactor: Redactor) -> Finding:
-    """Add what the server's refusal means, from the reply classifier ``explain`` uses (provider, reason,
-    the provider's help page), to a finding made from that reply."""
+def _explained(finding: Finding, reply, phase: str, redactor: Redactor, preset) -> Finding:
+    """Add what a refused greeting means, from the one reply classifier, to the finding made from it."""
     if reply.is_positive or finding.severity.value == "ok":
         return finding
-    from .explainer import classify_reply
+    from .judge.reply import classify
 
-    explanation = classify_reply(reply.code, redactor.redact(reply.text), enhanced=reply.enhanced, phase=phase)
+    explanation = classify(reply.code, redactor.redact(reply.text), enhanced=reply.enhanced, phase=phase,
+                           provider=preset.provider if preset is not None else None)
     extra = ()
     if explanation.help_url and not any(explanation.help_url in r for r in finding.remedy):
         extra = (f"The provider's explanation: {explanation.help_url}",)
@@ -216,21 +216,13 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
                        and (not configured.starttls_offered or configured.tls_failure is not None))
     auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
-    if d.auth is not None and d.auth.reply is not None:
-        auth_findings = [_explained(f, d.auth.reply, "auth", redactor) for f in auth_findings]
-    findings += auth_findings
+    findings += auth_findings  # each carries the one classifier's reading of the reply (evidence "explanation")
     authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
     envelope_findings = envelope_checks.check(d.envelope, settings, preset, port=port, redactor=redactor,
                                               authenticated=authenticated)
-    if d.envelope is not None:
-        replies = [(stage, r) for stage, r in (("mail", d.envelope.mail), ("rcpt", d.envelope.rcpt),
-                                               ("data", d.envelope.data)) if r is not None]
-        if len(replies) == len(envelope_findings):  # one finding per reply, in order (checks.envelope)
-            envelope_findings = [_explained(f, r, stage, redactor)
-                                 for f, (stage, r) in zip(envelope_findings, replies)]
     findings += [_citation_or(f) for f in envelope_findings]
     if configured is not None and configured.greeting is not None and not configured.greeting.is_positive:
-        findings = [_explained(f, configured.greeting, "connect", redactor)
+        findings = [_explained(f, configured.greeting, "connect", redactor, preset)
                     if f.id in ("connection.greeting-rejected", "dnsbl.rejected-citing-list") else f
                     for f in findings]
     if d.domain_audit is not None:

@@ -23,8 +23,8 @@ from smtpdoctor.model import Category
     (535, "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
      "auth", "securityerror", Category.AUTHENTICATION, "microsoft"),
     (421, "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user "
-          "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", "mail", "rejected",
-     Category.CLIENT, "yahoo"),
+          "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", "mail", "badreputation",
+     Category.BLACKLIST, "yahoo"),
     (554, "5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "rcpt",
      "blocked", Category.BLACKLIST, "spamhaus"),
     (550, "5.1.1 <nobody@example.org>: Recipient address rejected: User unknown in virtual mailbox table",

@@ -15,7 +15,7 @@ import json
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, MISSING
 
-from smtpdoctor.auth_replies import classify_auth, classify_sasl_error
+from smtpdoctor.checks.auth import classify_auth, classify_sasl_error
 from smtpdoctor.redact import MASK, Redactor, forms_of
 from smtpdoctor.settings import Secret
 from smtpdoctor.smtp.sasl import SaslError, choose_mechanism, create

@@ -1,10 +1,10 @@
-"""Judge MAIL FROM / RCPT TO / DATA replies (pure): relay denied, sender not owned, PTR required,
-blocked citing a list, rate limits and greylisting."""
+"""Judge MAIL FROM / RCPT TO / DATA replies (pure) with the one reply classifier: relay denied, sender not
+owned, PTR required, blocked citing a list, rate limits and greylisting."""
 
 from __future__ import annotations
 
-from ..auth_replies import classify_envelope, to_finding
 from ..catalogue import make
+from ..judge.reply import classify, to_finding
 from ..model import Finding
 from ..probes.submission import EnvelopeObservation
 from ..providers import Preset
@@ -22,11 +22,12 @@ def check(obs: EnvelopeObservation | None, settings: Settings, preset: Preset | 
     if obs.address_error:
         return [make("client.smtputf8-not-offered", problem=obs.address_error, evidence={"error": obs.address_error})]
     findings: list[Finding] = []
-    provider = preset.key if preset is not None else None
+    provider = preset.provider if preset is not None else None
     for stage, reply in (("mail", obs.mail), ("rcpt", obs.rcpt), ("data", obs.data)):
         if reply is None:
             continue
-        result = classify_envelope(stage, reply.code, reply.enhanced, reply.text, provider)
+        text = redactor.redact(reply.text) if redactor is not None else reply.text
+        result = classify(reply.code, text, enhanced=reply.enhanced, phase=stage, provider=provider)
         findings.append(to_finding(result, preset, redactor=redactor, **params))
         if not reply.is_positive:
             break

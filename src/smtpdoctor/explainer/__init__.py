@@ -1,13 +1,13 @@
 """Explaining SMTP replies and bounce messages: the cause, the provider's meaning, and the fix.
 
-``classify_reply`` is the pure classifier ``diagnose`` calls when a server rejects us; ``explain_text`` and
-``explain_message`` explain pasted replies and whole messages; ``explain_inputs`` streams over files,
+Replies are read by the one classifier, :func:`smtpdoctor.judge.reply.classify` (``classify_reply`` here is
+the same function); ``explain_text`` and ``explain_message`` explain pasted replies and whole messages; ``explain_inputs`` streams over files,
 directories, mbox files, maildirs and stdin.
 """
 
 from __future__ import annotations
 
-from .classify import classify_reply
+from ..judge.reply import classify as classify_reply
 from .message import explain_message
 from .model import Explained, Explanation, Kind, Recipient
 from .reply import explain_text

@@ -14,9 +14,9 @@ import re
 from dataclasses import replace
 from email.header import decode_header, make_header
 
-from .classify import Facts, classify_facts
-from .codes import find_replycode, is_status
-from .knowledge import knowledge
+from ..judge.reply import Facts, classify_facts
+from ..judge.reply_rules import knowledge
+from ..smtp.replies import find_replycode, is_status
 from .model import Explained, Explanation, Kind, Recipient
 from .ses import ses_events
 from .textbounce import ADDRESS, cut_original, find_command, find_remote_host, read_text_bounce

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from ..model import Category
+from ..judge.reply import Classification
 
 __all__ = ["Kind", "Explanation", "Recipient", "Explained"]
+
+# The meaning of one SMTP reply or one recipient's failure: the one classifier's result.
+Explanation = Classification
 
 
 class Kind(StrEnum):
@@ -19,32 +22,6 @@ class Kind(StrEnum):
     AUTOREPLY = "autoreply"  # an out-of-office or other automatic reply (RFC 3834)
     NOT_BOUNCE = "not-bounce"  # a readable message that reports no delivery failure
     UNPARSED = "unparsed"  # unreadable input: empty, binary, too large, broken beyond use
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Explanation:
-    """The meaning of one SMTP reply or one recipient's failure, and what to do about it."""
-
-    reason: str  # sisimai's vocabulary: userunknown, blocked, authfailure, ...
-    category: Category
-    status: str  # enhanced status code ("5.7.1"), or sisimai's pseudo code ("5.0.911"), or ""
-    replycode: str  # "550", or ""
-    provider: str | None  # gmail, microsoft, yahoo, spamhaus, ... when recognised
-    summary: str
-    remedy: tuple[str, ...] = ()
-    help_url: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "category": str(self.category),
-            "status": self.status,
-            "replycode": self.replycode,
-            "provider": self.provider,
-            "summary": self.summary,
-            "remedy": list(self.remedy),
-            "help_url": self.help_url,
-        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from .classify import Facts, classify_facts
+from ..judge.reply import PHASES, classify
 from .model import Explained, Kind, Recipient
 from .textbounce import ADDRESS, find_command, find_remote_host
 
@@ -20,6 +20,7 @@ _POSTFIX_STATUS = re.compile(r"\bstatus=\w+\s*\((.*)\)\s*$", re.S)
 # Words that name the recipient: a pasted reply saying them was, in practice, the answer to RCPT TO.
 _ABOUT_RECIPIENT = re.compile(r"user unknown|unknown user|no such user|recipient|mailbox unavailable|"
                               r"mailbox not found|does not exist|address rejected", re.I)
+_PHASE_OF = {command: phase for phase, command in PHASES.items()}
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|end of data|data|helo|ehlo|starttls|auth)", re.I)
 
 
@@ -66,8 +67,7 @@ def _one(reply: str) -> Recipient:
         found = ADDRESS.findall(reply)
         if found and command == "RCPT":
             recipient = found[0]
-    exp = classify_facts(Facts(diagnostic=reply, command=command, remote_host=find_remote_host(reply),
-                               recipient=recipient, diagnostic_type="SMTP"))
+    exp = classify(None, reply, phase=_PHASE_OF.get(command), host=find_remote_host(reply), recipient=recipient)
     return Recipient(recipient=recipient, explanation=exp, action="failed", diagnostic=" ".join(reply.split()),
                      remote_mta=find_remote_host(reply), command=command)
 

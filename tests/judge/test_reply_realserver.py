@@ -11,7 +11,12 @@ import pytest
 from realservers.dovecot import DEFAULT_USERS
 from realservers.labzone import RBL_ZONE, UNKNOWN_DOMAIN
 
-from smtpdoctor.auth_replies import classify_auth, classify_auth_offer, classify_envelope
+from smtpdoctor.checks.auth import classify_auth, classify_auth_offer
+from smtpdoctor.judge.reply import classify
+
+
+def classify_envelope(stage, code, enhanced, text):
+    return classify(code, text, enhanced=enhanced, phase=stage)
 from smtpdoctor.redact import MASK, Redactor, forms_of
 from smtpdoctor.settings import Secret
 from smtpdoctor.smtp.sasl import choose_mechanism, create
@@ -116,7 +121,7 @@ def test_reverse_hostname_required(postfix_factory):
         s.docmd("MAIL FROM:<someone@smtpdoctor.test>")
         code, msg = s.docmd("RCPT TO:<alice@smtpdoctor.test>")
     result = classify_envelope("rcpt", code, None, msg.decode())
-    assert result.finding == "envelope.reverse-hostname-required" and result.retry is False
+    assert result.finding == "envelope.reverse-hostname-required" and result.retryable is False
 
 
 def test_blocklisted_client_names_zone_and_ip(postfix_factory):
@@ -126,8 +131,8 @@ def test_blocklisted_client_names_zone_and_ip(postfix_factory):
         s.docmd("MAIL FROM:<someone@smtpdoctor.test>")
         code, msg = s.docmd("RCPT TO:<alice@smtpdoctor.test>")
     result = classify_envelope("rcpt", code, None, msg.decode())
-    assert result.finding == "envelope.blocked-citing-list" and result.cites_blocklist
-    assert (result.blocklist, result.listed_ip) == (RBL_ZONE.lower(), "127.0.0.2")
+    assert result.finding == "envelope.blocked-citing-list" and result.citation is not None
+    assert (result.citation.zone, result.citation.address) == (RBL_ZONE.lower(), "127.0.0.2")
 
 
 @pytest.mark.parametrize("reject_code", ["450", "550"])

@@ -1,4 +1,4 @@
-"""Loads ``knowledge/replies.yaml`` once, on first use, and compiles it for fast matching.
+"""The reply classifier's rules: ``knowledge/replies.toml``, loaded once on first use and compiled for matching.
 
 Each reason's substrings are indexed by one whole word they contain, so matching a diagnostic against a
 reason looks only at the substrings whose word occurs in the text (compiling hundreds of literals into
@@ -7,13 +7,15 @@ regular expressions would cost more than a whole run over a few hundred bounces)
 
 from __future__ import annotations
 
+import fnmatch
 import re
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Mapping
 
-__all__ = ["ReasonSpec", "ProviderRule", "Provider", "Knowledge", "knowledge", "Literals", "words_of"]
+__all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRule", "Knowledge", "knowledge", "Literals", "words_of"]
 
 _WORD = re.compile(r"[a-z0-9]+")
 _last: list = [None, frozenset()]
@@ -127,6 +129,51 @@ class Provider:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseRule:
+    """A reply at a known SMTP phase -> a catalogue finding id (see the file's header for the fields)."""
+
+    stages: frozenset[str]
+    codes: tuple[str, ...]
+    statuses: tuple[str, ...]
+    text: re.Pattern[str] | None
+    providers: frozenset[str]
+    either: bool
+    finding: str
+    confidence: str
+    retry: bool
+    blocklist: bool
+    fallback: bool
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def matches(self, stage: str, code: int, status: str | None, text: str, provider: str | None) -> bool:
+        if stage not in self.stages or (self.providers and provider not in self.providers):
+            return False
+        if self.codes and not any(_code_matches(c, code) for c in self.codes):
+            return False
+        status_ok = bool(status) and any(fnmatch.fnmatchcase(status, s) for s in self.statuses)
+        text_ok = self.text is not None and self.text.search(text) is not None
+        if self.either and (self.statuses or self.text is not None):
+            return status_ok or text_ok
+        return (not self.statuses or status_ok) and (self.text is None or text_ok)
+
+
+def _code_matches(pattern: str, code: int) -> bool:
+    if pattern.endswith("xx"):
+        return str(code)[:1] == pattern[0]
+    return str(code) == pattern
+
+
+def _phase_rule(raw: Mapping[str, Any]) -> PhaseRule:
+    return PhaseRule(
+        stages=frozenset(raw["stages"]), codes=tuple(raw.get("codes", ())), statuses=tuple(raw.get("statuses", ())),
+        text=re.compile(raw["text"], re.IGNORECASE) if raw.get("text") else None,
+        providers=frozenset(raw.get("providers", ())), either=raw.get("require", "all") == "text-or-status",
+        finding=raw["finding"], confidence=raw.get("confidence", "high"), retry=bool(raw.get("retry", False)),
+        blocklist=bool(raw.get("blocklist", False)), fallback=bool(raw.get("fallback", False)),
+        params=dict(raw.get("params", {})))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Knowledge:
     reasons: dict[str, ReasonSpec]
     first: tuple[str, ...]
@@ -137,6 +184,11 @@ class Knowledge:
     providers: tuple[Provider, ...]
     any_host: re.Pattern[str]  # any provider's host pattern (a quick "none of them" test)
     any_marker: re.Pattern[str]  # any provider's text marker
+    phase_rules: tuple[PhaseRule, ...]
+    reason_finding: Mapping[str, str]  # reason -> the finding of a MAIL/RCPT/DATA reply no specific rule named
+
+    def provider(self, pid: str | None) -> Provider | None:
+        return next((p for p in self.providers if p.id == pid), None) if pid else None
 
 
 def _literal(items: list[str]) -> Literals | None:
@@ -163,11 +215,8 @@ def _lower_pattern(pattern: str) -> str:
 
 @cache
 def knowledge() -> Knowledge:
-    import yaml
-
-    text = resources.files("smtpdoctor.knowledge").joinpath("replies.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    raw = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, our own data file
+    text = resources.files("smtpdoctor.knowledge").joinpath("replies.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
     reasons = {}
     for name, spec in raw["reasons"].items():
         reasons[name] = ReasonSpec(
@@ -180,7 +229,7 @@ def knowledge() -> Knowledge:
             exclude=_literal(spec.get("not") or []),
         )
     providers = []
-    for p in raw.get("providers") or ():
+    for p in raw.get("provider") or ():
         rules = tuple(
             ProviderRule(
                 source=r["match"],
@@ -190,7 +239,7 @@ def knowledge() -> Knowledge:
                 remedy=_tuple(r.get("remedy")),
                 help=r.get("help"),
             )
-            for r in p.get("rules") or ()
+            for r in p.get("rule") or ()
         )
         providers.append(Provider(
             id=p["id"], name=p["name"],
@@ -211,4 +260,6 @@ def knowledge() -> Knowledge:
         status={str(k): v for k, v in raw["status"].items()},
         pseudo_status={k: str(v) for k, v in raw["pseudo_status"].items()},
         providers=tuple(providers),
+        phase_rules=tuple(_phase_rule(r) for r in raw.get("phase_rule") or ()),
+        reason_finding=dict(raw.get("reason_finding") or {}),
     )

@@ -1,5 +1,5 @@
-"""Classifying AUTH and envelope replies into findings, with real replies of Postfix, Dovecot, Gmail,
-Microsoft and Yahoo (shapes from the field notes and the servers' own sources)."""
+"""The one reply classifier at a known phase: AUTH and envelope replies into findings, with real replies of
+Postfix, Dovecot, Gmail, Microsoft and Yahoo (shapes from the field notes and the servers' own sources)."""
 
 from __future__ import annotations
 
@@ -7,21 +7,21 @@ import time
 
 import pytest
 
-from smtpdoctor import auth_replies, catalogue, providers
-from smtpdoctor.auth_replies import (
-    classify_auth,
-    classify_auth_offer,
-    classify_envelope,
-    classify_reply,
-    blocklist_citation,
-    classify_sasl_error,
-    split_status,
-    to_finding,
-)
+from smtpdoctor import catalogue, providers
+from smtpdoctor.checks.auth import classify_auth, classify_auth_offer, classify_sasl_error
+from smtpdoctor.judge import reply as judge_reply
+from smtpdoctor.judge.reply import classify, to_finding
+from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.model import Category, Severity, Step
 from smtpdoctor.redact import MASK, Redactor
 from smtpdoctor.settings import Secret
 from smtpdoctor.smtp.sasl import SaslError, create
+
+def classify_envelope(stage, code, enhanced, text, provider=None):
+    if not isinstance(text, str):
+        text = "\n".join(text)
+    return classify(code, text, enhanced=enhanced, phase=stage, provider=provider)
+
 
 AUTH_CASES = [
     (235, "2.7.0 Authentication successful", "auth.ok"),
@@ -71,7 +71,7 @@ def test_auth_wording_is_complete(code, text):
 
 def test_auth_temporary_failure_says_retry_and_is_not_an_error():
     result = classify_auth(454, "4.7.0", "Temporary authentication failure")
-    assert result.retry and result.confidence == "high"
+    assert result.retryable and result.confidence == "high"
     finding = to_finding(result)
     assert finding.severity is Severity.WARNING
     assert "not mean the password is wrong" in finding.detail
@@ -93,7 +93,7 @@ def test_xoauth2_refusal_is_about_the_token_and_carries_the_json_error():
 
 def test_microsoft_535_5_7_3_is_credentials_with_medium_confidence():
     result = classify_auth(535, None, "5.7.3 Authentication unsuccessful [BN0PR04CA0001.namprd04.prod.outlook.com]",
-                           "microsoft-365")
+                           "microsoft")
     assert (result.finding, result.confidence) == ("auth.credentials-rejected", "medium")
     finding = to_finding(result, providers.get("microsoft-365"), user="bob@contoso.example")
     assert any("Authenticated SMTP" in step for step in finding.remedy)
@@ -110,8 +110,6 @@ def test_unparsable_or_unexpected_auth_reply_is_garbage(code):
 
 def test_enhanced_status_given_separately_or_read_from_text():
     assert classify_auth(535, "5.7.139", "Authentication unsuccessful").finding == "auth.smtp-auth-disabled"
-    assert split_status("5.7.8 Error: bad") == ("5.7.8", "Error: bad")
-    assert split_status("Error 5.7.8") == (None, "Error 5.7.8")
     assert classify_auth(535, "not-a-status", "x").params["status"] is None
 
 
@@ -169,15 +167,15 @@ ENVELOPE_CASES = [
     ("rcpt", 451, "4.7.650 The mail server [192.0.2.7] has been temporarily rate limited due to IP reputation.",
      "envelope.reputation-throttled"),
     ("mail", 421, ["4.7.28 [192.0.2.7] Our system has detected an unusual rate of unsolicited mail originating",
-                   "4.7.28 from your IP address."], "envelope.rate-limited"),
+                   "4.7.28 from your IP address."], "envelope.reputation-throttled"),
     ("rcpt", 452, "4.5.3 Your message has too many recipients.", "envelope.rate-limited"),
     ("mail", 421, "4.7.0 [TSS04] Messages from 192.0.2.7 temporarily deferred due to unexpected volume or user "
-     "complaints", "envelope.rate-limited"),
+     "complaints", "envelope.reputation-throttled"),
     ("rcpt", 450, "4.2.0 <x@example.com>: Recipient address rejected: Greylisted, see "
      "http://postgrey.schweikert.ch/help/example.com.html", "envelope.greylisted"),
     ("rcpt", 451, "4.7.1 Please try again later", "envelope.greylisted"),
     ("mail", 530, "5.7.0 Must issue a STARTTLS command first", "client.starttls-required-before-auth"),
-    ("data", 550, "5.7.1 Message rejected as spam by Content Filtering.", "envelope.rejected"),
+    ("data", 550, "5.7.1 Message rejected as spam by Content Filtering.", "envelope.content-rejected"),
     ("data", 451, "4.3.0 Error: queue file write error", "envelope.deferred"),
     ("rcpt", None, "", "envelope.unexpected-reply"),
 ]
@@ -199,23 +197,23 @@ def test_envelope_wording_is_complete(stage, code, text):
 def test_blocklist_rejection_names_the_zone_and_ip_for_the_dnsbl_module():
     result = classify_envelope("rcpt", 554, None, "5.7.1 Service unavailable; Client host [127.0.0.2] blocked using "
                                                   "bl.lab.test; test listing")
-    assert result.cites_blocklist
-    assert (result.blocklist, result.listed_ip) == ("bl.lab.test", "127.0.0.2")
+    assert result.finding == "envelope.blocked-citing-list" and result.category is Category.BLACKLIST
+    assert (result.citation.zone, result.citation.address) == ("bl.lab.test", "127.0.0.2")
     finding = to_finding(result)
     assert finding.category is Category.BLACKLIST and finding.step is Step.BLACKLIST
-    assert finding.evidence["list"] == "bl.lab.test"
+    assert finding.evidence["list"] == "bl.lab.test" and finding.evidence["explanation"]["blocklist"] == "bl.lab.test"
 
 
-def test_blocklist_rejection_without_a_zone_still_asks_the_dnsbl_module():
+def test_blocklist_rejection_without_a_zone_is_still_blacklist():
     result = classify_envelope("mail", 550, None, "5.7.1 Your IP [2001:db8::7] is on our blacklist")
-    assert result.cites_blocklist and result.blocklist is None and result.listed_ip == "2001:db8::7"
+    assert result.finding == "envelope.blocked-citing-list"
 
 
 def test_blocklist_citation_in_any_reply():
-    assert blocklist_citation("554 5.7.1 Client host [192.0.2.7] blocked using b.barracudacentral.org") == (
-        "b.barracudacentral.org", "192.0.2.7")
-    assert blocklist_citation(["554 Your IP is listed in bl.spamcop.net.", "see the site"]) == ("bl.spamcop.net", None)
-    assert blocklist_citation("554 5.7.1 Relay access denied") is None
+    cited = classify(None, "554 5.7.1 Client host [192.0.2.7] blocked using b.barracudacentral.org").citation
+    assert (cited.zone, cited.address) == ("b.barracudacentral.org", "192.0.2.7")
+    assert classify(None, "554 Your IP is listed in bl.spamcop.net.\nsee the site").citation.zone == "bl.spamcop.net"
+    assert classify(None, "554 5.7.1 Relay access denied").citation is None
 
 
 def test_recipient_unknown_is_a_warning_not_the_senders_fault():
@@ -232,14 +230,14 @@ def test_dns_causes_are_dns(fid):
 
 def test_greylisting_and_rate_limits_advise_retry():
     for text, code in (("4.2.0 Greylisted", 450), ("4.5.3 too many recipients", 452)):
-        assert classify_envelope("rcpt", code, None, text).retry
+        assert classify_envelope("rcpt", code, None, text).retryable
 
 
-def test_stage_is_checked():
+def test_a_reply_without_a_known_phase_has_no_phase_finding_but_a_reason():
+    result = classify(250, "ok", phase="helo")
+    assert result.finding is None and result.reason == "delivered"
     with pytest.raises(ValueError):
-        classify_envelope("auth", 250, None, "ok")
-    with pytest.raises(ValueError):
-        classify_reply("helo", 250, None, "ok")
+        to_finding(result)
 
 
 # ------------------------------------------------------------------------------ offers and errors
@@ -317,7 +315,7 @@ def test_redactor_masks_echoed_secrets_in_evidence():
 
 
 def test_every_rule_points_at_a_catalogue_finding():
-    ids = {rule.finding for rule in auth_replies._rules()}
+    ids = {rule.finding for rule in knowledge().phase_rules}
     for fid in ids:
         assert catalogue.spec(fid)
     assert {"auth.ok", "auth.credentials-rejected", "auth.app-password-required", "auth.smtp-auth-disabled",
@@ -327,8 +325,21 @@ def test_every_rule_points_at_a_catalogue_finding():
             "envelope.blocked-citing-list", "envelope.rate-limited", "envelope.greylisted"} <= ids
 
 
+def test_a_reason_finding_has_the_reasons_category():
+    kb = knowledge()
+    for reason, fid in kb.reason_finding.items():
+        assert catalogue.spec(fid).category.value == kb.reasons[reason].category, (reason, fid)
+
+
+def test_every_preset_names_a_provider_of_the_reply_rules():
+    ids = {p.id for p in knowledge().providers}
+    assert len(ids) == len(knowledge().providers)  # one id per provider
+    for preset in providers.presets():
+        assert preset.provider in ids, preset.key
+
+
 def test_exported_names():
-    assert set(auth_replies.__all__) == {
-        "STAGES", "ReplyClass", "classify_auth", "classify_envelope", "classify_reply", "classify_auth_offer",
-        "classify_sasl_error", "split_status", "to_finding", "blocklist_citation",
+    assert set(judge_reply.__all__) == {
+        "Classification", "Facts", "classify", "classify_facts", "clean_diagnostic", "judged", "to_finding",
+        "PHASES", "STAGES",
     }
