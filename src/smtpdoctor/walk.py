@@ -300,4 +300,8 @@ def _citation_or(finding: Finding) -> Finding:
     reply = finding.evidence.get("reply") if isinstance(finding.evidence, dict) else None
     if finding.category.value != "blacklist" or not reply:
         return finding
-    return _cites_listing(str(reply)) or finding
+    cited = _cites_listing(str(reply))
+    if cited is None:
+        return finding
+    explanation = finding.evidence.get("explanation")  # the reply classifier's reading stays with it
+    return dataclasses.replace(cited, evidence={**cited.evidence, "explanation": explanation}) if explanation else cited
