@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from ..judge.reply import PHASES, classify
+from ..smtp.replies import find_status
 from .model import Explained, Kind, Recipient
 from .textbounce import ADDRESS, find_command, find_remote_host
 
@@ -78,4 +79,8 @@ def explain_text(text: str, source: str = "text") -> Explained:
         return Explained(source=source, kind=Kind.UNPARSED, note="empty input")
     replies = split_replies(text)
     results = tuple(_one(r) for r in replies)
+    if all(r.explanation.reason in ("onhold", "undefined") and not r.explanation.replycode
+           and not find_status(r.diagnostic) for r in results):
+        return Explained(source=source, kind=Kind.UNPARSED,
+                         note="not an SMTP reply or a bounce: no reply code, no status code, no words of a known cause")
     return Explained(source=source, kind=Kind.REPLY, results=results)

@@ -301,7 +301,10 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
                   remote_host=f.remote_host, reason=f.reason)
 
     hosts = f"{f.remote_host} {f.recipient.rpartition('@')[2]}".lower()
-    provider, rule = _provider_rule(kb, f"{status} {text}" if status else text, hosts, kb.provider(provider_id))
+    marked = f"{status} {text}" if status else text
+    provider, rule = _provider_rule(kb, marked, hosts, kb.provider(provider_id))
+    if rule is None:
+        rule = next((r for r in kb.rules if r.match.search(marked)), None)
     if f.reason and f.reason not in kb.retry:
         reason = f.reason
     elif rule is not None:
@@ -398,7 +401,11 @@ def _at_phase(kb: Knowledge, result: Classification, stage: str, code: int | Non
             **params, "reason": "unexpected-code", "problem": f"the server answered with an unexpected reply code {code}"})
     finding = rule.finding
     if rule.fallback and stage != "auth":
-        finding = kb.reason_finding.get(result.reason, finding)
+        if result.reason not in kb.reason_finding:
+            # a catch-all finding says less than the reason: keep the reason's category
+            return dataclasses.replace(result, finding=finding, confidence=rule.confidence,
+                                       retryable=rule.retry, params={**params, **rule.params})
+        finding = kb.reason_finding[result.reason]
     params = {**rule.params, **params} if rule.blocklist else {**params, **rule.params}
     if finding in _WHY:
         params.setdefault("why", _WHY[finding].format(reply=params["reply"]))

@@ -184,6 +184,7 @@ class Knowledge:
     providers: tuple[Provider, ...]
     any_host: re.Pattern[str]  # any provider's host pattern (a quick "none of them" test)
     any_marker: re.Pattern[str]  # any provider's text marker
+    rules: tuple[ProviderRule, ...]  # rules of no provider, tried when no provider's rule matched
     phase_rules: tuple[PhaseRule, ...]
     reason_finding: Mapping[str, str]  # reason -> the finding of a MAIL/RCPT/DATA reply no specific rule named
 
@@ -213,6 +214,11 @@ def _lower_pattern(pattern: str) -> str:
     return "".join(out)
 
 
+def _rule(r: dict[str, Any]) -> ProviderRule:
+    return ProviderRule(source=r["match"], reason=r["reason"], category=r.get("category"), summary=r.get("summary"),
+                        remedy=_tuple(r.get("remedy")), help=r.get("help"))
+
+
 @cache
 def knowledge() -> Knowledge:
     text = resources.files("smtpdoctor.knowledge").joinpath("replies.toml").read_text(encoding="utf-8")
@@ -230,17 +236,7 @@ def knowledge() -> Knowledge:
         )
     providers = []
     for p in raw.get("provider") or ():
-        rules = tuple(
-            ProviderRule(
-                source=r["match"],
-                reason=r["reason"],
-                category=r.get("category"),
-                summary=r.get("summary"),
-                remedy=_tuple(r.get("remedy")),
-                help=r.get("help"),
-            )
-            for r in p.get("rule") or ()
-        )
+        rules = tuple(_rule(r) for r in p.get("rule") or ())
         providers.append(Provider(
             id=p["id"], name=p["name"],
             hosts=re.compile(_lower_pattern(p["hosts"])) if p.get("hosts") else None,
@@ -260,6 +256,7 @@ def knowledge() -> Knowledge:
         status={str(k): v for k, v in raw["status"].items()},
         pseudo_status={k: str(v) for k, v in raw["pseudo_status"].items()},
         providers=tuple(providers),
+        rules=tuple(_rule(r) for r in raw.get("rule") or ()),
         phase_rules=tuple(_phase_rule(r) for r in raw.get("phase_rule") or ()),
         reason_finding=dict(raw.get("reason_finding") or {}),
     )
