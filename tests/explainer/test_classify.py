@@ -35,6 +35,9 @@ from smtpdoctor.model import Category
           "address. gsmtp", "rcpt", "badreputation", Category.BLACKLIST, "gmail"),
     (550, "5.7.25 The IP address sending this message does not have a PTR record setup. gsmtp", "rcpt",
      "requireptr", Category.DNS, "gmail"),
+    # issue 13's example: the short form of Gmail's reply is reputation too, not an authentication problem
+    (421, "4.7.28 Gmail has detected an unusual rate of unsolicited mail", None, "badreputation",
+     Category.BLACKLIST, "gmail"),
 ])
 def test_provider_and_generic_replies(code, text, phase, reason, category, provider):
     e = classify_reply(code, text, phase=phase)
