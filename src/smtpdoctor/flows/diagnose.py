@@ -29,10 +29,13 @@ from ..judge.server_facts import ServerFacts
 from ..net.dns import Resolver
 from ..core.catalogue import make
 from ..core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
-from ..observe.host import HostLookup, resolve_host
+from ..observe.facts import HostLookup
+from ..observe.host import resolve_host
 from ..observe.port import ProbeOptions
-from ..observe.submission import AuthObservation, EnvelopeObservation, run_auth, run_envelope
-from ..observe.sweep import SweepResult, sweep
+from ..observe.facts import AuthObservation, EnvelopeObservation
+from ..observe.submission import run_auth, run_envelope
+from ..observe.facts import SweepResult
+from ..observe.sweep import sweep
 from ..core.redact import Redactor
 from ..core.settings import Security, Settings
 from ..net.smtp import SmtpSession, Timeouts, Transcript

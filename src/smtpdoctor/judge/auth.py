@@ -5,7 +5,7 @@ from __future__ import annotations
 from .auth_replies import classify_auth, classify_auth_offer, classify_sasl_error, to_finding
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..observe.submission import AuthObservation
+from ..observe.facts import AuthObservation
 from ..core.providers import Preset
 from ..core.settings import Settings
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from .auth_replies import classify_envelope, to_finding
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..observe.submission import EnvelopeObservation
+from ..observe.facts import EnvelopeObservation
 from ..core.providers import Preset
 from ..core.settings import Settings
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..observe.port import PortObservation, PortOutcome
+from ..core.observations import Failure
+from ..observe.facts import PortObservation, PortOutcome
 from .server_facts import ServerFacts, security_label
 
 __all__ = ["check", "SLOW_GREETING_S"]
@@ -38,6 +39,17 @@ def _alternative(facts: ServerFacts) -> str:
     return f"port {best.port} with security {security_label(best)} works from here."
 
 
+def _after_greeting(failure: Failure, port: int, timeout: float, evidence: dict) -> Finding:
+    """The session broke after the greeting: the failure's kind and phase say how and where."""
+    evidence = {**evidence, "failure": failure.to_json()}
+    if failure.kind == "protocol":
+        return make("connection.protocol-violation", error=str(failure), port=port, evidence=evidence)
+    if failure.kind == "read-timeout":
+        return make("connection.stalled-after-greeting", phase=failure.phase or "?", timeout=timeout, port=port,
+                    evidence=evidence)
+    return make("connection.dropped-after-greeting", error=str(failure), port=port, evidence=evidence)
+
+
 def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     """``cites_listing(text) -> citation | None`` recognises a rejection that names a blocklist."""
     obs = facts.configured
@@ -53,12 +65,8 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     outcome = obs.outcome
 
     if outcome is PortOutcome.SMTP:
-        if obs.later_error and obs.later_protocol_error:
-            findings.append(make("connection.protocol-violation", error=obs.later_error, port=port,
-                                 evidence=evidence))
-        elif obs.later_error:
-            findings.append(make("connection.dropped-after-greeting", error=obs.later_error, port=port,
-                                 evidence=evidence))
+        if obs.later_failure is not None:
+            findings.append(_after_greeting(obs.later_failure, port, timeout, evidence))
         else:
             findings.append(make("connection.ok", host=host, port=port, mode=security_label(obs),
                                  evidence={**evidence, "greeting": obs.greeting.message if obs.greeting else None,
