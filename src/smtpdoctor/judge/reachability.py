@@ -50,6 +50,20 @@ def _after_greeting(failure: Failure, port: int, timeout: float, evidence: dict)
     return make("connection.dropped-after-greeting", error=str(failure), port=port, evidence=evidence)
 
 
+def _greeting_rejected(reply, evidence: dict, cites_listing) -> Finding:
+    citation = cites_listing(reply.text) if (cites_listing and reply) else None
+    if citation is not None:
+        return citation
+    why = ""
+    if reply and reply.code == 421:
+        why = " (421: temporarily, the server is busy or limiting connections)"
+    elif reply:
+        why = f" (the server said: {reply.text})"
+    return make("connection.greeting-rejected", reply=reply.message if reply else "?",
+                code=reply.code if reply else 0, why=why,
+                evidence={**evidence, "reply": reply.message if reply else None})
+
+
 def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     """``cites_listing(text) -> citation | None`` recognises a rejection that names a blocklist."""
     obs = facts.configured
@@ -75,19 +89,7 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
             findings.append(make("connection.slow-greeting", seconds=obs.greeting_time, port=port,
                                  evidence={"port": port, "greeting_s": round(obs.greeting_time, 2)}))
     elif outcome is PortOutcome.GREETING_REJECTED:
-        reply = obs.greeting
-        citation = cites_listing(reply.text) if (cites_listing and reply) else None
-        if citation is not None:
-            findings.append(citation)
-        else:
-            why = ""
-            if reply and reply.code == 421:
-                why = " (421: temporarily, the server is busy or limiting connections)"
-            elif reply:
-                why = f" (the server said: {reply.text})"
-            findings.append(make("connection.greeting-rejected", reply=reply.message if reply else "?",
-                                 code=reply.code if reply else 0, why=why,
-                                 evidence={**evidence, "reply": reply.message if reply else None}))
+        findings.append(_greeting_rejected(obs.greeting, evidence, cites_listing))
     elif outcome is PortOutcome.REFUSED:
         if working:
             best = working[0]
