@@ -98,6 +98,7 @@ class Then(StrEnum):
     RESET = "reset"  # abort the connection (RST)
     SILENCE = "silence"  # keep the connection open, read and record, never write again
     REFUSE_COMMANDS = "refuse-commands"  # answer 503 to everything but QUIT (RFC 5321 3.1 after a 554 greeting)
+    REFUSE_ALL = "refuse-all"  # answer 421 to every command, QUIT included, and never close (hostile)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -134,6 +135,7 @@ class AuthPlan:
     failure_reply: str = AUTH_535  # the reply to wrong credentials
     mode: str = "normal"  # "normal" | "garbage" (bytes that are not SMTP) | "endless" (334 forever)
     max_rounds: int = 100_000  # the endless challenge loop is endless for any client, bounded for us
+    echo: bool = False  # every final AUTH reply repeats the lines the client sent in the exchange
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -175,6 +177,7 @@ class Plan:
     ehlo: Send | None = None  # None: the normal EHLO reply
     drop_on_ehlo: bool = False
     rtt: float = 0.0
+    drip: float = 0.0  # bytes per second every reply trickles out at (0: at once)
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     starttls: StartTlsPlan | None = None
     starttls_stripped: bool = False
