@@ -157,7 +157,7 @@ def start_server(records: dict, delay: float, kind: str) -> tuple[subprocess.Pop
 # -- the workload ----------------------------------------------------------------------------------------
 
 def workload(n_ips: int, n_zones: int):
-    from smtpdoctor.dnsbl.lab import healthy_records
+    from smtpdoctor.lab.blocklists import healthy_records
     from smtpdoctor.dnsbl.zones import Kind, catalogue
 
     ipv4_zones = [z for z in catalogue().zones if z.serves(Kind.IPV4)]

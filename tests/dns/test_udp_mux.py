@@ -9,7 +9,7 @@ import time
 import pytest
 
 from smtpdoctor.dns import Outcome, Resolver
-from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.blocklists import dnsbl_records
 from smtpdoctor.dnsbl.query import check_targets
 from smtpdoctor.dnsbl.targets import parse_inputs
 from smtpdoctor.dns.udp_mux import (

@@ -11,7 +11,7 @@ from smtpdoctor.dnsbl.targets import parse_target
 from smtpdoctor.dnsbl.zones import Kind, Weight, catalogue, decode, select_zones
 from smtpdoctor.model import Category, Severity, Step
 
-from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.blocklists import dnsbl_records
 
 CAT = catalogue()
 

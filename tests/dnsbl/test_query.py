@@ -12,7 +12,7 @@ from smtpdoctor.dnsbl.query import Engine, RateLimiter, check_domains, check_ips
 from smtpdoctor.dnsbl.targets import BadInput, parse_inputs
 from smtpdoctor.dnsbl.zones import Kind, catalogue, select_zones
 
-from smtpdoctor.dnsbl.lab import dnsbl_records, healthy_records
+from smtpdoctor.lab.blocklists import dnsbl_records, healthy_records
 
 
 def zones(*names: str):

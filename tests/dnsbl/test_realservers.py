@@ -12,7 +12,7 @@ import pytest
 from smtpdoctor.dns import Resolver
 from smtpdoctor.dnsbl import blacklist_findings, check_domains, check_ips, rejection_cites_listing
 from smtpdoctor.dnsbl.facts import Status, ZoneStatus
-from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.blocklists import dnsbl_records
 from smtpdoctor.dns.udp_mux import MuxResolver
 from smtpdoctor.dnsbl.zones import Kind, select_zones
 from smtpdoctor.model import Severity
