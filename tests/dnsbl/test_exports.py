@@ -4,7 +4,7 @@ import importlib
 
 import smtpdoctor.dnsbl as dnsbl
 
-MODULES = ("api", "checks", "citations", "facts", "health", "lab", "output", "query", "targets", "zones")
+MODULES = ("api", "checks", "citations", "facts", "health", "output", "query", "targets", "zones")
 
 
 def test_package_exports():
