@@ -13,7 +13,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .certs import CertKind
-from .faults import Plan
+from .plan import Plan
 from .records import Exchange, SessionRecord
 
 if TYPE_CHECKING:

@@ -17,7 +17,7 @@ from typing import Awaitable, Callable
 from . import verbs_auth, verbs_basic, verbs_envelope
 from .connection import Closed, Connection
 from .dialogue import BEFORE_TLS, MESSAGE_BODY, Phase, next_phase, out_of_order, refuses_everything
-from .faults import Send, Then
+from .plan import Send, Then
 
 __all__ = ["Session", "VERBS", "PRECONDITIONS", "LATE_ORDER_CHECK"]
 

@@ -12,7 +12,7 @@ import re
 import time
 from typing import TYPE_CHECKING, Callable
 
-from .faults import AUTH_GARBAGE, AuthPlan
+from .plan import AUTH_GARBAGE, AuthPlan
 from .records import AuthAttempt
 
 if TYPE_CHECKING:
