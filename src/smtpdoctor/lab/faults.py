@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any, Callable, Iterable, Mapping
 
 from .certs import CertKind
+from .plan import AUTH_GARBAGE  # noqa: F401  (the replies stay importable from here, as before)
 from .plan import (AUTH_454, AUTH_530_STARTTLS, AUTH_534_GMAIL, AUTH_535, AUTH_535_139, AUTH_538, BLOCKED_USING,
                    DEFAULT_EXTENSIONS, GARBAGE, GREETING_421, GREETING_554, GREYLISTED, HOSTILE_EHLO_LINE,
                    HOSTILE_GREETING, HTTP_400, LAB_DOMAIN, LAB_PASSWORD, LAB_USER, MIB, NON_UTF8_EHLO_LINE,

@@ -39,6 +39,7 @@ from typing import Iterable, Mapping, Sequence
 from .certs import LAB_HOSTNAME, LAB_NAMES, CertKind, LabPki, default_pki
 from .faults import Fault, Plan, compose
 from .records import AuthAttempt, Exchange, Message, SessionRecord
+from .connection import MAX_LINE  # noqa: F401  (importable from here, as before)
 from .session import Session
 
 __all__ = [
