@@ -22,8 +22,6 @@ PENDING = {
     "drip-feed": "issue 21 point 2: a reply that trickles in restarts the read timeout, so the run never ends",
     "refuse-everything-421": "issue 21 point 4: 421 to EHLO and everything after is read as "
                              "'STARTTLS not offered', not as a refused service",
-    "auth-echo": "issue 21 point 1: the JSON report keeps the server's AUTH reply unredacted",
-    "auth-echo-wrong-password": "issue 21 point 1: the JSON report keeps the server's AUTH reply unredacted",
 }
 # Scenarios whose reports still pass the server's hostile text on (checked apart from the verdict).
 PENDING_TEXT = {
