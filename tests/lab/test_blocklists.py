@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smtpdoctor.dnsbl.zones import Kind
+from smtpdoctor.core.dnsbl_zones import Kind
 from smtpdoctor.lab import blocklists
 from smtpdoctor.lab.blocklists import dnsbl_records, kind_of
 

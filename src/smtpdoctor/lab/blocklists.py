@@ -11,8 +11,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Iterable, Mapping, Sequence
 
-from ..dnsbl.targets import query_key
-from ..dnsbl.zones import Kind, Zone
+from ..core.dnsbl_targets import query_key
+from ..core.dnsbl_zones import Kind, Zone
 
 __all__ = ["dnsbl_records", "healthy_records", "kind_of"]
 

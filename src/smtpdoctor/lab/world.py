@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Iterable
 
-from ..dnsbl.zones import Kind
+from ..core.dnsbl_zones import Kind
 from .blocklists import dnsbl_records
 from .dns_server import LabDnsServer
 from .faults import LAB_DOMAIN
