@@ -169,12 +169,6 @@ async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) ->
         return (catalogue.make("domain.check-crashed", area=area, error=f"{type(exc).__name__}: {exc}"[:200]),), None
 
 
-async def _org_domain(name: str) -> str:
-    if dmarc.psl_loaded():
-        return dmarc.organizational_domain(name)
-    return await asyncio.to_thread(dmarc.organizational_domain, name)
-
-
 class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
@@ -186,6 +180,7 @@ class _Run:
         self.ssl_context = ssl_context
         self.https_timeout = https_timeout
         self.dmarc_policy: dmarc.DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
+        self.org: dmarc.OrgDomain | None = None  # the RFC 9989 organisational domain (DMARC topic)
 
     async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
         pairs = await asyncio.gather(*(self.r.addresses(n) for n in names))
@@ -253,24 +248,25 @@ class _Run:
         return findings, {"selectors_tried": len(selectors), "keys": [k.to_json() for k in keys]}
 
     async def dmarc(self):
-        own_q = asyncio.ensure_future(self.r.query(f"_dmarc.{self.name}", "TXT"))
-        # The public suffix list takes ~80 ms to load the first time: load it in a thread while the
-        # event loop sends everybody's first questions, instead of holding them all back.
-        org = await _org_domain(self.name)
-        if org != self.name:
-            own, org_answer = await asyncio.gather(own_q, self.r.query(f"_dmarc.{org}", "TXT"))
-        else:
-            own, org_answer = await own_q, None
-        findings, policy = dmarc.check_dmarc(self.name, own, org_answer)
-        if policy is not None:
-            dests = dmarc.report_destinations(policy)
+        # RFC 9989: the policy and the organisational domain come from one DNS tree walk (at most 8
+        # _dmarc queries, asked at once); the org domains of report destinations from walks of their own.
+        names = dmarc.tree_walk(self.name)
+        walk = dict(zip(names, await self.r.query_many([(f"_dmarc.{n}", "TXT") for n in names])))
+        org = dmarc.organizational_domain_from_walk(self.name, walk)
+        findings, policy = dmarc.check_dmarc(self.name, walk, org=org)
+        if policy is not None and (mailto := dmarc.mailto_domains(policy)):
+            found_org = dmarc.organizational_domain_from_walk(policy.found_at, walk)
+            dest_orgs = await asyncio.gather(*(dmarc.find_organizational_domain(d, self.r) for d in mailto))
+            orgs = {policy.found_at: found_org.name, **{d: o.name for d, o in zip(mailto, dest_orgs)}}
+            dests = dmarc.report_destinations(policy, orgs)
             if dests:
-                names = [dmarc.authorisation_name(policy.found_at, d) for d in dests]
-                answers = await self.r.query_many([(n, "TXT") for n in names])
-                findings, policy = dmarc.check_dmarc(self.name, own, org_answer,
-                                                     authorisations=dict(zip(dests, answers)))
+                auth = await self.r.query_many([(dmarc.authorisation_name(policy.found_at, d), "TXT") for d in dests])
+                findings, policy = dmarc.check_dmarc(self.name, walk, org=org,
+                                                     authorisations=dict(zip(dests, auth)))
         self.dmarc_policy = policy
-        return findings, ({"org_domain": org, **policy.to_json()} if policy else {"org_domain": org, "found_at": None})
+        self.org = org
+        base = {"org_domain": org.name, "org": org.to_json(), "walk": list(names)}
+        return findings, ({**base, **policy.to_json()} if policy else {**base, "found_at": None})
 
     async def mta_sts(self):
         from ..net.https import fetch_policy
