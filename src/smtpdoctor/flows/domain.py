@@ -98,6 +98,7 @@ async def audit_domain(
     https_port: int = 443,
     ssl_context: "ssl.SSLContext | None" = None,
     https_timeout: float = 10.0,
+    trust_anchors: Sequence[str] = (),
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
@@ -107,7 +108,8 @@ async def audit_domain(
         return DomainAudit(given=domain, domain=None, findings=(finding,), ip=ip,
                            elapsed=time.perf_counter() - start)
     name = nd.name
-    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout)
+    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
+               trust_anchors=trust_anchors)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
     topics: dict[str, Awaitable[tuple[tuple[Finding, ...], Any]]] = {
         "mx": _guard("mx", run.mx()),
@@ -173,7 +175,8 @@ class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
     def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
-                 https_timeout: float) -> None:
+                 https_timeout: float, trust_anchors: Sequence[str] = ()) -> None:
+        self.trust_anchors = tuple(trust_anchors)  # root DS rdata; empty: the IANA root KSK
         self.r = resolver
         self.name = name
         self.https_port = https_port
@@ -296,14 +299,21 @@ class _Run:
                                subdomain=bool(policy and policy.found_at != self.name)), None
 
     async def dnssec(self):
+        from ..judge.dns import dnssec_chain
+
         names = parent_names(self.name)
-        keys, ds, mx_answer = await asyncio.gather(
+        keys, ds, soa, mx_answer, root = await asyncio.gather(
             self.r.query_many([(n, "DNSKEY") for n in names]),
             self.r.query_many([(n, "DS") for n in names]),
-            self.r.query(self.name, "MX"))
+            self.r.query_many([(n, "SOA") for n in names]),
+            self.r.query(self.name, "MX"), self.r.query(".", "DNSKEY"))
+        dnskey = {**dict(zip(names, keys)), ".": root}
+        validation = dnssec_chain.validate_chain(
+            self.name, dnskey, dict(zip(names, ds)), dict(zip(names, soa)), mx_answer,
+            anchors=self.trust_anchors or dnssec_chain.root_anchors(), now=time.time())
         findings, chain = dnssec.check_dnssec(self.name, dict(zip(names, keys)), dict(zip(names, ds)),
-                                              answers=(mx_answer,))
-        return findings, {"chain": [c.to_json() for c in chain]}
+                                              answers=(mx_answer,), validation=validation)
+        return findings, {"chain": [c.to_json() for c in chain], "validation": validation.to_json()}
 
     async def dane(self):
         answer, hosts = await self._mx_hosts()
