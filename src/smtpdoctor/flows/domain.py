@@ -99,6 +99,7 @@ async def audit_domain(
     ssl_context: "ssl.SSLContext | None" = None,
     https_timeout: float = 10.0,
     trust_anchors: Sequence[str] = (),
+    mx_port: int | None = None,
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
@@ -109,7 +110,7 @@ async def audit_domain(
                            elapsed=time.perf_counter() - start)
     name = nd.name
     run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
-               trust_anchors=trust_anchors)
+               trust_anchors=trust_anchors, mx_port=mx_port)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
     topics: dict[str, Awaitable[tuple[tuple[Finding, ...], Any]]] = {
         "mx": _guard("mx", run.mx()),
@@ -175,7 +176,8 @@ class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
     def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
-                 https_timeout: float, trust_anchors: Sequence[str] = ()) -> None:
+                 https_timeout: float, trust_anchors: Sequence[str] = (), mx_port: int | None = None) -> None:
+        self.mx_port = mx_port  # connect to the MX hosts on this port for DANE (None: DNS only)
         self.trust_anchors = tuple(trust_anchors)  # root DS rdata; empty: the IANA root KSK
         self.r = resolver
         self.name = name
@@ -299,30 +301,52 @@ class _Run:
                                subdomain=bool(policy and policy.found_at != self.name)), None
 
     async def dnssec(self):
-        from ..judge.dns import dnssec_chain
-
         names = parent_names(self.name)
-        keys, ds, soa, mx_answer, root = await asyncio.gather(
+        keys, ds, mx_answer = await asyncio.gather(
             self.r.query_many([(n, "DNSKEY") for n in names]),
             self.r.query_many([(n, "DS") for n in names]),
-            self.r.query_many([(n, "SOA") for n in names]),
-            self.r.query(self.name, "MX"), self.r.query(".", "DNSKEY"))
-        dnskey = {**dict(zip(names, keys)), ".": root}
-        validation = dnssec_chain.validate_chain(
-            self.name, dnskey, dict(zip(names, ds)), dict(zip(names, soa)), mx_answer,
-            anchors=self.trust_anchors or dnssec_chain.root_anchors(), now=time.time())
+            self.r.query(self.name, "MX"))
+        validation = await self._validate(self.name, mx_answer)
         findings, chain = dnssec.check_dnssec(self.name, dict(zip(names, keys)), dict(zip(names, ds)),
                                               answers=(mx_answer,), validation=validation)
         return findings, {"chain": [c.to_json() for c in chain], "validation": validation.to_json()}
+
+    async def _validate(self, name: str, answer: DnsResult):
+        """The tool's own DNSSEC validation of ``answer`` (about ``name``), from the root's key down."""
+        from ..judge.dns import dnssec_chain
+
+        names = parent_names(name)
+        keys, ds, soa, root = await asyncio.gather(
+            self.r.query_many([(n, "DNSKEY") for n in names]), self.r.query_many([(n, "DS") for n in names]),
+            self.r.query_many([(n, "SOA") for n in names]), self.r.query(".", "DNSKEY"))
+        return dnssec_chain.validate_chain(
+            name, {**dict(zip(names, keys)), ".": root}, dict(zip(names, ds)), dict(zip(names, soa)), answer,
+            anchors=self.trust_anchors or dnssec_chain.root_anchors(), now=time.time())
 
     async def dane(self):
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
         hosts = hosts[:10]
-        answers = await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])
-        findings, found = dane.check_dane(dict(zip(hosts, answers)))
-        return findings, {h: [r.to_json() for r in recs] for h, recs in found.items()}
+        answers = dict(zip(hosts, await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])))
+        with_tlsa = [h for h in hosts if answers[h].ok]
+        validations = dict(zip(with_tlsa, await asyncio.gather(*(self._validate(h, answers[h]) for h in with_tlsa))))
+        certificates = None
+        if self.mx_port is not None and with_tlsa:
+            from ..net.smtp import Timeouts
+            from ..observe.mx_tls import fetch_mx_chain
+
+            addresses = await self._hosts(with_tlsa)
+            targets = [(h, addresses[h].addresses[0]) for h in with_tlsa if addresses[h].addresses]
+            fetched = await asyncio.gather(*(fetch_mx_chain(h, a, port=self.mx_port,
+                                                            timeouts=Timeouts.uniform(self.https_timeout))
+                                             for h, a in targets))
+            certificates = {c.host: c for c in fetched}
+        findings, found = dane.check_dane(answers, validations=validations, certificates=certificates)
+        data = {h: [r.to_json() for r in recs] for h, recs in found.items()}
+        if certificates is not None:
+            data["certificates"] = {h: c.to_json() for h, c in certificates.items()}
+        return findings, data
 
     async def oversized_txt(self):
         """TXT answers too large for UDP at the names receivers ask (all cached by the other topics)."""

@@ -70,6 +70,7 @@ class TlsFacts:
     verify_message: str | None = None
     cert: CertFacts | None = None
     server_hostname: str | None = None  # the name we verified against (SNI)
+    chain: tuple[bytes, ...] = ()  # DER certificates as the server sent them, leaf first (for DANE)
 
     @property
     def verify_problem(self) -> str | None:
@@ -81,6 +82,23 @@ class TlsFacts:
         return {"version": self.version, "cipher": self.cipher, "bits": self.bits, "verified": self.verified,
                 "verify_code": self.verify_code, "verify_message": self.verify_message,
                 "problem": self.verify_problem, "cert": self.cert.to_json() if self.cert else None}
+
+
+def peer_chain(sslobj: "ssl.SSLObject | None") -> tuple[bytes, ...]:
+    """The certificates the server sent, leaf first, as DER (verified or not). ``get_unverified_chain``
+    is public from Python 3.13; 3.10-3.12 have it on the private ``_sslobj`` (no library gives the chain
+    of an asyncio TLS stream otherwise)."""
+    if sslobj is None:
+        return ()
+    getter = getattr(sslobj, "get_unverified_chain", None) or getattr(
+        getattr(sslobj, "_sslobj", None), "get_unverified_chain", None)
+    if getter is None:
+        der = sslobj.getpeercert(binary_form=True)
+        return (der,) if der else ()
+    out = []
+    for cert in getter() or ():
+        out.append(cert if isinstance(cert, bytes) else cert.public_bytes(ssl._ssl.ENCODING_DER))
+    return tuple(out)
 
 
 def cert_facts(der: bytes) -> CertFacts | None:
