@@ -100,6 +100,7 @@ async def audit_domain(
     https_timeout: float = 10.0,
     trust_anchors: Sequence[str] = (),
     mx_port: int | None = None,
+    sts_previous: tuple[str, str] | None = None,
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
@@ -110,7 +111,7 @@ async def audit_domain(
                            elapsed=time.perf_counter() - start)
     name = nd.name
     run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
-               trust_anchors=trust_anchors, mx_port=mx_port)
+               trust_anchors=trust_anchors, mx_port=mx_port, sts_previous=sts_previous)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
     topics: dict[str, Awaitable[tuple[tuple[Finding, ...], Any]]] = {
         "mx": _guard("mx", run.mx()),
@@ -176,7 +177,9 @@ class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
     def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
-                 https_timeout: float, trust_anchors: Sequence[str] = (), mx_port: int | None = None) -> None:
+                 https_timeout: float, trust_anchors: Sequence[str] = (), mx_port: int | None = None,
+                 sts_previous: tuple[str, str] | None = None) -> None:
+        self.sts_previous = sts_previous  # (id, policy SHA-256) of an earlier run, to see an unchanged id
         self.mx_port = mx_port  # connect to the MX hosts on this port for DANE (None: DNS only)
         self.trust_anchors = tuple(trust_anchors)  # root DS rdata; empty: the IANA root KSK
         self.r = resolver
@@ -283,8 +286,11 @@ class _Run:
             fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
                                        ssl_context=self.ssl_context)
         findings, policy = mta_sts.check_mta_sts(self.name, txt, fetch, hosts,
-                                                 mx_known=not mx_answer.outcome.is_failure)
-        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None}
+                                                 mx_known=not mx_answer.outcome.is_failure,
+                                                 previous=self.sts_previous)
+        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None,
+                "id": mta_sts.txt_id(txt),
+                "sha256": mta_sts.policy_fingerprint(fetch.body) if fetch and fetch.ok and fetch.body else None}
         return findings, data
 
     async def tlsrpt(self):
