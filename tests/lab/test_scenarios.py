@@ -203,6 +203,8 @@ SEEN = {
 NOT_WALKED = {
     "slow-banner": "6 s by design; the slow_banner fault is tested on its own",
     "ehlo-endless-continuation": "smtplib has no bound on reply lines and would read 450 MB",
+    "smtputf8-not-offered": "the fault is a missing EHLO keyword: the tool refuses to send the address, so "
+                            "there is no server reply to see (tests/flows/test_diagnose_smtputf8_realservers.py)",
 }
 
 

@@ -43,7 +43,7 @@ PROPOSED_FINDINGS = frozenset({
     "connection.dropped-after-greeting", "connection.protocol-violation", "connection.no-greeting",
     "envelope.rate-limited", "auth.smtp-auth-disabled", "auth.temporary-failure", "client.auth-not-offered",
     "auth.garbage-reply", "envelope.recipient-unknown", "envelope.greylisted", "client.auth-without-tls",
-    "auth.encryption-required",
+    "auth.encryption-required", "client.smtputf8-not-offered",
 })
 
 
@@ -302,6 +302,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(name="greylisted", description="RCPT gets 451 4.7.1 Greylisted (every attempt in this run).",
              ports=_healthy(p25=(Fault.starttls(), Fault.greylisted(times=1_000_000))), settings=_PORT25,
              expect_category=C.CONNECTION, expect_finding="envelope.greylisted"),
+    Scenario(name="smtputf8-not-offered", description="The sender's address has a non-ASCII local part "
+             "(ünïcode@lab.test); the server offers no SMTPUTF8, so it cannot take it.",
+             ports=_healthy(p587=(Fault.starttls(), Fault.auth(tls_only=True),
+                                  Fault.extensions(remove=("SMTPUTF8",)))),
+             settings={**_SUBMIT, "mail_from": "ünïcode@lab.test"},
+             expect_category=C.CLIENT, expect_finding="client.smtputf8-not-offered"),
 )
 
 _BY_NAME = {s.name: s for s in SCENARIOS}
