@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..net.errors import SmtpError
+from ..protocol.errors import SmtpError
 from ..net.smtp import SmtpSession, Timeouts
 from ..net.tls import client_context
 

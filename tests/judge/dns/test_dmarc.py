@@ -1,6 +1,6 @@
 import pytest
 
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.dmarc import (
     aligned, check_dmarc, explain_new_tags, organizational_domain, organizational_domain_from_walk, parse_dmarc,
     psl_organizational_domain, report_destinations, tree_walk,

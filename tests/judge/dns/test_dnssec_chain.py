@@ -1,5 +1,5 @@
 from smtpdoctor.judge.dns.dnssec_chain import root_anchors, validate_chain
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 
 from support.dns_zones import answer
 

@@ -10,7 +10,7 @@ import hashlib
 from typing import Any, Mapping, Sequence
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 
