@@ -1,0 +1,124 @@
+"""``smtpdoctor reports FILE|DIR…``: summarise DMARC aggregate and TLS-RPT reports — who sends as your
+domain and whether it passes, the rejections receivers wrote down, TLS failures by type and MX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from ..common import OutputFormat, UsageError
+
+__all__ = ["register", "run", "RowWriter"]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("reports")
+    def reports(
+        inputs: List[str] = typer.Argument(None, help="Report files (.xml, .json, .gz, .zip, .eml), mbox files, "
+                                                      "Maildirs or directories.", show_default=False),
+        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server for the PTR of each source."),
+        no_dns: bool = typer.Option(False, "--no-dns", help="Do not look up the PTR of sources (offline)."),
+        output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                              help="Also write one row per report record to FILE (.jsonl, .csv "
+                                                   "or .parquet) for analysts."),
+        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding, passes included."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text | json | markdown | html"),
+    ) -> None:
+        """Summarise DMARC aggregate and TLS-RPT reports: who sends as your domain, and what fails."""
+        raise typer.Exit(run(inputs or [], resolvers=resolver, no_dns=no_dns, output=output, timeout=timeout,
+                             fmt=format, verbose=verbose))
+
+
+class RowWriter:
+    """Rows to JSON Lines, CSV or Parquet (pyarrow, written in batches so memory stays flat)."""
+
+    BATCH = 50_000
+
+    def __init__(self, path: Path) -> None:
+        from ...flows.reports import ROW_FIELDS
+
+        self.path, self.fields = path, ROW_FIELDS
+        suffix = path.suffix.lower()
+        if suffix not in (".jsonl", ".csv", ".parquet"):
+            raise UsageError(f"--output {path}: give a .jsonl, .csv or .parquet file")
+        self.kind = suffix[1:]
+        self._batch: list[dict] = []
+        self._pq = None
+        try:
+            self._fh = None if self.kind == "parquet" else path.open("w", encoding="utf-8", newline="")
+        except OSError as exc:
+            raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+        if self.kind == "csv":
+            import csv
+
+            self._csv = csv.DictWriter(self._fh, fieldnames=list(self.fields))
+            self._csv.writeheader()
+
+    def __call__(self, row: dict) -> None:
+        if self.kind == "jsonl":
+            import json
+
+            self._fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        elif self.kind == "csv":
+            self._csv.writerow(row)
+        else:
+            self._batch.append(row)
+            if len(self._batch) >= self.BATCH:
+                self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pa.schema([(f, pa.int64() if f == "count" else pa.string()) for f in self.fields])
+        table = pa.Table.from_pylist(self._batch, schema=schema)
+        if self._pq is None:
+            self._pq = pq.ParquetWriter(str(self.path), schema)
+        self._pq.write_table(table)
+        self._batch = []
+
+    def close(self) -> None:
+        if self.kind == "parquet":
+            if self._batch or self._pq is None:
+                self._flush()
+            self._pq.close()
+        else:
+            self._fh.close()
+
+
+def run(inputs: list[str], *, resolvers: list[str] = (), no_dns: bool = False, output: Path | None = None,
+        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text, verbose: bool = False) -> int:
+    import asyncio
+    import sys
+
+    from ...dns import Resolver
+    from ...flows.reports import summarise
+    from ...report.reports import render_reports
+
+    if not inputs:
+        raise UsageError("give report files, directories, mbox files or Maildirs")
+    if not 0 < timeout <= 60:
+        raise UsageError("--timeout must be between 0 and 60 seconds")
+    try:
+        res = None if no_dns else Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    writer = RowWriter(output) if output is not None else None
+    try:
+        report, result = asyncio.run(summarise(list(inputs), res, rows=writer))
+    finally:
+        if writer is not None:
+            writer.close()
+    for u in result.unreadable:
+        print(f"smtpdoctor: skipped {u.name}: {' '.join(u.reason.split())}", file=sys.stderr)
+    if not result.dmarc.reports and not result.tls.reports:
+        raise UsageError("no DMARC or TLS report could be read from the inputs")
+    text = render_reports(report, fmt.value, verbose=verbose)
+    sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    sys.stdout.flush()
+    if result.hostile:
+        return 2
+    return 1 if report.has_errors else 0
