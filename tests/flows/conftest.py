@@ -36,12 +36,16 @@ def shop_zone(public_key: str) -> dict:
         f"{SELECTOR}._domainkey.{DOMAIN}": {"TXT": [f"v=DKIM1; k=rsa; p={public_key}"]},
         f"_dmarc.{DOMAIN}": {"TXT": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{DOMAIN}"]},
         "esp.test": {"TXT": ["v=spf1 ip4:198.51.100.0/24 -all"]},
+        # the sending host of the real-Postfix tests: 127.0.0.3, forward-confirmed
+        f"relay.{DOMAIN}": {"A": ["127.0.0.3"]},
+        "3.0.0.127.in-addr.arpa": {"PTR": [f"relay.{DOMAIN}."]},
     }
 
 
 @pytest.fixture(scope="module")
 def shop_dns(knot_factory, dkim_key):
-    return knot_factory(shop_zone(dkim_key[1]), zones=[DOMAIN, "esp.test", "2.0.192.in-addr.arpa"])
+    return knot_factory(shop_zone(dkim_key[1]), zones=[DOMAIN, "esp.test", "2.0.192.in-addr.arpa",
+                                                            "0.0.127.in-addr.arpa"])
 
 
 @pytest.fixture
