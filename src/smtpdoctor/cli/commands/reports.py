@@ -51,6 +51,11 @@ class RowWriter:
             self._fh = None if self.kind == "parquet" else path.open("w", encoding="utf-8", newline="")
         except OSError as exc:
             raise UsageError(f"--output {path}: {exc.strerror or exc}") from None
+        if self.kind == "parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise UsageError("--output .parquet needs pyarrow (pip install 'smtpdoctor[parquet]')") from None
         if self.kind == "csv":
             import csv
 
