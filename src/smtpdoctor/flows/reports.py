@@ -95,9 +95,21 @@ def record_rows(name: str, report: AggregateReport) -> Iterator[dict]:
                "reasons": " ".join(f"{t}:{c}" for t, c in rec.reasons)}
 
 
-def read_inputs(args: Iterable[str], *, rows: Callable[[dict], None] | None = None) -> ReadResult:
+def _from_messages(messages: Iterable[tuple[str, bytes | None, str | None]]) -> Iterator[Document | Unreadable]:
+    """(name, bytes, None) or (name, None, why not read), as ``net.imap.fetch_messages`` yields them."""
+    for name, data, reason in messages:
+        if data is None:
+            yield Unreadable(name, reason or "not read", hostile=True)
+        else:
+            yield from documents(data, name)
+
+
+def read_inputs(args: Iterable[str], *, rows: Callable[[dict], None] | None = None,
+                messages: Iterable[tuple[str, bytes | None, str | None]] = ()) -> ReadResult:
+    import itertools
+
     out = ReadResult()
-    for doc in iter_documents(args):
+    for doc in itertools.chain(iter_documents(args), _from_messages(messages)):
         out.inputs += 1
         if isinstance(doc, Unreadable):
             out.unreadable.append(doc)
@@ -170,9 +182,9 @@ def build_report(result: ReadResult, ptrs: dict[str, str | None], *, elapsed: fl
                "sections": [("DMARC aggregate reports", ("dmarc-report",)), ("TLS reports", ("tls-report",))]})
 
 
-async def summarise(args: list[str], resolver: Resolver | None, *, rows: Callable[[dict], None] | None = None
-                    ) -> tuple[Report, ReadResult]:
+async def summarise(args: list[str], resolver: Resolver | None, *, rows: Callable[[dict], None] | None = None,
+                    messages: Iterable[tuple[str, bytes | None, str | None]] = ()) -> tuple[Report, ReadResult]:
     start = time.perf_counter()
-    result = await asyncio.to_thread(read_inputs, args, rows=rows)
+    result = await asyncio.to_thread(read_inputs, args, rows=rows, messages=messages)
     ptrs = await lookup_ptrs(resolver, list(result.dmarc.sources)) if resolver is not None else {}
     return build_report(result, ptrs, elapsed=time.perf_counter() - start), result

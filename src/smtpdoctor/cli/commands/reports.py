@@ -18,6 +18,11 @@ def register(app: typer.Typer) -> None:
     def reports(
         inputs: List[str] = typer.Argument(None, help="Report files (.xml, .json, .gz, .zip, .eml), mbox files, "
                                                       "Maildirs or directories.", show_default=False),
+        imap: Optional[str] = typer.Option(None, "--imap", help="Also read the reports in an IMAP folder: "
+                                                               "imaps://user@host[:port]/FOLDER ('@' in the user as %40)."),
+        password_env: str = typer.Option("SMTPDOCTOR_IMAP_PASSWORD", "--password-env",
+                                         help="The environment variable holding the IMAP password."),
+        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the IMAP server."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server for the PTR of each source."),
         no_dns: bool = typer.Option(False, "--no-dns", help="Do not look up the PTR of sources (offline)."),
         output: Optional[Path] = typer.Option(None, "--output", "-o",
@@ -29,7 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Summarise DMARC aggregate and TLS-RPT reports: who sends as your domain, and what fails."""
         raise typer.Exit(run(inputs or [], resolvers=resolver, no_dns=no_dns, output=output, timeout=timeout,
-                             fmt=format, verbose=verbose))
+                             fmt=format, verbose=verbose, imap=imap, password_env=password_env, ca_file=ca_file))
 
 
 class RowWriter:
@@ -94,8 +99,30 @@ class RowWriter:
             self._fh.close()
 
 
+def _imap_messages(url_text: str, password_env: str, ca_file: Path | None, timeout: float):
+    """The messages of the --imap folder, fetched one at a time as the reader asks (memory stays flat)."""
+    import os
+    import ssl
+
+    from ...net.imap import ImapError, fetch_messages, parse_imap_url
+
+    try:
+        url = parse_imap_url(url_text)
+    except ImapError as exc:
+        raise UsageError(str(exc)) from None
+    password = os.environ.get(password_env)
+    if not password:
+        raise UsageError(f"--imap: set the password in the environment variable {password_env}")
+    try:
+        context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(f"--ca-file {ca_file}: {exc}") from None
+    return fetch_messages(url, password, context=context, timeout=max(timeout * 5, 10))
+
+
 def run(inputs: list[str], *, resolvers: list[str] = (), no_dns: bool = False, output: Path | None = None,
-        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text, verbose: bool = False) -> int:
+        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text, verbose: bool = False,
+        imap: str | None = None, password_env: str = "SMTPDOCTOR_IMAP_PASSWORD", ca_file: Path | None = None) -> int:
     import asyncio
     import sys
 
@@ -103,17 +130,22 @@ def run(inputs: list[str], *, resolvers: list[str] = (), no_dns: bool = False, o
     from ...flows.reports import summarise
     from ...report.reports import render_reports
 
-    if not inputs:
-        raise UsageError("give report files, directories, mbox files or Maildirs")
+    if not inputs and not imap:
+        raise UsageError("give report files, directories, mbox files or Maildirs, or --imap URL")
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     try:
         res = None if no_dns else Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
+    messages = _imap_messages(imap, password_env, ca_file, timeout) if imap else ()
     writer = RowWriter(output) if output is not None else None
+    from ...net.imap import ImapError
+
     try:
-        report, result = asyncio.run(summarise(list(inputs), res, rows=writer))
+        report, result = asyncio.run(summarise(list(inputs), res, rows=writer, messages=messages))
+    except ImapError as exc:  # a mailbox that cannot be read: one line, exit 2
+        raise UsageError(str(exc)) from None
     finally:
         if writer is not None:
             writer.close()

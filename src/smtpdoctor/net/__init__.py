@@ -1,0 +1,1 @@
+"""net: the only sockets (see docs/architecture.md)."""
