@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from realservers._proc import ServerUnavailable, require
 from realservers.dovecot_imap import start_dovecot_imap
 
 pytestmark = pytest.mark.realserver
@@ -25,9 +26,11 @@ def imap(realserver_pki, _servers):
                              (SAMPLES / "smtp_tls" / "google.com_smtp_tls_report.eml").read_bytes(),
                              b"From: someone@example.net\r\nTo: dmarc@smtpdoctor.test\r\nSubject: hi\r\n\r\nnot a report\r\n"],
                    "INBOX": [(SAMPLES / "aggregate" / "mimecast-weird-gzip.eml").read_bytes()]}}
-    from conftest import _start
-
-    return _servers.add(_start("dovecot", start_dovecot_imap, realserver_pki, {USER: PASSWORD}, mail))
+    try:
+        server = start_dovecot_imap(realserver_pki, {USER: PASSWORD}, mail)
+    except ServerUnavailable as exc:
+        require(f"dovecot imap: {exc}")  # skipped on a developer machine, a failure in CI
+    return _servers.add(server)
 
 
 def run(url: str, password: str, *extra: str):
