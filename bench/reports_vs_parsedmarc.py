@@ -164,7 +164,7 @@ def messages(count: int, pem: bytes) -> list[bytes]:
 def bench_headers(count: int) -> dict:
     import dkim
 
-    from smtpdoctor.dns import Resolver
+    from smtpdoctor.net.dns import Resolver
     from smtpdoctor.flows.headers import check_message
     from smtpdoctor.lab.background import in_background
     from smtpdoctor.lab.dns_server import LabDnsServer

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from smtpdoctor.dns import Resolver
+from smtpdoctor.net.dns import Resolver
 
 DOMAIN = "shop.test"
 SELECTOR = "s2026"

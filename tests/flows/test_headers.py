@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from smtpdoctor.flows.headers import BadMessage, check_message
-from smtpdoctor.model import Category, Severity
+from smtpdoctor.core.model import Category, Severity
 
 from .conftest import delivered, marketing_message, sign
 

@@ -15,7 +15,7 @@ import pytest
 from realservers._proc import private_dir
 from realservers.postfix import maildir_delivery
 from smtpdoctor.flows.headers import check_message
-from smtpdoctor.model import Category, Severity
+from smtpdoctor.core.model import Category, Severity
 
 from .conftest import marketing_message, sign
 

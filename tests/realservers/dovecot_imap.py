@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ._proc import Daemon, ServerUnavailable, free_port, missing_programs, private_dir, remove_dir, which
-from .certs import TestPKI
+from smtpdoctor.lab.certs import LabPki
+
+from .postfix import CERT_NAMES
 
 __all__ = ["DovecotImap", "start_dovecot_imap"]
 
@@ -43,7 +45,7 @@ def _maildir_put(root: Path, folder: str, messages: Sequence[bytes], owner: pwd.
         os.chown(path, owner.pw_uid, owner.pw_gid)
 
 
-def start_dovecot_imap(pki: TestPKI, users: Mapping[str, str], mail: Mapping[str, Mapping[str, Sequence[bytes]]],
+def start_dovecot_imap(pki: LabPki, users: Mapping[str, str], mail: Mapping[str, Mapping[str, Sequence[bytes]]],
                        *, timeout: float = 10.0) -> DovecotImap:
     """``mail``: {user: {folder: [message bytes]}}."""
     missing = missing_programs(["dovecot"])
@@ -60,7 +62,7 @@ def start_dovecot_imap(pki: TestPKI, users: Mapping[str, str], mail: Mapping[str
             _maildir_put(d / "mail" / user, folder, messages, nobody)
     (d / "users").write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in users.items()))
     (d / "users").chmod(0o644)
-    cert = pki.server_cert("valid")
+    cert = pki.issue("valid", CERT_NAMES)
     port = free_port("127.0.0.1")
     conf = d / "dovecot.conf"
     conf.write_text(f"""\

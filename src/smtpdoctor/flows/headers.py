@@ -10,9 +10,11 @@ import time
 from typing import Iterable
 
 from .. import __version__
-from ..dns import Resolver
-from ..judge.message import compute_auth, judge_message
-from ..model import Category, Report, Target, Verdict
+from ..core.model import Category, Report, Target, Verdict
+from ..judge.dns.dmarc import organizational_domain
+from ..judge.dns.ptr import ptr_names
+from ..judge.message import Checked, compute_auth, judge_message, recompute
+from ..net.dns import Resolver
 from ..observe.message import MessageObservation, observe_message
 from ..protocol.headers import clean_text
 from ..verdict import decide, order_findings, step_results
@@ -73,7 +75,7 @@ def _hops_json(obs: MessageObservation) -> list[dict]:
     return out
 
 
-def _auth_json(obs: MessageObservation) -> dict:
+def _auth_json(obs: Checked) -> dict:
     computed = compute_auth(obs)
     return {
         "authserv_id": obs.authserv_id,
@@ -91,8 +93,9 @@ def _auth_json(obs: MessageObservation) -> dict:
     }
 
 
-def build_report(obs: MessageObservation, *, source: str, bulk: bool = False, elapsed: float = 0.0,
+def build_report(observed: MessageObservation, *, source: str, bulk: bool = False, elapsed: float = 0.0,
                  inconclusive: bool = False) -> Report:
+    obs = recompute(observed)
     findings = judge_message(obs, bulk=bulk)
     verdict = decide(findings)
     if inconclusive and verdict.category is Category.OK:
@@ -121,7 +124,8 @@ async def check_message(message: bytes, resolver: Resolver, *, source: str, auth
     if not looks_like_message(message):
         raise BadMessage(f"{source}: not a message (no header fields at the top)")
     start = time.perf_counter()
-    obs = await observe_message(message, resolver, authserv_id=authserv_id)
+    obs = await observe_message(message, resolver, org_domain=organizational_domain, ptr_names=ptr_names,
+                                authserv_id=authserv_id)
     report = build_report(obs, source=source, bulk=bulk, elapsed=time.perf_counter() - start,
                           inconclusive=_all_failed(resolver))
     return report, obs

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .. import __version__
-from ..dns import Resolver
+from ..core.model import Category, Finding, Report, Target, Verdict
 from ..judge.reports import DmarcTally, TlsTally, classify_source, dmarc_findings, service_for, tls_findings
-from ..model import Category, Finding, Report, Target, Verdict
+from ..net.dns import Resolver
 from ..protocol.dmarc_report import AggregateReport, BadReport, parse_aggregate
 from ..protocol.report_files import Document, Unreadable, documents
 from ..protocol.tlsrpt import TlsReport, parse_tlsrpt
@@ -46,7 +46,7 @@ class ReadResult:
 
 
 def _files(args: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
-    from ..explainer.sources import _walk  # the one walker: Maildir cur/new, hidden files and tmp/ skipped
+    from .explain import _walk  # the one walker: Maildir cur/new, hidden files and tmp/ skipped
 
     for arg in args:
         path = Path(arg)
@@ -58,7 +58,7 @@ def _files(args: Iterable[str]) -> Iterator[tuple[str, Path | None]]:
 
 
 def iter_documents(args: Iterable[str]) -> Iterator[Document | Unreadable]:
-    from ..explainer.sources import iter_mbox
+    from .explain import iter_mbox
 
     for name, path in _files(args):
         if path is None:
@@ -129,7 +129,7 @@ def read_inputs(args: Iterable[str], *, rows: Callable[[dict], None] | None = No
 
 
 async def lookup_ptrs(resolver: Resolver, ips: Iterable[str], *, concurrency: int = 50) -> dict[str, str | None]:
-    from ..domain.ptr import ptr_names
+    from ..judge.dns.ptr import ptr_names
 
     sem = asyncio.Semaphore(concurrency)
 
@@ -151,7 +151,7 @@ def _sources_json(result: ReadResult, ptrs: dict[str, str | None]) -> list[dict]
 
 
 def build_report(result: ReadResult, ptrs: dict[str, str | None], *, elapsed: float = 0.0) -> Report:
-    from .. import catalogue
+    from ..core import catalogue
 
     findings: list[Finding] = dmarc_findings(result.dmarc, ptrs) + tls_findings(result.tls)
     if result.unreadable:

@@ -5,20 +5,94 @@ beside the receiver's own Authentication-Results, and the bulk-sender rules only
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from .. import catalogue
-from ..domain.dmarc import organizational_domain
-from ..domain.ptr import check_ptr
-from ..model import Finding, Severity
-from ..observe.message import MessageObservation
+from ..core import catalogue
+from ..core.model import Finding, Severity
+from ..core.observations import DnsResult
 from ..protocol.headers import MESSAGE_ID
 from ..protocol.received import SKEW_TOLERANCE_S, Hop
+from .dns.dmarc import DmarcPolicy, dmarc_records, organizational_domain, parse_dmarc
+from .dns.facts import HostAddresses
+from .dns.ptr import check_ptr
 
-__all__ = ["judge_message", "check_hops", "check_auth", "check_bulk_rules", "Computed", "compute_auth",
-           "SLOW_HOP_S", "aligned"]
+if TYPE_CHECKING:
+    from ..observe.message import MessageObservation
+    from .dns.dkim_verify import SignatureCheck
+
+__all__ = ["judge_message", "recompute", "Checked", "ArcCheck", "DmarcLookup", "check_hops", "check_auth",
+           "check_bulk_rules", "Computed", "compute_auth", "SLOW_HOP_S", "aligned"]
 
 SLOW_HOP_S = 600  # a hop that held the message longer than 10 minutes is worth a look
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArcCheck:
+    instances: int
+    result: str  # pass, fail, none (dkimpy's cv)
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DmarcLookup:
+    domain: str
+    policy: DmarcPolicy | None
+    answer: DnsResult | None  # the answer that decided (a failure, or several records); None: no record
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Checked:
+    """The observation plus what the checks recompute from it (its other fields read through)."""
+
+    obs: Any  # MessageObservation
+    dkim: tuple  # SignatureCheck, one per DKIM-Signature
+    arc: ArcCheck | None
+    dmarc: DmarcLookup | None
+
+    def __getattr__(self, name: str):
+        return getattr(self.obs, name)
+
+
+def _arc(obs: "MessageObservation") -> ArcCheck | None:
+    instances = len(obs.headers.values("ARC-Seal"))
+    if not instances:
+        return None
+    import dkim
+
+    from .dns.dkim_verify import dns_answers_func
+
+    try:
+        cv, _results, reason = dkim.arc_verify(obs.message, logger=logging.Logger("smtpdoctor.arc"),
+                                              dnsfunc=dns_answers_func(obs.key_answers))
+    except Exception as exc:  # noqa: BLE001 - dkimpy raises plain errors on malformed chains
+        return ArcCheck(instances=instances, result="fail", reason=f"{type(exc).__name__}: {exc}"[:200])
+    text = cv.decode("ascii", "replace") if isinstance(cv, bytes) else str(cv)
+    return ArcCheck(instances=instances, result=text.lower(), reason=str(reason or "")[:200])
+
+
+def _dmarc(obs: "MessageObservation") -> DmarcLookup | None:
+    domain = obs.headers.from_domain
+    if not domain:
+        return None
+    for where, answer in obs.dmarc_answers:
+        if answer.outcome.is_failure:
+            return DmarcLookup(domain=domain, policy=None, answer=answer)
+        records = dmarc_records(answer)
+        if len(records) == 1:
+            return DmarcLookup(domain=domain, policy=parse_dmarc(where, records[0]), answer=answer)
+        if records:
+            return DmarcLookup(domain=domain, policy=None, answer=answer)
+    return DmarcLookup(domain=domain, policy=None, answer=None)
+
+
+def recompute(obs: "MessageObservation") -> Checked:
+    """DKIM and ARC verified with dkimpy over the fetched keys, the DMARC policy that applies. Pure."""
+    from .dns.dkim_verify import verify_signatures
+
+    dkim = verify_signatures(obs.message, obs.key_answers) if obs.key_answers else ()
+    return Checked(obs=obs, dkim=dkim, arc=_arc(obs), dmarc=_dmarc(obs))
 
 
 def _duration(seconds: float) -> str:
@@ -83,7 +157,7 @@ class Computed:
     dmarc_via: str = ""
 
 
-def compute_auth(obs: MessageObservation) -> Computed:
+def compute_auth(obs: Checked) -> Computed:
     dkim: dict[str, str] = {}
     for check in obs.dkim:
         dkim[check.ref.d] = "pass" if check.ok or dkim.get(check.ref.d) == "pass" else "fail"
@@ -101,7 +175,7 @@ def compute_auth(obs: MessageObservation) -> Computed:
     return Computed(dkim=dkim, spf=spf, dmarc=dmarc, dmarc_via=via)
 
 
-def _dkim_why(reason: str, obs: MessageObservation, d: str, s: str) -> str:
+def _dkim_why(reason: str, obs: Checked, d: str, s: str) -> str:
     low = reason.lower()
     if "body hash" in low:
         forwarded = obs.arc is not None or len(obs.hops) > 2
@@ -119,7 +193,7 @@ def _dkim_why(reason: str, obs: MessageObservation, d: str, s: str) -> str:
     return reason
 
 
-def _differs_why(method: str, theirs: str, ours: str, obs: MessageObservation) -> str:
+def _differs_why(method: str, theirs: str, ours: str, obs: Checked) -> str:
     if method == "dkim" and theirs == "pass" and ours == "fail":
         return ("The receiver verified the signature when the message arrived; it no longer verifies. Either "
                 "the copy given here is not byte-for-byte what arrived (saved by a mail client, forwarded to you), "
@@ -135,7 +209,7 @@ def _differs_why(method: str, theirs: str, ours: str, obs: MessageObservation) -
     return "The receiver and smtpdoctor looked at different data (time, DNS, the copy of the message)."
 
 
-def _compare(obs: MessageObservation, computed: Computed) -> list[Finding]:
+def _compare(obs: Checked, computed: Computed) -> list[Finding]:
     out: list[Finding] = []
     if obs.ignored:
         out.append(catalogue.make("message.forged-results-ignored", count=len(obs.ignored),
@@ -173,7 +247,7 @@ def _compare(obs: MessageObservation, computed: Computed) -> list[Finding]:
     return out
 
 
-def check_auth(obs: MessageObservation) -> list[Finding]:
+def check_auth(obs: Checked) -> list[Finding]:
     out: list[Finding] = []
     domain = obs.headers.from_domain
     computed = compute_auth(obs)
@@ -206,7 +280,7 @@ def check_auth(obs: MessageObservation) -> list[Finding]:
     return out
 
 
-def _spf_findings(obs: MessageObservation, domain: str | None, aspf: str) -> list[Finding]:
+def _spf_findings(obs: Checked, domain: str | None, aspf: str) -> list[Finding]:
     spf = obs.spf
     if spf is None:
         why = "no Received field names the IP that handed the message over" if not obs.handover \
@@ -225,7 +299,7 @@ def _spf_findings(obs: MessageObservation, domain: str | None, aspf: str) -> lis
                            reason=reason, severity=sev, evidence={"spf": spf.to_json()})]
 
 
-def _dmarc_findings(obs: MessageObservation, computed: Computed) -> list[Finding]:
+def _dmarc_findings(obs: Checked, computed: Computed) -> list[Finding]:
     domain = obs.headers.from_domain
     if not domain:
         return [catalogue.make("message.dmarc-untested", why="the message has no single From domain")]
@@ -247,7 +321,7 @@ def _dmarc_findings(obs: MessageObservation, computed: Computed) -> list[Finding
                            why=why, severity=Severity.WARNING if effective == "none" else None)]
 
 
-def check_bulk_rules(obs: MessageObservation, *, bulk: bool = False) -> list[Finding]:
+def check_bulk_rules(obs: Checked, *, bulk: bool = False) -> list[Finding]:
     """One From, Message-ID, Date, one-click unsubscribe signed by DKIM, Feedback-ID, PTR of the sending IP."""
     h = obs.headers
     out: list[Finding] = []
@@ -270,11 +344,12 @@ def check_bulk_rules(obs: MessageObservation, *, bulk: bool = False) -> list[Fin
         out.append(catalogue.make("message.feedback-id-ok" if good else "message.feedback-id-form",
                                   value=h.feedback_id[:100]))
     if obs.handover is not None and obs.handover.ip and obs.ptr is not None:
-        out += check_ptr(obs.handover.ip, obs.ptr, obs.ptr_forward, helo=obs.handover.from_helo)
+        forward = {n: HostAddresses(host=n, a=a, aaaa=aaaa) for n, (a, aaaa) in obs.ptr_forward.items()}
+        out += check_ptr(obs.handover.ip, obs.ptr, forward, helo=obs.handover.from_helo)
     return out
 
 
-def _unsubscribe(obs: MessageObservation, bulk: bool) -> list[Finding]:
+def _unsubscribe(obs: Checked, bulk: bool) -> list[Finding]:
     h = obs.headers
     raise_to = Severity.ERROR if bulk else None
     if not h.list_unsubscribe:
@@ -297,5 +372,7 @@ def _unsubscribe(obs: MessageObservation, bulk: bool) -> list[Finding]:
     return [catalogue.make("message.unsubscribe-ok")]
 
 
-def judge_message(obs: MessageObservation, *, bulk: bool = False) -> tuple[Finding, ...]:
-    return tuple(check_hops(obs.hops, obs.handover) + check_auth(obs) + check_bulk_rules(obs, bulk=bulk))
+def judge_message(checked: Checked, *, bulk: bool = False) -> tuple[Finding, ...]:
+    """``checked`` is :func:`recompute` of the observation."""
+    return tuple(check_hops(checked.hops, checked.handover) + check_auth(checked)
+                 + check_bulk_rules(checked, bulk=bulk))

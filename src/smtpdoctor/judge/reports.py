@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
-from .. import catalogue
-from ..model import Finding
+from ..core import catalogue
+from ..core.model import Finding
 from ..protocol.dmarc_report import AggregateReport
 from ..protocol.tlsrpt import TlsReport
 
@@ -163,12 +163,12 @@ def _pct(part: int, whole: int) -> str:
 
 
 def _rejection_findings(stats: SourceStats) -> list[Finding]:
-    from ..explainer import classify_reply
+    from .reply import classify
 
     out = []
     for text, messages in stats.rejections.most_common(3):
         m = _REPLY.search(text)
-        exp = classify_reply(int(m.group(1)), text, enhanced=m.group(2), phase="data")
+        exp = classify(int(m.group(1)), text, enhanced=m.group(2), phase="data")
         out.append(catalogue.make("dmarc-report.rejected", ip=stats.ip, messages=messages, reply=text[:200],
                                   summary=exp.summary, reason=exp.reason,
                                   remedy=tuple(exp.remedy) or None,

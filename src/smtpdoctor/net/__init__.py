@@ -1,1 +1,1 @@
-"""net: the only sockets (see docs/architecture.md)."""
+"""net: the only sockets (DNS, SMTP, HTTPS). See docs/architecture.md."""

@@ -1,61 +1,45 @@
 """What ``headers`` looks at for one delivered message: the parsed header facts, the Received chain, the
-receiver's Authentication-Results, and the authentication recomputed through the run's resolver —
-every DKIM signature and the ARC chain (dkimpy over keys fetched beforehand through the resolver, so
+receiver's Authentication-Results, and the DNS answers the recomputation needs, asked through the run's
+resolver: the key of every DKIM signature and ARC set (dkimpy later verifies over these answers, so
 ``--resolver`` applies and dkimpy never opens a socket), SPF for the IP that handed the message to the
-receiver (the project's RFC 7208 check_host), the From domain's DMARC record, and the PTR of that IP.
+receiver (the project's RFC 7208 check_host), the From domain's DMARC records, and the PTR of that IP.
 
 All questions that do not depend on each other are asked at once. Failures are values (DnsResult
-outcomes), never exceptions.
+outcomes), never exceptions. Naming rules that belong to the checks (the organisational domain, the
+names in a PTR answer) are passed in by the flow, so this floor imports nothing above it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from dataclasses import dataclass, field
+from typing import Callable
 
-from ..dns import DnsResult, Resolver
-from ..domain.dkim_verify import SignatureCheck, dns_answers_func, verify_signatures
-from ..domain.dmarc import DmarcPolicy, dmarc_records, organizational_domain, parse_dmarc
-from ..domain.facts import HostAddresses
-from ..domain.ptr import ptr_names
-from ..domain.tags import parse_tags
+from ..core.observations import DnsResult
+from ..net.dns import Resolver
 from ..protocol.authres import AuthResults, trusted_results
 from ..protocol.headers import MessageHeaders, parse_headers
 from ..protocol.received import Hop, handover_hop, parse_hops
-from ..spf import CheckHostResult, check_host
+from ..protocol.spf.eval import check_host
+from ..protocol.spf.result import CheckHostResult
+from ..protocol.tags import parse_tags
 
-__all__ = ["ArcCheck", "DmarcLookup", "MessageObservation", "observe_message", "key_names"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArcCheck:
-    instances: int
-    result: str  # pass, fail, none (dkimpy's cv)
-    reason: str = ""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DmarcLookup:
-    domain: str
-    policy: DmarcPolicy | None
-    answer: DnsResult | None  # the answer that decided (failure or nothing found)
+__all__ = ["MessageObservation", "observe_message", "key_names"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessageObservation:
+    message: bytes  # the message as given: the checks verify DKIM and ARC over it
     headers: MessageHeaders
     hops: tuple[Hop, ...]
     handover: Hop | None
     authserv_id: str | None
     trusted: tuple[AuthResults, ...]
     ignored: tuple[AuthResults, ...]
-    dkim: tuple[SignatureCheck, ...] = ()
-    arc: ArcCheck | None = None
     spf: CheckHostResult | None = None
-    dmarc: DmarcLookup | None = None
+    dmarc_answers: tuple[tuple[str, DnsResult], ...] = ()  # (domain, TXT at _dmarc.<domain>), own domain first
     ptr: DnsResult | None = None
-    ptr_forward: dict[str, HostAddresses] = field(default_factory=dict)
+    ptr_forward: dict[str, tuple[DnsResult, DnsResult]] = field(default_factory=dict)  # name -> (A, AAAA)
     key_answers: dict[str, DnsResult] = field(default_factory=dict)
 
 
@@ -71,44 +55,23 @@ def key_names(headers: MessageHeaders) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _arc(message: bytes, answers: dict[str, DnsResult], headers: MessageHeaders) -> ArcCheck | None:
-    instances = len(headers.values("ARC-Seal"))
-    if not instances:
-        return None
-    import dkim
-
-    try:
-        cv, _results, reason = dkim.arc_verify(message, logger=logging.Logger("smtpdoctor.arc"),
-                                              dnsfunc=dns_answers_func(answers))
-    except Exception as exc:  # noqa: BLE001 - dkimpy raises plain errors on malformed chains
-        return ArcCheck(instances=instances, result="fail", reason=f"{type(exc).__name__}: {exc}"[:200])
-    text = cv.decode("ascii", "replace") if isinstance(cv, bytes) else str(cv)
-    return ArcCheck(instances=instances, result=text.lower(), reason=str(reason or "")[:200])
+async def _dmarc(resolver: Resolver, domain: str, org: str) -> tuple[tuple[str, DnsResult], ...]:
+    """The TXT at _dmarc.<domain> and at _dmarc.<org> (RFC 7489 §6.6.3), asked at once; the check picks."""
+    names = tuple(dict.fromkeys([domain, org]))
+    answers = await asyncio.gather(*(resolver.query(f"_dmarc.{n}", "TXT") for n in names))
+    return tuple(zip(names, answers))
 
 
-async def _dmarc(resolver: Resolver, domain: str) -> DmarcLookup:
-    org = organizational_domain(domain)
-    names = [domain] + ([org] if org != domain else [])
-    for where in names:
-        answer = await resolver.query(f"_dmarc.{where}", "TXT")
-        if answer.outcome.is_failure:
-            return DmarcLookup(domain=domain, policy=None, answer=answer)
-        records = dmarc_records(answer)
-        if len(records) == 1:
-            return DmarcLookup(domain=domain, policy=parse_dmarc(where, records[0]), answer=answer)
-        if len(records) > 1:
-            return DmarcLookup(domain=domain, policy=None, answer=answer)
-    return DmarcLookup(domain=domain, policy=None, answer=None)
-
-
-async def _ptr(resolver: Resolver, ip: str) -> tuple[DnsResult, dict[str, HostAddresses]]:
+async def _ptr(resolver: Resolver, ip: str, names_of: Callable[[DnsResult], tuple[str, ...]]
+               ) -> tuple[DnsResult, dict[str, tuple[DnsResult, DnsResult]]]:
     answer = await resolver.ptr(ip)
-    names = ptr_names(answer)[:5]
+    names = names_of(answer)[:5]
     pairs = await asyncio.gather(*(resolver.addresses(n) for n in names))
-    return answer, {n: HostAddresses(host=n, a=a, aaaa=aaaa) for n, (a, aaaa) in zip(names, pairs)}
+    return answer, dict(zip(names, pairs))
 
 
-async def observe_message(message: bytes, resolver: Resolver, *, authserv_id: str | None = None,
+async def observe_message(message: bytes, resolver: Resolver, *, org_domain: Callable[[str], str],
+                          ptr_names: Callable[[DnsResult], tuple[str, ...]], authserv_id: str | None = None,
                           spf_deadline: float = 20.0) -> MessageObservation:
     headers = parse_headers(message)
     hops = parse_hops(headers.values("Received"))
@@ -134,12 +97,12 @@ async def observe_message(message: bytes, resolver: Resolver, *, authserv_id: st
     async def nothing():
         return None
 
+    domain = headers.from_domain
     answers, spf_result, dmarc, ptr = await asyncio.gather(
         fetch_keys(), spf(),
-        _dmarc(resolver, headers.from_domain) if headers.from_domain else nothing(),
-        _ptr(resolver, handover.ip) if handover is not None and handover.ip else nothing())
-    dkim_checks = verify_signatures(message, answers) if keys else ()
+        _dmarc(resolver, domain, await asyncio.to_thread(org_domain, domain)) if domain else nothing(),
+        _ptr(resolver, handover.ip, ptr_names) if handover is not None and handover.ip else nothing())
     return MessageObservation(
-        headers=headers, hops=hops, handover=handover, authserv_id=receiver_id, trusted=trusted, ignored=ignored,
-        dkim=dkim_checks, arc=_arc(message, answers, headers), spf=spf_result, dmarc=dmarc,
-        ptr=ptr[0] if ptr else None, ptr_forward=ptr[1] if ptr else {}, key_answers=answers)
+        message=message, headers=headers, hops=hops, handover=handover, authserv_id=receiver_id, trusted=trusted,
+        ignored=ignored, spf=spf_result, dmarc_answers=dmarc or (), ptr=ptr[0] if ptr else None,
+        ptr_forward=ptr[1] if ptr else {}, key_answers=answers)

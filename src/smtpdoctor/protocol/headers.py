@@ -5,14 +5,11 @@ Sans-I/O, pure; the standard library's ``email`` parser does the unfolding and a
 
 from __future__ import annotations
 
-import email
-import email.policy
+import datetime as dt
 import re
 from dataclasses import dataclass
-from email.utils import getaddresses, parsedate_to_datetime
-import datetime as dt
 
-from ..domain.tags import parse_tags
+from .tags import parse_tags
 
 __all__ = ["MessageHeaders", "parse_headers", "MESSAGE_ID", "MAX_HEADER_BYTES", "clean_text"]
 
@@ -63,6 +60,12 @@ def _header_block(message: bytes) -> bytes:
 
 
 def parse_headers(message: bytes) -> MessageHeaders:
+    # the email package is imported here, not at module level: its email.utils loads socket, and the
+    # checks that read MESSAGE_ID must not (tests/test_floors.py)
+    import email
+    import email.policy
+    from email.utils import getaddresses, parsedate_to_datetime
+
     block = _header_block(message[:MAX_HEADER_BYTES])
     msg = email.message_from_bytes(block, policy=email.policy.compat32)
     fields = tuple((str(n), " ".join(str(v).split())) for n, v in msg.items())

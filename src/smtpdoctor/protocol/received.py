@@ -16,7 +16,6 @@ import datetime as dt
 import ipaddress
 import re
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Iterable, Sequence
 
 __all__ = ["Hop", "parse_received", "parse_hops", "handover_hop", "TLS_PROTOCOLS", "SKEW_TOLERANCE_S"]
@@ -126,6 +125,8 @@ def _rdns_of(text: str) -> str | None:
 
 
 def parse_received(value: str, index: int = 0) -> Hop:
+    from email.utils import parsedate_to_datetime  # not at module level: it loads socket (tests/test_floors.py)
+
     raw = _unfold(value)
     body, _, date_text = raw.rpartition(";")
     if not _:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from html import escape
 
-from ..model import Report
+from ..core.model import Report
 from . import render
 
 __all__ = ["render_headers", "hop_rows", "auth_rows"]

@@ -3,7 +3,7 @@ sending as me"), the timeline and the TLS failures by receiving MX. Present only
 
 from __future__ import annotations
 
-from ..model import Report
+from ..core.model import Report
 from . import render
 from .headers import _html_table, _md_table, _text_table
 

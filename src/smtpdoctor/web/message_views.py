@@ -20,7 +20,7 @@ DNS_TIMEOUT = 3.0
 
 
 def _resolver(request: Request):
-    from ..dns import Resolver
+    from ..net.dns import Resolver
 
     config = request.app.state.config
     return Resolver(list(config.resolvers) or None, timeout=DNS_TIMEOUT, lifetime=DNS_TIMEOUT * 2)

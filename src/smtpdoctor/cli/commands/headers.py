@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 __all__ = ["register", "run", "read_message"]
 
@@ -73,7 +74,7 @@ def run(message: str, *, resolvers: list[str] = (), authserv_id: str | None = No
     import asyncio
     import sys
 
-    from ...dns import Resolver
+    from ...net.dns import Resolver
     from ...flows.headers import BadMessage, check_message, recipient_addresses, redact_text
     from ...report.headers import render_headers
 

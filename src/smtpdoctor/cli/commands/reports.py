@@ -8,7 +8,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 __all__ = ["register", "run", "RowWriter"]
 
@@ -126,7 +127,7 @@ def run(inputs: list[str], *, resolvers: list[str] = (), no_dns: bool = False, o
     import asyncio
     import sys
 
-    from ...dns import Resolver
+    from ...net.dns import Resolver
     from ...flows.reports import summarise
     from ...report.reports import render_reports
 
