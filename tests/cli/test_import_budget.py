@@ -18,7 +18,7 @@ from smtpdoctor.cli.app import COMMANDS
 # What no command's start-up may load: the TLS stack, the web page, X.509, DKIM signing, rich's renderer.
 NEVER_AT_START = ("ssl", "starlette", "jinja2", "uvicorn", "cryptography.x509", "dkim", "rich", "dns.resolver",
                   "asyncio")
-WEB_STACK = ("starlette", "jinja2", "uvicorn", "multipart", "httpx")
+WEB_STACK = ("starlette", "jinja2", "uvicorn", "multipart", "httpx", "httpx2", "httpcore2", "h2")
 
 _PROBE = r"""
 import io, json, sys, contextlib, tomllib
