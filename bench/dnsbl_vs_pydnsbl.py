@@ -71,11 +71,13 @@ class _Fast:
     ``delay`` seconds after its question arrived. A raw non-blocking socket read by the loop, and one
     FIFO of answers due (the delay is constant), so the server spends little CPU per query."""
 
-    def __init__(self, index: dict, delay: float) -> None:
+    def __init__(self, index: dict, delay: float, sndbuf: int = 0) -> None:
         self.index, self.delay = index, delay
         self.loop = asyncio.get_running_loop()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        if sndbuf:  # else the system's default (208 KiB on Linux): see --server-sndbuf
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.setblocking(False)
         self.due: deque = deque()
@@ -138,7 +140,7 @@ class _Fast:
         return data[:2] + struct.pack("!HHHHH", flags, 1, count, 0, 0) + data[12:qend] + answers
 
 
-async def _serve(records_file: str, delay: float, kind: str, lifetime: float) -> None:
+async def _serve(records_file: str, delay: float, kind: str, lifetime: float, sndbuf: int = 0) -> None:
     records = json.loads(Path(records_file).read_text())
     if kind == "lab":
         from smtpdoctor.lab.dns_server import LabDnsServer
@@ -146,11 +148,11 @@ async def _serve(records_file: str, delay: float, kind: str, lifetime: float) ->
         server = await LabDnsServer(records, delay=delay).start()
         print(server.address, flush=True)
     else:
-        print(_Fast(_wire_index(records), delay).address, flush=True)
+        print(_Fast(_wire_index(records), delay, sndbuf).address, flush=True)
     await asyncio.sleep(lifetime)  # bounded: the benchmark stops it long before
 
 
-def start_server(records: dict, delay: float, kind: str, zones) -> tuple[object, str]:
+def start_server(records: dict, delay: float, kind: str, zones, sndbuf: int = 0) -> tuple[object, str]:
     """(a function that stops the server, its "IP:PORT")."""
     if kind == "knot":
         if delay:
@@ -163,7 +165,8 @@ def start_server(records: dict, delay: float, kind: str, zones) -> tuple[object,
     fd, path = tempfile.mkstemp(suffix=".json", prefix="dnsbl-bench-")
     with os.fdopen(fd, "w") as fh:
         json.dump(records, fh)
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", path, "--rtt", str(delay), "--server", kind],
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", path, "--rtt", str(delay), "--server", kind,
+                             "--server-sndbuf", str(sndbuf)],
                             stdout=subprocess.PIPE, text=True)
     address = proc.stdout.readline().strip()
     if not address:
@@ -332,11 +335,14 @@ def main() -> None:
                     help="where the RTT is added: the server holds answers back, or the kernel holds packets")
     ap.add_argument("--nfq-delay", default=os.environ.get("NFQ_DELAY", str(ROOT.parent / "shared/tools/nfq_delay.py")),
                     help="the NFQUEUE delay program for --delay kernel")
+    ap.add_argument("--server-sndbuf", type=int, default=0,
+                    help="the fast server's SO_SNDBUF in bytes (default: the system's). With --delay kernel "
+                         "every answer held in the delay counts against it: 208 KiB holds ~256 answers")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900))
+        asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900, sndbuf=args.server_sndbuf))
         return
     if args.delay == "kernel" and not args.in_netns:
         raise SystemExit(in_delayed_netns(args.rtt, args.nfq_delay, sys.argv[1:] + ["--in-netns"]))
@@ -345,7 +351,7 @@ def main() -> None:
 
     ipv4_zones, bulk_zones, bulk_ips, latency_ips, records, expected = workload(args.ips, args.zones)
     server_delay = 0.0 if args.delay == "kernel" else args.rtt
-    stop, address = start_server(records, server_delay, args.server, ipv4_zones)
+    stop, address = start_server(records, server_delay, args.server, ipv4_zones, args.server_sndbuf)
     rounds: list[tuple[dict, dict, dict | None]] = []
     try:
         for _ in range(args.repeat):  # interleaved, so both see the same machine load
@@ -364,7 +370,8 @@ def main() -> None:
         return {"latency_s": min(r["latency_s"] for r in runs), "bulk_s": min(r["bulk_s"] for r in runs),
                 "cpu_s": min(r["cpu_s"] for r in runs), "queries": runs[0]["queries"]}
 
-    print(f"server: {args.server} (separate process), added RTT {rtt * 1000:.0f} ms ({args.delay} delay); latency: 1 IP x "
+    sndbuf_note = f", server SO_SNDBUF {args.server_sndbuf}" if args.server_sndbuf else ""
+    print(f"server: {args.server} (separate process), added RTT {rtt * 1000:.0f} ms ({args.delay} delay{sndbuf_note}); latency: 1 IP x "
           f"{len(ipv4_zones)} IPv4 zones; throughput: {len(bulk_ips)} IPs x {len(bulk_zones)} zones = "
           f"{lookups:,} lookups; best of {args.repeat} interleaved rounds (load average now "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
