@@ -185,7 +185,7 @@ def _progress(fmt: str):
 
     console = Console(stderr=True)
     marks = {"running": "[dim]…[/]", "pass": "[green]✔[/]", "fail": "[red]✘[/]", "warn": "[yellow]![/]",
-             "skipped": "[dim]–[/]"}
+             "skipped": "[dim]–[/]", "untested": "[yellow]?[/]"}
 
     def on_step(step: str, status: str) -> None:
         if status == "running":
