@@ -74,7 +74,9 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
         out.write(_render_notes(run_wide))
         out.flush()
     elif fmt.value in ("markdown", "html"):
-        out.write(_render_documents(reports, fmt.value))
+        from ..report import render_many
+
+        out.write(render_many(reports, fmt.value, title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
         out.flush()
     return combine_exit_codes(codes)
 
@@ -92,17 +94,6 @@ def target_report(result, found):
                   verdict=verdict, findings=ordered, steps=tuple(s for s in steps if str(s.name) == "blacklist"),
                   version=__version__, extra={"settings": {"input": t.source, "value": t.value,
                                                            "lists": ", ".join(r.zone.name for r in result.results)}})
-
-
-def _render_documents(reports, fmt: str) -> str:
-    if fmt == "html":
-        from ..report.html import render_html, render_html_many
-
-        return render_html(reports[0]) if len(reports) == 1 else render_html_many(
-            reports, title=f"smtpdoctor blocklist report: {len(reports)} inputs")
-    from ..report.markdown import render_markdown
-
-    return "\n\n".join(render_markdown(r) for r in reports)
 
 
 def _json(result, found, verdict) -> dict:

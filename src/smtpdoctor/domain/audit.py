@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 
 from .. import catalogue
 from ..dns import DnsResult, Outcome, Resolver
-from ..model import Finding, Severity
+from ..model import Finding, Report, Target, Verdict, exit_code_for
+from ..verdict import conclude, decide
 from . import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from .checklist import ChecklistRow, build_checklist
 from .facts import HostAddresses
@@ -54,11 +55,28 @@ class DomainAudit:
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
+        """A problem was found (an ``error`` that is not a "could not test")."""
+        return any(f.is_problem for f in self.findings)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The root cause for this domain in the guide's order (``ok`` when nothing is wrong)."""
+        return decide(self.findings)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.has_errors else 0
+        return exit_code_for(self.findings, self.verdict)
+
+    def report(self) -> Report:
+        """This audit as a :class:`~smtpdoctor.model.Report` (the Markdown and HTML tickets)."""
+        from .. import __version__
+
+        verdict, steps, ordered = conclude(self.findings)
+        shown = {"domain": self.domain or self.given, "sending IP": self.ip}
+        return Report(target=Target(domain=self.domain or self.given, ip=self.ip), verdict=verdict,
+                      findings=ordered, steps=steps, version=__version__,
+                      timings={"total_s": self.elapsed},
+                      extra={"settings": {k: v for k, v in shown.items() if v}})
 
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
@@ -73,7 +91,8 @@ class DomainAudit:
             "input": self.given,
             "unicode": self.unicode,
             "ip": self.ip,
-            "status": "error" if self.has_errors else "ok",
+            "status": {0: "ok", 1: "error", 3: "inconclusive"}[self.exit_code],
+            "verdict": self.verdict.to_json(),
             "findings": [f.to_json() for f in self.findings],
             "checklist": [r.to_json() for r in self.checklist],
         }
@@ -146,10 +165,32 @@ async def audit_domain(
         findings.extend(area_findings)
         if area_data is not None and area != "spf":
             data[area] = area_data
+    findings = await _blame_resolver(resolver, name, findings)
     spf_audit = results["spf"][1]
     return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
                        checklist=build_checklist(findings), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
+
+
+async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]) -> list[Finding]:
+    """Failed lookups in several topics, from a resolver that cannot name the root either, are one fact
+    about the resolver: said once, with one remedy, instead of a "could not test" per topic."""
+    failed = [f for f in findings if f.id.endswith(".lookup-failed")]
+    if len({f.id for f in failed}) < 2:
+        return findings
+    root = await resolver.query(".", "NS")
+    if not root.outcome.is_failure:
+        return findings  # the resolver answers: the domain's own name servers fail, each topic says so
+    areas = list(dict.fromkeys(f.id.split(".")[0] for f in failed))
+    outcomes = sorted({str(f.evidence["outcome"]) for f in failed
+                       if isinstance(f.evidence, dict) and f.evidence.get("outcome")})
+    one = catalogue.make("domain.resolver-unusable", domain=name, count=len(areas), areas=", ".join(areas),
+                         lookups=len(failed), outcomes=", ".join(outcomes),
+                         evidence={"areas": areas, "root": root.to_json(),
+                                   "lookups": [f.evidence for f in failed]})
+    first = findings.index(failed[0])
+    rest = [f for f in findings if f not in failed]
+    return rest[:first] + [one] + rest[first:]
 
 
 async def _warm_up() -> tuple[tuple[Finding, ...], None]:

@@ -47,7 +47,8 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
         if rows:
             sections.append((title, rows))
     return TicketView(
-        title=f"smtpdoctor report: {target} — {report.verdict.category.value}",
+        title=f"smtpdoctor report: {target} — " + ("inconclusive" if report.verdict.inconclusive
+                                                    else report.verdict.category.value),
         generated=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=report.version,
         settings=[(k, str(v)) for k, v in settings.items() if v not in (None, "", False)],

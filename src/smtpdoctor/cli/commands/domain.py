@@ -35,7 +35,8 @@ def register(app: typer.Typer) -> None:
         ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json (JSON Lines)."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+                                            help="text | json (JSON Lines) | markdown | html"),
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
@@ -77,8 +78,6 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     import asyncio
     import ipaddress
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
-        raise UsageError(f"--format {fmt.value} is not available for domain (use text or json)")
     if not 1 <= concurrency <= 1000:
         raise UsageError("--concurrency must be between 1 and 1000")
     if not 0 < timeout <= 60:
@@ -148,7 +147,8 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     window = max(concurrency * 4, 8)
     progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
     pending: list[asyncio.Task] = []
-    worst = 0
+    codes: list[int] = []
+    reports = []
     index = 0
     try:
         while index < len(inputs) or pending:
@@ -158,18 +158,27 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             audit = await pending.pop(0)
             if progress:
                 progress.advance(audit.domain or audit.given)
-            worst = max(worst, audit.exit_code)
+            codes.append(audit.exit_code)
             if fmt is OutputFormat.json:
                 write_json_line(audit.to_json())
-            else:
+            elif fmt is OutputFormat.text:
                 sys.stdout.write(render_text(audit))
                 sys.stdout.flush()
+            else:
+                reports.append(audit.report())
     finally:
         for task in pending:
             task.cancel()
         if progress:
             progress.close()
-    return worst
+    if reports:
+        from ...report import render_many
+
+        sys.stdout.write(render_many(reports, fmt.value, title=f"smtpdoctor domain report: {len(reports)} domains"))
+        sys.stdout.flush()
+    from ...model import combine_exit_codes
+
+    return combine_exit_codes(codes)
 
 
 class _Progress:
@@ -195,13 +204,22 @@ _GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
 _STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
 
 
+def verdict_line(verdict) -> str:
+    """The verdict, first: what a reader (or a CI log) needs before the details."""
+    if verdict.inconclusive:
+        return f"VERDICT: inconclusive ({verdict.category.value} could not be tested): {verdict.summary}"
+    if verdict.finding is None:
+        return f"VERDICT: ok. {verdict.summary}"
+    return f"VERDICT: {verdict.category.value} (confidence: {verdict.confidence}): {verdict.summary}  [{verdict.finding}]"
+
+
 def render_text(audit) -> str:
     from ...domain.audit import AREA_ORDER
 
     title = audit.domain or audit.given
     if audit.unicode:
         title += f" ({audit.unicode})"
-    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else "")]
+    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else ""), "  " + verdict_line(audit.verdict)]
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     findings = sorted(audit.findings, key=lambda f: order.get(f.id.split(".")[0], 99))
     area = None
