@@ -6,7 +6,7 @@ import sys
 from enum import StrEnum
 from typing import NoReturn
 
-__all__ = ["UsageError", "fail", "OutputFormat", "write_json_line"]
+__all__ = ["UsageError", "fail", "OutputFormat", "DataFormat", "write_json_line"]
 
 
 class UsageError(Exception):
@@ -24,6 +24,13 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+class DataFormat(StrEnum):
+    """For commands whose output is a result, not a report (``spf``): what the help lists is what works."""
+
+    text = "text"
+    json = "json"
 
 
 def write_json_line(obj: object, stream=None) -> None:

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ..common import DataFormat, OutputFormat, UsageError
 
 __all__ = ["register", "run", "validate"]
 
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+        format: DataFormat = typer.Option(DataFormat.text, "--format", "-f", help="text | json"),
     ) -> None:
         """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
         raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
@@ -64,10 +64,10 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
 
 
 def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = None, resolvers: list[str] = (),
-        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text) -> int:
+        timeout: float = 3.0, fmt: OutputFormat | DataFormat = DataFormat.text) -> int:
     import asyncio
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
+    if fmt.value not in ("text", "json"):
         raise UsageError(f"--format {fmt.value} is not available for spf (use text or json)")
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
@@ -81,12 +81,14 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     result = asyncio.run(check_host(res, ip, domain, sender, helo=helo))
-    if fmt is OutputFormat.json:
+    if fmt.value == "json":
         from ..common import write_json_line
 
         write_json_line(result.to_json())
     else:
         _print_text(result, trace_lines(result))
+    if result.result is SpfResult.TEMPERROR:
+        return 3  # a DNS lookup failed: the answer could not be tested (inconclusive)
     return 0 if result.result is SpfResult.PASS else 1
 
 
