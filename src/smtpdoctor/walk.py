@@ -109,8 +109,14 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     importlib.import_module(".dnsbl.api", __package__)  # blocklists also run for the address the server saw
 
     async def domain_audit():
+        context = None
+        if settings.ca_file:  # the MTA-STS policy fetch trusts the same private CA as the SMTP session
+            from .smtp.tls import client_context
+
+            context = client_context(ca_file=settings.ca_file)
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
-                                            helo=settings.helo, https_timeout=settings.timeout)
+                                            helo=settings.helo, https_timeout=settings.timeout,
+                                            ssl_context=context)
 
     async def blocklists(ip, dom):
         from .dnsbl.api import blacklist_findings

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         eml: Optional[Path] = typer.Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         dnsbl: List[str] = typer.Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
-        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
+        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust for the MTA-STS policy fetch (labs, private CAs)."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
         format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
@@ -108,12 +108,13 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         raise UsageError(str(exc)) from None
     context = None
     if ca_file is not None:
-        import ssl
+        from ...smtp.tls import client_context
+        from ...validate import ca_file as check_ca_file
 
         try:
-            context = ssl.create_default_context(cafile=str(ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"--ca-file {ca_file}: {exc}") from None
+            context = client_context(ca_file=check_ca_file(str(ca_file)))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl))
