@@ -1,5 +1,5 @@
-from smtpdoctor.catalogue import make
-from smtpdoctor.model import Category, Severity, StepStatus
+from smtpdoctor.core.catalogue import make
+from smtpdoctor.core.model import Category, Severity, StepStatus
 from smtpdoctor.verdict import decide, order_findings, step_results
 
 
@@ -50,7 +50,7 @@ def test_steps_and_order():
 
 # -- "could not test" is its own answer (issue 20) ---------------------------------------------------
 
-from smtpdoctor.model import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, combine_exit_codes, exit_code_for
+from smtpdoctor.core.model import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, combine_exit_codes, exit_code_for
 
 
 def _resolver_down():

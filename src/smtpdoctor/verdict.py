@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .model import INCONCLUSIVE, STEP_ORDER, Category, Finding, Severity, Step, StepResult, StepStatus, Verdict
+from .core.model import INCONCLUSIVE, STEP_ORDER, Category, Finding, Severity, Step, StepResult, StepStatus, Verdict
 
 __all__ = ["decide", "order_findings", "step_results", "conclude", "OVERRIDING"]
 

@@ -48,7 +48,7 @@ def test_bad_ca_file_is_one_line_exit_2(bad_files, command, case):
 
 
 def test_a_good_ca_file_is_accepted(tmp_path):
-    from smtpdoctor.validate import ca_file
+    from smtpdoctor.core.names import ca_file
 
     pki = LabPki(tmp_path)
     assert ca_file(str(pki.ca_file)) == str(pki.ca_file)

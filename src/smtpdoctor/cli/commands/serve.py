@@ -40,14 +40,14 @@ def serve(
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
     if ca_file:
-        from ...validate import ca_file as check_ca_file
+        from ...core.names import ca_file as check_ca_file
 
         try:
             check_ca_file(ca_file)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     try:
-        from ...dns import parse_nameserver
+        from ...net.dns import parse_nameserver
 
         for r in resolver:
             parse_nameserver(r)
