@@ -111,7 +111,7 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     async def domain_audit():
         context = None
         if settings.ca_file:  # the MTA-STS policy fetch trusts the same private CA as the SMTP session
-            from .smtp.tls import client_context
+            from ..net.tls import client_context
 
             context = client_context(ca_file=settings.ca_file)
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
