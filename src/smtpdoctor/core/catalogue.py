@@ -99,7 +99,9 @@ def make(
     ``remedy`` replaces the catalogue's steps (provider-specific fixes); ``extra_remedy`` is appended.
     """
     s = spec(finding_id)
-    steps = tuple(remedy) if remedy is not None else tuple(_fill(r, params) for r in s.remedy)
+    # A remedy line that fills to nothing does not apply to this case (e.g. port-25 advice for port 587).
+    steps = tuple(remedy) if remedy is not None else tuple(
+        line for line in (_fill(r, params) for r in s.remedy) if line.strip())
     return Finding(
         id=s.id,
         category=s.category,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["write_results", "open_lookup"]
+__all__ = ["write_results", "open_lookup", "target_report"]
 
 
 @contextlib.asynccontextmanager

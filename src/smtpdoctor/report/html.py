@@ -62,7 +62,7 @@ def _body(report: Report, *, level: int = 1) -> list[str]:
     if v.detail:
         parts.append(f"<p>{e(v.detail)}</p>")
     if v.remedy:
-        parts.append("<h3>What to do</h3><ol>" + "".join(f"<li>{e(r)}</li>" for r in v.remedy) + "</ol>")
+        parts.append(f"<h3>What to do (step {e(v.remedy_step)})</h3><ol>" + "".join(f"<li>{e(r)}</li>" for r in v.remedy) + "</ol>")
     if v.evidence:
         parts.append("<h3>Evidence</h3><pre>" + e(json.dumps(v.evidence, indent=2, ensure_ascii=False,
                                                              default=str)) + "</pre>")

@@ -31,7 +31,7 @@ def render_markdown(report: Report) -> str:
     if v.detail:
         out += [v.detail, ""]
     if v.remedy:
-        out += ["### What to do", ""] + [f"{i}. {r}" for i, r in enumerate(v.remedy, 1)] + [""]
+        out += [f"### What to do (step {v.remedy_step})", ""] + [f"{i}. {r}" for i, r in enumerate(v.remedy, 1)] + [""]
     if v.evidence:
         out += ["### Evidence", "", "```json", json.dumps(v.evidence, indent=2, ensure_ascii=False, default=str),
                 "```", ""]

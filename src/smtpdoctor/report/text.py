@@ -13,14 +13,7 @@ from ..core.model import Category, Report, Severity, StepStatus
 
 __all__ = ["render_text", "STEP_TITLES"]
 
-STEP_TITLES = {
-    "client-settings": "1. Client settings",
-    "server-connection": "2. Server connection",
-    "authentication": "3. Authentication",
-    "firewall": "4. Firewall",
-    "dns": "5. DNS configuration",
-    "blacklist": "6. Blacklists",
-}
+from .ticket import STEP_TITLES, step_title
 _MARK = {StepStatus.PASS: "[green]✔ pass[/]", StepStatus.FAIL: "[bold red]✘ fail[/]",
          StepStatus.WARN: "[yellow]! warn[/]", StepStatus.SKIPPED: "[dim]– skipped[/]",
          StepStatus.UNTESTED: "[bold yellow]? could not test[/]"}
@@ -66,7 +59,7 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
         if root and root.detail:
             body += f"\n\n{escape(root.detail)}"
         if root and root.remedy:
-            body += "\n\n[bold]What to do:[/]\n" + "\n".join(f"  {i}. {escape(r)}" for i, r in enumerate(root.remedy, 1))
+            body += f"\n\n[bold]What to do (step {escape(step_title(root.step))}):[/]\n" + "\n".join(f"  {i}. {escape(r)}" for i, r in enumerate(root.remedy, 1))
         style = "yellow" if v.inconclusive else "red"
     console.print(Panel(body, title=f"smtpdoctor — {escape(target)}", border_style=style, expand=True))
 
@@ -82,7 +75,7 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
     if others:
         console.print("\n[bold]Other findings[/]")
         for f in others:
-            console.print(f"  {_SEV[f.severity]}  {escape(f.title)}  [dim]({f.id})[/]")
+            console.print(f"  {_SEV[f.severity]}  {escape(f.title)}  [dim]({f.id}; step {step_title(f.step)})[/]")
             if verbose or f.severity in (Severity.ERROR, Severity.WARNING):
                 for r in f.remedy[:3]:
                     console.print(f"      → {escape(r)}")
