@@ -81,16 +81,39 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    result = asyncio.run(check_host(res, ip, domain, sender, helo=helo))
+    async def evaluate():
+        result = await check_host(res, ip, domain, sender, helo=helo)
+        return result, (await _fix(res, result) if result.result in _NOT_PERMITTED else None)
+
+    result, fix = asyncio.run(evaluate())
     if fmt.value == "json":
         from ..common import write_json_line
 
-        write_json_line(result.to_json())
+        write_json_line({**result.to_json(), "fix": fix})
     else:
         _print_text(result, trace_lines(result))
+        if fix:
+            print(f"\nFix: {fix}")
     if result.result is SpfResult.TEMPERROR:
         return 3  # a DNS lookup failed: the answer could not be tested (inconclusive)
     return 0 if result.result is SpfResult.PASS else 1
+
+
+_NOT_PERMITTED = frozenset({"fail", "softfail", "neutral", "permerror"})
+
+
+async def _fix(resolver, result) -> str | None:
+    """The change to the record that lets this IP pass (the domain audit's SPF finding, reused)."""
+    from ...judge.dns.spf import spf_findings
+    from ...protocol.spf.tree import build_tree
+
+    tree = await build_tree(resolver, result.domain, ip=result.ip, sender=result.sender, helo=result.helo)
+    found = spf_findings(tree, result)
+    for fid in ("spf.multiple-records", "spf.ip-not-permitted"):
+        hit = next((f for f in found if f.id == fid), None)
+        if hit is not None and hit.remedy:
+            return hit.remedy[0]
+    return None
 
 
 def _print_text(result, lines: list[str]) -> None:
