@@ -40,7 +40,7 @@ def test_format_option_has_a_short_form_and_lists_only_what_works(name):
     assert "text" in listed and "json" in listed
     if name == "spf":
         assert listed == {"text", "json"}  # a result, not a report
-    elif name != "explain":  # the explain formats belong to the reply classifier
+    else:
         assert listed == {"text", "json", "markdown", "html"}, name
 
 
@@ -51,3 +51,11 @@ def test_demo_renders_markdown_and_html(fmt, marker):
     assert marker in r.output and "Cause: authentication" in r.output
     if fmt == "html":
         assert r.output.startswith("<!DOCTYPE html>") and r.output.count("<html") == 1
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_explain_renders_what_it_lists(fmt):
+    r = runner.invoke(build_app(), ["explain", "550 5.1.1 <a@example.com>: User unknown", "-f", fmt])
+    assert r.exit_code in (0, 1) and r.output.strip(), r.output
+    if fmt == "html":
+        assert "<html" in r.output.lower()
