@@ -184,3 +184,11 @@ async def test_dnsbl_adds_the_blocklist_findings_of_the_domain_and_the_ip():
     found = [f for f in json.loads(out.stdout)["findings"] if f["id"].startswith("dnsbl.")]
     assert [f["id"] for f in found] == ["dnsbl.listed", "dnsbl.not-listed"]
     assert "192.0.2.99" in json.dumps(found[0]["evidence"])
+
+
+def test_a_resolver_that_denies_the_root_is_not_believed_about_ptr_either():
+    with in_background(LabDnsServer({})) as (server,):
+        result = run("example.com", "--ip", "203.0.113.9", "--resolver", server.address, "-f", "json")
+    doc = lines(result.stdout)[0]
+    assert [f["id"] for f in doc["findings"]] == ["domain.resolver-broken"]
+    assert result.exit_code == 3 and doc["verdict"]["confidence"] == "inconclusive"

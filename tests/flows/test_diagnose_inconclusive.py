@@ -53,3 +53,18 @@ async def test_credentials_that_never_reached_auth_leave_the_step_untested():
     assert report.verdict.finding == "connection.refused-everywhere" and report.exit_code == 1
     assert steps["authentication"] == "untested"
     assert report.finding("auth.not-attempted") is not None
+
+
+def test_offline_diagnose_with_domain_and_ip_says_resolver_once_and_blames_nothing(denying_resolver, capsys,
+                                                                                  monkeypatch):
+    """The host, the domain's DNS and two blocklist checks all fail for one reason: one finding, exit 3;
+    a "no PTR" from a resolver that denies the root too is not believed."""
+    code, out, _ = _run(capsys, monkeypatch, "smtp.example.com", "--domain", "example.com", "--ip", "203.0.113.9",
+                        "--resolver", denying_resolver, "--timeout", "2", "-f", "json")
+    report = json.loads(out)
+    assert code == 3, [f["id"] for f in report["findings"]]
+    ids = [f["id"] for f in report["findings"]]
+    assert "ptr.missing" not in ids and "domain.resolver-broken" not in ids and "dnsbl.untested" not in ids
+    (root,) = [f for f in report["findings"] if f["id"] == "host.resolver-broken"]
+    assert set(root["evidence"]["also_untested"]) == {"domain.resolver-broken", "dnsbl.untested"}
+    assert report["verdict"]["finding"] == "host.resolver-broken"

@@ -28,6 +28,7 @@ from smtpdoctor.judge import tls as tls_checks
 from smtpdoctor.judge.server_facts import ServerFacts
 from smtpdoctor.net.dns import Resolver
 from smtpdoctor.core.catalogue import make
+from smtpdoctor.judge.resolver import collapse_resolver_failures
 from smtpdoctor.core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
 from smtpdoctor.observe.host import HostLookup, resolve_host
 from smtpdoctor.observe.port import ProbeOptions
@@ -236,6 +237,7 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     if d.domain_audit is not None:
         findings += d.domain_audit.findings
     findings += d.blocklist
+    findings = collapse_resolver_failures(findings)
     if d.interrupted:
         tested = {f.step for f in findings}
         missing = [str(s) for s in STEP_ORDER if s not in tested]

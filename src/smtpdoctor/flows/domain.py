@@ -149,19 +149,21 @@ async def audit_domain(
                                        changes=", ".join(nd.changes)))
     data: dict[str, Any] = {}
     nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
+    lying = False
     if nxdomain:
         # Believe NXDOMAIN only from a resolver that can name the root's servers; one that cannot (no
         # Internet, a captive portal, a filtering resolver) makes every domain look missing.
         root = await resolver.query(".", "NS")
         if not root.ok:
-            mx_findings = tuple(catalogue.make("domain.resolver-broken", domain=name,
-                                               evidence={"root": root.to_json()})
-                                if f.id == "domain.nxdomain" else f for f in results["mx"][0])
-            results["mx"] = (mx_findings, results["mx"][1])
+            lying = True
+            results["mx"] = ((catalogue.make("domain.resolver-broken", domain=name,
+                                             evidence={"root": root.to_json()}),), results["mx"][1])
     for area in ("mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane", "txt"):
         area_findings, area_data = results[area]
         if nxdomain and area not in ("mx", "ptr"):
             continue  # the domain does not exist: "no DMARC", "no DKIM"... would only bury the point
+        if lying and area != "mx":
+            continue  # the same resolver says "no PTR" too: nothing it denies can be believed
         findings.extend(area_findings)
         if area_data is not None and area != "spf":
             data[area] = area_data
