@@ -1,7 +1,7 @@
 from support.server_facts import make_facts, port
 
 from smtpdoctor.judge import reachability
-from smtpdoctor.observe.port import Mode, PortOutcome
+from smtpdoctor.observe.facts import Mode, PortOutcome
 from smtpdoctor.protocol.replies import Reply
 
 REFUSED, FILTERED = PortOutcome.REFUSED, PortOutcome.FILTERED
@@ -122,3 +122,22 @@ def test_a_filtered_submission_port_gets_no_port_25_advice():
     (g,) = [x for x in reachability.check(make_facts([port(25, FILTERED), port(587)], configured=25))
             if x.id == "firewall.port-filtered"]
     assert any("block outbound port 25" in r for r in g.remedy)
+
+
+def test_a_failure_after_the_greeting_is_judged_by_its_kind_not_called_dropped():
+    from smtpdoctor.core.observations import Failure
+
+    cases = {
+        Failure(kind="read-timeout", phase="ehlo", message="no reply within the time limit (ehlo)"):
+            "connection.stalled-after-greeting",
+        Failure(kind="closed", phase="ehlo", message="the server closed the connection"):
+            "connection.dropped-after-greeting",
+        Failure(kind="reset", phase="ehlo-after-tls", errno=104, message="connection reset by the server"):
+            "connection.dropped-after-greeting",
+        Failure(kind="protocol", phase="ehlo", message="reply line longer than 2048 bytes"):
+            "connection.protocol-violation",
+    }
+    for failure, expected in cases.items():
+        f = reachability.check(make_facts([port(587, later_failure=failure)]))
+        assert ids(f) == [expected], failure
+        assert f[0].evidence["failure"]["phase"] == failure.phase

@@ -30,10 +30,13 @@ from smtpdoctor.net.dns import Resolver
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.judge.resolver import collapse_resolver_failures
 from smtpdoctor.core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
-from smtpdoctor.observe.host import HostLookup, resolve_host
+from smtpdoctor.observe.facts import HostLookup
+from smtpdoctor.observe.host import resolve_host
 from smtpdoctor.observe.port import ProbeOptions
-from smtpdoctor.observe.submission import AuthObservation, EnvelopeObservation, run_auth, run_envelope
-from smtpdoctor.observe.sweep import SweepResult, sweep
+from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation
+from smtpdoctor.observe.submission import run_auth, run_envelope
+from smtpdoctor.observe.facts import SweepResult
+from smtpdoctor.observe.sweep import sweep
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
 from smtpdoctor.net.smtp import SmtpSession, Timeouts, Transcript

@@ -35,7 +35,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     from ..core.dnsbl_facts import ZoneStatus
     from ..core.model import combine_exit_codes, exit_code_for
     from ..verdict import conclude
-    from ..cli.common import write_json_line
+    from .formats import write_json_line
 
     engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
     progress = _progress(err, len(targets))
