@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["write_results", "open_lookup"]
+__all__ = ["write_results", "open_lookup", "result_json"]
 
 
 @contextlib.asynccontextmanager
@@ -52,7 +52,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
             if any(f.severity is Severity.ERROR for f in mine):
                 worst = 1
             if fmt.value == "json":
-                write_json_line(_json(result, (*run_wide, *mine)), out)
+                write_json_line(result_json(result, (*run_wide, *mine)), out)
             else:
                 out.write(_render_target(result, mine))
                 out.flush()
@@ -71,7 +71,8 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     return worst
 
 
-def _json(result, found) -> dict:
+def result_json(result, found) -> dict:
+    """One target's object, as a `blacklist --format json` line prints it (and `watch` stores it)."""
     t = result.target
     counts: dict[str, int] = {}
     for r in result.results:
