@@ -35,15 +35,30 @@ def listing_name(ip: str = SENDING_IP) -> str:
 class Receiver:
     """A webhook receiver on 127.0.0.1: ``posts`` holds every JSON body received, in order."""
 
-    def __init__(self, status: int = 200) -> None:
+    def __init__(self, status: int = 200, hold_at: int | None = None) -> None:
         self.posts: list[dict] = []
         self.status = status
+        # hold_at=N: the N-th POST is held without an answer until ``release`` is set, then dropped
+        # unanswered (the sender never learns it arrived, so it is not counted as delivered)
+        self.hold_at = hold_at
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self._count = 0
+        self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                with receiver._lock:
+                    receiver._count += 1
+                    held = receiver._count == receiver.hold_at
+                if held:
+                    receiver.holding.set()
+                    receiver.release.wait(30)
+                    self.close_connection = True
+                    return
                 if receiver.status == 200:
                     receiver.posts.append(json.loads(body))
                 self.send_response(receiver.status)
