@@ -276,5 +276,9 @@ def parse_config(text: str, *, source: str = "config") -> WatchConfig:
         if n > 1:
             errors.append(f"{source}:1: {key} is listed {n} times; give each a different name")
     if errors:
-        raise ConfigError(errors)
+        def line_of(error: str) -> int:
+            part = error[len(source) + 1:].split(":", 1)[0]
+            return int(part) if part.isdigit() else 0
+
+        raise ConfigError(sorted(errors, key=line_of))  # in file order (sorted() keeps ties in order)
     return WatchConfig(targets=tuple(targets), alerts=alerts, **general)
