@@ -22,7 +22,20 @@ from .conftest import SENDING_IP, listing_name, world_zone
 PASSWORD = "Watch-Pa55word!"
 
 
-def _config(dns: str, smtp: LabSmtpServer) -> str:
+def _config(dns: str, smtp: LabSmtpServer, echo: LabSmtpServer | None = None) -> str:
+    extra = "" if echo is None else f"""
+[[submission]]
+name = "echo"
+host = "127.0.0.1"
+port = {echo.port}
+security = "starttls"
+user = "{LAB_USER}"
+password_env = "WATCH_TEST_PW"
+from = "{LAB_USER}"
+to = "someone@example.net"
+ports = []
+ca_file = "{echo.ca_file}"
+"""
     return f"""
 [watch]
 resolvers = ["{dns}"]
@@ -39,6 +52,7 @@ from = "{LAB_USER}"
 to = "someone@example.net"
 ports = []
 ca_file = "{smtp.ca_file}"
+{extra}
 [[domain]]
 name = "lab.test"
 ip = "{SENDING_IP}"
@@ -67,17 +81,22 @@ def test_watch_once_then_history_and_no_secret_in_the_database_file(tmp_path, mo
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     zone = world_zone()
     smtp = LabSmtpServer([Fault.starttls(), Fault.auth(users={LAB_USER: PASSWORD}, mechanisms=("PLAIN",), tls_only=True)])
-    with in_background(LabDnsServer(zone), smtp) as (dns, _):
+    # a server that echoes the whole AUTH exchange, decoded password included, into its 535 reply
+    echo = LabSmtpServer([Fault.starttls(), Fault.auth(users={LAB_USER: PASSWORD}, mechanisms=("PLAIN",),
+                                                       tls_only=True), Fault.auth_echo()])
+    with in_background(LabDnsServer(zone), smtp, echo) as (dns, _, _e):
         cfg = tmp_path / "watch.toml"
-        cfg.write_text(_config(dns.address, smtp))
+        cfg.write_text(_config(dns.address, smtp, echo))
         app = build_app()
         first = CliRunner().invoke(app, ["watch", str(cfg), "--once"])
-        assert first.exit_code == 0, first.output
+        assert first.exit_code == 1, first.output  # the echoing server rejects the login
+        assert "submission:echo: authentication" in first.stderr
         dns.set(listing_name(), {"A": ["127.0.0.2"]})
         second = CliRunner().invoke(app, ["watch", str(cfg), "--once"])
         assert second.exit_code == 1  # a listing is a problem found
         assert "ALERT listed [192.0.2.9]" in second.stdout
     assert any(a.success for s in smtp.sessions for a in s.auth_attempts)  # the password was really sent
+    assert any(PASSWORD.encode() in s.sent for s in echo.sessions)  # and really echoed back
     db = tmp_path / "xdg" / "smtpdoctor" / "watch.sqlite3"  # the default place honours XDG_DATA_HOME
     assert db.exists()
     stored = b"".join(p.read_bytes() for p in db.parent.iterdir() if p.name.startswith("watch.sqlite3"))
@@ -96,7 +115,7 @@ def test_watch_once_then_history_and_no_secret_in_the_database_file(tmp_path, mo
     assert rows[1]["changes"][0]["fact"] == f"listed:{SENDING_IP}@bl.lab.test"
     assert rows[1]["alerts"][0]["kind"] == "listed"
     code, err = _main(monkeypatch, capsys, "history", "nothing.example")
-    assert code == 2 and err.count("\n") == 1 and "known targets: 192.0.2.9, lab.test, lab" in err
+    assert code == 2 and err.count("\n") == 1 and "known targets: 192.0.2.9, lab.test, echo, lab" in err
 
 
 def _get(url: str) -> tuple[int, str]:

@@ -44,10 +44,9 @@ class CheckResult:
 
 
 def _redacted(report: dict[str, Any], target: Target) -> dict[str, Any]:
-    """The report through the one redactor: the password in every form, and the SASL blobs that carry
-    it (PLAIN's ``base64(NUL user NUL password)``), masked wherever they stand."""
-    import json
-
+    """The report through the one redactor (:meth:`Redactor.scrub`, every string at any depth): the
+    password in every form, and the SASL blobs that carry it (PLAIN's ``base64(NUL user NUL password)``),
+    masked wherever they stand, even where a server echoed them."""
     from ..redact import Redactor
     from ..smtp import sasl
 
@@ -61,7 +60,7 @@ def _redacted(report: dict[str, Any], target: Target) -> dict[str, Any]:
                 red.add_forms(sasl.create(name, user, target.password).secret_forms())
             except sasl.SaslError:
                 pass
-    return json.loads(red.redact(json.dumps(report, ensure_ascii=False)))
+    return red.scrub(report)
 
 
 async def _submission(target: Target, config: WatchConfig) -> dict[str, Any]:
