@@ -152,12 +152,14 @@ async def run_targets(targets: Sequence[Target], config: WatchConfig) -> AsyncIt
 
     async def lists(group: list[Target], zones) -> None:
         at = time.time()
+        done = 0
         try:
             async for target, report, took in _blocklists(group, zones, config):
                 await queue.put(CheckResult(target=target, at=at, duration=took, report=report))
+                done += 1
                 at = time.time()
-        except Exception as exc:
-            for target in group:
+        except Exception as exc:  # the targets not yet answered get a crashed result each
+            for target in group[done:]:
                 await queue.put(CheckResult(target=target, at=at, duration=0.0, report=_crashed(target, exc)))
 
     groups: dict[Any, list[Target]] = {}

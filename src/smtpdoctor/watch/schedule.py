@@ -88,16 +88,17 @@ class Watcher:
             self._last_prune = now
 
     def due(self, now: float) -> tuple[list[Target], float]:
-        """The targets due at ``now`` and the time the next one falls due."""
-        due, nxt = [], float("inf")
-        for t in self.config.targets:
-            last = self.store.last_at(self._target_id(t))
-            when = (last + t.interval) if last is not None else now
-            if when <= now:
-                due.append(t)
-                when = now + t.interval
-            nxt = min(nxt, when)
-        return due, nxt
+        """The targets due at ``now`` and the time the next one falls due. The first call reads each
+        target's last result from the store (a restarted watch keeps the rhythm); later ones use memory."""
+        if not hasattr(self, "_next"):
+            self._next: dict[str, float] = {}
+            for t in self.config.targets:
+                last = self.store.last_at(self._target_id(t))
+                self._next[t.key] = (last + t.interval) if last is not None else now
+        due = [t for t in self.config.targets if self._next[t.key] <= now]
+        for t in due:
+            self._next[t.key] = now + t.interval
+        return due, min(self._next.values(), default=now + 60.0)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run due targets until ``stop`` is set; failed deliveries are retried every minute."""
