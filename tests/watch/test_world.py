@@ -104,6 +104,12 @@ async def change_the_world(tmp_path: Path, *, webhook: str | None, email: str = 
             await step("certificate renewed")
             dns.set("lab.test", dict(world_zone()["lab.test"], TXT=[SPF_GOOD]))
             await step("spf fixed")
+            dkim = "s1._domainkey.lab.test"
+            key = world_zone()[dkim]
+            dns.set(dkim, "TIMEOUT")  # a lookup that fails says nothing about the record
+            await step("DKIM lookup times out")
+            dns.set(dkim, key)
+            await step("DKIM answers again")
             dns.set(listing_name(), {})
             await step("delisted")
             await step("nothing changed")
@@ -124,6 +130,8 @@ EXPECTED = [
     ("expiring certificate, again", []),
     ("certificate renewed", ["recovered"]),
     ("spf fixed", ["recovered"]),
+    ("DKIM lookup times out", []),
+    ("DKIM answers again", []),
     ("delisted", ["delisted"]),
     ("nothing changed", []),
 ]
@@ -139,6 +147,11 @@ async def test_one_alert_per_change_then_recovery(tmp_path, receiver):
     assert spf["details"]["cause"]["change"]["fact"] == f"spf.include:{ESP_INCLUDE}"
     assert by_step["listed"][0]["details"]["zone"] == "bl.lab.test"
     assert "expires in" in by_step["expiring certificate"][0]["title"]
+    # the timed-out lookup was seen (and stored) as a failure, not as a removed key
+    domain_id = next(tid for tid, key, _, _ in watcher.store.targets() if key == "domain:lab.test")
+    timed_out = watcher.store.results(domain_id, with_report=True)[-4]  # then: answers again, delisted, nothing
+    assert "dkim.lookup-failed" in [f["id"] for f in timed_out["report"]["findings"]]
+    assert "dkim.s1" in timed_out["facts"]
     # the webhook got each alert exactly once, in order, Slack/Mattermost-shaped
     stored = [a for _, alerts in steps for a in alerts]
     assert [p["smtpdoctor"]["id"] for p in receiver.posts] == [a["id"] for a in stored]

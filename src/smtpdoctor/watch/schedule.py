@@ -17,6 +17,7 @@ from .alerts import deliver_pending
 from .changes import TargetState, decide_alerts
 from .config import Target, WatchConfig
 from .runner import CheckResult, run_targets
+from .snapshot import carry_over
 from .snapshot import facts as facts_of
 from .store import Store
 
@@ -46,7 +47,7 @@ class Watcher:
         t = result.target
         tid = self._target_id(t)
         state = TargetState.from_json(self.store.state(tid))
-        found = facts_of(t.kind, result.report)
+        found = carry_over(t.kind, state.facts, facts_of(t.kind, result.report), result.report)
 
         def timeline():
             since = state.last_ok_at if state.last_ok_at is not None else 0.0

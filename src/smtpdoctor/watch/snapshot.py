@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["facts", "Change", "diff", "describe", "explain", "cert_of", "AREA_OF_FINDING", "DNS_FACTS"]
+__all__ = ["facts", "carry_over", "Change", "diff", "describe", "explain", "cert_of", "AREA_OF_FINDING", "DNS_FACTS"]
 
 PRESENT = "present"
 
@@ -61,6 +61,40 @@ def facts(kind: str, report: Mapping[str, Any]) -> dict[str, str]:
     for host, records in sorted((report.get("dane") or {}).items()):
         if isinstance(records, (list, tuple)):
             out[f"dane.{host}"] = ", ".join(map(str, records))
+    return out
+
+
+#: a topic whose lookup failed -> the facts it could not see (kept from the last result, not "removed")
+_TOPIC_FACTS = {"spf": ("spf.",), "dkim": ("dkim.",), "dmarc": ("dmarc.",), "mx": ("mx",), "ptr": ("ptr",),
+                "mta-sts": ("mta-sts.",), "dane": ("dane.",), "domain": ("mx", "spf.", "dmarc.")}
+_NOT_SEEN = ("failed", "refused", "unknown", "unusable")
+
+
+def carry_over(kind: str, old: Mapping[str, str], new: Mapping[str, str], report: Mapping[str, Any]) -> dict[str, str]:
+    """``new`` with the facts a failed lookup could not see taken from ``old``: a DNS timeout, a refused
+    blocklist query or an unreachable server says nothing about a record, so it must not read as the
+    record being removed (and raise an alert) nor as it coming back on the next run."""
+    out = dict(new)
+
+    def keep(prefixes: tuple[str, ...]) -> None:
+        for k in [k for k in out if k.startswith(prefixes)]:
+            del out[k]
+        out.update({k: v for k, v in old.items() if k.startswith(prefixes)})
+
+    if kind == "submission":
+        if not any(k.startswith("cert.") for k in new):
+            keep(("cert.",))
+        return out
+    if kind == "blocklist":
+        for line in report.get("targets") or ():
+            for r in line.get("results") or ():
+                if r.get("status") in _NOT_SEEN:
+                    keep((f"listed:{line.get('value')}@{r.get('zone')}",))
+        return out
+    failed = {str(f.get("id", "")).split(".", 1)[0] for f in report.get("findings") or ()
+              if str(f.get("id", "")).endswith((".lookup-failed", ".resolver-broken"))}
+    for topic in sorted(failed):
+        keep(_TOPIC_FACTS.get(topic, ()))
     return out
 
 
