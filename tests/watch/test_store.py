@@ -17,7 +17,7 @@ from .conftest import listing_name
 _names = itertools.count()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.realserver)])
 def db_url(request, tmp_path):
     if request.param == "sqlite":
         yield str(tmp_path / "watch.sqlite3")
