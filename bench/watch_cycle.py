@@ -113,6 +113,10 @@ def main() -> None:
                 cycles.append(time.perf_counter() - start)
                 assert len(results) == a.domains + a.ips
             n_results, n_alerts = store.count("results"), store.count("alerts")
+            kinds: dict[str, int] = {}
+            for alert in store.alerts(limit=1_000_000):
+                kinds[alert["kind"]] = kinds.get(alert["kind"], 0) + 1
+            samples = sorted({a["title"][:160] for a in store.alerts(limit=1_000_000) if a["kind"] != "listed"})[:5]
             store.close()
             size = db_bytes(db)
             (tmpd / "domains.txt").write_text("\n".join(f"d{i}.bench.test" for i in range(a.domains)) + "\n")
@@ -130,7 +134,7 @@ def main() -> None:
         "watch_cycle_s": [round(c, 2) for c in cycles],
         "one_shot_s": {"domain": round(peer_domain, 2), "blacklist": round(peer_bl, 2), "sum": round(peer, 2)},
         "ratio_watch_over_one_shot": [round(c / peer, 2) for c in cycles] if peer else None,
-        "results": n_results, "alerts": n_alerts,
+        "results": n_results, "alerts": n_alerts, "alerts_by_kind": kinds, "other_alerts_sample": samples,
         "db_bytes": size, "db_bytes_per_1000_results": round(size / n_results * 1000),
     }
     print(json.dumps(report, indent=2))
