@@ -51,3 +51,23 @@ def test_a_listing_is_one_alert_not_also_a_verdict_change():
     alerts, s = _run(s, ok, {}, kind="blocklist")
     assert [a.kind for a in alerts] == ["delisted", "delisted"]
     assert diff({"a": "1"}, {"a": "1"}) == []
+
+
+def test_a_failed_lookup_neither_recovers_a_listing_nor_adds_records_later():
+    listed = {"verdict": {"category": "blacklist", "finding": "dnsbl.listed", "summary": "listed"},
+              "targets": [{"value": "192.0.2.1", "results": [{"zone": "bl.example", "status": "listed"}]}]}
+    timed_out = {"verdict": {"category": "ok", "finding": None, "summary": "nothing found"},
+                 "targets": [{"value": "192.0.2.1", "results": [{"zone": "bl.example", "status": "failed"}]}]}
+    key = {"listed:192.0.2.1@bl.example": "127.0.0.2"}
+    alerts, s = _run(TargetState(), listed, key, kind="blocklist")
+    assert [a.kind for a in alerts] == ["listed"]
+    alerts, s = _run(s, timed_out, key, kind="blocklist")  # the facts carried over by the store
+    assert alerts == [] and s.verdict["category"] == "blacklist"
+    # a domain whose first SPF lookup failed: the SPF facts of the next run are not "added"
+    from smtpdoctor.watch.snapshot import carry_over
+
+    first = domain_report(findings=["spf.lookup-failed"])
+    first_facts = carry_over("domain", {}, {k: v for k, v in facts("domain", first).items() if not k.startswith("spf.")}, first)
+    _, s = _run(TargetState(), first, first_facts)
+    alerts, _ = _run(s, domain_report(), facts("domain", domain_report()), at=200.0)
+    assert alerts == []

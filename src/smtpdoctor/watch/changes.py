@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
-from .snapshot import DNS_FACTS, Change, cert_of, days_left, describe, diff, explain
+from .snapshot import DNS_FACTS, Change, cert_of, days_left, describe, diff, explain, lookups_failed
 
 __all__ = ["Alert", "TargetState", "decide_alerts", "UNREACHABLE_CATEGORIES"]
 
@@ -72,6 +72,8 @@ def decide_alerts(*, kind: str, name: str, state: TargetState, report: Mapping[s
     """The alerts for one new result, and the target's next state. ``timeline()`` gives (time, facts) of
     the results since the last good one, oldest first (asked only when a verdict turns bad)."""
     verdict = dict(report.get("verdict") or {})
+    if verdict.get("category") == "ok" and state.verdict is not None and lookups_failed(kind, report):
+        verdict = dict(state.verdict)  # "nothing found" while lookups failed is no recovery: keep what we knew
     ok = verdict.get("category") == "ok"
     changes = diff(state.facts, facts) if state.verdict is not None else []
     alerts: list[Alert] = []

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-__all__ = ["facts", "carry_over", "Change", "diff", "describe", "explain", "cert_of", "AREA_OF_FINDING", "DNS_FACTS"]
+__all__ = ["facts", "carry_over", "lookups_failed", "UNSEEN", "Change", "diff", "describe", "explain", "cert_of", "AREA_OF_FINDING", "DNS_FACTS"]
 
 PRESENT = "present"
 
@@ -68,6 +68,22 @@ def facts(kind: str, report: Mapping[str, Any]) -> dict[str, str]:
 _TOPIC_FACTS = {"spf": ("spf.",), "dkim": ("dkim.",), "dmarc": ("dmarc.",), "mx": ("mx",), "ptr": ("ptr",),
                 "mta-sts": ("mta-sts.",), "dane": ("dane.",), "domain": ("mx", "spf.", "dmarc.")}
 _NOT_SEEN = ("failed", "refused", "unknown", "unusable")
+#: a marker fact: ``unseen:spf.`` says the SPF lookup failed and nothing was known before either, so
+#: the SPF facts that appear next time are news to nobody (not "added")
+UNSEEN = "unseen:"
+
+
+def _failed_topics(report: Mapping[str, Any]) -> set[str]:
+    return {str(f.get("id", "")).split(".", 1)[0] for f in report.get("findings") or ()
+            if str(f.get("id", "")).endswith((".lookup-failed", ".resolver-broken"))}
+
+
+def lookups_failed(kind: str, report: Mapping[str, Any]) -> bool:
+    """Whether some lookup of this result failed (so "nothing found" may only mean "could not look")."""
+    if kind == "blocklist":
+        return any(r.get("status") in _NOT_SEEN for line in report.get("targets") or ()
+                   for r in line.get("results") or ())
+    return kind == "domain" and bool(_failed_topics(report))
 
 
 def carry_over(kind: str, old: Mapping[str, str], new: Mapping[str, str], report: Mapping[str, Any]) -> dict[str, str]:
@@ -91,10 +107,12 @@ def carry_over(kind: str, old: Mapping[str, str], new: Mapping[str, str], report
                 if r.get("status") in _NOT_SEEN:
                     keep((f"listed:{line.get('value')}@{r.get('zone')}",))
         return out
-    failed = {str(f.get("id", "")).split(".", 1)[0] for f in report.get("findings") or ()
-              if str(f.get("id", "")).endswith((".lookup-failed", ".resolver-broken"))}
-    for topic in sorted(failed):
-        keep(_TOPIC_FACTS.get(topic, ()))
+    for topic in sorted(_failed_topics(report)):
+        prefixes = _TOPIC_FACTS.get(topic, ())
+        keep(prefixes)
+        for prefix in prefixes:
+            if not any(k.startswith(prefix) for k in out):
+                out[UNSEEN + prefix] = "lookup failed"
     return out
 
 
@@ -150,8 +168,10 @@ class Change:
 
 def diff(old: Mapping[str, str], new: Mapping[str, str]) -> list[Change]:
     """Every fact that appeared, disappeared or changed, in key order."""
-    keys = sorted(set(old) | set(new))
-    return [Change(key=k, old=old.get(k), new=new.get(k)) for k in keys if old.get(k) != new.get(k)]
+    keys = sorted(k for k in set(old) | set(new) if not k.startswith(UNSEEN))
+    unseen = tuple(k[len(UNSEEN):] for k in old if k.startswith(UNSEEN))
+    return [Change(key=k, old=old.get(k), new=new.get(k)) for k in keys
+            if old.get(k) != new.get(k) and not (unseen and k.startswith(unseen) and old.get(k) is None)]
 
 
 _LABEL = {"spf.record": "the SPF record", "spf.lookups": "the SPF lookup count", "dmarc.record": "the DMARC record",
