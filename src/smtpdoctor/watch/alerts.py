@@ -111,7 +111,7 @@ def _sender(channel: str, settings: AlertSettings, out) -> Callable[[Delivery], 
 def _error_text(exc: BaseException, settings: AlertSettings) -> str:
     text = f"{type(exc).__name__}: {exc}"
     if settings.email is not None and settings.email.password:
-        from ..redact import Redactor
+        from ..core.redact import Redactor
 
         text = Redactor([settings.email.password]).redact(text)
     return text[:300]

@@ -30,7 +30,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from ..settings import Secret
+from ..core.settings import Secret
 
 __all__ = ["ConfigError", "Target", "EmailSettings", "AlertSettings", "WatchConfig", "load_config",
            "parse_config", "parse_interval", "DEFAULT_INTERVALS", "KINDS", "MAX_CONFIG_BYTES"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
-from .. import validate
+from ..core import names as validate
 from .config import DEFAULT_INTERVALS, KINDS, AlertSettings, EmailSettings, Target, parse_interval
 
 __all__ = ["read_watch", "read_alerts", "read_targets"]
@@ -19,7 +19,7 @@ _SECURITY = ("auto", "starttls", "tls", "none")
 
 
 def _nameserver(value: str) -> str:
-    from ..dns import parse_nameserver
+    from ..net.dns import parse_nameserver
 
     parse_nameserver(value)
     return value
@@ -177,7 +177,7 @@ def _submission(r) -> Target | None:
 
 
 def _domain(r) -> Target | None:
-    from ..domain import BadDomain, normalise_domain
+    from ..core.domain_names import BadDomain, normalise_domain
 
     r.unknown({"name", "ip", "dkim_selectors", "helo", "every"})
     errors_before = len(r.errors)
@@ -200,7 +200,7 @@ def _domain(r) -> Target | None:
 
 
 def _blocklist(r) -> Target | None:
-    from ..dnsbl.targets import BadInput, parse_target
+    from ..core.dnsbl_targets import BadInput, parse_target
 
     r.unknown({"target", "name", "dnsbl", "every"})
     errors_before = len(r.errors)

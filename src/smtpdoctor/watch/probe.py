@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .. import validate
+from ..core import names as validate
 from .config import Target, WatchConfig
 
 __all__ = ["probe_target", "ProbeServer", "MODULES"]
@@ -41,14 +41,14 @@ def probe_target(module: str, target: str, submission: dict[str, Any] | None = N
             options["port"] = port
         return Target(kind="submission", name=target, interval=0, options=options, password=password)
     if module == "domain":
-        from ..domain import BadDomain, normalise_domain
+        from ..core.domain_names import BadDomain, normalise_domain
 
         try:
             name = normalise_domain(target).name
         except BadDomain as exc:
             raise ValueError(str(exc)) from None
         return Target(kind="domain", name=name, interval=0, options={"dkim_selectors": ()})
-    from ..dnsbl.targets import BadInput, parse_target
+    from ..core.dnsbl_targets import BadInput, parse_target
 
     try:
         values = tuple(t.value for t in parse_target(target))

@@ -47,8 +47,8 @@ def _redacted(report: dict[str, Any], target: Target) -> dict[str, Any]:
     """The report through the one redactor (:meth:`Redactor.scrub`, every string at any depth): the
     password in every form, and the SASL blobs that carry it (PLAIN's ``base64(NUL user NUL password)``),
     masked wherever they stand, even where a server echoed them."""
-    from ..redact import Redactor
-    from ..smtp import sasl
+    from ..core.redact import Redactor
+    from ..protocol import sasl
 
     if not target.password:
         return report
@@ -64,8 +64,8 @@ def _redacted(report: dict[str, Any], target: Target) -> dict[str, Any]:
 
 
 async def _submission(target: Target, config: WatchConfig) -> dict[str, Any]:
-    from ..settings import Security, Settings
-    from ..walk import run_diagnosis
+    from ..core.settings import Security, Settings
+    from ..flows.diagnose import run_diagnosis
 
     o = dict(target.options)
     o["security"] = Security(o.get("security", "auto"))
@@ -81,7 +81,7 @@ async def _submission(target: Target, config: WatchConfig) -> dict[str, Any]:
 
 
 async def _domain(target: Target, resolver, config: WatchConfig) -> dict[str, Any]:
-    from ..domain import audit_domain
+    from ..flows.domain import audit_domain
     from ..verdict import decide
 
     o = target.options
@@ -96,11 +96,11 @@ async def _domain(target: Target, resolver, config: WatchConfig) -> dict[str, An
 async def _blocklists(targets: Sequence[Target], zones: tuple[str, ...] | None, config: WatchConfig
                       ) -> AsyncIterator[tuple[Target, dict[str, Any], float]]:
     """Every blocklist target through one engine; yields (target, JSON, duration) in input order."""
-    from ..dnsbl.checks import health_findings, retired_findings, target_findings
-    from ..dnsbl.output import open_lookup, result_json
-    from ..dnsbl.query import Engine
-    from ..dnsbl.targets import parse_target
-    from ..dnsbl.zones import select_zones
+    from ..judge.blacklist import health_findings, retired_findings, target_findings
+    from ..report.blacklist import open_lookup, result_json
+    from ..observe.blocklists import Engine
+    from ..core.dnsbl_targets import parse_target
+    from ..core.dnsbl_zones import select_zones
     from ..verdict import decide
 
     selected, dead = select_zones(zones)
@@ -130,7 +130,7 @@ async def _blocklists(targets: Sequence[Target], zones: tuple[str, ...] | None, 
 
 async def run_targets(targets: Sequence[Target], config: WatchConfig) -> AsyncIterator[CheckResult]:
     """Check every target once; yield each result as it completes (any order)."""
-    from ..dns import Resolver
+    from ..net.dns import Resolver
 
     queue: asyncio.Queue = asyncio.Queue()
     sem = asyncio.Semaphore(config.concurrency)

@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
-    from ...domain import BadDomain, normalise_domain
+    from ...core.domain_names import BadDomain, normalise_domain
 
     if domains and file is not None:
         raise UsageError("give domains as arguments or with --file, not both")
@@ -101,7 +101,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             raise UsageError(f"{eml}: {exc.strerror or exc}") from None
     inputs, _ = _read_inputs(list(domains), file)
 
-    from ...dns import Resolver
+    from ...net.dns import Resolver
 
     try:
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
@@ -125,7 +125,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import asyncio
     import sys
 
-    from ...domain import audit_domain
+    from ...flows.domain import audit_domain
     from ..common import write_json_line
 
     sem = asyncio.Semaphore(concurrency)
@@ -138,7 +138,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             if dnsbl and audit.domain:
                 import dataclasses
 
-                from ...dnsbl.api import blacklist_findings
+                from ...flows.blacklist import blacklist_findings
 
                 listed = await blacklist_findings(res, ip=ip, domain=audit.domain, zones=dnsbl)
                 audit = dataclasses.replace(audit, findings=audit.findings + tuple(listed))
@@ -196,7 +196,7 @@ _STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": 
 
 
 def render_text(audit) -> str:
-    from ...domain.audit import AREA_ORDER
+    from ...flows.domain import AREA_ORDER
 
     title = audit.domain or audit.given
     if audit.unicode:

@@ -30,10 +30,10 @@ def explain(
     import os
     import sys
 
-    from ...explainer.model import Kind
-    from ...explainer.render import DETAIL_LIMIT, renderer_for
-    from ...explainer.sources import explain_inputs
-    from ...explainer.summary import Tally
+    from ...core.explanation import Kind
+    from ...report.explain import DETAIL_LIMIT, renderer_for
+    from ...flows.explain import explain_inputs
+    from ...report.explain_summary import Tally
     from ..common import write_json_line
 
     args = list(inputs or [])

@@ -30,8 +30,8 @@ def serve_metrics(
     import os
     import sys
 
-    from ... import validate
-    from ...settings import Secret
+    from ...core import names as validate
+    from ...core.settings import Secret
     from ...watch.config import WatchConfig
     from ...watch.probe import ProbeServer
     from .watch import parse_listen
@@ -40,7 +40,7 @@ def serve_metrics(
     if not 0 < timeout <= 300:
         raise UsageError("--timeout must be between 0 and 300 seconds")
     try:
-        from ...dns import parse_nameserver
+        from ...net.dns import parse_nameserver
 
         for r in resolver:
             parse_nameserver(r)
