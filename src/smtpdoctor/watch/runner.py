@@ -1,8 +1,8 @@
 """Running watched targets through the one-shot commands' engines.
 
-- a submission server: :func:`smtpdoctor.walk.run_diagnosis` (what ``diagnose`` runs), the report as is;
-- a sending domain: :func:`smtpdoctor.domain.audit_domain` (what ``domain`` runs) plus a verdict;
-- an IP, range or domain on blocklists: the DNSBL :class:`~smtpdoctor.dnsbl.query.Engine` (what
+- a submission server: :func:`smtpdoctor.flows.diagnose.run_diagnosis` (what ``diagnose`` runs), the report as is;
+- a sending domain: :func:`smtpdoctor.flows.domain.audit_domain` (what ``domain`` runs) plus a verdict;
+- an IP, range or domain on blocklists: the DNSBL :class:`~smtpdoctor.observe.blocklists.Engine` (what
   ``blacklist`` runs), the same JSON object as a ``blacklist --format json`` line plus a verdict.
 
 Nothing is checked here that those commands do not check. Every result's JSON passes the one redactor
