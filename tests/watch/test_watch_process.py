@@ -1,4 +1,5 @@
-"""Kill -9 during a run, restart: no duplicate alerts, no lost rows (issue 18, "Done when").
+"""``smtpdoctor watch`` as a real process: kill -9 during a run, then a restart (issue 18, "Done when":
+no duplicate alerts, no lost rows); and ``--metrics`` served while it runs, then a clean SIGTERM stop.
 
 The watch runs as a real process (``smtpdoctor watch``) over 20 listed addresses on the lab's DNS.
 The webhook receiver holds the 5th alert's POST unanswered; while it is held (a delivery in flight and
@@ -98,3 +99,42 @@ def test_kill_9_mid_run_loses_nothing_and_repeats_nothing(tmp_path):
     # the log channel has its own outbox rows: the second run printed exactly those not printed before
     assert out.decode().count("ALERT listed") == len(ADDRESSES) - len(before["logged"])
     assert after["logged"] == set(after["alerts"])
+
+
+def test_watch_serves_metrics_and_stops_cleanly_on_sigterm(tmp_path):
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    zone = lab_zone()
+    zone[listing_name(ADDRESSES[0])] = {"A": ["127.0.0.2"]}
+    receiver = Receiver()
+    db = tmp_path / "watch.sqlite3"
+    try:
+        with in_background(LabDnsServer(zone)) as (dns,):
+            proc = _watch(_config(tmp_path, dns.address, receiver.url), db, "--metrics", f"127.0.0.1:{port}")
+            try:
+                body = ""
+                deadline = time.monotonic() + 60
+                while "smtpdoctor_dnsbl_listed" not in body or body.count("probe_success{") < len(ADDRESSES):
+                    assert time.monotonic() < deadline and proc.poll() is None, body[-500:]
+                    time.sleep(0.2)
+                    try:
+                        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as resp:
+                            body = resp.read().decode()
+                    except OSError:
+                        continue
+                proc.send_signal(signal.SIGTERM)
+                assert proc.wait(30) == 0
+            finally:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.wait(10)
+    finally:
+        receiver.close()
+    assert f'smtpdoctor_dnsbl_listed{{module="blocklist",target="{ADDRESSES[0]}",zone="bl.lab.test"}} 1.0' in body
+    assert f'probe_success{{module="blocklist",target="{ADDRESSES[1]}"}} 1.0' in body
+    assert _rows(db)["delivered"] == {1}  # the one listing, alerted once
