@@ -71,3 +71,22 @@ def test_a_failed_lookup_neither_recovers_a_listing_nor_adds_records_later():
     _, s = _run(TargetState(), first, first_facts)
     alerts, _ = _run(s, domain_report(), facts("domain", domain_report()), at=200.0)
     assert alerts == []
+
+
+def test_an_inconclusive_or_crashed_check_is_no_news():
+    from smtpdoctor.watch.config import Target
+    from smtpdoctor.watch.metrics import measures
+    from smtpdoctor.watch.runner import CheckResult, _crashed
+
+    target = Target(kind="blocklist", name="192.0.2.1", interval=60)
+    crashed = _crashed(target, RuntimeError("boom\x1b[31m"))
+    assert crashed["verdict"]["finding"] == "watch.check-crashed" and "\x1b" not in crashed["verdict"]["summary"]
+    result = CheckResult(target=target, at=0.0, duration=0.0, report=crashed)
+    assert result.inconclusive and not result.ok and measures("blocklist", crashed, 0.0)["success"] == 0.0
+    listed = {"verdict": {"category": "blacklist", "finding": "dnsbl.listed", "summary": "listed"}}
+    key = {"listed:192.0.2.1@bl.example": "127.0.0.2"}
+    _, s = _run(TargetState(), listed, key, kind="blocklist")
+    alerts, s = _run(s, crashed, key, kind="blocklist")
+    assert alerts == [] and s.verdict["finding"] == "dnsbl.listed"
+    alerts, _ = _run(TargetState(), crashed, {}, kind="blocklist")
+    assert alerts == []  # a first run that could not test says nothing

@@ -72,8 +72,11 @@ def decide_alerts(*, kind: str, name: str, state: TargetState, report: Mapping[s
     """The alerts for one new result, and the target's next state. ``timeline()`` gives (time, facts) of
     the results since the last good one, oldest first (asked only when a verdict turns bad)."""
     verdict = dict(report.get("verdict") or {})
-    if verdict.get("category") == "ok" and state.verdict is not None and lookups_failed(kind, report):
+    unknown = verdict.get("confidence") == "inconclusive"  # not tested (or the check crashed): no news
+    if (unknown or (verdict.get("category") == "ok" and lookups_failed(kind, report))) and state.verdict is not None:
         verdict = dict(state.verdict)  # "nothing found" while lookups failed is no recovery: keep what we knew
+    elif unknown:
+        verdict = {"category": "ok", "finding": None, "summary": "not tested yet"}
     ok = verdict.get("category") == "ok"
     changes = diff(state.facts, facts) if state.verdict is not None else []
     alerts: list[Alert] = []

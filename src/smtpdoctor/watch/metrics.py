@@ -6,7 +6,7 @@ the configuration (or the one probed target), ``zone`` from the configured block
 fixed list, ``category`` from the seven causes and ``finding`` from the catalogue of finding ids.
 
 =============================================  ========================================================
-``probe_success``                               1 when the verdict is ok
+``probe_success``                               1 when the verdict is ok (and not inconclusive)
 ``probe_duration_seconds``                      how long the check took
 ``probe_step_duration_seconds{step}``           resolve, sweep, session, domain, blacklist (submission)
 ``probe_ssl_earliest_cert_expiry``              the server certificate's notAfter (epoch), also when it
@@ -37,7 +37,8 @@ STEPS = ("resolve", "sweep", "session", "domain", "blacklist")
 def measures(kind: str, report: Mapping[str, Any], duration: float) -> dict[str, Any]:
     """The numbers of one result (pure)."""
     verdict = report.get("verdict") or {}
-    out: dict[str, Any] = {"success": 1.0 if verdict.get("category") == "ok" else 0.0, "duration": duration,
+    ok = verdict.get("category") == "ok" and verdict.get("confidence") != "inconclusive"
+    out: dict[str, Any] = {"success": 1.0 if ok else 0.0, "duration": duration,
                            "category": str(verdict.get("category") or "ok"), "finding": str(verdict.get("finding") or "ok")}
     timings = report.get("timings") or {}
     out["steps"] = {s: float(timings[f"{s}_s"]) for s in STEPS if isinstance(timings.get(f"{s}_s"), (int, float))}

@@ -39,8 +39,13 @@ class CheckResult:
         return str(self.verdict.get("category", "ok"))
 
     @property
+    def inconclusive(self) -> bool:
+        """A step that decides the answer could not be tested (or the check crashed): no verdict either way."""
+        return self.verdict.get("confidence") == "inconclusive"
+
+    @property
     def ok(self) -> bool:
-        return self.category == "ok"
+        return self.category == "ok" and not self.inconclusive
 
 
 def _redacted(report: dict[str, Any], target: Target) -> dict[str, Any]:
@@ -178,10 +183,13 @@ async def run_targets(targets: Sequence[Target], config: WatchConfig) -> AsyncIt
 
 
 def _crashed(target: Target, exc: Exception) -> dict[str, Any]:
+    from ..core import catalogue
+
     text = "".join(c if c.isprintable() else " " for c in f"{type(exc).__name__}: {exc}")[:300]
-    return {"schema": "smtpdoctor/watch-crash@1", "target": target.key,
-            "verdict": {"category": "inconclusive", "finding": "watch.check-crashed",
-                        "summary": f"The check could not run: {text}", "confidence": "inconclusive"}}
+    finding = catalogue.make("watch.check-crashed", error=text)
+    return {"schema": "smtpdoctor/watch-crash@1", "watched": target.key, "findings": [finding.to_json()],
+            "verdict": {"category": "ok", "finding": finding.id, "summary": finding.title,
+                        "confidence": "inconclusive"}}
 
 
 async def run_one(target: Target, config: WatchConfig) -> CheckResult:

@@ -147,8 +147,10 @@ def _listings(report: Mapping[str, Any]) -> dict[str, str]:
 
 def cert_of(report: Mapping[str, Any]) -> dict[str, Any] | None:
     """The certificate of the configured port (fetched even when verification failed), or None."""
-    target_port = (report.get("target") or {}).get("port")
-    ports = ((report.get("observations") or {}).get("ports")) or ()
+    target = report.get("target")
+    target_port = target.get("port") if isinstance(target, Mapping) else None
+    observations = report.get("observations")
+    ports = (observations.get("ports") if isinstance(observations, Mapping) else None) or ()
     for p in sorted(ports, key=lambda p: p.get("port") != target_port):
         cert = (p.get("tls") or {}).get("cert")
         if cert:

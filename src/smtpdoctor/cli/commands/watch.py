@@ -58,7 +58,8 @@ def watch(
     try:
         if once:
             results = asyncio.run(watcher.run_once())
-            worst = max((0 if r.ok else 3 if r.category == "inconclusive" else 1 for r in results), default=0)
+            codes = {0 if r.ok else 3 if r.inconclusive and r.category == "ok" else 1 for r in results}
+            worst = 1 if 1 in codes else max(codes, default=0)  # problems found outrank inconclusive
             for r in results:
                 print(f"{r.target.key}: {r.category}"
                       + (f" ({r.verdict.get('finding')})" if r.verdict.get("finding") else ""), file=sys.stderr)
