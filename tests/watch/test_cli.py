@@ -169,3 +169,10 @@ def test_serve_metrics_probe_runs_one_fresh_check():
     assert 'smtpdoctor_dnsbl_listed{module="blocklist",target="192.0.2.9",zone="bl.lab.test"} 1.0' in listed[1]
     assert 'smtpdoctor_dmarc_policy{module="domain",policy="reject",target="lab.test"} 1.0' in domain[1]
     assert bad[0] == 400 and "unknown module" in bad[1]
+
+
+def test_history_without_a_database_says_so_and_creates_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    code, err = _main(monkeypatch, capsys, "history", "example.com")
+    assert code == 2 and "no watch history at" in err and err.count("\n") == 1
+    assert not (tmp_path / "smtpdoctor").exists()

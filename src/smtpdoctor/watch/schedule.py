@@ -35,6 +35,7 @@ class Watcher:
         self.on_result = on_result
         self.latest: dict[str, CheckResult] = {}
         self._ids: dict[str, int] = {}
+        self._next: dict[str, float] | None = None  # target key -> when it is due next
         self._last_prune = 0.0
 
     def _target_id(self, t: Target) -> int:
@@ -91,15 +92,16 @@ class Watcher:
     def due(self, now: float) -> tuple[list[Target], float]:
         """The targets due at ``now`` and the time the next one falls due. The first call reads each
         target's last result from the store (a restarted watch keeps the rhythm); later ones use memory."""
-        if not hasattr(self, "_next"):
-            self._next: dict[str, float] = {}
+        if self._next is None:
+            self._next = {}
             for t in self.config.targets:
                 last = self.store.last_at(self._target_id(t))
                 self._next[t.key] = (last + t.interval) if last is not None else now
-        due = [t for t in self.config.targets if self._next[t.key] <= now]
+        nxt = self._next
+        due = [t for t in self.config.targets if nxt[t.key] <= now]
         for t in due:
-            self._next[t.key] = now + t.interval
-        return due, min(self._next.values(), default=now + 60.0)
+            nxt[t.key] = now + t.interval
+        return due, min(nxt.values(), default=now + 60.0)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Run due targets until ``stop`` is set; failed deliveries are retried every minute."""

@@ -238,12 +238,15 @@ class Store:
         return int(n or 0)
 
 
-def open_store(url: str | None) -> Store:
-    """``None`` (the default file), a file path, ``sqlite:///path`` or ``postgresql://…``; migrated."""
+def open_store(url: str | None, *, must_exist: bool = False) -> Store:
+    """``None`` (the default file), a file path, ``sqlite:///path`` or ``postgresql://…``; migrated.
+    ``must_exist``: a reader (``history``, the web page) never creates an SQLite file."""
     if url and url.startswith(("postgresql://", "postgres://")):
         store = _open_postgres(url)
     else:
         path = Path(url[len("sqlite:///") - 1:] if url and url.startswith("sqlite:///") else (url or default_db_path()))
+        if must_exist and not path.is_file():
+            raise StoreError(f"no watch history at {path}: run 'smtpdoctor watch CONFIG.toml' first, or give --db")
         store = _open_sqlite(path)
     store.migrate()
     return store

@@ -23,15 +23,12 @@ COLOURS = {"ok": "#1a7f37", "blacklist": "#8250df", "authentication": "#cf222e",
 
 
 def _store(request: Request):
-    from ..watch.store import default_db_path, open_store
+    from ..watch.store import StoreError, open_store
 
-    url = request.app.state.config.watch_db
-    if url is None:
-        path = default_db_path()
-        if not path.exists():
-            return None
-        url = str(path)
-    return open_store(url)
+    try:
+        return open_store(request.app.state.config.watch_db, must_exist=True)
+    except StoreError:
+        return None
 
 
 def _when(at: float) -> str:

@@ -34,7 +34,7 @@ def history(
     if not 1 <= limit <= 1_000_000:
         raise UsageError("--limit must be between 1 and 1000000")
     try:
-        store = open_store(db)
+        store = open_store(db, must_exist=True)
     except StoreError as exc:
         raise UsageError(str(exc)) from None
     try:
