@@ -106,3 +106,30 @@ async def test_watch_on_either_backend_alerts_once(db_url):
     assert store.count("results") == 3
     assert out.getvalue().count("ALERT listed") == 1
     store.close()
+
+
+def test_a_version_1_database_is_migrated_to_the_current_schema_keeping_its_rows(db_url):
+    from smtpdoctor.watch.schema import DIALECTS
+    from smtpdoctor.watch.store import Store
+
+    current = open_store(db_url)  # learn the dialect and connection, then rebuild the database at version 1
+    dialect = current.dialect
+    for table in ("deliveries", "alerts", "results", "targets", "meta", "schema_version"):
+        current._exec(f"DROP TABLE {table}")
+    current.conn.commit()
+    for statement in ("CREATE TABLE schema_version (version INTEGER NOT NULL)",
+                      "INSERT INTO schema_version (version) VALUES (1)", *MIGRATIONS[0]):
+        current._exec(statement.format(**DIALECTS[dialect]))
+    current.conn.commit()
+    old = Store(current.conn, dialect, current.where)
+    assert old.version() == 1
+    tid = old.target_id("domain:example.com", "domain", "example.com")
+    v = {"category": "ok", "finding": None, "summary": "fine"}
+    old.record(tid, at=1.0, duration=0.1, verdict=v, report={"verdict": v}, facts={}, state={}, alerts=[],
+               channels=())
+    old.close()
+    store = open_store(db_url)
+    assert store.version() == len(MIGRATIONS) == 2
+    assert len(store.instance) == 16 and int(store.instance, 16) >= 0
+    assert store.count("results") == 1 and store.find_target("example.com")[1] == "domain:example.com"
+    store.close()

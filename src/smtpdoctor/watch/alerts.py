@@ -5,8 +5,8 @@ Alerts are rows of the store, each with one delivery row per channel (``log``, `
 succeeded; a channel that fails keeps its rows pending and is retried on the next round (up to 20
 attempts, then ``failed``). After a crash the pending rows are sent by the next run: none is lost. The
 one window left is a crash between a channel accepting an alert and the row being marked: that alert
-is sent again, with the same id (``smtpdoctor.id`` in the webhook JSON, the ``Message-ID`` of the
-e-mail), so a receiver can tell.
+is sent again, with the same id (``smtpdoctor.uid`` in the webhook JSON and its ``Idempotency-Key`` header, the
+``Message-ID`` of the e-mail: the database's random id and the alert's number), so a receiver can tell.
 
 - ``webhook``: an HTTP POST of Slack/Mattermost-compatible JSON (``{"text": …}``) plus the alert as
   ``smtpdoctor``; urllib, since one POST needs no client library.
@@ -53,7 +53,7 @@ def send_webhook(url: str, d: Delivery, timeout: float = 10.0) -> None:
     data = json.dumps(webhook_body(d), ensure_ascii=False).encode("utf-8")
     req = urllib.request.Request(url, data=data, method="POST",
                                  headers={"Content-Type": "application/json", "User-Agent": "smtpdoctor-watch",
-                                          "Idempotency-Key": f"smtpdoctor-alert-{d.alert_id}"})
+                                          "Idempotency-Key": f"smtpdoctor-alert-{d.global_id}"})
     with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the user's configured URL
         if not 200 <= resp.status < 300:
             raise OSError(f"the webhook answered HTTP {resp.status}")
@@ -61,7 +61,7 @@ def send_webhook(url: str, d: Delivery, timeout: float = 10.0) -> None:
 
 
 def message_id(d: Delivery, host: str) -> str:
-    return f"<smtpdoctor-alert-{d.alert_id}@{host}>"
+    return f"<smtpdoctor-alert-{d.global_id}@{host}>"
 
 
 def send_email(cfg: EmailSettings, d: Delivery) -> None:

@@ -34,6 +34,7 @@ def default_db_path() -> Path:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
+    instance: str  # the database's id: (instance, alert_id) names an alert uniquely
     alert_id: int
     channel: str
     attempts: int
@@ -43,8 +44,12 @@ class Delivery:
     at: float
     details: dict[str, Any]
 
+    @property
+    def global_id(self) -> str:
+        return f"{self.instance}-{self.alert_id}"
+
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.alert_id, "target": self.target, "kind": self.kind, "title": self.title,
+        return {"id": self.alert_id, "uid": self.global_id, "target": self.target, "kind": self.kind, "title": self.title,
                 "at": self.at, "details": self.details}
 
 
@@ -71,6 +76,15 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    @property
+    def instance(self) -> str:
+        """The database's random id (schema version 2), part of every alert's global id."""
+        if not hasattr(self, "_instance"):
+            row = self._one("SELECT value FROM meta WHERE key = 'instance'")
+            self.conn.commit()
+            self._instance = str(row[0])
+        return self._instance
 
     def _begin(self) -> None:
         if self.dialect == "sqlite":
@@ -164,7 +178,9 @@ class Store:
             f"WHERE d.state = 'pending' AND d.channel IN ({marks}) ORDER BY d.alert_id, d.channel LIMIT ?",
             (*channels, limit))
         self.conn.commit()
-        return [Delivery(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5], float(r[6]), json.loads(r[7])) for r in rows]
+        instance = self.instance
+        return [Delivery(instance, int(r[0]), r[1], int(r[2]), r[3], r[4], r[5], float(r[6]), json.loads(r[7]))
+                for r in rows]
 
     def mark(self, alert_id: int, channel: str, *, delivered: bool, error: str | None = None,
              max_attempts: int = 20) -> None:
