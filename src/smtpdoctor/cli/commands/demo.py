@@ -6,7 +6,8 @@ from typing import List
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +55,7 @@ def demo(
     results = asyncio.run(run_demo(chosen, concurrency=concurrency, on_result=progress))
     wrong = [r for r in results if not r.right]
     if fmt.value == "json":
-        from ..common import write_json_line
+        from ...report.formats import write_json_line
 
         for r in results:
             write_json_line(r.to_json())
@@ -69,7 +70,9 @@ def demo(
     table.add_column("", justify="center")
     for r in results:
         got = r.report.verdict if r.report else None
-        verdict = f"{got.category.value}: {got.finding or 'ok'}" if got else f"[red]{r.error}[/]"
+        verdict = f"{got.category.value}: {got.finding or 'ok'}" if got else ""
+        if r.error:
+            verdict = f"{verdict} [red]({r.error})[/]" if verdict else f"[red]{r.error}[/]"
         table.add_row(r.scenario.name, f"{r.scenario.expect_category.value}: {r.scenario.expect_finding}", verdict,
                       f"{r.seconds:.1f} s", "[green]✔[/]" if r.right else "[bold red]✘[/]")
     out.print(table)

@@ -6,7 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 
 # What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
