@@ -177,7 +177,7 @@ def _submission(r) -> Target | None:
 
 
 def _domain(r) -> Target | None:
-    from ..core.domain_names import BadDomain, normalise_domain
+    from ..core.names import BadDomain, normalise_domain
 
     r.unknown({"name", "ip", "dkim_selectors", "helo", "every"})
     errors_before = len(r.errors)

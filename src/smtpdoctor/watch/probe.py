@@ -41,7 +41,7 @@ def probe_target(module: str, target: str, submission: dict[str, Any] | None = N
             options["port"] = port
         return Target(kind="submission", name=target, interval=0, options=options, password=password)
     if module == "domain":
-        from ..core.domain_names import BadDomain, normalise_domain
+        from ..core.names import BadDomain, normalise_domain
 
         try:
             name = normalise_domain(target).name

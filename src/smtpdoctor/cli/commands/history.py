@@ -6,7 +6,8 @@ from typing import Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 __all__ = ["register"]
 
@@ -27,7 +28,7 @@ def history(
 
     from ...watch import StoreError, open_store
     from ...watch.history import timeline, render_text
-    from ..common import write_json_line
+    from ...report.formats import write_json_line
 
     if fmt not in (OutputFormat.text, OutputFormat.json):
         raise UsageError(f"--format {fmt.value} is not available for history (use text or json)")
