@@ -54,7 +54,7 @@ def _present(modules: set[str], names) -> list[str]:
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_importing_a_command_loads_nothing_heavy_and_parses_no_knowledge(name):
-    modules, parses = loaded("import", f"smtpdoctor.cli.commands.{name}")
+    modules, parses = loaded("import", f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
     assert _present(modules, NEVER_AT_START + ("typer.rich_utils",)) == []
     assert parses == 0, "a knowledge file was parsed at import time"
 
@@ -64,7 +64,7 @@ def test_command_help_loads_only_the_cli_layer(name):
     modules, parses = loaded("run", name, "--help")
     assert _present(modules, NEVER_AT_START) == []
     assert parses == 0
-    others = {f"smtpdoctor.cli.commands.{n}" for n in COMMANDS if n != name}
+    others = {f"smtpdoctor.cli.commands.{n.replace('-', '_')}" for n in COMMANDS if n != name}
     assert sorted(others & modules) == [], "other commands were imported for one command's help"
 
 
