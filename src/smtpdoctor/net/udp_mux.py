@@ -371,12 +371,12 @@ class MuxResolver:
     (a router's, the loopback backlog, a socket buffer, a forwarder: dnsmasq keeps 150 queries at most):
 
     * the retransmission timeout is measured, not fixed: ``srtt + 4 * rttvar`` over first-send answers
-      (Karn), at least 0.2 s, at most ``timeout``, doubled on each retry of a query. A lost packet costs
+      (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query. A lost packet costs
       about one RTO instead of the whole ``timeout`` (2 s against a 50 ms round trip was the collapse:
       every burst that overflowed a queue stalled the sweep for 2 s);
-    * the window starts at 64 and grows by one per answer (slow start) up to a threshold, then by one
-      per window of answers (one per round trip); a loss halves it (not below 8) and sets the threshold
-      there, at most once per round of sends. A loss counts when a retried query is then answered: the
+    * the window starts at 64 and grows by one per answer (slow start) up to a threshold, then by four
+      per round trip; a loss multiplies it by 0.7 (not below 8) and sets the threshold there, at most
+      once per round of sends. A loss counts when a retried query is then answered: the
       question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
       too) is not congestion and does not shrink the window for the other zones.
     """
