@@ -125,37 +125,15 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import asyncio
     import sys
 
-    from ...domain import audit_domain
+    from ...domain.bulk import audit_stream
     from ..common import write_json_line
 
-    sem = asyncio.Semaphore(concurrency)
-
-    async def one(text: str):
-        async with sem:
-            audit = await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
-                                       eml_source=eml_source, ssl_context=context,
-                                       https_timeout=max(timeout * 3, 5))
-            if dnsbl and audit.domain:
-                import dataclasses
-
-                from ...dnsbl.api import blacklist_findings
-
-                listed = await blacklist_findings(res, ip=ip, domain=audit.domain, zones=dnsbl)
-                audit = dataclasses.replace(audit, findings=audit.findings + tuple(listed))
-            return audit
-
-    # Never more than a window of tasks alive at once: a million-line file streams in bounded memory.
-    window = max(concurrency * 4, 8)
     progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
-    pending: list[asyncio.Task] = []
     worst = 0
-    index = 0
+    stream = audit_stream(res, inputs, concurrency=concurrency, ip=ip, selectors=selectors, helo=helo, eml=eml,
+                          eml_source=eml_source, context=context, timeout=timeout, dnsbl=dnsbl)
     try:
-        while index < len(inputs) or pending:
-            while index < len(inputs) and len(pending) < window:
-                pending.append(asyncio.ensure_future(one(inputs[index])))
-                index += 1
-            audit = await pending.pop(0)
+        async for audit in stream:
             if progress:
                 progress.advance(audit.domain or audit.given)
             worst = max(worst, audit.exit_code)
@@ -165,8 +143,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
                 sys.stdout.write(render_text(audit))
                 sys.stdout.flush()
     finally:
-        for task in pending:
-            task.cancel()
+        await stream.aclose()
         if progress:
             progress.close()
     return worst
