@@ -13,6 +13,7 @@ from typing import List, Optional
 import typer
 
 from ..common import OutputFormat, UsageError
+from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
 
@@ -36,11 +37,13 @@ def register(app: typer.Typer) -> None:
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
         format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json (JSON Lines)."),
+        workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
+        partition_size: Optional[int] = PARTITION_SIZE,
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl))
+                   fmt=format, dnsbl=tuple(dnsbl), scale=(workers, cluster, output, partition_size))
         raise typer.Exit(code)
 
 
@@ -73,7 +76,7 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
-        dnsbl: tuple[str, ...] = ()) -> int:
+        dnsbl: tuple[str, ...] = (), scale: tuple = (None, None, None, None)) -> int:
     import asyncio
     import ipaddress
 
@@ -99,6 +102,21 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             message = eml.read_bytes()
         except OSError as exc:
             raise UsageError(f"{eml}: {exc.strerror or exc}") from None
+    from ..scale_options import scale_options
+
+    bulk = scale_options(*scale, fmt)
+    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
+        from ...scale.bulk import run_domain
+        from ...scale.options import ScaleError
+
+        if domains and file is not None:
+            raise UsageError("give domains as arguments or with --file, not both")
+        try:
+            return run_domain(list(domains), str(file) if file else None, bulk, resolvers=resolvers, ip=ip,
+                              selectors=selectors, helo=helo, eml=message, eml_source=str(eml) if eml else "",
+                              ca_file=ca_file, timeout=timeout, concurrency=concurrency, dnsbl=dnsbl)
+        except ScaleError as exc:
+            raise UsageError(str(exc)) from None
     inputs, _ = _read_inputs(list(domains), file)
 
     from ...dns import Resolver

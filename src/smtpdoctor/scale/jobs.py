@@ -1,0 +1,124 @@
+"""What a worker runs on one partition: the project's own asyncio engines, unchanged.
+
+Each job is a module-level function of (partition, settings) -> :class:`PartResult`, so Dask can ship it
+by name, and a pure function of its input, so a retried partition gives the same lines. Each runs its own
+event loop (``asyncio.run``) with the DNS concurrency of one worker's share.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from .partition import Partition
+
+__all__ = ["PartResult", "DomainSettings", "BlacklistSettings", "audit_domains", "check_blocklists",
+           "dumps"]
+
+
+def dumps(obj: Any) -> str:
+    """One JSON Lines line, exactly as the in-process commands write it (``cli.common.write_json_line``)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartResult:
+    """One partition's output: its JSON lines in input order, the worst exit code, the bad lines' messages
+    (each once, with its line number), and anything a job adds for the driver (explain's summary)."""
+
+    index: int
+    lines: tuple[str, ...]
+    code: int = 0
+    errors: tuple[str, ...] = ()
+    extra: Any = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainSettings:
+    resolvers: tuple[str, ...] = ()
+    ip: str | None = None
+    selectors: tuple[str, ...] = ()
+    helo: str | None = None
+    eml: bytes | None = None
+    eml_source: str = ""
+    ca_file: str | None = None
+    timeout: float = 3.0
+    concurrency: int = 10  # this worker's share
+    dnsbl: tuple[str, ...] = ()
+
+
+def audit_domains(part: Partition, s: DomainSettings) -> PartResult:
+    """``domain``: audit each line of the partition (a bad domain becomes a finding, as in-process)."""
+    errors = tuple(f"{line.where}: {line.error}" for line in part.items if line.error)
+    texts = [line.text for line in part.items if not line.error]
+    lines, worst = asyncio.run(_audit(texts, s))
+    return PartResult(index=part.index, lines=tuple(lines), code=max(worst, 2 if errors else 0), errors=errors)
+
+
+async def _audit(texts: list[str], s: DomainSettings) -> tuple[list[str], int]:
+    from ..dns import Resolver
+    from ..domain.bulk import audit_stream
+
+    res = Resolver(list(s.resolvers) or None, timeout=s.timeout, lifetime=s.timeout * 2)
+    context = None
+    if s.ca_file:
+        import ssl
+
+        context = ssl.create_default_context(cafile=s.ca_file)
+    out: list[str] = []
+    worst = 0
+    async for audit in audit_stream(res, texts, concurrency=s.concurrency, ip=s.ip, selectors=s.selectors,
+                                    helo=s.helo, eml=s.eml, eml_source=s.eml_source, context=context,
+                                    timeout=s.timeout, dnsbl=s.dnsbl):
+        worst = max(worst, audit.exit_code)
+        out.append(dumps(audit.to_json()))
+    return out, worst
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlacklistSettings:
+    resolvers: tuple[str, ...] = ()
+    zones: tuple = ()  # dnsbl.zones.Zone, chosen by the driver
+    dead: tuple = ()
+    concurrency: int = 512  # this worker's share
+    rate: float = 8000.0  # this worker's share
+    per_query: float = 4.0
+
+
+def check_blocklists(part: Partition, s: BlacklistSettings) -> PartResult:
+    """``blacklist``: each line -> its targets (a CIDR expands here, on the worker) -> the DNSBL engine."""
+    from ..dnsbl.targets import BadInput, parse_target
+
+    targets: list = []
+    errors: list[str] = []
+    for line in part.items:
+        if line.error:
+            errors.append(f"{line.where}: {line.error}")
+            continue
+        try:
+            found = parse_target(line.text)
+        except BadInput as exc:
+            errors.append(f"{line.where}: {exc}" if line.number else str(exc))
+            continue
+        targets.extend(found)
+    lines: list[str] = []
+    worst = 0
+    if targets:
+        text, worst = asyncio.run(_blocklists(targets, s))
+        lines = text.splitlines()
+    return PartResult(index=part.index, lines=tuple(lines), code=max(worst, 2 if errors else 0),
+                      errors=tuple(errors))
+
+
+async def _blocklists(targets: list, s: BlacklistSettings) -> tuple[str, int]:
+    from ..cli.common import OutputFormat
+    from ..dnsbl.output import open_lookup, write_results
+
+    out, err = io.StringIO(), io.StringIO()
+    async with open_lookup(list(s.resolvers), s.per_query, concurrency=s.concurrency, rate=s.rate) as lookup:
+        code = await write_results(lookup, targets, s.zones, s.dead, OutputFormat.json, s.concurrency, s.rate,
+                                   out, err)
+    return out.getvalue(), code
