@@ -91,8 +91,10 @@ def open_executor(options: ScaleOptions) -> Iterator[Executor]:
     logging.getLogger("distributed").setLevel(logging.ERROR)  # the run's own lines only on stderr
     if options.workers is not None:
         try:
+            # No dashboard, and the scheduler's small HTTP endpoint on a free port (not 8787, maybe taken).
             cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR)
+                                   dashboard_address=None, host="127.0.0.1", silence_logs=logging.ERROR,
+                                   scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"})
         except Exception as exc:  # noqa: BLE001 - whatever stops the cluster, one line
             raise ClusterError(f"could not start {options.workers} local Dask workers: {exc}") from None
         with cluster, Client(cluster) as client:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from smtpdoctor.dnsbl.lab import dnsbl_records
 
 ZONES = ("zen.spamhaus.org", "bl.spamcop.net")
@@ -32,3 +38,25 @@ def world(domains: int, ips: int) -> dict:
 
 def ip(n: int) -> str:
     return f"198.51.{100 + n // 256}.{n % 256}"
+
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+
+def smtpdoctor(*args: str, timeout: float = 300, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """The command as a user runs it: a fresh interpreter, this tree's sources first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    return subprocess.run([sys.executable, "-m", "smtpdoctor.cli.app", *args], capture_output=True, text=True,
+                          timeout=timeout, env=env, input=stdin)
+
+
+def records(text: str, drop: tuple[str, ...] = ("timings",)) -> list[dict]:
+    """JSON Lines -> objects, without the fields that measure time (they differ run to run)."""
+    out = []
+    for line in text.splitlines():
+        obj = json.loads(line)
+        for key in drop:
+            obj.pop(key, None)
+        out.append(obj)
+    return out
