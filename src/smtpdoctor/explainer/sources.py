@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
+from .maillog import iter_maillog, looks_like_maillog
 from .message import MAX_MESSAGE_BYTES, explain_message, is_binary, looks_like_message
 from .model import Explained, Kind
 from .reply import explain_text
@@ -41,11 +42,12 @@ _MBOX_CHUNK = 256 * 1024
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
-def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"") -> Iterator[Item]:
+def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int = 0) -> Iterator[Item]:
     """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
     that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
-    MAX_MESSAGE_BYTES (the rest is skipped)."""
-    index = 0
+    MAX_MESSAGE_BYTES (the rest is skipped). ``start`` numbers the first message (a partition of a large
+    mbox starts further in)."""
+    index = start
     parts: list[bytes] = []
     size = 0
     started = False
@@ -121,6 +123,9 @@ def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
         return
     if first.startswith(b"From ") and looks_like_message(first.split(b"\n", 1)[1] if b"\n" in first else b""):
         yield from iter_mbox(stream, source, first)
+        return
+    if looks_like_maillog(first):  # Postfix / Exim log: one input per line that reports a failure
+        yield from iter_maillog(stream, source, first)
         return
     data = _read_bounded(stream, first)
     if _binary(data[:8192]):

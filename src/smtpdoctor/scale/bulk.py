@@ -16,7 +16,7 @@ from .options import BadScaleOption, ScaleError, ScaleOptions
 from .partition import Line, Partition, cut, read_lines
 from .runner import open_executor, share
 
-__all__ = ["run_domain", "run_blacklist", "run_partitions", "DOMAIN_PARTITION", "BLACKLIST_PARTITION"]
+__all__ = ["run_domain", "run_blacklist", "run_explain", "run_partitions", "DOMAIN_PARTITION", "BLACKLIST_PARTITION"]
 
 DOMAIN_PARTITION = 200  # domains per partition (each asks ~20 questions)
 BLACKLIST_PARTITION = 256  # addresses per partition (a /24 is one)
@@ -133,3 +133,38 @@ class _Progress:
     def close(self) -> None:
         if self._p is not None:
             self._p.stop()
+
+
+EXPLAIN_PARTITION = 200  # files (or inputs) per partition; a large mbox or log goes by byte range
+
+
+def run_explain(args: list[str], stdin, options: ScaleOptions, *, summary: bool = False,
+                suppression: Path | None = None, err=None) -> int:
+    """``explain``: partitions of files / ranges, the JSON lines in order, the summary combined.
+
+    The summary (``summary``) is printed on stderr; the hard-bounced addresses go to ``suppression``.
+    """
+    from ..explainer.model import Kind
+    from ..explainer.render import TextRenderer
+    from .explain_parts import RANGE_BYTES, explain_partitions, explain_units
+    from .jobs import explain_partition
+    from .summary import Combined
+
+    err = err or sys.stderr
+    size = options.partition_size or EXPLAIN_PARTITION
+    range_bytes = options.partition_size * 1024 if options.partition_size else RANGE_BYTES
+    parts = _first(explain_partitions(explain_units(args, stdin, range_bytes=range_bytes), size), "inputs")
+    combined = Combined()
+    run_partitions("explain", explain_partition, parts, lambda workers: None, options, on_extra=combined.add,
+                   err=err)
+    tally = combined.tally
+    if summary:
+        TextRenderer(err, False).finish(tally, True)
+        err.write(f"\nHard bounces (addresses to suppress): {len(combined.hard)}\n")
+    if suppression is not None:
+        combined.write_suppression(suppression)
+    if tally.inputs and tally.kinds.get(str(Kind.UNPARSED), 0) == tally.inputs:
+        first = tally.unparsed[0] if tally.unparsed else ("input", "unreadable")
+        raise ScaleError(f"{first[0]}: {first[1]}" if tally.inputs == 1 else
+                         f"none of the {tally.inputs} inputs could be read (first: {first[0]}: {first[1]})")
+    return 1 if combined.problems else 0

@@ -15,7 +15,7 @@ from typing import Any
 
 from .partition import Partition
 
-__all__ = ["PartResult", "DomainSettings", "BlacklistSettings", "audit_domains", "check_blocklists",
+__all__ = ["PartResult", "DomainSettings", "BlacklistSettings", "audit_domains", "check_blocklists", "explain_partition",
            "dumps"]
 
 
@@ -122,3 +122,25 @@ async def _blocklists(targets: list, s: BlacklistSettings) -> tuple[str, int]:
         code = await write_results(lookup, targets, s.zones, s.dead, OutputFormat.json, s.concurrency, s.rate,
                                    out, err)
     return out.getvalue(), code
+
+
+def explain_partition(part: Partition, _settings: None = None) -> PartResult:
+    """``explain``: each unit's inputs through the explainer; the partition's tally and hard bounces."""
+    from ..explainer.sources import explain_item
+    from ..explainer.summary import Tally
+    from .explain_parts import read_unit
+    from .summary import hard_bounced
+
+    tally = Tally()
+    hard: list[str] = []
+    problems = False
+    lines: list[str] = []
+    for unit in part.items:
+        for item in read_unit(unit):
+            e = explain_item(item)
+            tally.add(e)
+            hard.extend(hard_bounced(e))
+            problems = problems or any(r.explanation.reason not in ("delivered", "vacation") for r in e.results)
+            lines.append(dumps(e.to_json()))
+    return PartResult(index=part.index, lines=tuple(lines), code=1 if problems else 0,
+                      extra=(tally, hard, problems))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import List
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
 from ..common import OutputFormat, UsageError
+from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "explain"]
 
@@ -26,6 +28,10 @@ def explain(
     progress: bool = typer.Option(None, "--progress/--no-progress",
                                   help="Show a progress counter on stderr (default: when stderr is a terminal)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for many messages (0: one per CPU core)."),
+    suppression: Optional[Path] = typer.Option(None, "--suppression", help="Write the hard-bounced addresses "
+                                               "to FILE, one a line (for a suppression list).", show_default=False),
+    workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
+    partition_size: Optional[int] = PARTITION_SIZE,
 ) -> None:
     import os
     import sys
@@ -48,13 +54,30 @@ def explain(
     show_progress = sys.stderr.isatty() if progress is None else progress
     if not 0 <= jobs <= 256:
         raise UsageError("--jobs must be between 0 and 256")
+    from ..scale_options import scale_options
+
+    bulk = scale_options(workers, cluster, output, partition_size, fmt)
+    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the inputs partition by partition
+        from ...scale.bulk import run_explain
+        from ...scale.options import ScaleError
+
+        try:
+            code = run_explain(args, stdin, bulk, summary=bool(summary), suppression=suppression)
+        except ScaleError as exc:
+            raise UsageError(str(exc)) from None
+        raise typer.Exit(code)
     stream = explain_inputs(args, stdin, jobs=jobs or (os.cpu_count() or 1))
     tally = Tally()
     problems = False
+    hard: dict[str, None] = {}
 
     def note(e) -> None:
         nonlocal problems
         tally.add(e)
+        if suppression is not None:
+            from ...scale.summary import hard_bounced
+
+            hard.update(dict.fromkeys(hard_bounced(e)))
         if any(r.explanation.reason not in ("delivered", "vacation") for r in e.results):
             problems = True
         if show_progress and tally.inputs % 500 == 0:
@@ -85,6 +108,8 @@ def explain(
         out.flush()
     if show_progress and tally.inputs >= 500:
         sys.stderr.write("\r\033[K")
+    if suppression is not None:
+        suppression.write_text("".join(a + "\n" for a in hard), encoding="utf-8")
     if tally.inputs and tally.kinds.get(str(Kind.UNPARSED), 0) == tally.inputs:
         first = tally.unparsed[0] if tally.unparsed else ("input", "unreadable")
         raise UsageError(f"{first[0]}: {first[1]}" if tally.inputs == 1 else
