@@ -45,8 +45,8 @@ _LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|t
 def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int = 0) -> Iterator[Item]:
     """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
     that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
-    MAX_MESSAGE_BYTES (the rest is skipped). ``start`` numbers the first message (a partition of a large
-    mbox starts further in)."""
+    MAX_MESSAGE_BYTES (the rest is skipped). Messages are numbered from ``start`` + 1 (a partition of a
+    large mbox starts further in)."""
     index = start
     parts: list[bytes] = []
     size = 0

@@ -2,7 +2,8 @@
 range, cut at a message (or line) boundary while the driver scans them in chunks.
 
 A range carries the number of the first message (or line) in it, so its inputs keep the names the
-in-process path gives them (``FILE#N`` for the Nth message of an mbox, ``FILE:N`` for a log line). Workers
+in-process path gives them (``FILE#N`` for the Nth message of an mbox, ``FILE:N`` for a log line, both
+counted from 1). Workers
 read the files themselves: on a cluster the paths must be on storage the workers share (NFS, a mounted
 bucket), as they are for dask-jobqueue. Text arguments and standard input are shipped as data.
 """
