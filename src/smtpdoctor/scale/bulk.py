@@ -18,7 +18,7 @@ from .runner import open_executor, share
 
 __all__ = ["run_domain", "run_blacklist", "run_explain", "run_partitions", "DOMAIN_PARTITION", "BLACKLIST_PARTITION"]
 
-DOMAIN_PARTITION = 200  # domains per partition (each asks ~20 questions)
+DOMAIN_PARTITION = 100  # domains per partition (each asks ~20 questions)
 BLACKLIST_PARTITION = 256  # addresses per partition (a /24 is one)
 
 

@@ -19,7 +19,7 @@ from .partition import Partition
 
 __all__ = ["FileUnit", "RangeUnit", "explain_units", "explain_partitions", "read_unit", "RANGE_BYTES"]
 
-RANGE_BYTES = 4 * 1024 * 1024  # a range of a large mbox or log: about this many bytes
+RANGE_BYTES = 1024 * 1024  # a range of a large mbox or log: about this many bytes
 _HEAD = 4096
 
 
