@@ -167,3 +167,24 @@ def test_empty_token_is_reported_without_leaking_or_mangling():
 
 def test_exported_names():
     assert set(redact_module.__all__) == {"MASK", "MIN_ANYWHERE", "Redactor", "forms_of"}
+
+
+def test_scrub_reaches_every_string_at_any_depth():
+    from dataclasses import dataclass
+
+    from smtpdoctor.model import Category
+
+    @dataclass(frozen=True)
+    class Box:
+        text: str
+        items: tuple
+        kind: Category = Category.OK
+
+    r = Redactor([Secret("hunter2-secret")])
+    value = {"reply": "535 you sent hunter2-secret", "nested": [Box(text="aHVudGVyMi1zZWNyZXQ=",
+                                                                   items=("x hunter2-secret", 3))],
+             "hunter2-secret": None}
+    out = r.scrub(value)
+    assert out == {"reply": "535 you sent ********", "nested": [Box(text="********", items=("x ********", 3))],
+                   "********": None}
+    assert out["nested"][0].kind is Category.OK

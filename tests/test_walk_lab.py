@@ -14,7 +14,13 @@ from smtpdoctor.lab.scenarios import SCENARIOS
 from smtpdoctor.lab.world import LabWorld
 from smtpdoctor.report import render
 
-SECRET_FORMS = ("lab-password", "bGFiLXBhc3N3b3Jk")  # the lab password and its base64
+import base64
+
+from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER
+
+# The lab password, its base64 (LOGIN's answer) and AUTH PLAIN's base64 of "\0user\0password".
+SECRET_FORMS = (LAB_PASSWORD, base64.b64encode(LAB_PASSWORD.encode()).decode(),
+                base64.b64encode(f"\0{LAB_USER}\0{LAB_PASSWORD}".encode()).decode())
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)

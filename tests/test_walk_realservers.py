@@ -224,3 +224,28 @@ async def test_ipv6_broken_while_ipv4_works_is_reported(postfix_factory, knot):
     diff = report.finding("host.ipv6-differs")
     assert diff is not None and "over IPv4 but not over IPv6" in diff.title
     assert diff.severity.value == "warning"
+
+
+# -- issue 20: no secret to a server whose certificate failed ----------------------------------------
+
+def _sasl_failures(pf) -> int:
+    """What Postfix itself logged: one line per SASL exchange that reached smtpd (and Dovecot)."""
+    return pf.log_text().count("authentication failed")
+
+
+@pytest.mark.parametrize("listener", ["submission_expired", "submission_wrong_name", "smtps_expired"])
+async def test_password_never_reaches_a_server_whose_certificate_failed(postfix, listener):
+    from realservers import wait_until
+
+    security = Security.TLS if listener.startswith("smtps") else Security.STARTTLS
+    # A wrong password, so every exchange that reaches Postfix leaves a line in its log.
+    wrong = dict(user=ALICE, password=Secret("not-the-password"), security=security)
+    before = _sasl_failures(postfix)
+    report, got = await verdict(settings(postfix, postfix.port(listener), **wrong))
+    assert got.startswith("tls."), [f.id for f in report.findings]
+    assert "auth.withheld-certificate-unverified" in [f.id for f in report.findings]
+    # The control: the same run with --insecure-auth does reach Postfix, and Postfix logs it.
+    report2, _ = await verdict(settings(postfix, postfix.port(listener), insecure_auth=True, **wrong))
+    assert "auth.sent-unverified" in [f.id for f in report2.findings]
+    assert wait_until(lambda: _sasl_failures(postfix) > before, timeout=10)
+    assert _sasl_failures(postfix) == before + 1, "the first run sent the password too"

@@ -17,6 +17,8 @@ replies a diagnosis needs, and the two rules above already cover where a passwor
 from __future__ import annotations
 
 import base64
+import dataclasses
+import enum
 import html
 import json
 import re
@@ -107,6 +109,26 @@ class Redactor:
         if self._pattern is None:
             self._pattern = self._compile()
         return self._pattern.sub(MASK, text)
+
+    def scrub(self, value):
+        """``value`` with every string inside it redacted: dicts (keys too), lists, tuples and
+        dataclasses (rebuilt with :func:`dataclasses.replace`), at any depth. What leaves the process —
+        a report in any format, a download, a stored result — passes here, so a secret that a server
+        echoed into any field (an AUTH reply, an error message) is masked wherever it sits."""
+        if isinstance(value, enum.Enum) or value is None or isinstance(value, (bool, int, float, bytes)):
+            return value
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {self.scrub(k): self.scrub(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.scrub(v) for v in value]
+        if isinstance(value, tuple) and not hasattr(value, "_fields"):
+            return tuple(self.scrub(v) for v in value)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            changes = {f.name: self.scrub(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+            return dataclasses.replace(value, **changes)
+        return value
 
     def redact_line(self, direction: str, text: str, after_334: bool = False) -> str:
         """One transcript line, redacted. ``direction`` is ``send`` for client lines (``recv``,

@@ -78,6 +78,10 @@ class Settings:
     timeout: float = 10.0  # connect timeout, and the bound of each SMTP step
     ca_file: str | None = None
     send: bool = False  # send one real test message (DATA) instead of stopping after RCPT
+    # Send credentials even over a TLS session whose certificate failed verification (or over a
+    # plaintext session where TLS was asked for). Off by default: the secret would go to whoever holds
+    # that certificate. The report says so when it was used.
+    insecure_auth: bool = False
     sweep_ports: tuple[int, ...] = SWEEP_PORTS
     extra: dict = field(default_factory=dict)
 

@@ -91,7 +91,9 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     for step in steps:
         notify(str(step.name), str(step.status))
     diagnosis.timings["total_s"] = time.perf_counter() - started
-    return _report(diagnosis, findings, verdict, steps, transcript)
+    # Every string of the report passes the redactor, whatever field it sits in: a server that echoes
+    # what it was sent puts the secret into replies, errors and evidence, not only the transcript.
+    return redactor.scrub(_report(diagnosis, findings, verdict, steps, transcript))
 
 
 async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcript: Transcript, notify) -> None:

@@ -184,6 +184,7 @@ SEEN = {
     "starttls-not-offered": ("starttls", "SMTPNotSupportedError"),
     "starttls-stripped": ("starttls", "SMTPNotSupportedError"),
     "auth-wrong-password": ("auth", 535),
+    "auth-echo": ("auth", 535),
     "auth-app-password-required": ("auth", 534),
     "auth-disabled-for-tenant": ("auth", 535),
     "auth-temporary-failure": ("auth", 454),

@@ -284,3 +284,20 @@ def test_download_before_the_end_is_refused(lab, config):
         assert early.status_code == 409 and "not finished" in early.text
         assert c.get(r.headers["location"] + "/report.exe").status_code == 404
         wait_finished(c, r.headers["location"])
+
+
+def test_a_server_that_echoes_the_password_leaks_it_into_no_download(client, lab):
+    """The lab's auth-echo server puts the password, its base64 and the AUTH PLAIN blob into its 535."""
+    secret = "Echoed-Secret-Pw-7731"
+    form = lab.form("auth-echo", password=secret)
+    r = start(client, form)
+    wait_finished(client, r.headers["location"])
+    texts = {fmt: client.get(r.headers["location"] + f"/report.{fmt}").text for fmt in ("html", "md", "json", "txt")}
+    report = json.loads(texts["json"])
+    assert report["verdict"]["finding"] == "auth.credentials-rejected"
+    assert "********" in report["observations"]["auth"]["reply"]  # the echo arrived, masked
+    forms = (secret, base64.b64encode(secret.encode()).decode(),
+             base64.b64encode(f"\0{form['user']}\0{secret}".encode()).decode())
+    for fmt, text in texts.items():
+        for f in forms:
+            assert f not in text, (fmt, f)

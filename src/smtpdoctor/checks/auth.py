@@ -21,6 +21,8 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
     params = {"host": settings.host, "port": port, "user": settings.user or ""}
     if not settings.user or not (settings.password or settings.oauth_token):
         return [make("auth.not-tested", **params, evidence={"offered": list(obs.offered)})]
+    if obs.withheld is not None:
+        return [make(f"auth.withheld-{obs.withheld}", **params, evidence={"withheld": obs.withheld})]
     if not obs.attempted:
         if obs.sasl_error is not None:
             return [to_finding(classify_sasl_error(obs.sasl_error), preset, redactor=redactor, **params)]
@@ -46,4 +48,7 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
     result = classify_auth(obs.reply.code, obs.reply.enhanced, obs.reply.text,
                            preset.key if preset is not None else None, mechanism=obs.mechanism,
                            oauth_error=obs.oauth_error)
-    return [to_finding(result, preset, redactor=redactor, mechanism=obs.mechanism, **params)]
+    findings = [to_finding(result, preset, redactor=redactor, mechanism=obs.mechanism, **params)]
+    if obs.insecure:
+        findings.append(make("auth.sent-unverified", **params, evidence={"insecure_auth": True}))
+    return findings

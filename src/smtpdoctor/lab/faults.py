@@ -77,6 +77,9 @@ AUTH_535_139 = ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthenticati
 AUTH_530_STARTTLS = "530 5.7.0 Must issue a STARTTLS command first"
 AUTH_538 = "538 5.7.11 Encryption required for requested authentication mechanism"
 AUTH_454 = "454 4.7.0 Temporary authentication failure"
+# A broken server that echoes what it was sent: the raw AUTH lines and the decoded user and password.
+AUTH_ECHO = ("535-5.7.8 Authentication failed. You sent: {auth_sent}\n"
+             "535 5.7.8 That is user {auth_user} with password {auth_password}")
 AUTH_GARBAGE = b"\xff\xfe+OK? \x00\x01 what is AUTH\r\n"
 RELAY_DENIED = "554 5.7.1 <{addr}>: Relay access denied"
 SENDER_NOT_OWNED = "553 5.7.1 <{addr}>: Sender address rejected: not owned by user {user}"
@@ -471,6 +474,13 @@ class Fault:
         """No AUTH in EHLO (the default, named); the AUTH command gets ``503 5.5.1 Error:
         authentication not enabled``."""
         return cls("auth-not-advertised", (), lambda d: d.set("no-auth", True))
+
+    @classmethod
+    def auth_echo(cls) -> "Fault":
+        """Every AUTH attempt is rejected with a ``535`` that echoes what the client sent: the AUTH
+        line with its initial response, each answer to a challenge, and the decoded user and password
+        (a real server bug: it puts every form of the secret into the reply a client records)."""
+        return cls("auth-echo", (), lambda d: d.set("auth-outcome", {"outcome": AUTH_ECHO}))
 
     @classmethod
     def auth_garbage(cls) -> "Fault":

@@ -145,6 +145,7 @@ class _Session:
         self.refuse_commands = False
         self._reset(helo=None)
         self.authenticated: str | None = None
+        self.auth_sent: list[str] = []  # the lines of the AUTH exchange in progress (for auth_echo)
 
     def _reset(self, *, helo: str | None) -> None:
         self.helo = helo
@@ -493,6 +494,7 @@ class _Session:
             return
         mechanism, _, initial = arg.partition(" ")
         mechanism, initial = mechanism.upper(), initial.strip()
+        self.auth_sent = [f"AUTH {arg}"]
         if auth.mode == "garbage":
             await self._send(AUTH_GARBAGE)
             return
@@ -525,13 +527,15 @@ class _Session:
         self.record.auth_attempts.append(
             AuthAttempt(mechanism=mechanism, username=username, password=password, success=ok, reply=reply)
         )
-        await self._reply(reply)
+        await self._reply(reply, auth_sent=" ".join(self.auth_sent), auth_user=username or "",
+                          auth_password=password or "")
 
     async def _challenge(self, text: bytes) -> bytes:
         await self._reply("334 " + base64.b64encode(text).decode())
         line = await self._line()
         if line is None:
             raise _SaslAbort("500 5.5.2 Error: line too long")
+        self.auth_sent.append(line.decode("ascii", "replace").strip())
         return line
 
     async def _sasl(self, mechanism: str, initial: str):

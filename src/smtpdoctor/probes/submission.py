@@ -12,12 +12,12 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from ..redact import Redactor
-from ..settings import Settings
+from ..settings import Security, Settings
 from ..checks.client import envelope_path
 from ..smtp import RemoteProtocolError, Reply, SmtpError, SmtpSession
 from ..smtp.sasl import SaslError, choose_mechanism, create, normalise_offered
 
-__all__ = ["AuthObservation", "EnvelopeObservation", "run_auth", "run_envelope", "test_message"]
+__all__ = ["AuthObservation", "EnvelopeObservation", "run_auth", "run_envelope", "test_message", "unsafe_for_secrets"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,9 +33,14 @@ class AuthObservation:
     protocol_error: bool = False  # the server's answer was not SMTP (garbage), as opposed to a network failure
     oauth_error: dict | None = None  # XOAUTH2: the decoded JSON error challenge
     steps: int = 0
+    # Why AUTH was not attempted although credentials were given: "certificate-unverified" (the TLS
+    # session's certificate failed verification) or "no-tls" (TLS was asked for, the session is plain).
+    withheld: str | None = None
+    insecure: bool = False  # credentials were sent anyway (--insecure-auth) over such a session
 
     def to_json(self) -> dict:
         return {"attempted": self.attempted, "offered": list(self.offered), "tls": self.tls_active,
+                "withheld": self.withheld, "insecure": self.insecure,
                 "mechanism": self.mechanism, "reply": self.reply.message if self.reply else None,
                 "sasl_error": self.sasl_error.message if self.sasl_error else None,
                 "transport_error": self.transport_error}
@@ -67,6 +72,10 @@ async def run_auth(session: SmtpSession, settings: Settings, redactor: Redactor)
     secret = settings.oauth_token or settings.password
     if not settings.user or not secret:
         return AuthObservation(attempted=False, **base)
+    unsafe = unsafe_for_secrets(session, settings)
+    if unsafe is not None and not settings.insecure_auth:
+        return AuthObservation(attempted=False, withheld=unsafe, **base)
+    base["insecure"] = unsafe is not None
     try:
         name = choose_mechanism(offered, have_token=settings.oauth_token is not None,
                                 have_password=settings.password is not None, forced=settings.auth_mech,
@@ -97,6 +106,20 @@ async def run_auth(session: SmtpSession, settings: Settings, redactor: Redactor)
                                protocol_error=isinstance(exc, RemoteProtocolError), steps=mech.steps, **base)
     return AuthObservation(attempted=True, mechanism=name, reply=reply, steps=mech.steps,
                            oauth_error=getattr(mech, "error", None), **base)
+
+
+def unsafe_for_secrets(session: SmtpSession, settings: Settings) -> str | None:
+    """Why this session must not carry a password or token, or ``None`` when it may.
+
+    A TLS session whose certificate failed verification talks to whoever holds that certificate (an
+    interception proxy, a wrong DNS answer, an attacker); a plain session where the user asked for TLS
+    has been downgraded or misconfigured. Either way the secret would go to a peer whose identity was
+    not verified. A plain session the user chose (``--security none``) is their explicit choice."""
+    if session.is_tls:
+        return None if session.tls.verified else "certificate-unverified"
+    if settings.security in (Security.STARTTLS, Security.TLS):
+        return "no-tls"
+    return None
 
 
 def test_message(sender: str, recipient: str, *, helo: str, now: dt.datetime | None = None) -> bytes:

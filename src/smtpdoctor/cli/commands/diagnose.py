@@ -40,6 +40,7 @@ def diagnose(
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
     timeout: float = typer.Option(10.0, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
+    insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
 ) -> None:
@@ -109,6 +110,7 @@ def diagnose(
         helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=tuple(dkim_selector),
         resolvers=tuple(resolver), dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, ca_file=ca_file,
         oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
+        insecure_auth=insecure_auth,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
     )
     from ...walk import run_diagnosis
