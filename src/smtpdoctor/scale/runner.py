@@ -86,10 +86,14 @@ def open_executor(options: ScaleOptions) -> Iterator[Executor]:
         return
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
     logging.getLogger("distributed").setLevel(logging.ERROR)  # the run's own lines only on stderr
     if options.workers is not None:
+        # The workers' statistical profiler samples the task thread every 10 ms: about 15 % of a bulk
+        # run's CPU on this machine (bench/scale_bulk.py), for a dashboard nobody looks at here.
+        dask.config.set({"distributed.worker.profile.enabled": False})
         try:
             # No dashboard, and the scheduler's small HTTP endpoint on a free port (not 8787, maybe taken).
             cluster = LocalCluster(n_workers=options.workers, threads_per_worker=1, processes=True,
