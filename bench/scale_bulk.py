@@ -136,7 +136,7 @@ def blocklist_bench(n: int, n_zones: int, rtt: float, workers: int, tmp: Path) -
 
 def corpus_lines() -> list[str]:
     """One Postfix log line per failed recipient of the sisimai corpus (its own diagnostic text)."""
-    from smtpdoctor.explainer.sources import explain_inputs
+    from smtpdoctor.flows.explain import explain_inputs
 
     shared = Path(os.environ.get("SMTPDOCTOR_SHARED") or ROOT / ".." / "shared")
     folder = shared / "data" / "bounces" / "sisimai" / "eml"

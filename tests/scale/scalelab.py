@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.blocklists import dnsbl_records
 
 ZONES = ("zen.spamhaus.org", "bl.spamcop.net")
 

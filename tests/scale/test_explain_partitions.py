@@ -10,8 +10,8 @@ import pytest
 
 from scalelab import smtpdoctor
 
-from smtpdoctor.explainer.sources import explain_item
-from smtpdoctor.explainer.summary import Tally
+from smtpdoctor.flows.explain import explain_item
+from smtpdoctor.report.explain_summary import Tally
 from smtpdoctor.scale.explain_parts import RangeUnit, explain_partitions, explain_units, read_unit
 from smtpdoctor.scale.summary import merge
 

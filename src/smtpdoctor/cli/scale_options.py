@@ -9,7 +9,8 @@ from typing import Optional
 
 import typer
 
-from .common import OutputFormat, UsageError
+from ..report.formats import OutputFormat
+from .common import UsageError
 
 __all__ = ["WORKERS", "CLUSTER", "OUTPUT", "PARTITION_SIZE", "scale_options"]
 

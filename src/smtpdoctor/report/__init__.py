@@ -1,4 +1,4 @@
-"""Renderers: they only present a :class:`~smtpdoctor.model.Report` (text, json, markdown, html)."""
+"""Renderers: they only present a :class:`~smtpdoctor.core.model.Report` (text, json, markdown, html)."""
 
 from __future__ import annotations
 

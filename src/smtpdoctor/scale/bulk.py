@@ -98,7 +98,7 @@ def run_blacklist(inputs: list[str], file: str | None, options: ScaleOptions, *,
 
 
 def _check_resolvers(resolvers) -> None:
-    from ..dns import parse_nameserver
+    from ..net.dns import parse_nameserver
 
     for r in resolvers:
         try:
@@ -144,11 +144,10 @@ def run_explain(args: list[str], stdin, options: ScaleOptions, *, summary: bool 
 
     The summary (``summary``) is printed on stderr; the hard-bounced addresses go to ``suppression``.
     """
-    from ..explainer.model import Kind
-    from ..explainer.render import TextRenderer
+    from ..report.explain import TextRenderer
     from .explain_parts import RANGE_BYTES, explain_partitions, explain_units
     from .jobs import explain_partition
-    from .summary import Combined
+    from .summary import Combined, unreadable
 
     err = err or sys.stderr
     size = options.partition_size or EXPLAIN_PARTITION
@@ -162,9 +161,7 @@ def run_explain(args: list[str], stdin, options: ScaleOptions, *, summary: bool 
         TextRenderer(err, False).finish(tally, True)
         err.write(f"\nHard bounces (addresses to suppress): {len(combined.hard)}\n")
     if suppression is not None:
-        combined.write_suppression(suppression)
-    if tally.inputs and tally.kinds.get(str(Kind.UNPARSED), 0) == tally.inputs:
-        first = tally.unparsed[0] if tally.unparsed else ("input", "unreadable")
-        raise ScaleError(f"{first[0]}: {first[1]}" if tally.inputs == 1 else
-                         f"none of the {tally.inputs} inputs could be read (first: {first[0]}: {first[1]})")
+        combined.hard.write(suppression)
+    if unreadable(tally):
+        raise ScaleError(unreadable(tally))
     return 1 if combined.problems else 0

@@ -42,11 +42,11 @@ class RangeUnit:
 
 
 def _kind(head: bytes) -> str | None:
-    from ..explainer.maillog import looks_like_maillog
-    from ..explainer.message import looks_like_message
+    from ..protocol.maillog import looks_like_maillog
+    from ..judge.explain.message import looks_like_message
 
     if head.startswith(b"From ") and looks_like_message(head.split(b"\n", 1)[1] if b"\n" in head else b""):
-        return "mbox"  # the same test as explainer.sources._from_stream
+        return "mbox"  # the same test as flows.explain._from_stream
     if looks_like_maillog(head):
         return "maillog"
     return None
@@ -84,9 +84,9 @@ def _log_ranges(fh: BinaryIO, path: str, range_bytes: int) -> Iterator[RangeUnit
 
 
 def _mbox_ranges(fh: BinaryIO, path: str, range_bytes: int) -> Iterator[RangeUnit]:
-    """Cut at separators found by the rule of ``explainer.sources.iter_mbox`` (a "From " line after a
+    """Cut at separators found by the rule of ``flows.explain.iter_mbox`` (a "From " line after a
     blank line that looks like a separator), so each range splits into exactly the messages it holds."""
-    from ..explainer.sources import _FROM_LINE, _MBOX_CHUNK, _SEPARATOR
+    from ..flows.explain import _FROM_LINE, _MBOX_CHUNK, _SEPARATOR
 
     pending, block_at, prev_blank = b"", 0, True
     start = base = count = 0
@@ -125,8 +125,8 @@ def _mbox_ranges(fh: BinaryIO, path: str, range_bytes: int) -> Iterator[RangeUni
 
 
 def explain_units(args: Iterable[str], stdin: BinaryIO | None, *, range_bytes: int = RANGE_BYTES) -> Iterator:
-    """The inputs of ``explain ARGS`` as units, in the in-process path's order (explainer.sources.iter_items)."""
-    from ..explainer.sources import _walk, iter_items
+    """The inputs of ``explain ARGS`` as units, in the in-process path's order (flows.explain.iter_items)."""
+    from ..flows.explain import _walk, iter_items
 
     for arg in args:
         path = Path(arg)
@@ -180,8 +180,7 @@ class _Window(io.RawIOBase):
 
 def read_unit(unit) -> Iterator:
     """The explainer's items of one unit (worker side)."""
-    from ..explainer.maillog import iter_maillog
-    from ..explainer.sources import Item, _from_path, iter_mbox
+    from ..flows.explain import Item, _from_path, iter_maillog, iter_mbox
 
     if isinstance(unit, Item):
         yield unit

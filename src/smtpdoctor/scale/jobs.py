@@ -20,7 +20,7 @@ __all__ = ["PartResult", "DomainSettings", "BlacklistSettings", "audit_domains",
 
 
 def dumps(obj: Any) -> str:
-    """One JSON Lines line, exactly as the in-process commands write it (``cli.common.write_json_line``)."""
+    """One JSON Lines line, exactly as the in-process commands write it (``report.formats.write_json_line``)."""
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -59,8 +59,8 @@ def audit_domains(part: Partition, s: DomainSettings) -> PartResult:
 
 
 async def _audit(texts: list[str], s: DomainSettings) -> tuple[list[str], int]:
-    from ..dns import Resolver
-    from ..domain.bulk import audit_stream
+    from ..net.dns import Resolver
+    from ..flows.domain_bulk import audit_stream
 
     res = Resolver(list(s.resolvers) or None, timeout=s.timeout, lifetime=s.timeout * 2)
     context = None
@@ -81,7 +81,7 @@ async def _audit(texts: list[str], s: DomainSettings) -> tuple[list[str], int]:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlacklistSettings:
     resolvers: tuple[str, ...] = ()
-    zones: tuple = ()  # dnsbl.zones.Zone, chosen by the driver
+    zones: tuple = ()  # core.dnsbl_zones.Zone, chosen by the driver
     dead: tuple = ()
     concurrency: int = 512  # this worker's share
     rate: float = 8000.0  # this worker's share
@@ -90,7 +90,7 @@ class BlacklistSettings:
 
 def check_blocklists(part: Partition, s: BlacklistSettings) -> PartResult:
     """``blacklist``: each line -> its targets (a CIDR expands here, on the worker) -> the DNSBL engine."""
-    from ..dnsbl.targets import BadInput, parse_target
+    from ..core.dnsbl_targets import BadInput, parse_target
 
     targets: list = []
     errors: list[str] = []
@@ -114,8 +114,8 @@ def check_blocklists(part: Partition, s: BlacklistSettings) -> PartResult:
 
 
 async def _blocklists(targets: list, s: BlacklistSettings) -> tuple[str, int]:
-    from ..cli.common import OutputFormat
-    from ..dnsbl.output import open_lookup, write_results
+    from ..report.formats import OutputFormat
+    from ..report.blacklist import open_lookup, write_results
 
     out, err = io.StringIO(), io.StringIO()
     async with open_lookup(list(s.resolvers), s.per_query, concurrency=s.concurrency, rate=s.rate) as lookup:
@@ -126,8 +126,8 @@ async def _blocklists(targets: list, s: BlacklistSettings) -> tuple[str, int]:
 
 def explain_partition(part: Partition, _settings: None = None) -> PartResult:
     """``explain``: each unit's inputs through the explainer; the partition's tally and hard bounces."""
-    from ..explainer.sources import explain_item
-    from ..explainer.summary import Tally
+    from ..flows.explain import explain_item
+    from ..report.explain_summary import Tally
     from .explain_parts import read_unit
     from .summary import hard_bounced
 

@@ -7,7 +7,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 _MAX_FILE_BYTES = 5_000_000
@@ -38,9 +39,9 @@ def blacklist(
 ) -> None:
     import asyncio
 
-    from ...dns import parse_nameserver
-    from ...dnsbl.targets import BadInput, parse_inputs
-    from ...dnsbl.zones import UnknownZoneName, select_zones
+    from ...net.dns import parse_nameserver
+    from ...core.dnsbl_targets import BadInput, parse_inputs
+    from ...core.dnsbl_zones import UnknownZoneName, select_zones
 
     if fmt not in (OutputFormat.text, OutputFormat.json):
         raise UsageError(f"--format {fmt.value} is not supported by blacklist: use text or json")
@@ -92,7 +93,7 @@ def blacklist(
 async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
     import sys
 
-    from ...dnsbl.output import open_lookup, write_results
+    from ...report.blacklist import open_lookup, write_results
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
         return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr)

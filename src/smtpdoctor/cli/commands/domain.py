@@ -12,7 +12,9 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.domain import render_text
+from ...report.formats import OutputFormat
+from ..common import UsageError
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
@@ -50,7 +52,7 @@ def register(app: typer.Typer) -> None:
 def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
-    from ...domain import BadDomain, normalise_domain
+    from ...core.names import BadDomain, normalise_domain
 
     if domains and file is not None:
         raise UsageError("give domains as arguments or with --file, not both")
@@ -119,7 +121,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             raise UsageError(str(exc)) from None
     inputs, _ = _read_inputs(list(domains), file)
 
-    from ...dns import Resolver
+    from ...net.dns import Resolver
 
     try:
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
@@ -143,8 +145,8 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import asyncio
     import sys
 
-    from ...domain.bulk import audit_stream
-    from ..common import write_json_line
+    from ...flows.domain_bulk import audit_stream
+    from ...report.formats import write_json_line
 
     progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
     worst = 0
@@ -186,36 +188,3 @@ class _Progress:
         self._p.stop()
 
 
-_GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
-_STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
-
-
-def render_text(audit) -> str:
-    from ...domain.audit import AREA_ORDER
-
-    title = audit.domain or audit.given
-    if audit.unicode:
-        title += f" ({audit.unicode})"
-    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else "")]
-    order = {a: i for i, a in enumerate(AREA_ORDER)}
-    findings = sorted(audit.findings, key=lambda f: order.get(f.id.split(".")[0], 99))
-    area = None
-    for f in findings:
-        head = f.id.split(".")[0]
-        if head != area:
-            area = head
-            lines.append(f"  {head.upper().replace('_', '-')}")
-        lines.append(f"    {_GLYPH.get(str(f.severity), '?')} {f.title}  [{f.id}]")
-        if str(f.severity) in ("error", "warning"):
-            if f.detail:
-                lines.append(f"        {f.detail}")
-            for step in f.remedy:
-                lines.append(f"        -> {step}")
-    if audit.checklist:
-        lines.append("  BULK-SENDER CHECKLIST (Gmail/Yahoo 2024, Microsoft 2025)")
-        width = max(len(r.requirement) for r in audit.checklist)
-        for row in audit.checklist:
-            note = f"  ({row.note})" if row.note and row.status != "pass" else ""
-            lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
-    lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
-    return "\n".join(lines) + "\n\n"

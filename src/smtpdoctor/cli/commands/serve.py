@@ -43,7 +43,7 @@ def serve(
     if ca_file and not os.path.isfile(ca_file):
         raise UsageError(f"--ca-file {ca_file}: no such file")
     try:
-        from ...dns import parse_nameserver
+        from ...net.dns import parse_nameserver
 
         for r in resolver:
             parse_nameserver(r)

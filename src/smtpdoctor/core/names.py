@@ -1,0 +1,268 @@
+"""The one name kernel: what the user typed -> a domain, a host, an IP address, an e-mail address.
+
+Every command, the web page and the Python API read names here, so the same input is the same query
+name everywhere. Internationalised names go through IDNA 2008 with the UTS #46 mapping (the ``idna``
+package: what browsers and current MTAs do; Python's built-in ``"idna"`` codec is IDNA 2003, which turns
+``faß.de`` into ``fass.de``, a different domain). What is not a name raises :class:`BadName` (a
+``ValueError``) with one line for the user. Pure.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+__all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain", "normalise_domain",
+           "parent_names", "host_name", "port_number", "ip_address", "email_address", "AddressCheck",
+           "check_address", "envelope_path", "is_host_name"]
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # DNS labels as hosts are named in practice
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)  # RFC 1123 host names
+_LDH = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_MAX_NAME = 253  # presentation length without the final dot (RFC 1035: 255 octets on the wire)
+
+
+class BadName(ValueError):
+    """The text is not a usable name; ``str(exc)`` is one line for the user."""
+
+
+BadDomain = BadName  # the domain audit's name for it
+
+
+def to_alabels(name: str) -> str:
+    """``name`` (U-labels, A-labels or a mix) -> lower-case A-labels, by IDNA 2008 + UTS #46.
+    Raises :class:`BadName`. The one place a Unicode name becomes an ASCII one."""
+    if name.isascii():
+        return name.lower()
+    import idna  # imported on first use: ``import smtpdoctor`` stays cheap
+
+    try:
+        return idna.encode(name, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise BadName(f"{_show(name)} is not a valid internationalised name: {exc}") from None
+
+
+def dns_name(text: str) -> str:
+    """A name to query as it is (underscores allowed, as in ``_spf.example.com``): no final dot, A-labels,
+    at most 253 characters, labels of 1 to 63, at least two labels. Raises :class:`BadName`."""
+    name = text.strip()
+    if not name or any(ch.isspace() for ch in name):
+        raise BadName(f"{text!r} is not a domain name (empty or contains spaces)")
+    name = to_alabels(name.rstrip("."))
+    if len(name) > _MAX_NAME:
+        raise BadName(f"domain name is {len(name)} characters long (at most {_MAX_NAME})")
+    if any(not 0 < len(label) <= 63 for label in name.split(".")):
+        raise BadName(f"{text!r} has an empty label or one longer than 63 characters")
+    if "." not in name or name.startswith("["):
+        raise BadName(f"{text!r} is not a fully qualified domain name")
+    return name
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalisedDomain:
+    given: str  # what the user typed
+    name: str  # lower-case A-labels, no final dot: what we query
+    unicode: str | None = None  # the U-label form when the name is internationalised
+    changes: tuple[str, ...] = ()  # what normalisation did ("removed the trailing dot", ...)
+
+
+def normalise_domain(text: str) -> NormalisedDomain:
+    given = text
+    name = text.strip()
+    changes: list[str] = []
+    if not name:
+        raise BadDomain("empty domain name")
+    if "@" in name:
+        hint = name.rsplit("@", 1)[1]
+        raise BadDomain(f"{_show(given)} is an e-mail address; give its domain ({_show(hint)})")
+    if "://" in name or "/" in name:
+        raise BadDomain(f"{_show(given)} is not a domain name (a URL?)")
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise BadDomain(f"{_show(given)} is an IP address, not a domain (use --ip for the sending IP)")
+    if name.endswith("."):
+        name = name[:-1]
+        changes.append("removed the trailing dot")
+    if not name or name.startswith(".") or ".." in name:
+        raise BadDomain(f"{_show(given)} has an empty label")
+    unicode_form: str | None = None
+    if not name.isascii():
+        unicode_form = name.lower()
+        name = _to_alabel(name, given)
+        changes.append(f"converted the internationalised name to {name}")
+    if name != name.lower():
+        name = name.lower()
+        changes.append("lower-cased")
+    if len(name) > _MAX_NAME:
+        raise BadDomain(f"domain name is {len(name)} characters long; the limit is {_MAX_NAME}")
+    labels = name.split(".")
+    for label in labels:
+        if len(label) > 63:
+            raise BadDomain(f"label {_show(label)} is {len(label)} characters long; the limit is 63")
+        if not _LDH.match(label):
+            raise BadDomain(f"{_show(given)}: label {_show(label)} may only hold letters, digits and inner hyphens")
+    if len(labels) < 2:
+        raise BadDomain(f"{_show(given)} is a single label; give a full domain such as example.com")
+    if labels[-1].isdigit():
+        raise BadDomain(f"{_show(given)} ends in a numeric label; not a domain name")
+    return NormalisedDomain(given=given, name=name, unicode=unicode_form, changes=tuple(changes))
+
+
+def parent_names(name: str) -> tuple[str, ...]:
+    """``a.b.example.com`` -> (a.b.example.com, b.example.com, example.com, com)."""
+    labels = name.split(".")
+    return tuple(".".join(labels[i:]) for i in range(len(labels)))
+
+
+def _to_alabel(name: str, given: str) -> str:
+    try:
+        return to_alabels(name)
+    except BadName as exc:
+        raise BadName(f"{_show(given)} is not a valid internationalised name: {str(exc).split(': ', 1)[-1]}") from None
+
+
+def _show(text: str, limit: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+def host_name(text: str) -> str:
+    """A host name (IDN allowed, returned as A-labels) or an IP literal (``[...]`` brackets allowed)."""
+    raw = text.strip()
+    if not raw:
+        raise BadName("the host name is empty")
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        pass
+    if "://" in raw or "/" in raw or " " in raw or ":" in raw:
+        raise BadName(f"{text!r} is not a host name (give only the name, e.g. smtp.example.com, "
+                         "and the port with --port)")
+    name = raw.rstrip(".").lower()
+    try:
+        name = to_alabels(name)
+    except BadName:
+        raise BadName(f"{text!r} is not a valid host name") from None
+    if len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
+        raise BadName(f"{text!r} is not a valid host name")
+    if re.fullmatch(r"[0-9.]+", name):
+        raise BadName(f"{text!r} is neither an IP address nor a host name")
+    return name
+
+
+def port_number(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise BadName(f"port {value} is out of range (1-65535)")
+    return value
+
+
+def ip_address(text: str) -> str:
+    raw = text.strip()
+    if "%" in raw:
+        raise BadName(f"{text!r}: an IPv6 zone index (%...) is not allowed here")
+    try:
+        return str(ipaddress.ip_address(raw.strip("[]")))
+    except ValueError:
+        raise BadName(f"{text!r} is not an IP address") from None
+
+
+def email_address(text: str) -> str:
+    """A mailbox ``local@domain``; the domain is validated (IDN → A-labels kept as given for SMTPUTF8)."""
+    raw = text.strip().strip("<>")
+    if raw.count("@") < 1:
+        raise BadName(f"{text!r} is not an e-mail address (no @)")
+    local, _, domain = raw.rpartition("@")
+    if not local or not domain or len(raw) > 320 or any(c in raw for c in " \r\n\t<>"):
+        raise BadName(f"{text!r} is not an e-mail address")
+    if domain.startswith("[") and domain.endswith("]"):
+        return raw
+    host_name(domain)
+    return raw
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressCheck:
+    """The verdict on one address: ``problem`` (why it is not an address) or ``None``."""
+
+    address: str
+    problem: str | None = None
+    needs_smtputf8: bool = False  # non-ASCII local part (RFC 6531)
+    domain: str | None = None  # lower-case, IDNA (punycode) form
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _idna(domain: str) -> str | None:
+    try:
+        return to_alabels(domain)
+    except ValueError:
+        return None
+
+
+def is_host_name(name: str) -> bool:
+    if not name or len(name) > 253:
+        return False
+    labels = name.rstrip(".").split(".")
+    return all(_HOST_LABEL.match(label) for label in labels)
+
+
+def check_address(address: str) -> AddressCheck:
+    """Is ``address`` (``local@domain``, angle brackets allowed) usable in MAIL FROM / RCPT TO?"""
+    text = (address or "").strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    if not text:
+        return AddressCheck(address=address, problem="it is empty")
+    if len(text) > 254:
+        return AddressCheck(address=address, problem=f"it is {len(text)} characters long; an address has at most 254")
+    if "@" not in text:
+        return AddressCheck(address=address, problem="it has no @ between the local part and the domain")
+    local, _, domain = text.rpartition("@")
+    if not local:
+        return AddressCheck(address=address, problem="the part before the @ is empty")
+    if not domain:
+        return AddressCheck(address=address, problem="the domain after the @ is empty")
+    if any(c.isspace() for c in text) and not (local.startswith('"') and local.endswith('"')):
+        return AddressCheck(address=address, problem="it contains spaces")
+    if "@" in local and not (local.startswith('"') and local.endswith('"')):
+        return AddressCheck(address=address, problem="it has more than one @")
+    if len(local.encode("utf-8")) > 64:
+        return AddressCheck(address=address, problem="the part before the @ is longer than 64 octets")
+    if domain.startswith("[") and domain.endswith("]"):
+        literal = domain[1:-1]
+        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            return AddressCheck(address=address, problem=f"the address literal {domain} is not an IP address")
+        return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=domain.lower())
+    ascii_domain = _idna(domain)
+    if ascii_domain is None or not is_host_name(ascii_domain):
+        return AddressCheck(address=address, problem=f"the domain {domain!r} is not a valid domain name")
+    if "." not in ascii_domain.rstrip("."):
+        return AddressCheck(address=address, problem=f"the domain {domain!r} has no dot (not a fully qualified domain)")
+    return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=ascii_domain.rstrip("."))
+
+
+def envelope_path(address: str, *, smtputf8_offered: bool) -> tuple[str, bool]:
+    """The MAIL FROM / RCPT TO path for ``address`` and whether the command needs the SMTPUTF8 parameter.
+
+    The domain always goes as A-labels (punycode), which every server takes; a non-ASCII local part
+    needs SMTPUTF8 (RFC 6531). Raises :class:`ValueError` with one clear sentence for an address that
+    is not one, or a non-ASCII local part when the server does not offer SMTPUTF8.
+    """
+    result = check_address(address)
+    if not result.ok:
+        raise BadName(f"{address!r} is not an e-mail address: {result.problem}")
+    local = (address or "").strip().strip("<>").strip().rpartition("@")[0]
+    if result.needs_smtputf8 and not smtputf8_offered:
+        raise BadName(f"{address!r} has non-ASCII characters before the @ and the server does not offer SMTPUTF8")
+    return f"<{local}@{result.domain}>", result.needs_smtputf8

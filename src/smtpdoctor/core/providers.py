@@ -1,0 +1,144 @@
+"""Provider presets: what a known submission host (Gmail, Microsoft 365, SendGrid ...) expects.
+
+The data lives in ``knowledge/providers.toml``; it is read on first use, never at import time.
+:func:`match` finds the preset of a host name (globs such as ``email-smtp.*.amazonaws.com`` or
+``re:`` regular expressions, matched against the whole lower-case name).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Mapping
+
+from .settings import Security
+
+__all__ = ["PortPreset", "HelpLink", "Preset", "presets", "match", "get", "SENDER_POLICIES"]
+
+SENDER_POLICIES = frozenset({"enforced", "rewritten", "verified", "any"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PortPreset:
+    port: int
+    security: Security
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HelpLink:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Preset:
+    key: str  # stable id of the preset (a service): "gmail", "microsoft-365", "amazon-ses" ...
+    name: str
+    provider: str | None = None  # the provider's id in the reply rules (knowledge/replies.toml): "microsoft"
+    hosts: tuple[str, ...]
+    ports: tuple[PortPreset, ...]
+    auth: tuple[str, ...] = ()
+    requires_auth: bool = True
+    username: str = "any"  # "address", "any", or a literal the service requires ("apikey")
+    sender_policy: str = "any"
+    sandbox: bool = False
+    password_kind: str | None = None
+    quirks: tuple[str, ...] = ()
+    help: tuple[HelpLink, ...] = ()
+    remedies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def security_for(self, port: int) -> Security | None:
+        """The security the provider speaks on ``port``, or ``None`` when it does not document the port."""
+        return next((p.security for p in self.ports if p.port == port), None)
+
+    @property
+    def recommended(self) -> PortPreset | None:
+        """The provider's first-listed (preferred) port."""
+        return self.ports[0] if self.ports else None
+
+    @property
+    def username_literal(self) -> str | None:
+        """The fixed user name the service requires (``apikey``), if any."""
+        return None if self.username in ("any", "address") else self.username
+
+    def remedy_for(self, finding_id: str, **params: Any) -> tuple[str, ...]:
+        """The provider's own steps for ``finding_id`` (templates filled from ``params``), or ``()``."""
+        steps = self.remedies.get(finding_id, ())
+        values = {**_FALLBACK, "name": self.name, **{k: v for k, v in params.items() if v is not None}}
+        return tuple(_fill(s, values) for s in steps)
+
+    def matches(self, host: str) -> bool:
+        name = _normalise(host)
+        return bool(name) and any(_pattern_matches(p, name) for p in self.hosts)
+
+
+# wording used when a remedy names something the caller did not give
+_FALLBACK = {"user": "the account's full address", "host": "the SMTP host", "port": "the port"}
+
+
+class _Keep(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, params: Mapping[str, Any]) -> str:
+    try:
+        return template.format_map(_Keep({k: v for k, v in params.items() if v is not None}))
+    except (ValueError, IndexError, AttributeError):
+        return template
+
+
+def _normalise(host: str | None) -> str:
+    return (host or "").strip().rstrip(".").lower()
+
+
+def _pattern_matches(pattern: str, name: str) -> bool:
+    if pattern.startswith("re:"):
+        return re.fullmatch(pattern[3:], name) is not None
+    return fnmatch.fnmatchcase(name, pattern.lower())
+
+
+def _preset(key: str, raw: Mapping[str, Any]) -> Preset:
+    policy = raw.get("sender_policy", "any")
+    if policy not in SENDER_POLICIES:
+        raise ValueError(f"provider {key!r}: unknown sender_policy {policy!r}")
+    return Preset(
+        key=key,
+        name=raw["name"],
+        provider=raw.get("provider"),
+        hosts=tuple(raw["hosts"]),
+        ports=tuple(PortPreset(port=int(p["port"]), security=Security(p["security"])) for p in raw.get("ports", ())),
+        auth=tuple(m.upper() for m in raw.get("auth", ())),
+        requires_auth=bool(raw.get("requires_auth", True)),
+        username=raw.get("username", "any"),
+        sender_policy=policy,
+        sandbox=bool(raw.get("sandbox", False)),
+        password_kind=raw.get("password_kind"),
+        quirks=tuple(raw.get("quirks", ())),
+        help=tuple(HelpLink(title=h["title"], url=h["url"]) for h in raw.get("help", ())),
+        remedies={fid: tuple(steps) for fid, steps in raw.get("remedies", {}).items()},
+    )
+
+
+@cache
+def presets() -> tuple[Preset, ...]:
+    """All presets, in file order. Loaded once, on first use."""
+    text = resources.files("smtpdoctor.knowledge").joinpath("providers.toml").read_text(encoding="utf-8")
+    return tuple(_preset(key, raw) for key, raw in tomllib.loads(text).items())
+
+
+def match(host: str | None) -> Preset | None:
+    """The preset whose host patterns match ``host`` (case and a final dot ignored), else ``None``."""
+    name = _normalise(host)
+    if not name:
+        return None
+    return next((p for p in presets() if p.matches(name)), None)
+
+
+def get(key: str) -> Preset | None:
+    """The preset with this key (``"gmail"``), else ``None``."""
+    return next((p for p in presets() if p.key == key), None)

@@ -1,0 +1,283 @@
+"""Where inputs come from: files, directories, maildirs, mbox files, stdin, or text on the command line.
+
+Everything streams: an mbox is split line by line as it is read, and a message is kept only up to
+``MAX_MESSAGE_BYTES`` (the rest is skipped while reading), so memory stays flat on a 100,000-message mbox
+or a 50 MB attachment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, is_binary, looks_like_message
+from ..core.explanation import Explained, Kind
+from ..judge.explain.reply import explain_text
+from ..protocol.maillog import failure_lines, looks_like_maillog
+
+__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox", "iter_maillog"]
+
+_CHUNK = 64 * 1024
+# An mbox separator: "From " + envelope sender + a date (asctime, or anything ending in a year). A bare
+# "From someone" line inside a body (unescaped, as mboxo writers leave it) does not split a message.
+_SEPARATOR = re.compile(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Item:
+    """One input: a message (bytes), reply text, or a reason it could not be read."""
+
+    source: str
+    message: bytes | None = None
+    text: str | None = None
+    error: str | None = None
+
+
+_FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
+_MBOX_CHUNK = 256 * 1024
+# An argument that names a file rather than holding reply text (so a typo is reported, not "explained").
+_MAX_NAME = 255  # the longest file name (one path component) Linux and most file systems allow
+_MAX_PATH = 4096  # PATH_MAX on Linux
+_LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
+
+
+def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int = 0) -> Iterator[Item]:
+    """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
+    that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
+    MAX_MESSAGE_BYTES (the rest is skipped). Messages are numbered from ``start`` + 1 (a partition of a
+    large mbox starts further in)."""
+    index = start
+    parts: list[bytes] = []
+    size = 0
+    started = False
+    prev_blank = True  # was the line before the current block blank?
+    pending = first
+
+    def keep(piece: bytes) -> None:
+        nonlocal size
+        if started and size < MAX_MESSAGE_BYTES and piece:
+            piece = piece[:MAX_MESSAGE_BYTES - size]
+            parts.append(piece)
+            size += len(piece)
+
+    while True:
+        chunk = stream.read(_MBOX_CHUNK)
+        data = pending + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next read
+            if cut == 0 and len(data) < 4 * _MBOX_CHUNK:
+                pending = data
+                continue
+            if cut == 0:
+                cut = len(data)  # a pathological line: take it as body text
+            block, pending = data[:cut], data[cut:]
+        else:
+            block, pending = data, b""
+        pos = 0
+        for m in _FROM_LINE.finditer(block):
+            at = m.start()
+            if at == 0:
+                blank_before = prev_blank
+            else:
+                line_start = block.rfind(b"\n", 0, at - 1) + 1
+                blank_before = block[line_start:at - 1] in (b"", b"\r")
+            if not blank_before or not _SEPARATOR.match(m.group(0)):
+                continue
+            keep(block[pos:at])
+            if started:
+                yield Item(source=f"{source}#{index}", message=b"".join(parts))
+            index += 1
+            started = True
+            parts, size = [], 0
+            pos = m.end() + 1
+        keep(block[pos:])
+        if block:
+            tail = block[:-1] if block.endswith(b"\n") else block
+            last_line = tail[tail.rfind(b"\n") + 1:]
+            prev_blank = block.endswith(b"\n") and last_line in (b"", b"\r")
+        if not chunk:
+            break
+    if started:
+        yield Item(source=f"{source}#{index}", message=b"".join(parts))
+
+
+def iter_maillog(stream: BinaryIO, source: str, first: bytes = b"", *, first_line: int = 1) -> Iterator[Item]:
+    """The failure lines of a Postfix / Exim log (``protocol.maillog``) as inputs named ``source:LINE``."""
+    for number, text in failure_lines(stream, first, first_line=first_line):
+        yield Item(source=f"{source}:{number}", text=text)
+
+
+def _read_bounded(stream: BinaryIO, first: bytes) -> bytes:
+    """Read a message, keeping at most MAX_MESSAGE_BYTES (the rest is read and dropped)."""
+    parts = [first]
+    size = len(first)
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            break
+        if size < MAX_MESSAGE_BYTES:
+            parts.append(chunk)
+        size += len(chunk)
+    return b"".join(parts)[:MAX_MESSAGE_BYTES + 1]
+
+
+def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
+    first = stream.read(4096)
+    if not first:
+        yield Item(source=source, error="empty input")
+        return
+    if first.startswith(b"From ") and looks_like_message(first.split(b"\n", 1)[1] if b"\n" in first else b""):
+        yield from iter_mbox(stream, source, first)
+        return
+    if looks_like_maillog(first):  # Postfix / Exim log: one input per line that reports a failure
+        yield from iter_maillog(stream, source, first)
+        return
+    data = _read_bounded(stream, first)
+    if _binary(data[:8192]):
+        yield Item(source=source, error="binary data, not a message or a reply")
+    elif looks_like_message(data[:4096]):
+        yield Item(source=source, message=data)
+    else:
+        yield Item(source=source, text=data.decode("utf-8", "replace") if _utf8(data) else data.decode("latin-1"))
+
+
+def _binary(head: bytes) -> bool:
+    return is_binary(head)
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _from_path(path: Path) -> Iterator[Item]:
+    name = str(path)
+    try:
+        with path.open("rb") as fh:
+            yield from _from_stream(fh, name)
+    except OSError as exc:
+        yield Item(source=name, error=f"cannot read: {exc.strerror or exc}")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under ``folder`` in a stable order; a maildir's cur/ and new/ only (tmp/ is in flight)."""
+    if (folder / "cur").is_dir() and (folder / "new").is_dir():
+        for sub in ("new", "cur"):
+            for entry in sorted(os.scandir(folder / sub), key=lambda e: e.name):
+                if entry.is_file() and not entry.name.startswith("."):
+                    yield Path(entry.path)
+        return
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "tmp")
+        for name in sorted(files):
+            if not name.startswith("."):
+                yield Path(root) / name
+
+
+def _existing(arg: str) -> tuple[Path, str | None]:
+    """``(path, "dir" | "file")`` when ``arg`` names something that exists, else ``(path, None)``. A reply
+    pasted as an argument is often longer than a file name may be (255 bytes) or holds a NUL: then the
+    operating system's refusal means "not a file", never an error."""
+    path = Path(arg)
+    if len(arg.encode("utf-8", "surrogateescape")) > _MAX_PATH:
+        return path, None
+    try:
+        if path.is_dir():
+            return path, "dir"
+        return path, ("file" if path.exists() else None)
+    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte, a component over 255 bytes
+        return path, None
+
+
+def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Item]:
+    """Inputs named on the command line: ``-`` is stdin, a directory is walked, a file is a message or an
+    mbox, anything else is reply text."""
+    for arg in args:
+        if arg == "-":
+            if stdin is None:
+                yield Item(source="-", error="no standard input")
+            else:
+                yield from _from_stream(stdin, "-")
+            continue
+        path, kind = _existing(arg)
+        if kind == "dir":
+            for file in _walk(path):
+                yield from _from_path(file)
+        elif kind == "file":
+            yield from _from_path(path)
+        elif _LOOKS_LIKE_PATH.match(arg) and len(arg) <= _MAX_NAME:
+            yield Item(source=arg, error="no such file or directory")
+        else:
+            yield Item(source="text", text=arg)
+
+
+def explain_item(item: Item) -> Explained:
+    """Explain one input; never raises (a failure is an ``unparsed`` result naming the input)."""
+    try:
+        if item.error is not None:
+            return Explained(source=item.source, kind=Kind.UNPARSED, note=item.error)
+        if item.message is not None:
+            return explain_message(item.message, item.source)
+        return explain_text(item.text or "", item.source)
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop a bulk run; it is reported per input
+        return Explained(source=item.source, kind=Kind.UNPARSED, note=f"internal error: {type(exc).__name__}: {exc}")
+
+
+# Below this many inputs, forking workers and shipping messages to them costs more than it saves.
+PARALLEL_AFTER = 1000
+_IN_FLIGHT_PER_WORKER = 64
+
+
+def explain_inputs(args: Iterable[str], stdin: BinaryIO | None = None, *, jobs: int = 1) -> Iterator[Explained]:
+    """The streaming iterator: one :class:`Explained` per input (per message of an mbox), in order.
+
+    With ``jobs`` > 1 and more than ``PARALLEL_AFTER`` inputs, messages are explained by that many forked
+    worker processes; results still come out in input order, and at most a bounded number of messages is
+    in flight, so memory stays flat.
+    """
+    items = iter_items(args, stdin)
+    done = 0
+    for item in items:  # the first inputs in this process: a short run never pays for workers
+        yield explain_item(item)
+        done += 1
+        if done >= PARALLEL_AFTER:
+            break
+    if done < PARALLEL_AFTER:
+        return
+    if jobs > 1:
+        pool_results = _parallel(items, jobs)
+        if pool_results is not None:
+            yield from pool_results
+            return
+    for item in items:
+        yield explain_item(item)
+
+
+def _parallel(items: Iterator[Item], jobs: int) -> Iterator[Explained] | None:
+    import multiprocessing
+    import threading
+
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: stay in one process
+        return None
+    slots = threading.BoundedSemaphore(jobs * _IN_FLIGHT_PER_WORKER)
+
+    def bounded() -> Iterator[Item]:
+        for item in items:
+            slots.acquire()  # blocks the pool's feeder thread while enough messages are in flight
+            yield item
+
+    def run() -> Iterator[Explained]:
+        with ctx.Pool(jobs) as pool:
+            for result in pool.imap(explain_item, bounded(), chunksize=8):
+                slots.release()
+                yield result
+
+    return run()

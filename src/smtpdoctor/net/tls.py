@@ -1,0 +1,65 @@
+"""TLS contexts and the facts of a TLS session (version, cipher, the server's certificate).
+
+Trust: the system's store, which honours ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` as OpenSSL does, plus an
+optional ``ca_file`` (labs and private CAs).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ssl
+from dataclasses import dataclass
+from ..core.observations import CertFacts
+
+__all__ = ["client_context", "cert_facts"]
+
+
+def client_context(*, ca_file: str | None = None, verify: bool = True) -> ssl.SSLContext:
+    ctx = ssl.create_default_context()  # system trust, SSL_CERT_FILE / SSL_CERT_DIR honoured
+    if ca_file:
+        ctx.load_verify_locations(cafile=ca_file)
+    if not verify:
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def cert_facts(der: bytes) -> CertFacts | None:
+    """Parse a DER certificate with ``cryptography``. Returns None if it cannot be parsed."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return None
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns_names = tuple(san.get_values_for_type(x509.DNSName))
+        ips = tuple(str(i) for i in san.get_values_for_type(x509.IPAddress))
+    except (x509.ExtensionNotFound, ValueError):
+        dns_names, ips = (), ()
+    try:
+        pub = cert.public_key()
+        if isinstance(pub, rsa.RSAPublicKey):
+            key = f"RSA {pub.key_size}"
+        elif isinstance(pub, ec.EllipticCurvePublicKey):
+            key = f"EC {pub.curve.name}"
+        elif isinstance(pub, ed25519.Ed25519PublicKey):
+            key = "Ed25519"
+        else:
+            key = type(pub).__name__
+    except Exception:  # an unsupported key algorithm must not stop the diagnosis
+        key = "unknown"
+    return CertFacts(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        dns_names=dns_names,
+        ip_addresses=ips,
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=cert.not_valid_after_utc.isoformat(),
+        self_signed=cert.issuer == cert.subject,
+        key=key,
+        sha256=cert.fingerprint(hashes.SHA256()).hex(),
+    )
