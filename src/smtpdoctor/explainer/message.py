@@ -477,7 +477,7 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
         if events:
             return _explain_ses(events, source)
 
-    if (msg.get("X-Apple-Unsubscribe") or "").strip().lower() == "true":
+    if _header(msg, "X-Apple-Unsubscribe").lower() == "true":
         # Apple Mail's one-click "unsubscribe" message: the recipient asks to be taken off the list
         return Explained(source=source, kind=Kind.FEEDBACK,
                          results=tuple(_simple("feedback", a) for a in _addresses(from_)[:1]))
@@ -509,9 +509,9 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
     bounce_like = bool(_BOUNCE_FROM.search(from_) or _BOUNCE_SUBJECT.search(subject) or parts["dsn"]
                        or any(_BOUNCE_BODY.search(h) for h in heads)
                        or msg.get_content_type() == "multipart/report")
-    auto = (msg.get("Auto-Submitted", "").strip().lower().startswith("auto-replied")
+    auto = (_header(msg, "Auto-Submitted").lower().startswith("auto-replied")
             or msg.get("X-Autoreply") or msg.get("X-Autorespond") or _AUTOREPLY_SUBJECT.search(subject)
-            or msg.get("Precedence", "").strip().lower() == "auto_reply")
+            or _header(msg, "Precedence").lower() == "auto_reply")
     if auto and not _BOUNCE_FROM.search(from_):
         who = _addresses(from_) or _addresses(_header(msg, "Reply-To"))
         return Explained(source=source, kind=Kind.AUTOREPLY,
