@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from email.header import decode_header, make_header
 
+from ..inputs import is_binary
 from .classify import Facts, classify_facts
 from .codes import find_replycode, is_status
 from .knowledge import knowledge
@@ -54,7 +55,6 @@ _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|
 
 
 # Control bytes other than TAB, LF, FF, CR and ESC (ISO-2022-JP uses ESC): text never has many of them.
-_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
 _EMBEDDED = re.compile(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
@@ -80,14 +80,6 @@ def _skip_original_body(data: bytes) -> bytes:
     if inner_head is None or len(data) - inner_head.end() < 2048:
         return data
     return data[:inner_head.end()]
-
-
-def is_binary(head: bytes) -> bool:
-    """Is this the start of binary data rather than text (a NUL, or more than 5 % control bytes)?"""
-    if b"\x00" in head:
-        return True
-    controls = len(head) - len(head.translate(None, _CONTROL))
-    return controls > len(head) // 20
 
 
 def looks_like_message(head: bytes) -> bool:

@@ -93,12 +93,9 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             raise UsageError(f"--dkim-selector {sel!r} is not a selector name")
     message = None
     if eml is not None:
-        try:
-            if eml.stat().st_size > MAX_EML_BYTES:
-                raise UsageError(f"{eml}: larger than {MAX_EML_BYTES // (1024 * 1024)} MB")
-            message = eml.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{eml}: {exc.strerror or exc}") from None
+        from ..common import read_file
+
+        message = read_file(str(eml), max_bytes=MAX_EML_BYTES, what="a message (.eml)")
     inputs, _ = _read_inputs(list(domains), file)
 
     from ...dns import Resolver
