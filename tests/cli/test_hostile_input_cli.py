@@ -60,3 +60,52 @@ def test_domain_eml_bad_files(tmp_path, content, words):
         Path(path).write_bytes(content)
     line = one_line_usage_error(*run("domain", "example.com", "--eml", path, "--resolver", "127.0.0.1:9")[::2])
     assert words in line
+
+
+# Every case below must be refused before any connection: the host is a lab address nothing listens on,
+# and a run that got that far would take seconds and print a report instead of one line.
+DIAG = ("diagnose", "127.0.0.1", "--port", "9", "--ports", "", "--timeout", "1")
+
+
+@pytest.mark.parametrize("args, words", [
+    (("--helo", "client.example\r\nMAIL FROM:<x@evil.example>"), "--helo 'client.example\\r\\nMAIL"),
+    (("--helo", "a\x1b[2Jb"), "control character"),
+    (("--user", "bob\r\nRSET"), "--user 'bob\\r\\nRSET' holds a control character"),
+    (("--from", "a\x07@example.com"), "control character"),
+    (("--dnsbl", "not a zone!"), "not a zone"),
+    (("--domain", "a" * 300 + ".example"), "--domain: domain name is 308 characters long"),
+    (("--dkim-selector", "s" * 300), "is not a selector name"),
+    (("--ca-file", "/dev/zero"), "--ca-file /dev/zero: larger than 10 MB"),
+])
+def test_diagnose_refuses_bad_values_before_sending_anything(args, words):
+    line = one_line_usage_error(*run(*DIAG, *args)[::2])
+    assert words in line
+
+
+def test_diagnose_and_serve_refuse_a_ca_file_that_is_not_pem(tmp_path):
+    bad = tmp_path / "ca.pem"
+    bad.write_text("-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n")
+    empty = tmp_path / "empty.pem"
+    empty.write_text("")
+    text = tmp_path / "notes.txt"
+    text.write_text("just some notes\n")
+    for command in (DIAG, ("serve", "--port", "0"), ("domain", "example.com")):
+        assert "not usable PEM certificates" in one_line_usage_error(*run(*command, "--ca-file", str(bad))[::2])
+        assert "empty" in one_line_usage_error(*run(*command, "--ca-file", str(empty))[::2])
+        assert "no PEM certificate" in one_line_usage_error(*run(*command, "--ca-file", str(text))[::2])
+    unreadable = one_line_usage_error(*run(*DIAG, "--ca-file", str(tmp_path))[::2])
+    assert "is a directory" in unreadable
+
+
+def test_a_password_variable_that_is_not_utf8_is_refused_with_one_line():
+    env = {"SMTPDOCTOR_TEST_PW": os.fsdecode(b"pass\x95word")}
+    line = one_line_usage_error(*run(*DIAG, "--user", "bob", "--password-env", "SMTPDOCTOR_TEST_PW", env=env)[::2])
+    assert "--password-env SMTPDOCTOR_TEST_PW: the value is not UTF-8" in line
+    line = one_line_usage_error(*run(*DIAG, "--user", "bob", "--token-env", "SMTPDOCTOR_TEST_PW", env=env)[::2])
+    assert "--token-env SMTPDOCTOR_TEST_PW: the value is not UTF-8" in line
+
+
+def test_blacklist_and_diagnose_judge_a_zone_name_alike():
+    _, _, blacklist_err = run("blacklist", "192.0.2.1", "--dnsbl", "not a zone!", "--resolver", "127.0.0.1:9")
+    _, _, diagnose_err = run(*DIAG, "--dnsbl", "not a zone!")
+    assert blacklist_err.split("error: ", 1)[1] == diagnose_err.split("error: ", 1)[1]

@@ -132,6 +132,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
             errors[name] = str(exc)
             return None
 
+    _check("user", lambda v: validate.wire_text(v, what="the user name"))
     mail_from = _check("mail_from", validate.email_address)
     rcpt_to = _check("rcpt_to", validate.email_address)
     ip = _check("ip", validate.ip_address)

@@ -45,7 +45,6 @@ def diagnose(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
 ) -> None:
     import asyncio
-    import os
     import sys
 
     from ... import validate
@@ -70,30 +69,28 @@ def diagnose(
             from ...dns import parse_nameserver
 
             parse_nameserver(r)
-        if ca_file and not os.path.isfile(ca_file):
-            raise UsageError(f"--ca-file {ca_file}: no such file")
+        # values that go on the wire or name what to audit: one rule each, as every command applies it
+        helo = validate.helo_name(helo) if helo is not None else None
+        if user is not None:
+            validate.wire_text(user, what="--user")
+        domain = validate.domain_name(domain) if domain is not None else None
+        selectors = tuple(validate.dkim_selector(sel) for sel in dkim_selector)
+        zones = validate.dnsbl_zones(dnsbl)
+        if ca_file:
+            validate.ca_file(ca_file)
+        password = validate.secret_from_env(password_env, option="--password-env", allow_empty=True) \
+            if password_env else None
+        token = validate.secret_from_env(token_env, option="--token-env") if token_env else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:
         sweep_ports = _ports(ports)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    password = None
-    if password_env:
-        value = os.environ.get(password_env)
-        if value is None:
-            raise UsageError(f"--password-env {password_env}: the environment variable is not set")
-        password = Secret(value)
-    elif user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
+    if password is None and user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
         import getpass
 
         password = Secret(getpass.getpass(f"Password for {user}: "))
-    token = None
-    if token_env:
-        value = os.environ.get(token_env)
-        if not value:
-            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
-        token = Secret(value)
     if (password or token) and not user:
         raise UsageError("a password or token was given without --user")
     if auth_mech:
@@ -107,8 +104,8 @@ def diagnose(
         _check_writable(output)
     settings = Settings(
         host=host_v, port=port, security=sec, user=user, password=password, mail_from=sender, rcpt_to=recipient,
-        helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=tuple(dkim_selector),
-        resolvers=tuple(resolver), dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, ca_file=ca_file,
+        helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=selectors,
+        resolvers=tuple(resolver), dnsbl_zones=zones or None, timeout=timeout, ca_file=ca_file,
         oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
         insecure_auth=insecure_auth,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),

@@ -88,9 +88,16 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
             raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    for sel in selectors:
-        if not sel.strip() or any(c in sel for c in " /@;") or len(sel) > 63 * 3:
-            raise UsageError(f"--dkim-selector {sel!r} is not a selector name")
+    from ... import validate
+
+    try:
+        selectors = [validate.dkim_selector(sel) for sel in selectors]
+        if helo is not None:
+            helo = validate.helo_name(helo)
+        if ca_file is not None:
+            validate.ca_file(str(ca_file))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     message = None
     if eml is not None:
         from ..common import read_file
@@ -108,10 +115,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     if ca_file is not None:
         import ssl
 
-        try:
-            context = ssl.create_default_context(cafile=str(ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"--ca-file {ca_file}: {exc}") from None
+        context = ssl.create_default_context(cafile=str(ca_file))  # checked above (validate.ca_file)
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl))

@@ -40,13 +40,15 @@ def serve(
         raise UsageError("--timeout must be between 0 and 60 seconds")
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
-    if ca_file and not os.path.isfile(ca_file):
-        raise UsageError(f"--ca-file {ca_file}: no such file")
     try:
+        from ... import validate
         from ...dns import parse_nameserver
 
         for r in resolver:
             parse_nameserver(r)
+        if ca_file:
+            validate.ca_file(ca_file)
+        validate.dnsbl_zones(dnsbl)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if token is not None and len(token) < 16:
