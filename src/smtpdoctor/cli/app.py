@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "blacklist": "Check IPs, ranges or domains against DNS blocklists, honestly.",
     "explain": "Explain an SMTP error or a bounce message: cause, provider meaning and fix.",
     "demo": "Run the built-in lab: every fault, diagnosed, offline.",
+    "lab": "Keep the lab's broken servers up and print the command to try on each, until Ctrl-C.",
     "serve": "Start the local web page (127.0.0.1) for people who don't live in a terminal.",
 }
 

@@ -83,4 +83,5 @@ def demo(
     causes = sorted({r.scenario.expect_category.value for r in results})
     out.print(f"{len(results) - len(wrong)} of {len(results)} scenarios diagnosed right, covering causes: "
               f"{', '.join(causes)}.")
+    out.print("Practise by hand: [bold]smtpdoctor lab[/] keeps these servers up and prints the command to try on each.")
     raise typer.Exit(1 if wrong else 0)
