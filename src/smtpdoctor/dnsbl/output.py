@@ -34,6 +34,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     from .facts import ZoneStatus
     from ..model import Severity
     from ..cli.common import write_json_line
+    from ..text import strip_control
 
     engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
     progress = _progress(err, len(targets))
@@ -54,7 +55,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
             if fmt.value == "json":
                 write_json_line(_json(result, (*run_wide, *mine)), out)
             else:
-                out.write(_render_target(result, mine))
+                out.write(strip_control(_render_target(result, mine)))
                 out.flush()
             if progress is not None:
                 progress.advance(1)
@@ -66,7 +67,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     if any(f.severity is Severity.ERROR for f in run_wide):
         worst = 1
     if fmt.value == "text":
-        out.write(_render_notes(run_wide))
+        out.write(strip_control(_render_notes(run_wide)))
         out.flush()
     return worst
 

@@ -224,4 +224,6 @@ def render_text(audit) -> str:
             note = f"  ({row.note})" if row.note and row.status != "pass" else ""
             lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
     lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
-    return "\n".join(lines) + "\n\n"
+    from ...text import strip_control
+
+    return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS
