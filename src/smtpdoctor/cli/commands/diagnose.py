@@ -38,7 +38,7 @@ def diagnose(
     token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
     send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Deadline of each step (connect, a whole reply, a TLS handshake), in seconds; the whole run ends within 12 times this."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
     insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
