@@ -72,7 +72,7 @@ def main() -> int:
     env["SMTPDOCTOR_LAB_PASSWORD"] = LAB_PASSWORD
     env.setdefault("PYTHONPYCACHEPREFIX", "/tmp/smtpdoctor-bench-pycache")
     subprocess.run(SMTPDOCTOR + ["--help"], env=env, capture_output=True)
-    subprocess.run([sys.executable, "-c", "import smtpdoctor.walk, smtpdoctor.domain.audit, smtpdoctor.dnsbl.api, "
+    subprocess.run([sys.executable, "-c", "import smtpdoctor.flows.diagnose, smtpdoctor.flows.domain, smtpdoctor.flows.blacklist, "
                     "smtpdoctor.cli.app; smtpdoctor.cli.app.build_app()"], env=env, capture_output=True)
     results = []
 

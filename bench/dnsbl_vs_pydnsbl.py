@@ -157,8 +157,8 @@ def start_server(records: dict, delay: float, kind: str) -> tuple[subprocess.Pop
 # -- the workload ----------------------------------------------------------------------------------------
 
 def workload(n_ips: int, n_zones: int):
-    from smtpdoctor.dnsbl.lab import healthy_records
-    from smtpdoctor.dnsbl.zones import Kind, catalogue
+    from smtpdoctor.lab.blocklists import healthy_records
+    from smtpdoctor.core.dnsbl_zones import Kind, catalogue
 
     ipv4_zones = [z for z in catalogue().zones if z.serves(Kind.IPV4)]
     bulk_zones = ipv4_zones[:n_zones]
@@ -183,10 +183,10 @@ def workload(n_ips: int, n_zones: int):
 # -- smtpdoctor ------------------------------------------------------------------------------------------
 
 async def run_ours(address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, layer: str, rtt: float) -> dict:
-    from smtpdoctor.dns import Resolver
-    from smtpdoctor.dnsbl.query import DEFAULT_CONCURRENCY, DEFAULT_RATE, Engine
-    from smtpdoctor.dnsbl.targets import parse_inputs
-    from smtpdoctor.dns.udp_mux import MuxResolver
+    from smtpdoctor.net.dns import Resolver
+    from smtpdoctor.observe.blocklists import DEFAULT_CONCURRENCY, DEFAULT_RATE, Engine
+    from smtpdoctor.core.dnsbl_targets import parse_inputs
+    from smtpdoctor.net.udp_mux import MuxResolver
 
     def lookup():
         facade = Resolver([address], timeout=2.0, lifetime=4.0)

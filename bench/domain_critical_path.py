@@ -28,8 +28,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
 
-    from smtpdoctor.dns import Resolver
-    from smtpdoctor.domain import audit_domain
+    from smtpdoctor.net.dns import Resolver
+    from smtpdoctor.flows.domain import audit_domain
 
     async def once(address: str) -> tuple[float, int]:
         r = Resolver([address], timeout=2, lifetime=4)

@@ -224,8 +224,8 @@ def run_smtpdoctor(lab: LabProcess, domains: list[str], concurrency: int) -> dic
 def in_process_audit(lab: LabProcess, domain: str) -> float:
     """smtpdoctor's audit alone, without interpreter start-up and imports (warm imports)."""
     sys.path.insert(0, str(ROOT / "src"))
-    from smtpdoctor.dns import Resolver
-    from smtpdoctor.domain import audit_domain
+    from smtpdoctor.net.dns import Resolver
+    from smtpdoctor.flows.domain import audit_domain
 
     async def main() -> float:
         r = Resolver([lab.address], timeout=2, lifetime=4)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from smtpdoctor.dns import Resolver  # noqa: E402
+from smtpdoctor.net.dns import Resolver  # noqa: E402
 from smtpdoctor.lab.dns_server import LabDnsServer  # noqa: E402
-from smtpdoctor.spf import check_host  # noqa: E402
+from smtpdoctor.protocol.spf.eval import check_host  # noqa: E402
 
 ZONE = {
     "example.com": {"TXT": ["v=spf1 include:_spf.google.com include:sendgrid.net include:mailgun.org mx -all"],

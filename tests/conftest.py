@@ -24,6 +24,10 @@ from realservers.knot import KnotServer, start_knot  # noqa: E402
 from realservers.labzone import LAB_RECORDS, LAB_ZONES  # noqa: E402
 from realservers.netns import NetnsPair, create_pair  # noqa: E402
 from realservers.postfix import PostfixInstance, start_postfix  # noqa: E402
+from support.corpus import corpus, expected  # noqa: E402,F401  (fixtures shared across the tree)
+from support.dns_zones import rsa1024, rsa2048  # noqa: E402,F401
+from support.dnsbl_lab import make_lab  # noqa: E402,F401
+from support.server_facts import facts_factory  # noqa: E402,F401
 
 REALSERVER_FIXTURES = {"postfix", "postfix_factory", "dovecot_sasl", "knot", "knot_factory", "realserver_pki"}
 NETNS_FIXTURES = {"netns_pair"}

@@ -1,5 +1,5 @@
-from smtpdoctor.catalogue import make
-from smtpdoctor.model import Category, Severity, StepStatus
+from smtpdoctor.core.catalogue import make
+from smtpdoctor.core.model import Category, Severity, StepStatus
 from smtpdoctor.verdict import decide, order_findings, step_results
 
 

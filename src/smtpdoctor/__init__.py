@@ -13,8 +13,9 @@ _API = {
     "diagnose": "api", "diagnose_async": "api", "audit_domain": "api", "audit_domain_async": "api",
     "check_blacklist": "api", "check_blacklist_async": "api", "check_spf": "api", "check_spf_async": "api",
     "explain": "api",
-    "Report": "model", "Finding": "model", "Verdict": "model", "Category": "model", "Severity": "model",
-    "Step": "model", "Settings": "settings", "Secret": "settings", "Security": "settings",
+    "Report": "core.model", "Finding": "core.model", "Verdict": "core.model", "Category": "core.model",
+    "Severity": "core.model", "Step": "core.model", "Settings": "core.settings", "Secret": "core.settings",
+    "Security": "core.settings",
 }
 
 __all__ = ["__version__", *_API]

@@ -10,7 +10,7 @@
     print(explained.results[0].explanation.reason)
 
 Each function has an ``async`` twin (``diagnose_async`` ...) for code that already runs an event loop.
-Passwords and tokens are wrapped in :class:`~smtpdoctor.settings.Secret` at once and never printed.
+Passwords and tokens are wrapped in :class:`~smtpdoctor.core.settings.Secret` at once and never printed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 from typing import Iterable, Sequence
 
-from .settings import Secret, Security, Settings
+from .core.settings import Secret, Security, Settings
 
 __all__ = ["diagnose", "diagnose_async", "audit_domain", "audit_domain_async", "check_blacklist_async",
            "check_blacklist", "check_spf", "check_spf_async", "explain"]
@@ -37,11 +37,11 @@ def _settings(host: str, *, password: str | Secret | None = None, oauth_token: s
 
 
 async def diagnose_async(host: str, **settings):
-    """Diagnose an SMTP server; keyword arguments are :class:`~smtpdoctor.settings.Settings` fields
+    """Diagnose an SMTP server; keyword arguments are :class:`~smtpdoctor.core.settings.Settings` fields
     (``port``, ``security``, ``user``, ``password``, ``mail_from``, ``rcpt_to``, ``domain``, ``ip``,
-    ``resolvers``, ``timeout`` ...). Returns a :class:`~smtpdoctor.model.Report`."""
-    from . import validate
-    from .walk import run_diagnosis
+    ``resolvers``, ``timeout`` ...). Returns a :class:`~smtpdoctor.core.model.Report`."""
+    from .core import names as validate
+    from .flows.diagnose import run_diagnosis
 
     return await run_diagnosis(_settings(validate.host_name(host), **settings))
 
@@ -52,15 +52,15 @@ def diagnose(host: str, **settings):
 
 
 def _resolver(resolvers: Sequence[str] = (), timeout: float = 3.0):
-    from .dns import Resolver
+    from .net.dns import Resolver
 
     return Resolver(list(resolvers) or None, timeout=timeout, lifetime=max(timeout * 2, 6.0))
 
 
 async def audit_domain_async(domain: str, *, ip: str | None = None, dkim_selectors: Iterable[str] = (),
                              resolvers: Sequence[str] = (), timeout: float = 3.0):
-    """Audit a sending domain's DNS. Returns a :class:`~smtpdoctor.domain.audit.DomainAudit`."""
-    from .domain.audit import audit_domain as _audit
+    """Audit a sending domain's DNS. Returns a :class:`~smtpdoctor.flows.domain.DomainAudit`."""
+    from .flows.domain import audit_domain as _audit
 
     return await _audit(_resolver(resolvers, timeout), domain, ip=ip, dkim_selectors=tuple(dkim_selectors))
 
@@ -74,7 +74,7 @@ async def check_blacklist_async(*, ip: str | None = None, domain: str | None = N
                                 zones: Sequence[str] | None = None, resolvers: Sequence[str] = (),
                                 timeout: float = 3.0):
     """Blocklist findings for an IP and/or a domain (``zones`` replaces the built-in catalogue)."""
-    from .dnsbl.api import blacklist_findings
+    from .flows.blacklist import blacklist_findings
 
     return await blacklist_findings(_resolver(resolvers, timeout), ip=ip, domain=domain,
                                     zones=tuple(zones) if zones else None)
@@ -88,7 +88,7 @@ def check_blacklist(**kwargs):
 async def check_spf_async(domain: str, ip: str, *, sender: str | None = None, helo: str | None = None,
                           resolvers: Sequence[str] = (), timeout: float = 3.0):
     """RFC 7208 check_host() for ``ip`` and ``domain``. Returns a ``CheckHostResult``."""
-    from .spf import check_host
+    from .protocol.spf.eval import check_host
 
     kwargs = {}
     if sender is not None:
@@ -107,7 +107,8 @@ def explain(text_or_message: str | bytes):
     """Explain a pasted reply (``str``) or a whole message such as a bounce (``bytes``). Returns one
     ``Explained`` with ``kind`` (reply, bounce, feedback, autoreply, not-bounce, unparsed) and one result
     per failed recipient (reason, category, status, reply code, provider, summary, remedy)."""
-    from .explainer import explain_message, explain_text
+    from .judge.explain.message import explain_message
+    from .judge.explain.reply import explain_text
 
     if isinstance(text_or_message, (bytes, bytearray)):
         return explain_message(bytes(text_or_message))

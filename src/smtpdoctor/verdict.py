@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from .model import STEP_ORDER, Category, Finding, Severity, Step, StepResult, StepStatus, Verdict
+from .core.model import STEP_ORDER, Category, Finding, Severity, Step, StepResult, StepStatus, Verdict
 
 __all__ = ["decide", "order_findings", "step_results", "OVERRIDING"]
 

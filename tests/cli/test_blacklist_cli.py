@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app, main
 
-from smtpdoctor.dnsbl.lab import dnsbl_records
+from smtpdoctor.lab.blocklists import dnsbl_records
 from smtpdoctor.lab.background import in_background
 from smtpdoctor.lab.dns_server import LabDnsServer
 

@@ -13,17 +13,17 @@ from typing import Any, Callable
 
 from hypothesis import strategies as st
 
-from smtpdoctor.domain.dkim import parse_key_record
-from smtpdoctor.domain.dmarc import parse_dmarc
-from smtpdoctor.domain.mta_sts import parse_policy
-from smtpdoctor.explainer.message import explain_message
-from smtpdoctor.explainer.reply import explain_text
-from smtpdoctor.redact import Redactor
-from smtpdoctor.settings import Secret
-from smtpdoctor.smtp.capabilities import parse_ehlo
-from smtpdoctor.smtp.errors import LocalProtocolError, RemoteProtocolError
-from smtpdoctor.smtp.protocol import NEED_DATA, ClientConnection, Closed, ReplyEvent
-from smtpdoctor.spf.record import SpfSyntaxError, parse as parse_spf
+from smtpdoctor.judge.dns.dkim import parse_key_record
+from smtpdoctor.judge.dns.dmarc import parse_dmarc
+from smtpdoctor.judge.dns.mta_sts import parse_policy
+from smtpdoctor.judge.explain.message import explain_message
+from smtpdoctor.judge.explain.reply import explain_text
+from smtpdoctor.core.redact import Redactor
+from smtpdoctor.core.settings import Secret
+from smtpdoctor.protocol.capabilities import parse_ehlo
+from smtpdoctor.net.errors import LocalProtocolError, RemoteProtocolError
+from smtpdoctor.protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
+from smtpdoctor.protocol.spf.record import SpfSyntaxError, parse as parse_spf
 
 __all__ = ["Target", "TARGETS"]
 

@@ -16,8 +16,8 @@ from smtpdoctor.lab import scenarios as scenarios_module
 from smtpdoctor.lab.faults import Fault, compose
 from smtpdoctor.lab.scenarios import AGREED_FINDINGS, PROPOSED_FINDINGS, SCENARIOS, scenario
 from smtpdoctor.lab.smtp_server import SWEEP_PORTS
-from smtpdoctor.model import Category
-from smtpdoctor.settings import Secret, Security, Settings
+from smtpdoctor.core.model import Category
+from smtpdoctor.core.settings import Secret, Security, Settings
 
 PREFIX_CATEGORY = {
     "port": {Category.PORT}, "client": {Category.CLIENT}, "firewall": {Category.FIREWALL},
@@ -44,7 +44,7 @@ def test_expectations_use_agreed_or_proposed_ids_and_cover_every_agreed_id():
 
 
 def test_every_expected_finding_is_in_the_catalogue_with_the_expected_category():
-    from smtpdoctor.catalogue import catalogue
+    from smtpdoctor.core.catalogue import catalogue
 
     cat = catalogue()
     for s in SCENARIOS:

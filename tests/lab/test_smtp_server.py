@@ -719,4 +719,4 @@ def test_exported_names():
     assert set(smtp_server.__all__) == {
         "LabSmtpServer", "LabHost", "SessionRecord", "Exchange", "AuthAttempt", "Message",
         "allocate_loopback_address", "SWEEP_PORTS"}
-    assert smtp_server.SWEEP_PORTS == __import__("smtpdoctor.settings").settings.SWEEP_PORTS
+    assert smtp_server.SWEEP_PORTS == __import__("smtpdoctor.core.settings").core.settings.SWEEP_PORTS

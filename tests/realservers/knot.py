@@ -148,7 +148,7 @@ class KnotServer:
 
     def query(self, name: str, rtype: str = "A", *, dnssec: bool = False, tcp: bool = False,
               timeout: float = 2.0) -> dns.message.Message:
-        """Ask this server directly (a test helper; product code goes through smtpdoctor.dns)."""
+        """Ask this server directly (a test helper; product code goes through smtpdoctor.net.dns)."""
         q = dns.message.make_query(name, rtype, want_dnssec=dnssec)
         q.flags &= ~dns.flags.RD
         send = dns.query.tcp if tcp else dns.query.udp

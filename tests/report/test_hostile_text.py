@@ -8,8 +8,8 @@ import json
 from smtpdoctor.lab.faults import Fault
 from smtpdoctor.lab.smtp_server import LabSmtpServer
 from smtpdoctor.report import render
-from smtpdoctor.settings import Security, Settings
-from smtpdoctor.walk import run_diagnosis
+from smtpdoctor.core.settings import Security, Settings
+from smtpdoctor.flows.diagnose import run_diagnosis
 
 def outside_fences(markdown: str) -> str:
     """The Markdown text outside fenced code blocks (inside them everything is literal)."""

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from smtpdoctor.catalogue import make
-from smtpdoctor.model import Report, Target, TranscriptLine
+from smtpdoctor.core.catalogue import make
+from smtpdoctor.core.model import Report, Target, TranscriptLine
 from smtpdoctor.report import render
 from smtpdoctor.verdict import decide, order_findings, step_results
 

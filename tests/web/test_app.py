@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from starlette.testclient import TestClient
 
-from smtpdoctor.settings import Secret
+from smtpdoctor.core.settings import Secret
 from smtpdoctor.web import create_app
 from smtpdoctor.web.security import TOKEN_COOKIE
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smtpdoctor.settings import Secret, Security
+from smtpdoctor.core.settings import Secret, Security
 from smtpdoctor.web.config import ServeConfig
 from smtpdoctor.web.forms import parse_diagnose, preset_choices
 

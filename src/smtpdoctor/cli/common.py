@@ -37,8 +37,8 @@ def write_json_line(obj: object, stream=None) -> None:
 
 def read_text_list(name: str, *, max_bytes: int, what: str) -> tuple[str, str]:
     """Read a ``--file`` of inputs, one per line ("-" is standard input): (label, text), through the one
-    bounded reader (:mod:`smtpdoctor.inputs`). Bad files are usage errors with one clear line."""
-    from ..inputs import InputError, read_text
+    bounded reader (:mod:`smtpdoctor.core.inputs`). Bad files are usage errors with one clear line."""
+    from ..core.inputs import InputError, read_text
 
     try:
         return read_text(name, max_bytes=max_bytes, what=what, allow_empty=True)
@@ -48,7 +48,7 @@ def read_text_list(name: str, *, max_bytes: int, what: str) -> tuple[str, str]:
 
 def read_file(name: str, *, max_bytes: int, what: str) -> bytes:
     """A file (or "-") that must hold text of some kind (``what``): bounded, not empty, not binary."""
-    from ..inputs import InputError, read_input
+    from ..core.inputs import InputError, read_input
 
     try:
         return read_input(name, max_bytes=max_bytes, what=what)[1]

@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
-from ..walk import run_diagnosis
-from ..model import Report
+from ..flows.diagnose import run_diagnosis
+from ..core.model import Report
 from .scenarios import SCENARIOS, Scenario
 from .world import LabWorld
 

@@ -15,7 +15,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from ..settings import Security, Settings
+from ..core.settings import Security, Settings
 from .faults import LAB_DOMAIN
 from .scenarios import Scenario
 from .world import LabWorld

@@ -8,7 +8,7 @@ agreed names; the others (:data:`PROPOSED_FINDINGS`) are proposals for faults th
 name yet.
 
 ``scenario.lab_host()`` builds the :class:`~smtpdoctor.lab.smtp_server.LabHost`;
-``scenario.settings_for(host)`` gives the :class:`~smtpdoctor.settings.Settings` pointing at it (host
+``scenario.settings_for(host)`` gives the :class:`~smtpdoctor.core.settings.Settings` pointing at it (host
 address, the real port numbers behind the nominal ones, the lab CA as ``ca_file``).
 """
 
@@ -20,8 +20,8 @@ from typing import Any, Mapping
 
 from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER, Fault
 from smtpdoctor.lab.smtp_server import SWEEP_PORTS, LabHost
-from smtpdoctor.model import Category
-from smtpdoctor.settings import Secret, Security, Settings
+from smtpdoctor.core.model import Category
+from smtpdoctor.core.settings import Secret, Security, Settings
 
 __all__ = ["Scenario", "SCENARIOS", "AGREED_FINDINGS", "PROPOSED_FINDINGS", "scenario", "EXTERNAL_RCPT"]
 

@@ -1,4 +1,4 @@
-"""Renderers: they only present a :class:`~smtpdoctor.model.Report` (text, json, markdown, html)."""
+"""Renderers: they only present a :class:`~smtpdoctor.core.model.Report` (text, json, markdown, html)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ __all__ = ["render"]
 
 
 def render(report, fmt: str, *, verbose: bool = False, width: int | None = None) -> str:
-    """``report`` in ``fmt``. Every format for people passes :func:`~smtpdoctor.text.strip_control` last, so
+    """``report`` in ``fmt``. Every format for people passes :func:`~smtpdoctor.core.text.strip_control` last, so
     no control character from a server or the user reaches a terminal, a ticket or a page (JSON escapes
     them itself)."""
-    from ..text import strip_control
+    from ..core.text import strip_control
 
     if fmt == "json":
         from .json import render_json

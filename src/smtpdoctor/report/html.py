@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from ..model import Report
+from ..core.model import Report
 from .ticket import ticket_view
 
 __all__ = ["render_html"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ..model import Report
+from ..core.model import Report
 
 __all__ = ["render_json"]
 

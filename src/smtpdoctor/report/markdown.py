@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from ..model import Report
-from ..text import fence, md_escape
+from ..core.model import Report
+from ..core.text import fence, md_escape
 from .ticket import ticket_view
 
 __all__ = ["render_markdown"]

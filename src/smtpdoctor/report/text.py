@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
-from ..model import Category, Report, Severity, StepStatus
+from ..core.model import Category, Report, Severity, StepStatus
 
 __all__ = ["render_text", "STEP_TITLES"]
 

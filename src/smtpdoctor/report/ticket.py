@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..model import Report
+from ..core.model import Report
 
 __all__ = ["TicketView", "ticket_view", "GLYPHS"]
 

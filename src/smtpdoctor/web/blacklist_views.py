@@ -36,7 +36,7 @@ async def blacklist_form(request: Request):
 
 
 async def blacklist_post(request: Request):
-    from ..dnsbl.targets import BadInput, parse_target
+    from ..core.dnsbl_targets import BadInput, parse_target
 
     form, nonce = await read_form(request)
     runs = request.app.state.runs
@@ -70,8 +70,8 @@ async def blacklist_post(request: Request):
 
 async def check(targets, config) -> BlacklistResult:
     from ..cli.common import OutputFormat
-    from ..dnsbl.output import open_lookup, write_results
-    from ..dnsbl.zones import select_zones
+    from ..report.blacklist import open_lookup, write_results
+    from ..core.dnsbl_zones import select_zones
 
     zones, dead = select_zones(config.dnsbl_zones)
     per_query = max(z.timeout for z in zones)

@@ -7,7 +7,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from ..model import STEP_ORDER
+from ..core.model import STEP_ORDER
 from .forms import FormResult, parse_diagnose, preset_choices
 from .forms_io import read_form
 from .pages import error_page, render_page
@@ -59,7 +59,7 @@ async def diagnose_start(request: Request):
     title = f"{settings.host}:{settings.effective_port}"
 
     async def work(run: Run):
-        from ..walk import run_diagnosis
+        from ..flows.diagnose import run_diagnosis
 
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
@@ -79,7 +79,7 @@ def _start_lab(request: Request, lab, name, nonce: str):
                           status_code=400, message="Some fields need a look before the check can start (see below).")
 
     async def work(run: Run):
-        from ..walk import run_diagnosis
+        from ..flows.diagnose import run_diagnosis
 
         settings = await lab.settings(name)
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
@@ -119,7 +119,7 @@ async def run_page(request: Request):
 
 
 def _diagnose_context(report) -> dict:
-    from ..providers import match
+    from ..core.providers import match
 
     verdict_finding = report.finding(report.verdict.finding) if report.verdict.finding else None
     others = [f for f in report.findings if f is not verdict_finding and str(f.severity) in ("error", "warning")]

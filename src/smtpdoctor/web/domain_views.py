@@ -8,7 +8,7 @@ import json
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from .. import validate
+from ..core import names as validate
 from .forms import field_text
 from .forms_io import read_form
 from .pages import render_page
@@ -30,7 +30,7 @@ async def domain_form(request: Request):
 
 
 def _parse(form) -> tuple[dict[str, str], dict[str, str], dict]:
-    from ..domain import BadDomain, normalise_domain
+    from ..core.domain_names import BadDomain, normalise_domain
 
     values, errors = {}, {}
     for name in _FIELDS:
@@ -73,8 +73,8 @@ async def domain_post(request: Request):
     async def work(run: Run):
         import ssl
 
-        from ..dns import Resolver
-        from ..domain import audit_domain
+        from ..net.dns import Resolver
+        from ..flows.domain import audit_domain
 
         resolver = Resolver(list(config.resolvers) or None, timeout=DNS_TIMEOUT, lifetime=DNS_TIMEOUT * 2)
         context = ssl.create_default_context(cafile=config.ca_file) if config.ca_file else None
@@ -100,7 +100,7 @@ def render_domain(audit, fmt: str) -> str:
 
 
 def domain_context(audit) -> dict:
-    from ..domain.audit import AREA_ORDER
+    from ..flows.domain import AREA_ORDER
 
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     findings = sorted(audit.findings, key=lambda f: order.get(f.id.split(".")[0], 99))

@@ -24,8 +24,8 @@ _KIND_WORDS = {"reply": "SMTP reply", "bounce": "Bounce message", "feedback": "C
 
 
 def explain_inputs_of(text: str, upload: tuple[str, bytes] | None):
-    """The :class:`~smtpdoctor.explainer.Explained` results of the pasted text and the file, in that order."""
-    from ..explainer.sources import explain_item, iter_items
+    """The :class:`~smtpdoctor.core.explanation.Explained` results of the pasted text and the file, in that order."""
+    from ..flows.explain import explain_item, iter_items
 
     out = []
     inputs = ([("text", text.encode("utf-8"))] if text else []) + ([upload] if upload else [])

@@ -1,6 +1,6 @@
-"""Form fields to :class:`~smtpdoctor.settings.Settings`, with one plain message per bad field.
+"""Form fields to :class:`~smtpdoctor.core.settings.Settings`, with one plain message per bad field.
 
-The password is read once into a :class:`~smtpdoctor.settings.Secret` and never put back into the
+The password is read once into a :class:`~smtpdoctor.core.settings.Secret` and never put back into the
 values that re-fill the form.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .. import validate
-from ..settings import Secret, Security, Settings
+from ..core import names as validate
+from ..core.settings import Secret, Security, Settings
 from .config import ServeConfig
 
 __all__ = ["FormResult", "parse_diagnose", "MAX_FIELD", "MAX_PASSWORD", "preset_choices", "preset_default_host",
@@ -43,7 +43,7 @@ def field_text(form: Mapping[str, Any], name: str, limit: int = MAX_FIELD) -> tu
 
 
 def preset_choices() -> list[dict[str, Any]]:
-    from ..providers import presets
+    from ..core.providers import presets
 
     out = []
     for p in presets():
@@ -79,7 +79,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
 
     preset = None
     if values["preset"]:
-        from ..providers import get
+        from ..core.providers import get
 
         preset = get(values["preset"])
         if preset is None:

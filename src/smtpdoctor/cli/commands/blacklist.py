@@ -34,9 +34,9 @@ def blacklist(
 ) -> None:
     import asyncio
 
-    from ...dns import parse_nameserver
-    from ...dnsbl.targets import BadInput, parse_inputs
-    from ...dnsbl.zones import UnknownZoneName, select_zones
+    from ...net.dns import parse_nameserver
+    from ...core.dnsbl_targets import BadInput, parse_inputs
+    from ...core.dnsbl_zones import UnknownZoneName, select_zones
 
     if fmt not in (OutputFormat.text, OutputFormat.json):
         raise UsageError(f"--format {fmt.value} is not supported by blacklist: use text or json")
@@ -72,7 +72,7 @@ def blacklist(
 async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
     import sys
 
-    from ...dnsbl.output import open_lookup, write_results
+    from ...report.blacklist import open_lookup, write_results
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
         return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr)

@@ -47,8 +47,8 @@ def diagnose(
     import asyncio
     import sys
 
-    from ... import validate
-    from ...settings import Secret, Security, Settings
+    from ...core import names as validate
+    from ...core.settings import Secret, Security, Settings
 
     try:
         host_v = validate.host_name(host)
@@ -66,7 +66,7 @@ def diagnose(
         sender = validate.email_address(mail_from) if mail_from else None
         recipient = validate.email_address(rcpt_to) if rcpt_to else None
         for r in resolver:
-            from ...dns import parse_nameserver
+            from ...net.dns import parse_nameserver
 
             parse_nameserver(r)
         # values that go on the wire or name what to audit: one rule each, as every command applies it
@@ -94,7 +94,7 @@ def diagnose(
     if (password or token) and not user:
         raise UsageError("a password or token was given without --user")
     if auth_mech:
-        from ...smtp.sasl import SUPPORTED_MECHANISMS
+        from ...protocol.sasl import SUPPORTED_MECHANISMS
 
         if auth_mech.upper() not in SUPPORTED_MECHANISMS:
             raise UsageError(f"unknown --auth-mech {auth_mech!r}: use one of {', '.join(SUPPORTED_MECHANISMS)}")
@@ -110,7 +110,7 @@ def diagnose(
         insecure_auth=insecure_auth,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
     )
-    from ...walk import run_diagnosis
+    from ...flows.diagnose import run_diagnosis
     from ...report import render
 
     report = asyncio.run(run_diagnosis(settings, on_step=_progress(fmt.value)))

@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
 def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
-    from ...domain import BadDomain, normalise_domain
+    from ...core.domain_names import BadDomain, normalise_domain
 
     if domains and file is not None:
         raise UsageError("give domains as arguments or with --file, not both")
@@ -88,7 +88,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
             raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    from ... import validate
+    from ...core import names as validate
 
     try:
         selectors = [validate.dkim_selector(sel) for sel in selectors]
@@ -105,7 +105,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         message = read_file(str(eml), max_bytes=MAX_EML_BYTES, what="a message (.eml)")
     inputs, _ = _read_inputs(list(domains), file)
 
-    from ...dns import Resolver
+    from ...net.dns import Resolver
 
     try:
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
@@ -126,7 +126,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import asyncio
     import sys
 
-    from ...domain import audit_domain
+    from ...flows.domain import audit_domain
     from ..common import write_json_line
 
     sem = asyncio.Semaphore(concurrency)
@@ -139,7 +139,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             if dnsbl and audit.domain:
                 import dataclasses
 
-                from ...dnsbl.api import blacklist_findings
+                from ...flows.blacklist import blacklist_findings
 
                 listed = await blacklist_findings(res, ip=ip, domain=audit.domain, zones=dnsbl)
                 audit = dataclasses.replace(audit, findings=audit.findings + tuple(listed))
@@ -197,7 +197,7 @@ _STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": 
 
 
 def render_text(audit) -> str:
-    from ...domain.audit import AREA_ORDER
+    from ...flows.domain import AREA_ORDER
 
     title = audit.domain or audit.given
     if audit.unicode:
@@ -224,6 +224,6 @@ def render_text(audit) -> str:
             note = f"  ({row.note})" if row.note and row.status != "pass" else ""
             lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
     lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
-    from ...text import strip_control
+    from ...core.text import strip_control
 
     return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS

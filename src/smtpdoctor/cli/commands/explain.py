@@ -30,10 +30,10 @@ def explain(
     import os
     import sys
 
-    from ...explainer.model import Kind
-    from ...explainer.render import DETAIL_LIMIT, renderer_for
-    from ...explainer.sources import explain_inputs
-    from ...explainer.summary import Tally
+    from ...core.explanation import Kind
+    from ...report.explain import DETAIL_LIMIT, renderer_for
+    from ...flows.explain import explain_inputs
+    from ...report.explain_summary import Tally
     from ..common import write_json_line
 
     args = list(inputs or [])
@@ -41,7 +41,7 @@ def explain(
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("nothing to explain: give reply text, a file, a directory, or '-' to read stdin")
         args = ["-"]
-    from ...explainer.sources import MAX_REPLY_TEXT
+    from ...flows.explain import MAX_REPLY_TEXT
 
     if any(len(a) > MAX_REPLY_TEXT for a in args):
         raise UsageError("reply text on the command line is over 1 MB; put it in a file")

@@ -41,8 +41,8 @@ def serve(
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
     try:
-        from ... import validate
-        from ...dns import parse_nameserver
+        from ...core import names as validate
+        from ...net.dns import parse_nameserver
 
         for r in resolver:
             parse_nameserver(r)

@@ -36,7 +36,7 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
     """Checked and normalised input, or :class:`UsageError` with one line saying what is wrong."""
     import ipaddress
 
-    from ...spf.names import normalize_domain
+    from ...protocol.spf.names import normalize_domain
 
     try:
         name = normalize_domain(domain)
@@ -73,8 +73,9 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         raise UsageError("--timeout must be between 0 and 60 seconds")
     domain, ip, sender, helo = validate(domain, ip, sender, helo)
 
-    from ...dns import Resolver
-    from ...spf import SpfResult, check_host, trace_lines
+    from ...net.dns import Resolver
+    from ...protocol.spf.result import SpfResult, trace_lines
+    from ...protocol.spf.eval import check_host
 
     try:
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
@@ -94,7 +95,7 @@ def _print_text(result, lines: list[str]) -> None:
     from rich.console import Console
     from rich.markup import escape as markup_escape
 
-    from ...text import strip_control
+    from ...core.text import strip_control
 
     def escape(text: str) -> str:  # SPF text comes from DNS (exp=, records): inert for rich and the terminal
         return markup_escape(strip_control(str(text)))

@@ -1,0 +1,1 @@
+"""core: the pure vocabulary (no I/O). See docs/architecture.md."""

@@ -1,0 +1,169 @@
+"""Checks of what the user typed, with one clear message each (the CLI turns ValueError into exit 2).
+
+One rule for one input, whatever command or page takes it: a value that goes on the wire
+(:func:`wire_text`, :func:`helo_name`), a sending domain (:func:`domain_name`, the domain audit's own
+rule), a DKIM selector, blocklist zones, a CA file (:func:`ca_file`), a secret from the environment
+(:func:`secret_from_env`).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+__all__ = ["host_name", "port_number", "ip_address", "email_address", "wire_text", "helo_name", "domain_name",
+           "dkim_selector", "dnsbl_zones", "ca_file", "secret_from_env", "MAX_CA_FILE_BYTES"]
+
+#: A CA bundle larger than this is not a CA bundle (the system's own holds ~150 certificates, ~220 KB).
+MAX_CA_FILE_BYTES = 10 * 1024 * 1024
+# C0 controls (CR, LF, NUL, ESC ...), DEL and C1 controls: none may go on the wire inside a command.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
+
+
+def host_name(text: str) -> str:
+    """A host name (IDN allowed, returned as A-labels) or an IP literal (``[...]`` brackets allowed)."""
+    raw = text.strip()
+    if not raw:
+        raise ValueError("the host name is empty")
+    if raw.startswith("[") and raw.endswith("]"):
+        raw = raw[1:-1]
+    try:
+        return str(ipaddress.ip_address(raw))
+    except ValueError:
+        pass
+    if "://" in raw or "/" in raw or " " in raw or ":" in raw:
+        raise ValueError(f"{text!r} is not a host name (give only the name, e.g. smtp.example.com, "
+                         "and the port with --port)")
+    name = raw.rstrip(".").lower()
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{text!r} is not a valid host name") from None
+    if len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
+        raise ValueError(f"{text!r} is not a valid host name")
+    if re.fullmatch(r"[0-9.]+", name):
+        raise ValueError(f"{text!r} is neither an IP address nor a host name")
+    return name
+
+
+def port_number(value: int) -> int:
+    if not 1 <= value <= 65535:
+        raise ValueError(f"port {value} is out of range (1-65535)")
+    return value
+
+
+def ip_address(text: str) -> str:
+    raw = text.strip()
+    if "%" in raw:
+        raise ValueError(f"{text!r}: an IPv6 zone index (%...) is not allowed here")
+    try:
+        return str(ipaddress.ip_address(raw.strip("[]")))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an IP address") from None
+
+
+def email_address(text: str) -> str:
+    """A mailbox ``local@domain``; the domain is validated (IDN → A-labels kept as given for SMTPUTF8)."""
+    raw = text.strip().strip("<>")
+    if raw.count("@") < 1:
+        raise ValueError(f"{text!r} is not an e-mail address (no @)")
+    wire_text(raw, what="an e-mail address")
+    local, _, domain = raw.rpartition("@")
+    if not local or not domain or len(raw) > 320 or any(c in raw for c in " \r\n\t<>"):
+        raise ValueError(f"{text!r} is not an e-mail address")
+    if domain.startswith("[") and domain.endswith("]"):
+        return raw
+    host_name(domain)
+    return raw
+
+
+def wire_text(text: str, *, what: str) -> str:
+    """A value that goes into an SMTP command: UTF-8 text without control characters (a CR or LF would
+    end the command and start another one of the user's making)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} {_shown(text)} holds bytes that are not UTF-8") from None
+    bad = _CONTROL.search(text)
+    if bad:
+        raise ValueError(f"{what} {_shown(text)} holds a control character ({bad.group()!r}); "
+                         "it would be sent to the server as is")
+    return text
+
+
+def helo_name(text: str) -> str:
+    """The EHLO/HELO argument: a host name or an address literal ``[192.0.2.1]``, one word on the wire."""
+    wire_text(text, what="--helo")
+    name = text.strip()
+    if not name or any(c.isspace() for c in name) or len(name) > 255:
+        raise ValueError(f"--helo {_shown(text)} is not a host name or an address literal")
+    return name
+
+
+def domain_name(text: str, *, option: str = "--domain") -> str:
+    """A sending domain, by the domain audit's rule (the one name kernel): its A-label form."""
+    from .domain_names import BadDomain, normalise_domain
+
+    try:
+        return normalise_domain(text).name
+    except BadDomain as exc:
+        raise ValueError(f"{option}: {exc}") from None
+
+
+def dkim_selector(text: str) -> str:
+    if not text.strip() or any(c in text for c in " /@;") or len(text) > 63 * 3 or _CONTROL.search(text):
+        raise ValueError(f"--dkim-selector {_shown(text)} is not a selector name")
+    return text.strip()
+
+
+def dnsbl_zones(names) -> tuple[str, ...]:
+    """Blocklist zones as ``blacklist --dnsbl`` takes them (names, ``default``, ``all``)."""
+    from .dnsbl_zones import select_zones
+
+    select_zones(tuple(names) or None)  # raises UnknownZoneName (a ValueError) for a name that is not a zone
+    return tuple(names)
+
+
+def ca_file(path: str) -> str:
+    """A file of PEM CA certificates that this process can read; checked once, up front, by every
+    command that takes ``--ca-file``."""
+    import ssl
+
+    from .inputs import InputError, read_input
+
+    try:
+        _, data = read_input(path, max_bytes=MAX_CA_FILE_BYTES, what="PEM certificates")
+    except InputError as exc:
+        raise ValueError(f"--ca-file {exc}") from None
+    text = data.decode("ascii", "replace")
+    if "-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError(f"--ca-file {path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)")
+    try:
+        ssl.create_default_context().load_verify_locations(cadata=text)
+    except (ssl.SSLError, ValueError) as exc:
+        raise ValueError(f"--ca-file {path}: not usable PEM certificates ({getattr(exc, 'reason', None) or exc})") from None
+    return path
+
+
+def secret_from_env(variable: str, *, option: str, allow_empty: bool = False):
+    """The password or token held in environment variable ``variable``, as a :class:`Secret`."""
+    import os
+
+    from .settings import Secret
+
+    value = os.environ.get(variable)
+    if value is None or (not value and not allow_empty):
+        raise ValueError(f"{option} {variable}: the environment variable is not set"
+                         + ("" if value is None else " or empty"))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{option} {variable}: the value is not UTF-8 text; set it in UTF-8") from None
+    return Secret(value)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(shown).replace("\\udc", "\\x")

@@ -1,0 +1,328 @@
+"""The guided flow: plan, run the probes concurrently, run the checks, decide the verdict.
+
+Probes that do not wait on another's answer run at the same time: the host lookup, then every port of
+every address at once (the configured port's session goes on to AUTH and the envelope), and, beside
+them, the sending domain's DNS audit and the blocklist queries. The wall time is about the longest
+chain of dependent round trips, reported in ``timings``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import importlib
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .. import __version__
+from ..core import providers
+from ..judge import auth as auth_checks
+from ..judge import client as client_checks
+from ..judge import envelope as envelope_checks
+from ..judge import firewall as firewall_checks
+from ..judge import host as host_checks
+from ..judge import reachability, security_mode
+from ..judge import tls as tls_checks
+from ..judge.server_facts import ServerFacts
+from ..net.dns import Resolver
+from ..core.catalogue import make
+from ..core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
+from ..observe.host import HostLookup, resolve_host
+from ..observe.port import ProbeOptions
+from ..observe.submission import AuthObservation, EnvelopeObservation, run_auth, run_envelope
+from ..observe.sweep import SweepResult, sweep
+from ..core.redact import Redactor
+from ..core.settings import Security, Settings
+from ..net.smtp import SmtpSession, Timeouts, Transcript
+from ..verdict import decide, order_findings, step_results
+
+__all__ = ["Diagnosis", "run_diagnosis"]
+
+
+@dataclass
+class Diagnosis:
+    """Everything one run observed (filled as the probes answer), then judged by pure checks."""
+
+    settings: Settings
+    now: dt.datetime
+    preset: object = None
+    host: HostLookup | None = None
+    sweep: SweepResult | None = None
+    auth: AuthObservation | None = None
+    envelope: EnvelopeObservation | None = None
+    domain_audit: object = None
+    blocklist: list[Finding] = field(default_factory=list)
+    seen_ip: str | None = None  # our address as the server saw it (EHLO greeting), when public
+    timings: dict[str, float] = field(default_factory=dict)
+    interrupted: bool = False
+    out_of_time: bool = False  # the whole run's deadline (Timeouts.run) ended it
+
+
+def _options(settings: Settings) -> ProbeOptions:
+    timeouts = Timeouts.uniform(settings.timeout)
+    if settings.run_timeout is not None:
+        timeouts = dataclasses.replace(timeouts, run=settings.run_timeout)
+    return ProbeOptions(server_name=settings.host, helo=settings.helo, timeouts=timeouts,
+                        ca_file=settings.ca_file, source_ip=settings.source_ip)
+
+
+async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
+                        on_line: Callable[[TranscriptLine], None] | None = None,
+                        on_step: Callable[[str, str], None] | None = None) -> Report:
+    """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults.
+
+    If the run is cancelled (Ctrl-C), the report of what was observed so far is still returned, with a
+    ``run.interrupted`` finding naming what was not tested.
+    """
+    started = time.perf_counter()
+    resolver = resolver or Resolver(list(settings.resolvers) or None, timeout=min(settings.timeout, 3.0),
+                                    lifetime=settings.timeout)
+    redactor = Redactor([s for s in (settings.password, settings.oauth_token) if s is not None])
+    transcript = Transcript(redact=redactor.redact_line, on_line=on_line)
+    diagnosis = Diagnosis(settings=settings, now=dt.datetime.now(dt.timezone.utc),
+                          preset=providers.match(settings.host))
+    notify = on_step or (lambda step, status: None)
+    bound = _options(settings).timeouts.run
+    try:
+        async with asyncio.timeout(bound):
+            await _observe(diagnosis, resolver, redactor, transcript, notify)
+    except TimeoutError:
+        diagnosis.interrupted = diagnosis.out_of_time = True
+        transcript.add("error", f"the run's time limit ({bound:g} s) is over: the report shows what was tested "
+                       "until then", port=None, tls=False)
+    except asyncio.CancelledError:
+        diagnosis.interrupted = True
+        transcript.add("info", "interrupted: the report shows what was tested until then", port=None, tls=False)
+    findings = _judge(diagnosis, redactor)
+    verdict = decide(findings)
+    steps = step_results(findings)
+    for step in steps:
+        notify(str(step.name), str(step.status))
+    diagnosis.timings["total_s"] = time.perf_counter() - started
+    # Every string of the report passes the redactor, whatever field it sits in: a server that echoes
+    # what it was sent puts the secret into replies, errors and evidence, not only the transcript.
+    return redactor.scrub(_report(diagnosis, findings, verdict, steps, transcript))
+
+
+async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcript: Transcript, notify) -> None:
+    """All the I/O of a run. Independent probes run at once; observations land in ``d`` as they come."""
+    settings = d.settings
+    domain = settings.sending_domain
+    pending: list[asyncio.Future] = []
+
+    # Import the engines a run needs before any probe starts: an import on the event loop would stall
+    # connections in flight and distort their timings. Runs without a domain never import the audit.
+    if domain:
+        from .domain import audit_domain
+    importlib.import_module(".blacklist", __package__)  # blocklists also run for the address the server saw
+
+    async def domain_audit():
+        d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
+                                            helo=settings.helo, https_timeout=settings.timeout)
+
+    async def blocklists(ip, dom):
+        from .blacklist import blacklist_findings
+
+        d.blocklist.extend(await blacklist_findings(resolver, ip=ip, domain=dom, zones=settings.dnsbl_zones))
+
+    notify("client-settings", "running")
+    if domain:
+        pending.append(asyncio.ensure_future(_timed(d, "domain_s", domain_audit())))
+    if settings.ip or domain:
+        pending.append(asyncio.ensure_future(_timed(d, "blacklist_s", blocklists(settings.ip, domain))))
+
+    async def session_walk(obs, session: SmtpSession) -> None:
+        t0 = time.perf_counter()
+        notify("authentication", "running")
+        d.seen_ip = _seen_ip(session)
+        if d.seen_ip and not settings.ip:
+            pending.append(asyncio.ensure_future(_timed(d, "blacklist_ip_s", blocklists(d.seen_ip, None))))
+        d.auth = await run_auth(session, settings, redactor)
+        authenticated = bool(d.auth.reply and d.auth.reply.code == 235)
+        if settings.mail_from and (authenticated or not d.auth.attempted) and session.conn.state.value == "ready":
+            d.envelope = await run_envelope(session, settings)
+        d.timings["session_s"] = time.perf_counter() - t0
+
+    try:
+        notify("server-connection", "running")
+        t0 = time.perf_counter()
+        d.host = await resolve_host(resolver, settings.host)
+        d.timings["resolve_s"] = time.perf_counter() - t0
+        if d.host.addresses:
+            t0 = time.perf_counter()
+            seen: list = []
+            try:
+                d.sweep = await sweep(
+                    d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
+                    implicit_tls_configured=settings.security is Security.TLS,
+                    plaintext_configured=settings.security is Security.NONE, transcript=transcript,
+                    on_session=session_walk, done=seen)
+            except asyncio.CancelledError:
+                d.sweep = SweepResult(ports=tuple(seen), configured_port=settings.effective_port)
+                raise
+            d.timings["sweep_s"] = time.perf_counter() - t0
+        notify("dns", "running")
+        notify("blacklist", "running")
+        await asyncio.gather(*pending)
+    except asyncio.CancelledError:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        raise
+
+
+def _explained(finding: Finding, reply, phase: str, redactor: Redactor) -> Finding:
+    """Add what the server's refusal means, from the reply classifier ``explain`` uses (provider, reason,
+    the provider's help page), to a finding made from that reply."""
+    if reply.is_positive or finding.severity.value == "ok":
+        return finding
+    from ..judge.explain.classify import classify_reply
+
+    explanation = classify_reply(reply.code, redactor.redact(reply.text), enhanced=reply.enhanced, phase=phase)
+    extra = ()
+    if explanation.help_url and not any(explanation.help_url in r for r in finding.remedy):
+        extra = (f"The provider's explanation: {explanation.help_url}",)
+    return dataclasses.replace(finding, evidence={**finding.evidence, "explanation": explanation.to_json()},
+                               remedy=finding.remedy + extra)
+
+
+def _from_settings(finding: Finding) -> Finding:
+    """Mark a settings-only prediction, so that an observed finding of the same step outranks it."""
+    return dataclasses.replace(finding, evidence={**finding.evidence, "source": "settings"})
+
+
+def _seen_ip(session: SmtpSession) -> str | None:
+    """The client address a server shows in its EHLO reply ("Hello [203.0.113.9]"), when it is public."""
+    import ipaddress
+    import re
+
+    caps = session.capabilities
+    text = caps.greeting_text if caps else ""
+    for m in re.finditer(r"\[?((?:\d{1,3}\.){3}\d{1,3})\]?", text or ""):
+        try:
+            ip = ipaddress.ip_address(m.group(1))
+        except ValueError:
+            continue
+        if ip.is_global:
+            return str(ip)
+    return None
+
+
+def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
+    """Pure: every check over what was observed."""
+    settings = d.settings
+    preset = d.preset
+    port = settings.effective_port
+    findings: list[Finding] = [_from_settings(f) for f in client_checks.lint(settings, preset)]
+    facts = None
+    if d.host is not None:
+        facts = ServerFacts(settings=settings, host=d.host, sweep=d.sweep, now=d.now)
+        findings += security_mode.check(facts)
+        findings += host_checks.check(facts)
+        findings += reachability.check(facts, cites_listing=_cites_listing)
+        findings += tls_checks.check(facts)
+        findings += firewall_checks.check(facts)
+    configured = facts.configured if d.host is not None else None
+    tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
+                       and (not configured.starttls_offered or configured.tls_failure is not None))
+    auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
+    if d.auth is not None and d.auth.reply is not None:
+        auth_findings = [_explained(f, d.auth.reply, "auth", redactor) for f in auth_findings]
+    findings += auth_findings
+    authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
+    envelope_findings = envelope_checks.check(d.envelope, settings, preset, port=port, redactor=redactor,
+                                              authenticated=authenticated)
+    if d.envelope is not None:
+        replies = [(stage, r) for stage, r in (("mail", d.envelope.mail), ("rcpt", d.envelope.rcpt),
+                                               ("data", d.envelope.data)) if r is not None]
+        if len(replies) == len(envelope_findings):  # one finding per reply, in order (checks.envelope)
+            envelope_findings = [_explained(f, r, stage, redactor)
+                                 for f, (stage, r) in zip(envelope_findings, replies)]
+    findings += [_citation_or(f) for f in envelope_findings]
+    if configured is not None and configured.greeting is not None and not configured.greeting.is_positive:
+        findings = [_explained(f, configured.greeting, "connect", redactor)
+                    if f.id in ("connection.greeting-rejected", "dnsbl.rejected-citing-list") else f
+                    for f in findings]
+    if d.domain_audit is not None:
+        findings += d.domain_audit.findings
+    findings += d.blocklist
+    if d.interrupted:
+        tested = {f.step for f in findings}
+        missing = [str(s) for s in STEP_ORDER if s not in tested]
+        if d.out_of_time:
+            findings.append(make("run.time-limit", missing=", ".join(missing) or "none",
+                                 limit=f"{_options(settings).timeouts.run:g}",
+                                 evidence={"missing": missing, "limit_s": _options(settings).timeouts.run}))
+        else:
+            findings.append(make("run.interrupted", missing=", ".join(missing) or "none",
+                                 evidence={"missing": missing, "retry": True}))
+    return findings
+
+
+def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> Report:
+    settings = d.settings
+    extra = {
+        "settings": _settings_shown(settings, d.preset),
+        "observations": {
+            "host": d.host.to_json() if d.host else None,
+            "ports": d.sweep.to_json() if d.sweep else [],
+            "auth": d.auth.to_json() if d.auth else None,
+            "envelope": d.envelope.to_json() if d.envelope else None,
+            "domain": d.domain_audit.to_json() if d.domain_audit is not None else None,
+            "seen_ip": d.seen_ip,
+        },
+        "sections": [("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))],
+        "interrupted": d.interrupted and not d.out_of_time,
+    }
+    return Report(
+        target=Target(host=settings.host, port=settings.effective_port, security=str(settings.security),
+                      domain=settings.sending_domain, ip=settings.ip),
+        verdict=verdict,
+        findings=order_findings(findings, verdict),
+        steps=steps,
+        transcript=tuple(transcript.lines),
+        timings=d.timings,
+        version=__version__,
+        extra=extra,
+    )
+
+
+DNS_AREAS = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "mta-sts", "tlsrpt", "bimi", "dnssec", "dane")
+
+
+async def _timed(diagnosis: Diagnosis, key: str, coro):
+    t0 = time.perf_counter()
+    try:
+        return await coro
+    finally:
+        diagnosis.timings[key] = time.perf_counter() - t0
+
+
+def _settings_shown(settings: Settings, preset) -> dict:
+    """The settings tested, as the ticket shows them: secrets never, only whether one was given."""
+    return {
+        "host": settings.host, "port": settings.effective_port, "security": str(settings.security),
+        "user": settings.user, "password": "(given, not shown)" if settings.password else None,
+        "oauth_token": "(given, not shown)" if settings.oauth_token else None,
+        "auth_mech": settings.auth_mech, "from": settings.mail_from, "to": settings.rcpt_to,
+        "helo": settings.helo, "source_ip": settings.source_ip, "domain": settings.sending_domain,
+        "ip": settings.ip, "timeout_s": settings.timeout, "send": settings.send,
+        "provider": preset.name if preset is not None else None,
+    }
+
+
+def _cites_listing(text: str) -> Finding | None:
+    from ..judge.citations import citation_finding, rejection_cites_listing
+
+    citation = rejection_cites_listing(text)
+    return citation_finding(citation, reply=text) if citation is not None else None
+
+
+def _citation_or(finding: Finding) -> Finding:
+    """A MAIL/RCPT rejection that cites a blocklist becomes the blocklist finding, with delisting advice."""
+    reply = finding.evidence.get("reply") if isinstance(finding.evidence, dict) else None
+    if finding.category.value != "blacklist" or not reply:
+        return finding
+    return _cites_listing(str(reply)) or finding

@@ -1,0 +1,332 @@
+"""The domain audit: every lookup of every topic at once, then the pure checks.
+
+``audit_domain`` starts one coroutine per topic (MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI,
+DNSSEC, DANE) and gathers them; inside a topic, independent questions are asked together and dependent
+ones (MX -> host addresses and TLSA; PTR -> forward lookup; DMARC -> report authorisations; MTA-STS TXT ->
+HTTPS fetch) as soon as their input arrives. The shared :class:`~smtpdoctor.net.dns.Resolver` asks each
+(name, type) once per run, so topics that need the same answer (the MX set: MX, MTA-STS, DANE) share it.
+A topic that raises becomes a ``domain.check-crashed`` finding; the others are unaffected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Awaitable, Sequence
+
+from ..core import catalogue
+from ..net.dns import DnsResult, Outcome, Resolver
+from ..core.model import Finding, Severity
+from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
+from ..judge.checklist import ChecklistRow, build_checklist
+from ..judge.dns.facts import HostAddresses
+from ..core.domain_names import BadDomain, normalise_domain, parent_names
+
+if TYPE_CHECKING:
+    import ssl
+
+try:  # imported here, not in the topic: an import inside the run would hold back every first question
+    from .spf import audit_spf as _audit_spf
+except ImportError as exc:  # the SPF engine is built separately; the audit works without it
+    if exc.name and not exc.name.startswith(("smtpdoctor.flows.spf", "smtpdoctor.protocol.spf")) and exc.name != "smtpdoctor":
+        raise
+    _audit_spf = None
+
+__all__ = ["DomainAudit", "audit_domain", "SCHEMA", "AREA_ORDER", "OVERSIZED_TXT"]
+
+SCHEMA = "smtpdoctor/domain@1"
+AREA_ORDER = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta-sts", "tlsrpt", "bimi", "dnssec", "dane")
+OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP size
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DomainAudit:
+    given: str
+    domain: str | None  # the normalised name (None when the input was not a domain name)
+    findings: tuple[Finding, ...]
+    checklist: tuple[ChecklistRow, ...] = ()
+    unicode: str | None = None
+    ip: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # structured facts per topic (JSON-ready)
+    spf: Any = None  # the SpfAudit, when the SPF engine ran
+    elapsed: float = 0.0
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.has_errors else 0
+
+    def finding(self, finding_id: str) -> Finding | None:
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.findings)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "domain": self.domain,
+            "input": self.given,
+            "unicode": self.unicode,
+            "ip": self.ip,
+            "status": "error" if self.has_errors else "ok",
+            "findings": [f.to_json() for f in self.findings],
+            "checklist": [r.to_json() for r in self.checklist],
+        }
+        out.update(self.data)
+        if self.spf is not None and hasattr(self.spf, "to_json"):
+            out["spf"] = self.spf.to_json()
+        out["timings"] = {"total_s": round(self.elapsed, 4)}
+        return out
+
+
+async def audit_domain(
+    resolver: Resolver,
+    domain: str,
+    *,
+    ip: str | None = None,
+    dkim_selectors: Sequence[str] = (),
+    helo: str | None = None,
+    banner_name: str | None = None,
+    eml: bytes | None = None,
+    eml_source: str = "the message",
+    discover_dkim: bool = True,
+    https_port: int = 443,
+    ssl_context: "ssl.SSLContext | None" = None,
+    https_timeout: float = 10.0,
+) -> DomainAudit:
+    start = time.perf_counter()
+    try:
+        nd = normalise_domain(domain)
+    except BadDomain as exc:
+        finding = catalogue.make("domain.invalid-name", reason=str(exc), given=repr(domain[:80]))
+        return DomainAudit(given=domain, domain=None, findings=(finding,), ip=ip,
+                           elapsed=time.perf_counter() - start)
+    name = nd.name
+    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout)
+    dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
+    topics: dict[str, Awaitable[tuple[tuple[Finding, ...], Any]]] = {
+        "mx": _guard("mx", run.mx()),
+        "ptr": _guard("ptr", run.ptr(ip, helo, banner_name)),
+        "spf": _guard("spf", run.spf(ip, helo)),
+        "dkim": _guard("dkim", run.dkim(dkim_selectors, eml, eml_source, discover_dkim)),
+        "dmarc": dmarc_task,
+        "mta_sts": _guard("mta-sts", run.mta_sts()),
+        "tlsrpt": _guard("tlsrpt", run.tlsrpt()),
+        "bimi": _guard("bimi", run.bimi(dmarc_task)),
+        "dnssec": _guard("dnssec", run.dnssec()),
+        "dane": _guard("dane", run.dane()),
+        "txt": _guard("domain", run.oversized_txt()),
+        "warm": _guard("domain", _warm_up()),
+    }
+    results = dict(zip(topics, await asyncio.gather(*topics.values())))
+    findings: list[Finding] = []
+    if nd.changes:
+        findings.append(catalogue.make("domain.normalised", given=nd.given.strip(), name=name,
+                                       changes=", ".join(nd.changes)))
+    data: dict[str, Any] = {}
+    nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
+    if nxdomain:
+        # Believe NXDOMAIN only from a resolver that can name the root's servers; one that cannot (no
+        # Internet, a captive portal, a filtering resolver) makes every domain look missing.
+        root = await resolver.query(".", "NS")
+        if not root.ok:
+            mx_findings = tuple(catalogue.make("domain.resolver-broken", domain=name,
+                                               evidence={"root": root.to_json()})
+                                if f.id == "domain.nxdomain" else f for f in results["mx"][0])
+            results["mx"] = (mx_findings, results["mx"][1])
+    for area in ("mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane", "txt"):
+        area_findings, area_data = results[area]
+        if nxdomain and area not in ("mx", "ptr"):
+            continue  # the domain does not exist: "no DMARC", "no DKIM"... would only bury the point
+        findings.extend(area_findings)
+        if area_data is not None and area != "spf":
+            data[area] = area_data
+    spf_audit = results["spf"][1]
+    return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
+                       checklist=build_checklist(findings), data=data, spf=spf_audit,
+                       elapsed=time.perf_counter() - start)
+
+
+async def _warm_up() -> tuple[tuple[Finding, ...], None]:
+    """Load what the checks will need (the finding catalogue, the key parser) while the first questions
+    are on the wire, instead of after their answers, on the critical path. Once per process."""
+    for _ in range(3):
+        await asyncio.sleep(0)  # let every topic send its first questions
+    catalogue.catalogue()
+    import cryptography.hazmat.primitives.serialization  # noqa: F401  (DKIM keys)
+    return (), None
+
+
+async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) -> tuple[tuple[Finding, ...], Any]:
+    try:
+        return await coro
+    except Exception as exc:  # a bug in one topic must not blank the others
+        return (catalogue.make("domain.check-crashed", area=area, error=f"{type(exc).__name__}: {exc}"[:200]),), None
+
+
+async def _org_domain(name: str) -> str:
+    if dmarc.psl_loaded():
+        return dmarc.organizational_domain(name)
+    return await asyncio.to_thread(dmarc.organizational_domain, name)
+
+
+class _Run:
+    """The lookups of one domain's audit; each method is one topic: answers in, check out."""
+
+    def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
+                 https_timeout: float) -> None:
+        self.r = resolver
+        self.name = name
+        self.https_port = https_port
+        self.ssl_context = ssl_context
+        self.https_timeout = https_timeout
+        self.dmarc_policy: dmarc.DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
+
+    async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
+        pairs = await asyncio.gather(*(self.r.addresses(n) for n in names))
+        return {n: HostAddresses(host=n, a=a, aaaa=aaaa) for n, (a, aaaa) in zip(names, pairs)}
+
+    async def _mx_hosts(self) -> tuple[DnsResult, tuple[str, ...]]:
+        answer = await self.r.query(self.name, "MX")
+        return answer, mx.mx_hosts(answer)
+
+    # -- topics -----------------------------------------------------------------------------------
+    async def mx(self):
+        answer, hosts = await self._mx_hosts()
+        addresses = await self._hosts(hosts)
+        own = None
+        if answer.outcome is Outcome.NODATA:
+            a, aaaa = await self.r.addresses(self.name)  # no MX: is there an implicit MX (RFC 5321 §5.1)?
+            own = HostAddresses(host=self.name, a=a, aaaa=aaaa)
+        findings = mx.check_mx(self.name, answer, addresses, domain_addresses=own)
+        return findings, {"outcome": str(answer.outcome), "records": [m.to_json() for m in mx.parse_mx(answer)],
+                          "hosts": {h: list(v.addresses) for h, v in addresses.items()}}
+
+    async def ptr(self, ip: str | None, helo: str | None, banner_name: str | None):
+        if not ip:
+            return (), None
+        answer = await self.r.ptr(ip)
+        names = ptr.ptr_names(answer)
+        forward = await self._hosts(names[:10])
+        findings = ptr.check_ptr(ip, answer, forward, helo=helo, banner_name=banner_name)
+        return findings, {"ip": ip, "outcome": str(answer.outcome), "names": list(names),
+                          "forward": {n: list(v.addresses) for n, v in forward.items()}}
+
+    async def spf(self, ip: str | None, helo: str | None):
+        if _audit_spf is None:
+            return (catalogue.make("domain.spf-unavailable"),), None
+        result = await _audit_spf(self.r, self.name, ip=ip, helo=helo)
+        return tuple(result.findings), result
+
+    async def dkim(self, given: Sequence[str], eml: bytes | None, eml_source: str, discover: bool):
+        refs: tuple = ()
+        if eml is not None:
+            from ..judge.dns import dkim_verify  # email parsing and dkimpy: only with a message
+
+            refs = dkim_verify.signature_refs(eml)
+        wanted = [s.strip().lower() for s in given if s.strip()]
+        wanted += [ref.s for ref in refs if ref.d == self.name and ref.s not in wanted]
+        extra = [(f"{ref.s}._domainkey.{ref.d}", "TXT") for ref in refs]
+        # Round one: the node, what we were told, and the most common selectors. Round two, only when the
+        # node exists (RFC 8020: nothing exists below an NXDOMAIN) and round one found no key: the rest.
+        first = [s for s in dkim.first_tier() if s not in wanted] if discover else []
+        selectors = wanted + first
+        node, answers, extra_answers = await asyncio.gather(
+            self.r.query(f"_domainkey.{self.name}", "TXT"),
+            self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in selectors]),
+            self.r.query_many(extra))
+        node = dkim.trusted_node(node, answers)
+        if discover and dkim.discover_more(node, dict(zip(selectors, answers))):
+            more = [s for s in dkim.common_selectors() if s not in selectors]
+            selectors += more
+            answers += await self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in more])
+        findings, keys = dkim.check_dkim(self.name, dict(zip(selectors, answers)), given=wanted,
+                                         domainkey_node=node)
+        if eml is not None:
+            by_name = {q[0]: a for q, a in zip(extra, extra_answers)}
+            findings = findings + dkim_verify.verify_message(eml, by_name, domain=self.name, source=eml_source)
+        return findings, {"selectors_tried": len(selectors), "keys": [k.to_json() for k in keys]}
+
+    async def dmarc(self):
+        own_q = asyncio.ensure_future(self.r.query(f"_dmarc.{self.name}", "TXT"))
+        # The public suffix list takes ~80 ms to load the first time: load it in a thread while the
+        # event loop sends everybody's first questions, instead of holding them all back.
+        org = await _org_domain(self.name)
+        if org != self.name:
+            own, org_answer = await asyncio.gather(own_q, self.r.query(f"_dmarc.{org}", "TXT"))
+        else:
+            own, org_answer = await own_q, None
+        findings, policy = dmarc.check_dmarc(self.name, own, org_answer)
+        if policy is not None:
+            dests = dmarc.report_destinations(policy)
+            if dests:
+                names = [dmarc.authorisation_name(policy.found_at, d) for d in dests]
+                answers = await self.r.query_many([(n, "TXT") for n in names])
+                findings, policy = dmarc.check_dmarc(self.name, own, org_answer,
+                                                     authorisations=dict(zip(dests, answers)))
+        self.dmarc_policy = policy
+        return findings, ({"org_domain": org, **policy.to_json()} if policy else {"org_domain": org, "found_at": None})
+
+    async def mta_sts(self):
+        from ..net.https import fetch_policy
+
+        txt, (mx_answer, hosts) = await asyncio.gather(self.r.query(f"_mta-sts.{self.name}", "TXT"),
+                                                       self._mx_hosts())
+        fetch = None
+        if mta_sts.sts_records(txt):
+            fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
+                                       ssl_context=self.ssl_context)
+        findings, policy = mta_sts.check_mta_sts(self.name, txt, fetch, hosts,
+                                                 mx_known=not mx_answer.outcome.is_failure)
+        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None}
+        return findings, data
+
+    async def tlsrpt(self):
+        txt = await self.r.query(f"_smtp._tls.{self.name}", "TXT")
+        return tlsrpt.check_tlsrpt(self.name, txt), None
+
+    async def bimi(self, dmarc_task: Awaitable):
+        txt = await self.r.query(f"default._bimi.{self.name}", "TXT")
+        if not bimi.bimi_records(txt):
+            return bimi.check_bimi(self.name, txt, None), None
+        await dmarc_task
+        policy = self.dmarc_policy
+        return bimi.check_bimi(self.name, txt, policy,
+                               subdomain=bool(policy and policy.found_at != self.name)), None
+
+    async def dnssec(self):
+        names = parent_names(self.name)
+        keys, ds, mx_answer = await asyncio.gather(
+            self.r.query_many([(n, "DNSKEY") for n in names]),
+            self.r.query_many([(n, "DS") for n in names]),
+            self.r.query(self.name, "MX"))
+        findings, chain = dnssec.check_dnssec(self.name, dict(zip(names, keys)), dict(zip(names, ds)),
+                                              answers=(mx_answer,))
+        return findings, {"chain": [c.to_json() for c in chain]}
+
+    async def dane(self):
+        answer, hosts = await self._mx_hosts()
+        if answer.outcome.is_failure or not hosts:
+            return (), None
+        hosts = hosts[:10]
+        answers = await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])
+        findings, found = dane.check_dane(dict(zip(hosts, answers)))
+        return findings, {h: [r.to_json() for r in recs] for h, recs in found.items()}
+
+    async def oversized_txt(self):
+        """TXT answers too large for UDP at the names receivers ask (all cached by the other topics)."""
+        names = [self.name, f"_dmarc.{self.name}", f"_mta-sts.{self.name}", f"_smtp._tls.{self.name}",
+                 f"default._bimi.{self.name}"]
+        answers = await self.r.query_many([(n, "TXT") for n in names])
+        out = []
+        for answer in answers:
+            if answer.outcome is Outcome.OK:
+                size = sum(len(s) for strings in answer.txt_strings for s in strings)
+                if size > OVERSIZED_TXT:
+                    out.append(catalogue.make("domain.txt-oversized", name=answer.name, size=size))
+        return tuple(out), None

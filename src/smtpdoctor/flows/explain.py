@@ -1,0 +1,267 @@
+"""Where inputs come from: files, directories, maildirs, mbox files, stdin, or text on the command line.
+
+Everything streams: an mbox is split line by line as it is read, and a message is kept only up to
+``MAX_MESSAGE_BYTES`` (the rest is skipped while reading), so memory stays flat on a 100,000-message mbox
+or a 50 MB attachment. Every read is bounded (:mod:`smtpdoctor.core.inputs`): a single message or reply text
+is read up to ``MAX_MESSAGE_BYTES``, one message of an mbox up to ``MAX_MBOX_MESSAGE_BYTES``; binary
+input is refused from its first 4 KB; a directory's FIFOs and devices are not opened.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+from ..core.explanation import Explained, Kind
+from ..core.inputs import InputError, is_binary, read_head, size_label
+from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, looks_like_message
+from ..judge.explain.reply import explain_text
+
+__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox", "MAX_REPLY_TEXT",
+           "MAX_MBOX_MESSAGE_BYTES"]
+
+#: Reply text (not a message) larger than this is refused: no reply or pasted log is that long.
+MAX_REPLY_TEXT = 1024 * 1024
+#: One message of an mbox is read (and mostly skipped) up to this size; past it the mbox is not read on.
+MAX_MBOX_MESSAGE_BYTES = 64 * 1024 * 1024
+
+_CHUNK = 64 * 1024
+# An mbox separator: "From " + envelope sender + a date (asctime, or anything ending in a year). A bare
+# "From someone" line inside a body (unescaped, as mboxo writers leave it) does not split a message.
+_SEPARATOR = re.compile(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Item:
+    """One input: a message (bytes), reply text, or a reason it could not be read."""
+
+    source: str
+    message: bytes | None = None
+    text: str | None = None
+    error: str | None = None
+
+
+_FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
+_MBOX_CHUNK = 256 * 1024
+# An argument that names a file rather than holding reply text (so a typo is reported, not "explained").
+_LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
+
+
+def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"") -> Iterator[Item]:
+    """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
+    that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
+    MAX_MESSAGE_BYTES (the rest is skipped)."""
+    index = 0
+    parts: list[bytes] = []
+    size = 0
+    started = False
+    prev_blank = True  # was the line before the current block blank?
+    pending = first
+    seen = 0  # bytes of the current message, kept or skipped
+
+    def keep(piece: bytes) -> None:
+        nonlocal size, seen
+        seen += len(piece)
+        if started and size < MAX_MESSAGE_BYTES and piece:
+            piece = piece[:MAX_MESSAGE_BYTES - size]
+            parts.append(piece)
+            size += len(piece)
+
+    while True:
+        chunk = stream.read(_MBOX_CHUNK)
+        data = pending + chunk
+        if chunk:
+            cut = data.rfind(b"\n") + 1  # whole lines only; the rest waits for the next read
+            if cut == 0 and len(data) < 4 * _MBOX_CHUNK:
+                pending = data
+                continue
+            if cut == 0:
+                cut = len(data)  # a pathological line: take it as body text
+            block, pending = data[:cut], data[cut:]
+        else:
+            block, pending = data, b""
+        pos = 0
+        for m in _FROM_LINE.finditer(block):
+            at = m.start()
+            if at == 0:
+                blank_before = prev_blank
+            else:
+                line_start = block.rfind(b"\n", 0, at - 1) + 1
+                blank_before = block[line_start:at - 1] in (b"", b"\r")
+            if not blank_before or not _SEPARATOR.match(m.group(0)):
+                continue
+            keep(block[pos:at])
+            if started:
+                yield Item(source=f"{source}#{index}", message=b"".join(parts))
+            index += 1
+            started = True
+            parts, size, seen = [], 0, 0
+            pos = m.end() + 1
+        keep(block[pos:])
+        if seen > MAX_MBOX_MESSAGE_BYTES:
+            yield Item(source=f"{source}#{index}", error=f"one message larger than "
+                                                         f"{size_label(MAX_MBOX_MESSAGE_BYTES)}: the rest is not read")
+            return
+        if block:
+            tail = block[:-1] if block.endswith(b"\n") else block
+            last_line = tail[tail.rfind(b"\n") + 1:]
+            prev_blank = block.endswith(b"\n") and last_line in (b"", b"\r")
+        if not chunk:
+            break
+    if started:
+        yield Item(source=f"{source}#{index}", message=b"".join(parts))
+
+
+def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
+    try:
+        first = stream.read(4096)
+    except OSError as exc:
+        yield Item(source=source, error=f"cannot read: {exc.strerror or exc}")
+        return
+    if not first:
+        yield Item(source=source, error="empty input")
+        return
+    if is_binary(first):  # said at once: an endless device (/dev/zero, /dev/urandom) is not read on
+        yield Item(source=source, error="binary data, not a message or a reply")
+        return
+    if first.startswith(b"From ") and looks_like_message(first.split(b"\n", 1)[1] if b"\n" in first else b""):
+        yield from iter_mbox(stream, source, first)
+        return
+    try:
+        data, more = read_head(stream, MAX_MESSAGE_BYTES, source, first)
+    except InputError as exc:
+        yield Item(source=source, error=str(exc).removeprefix(f"{source}: "))
+        return
+    if is_binary(data[:8192]):
+        yield Item(source=source, error="binary data, not a message or a reply")
+    elif looks_like_message(data[:4096]):
+        yield Item(source=source, message=data)  # a larger message is explained from its head
+    elif more or len(data) > MAX_REPLY_TEXT:
+        yield Item(source=source, error=f"larger than {size_label(MAX_REPLY_TEXT)} and not a message: "
+                                        "not reply text")
+    else:
+        yield Item(source=source, text=data.decode("utf-8", "replace") if _utf8(data) else data.decode("latin-1"))
+
+
+def _utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _from_path(path: Path) -> Iterator[Item]:
+    name = str(path)
+    try:
+        with path.open("rb") as fh:
+            yield from _from_stream(fh, name)
+    except OSError as exc:
+        yield Item(source=name, error=f"cannot read: {exc.strerror or exc}")
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under ``folder`` in a stable order; a maildir's cur/ and new/ only (tmp/ is in flight)."""
+    if (folder / "cur").is_dir() and (folder / "new").is_dir():
+        for sub in ("new", "cur"):
+            for entry in sorted(os.scandir(folder / sub), key=lambda e: e.name):
+                if entry.is_file() and not entry.name.startswith("."):
+                    yield Path(entry.path)
+        return
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "tmp")
+        for name in sorted(files):
+            path = Path(root) / name
+            if not name.startswith(".") and path.is_file():  # never a FIFO or a device: reading could block
+                yield path
+
+
+def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Item]:
+    """Inputs named on the command line: ``-`` is stdin, a directory is walked, a file is a message or an
+    mbox, anything else is reply text."""
+    for arg in args:
+        if arg == "-":
+            if stdin is None:
+                yield Item(source="-", error="no standard input")
+            else:
+                yield from _from_stream(stdin, "-")
+            continue
+        path = Path(arg)
+        if path.is_dir():
+            for file in _walk(path):
+                yield from _from_path(file)
+        elif path.exists():
+            yield from _from_path(path)
+        elif _LOOKS_LIKE_PATH.match(arg):
+            yield Item(source=arg, error="no such file or directory")
+        else:
+            yield Item(source="text", text=arg)
+
+
+def explain_item(item: Item) -> Explained:
+    """Explain one input; never raises (a failure is an ``unparsed`` result naming the input)."""
+    try:
+        if item.error is not None:
+            return Explained(source=item.source, kind=Kind.UNPARSED, note=item.error)
+        if item.message is not None:
+            return explain_message(item.message, item.source)
+        return explain_text(item.text or "", item.source)
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop a bulk run; it is reported per input
+        return Explained(source=item.source, kind=Kind.UNPARSED, note=f"internal error: {type(exc).__name__}: {exc}")
+
+
+# Below this many inputs, forking workers and shipping messages to them costs more than it saves.
+PARALLEL_AFTER = 1000
+_IN_FLIGHT_PER_WORKER = 64
+
+
+def explain_inputs(args: Iterable[str], stdin: BinaryIO | None = None, *, jobs: int = 1) -> Iterator[Explained]:
+    """The streaming iterator: one :class:`Explained` per input (per message of an mbox), in order.
+
+    With ``jobs`` > 1 and more than ``PARALLEL_AFTER`` inputs, messages are explained by that many forked
+    worker processes; results still come out in input order, and at most a bounded number of messages is
+    in flight, so memory stays flat.
+    """
+    items = iter_items(args, stdin)
+    done = 0
+    for item in items:  # the first inputs in this process: a short run never pays for workers
+        yield explain_item(item)
+        done += 1
+        if done >= PARALLEL_AFTER:
+            break
+    if done < PARALLEL_AFTER:
+        return
+    if jobs > 1:
+        pool_results = _parallel(items, jobs)
+        if pool_results is not None:
+            yield from pool_results
+            return
+    for item in items:
+        yield explain_item(item)
+
+
+def _parallel(items: Iterator[Item], jobs: int) -> Iterator[Explained] | None:
+    import multiprocessing
+    import threading
+
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: stay in one process
+        return None
+    slots = threading.BoundedSemaphore(jobs * _IN_FLIGHT_PER_WORKER)
+
+    def bounded() -> Iterator[Item]:
+        for item in items:
+            slots.acquire()  # blocks the pool's feeder thread while enough messages are in flight
+            yield item
+
+    def run() -> Iterator[Explained]:
+        with ctx.Pool(jobs) as pool:
+            for result in pool.imap(explain_item, bounded(), chunksize=8):
+                slots.release()
+                yield result
+
+    return run()

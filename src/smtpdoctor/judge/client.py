@@ -1,0 +1,269 @@
+"""Client settings lint: the guide's step one, with no network at all.
+
+:func:`lint` reads a :class:`~smtpdoctor.core.settings.Settings` (and the provider preset of its host, when
+the host is a known one) and reports the contradictions a sending tool's settings can hold: a port and
+a security mode that do not go together, a login without TLS, a HELO name that receiving servers
+refuse, addresses that are not addresses, a From address the provider will refuse or rewrite, a user
+name the provider does not accept (SendGrid's ``apikey``) and similar. Pure: same settings, same
+findings. :func:`check_address` and :func:`check_helo` are the reusable parts.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+from ..core import providers
+from ..core.catalogue import make
+from ..core.model import Finding, Severity
+from ..core.providers import Preset
+from ..core.settings import Security, Settings
+
+__all__ = ["lint", "check_address", "check_helo", "envelope_path", "AddressCheck", "LOCALHOST_NAMES"]
+
+LOCALHOST_NAMES = frozenset({
+    "localhost", "localhost.localdomain", "localhost4", "localhost6", "localhost4.localdomain4",
+    "localhost6.localdomain6", "ip6-localhost", "127.0.0.1", "[127.0.0.1]", "::1", "[ipv6:::1]",
+})
+_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
+_SECURITY_WORDS = {Security.STARTTLS: "STARTTLS", Security.TLS: "SSL/TLS (implicit TLS)",
+                   Security.NONE: "no encryption", Security.AUTO: "automatic"}
+_PASSWORD_MECHS = frozenset({"PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressCheck:
+    """The verdict on one address: ``problem`` (why it is not an address) or ``None``."""
+
+    address: str
+    problem: str | None = None
+    needs_smtputf8: bool = False  # non-ASCII local part (RFC 6531)
+    domain: str | None = None  # lower-case, IDNA (punycode) form
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _idna(domain: str) -> str | None:
+    try:
+        return domain.encode("idna").decode("ascii").lower()
+    except (UnicodeError, ValueError):
+        return None
+
+
+def _valid_hostname(name: str) -> bool:
+    if not name or len(name) > 253:
+        return False
+    labels = name.rstrip(".").split(".")
+    return all(_LABEL.match(label) for label in labels)
+
+
+def check_address(address: str) -> AddressCheck:
+    """Is ``address`` (``local@domain``, angle brackets allowed) usable in MAIL FROM / RCPT TO?"""
+    text = (address or "").strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    if not text:
+        return AddressCheck(address=address, problem="it is empty")
+    if len(text) > 254:
+        return AddressCheck(address=address, problem=f"it is {len(text)} characters long; an address has at most 254")
+    if "@" not in text:
+        return AddressCheck(address=address, problem="it has no @ between the local part and the domain")
+    local, _, domain = text.rpartition("@")
+    if not local:
+        return AddressCheck(address=address, problem="the part before the @ is empty")
+    if not domain:
+        return AddressCheck(address=address, problem="the domain after the @ is empty")
+    if any(c.isspace() for c in text) and not (local.startswith('"') and local.endswith('"')):
+        return AddressCheck(address=address, problem="it contains spaces")
+    if "@" in local and not (local.startswith('"') and local.endswith('"')):
+        return AddressCheck(address=address, problem="it has more than one @")
+    if len(local.encode("utf-8")) > 64:
+        return AddressCheck(address=address, problem="the part before the @ is longer than 64 octets")
+    if domain.startswith("[") and domain.endswith("]"):
+        literal = domain[1:-1]
+        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            return AddressCheck(address=address, problem=f"the address literal {domain} is not an IP address")
+        return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=domain.lower())
+    ascii_domain = _idna(domain)
+    if ascii_domain is None or not _valid_hostname(ascii_domain):
+        return AddressCheck(address=address, problem=f"the domain {domain!r} is not a valid domain name")
+    if "." not in ascii_domain.rstrip("."):
+        return AddressCheck(address=address, problem=f"the domain {domain!r} has no dot (not a fully qualified domain)")
+    return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=ascii_domain.rstrip("."))
+
+
+def envelope_path(address: str, *, smtputf8_offered: bool) -> tuple[str, bool]:
+    """The MAIL FROM / RCPT TO path for ``address`` and whether the command needs the SMTPUTF8 parameter.
+
+    The domain always goes as A-labels (punycode), which every server takes; a non-ASCII local part
+    needs SMTPUTF8 (RFC 6531). Raises :class:`ValueError` with one clear sentence for an address that
+    is not one, or a non-ASCII local part when the server does not offer SMTPUTF8.
+    """
+    result = check_address(address)
+    if not result.ok:
+        raise ValueError(f"{address!r} is not an e-mail address: {result.problem}")
+    local = (address or "").strip().strip("<>").strip().rpartition("@")[0]
+    if result.needs_smtputf8 and not smtputf8_offered:
+        raise ValueError(f"{address!r} has non-ASCII characters before the @ and the server does not offer SMTPUTF8")
+    return f"<{local}@{result.domain}>", result.needs_smtputf8
+
+
+def check_helo(helo: str) -> tuple[str, dict] | None:
+    """``(finding id, params)`` for a HELO/EHLO name receiving servers refuse or distrust, else ``None``."""
+    name = (helo or "").strip()
+    low = name.lower()
+    if low in LOCALHOST_NAMES or low.startswith("localhost."):
+        return "client.helo-localhost", {"helo": name}
+    if name.startswith("[") and name.endswith("]"):
+        literal = name[1:-1]
+        try:
+            if literal.lower().startswith("ipv6:"):
+                ip = ipaddress.IPv6Address(literal[5:])
+            else:
+                ip = ipaddress.IPv4Address(literal)
+        except ValueError:
+            return "client.helo-invalid", {"helo": name}
+        if ip.is_loopback:
+            return "client.helo-localhost", {"helo": name}
+        return None
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        ip = None
+    if ip is not None:
+        literal = f"[{ip}]" if ip.version == 4 else f"[IPv6:{ip}]"
+        if ip.is_loopback:
+            return "client.helo-localhost", {"helo": name}
+        return "client.helo-ip-without-brackets", {"helo": name, "literal": literal}
+    if not name.isascii() or not _valid_hostname(name):
+        return "client.helo-invalid", {"helo": name[:255]}
+    if "." not in name.rstrip("."):
+        return "client.helo-bare-word", {"helo": name}
+    return None
+
+
+def _port_findings(settings: Settings, preset: Preset | None) -> list[Finding]:
+    port, security = settings.effective_port, settings.security
+    out: list[Finding] = []
+    if preset is not None and preset.ports:
+        expected = preset.security_for(port)
+        rec = preset.recommended
+        rec_params = {"recommended_port": rec.port, "recommended_security": _SECURITY_WORDS[rec.security]}
+        if expected is None:
+            out.append(make("client.port-not-documented", provider_name=preset.name, port=port,
+                            ports=", ".join(f"{p.port} ({_SECURITY_WORDS[p.security]})" for p in preset.ports),
+                            **rec_params))
+        elif security is not Security.AUTO and security is not expected and not (
+            security is Security.NONE and expected is Security.STARTTLS
+        ):
+            out.append(make("client.security-mismatch-provider", provider_name=preset.name, port=port,
+                            expected=_SECURITY_WORDS[expected], security=_SECURITY_WORDS[security], **rec_params))
+            return out
+    if port == 587 and security is Security.TLS:
+        out.append(make("client.port-587-with-implicit-tls", port=port))
+    elif port == 465 and security in (Security.STARTTLS, Security.NONE):
+        out.append(make("client.port-465-with-starttls", port=port))
+    return out
+
+
+def _auth_findings(settings: Settings, preset: Preset | None) -> list[Finding]:
+    out: list[Finding] = []
+    has_password = bool(settings.password)
+    has_token = bool(settings.oauth_token)
+    user = settings.user
+    if user and settings.security is Security.NONE:
+        out.append(make("client.auth-without-tls", user=user))
+    if user and not (has_password or has_token):
+        out.append(make("client.password-missing", user=user))
+    if not user and (has_password or has_token):
+        out.append(make("client.password-without-user"))
+    if settings.auth_mech:
+        mech = settings.auth_mech.strip().upper()
+        problem = None
+        if mech == "XOAUTH2" and not has_token and has_password:
+            problem = "XOAUTH2 needs an OAuth token, but only a password was given."
+        elif mech in _PASSWORD_MECHS and has_token and not has_password:
+            problem = f"{mech} needs a password, but only an OAuth token was given."
+        elif mech not in _PASSWORD_MECHS and mech != "XOAUTH2":
+            problem = f"{mech} is not a mechanism smtpdoctor speaks (PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2)."
+        if problem:
+            out.append(make("client.auth-mech-conflict", mechanism=mech, problem=problem))
+    if preset is None:
+        return out
+    if preset.requires_auth and not user:
+        out.append(make("client.provider-requires-auth", provider_name=preset.name))
+    literal = preset.username_literal
+    if literal and user and user != literal:
+        out.append(make("client.username-must-be-literal", provider_name=preset.name, expected=literal,
+                        user=user[:80]))
+    elif preset.username == "address" and user and "@" not in user:
+        out.append(make("client.username-not-address", provider_name=preset.name, user=user[:80]))
+    return out
+
+
+def _address_findings(settings: Settings) -> tuple[list[Finding], dict[str, AddressCheck]]:
+    out: list[Finding] = []
+    checked: dict[str, AddressCheck] = {}
+    for field_name, value in (("From", settings.mail_from), ("To", settings.rcpt_to)):
+        if value is None:
+            continue
+        result = check_address(value)
+        checked[field_name] = result
+        shown = value if len(value) <= 80 else value[:77] + "..."
+        if not result.ok:
+            out.append(make("client.address-invalid", field=field_name, address=shown, problem=result.problem))
+        elif result.needs_smtputf8:
+            out.append(make("client.address-needs-smtputf8", field=field_name, address=shown))
+    return out, checked
+
+
+def _sender_findings(settings: Settings, preset: Preset | None, sender: AddressCheck | None) -> list[Finding]:
+    if preset is None or sender is None or not sender.ok or not settings.user or "@" not in settings.user:
+        return []
+    account = check_address(settings.user)
+    if not account.ok:
+        return []
+    mail_from = settings.mail_from.strip().strip("<>").strip()
+    if preset.sender_policy == "enforced" and account.domain != sender.domain:
+        return [make("client.from-domain-not-owned", provider_name=preset.name, from_domain=sender.domain,
+                     user_domain=account.domain, mail_from=mail_from, user=settings.user)]
+    if preset.sender_policy == "rewritten" and mail_from.lower() != settings.user.strip().lower():
+        return [make("client.from-rewritten", provider_name=preset.name, mail_from=mail_from, user=settings.user)]
+    return []
+
+
+def lint(settings: Settings, preset: Preset | None = None, *, use_presets: bool = True) -> tuple[Finding, ...]:
+    """All client-settings findings for ``settings``; ``client.settings-ok`` when nothing is wrong.
+
+    ``preset`` defaults to the preset matching ``settings.host`` (``use_presets=False`` turns that off).
+    """
+    if preset is None and use_presets:
+        preset = providers.match(settings.host)
+    findings: list[Finding] = []
+    if preset is not None:
+        findings.append(make("client.provider-recognised", provider_name=preset.name, host=settings.host,
+                             provider=preset.key))
+    findings += _port_findings(settings, preset)
+    port = settings.effective_port
+    if port == 25 and (settings.user or (preset is not None and preset.requires_auth)):
+        findings.append(make("client.port-25-for-submission", port=port))
+    findings += _auth_findings(settings, preset)
+    if settings.helo is not None:
+        helo = check_helo(settings.helo)
+        if helo is not None:
+            fid, params = helo
+            findings.append(make(fid, **params))
+    address_findings, checked = _address_findings(settings)
+    findings += address_findings
+    findings += _sender_findings(settings, preset, checked.get("From"))
+    if preset is not None and preset.sandbox:
+        findings.append(make("client.ses-sandbox", host=settings.host, provider_name=preset.name))
+    if not any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings):
+        findings.append(make("client.settings-ok", port=port, security=str(settings.security)))
+    return tuple(findings)

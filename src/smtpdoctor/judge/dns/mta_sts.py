@@ -1,0 +1,157 @@
+"""MTA-STS (RFC 8461): the ``_mta-sts`` TXT record, the HTTPS policy (version, mode, ``mx`` patterns,
+``max_age``), and whether the patterns cover the domain's real MX hosts. Pure: answers in, findings out."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Sequence
+
+from ...core import catalogue
+from ...net.dns import DnsResult
+from ...core.model import Finding, Severity
+from ...net.https import PolicyFetch
+from .facts import could_not_test
+from ...protocol.tags import parse_tags
+
+__all__ = ["StsPolicy", "sts_records", "parse_policy", "mx_matches", "check_mta_sts", "MAX_AGE_LIMIT",
+           "MIN_SENSIBLE_MAX_AGE"]
+
+MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2: at most about a year
+MIN_SENSIBLE_MAX_AGE = 86400  # a day; the RFC suggests weeks
+_ID = re.compile(r"[A-Za-z0-9]{1,32}\Z")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StsPolicy:
+    version: str | None = None
+    mode: str | None = None
+    max_age: int | None = None
+    mx: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"version": self.version, "mode": self.mode, "max_age": self.max_age, "mx": list(self.mx),
+                "problems": list(self.problems)}
+
+
+def sts_records(result: DnsResult) -> tuple[str, ...]:
+    return tuple(r for r in result.records if r.strip().lower().startswith("v=stsv1"))
+
+
+def parse_policy(text: str) -> StsPolicy:
+    """The ``key: value`` lines of an MTA-STS policy (CRLF or LF)."""
+    problems: list[str] = []
+    fields: dict[str, list[str]] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            problems.append(f"line {number} {line[:40]!r} is not 'key: value'")
+            continue
+        fields.setdefault(key.strip().lower(), []).append(value.strip())
+    version = (fields.get("version") or [None])[0]
+    if version != "STSv1":
+        problems.append("version: STSv1 is missing" if version is None else f"version: {version!r} is not STSv1")
+    mode = (fields.get("mode") or [None])[0]
+    if mode not in ("enforce", "testing", "none"):
+        problems.append("mode: is missing" if mode is None else f"mode: {mode!r} (expected enforce, testing or none)")
+        mode = None
+    max_age: int | None = None
+    raw_age = (fields.get("max_age") or [None])[0]
+    if raw_age is None:
+        problems.append("max_age: is missing")
+    elif not raw_age.isdigit() or len(raw_age) > 10:
+        problems.append(f"max_age: {raw_age!r} is not a number of seconds")
+    else:
+        max_age = int(raw_age)
+        if max_age > MAX_AGE_LIMIT:
+            problems.append(f"max_age: {max_age} is over the limit of {MAX_AGE_LIMIT} seconds")
+    mx = tuple(m.lower().rstrip(".") for m in fields.get("mx", ()))
+    if not mx and mode in ("enforce", "testing"):
+        problems.append("no mx: line (a policy in enforce or testing mode needs one per MX pattern)")
+    return StsPolicy(version=version, mode=mode, max_age=max_age, mx=mx, problems=tuple(problems))
+
+
+def mx_matches(pattern: str, host: str) -> bool:
+    """RFC 8461 §4.1: ``*.example.com`` matches exactly one extra left-most label."""
+    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
+    if pattern.startswith("*."):
+        head, _, tail = host.partition(".")
+        return bool(head) and tail == pattern[2:]
+    return pattern == host
+
+
+def check_mta_sts(
+    domain: str,
+    txt: DnsResult,
+    fetch: PolicyFetch | None,
+    mx_hosts: Sequence[str],
+    *,
+    mx_known: bool = True,
+) -> tuple[tuple[Finding, ...], StsPolicy | None]:
+    """``fetch`` is None when no fetch was made (no TXT record); ``mx_known`` False when the MX lookup
+    failed, so coverage cannot be judged."""
+    name = f"_mta-sts.{domain}"
+    if txt.outcome.is_failure:
+        return (could_not_test("mta-sts", "the MTA-STS record", txt),), None
+    records = sts_records(txt)
+    if not records:
+        return (catalogue.make("mta-sts.missing", domain=domain),), None
+    findings: list[Finding] = []
+    if len(records) > 1:
+        findings.append(catalogue.make("mta-sts.several-records", name=name, count=len(records)))
+    tags = parse_tags(records[0])
+    problems = list(tags.problems)
+    if tags.get("v") != "STSv1":
+        problems.append(f"v={tags.get('v')!r} is not STSv1")
+    sts_id = tags.get("id")
+    if sts_id is None:
+        problems.append("the id= tag is missing")
+    elif not _ID.match(sts_id):
+        problems.append(f"id={sts_id!r} must be 1-32 letters and digits")
+    if problems:
+        findings.append(catalogue.make("mta-sts.txt-invalid", name=name, problems="; ".join(problems)))
+    if fetch is None:
+        return tuple(findings), None
+    if fetch.error_kind == "dns-failed":
+        findings.append(catalogue.make("mta-sts.lookup-failed", what="the address of the policy host",
+                                       name=f"mta-sts.{domain}", rdtype="A/AAAA", outcome=fetch.error or "",
+                                       evidence=fetch.to_json()))
+        return tuple(findings), None
+    if fetch.error_kind is not None:
+        findings.append(catalogue.make("mta-sts.policy-unreachable", url=fetch.url, kind=fetch.error_kind,
+                                       reason=fetch.error or "", evidence=fetch.to_json()))
+        return tuple(findings), None
+    if fetch.status != 200:
+        extra = f" (redirect to {fetch.location}; MTA-STS forbids following it)" if fetch.location else ""
+        findings.append(catalogue.make("mta-sts.policy-bad-response", url=fetch.url,
+                                       reason=f"HTTP status {fetch.status}{extra}", evidence=fetch.to_json()))
+        return tuple(findings), None
+    ctype = (fetch.content_type or "").split(";")[0].strip().lower()
+    if ctype != "text/plain":
+        findings.append(catalogue.make("mta-sts.policy-bad-response", url=fetch.url,
+                                       reason=f"Content-Type is {fetch.content_type or 'missing'}, not text/plain",
+                                       evidence=fetch.to_json()))
+    policy = parse_policy(fetch.body or "")
+    if policy.problems:
+        findings.append(catalogue.make("mta-sts.policy-invalid", url=fetch.url, problems="; ".join(policy.problems),
+                                       evidence=policy.to_json()))
+    if policy.mode == "none":
+        findings.append(catalogue.make("mta-sts.mode-none", domain=domain))
+    elif policy.mode == "testing":
+        findings.append(catalogue.make("mta-sts.mode-testing", domain=domain))
+    if policy.mode in ("enforce", "testing") and mx_known and policy.mx:
+        uncovered = [h for h in mx_hosts if not any(mx_matches(p, h) for p in policy.mx)]
+        if uncovered:
+            findings.append(catalogue.make(
+                "mta-sts.mx-not-covered", hosts=", ".join(uncovered), patterns=", ".join(policy.mx),
+                severity=None if policy.mode == "enforce" else Severity.WARNING,
+                evidence={"uncovered": uncovered, "patterns": list(policy.mx)}))
+    if policy.max_age is not None and policy.max_age < MIN_SENSIBLE_MAX_AGE and policy.mode != "none":
+        findings.append(catalogue.make("mta-sts.max-age-short", max_age=policy.max_age))
+    if not any(f.severity.rank >= 2 for f in findings):
+        findings.append(catalogue.make("mta-sts.ok", mode=policy.mode, max_age=policy.max_age,
+                                       evidence=policy.to_json()))
+    return tuple(findings), policy

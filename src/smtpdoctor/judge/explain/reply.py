@@ -1,0 +1,81 @@
+"""Explaining reply text: one SMTP reply or several, as pasted from a sending tool or a mail log.
+
+Accepts LF, CRLF or CR line ends, multi-line replies (``550-5.7.1 ...`` / ``550 5.7.1 ...``), and log
+prefixes such as ``host mx.example.com[192.0.2.1] said:`` or Postfix's ``to=<...>, ... status=bounced (...)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .classify import Facts, classify_facts
+from ...core.explanation import Explained, Kind, Recipient
+from ...protocol.textbounce import ADDRESS, find_command, find_remote_host
+
+__all__ = ["explain_text", "split_replies"]
+
+_LINE_CODE = re.compile(r"^\s*(?:<<<\s*)?([245]\d\d)([ -])")
+_POSTFIX_TO = re.compile(r"\bto=<([^>]+)>")
+_POSTFIX_STATUS = re.compile(r"\bstatus=\w+\s*\((.*)\)\s*$", re.S)
+# Words that name the recipient: a pasted reply saying them was, in practice, the answer to RCPT TO.
+_ABOUT_RECIPIENT = re.compile(r"user unknown|unknown user|no such user|recipient|mailbox unavailable|"
+                              r"mailbox not found|does not exist|address rejected", re.I)
+_IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|end of data|data|helo|ehlo|starttls|auth)", re.I)
+
+
+def split_replies(text: str) -> list[str]:
+    """Group lines into replies: a multi-line reply (``550-...`` then ``550 ...``) stays one; a line that
+    starts a new code after a finished reply starts another; lines without a code belong to the reply
+    before them (or open one)."""
+    lines = [ln for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n") if ln.strip()]
+    groups: list[list[str]] = []
+    open_code: str | None = None  # code of a multi-line reply still open ("550-")
+    for ln in lines:
+        m = _LINE_CODE.match(ln)
+        if m and groups and open_code == m.group(1):
+            groups[-1].append(ln)
+            open_code = m.group(1) if m.group(2) == "-" else None
+            continue
+        if m and (not groups or open_code is None and _LINE_CODE.match(groups[-1][0])):
+            groups.append([ln])
+            open_code = m.group(1) if m.group(2) == "-" else None
+            continue
+        if not groups:
+            groups.append([ln])
+        else:
+            groups[-1].append(ln)
+        if m:
+            open_code = m.group(1) if m.group(2) == "-" else None
+    return ["\n".join(g) for g in groups]
+
+
+def _one(reply: str) -> Recipient:
+    recipient = ""
+    m = _POSTFIX_TO.search(reply)
+    if m:
+        recipient = m.group(1)
+        s = _POSTFIX_STATUS.search(reply)
+        if s:
+            reply = s.group(1)
+    command = ""
+    m = _IN_REPLY.search(reply)
+    if m:
+        command = find_command("after " + m.group(1))
+    command = command or find_command(reply) or ("RCPT" if _ABOUT_RECIPIENT.search(reply) else "")
+    if not recipient:
+        found = ADDRESS.findall(reply)
+        if found and command == "RCPT":
+            recipient = found[0]
+    exp = classify_facts(Facts(diagnostic=reply, command=command, remote_host=find_remote_host(reply),
+                               recipient=recipient, diagnostic_type="SMTP"))
+    return Recipient(recipient=recipient, explanation=exp, action="failed", diagnostic=" ".join(reply.split()),
+                     remote_mta=find_remote_host(reply), command=command)
+
+
+def explain_text(text: str, source: str = "text") -> Explained:
+    """Explain pasted reply text (one result per reply found in it)."""
+    if not text or not text.strip():
+        return Explained(source=source, kind=Kind.UNPARSED, note="empty input")
+    replies = split_replies(text)
+    results = tuple(_one(r) for r in replies)
+    return Explained(source=source, kind=Kind.REPLY, results=results)

@@ -1,0 +1,1 @@
+"""net: the only sockets (DNS, SMTP, HTTPS). See docs/architecture.md."""

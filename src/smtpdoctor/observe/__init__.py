@@ -1,0 +1,1 @@
+"""observe: see docs/architecture.md."""

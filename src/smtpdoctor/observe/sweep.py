@@ -1,0 +1,68 @@
+"""Probe every usual submission port of every address of the host at once.
+
+The sweep costs about one connect timeout, not their sum: all (address, port) probes run concurrently.
+The configured port's session on the first address is kept open for the rest of the walk (AUTH, MAIL, RCPT).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from ..net.smtp import SmtpSession, Transcript
+from .port import PortObservation, ProbeOptions, probe_port
+
+__all__ = ["SweepResult", "sweep"]
+
+IMPLICIT_TLS_PORTS = frozenset({465})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SweepResult:
+    ports: tuple[PortObservation, ...]
+    configured_port: int
+
+    def on(self, port: int, family: int | None = None) -> tuple[PortObservation, ...]:
+        return tuple(p for p in self.ports if p.port == port and (family is None or p.family == family))
+
+    def to_json(self) -> list[dict]:
+        return [p.to_json() for p in self.ports]
+
+
+async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_port: int, options: ProbeOptions,
+                *, implicit_tls_configured: bool = False, plaintext_configured: bool = False,
+                transcript: Transcript | None = None,
+                on_session: Callable[[PortObservation, SmtpSession], Awaitable[None]] | None = None,
+                done: list[PortObservation] | None = None) -> SweepResult:
+    """Probe ``ports`` (plus ``configured_port``) on every address, all at once.
+
+    ``on_session`` goes on with the configured port's open session (AUTH, MAIL, RCPT) on the first
+    address where it speaks SMTP, while the other probes are still running: the walk costs its longest
+    chain of round trips, not the sweep plus the session. The session is closed afterwards.
+    ``done`` receives each observation as soon as it is made (what an interrupted run still reports).
+    """
+    all_ports = tuple(dict.fromkeys((configured_port, *ports)))
+    claimed = False
+
+    async def job(address: str, port: int) -> PortObservation:
+        nonlocal claimed
+        tls_first = port in IMPLICIT_TLS_PORTS or (port == configured_port and implicit_tls_configured)
+        keep = on_session is not None and port == configured_port
+        # the configured port is walked as the user's client would: no STARTTLS when set to none
+        starttls = not (plaintext_configured and port == configured_port)
+        obs, session = await probe_port(address, port, options, tls_first=tls_first, transcript=transcript,
+                                        keep_open=keep, starttls=starttls)
+        if done is not None:
+            done.append(obs)
+        if session is not None:
+            try:
+                if not claimed and on_session is not None:
+                    claimed = True
+                    await on_session(obs, session)
+            finally:
+                await asyncio.shield(session.quit())
+        return obs
+
+    results = await asyncio.gather(*(job(a, p) for a in addresses for p in all_ports))
+    return SweepResult(ports=tuple(results), configured_port=configured_port)

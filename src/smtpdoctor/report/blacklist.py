@@ -1,0 +1,166 @@
+"""Writing blocklist results as they stream in: JSON Lines or text, with a progress bar on a terminal.
+
+Used by the ``blacklist`` command and the web page, so both print the same thing for the same inputs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+__all__ = ["write_results", "open_lookup"]
+
+
+@contextlib.asynccontextmanager
+async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: float | None):
+    """The resolver for bulk blocklist lookups: the multiplexed UDP transport in front of the facade
+    (which takes what the transport does not handle), or the facade alone when no plain-DNS server is known."""
+    from ..net.dns import Resolver
+    from ..net.udp_mux import MuxResolver, system_nameservers
+
+    facade = Resolver(list(nameservers) or None, timeout=min(2.0, per_query), lifetime=per_query)
+    servers = list(nameservers) or system_nameservers()
+    lookup = (MuxResolver(servers, facade, timeout=min(2.0, per_query), lifetime=per_query,
+                          max_in_flight=concurrency, rate=rate) if servers else facade)
+    try:
+        yield lookup
+    finally:
+        if isinstance(lookup, MuxResolver):
+            lookup.close()
+
+
+async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, out, err) -> int:
+    from ..judge.blacklist import health_findings, retired_findings, target_findings
+    from ..observe.blocklists import Engine
+    from ..core.dnsbl_facts import ZoneStatus
+    from ..core.model import Severity
+    from ..cli.common import write_json_line
+    from ..core.text import strip_control
+
+    engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
+    progress = _progress(err, len(targets))
+    worst = 0
+    run_wide: tuple = ()
+    reported: frozenset[str] = frozenset()
+    kinds: set = set()
+    try:
+        async for result in engine.stream(targets):
+            if result.target.kind not in kinds:  # a new kind brings its zones' health guards
+                kinds.add(result.target.kind)
+                healths, env = await engine.healths()
+                run_wide = (*retired_findings(dead), *health_findings(healths, env))
+                reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
+            mine = target_findings(result, selected=zones, reported=reported)
+            if any(f.severity is Severity.ERROR for f in mine):
+                worst = 1
+            if fmt.value == "json":
+                write_json_line(_json(result, (*run_wide, *mine)), out)
+            else:
+                out.write(strip_control(_render_target(result, mine)))
+                out.flush()
+            if progress is not None:
+                progress.advance(1)
+    finally:
+        if progress is not None:
+            progress.close()
+    healths, env = await engine.healths()
+    run_wide = (*retired_findings(dead), *health_findings(healths, env))
+    if any(f.severity is Severity.ERROR for f in run_wide):
+        worst = 1
+    if fmt.value == "text":
+        out.write(strip_control(_render_notes(run_wide)))
+        out.flush()
+    return worst
+
+
+def _json(result, found) -> dict:
+    t = result.target
+    counts: dict[str, int] = {}
+    for r in result.results:
+        counts[str(r.status)] = counts.get(str(r.status), 0) + 1
+    return {
+        "input": t.source,
+        "value": t.value,
+        "kind": str(t.kind),
+        "listed": result.listed,
+        "counts": counts,
+        "results": [r.to_json() for r in result.results],
+        "findings": [f.to_json() for f in found],
+    }
+
+
+class _Bar:
+    def __init__(self, stream, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self._p = Progress(TextColumn("blocklists"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                           console=Console(file=stream), transient=True)
+        self._task = self._p.add_task("lookups", total=total)
+        self._p.start()
+
+    def advance(self, n: int) -> None:
+        self._p.advance(self._task, n)
+
+    def close(self) -> None:
+        self._p.stop()
+
+
+def _progress(stream, total: int) -> _Bar | None:
+    """A progress bar on stderr, only when stderr is a terminal and there is more than one input."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return _Bar(stream, total) if tty and total > 1 else None
+
+
+_MARK = {"error": "x", "warning": "!", "info": "i", "ok": "+"}
+
+
+def _render_target(result, found) -> str:
+    from ..core.dnsbl_facts import Status
+
+    t = result.target
+    name = t.value if t.source == t.value else f"{t.value} (from {t.source})"
+    listed = result.by_status(Status.LISTED)
+    usable = [r for r in result.results if r.status not in (Status.UNUSABLE,)]
+    if listed:
+        head = f"{name}: LISTED on {len(listed)} of {len(usable)} lists"
+    elif not result.results:
+        head = f"{name}: no selected list serves {t.kind} lookups"
+    else:
+        ok = [r for r in result.results if r.status in (Status.NOT_LISTED, Status.ALLOWLISTED, Status.NEUTRAL)]
+        unverified = result.by_status(Status.UNKNOWN)
+        if ok:
+            head = f"{name}: not listed ({len(ok)} of {len(result.results)} lists answered)"
+        elif unverified:
+            head = (f"{name}: not listed, but unverified ({len(unverified)} of {len(result.results)} lists "
+                    "failed their test points)")
+        else:
+            head = f"{name}: could not be checked (none of {len(result.results)} lists gave a usable answer)"
+    lines = [head]
+    for f in found:
+        if f.id == "dnsbl.not-listed":
+            continue
+        lines.append(f"  [{_MARK.get(str(f.severity), '?')}] {f.title}")
+        if f.detail:
+            lines.append(f"      {f.detail}")
+        for step in f.remedy[:2]:
+            lines.append(f"      -> {step}")
+    unknown = result.by_status(Status.UNKNOWN)
+    if unknown and (listed or len(unknown) < len(result.results)):
+        lines.append("  [?] not trusted (zone failed its test point): " + ", ".join(r.zone.name for r in unknown))
+    return "\n".join(lines) + "\n"
+
+
+def _render_notes(found) -> str:
+    if not found:
+        return ""
+    lines = ["", "Notes on the lists:"]
+    for f in found:
+        lines.append(f"  [{_MARK.get(str(f.severity), '?')}] {f.title}")
+        if f.detail:
+            lines.append(f"      {f.detail}")
+        for step in f.remedy[:1]:
+            lines.append(f"      -> {step}")
+    return "\n".join(lines) + "\n"

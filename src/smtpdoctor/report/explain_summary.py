@@ -1,0 +1,55 @@
+"""The bulk summary: counts by reason, category, provider and receiving domain, kept as inputs stream by.
+
+Memory is bounded: counters grow with the number of distinct reasons/providers/domains, and only the first
+``MAX_LISTED`` unparsed inputs are named (the rest are counted).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..core.explanation import Explained, Kind
+
+__all__ = ["Tally", "MAX_LISTED"]
+
+MAX_LISTED = 200
+
+
+@dataclass(slots=True)
+class Tally:
+    inputs: int = 0
+    results: int = 0
+    kinds: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+    categories: Counter = field(default_factory=Counter)
+    providers: Counter = field(default_factory=Counter)
+    domains: Counter = field(default_factory=Counter)
+    headline: Counter = field(default_factory=Counter)  # (provider or domain, reason) -> count
+    unparsed: list[tuple[str, str]] = field(default_factory=list)
+    unparsed_count: int = 0
+
+    def add(self, e: Explained) -> None:
+        self.inputs += 1
+        self.kinds[str(e.kind)] += 1
+        if e.kind in (Kind.UNPARSED, Kind.NOT_BOUNCE):
+            self.unparsed_count += 1
+            if len(self.unparsed) < MAX_LISTED:
+                self.unparsed.append((e.source, e.note or str(e.kind)))
+        for r in e.results:
+            x = r.explanation
+            self.results += 1
+            self.reasons[x.reason] += 1
+            self.categories[str(x.category)] += 1
+            self.providers[x.provider or "-"] += 1
+            domain = r.domain or "-"
+            self.domains[domain] += 1
+            self.headline[(x.provider or domain, x.reason)] += 1
+
+    def to_json(self) -> dict:
+        return {
+            "inputs": self.inputs, "results": self.results, "kinds": dict(self.kinds),
+            "reasons": dict(self.reasons.most_common()), "categories": dict(self.categories.most_common()),
+            "providers": dict(self.providers.most_common()), "domains": dict(self.domains.most_common(50)),
+            "unparsed": [{"source": s, "note": n} for s, n in self.unparsed], "unparsed_count": self.unparsed_count,
+        }

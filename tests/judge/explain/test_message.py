@@ -1,0 +1,209 @@
+"""explain_message: standard and non-standard bounces, feedback, auto-replies, and bad input."""
+
+from __future__ import annotations
+
+from smtpdoctor.core.explanation import Kind
+from smtpdoctor.judge.explain.message import explain_message
+from smtpdoctor.judge.explain.reply import explain_text
+from smtpdoctor.judge.explain.message import MAX_MESSAGE_BYTES
+
+DSN = b"""\
+From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
+To: sender@example.com
+Subject: Undelivered Mail Returned to Sender
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="B"
+
+--B
+Content-Type: text/plain
+
+I'm sorry to have to inform you that your message could not be delivered.
+
+--B
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.example.net
+
+Final-Recipient: rfc822; first@example.org
+Action: failed
+Status: 5.1.1
+Remote-MTA: dns; mx.example.org
+Diagnostic-Code: smtp; 550 5.1.1 <first@example.org>: Recipient address rejected:
+    User unknown in local recipient table
+
+Final-Recipient: rfc822; second@outlook.com
+Action: failed
+Status: 5.7.1
+Remote-MTA: dns; outlook-com.olc.protection.outlook.com
+Diagnostic-Code: smtp; 550 5.7.1 Unfortunately, messages from [192.0.2.1] weren't sent.
+    Please contact your Internet service provider since part of their network is on our
+    block list (S3150).
+
+Final-Recipient: rfc822; third@example.net
+Action: delayed
+Status: 4.4.1
+Diagnostic-Code: smtp; connect to mx.example.net[192.0.2.9]:25: Connection timed out
+
+--B
+Content-Type: message/rfc822
+
+From: sender@example.com
+To: first@example.org
+Subject: hello
+
+hi
+--B--
+"""
+
+
+def test_rfc3464_one_result_per_recipient_in_order():
+    e = explain_message(DSN, "dsn.eml")
+    assert e.kind is Kind.BOUNCE
+    got = [(r.recipient, r.explanation.reason, r.explanation.status, r.action) for r in e.results]
+    assert got == [
+        ("first@example.org", "userunknown", "5.1.1", "failed"),
+        ("second@outlook.com", "blocked", "5.7.1", "failed"),
+        ("third@example.net", "expired", "4.4.1", "delayed"),
+    ]
+    assert e.results[1].explanation.provider == "microsoft"
+    assert e.results[1].explanation.help_url == "https://sender.office.com"
+    assert e.results[0].remote_mta == "mx.example.org"
+    assert "User unknown in local recipient table" in e.results[0].diagnostic
+
+
+def test_crlf_and_cr_line_ends_read_the_same():
+    lf = explain_message(DSN)
+    crlf = explain_message(DSN.replace(b"\n", b"\r\n"))
+    assert [r.explanation.reason for r in crlf.results] == [r.explanation.reason for r in lf.results]
+    cr = explain_text("550-5.7.1 blocked using\r550 5.7.1 zen.spamhaus.org")
+    assert cr.results[0].explanation.reason == "blocked"
+
+
+EXIM = b"""\
+From: Mail Delivery System <Mailer-Daemon@mx.example.com>
+To: sender@example.com
+Subject: Mail delivery failed: returning message to sender
+X-Failed-Recipients: gone@example.org
+
+This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  gone@example.org
+    host mx.example.org [192.0.2.7]
+    SMTP error from remote mail server after RCPT TO:<gone@example.org>:
+    550 5.1.1 <gone@example.org>: Recipient address rejected: User unknown
+
+------ This is a copy of the message, including all the headers. ------
+
+From: sender@example.com
+To: gone@example.org
+"""
+
+
+def test_non_standard_bounce_reads_recipient_command_and_words():
+    e = explain_message(EXIM)
+    assert e.kind is Kind.BOUNCE
+    [r] = e.results
+    assert (r.recipient, r.command, r.explanation.reason) == ("gone@example.org", "RCPT", "userunknown")
+    assert r.explanation.replycode == "550"
+
+
+def test_dsn_without_final_recipient_falls_back_to_the_prose():
+    broken = EXIM.replace(b"X-Failed-Recipients: gone@example.org\n", b"").replace(
+        b"Subject: Mail delivery failed", b"Content-Type: multipart/report; boundary=\"Q\"\nSubject: Mail delivery failed")
+    e = explain_message(broken, "nofinal.eml")
+    assert e.kind is Kind.BOUNCE
+    assert e.results[0].recipient == "gone@example.org"
+
+
+ARF = b"""\
+From: feedback@fbl.example.net
+To: abuse@example.com
+Subject: complaint
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="F"
+
+--F
+Content-Type: text/plain
+
+This is an abuse report.
+--F
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: Example/1.0
+Version: 1
+Original-Rcpt-To: one@example.org
+Original-Rcpt-To: two@example.org
+
+--F
+Content-Type: message/rfc822
+
+From: news@example.com
+To: one@example.org
+Subject: offer
+
+buy
+--F--
+"""
+
+
+def test_arf_feedback_report_lists_each_complaining_recipient():
+    e = explain_message(ARF)
+    assert e.kind is Kind.FEEDBACK
+    assert [(r.recipient, r.explanation.reason) for r in e.results] == [
+        ("one@example.org", "feedback"), ("two@example.org", "feedback")]
+
+
+def test_auto_reply_is_vacation_not_a_failure():
+    msg = (b"From: kim@example.org\nTo: sender@example.com\nAuto-Submitted: auto-replied\n"
+           b"Subject: Out of office\n\nI am out of the office until Monday.\n")
+    e = explain_message(msg)
+    assert e.kind is Kind.AUTOREPLY
+    assert [(r.recipient, r.explanation.reason) for r in e.results] == [("kim@example.org", "vacation")]
+
+
+def test_an_ordinary_message_is_not_a_bounce():
+    e = explain_message(b"From: a@example.org\nTo: b@example.org\nSubject: lunch?\n\nNoon at the usual place.\n")
+    assert (e.kind, e.note, e.results) == (Kind.NOT_BOUNCE, "not a bounce", ())
+
+
+def test_empty_and_binary_input_are_unparsed_with_a_note():
+    assert explain_message(b"", "empty.eml").kind is Kind.UNPARSED
+    e = explain_message(b"\x00\x01\x02\x03" * 100, "blob.bin")
+    assert (e.kind, e.source) == (Kind.UNPARSED, "blob.bin")
+    assert "binary" in e.note
+
+
+def test_broken_mime_boundary_still_reads_the_report():
+    broken = DSN.replace(b'boundary="B"', b'boundary="NOPE"')
+    e = explain_message(broken)
+    assert e.kind is Kind.BOUNCE
+    assert [r.recipient for r in e.results][:2] == ["first@example.org", "second@outlook.com"]
+
+
+def test_latin1_header_does_not_break_anything():
+    msg = DSN.replace(b"Subject: Undelivered Mail Returned to Sender", "Subject: Non remis: réunion".encode("latin-1"))
+    e = explain_message(msg)
+    assert e.kind is Kind.BOUNCE and len(e.results) == 3
+
+
+def test_a_50mb_message_is_read_only_as_far_as_needed():
+    attachment = b"--B\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n" + \
+        (b"QUJD" * 19 + b"\n") * (50 * 1024 * 1024 // 77)
+    big = DSN.replace(b"--B--\n", attachment + b"--B--\n")
+    assert len(big) > 50 * 1024 * 1024
+    e = explain_message(big, "big.eml")
+    assert e.kind is Kind.BOUNCE
+    assert len(e.results) == 3
+    assert MAX_MESSAGE_BYTES < len(big)
+
+
+def test_untyped_diagnostic_code_keeps_all_its_words():
+    msg = DSN.replace(b"Diagnostic-Code: smtp; 550 5.1.1 <first@example.org>: Recipient address rejected:",
+                      b"Diagnostic-Code: 550 5.1.1 <first@example.org>; Recipient address rejected:")
+    first = explain_message(msg).results[0]
+    assert first.diagnostic.startswith("550 5.1.1 <first@example.org>; Recipient address rejected")
+    assert (first.explanation.reason, first.explanation.replycode) == ("userunknown", "550")

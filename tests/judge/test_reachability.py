@@ -1,0 +1,113 @@
+from support.server_facts import make_facts, port
+
+from smtpdoctor.judge import reachability
+from smtpdoctor.observe.port import Mode, PortOutcome
+from smtpdoctor.protocol.replies import Reply
+
+REFUSED, FILTERED = PortOutcome.REFUSED, PortOutcome.FILTERED
+
+
+def ids(findings):
+    return [f.id for f in findings]
+
+
+def test_working_port_is_ok():
+    f = reachability.check(make_facts([port(587), port(25, REFUSED), port(465, mode=Mode.IMPLICIT_TLS)]))
+    assert ids(f) == ["connection.ok"]
+    assert f[0].severity.value == "ok"
+
+
+def test_refused_port_with_a_working_alternative_is_wrong_port_with_exact_settings():
+    f = reachability.check(make_facts([port(2526, REFUSED), port(25, REFUSED), port(587),
+                                       port(465, mode=Mode.IMPLICIT_TLS), port(2525, FILTERED)], configured=2526))
+    assert ids(f) == ["port.wrong-port"]
+    assert f[0].category.value == "port"
+    assert "port 587 does (STARTTLS)" in f[0].title
+    assert f[0].remedy[0] == "Change the SMTP port in your sending tool to 587 and security to STARTTLS."
+
+
+def test_implicit_tls_alternative_is_described_as_ssl_tls():
+    f = reachability.check(make_facts([port(2526, REFUSED), port(465, mode=Mode.IMPLICIT_TLS)], configured=2526))
+    assert "465" in f[0].title and "SSL/TLS" in f[0].title
+
+
+def test_refused_everywhere_is_connection():
+    f = reachability.check(make_facts([port(p, REFUSED) for p in (587, 25, 465, 2525)]))
+    assert ids(f) == ["connection.refused-everywhere"]
+    assert f[0].category.value == "connection"
+
+
+def test_timeout_while_host_answers_elsewhere_is_firewall_high_confidence():
+    f = reachability.check(make_facts([port(587, FILTERED), port(25, REFUSED), port(465, mode=Mode.IMPLICIT_TLS)]))
+    assert ids(f) == ["firewall.port-filtered", "port.alternatives"] or ids(f) == ["firewall.port-filtered"]
+    assert f[0].category.value == "firewall" and f[0].evidence["confidence"] == "high"
+    assert "port 465 with security SSL/TLS works" in f[0].remedy[0]
+
+
+def test_timeout_everywhere_is_firewall_medium_confidence():
+    f = reachability.check(make_facts([port(p, FILTERED) for p in (587, 25, 465, 2525)]))
+    assert ids(f) == ["firewall.all-filtered"]
+    assert f[0].evidence["confidence"] == "medium"
+
+
+def test_unreachable_is_firewall_rejected():
+    f = reachability.check(make_facts([port(587, PortOutcome.UNREACHABLE, error="host unreachable"),
+                                       port(465, mode=Mode.IMPLICIT_TLS)]))
+    assert ids(f)[0] == "firewall.rejected"
+
+
+def test_greeting_rejected_is_connection_with_reply():
+    g = Reply(code=554, lines=("5.3.2 Service currently unavailable",))
+    f = reachability.check(make_facts([port(587, PortOutcome.GREETING_REJECTED, greeting=g)]))
+    assert ids(f) == ["connection.greeting-rejected"]
+    assert "554 5.3.2 Service currently unavailable" in f[0].title
+
+
+def test_greeting_citing_a_list_uses_the_citation():
+    from smtpdoctor.core.catalogue import make
+
+    g = Reply(code=554, lines=("5.7.1 Client host [192.0.2.1] blocked using zen.spamhaus.org",))
+    citation = make("connection.no-greeting", port=1, timeout=1)  # any finding: the hook's result is used as is
+
+    def cites(text):
+        return citation if "spamhaus" in text else None
+
+    f = reachability.check(make_facts([port(587, PortOutcome.GREETING_REJECTED, greeting=g)]), cites_listing=cites)
+    assert f == [citation]
+
+
+def test_silent_not_smtp_reset_closed():
+    assert ids(reachability.check(make_facts([port(587, PortOutcome.SILENT)]))) == ["connection.no-greeting"]
+    nf = reachability.check(make_facts([port(587, PortOutcome.NOT_SMTP, not_smtp_kind="http",
+                                             sample="HTTP/1.1 400 Bad Request")]))
+    assert ids(nf) == ["connection.not-smtp"] and "a web server" in nf[0].title
+    assert ids(reachability.check(make_facts([port(587, PortOutcome.RESET)]))) == ["connection.reset"]
+    assert ids(reachability.check(make_facts([port(587, PortOutcome.CLOSED)]))) == [
+        "connection.closed-without-greeting"]
+
+
+def test_slow_greeting_warning():
+    f = reachability.check(make_facts([port(587, greeting_time=7.5)]))
+    assert ids(f) == ["connection.ok", "connection.slow-greeting"]
+    assert "7.5 s" in f[1].title
+
+
+def test_ipv6_difference_reported():
+    v6 = "2001:db8::10"
+    facts = make_facts([port(587), port(587, FILTERED, address=v6)], ipv6=v6)
+    f = reachability.check(facts)
+    assert "host.ipv6-differs" in ids(f)
+    diff = next(x for x in f if x.id == "host.ipv6-differs")
+    assert "over IPv4 but not over IPv6" in diff.title
+
+
+def test_firewall_step_passes_when_nothing_is_filtered_and_notes_filtered_ports_otherwise():
+    from smtpdoctor.judge import firewall
+
+    ok = firewall.check(make_facts([port(587), port(25, REFUSED)]))
+    assert [f.id for f in ok] == ["firewall.none-seen"] and ok[0].severity.value == "ok"
+    some = firewall.check(make_facts([port(587), port(465, FILTERED), port(2525, FILTERED)]))
+    assert [f.id for f in some] == ["firewall.other-ports-filtered"] and "465, 2525" in some[0].title
+    only25 = firewall.check(make_facts([port(587), port(25, FILTERED)]))
+    assert [f.id for f in only25] == ["firewall.port-25-blocked"]
+    assert firewall.check(make_facts([port(587, FILTERED), port(25)])) == []  # reachability explains it

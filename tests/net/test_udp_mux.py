@@ -1,0 +1,211 @@
+"""The bulk UDP layer: the same answers as the facade, failures as values, fallback for TC."""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+import time
+
+import pytest
+
+from smtpdoctor.net.dns import Outcome, Resolver
+from smtpdoctor.lab.blocklists import dnsbl_records
+from smtpdoctor.observe.blocklists import check_targets
+from smtpdoctor.core.dnsbl_targets import parse_inputs
+from smtpdoctor.net.udp_mux import (
+    MalformedAnswer, MuxResolver, decode_answer, encode_query, servers_of, system_nameservers,
+)
+from smtpdoctor.core.dnsbl_zones import select_zones
+
+
+def test_encode_query_wire_format():
+    wire = encode_query(0x1234, "2.0.0.127.zen.spamhaus.org", 1)
+    assert wire[:12] == struct.pack("!HHHHHH", 0x1234, 0x0100, 1, 0, 0, 0)
+    assert wire[12:] == b"\x012\x010\x010\x03127\x03zen\x08spamhaus\x03org\x00\x00\x01\x00\x01"
+
+
+@pytest.mark.parametrize("name", ["bad..name", "bücher.example", "x" * 64 + ".test", ".".join(["abcdefgh"] * 30)])
+def test_encode_refuses_what_it_cannot_encode(name):
+    with pytest.raises(ValueError):
+        encode_query(1, name, 1)
+
+
+def test_decode_refuses_garbage_and_foreign_answers():
+    query = encode_query(7, "a.test", 1)
+    response = bytearray(query)
+    response[2] |= 0x80
+    with pytest.raises(MalformedAnswer):
+        decode_answer(b"\x00\x07", b"a.test", 1)
+    with pytest.raises(MalformedAnswer):
+        decode_answer(bytes(query), b"a.test", 1)  # QR not set: not a response
+    with pytest.raises(MalformedAnswer):
+        decode_answer(bytes(response), b"b.test", 1)  # another question
+    bad = bytes(response[:4]) + struct.pack("!HHHH", 1, 1, 0, 0) + bytes(response[12:]) + b"\xc0\x0c\x00\x01"
+    with pytest.raises(MalformedAnswer):
+        decode_answer(bad, b"a.test", 1)  # an answer record cut short
+
+
+def test_system_nameservers(tmp_path):
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("# c\nnameserver 127.0.0.53\nnameserver fe80::1%eth0\nnameserver bogus\nsearch x\n")
+    assert system_nameservers(str(conf)) == ["127.0.0.53", "[fe80::1]"]
+    assert system_nameservers(str(tmp_path / "missing")) == []
+
+
+async def test_outcomes_match_the_facade(make_lab):
+    recs = {
+        "a.lab.test": {"A": ["127.0.0.2", "127.0.0.4"], "TXT": ["listed: see https://example.test/"]},
+        "nodata.lab.test": {"MX": ["10 mx.lab.test."]},
+        "sf.lab.test": "SERVFAIL",
+        "rf.lab.test": "REFUSED",
+        "alias.lab.test": {"CNAME": ["a.lab.test."]},
+    }
+    async with make_lab(recs) as srv:
+        facade = Resolver([srv.address])
+        mux = MuxResolver([srv.address], Resolver([srv.address]))
+        try:
+            for name, rdtype in [("a.lab.test", "A"), ("a.lab.test", "TXT"), ("nodata.lab.test", "A"),
+                                 ("missing.lab.test", "A"), ("sf.lab.test", "A"), ("rf.lab.test", "A"),
+                                 ("alias.lab.test", "A"), ("nodata.lab.test", "MX")]:
+                ours, theirs = await mux.query(name, rdtype), await facade.query(name, rdtype)
+                assert (ours.outcome, sorted(ours.records)) == (theirs.outcome, sorted(theirs.records)), name
+        finally:
+            mux.close()
+    assert {e.name for e in mux.log} >= {"a.lab.test", "sf.lab.test"}
+
+
+async def test_timeout_is_bounded_by_lifetime(make_lab):
+    async with make_lab({"slow.lab.test": "TIMEOUT"}) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.5)
+        start = time.perf_counter()
+        result = await mux.query("slow.lab.test", "A")
+        mux.close()
+    assert result.outcome is Outcome.TIMEOUT
+    assert 0.45 < time.perf_counter() - start < 1.5
+    assert len([q for q in srv.queries if q[0] == "slow.lab.test"]) >= 2  # retried
+
+
+async def test_truncated_answer_falls_back_to_the_facade_over_tcp(make_lab):
+    long_reason = "x" * 3000
+    async with make_lab({"big.lab.test": {"TXT": [long_reason]}}) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]))
+        result = await mux.query("big.lab.test", "TXT")
+        mux.close()
+    assert result.outcome is Outcome.OK and result.records == (long_reason,)
+
+
+async def test_garbage_answer_is_an_error_value():
+    loop = asyncio.get_running_loop()
+
+    class Garbage(asyncio.DatagramProtocol):
+        def connection_made(self, transport):
+            self.transport = transport
+
+        def datagram_received(self, data, addr):
+            self.transport.sendto(data[:2] + b"\x81\x80\x00\x01\xff", addr)  # right id, cut short
+
+    transport, _ = await loop.create_datagram_endpoint(Garbage, local_addr=("127.0.0.1", 0))
+    port = transport.get_extra_info("sockname")[1]
+    mux = MuxResolver([f"127.0.0.1:{port}"], Resolver([f"127.0.0.1:{port}"]), timeout=0.5, lifetime=1)
+    try:
+        result = await mux.query("a.lab.test", "A")
+    finally:
+        mux.close()
+        transport.close()
+    assert result.outcome is Outcome.ERROR and "malformed" in result.error
+
+
+async def test_engine_gives_the_same_results_through_either_layer(make_lab):
+    recs = dnsbl_records("zen.spamhaus.org", {"192.0.2.1": "127.0.0.2", "192.0.2.3": "127.255.255.254"},
+                         txt={"192.0.2.1": "reason"})
+    recs.update(dnsbl_records("dead.lab.test", unlisted_answer="127.0.0.2"))
+    recs.update(dnsbl_records("bl.spamcop.net"))
+    recs["4.2.0.192.bl.spamcop.net"] = "SERVFAIL"
+    zones, _ = select_zones(["zen.spamhaus.org", "dead.lab.test", "bl.spamcop.net"])
+    targets = parse_inputs(["192.0.2.0/29"])
+    async with make_lab(recs) as srv:
+        a = await check_targets(Resolver([srv.address]), targets, zones=zones)
+        mux = MuxResolver([srv.address], Resolver([srv.address]))
+        b = await check_targets(mux, targets, zones=zones)
+        mux.close()
+
+    def flat(run):
+        results, healths, env = run
+        return ([[(r.zone.name, r.status, r.reason) for r in t.results] for t in results],
+                sorted((h.zone.name, h.status) for h in healths), env.everything_listed)
+
+    assert flat(a) == flat(b)
+
+
+async def test_in_flight_limit_queues_the_rest(make_lab):
+    async with make_lab({}, delay=0.1) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]), max_in_flight=5)
+        start = time.perf_counter()
+        results = await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(20)))
+        elapsed = time.perf_counter() - start
+        mux.close()
+    assert {r.outcome for r in results} == {Outcome.NXDOMAIN}
+    assert elapsed >= 0.4  # 20 queries, 5 at a time, 0.1 s each
+
+
+async def test_rate_limit_spaces_queries(make_lab):
+    async with make_lab({}) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]), rate=50.0)
+        start = time.perf_counter()
+        await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(12)))
+        elapsed = time.perf_counter() - start
+        mux.close()
+    assert elapsed >= 0.18  # a burst of 2, then 10 more at 50/s
+
+
+async def test_same_question_is_sent_once(make_lab):
+    async with make_lab({"a.lab.test": {"A": ["127.0.0.2"]}}) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]))
+        a, b = await asyncio.gather(mux.query("a.lab.test", "A"), mux.query("A.LAB.TEST.", "A"))
+        mux.close()
+    assert a is b
+    assert srv.queries.count(("a.lab.test", "A")) == 1
+
+
+async def test_window_halves_on_loss_once_per_timeout_and_grows_back(make_lab):
+    recs = {f"dead{i}.lab.test": "TIMEOUT" for i in range(4)}
+    recs["alive.lab.test"] = {"A": ["127.0.0.2"]}
+    async with make_lab(recs) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.3, max_in_flight=128)
+        assert mux._window == 64
+        await asyncio.gather(*(mux.submit(f"dead{i}.lab.test", "A") for i in range(4)))
+        assert mux._window == 32  # four timeouts in one period: one cut
+        await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(50)))
+        mux.close()
+    assert mux._window == 82  # one more per answer
+
+
+def test_servers_of_reads_the_facade():
+    assert servers_of(Resolver(["127.0.0.1:5353", "[::1]:53"])) == ["127.0.0.1:5353", "[::1]:53"]
+    assert servers_of(object()) == []
+
+
+async def test_blacklist_findings_go_through_the_layer_and_fill_the_facade_log(make_lab):
+    from smtpdoctor.flows.blacklist import blacklist_findings
+
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"})
+    async with make_lab(recs) as srv:
+        facade = Resolver([srv.address])
+        found = await blacklist_findings(facade, ip="192.0.2.1", domain=None, zones=("bl.spamcop.net",))
+    assert [f.id for f in found] == ["dnsbl.listed"]
+    assert ("1.2.0.192.bl.spamcop.net", "A") in {(e.name, e.rdtype) for e in facade.log}
+
+
+async def test_nothing_listening_is_an_error_value_not_a_hang():
+    import socket as _socket
+
+    probe = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()  # a port with nothing behind it
+    mux = MuxResolver([f"127.0.0.1:{port}"], Resolver([f"127.0.0.1:{port}"]), timeout=0.2, lifetime=0.6)
+    try:
+        results = await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(5)))
+    finally:
+        mux.close()
+    assert {r.outcome for r in results} <= {Outcome.ERROR, Outcome.TIMEOUT}
