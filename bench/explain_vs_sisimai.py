@@ -2,7 +2,7 @@
 
     python bench/explain_vs_sisimai.py [--runs 5] [--mbox-messages 100000]
 
-1. Speed: both tools read the 405 bounces of ../shared/data/bounces/sisimai/eml in one process each
+1. Speed: both tools read the 405 bounces of tests/data/bounces/sisimai/eml in one process each
    (smtpdoctor: ``smtpdoctor explain --format json FILES``; sisimai: ``bench/explain_sisimai.pl -q FILES``,
    Sisimai->make). Runs alternate; CPU time (user+sys of the child, the best run) is the figure that survives
    a busy machine; wall time (median) is shown too. Ratio = smtpdoctor messages/s / sisimai messages/s.
@@ -26,8 +26,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-SHARED = Path(os.environ.get("SMTPDOCTOR_SHARED", ROOT / ".." / "shared"))
-CORPUS = SHARED / "data" / "bounces" / "sisimai"
+CORPUS = ROOT / "tests" / "data" / "bounces" / "sisimai"
 PERL = HERE / "explain_sisimai.pl"
 
 

@@ -111,6 +111,50 @@ def test_a_missing_file_is_reported_not_explained_as_text(cli):
     assert code == 2 and "bounces/missing.eml: no such file or directory" in err
 
 
+# Gmail's full text as https://support.google.com/a/answer/3726730 prints it: 400+ characters, one argument
+GMAIL_5726 = ("550-5.7.26 This mail is unauthenticated, which poses a security risk to the sender and Gmail users, "
+              "and has been blocked. The sender must authenticate with at least one of SPF or DKIM. For this message, "
+              "DKIM checks did not pass and SPF check for [example.com] did not pass with ip: [192.0.2.1]. To best "
+              "protect our users from spam, the message has been blocked. Please visit "
+              "https://support.google.com/mail/answer/81126#authentication for more information. - gsmtp")
+
+
+def test_a_reply_longer_than_a_file_name_is_text_not_a_file(cli):
+    assert len(GMAIL_5726) > 255
+    code, out, err = cli(GMAIL_5726, "--format", "json")
+    assert code == 1 and err == ""
+    result = json.loads(out)["results"][0]
+    assert (result["category"], result["reason"], result["provider"]) == ("dns", "authfailure", "gmail")
+
+
+@pytest.mark.parametrize("arg", ["a" * 300 + "/b", "x/" * 3000, "bounce\x00.eml", "/" + "d" * 256 + "/f.eml"])
+def test_no_argument_ends_in_a_traceback(cli, arg):
+    code, out, err = cli(arg, "--format", "json")
+    assert code in (0, 1, 2) and "Traceback" not in err + out
+    if code == 2:
+        assert err.startswith("smtpdoctor: error:") and err.count("\n") == 1
+
+
+def test_text_that_is_neither_a_reply_nor_a_message_is_unparsed_exit_2(cli):
+    code, out, err = cli("hello world", "--format", "json")
+    assert code == 2
+    assert json.loads(out)["kind"] == "unparsed"
+    assert err.startswith("smtpdoctor: error: text: not an SMTP reply")
+
+
+@pytest.mark.parametrize(("reply", "category"), [
+    ("535 Authentication Failed.", "authentication"),
+    ("530 Must issue a STARTTLS command first", "client"),
+    ("550 Your IP address is block listed", "blacklist"),
+    ("521 5.3.0 Host is blocked", "blacklist"),
+    ("553 Relaying disallowed", "client"),
+    ("501 5.5.4 HELO/EHLO argument is invalid", "client"),
+])
+def test_replies_without_an_enhanced_code_are_read_from_code_and_words(cli, reply, category):
+    code, out, _ = cli(reply, "--format", "json")
+    assert code == 1 and json.loads(out)["results"][0]["category"] == category
+
+
 HOSTILE_BOUNCE = (b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Undelivered Mail\n"
                   b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
                   b"--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"

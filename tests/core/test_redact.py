@@ -10,7 +10,8 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from smtpdoctor.core import redact as redact_module
-from smtpdoctor.judge.auth_replies import classify_auth, classify_sasl_error, to_finding
+from smtpdoctor.judge.auth import classify_auth, classify_sasl_error
+from smtpdoctor.judge.reply import to_finding
 from smtpdoctor.core.model import Report, Target
 from smtpdoctor.core.redact import MASK, Redactor, forms_of
 from smtpdoctor.report import render

@@ -15,7 +15,7 @@ import json
 import pytest
 from aiosmtpd.smtp import SMTP, AuthResult, MISSING
 
-from smtpdoctor.judge.auth_replies import classify_auth, classify_sasl_error
+from smtpdoctor.judge.auth import classify_auth, classify_sasl_error
 from smtpdoctor.core.redact import MASK, Redactor, forms_of
 from smtpdoctor.core.settings import Secret
 from smtpdoctor.protocol.sasl import SaslError, choose_mechanism, create

@@ -1,30 +1,18 @@
-"""Shared fixtures for the explain tests: the sisimai corpus under ../shared/data."""
+"""Shared fixtures for the explain tests: the sisimai bounce corpus vendored in tests/data/bounces."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
-
-def shared_dir() -> Path:
-    env = os.environ.get("SMTPDOCTOR_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2] / ".." / "shared"
-
-
-CORPUS = shared_dir() / "data" / "bounces" / "sisimai"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "bounces" / "sisimai"
 
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not (CORPUS / "expected.json").is_file():
-        if os.environ.get("CI"):  # CI has ../shared beside the clone: a missing corpus is a failure there
-            pytest.fail(f"sisimai corpus not found at {CORPUS}")
-        pytest.skip(f"sisimai corpus not found at {CORPUS}")
+    assert (CORPUS / "expected.json").is_file(), f"the vendored sisimai corpus is missing at {CORPUS}"
     return CORPUS
 
 

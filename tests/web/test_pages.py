@@ -14,8 +14,7 @@ from smtpdoctor.cli.app import app as cli
 
 from .conftest import LAB_DNSBL, LISTED_IP, REPO, csrf_of, wait_finished
 
-SHARED = Path(os.environ.get("SMTPDOCTOR_SHARED") or REPO / ".." / "shared")
-BOUNCE = SHARED / "data" / "bounces" / "sisimai" / "eml" / "lhost-gmx-02.eml"
+BOUNCE = REPO / "tests" / "data" / "bounces" / "sisimai" / "eml" / "lhost-gmx-02.eml"
 SPAMHAUS_REPLY = "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
 
@@ -49,7 +48,6 @@ def test_explain_json_equals_the_cli(client):
     assert [json.loads(line) for line in result.stdout.splitlines()] == web
 
 
-@pytest.mark.skipif(not BOUNCE.exists(), reason="shared bounce corpus not present")
 def test_explain_bounce_file_equals_the_cli(client, tmp_path):
     r = _explain(client, files={"file": ("bounce.eml", BOUNCE.read_bytes(), "message/rfc822")})
     assert r.status_code == 200 and "userunknown" in r.text and "shironeko@example.jp" in r.text

@@ -36,8 +36,9 @@ class HelpLink:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Preset:
-    key: str  # stable id: "gmail", "microsoft-365", "amazon-ses" ...
+    key: str  # stable id of the preset (a service): "gmail", "microsoft-365", "amazon-ses" ...
     name: str
+    provider: str | None = None  # the provider's id in the reply rules (knowledge/replies.toml): "microsoft"
     hosts: tuple[str, ...]
     ports: tuple[PortPreset, ...]
     auth: tuple[str, ...] = ()
@@ -108,6 +109,7 @@ def _preset(key: str, raw: Mapping[str, Any]) -> Preset:
     return Preset(
         key=key,
         name=raw["name"],
+        provider=raw.get("provider"),
         hosts=tuple(raw["hosts"]),
         ports=tuple(PortPreset(port=int(p["port"]), security=Security(p["security"])) for p in raw.get("ports", ())),
         auth=tuple(m.upper() for m in raw.get("auth", ())),

@@ -16,27 +16,27 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .. import __version__
-from ..core import providers
-from ..judge import auth as auth_checks
-from ..judge import client as client_checks
-from ..judge import envelope as envelope_checks
-from ..judge import firewall as firewall_checks
-from ..judge import host as host_checks
-from ..judge import reachability, security_mode
-from ..judge import tls as tls_checks
-from ..judge.server_facts import ServerFacts
-from ..net.dns import Resolver
-from ..core.catalogue import make
-from ..core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
-from ..observe.host import HostLookup, resolve_host
-from ..observe.port import ProbeOptions
-from ..observe.submission import AuthObservation, EnvelopeObservation, run_auth, run_envelope
-from ..observe.sweep import SweepResult, sweep
-from ..core.redact import Redactor
-from ..core.settings import Security, Settings
-from ..net.smtp import SmtpSession, Timeouts, Transcript
-from ..verdict import decide, order_findings, step_results
+from smtpdoctor import __version__
+from smtpdoctor.core import providers
+from smtpdoctor.judge import auth as auth_checks
+from smtpdoctor.judge import client as client_checks
+from smtpdoctor.judge import envelope as envelope_checks
+from smtpdoctor.judge import firewall as firewall_checks
+from smtpdoctor.judge import host as host_checks
+from smtpdoctor.judge import reachability, security_mode
+from smtpdoctor.judge import tls as tls_checks
+from smtpdoctor.judge.server_facts import ServerFacts
+from smtpdoctor.net.dns import Resolver
+from smtpdoctor.core.catalogue import make
+from smtpdoctor.core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
+from smtpdoctor.observe.host import HostLookup, resolve_host
+from smtpdoctor.observe.port import ProbeOptions
+from smtpdoctor.observe.submission import AuthObservation, EnvelopeObservation, run_auth, run_envelope
+from smtpdoctor.observe.sweep import SweepResult, sweep
+from smtpdoctor.core.redact import Redactor
+from smtpdoctor.core.settings import Security, Settings
+from smtpdoctor.net.smtp import SmtpSession, Timeouts, Transcript
+from smtpdoctor.verdict import decide, order_findings, step_results
 
 __all__ = ["Diagnosis", "run_diagnosis"]
 
@@ -115,15 +115,15 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     # Import the engines a run needs before any probe starts: an import on the event loop would stall
     # connections in flight and distort their timings. Runs without a domain never import the audit.
     if domain:
-        from .domain import audit_domain
-    importlib.import_module(".blacklist", __package__)  # blocklists also run for the address the server saw
+        from smtpdoctor.flows.domain import audit_domain
+    importlib.import_module("smtpdoctor.flows.blacklist")  # blocklists also run for the address the server saw
 
     async def domain_audit():
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
                                             helo=settings.helo, https_timeout=settings.timeout)
 
     async def blocklists(ip, dom):
-        from .blacklist import blacklist_findings
+        from smtpdoctor.flows.blacklist import blacklist_findings
 
         d.blocklist.extend(await blacklist_findings(resolver, ip=ip, domain=dom, zones=settings.dnsbl_zones))
 
@@ -173,14 +173,14 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
         raise
 
 
-def _explained(finding: Finding, reply, phase: str, redactor: Redactor) -> Finding:
-    """Add what the server's refusal means, from the reply classifier ``explain`` uses (provider, reason,
-    the provider's help page), to a finding made from that reply."""
+def _explained(finding: Finding, reply, phase: str, redactor: Redactor, preset) -> Finding:
+    """Add what a refused greeting means, from the one reply classifier, to the finding made from it."""
     if reply.is_positive or finding.severity.value == "ok":
         return finding
-    from ..judge.explain.classify import classify_reply
+    from smtpdoctor.judge.reply import classify
 
-    explanation = classify_reply(reply.code, redactor.redact(reply.text), enhanced=reply.enhanced, phase=phase)
+    explanation = classify(reply.code, redactor.redact(reply.text), enhanced=reply.enhanced, phase=phase,
+                           provider=preset.provider if preset is not None else None)
     extra = ()
     if explanation.help_url and not any(explanation.help_url in r for r in finding.remedy):
         extra = (f"The provider's explanation: {explanation.help_url}",)
@@ -228,21 +228,13 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
                        and (not configured.starttls_offered or configured.tls_failure is not None))
     auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
-    if d.auth is not None and d.auth.reply is not None:
-        auth_findings = [_explained(f, d.auth.reply, "auth", redactor) for f in auth_findings]
-    findings += auth_findings
+    findings += auth_findings  # each carries the one classifier's reading of the reply (evidence "explanation")
     authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
     envelope_findings = envelope_checks.check(d.envelope, settings, preset, port=port, redactor=redactor,
                                               authenticated=authenticated)
-    if d.envelope is not None:
-        replies = [(stage, r) for stage, r in (("mail", d.envelope.mail), ("rcpt", d.envelope.rcpt),
-                                               ("data", d.envelope.data)) if r is not None]
-        if len(replies) == len(envelope_findings):  # one finding per reply, in order (checks.envelope)
-            envelope_findings = [_explained(f, r, stage, redactor)
-                                 for f, (stage, r) in zip(envelope_findings, replies)]
     findings += [_citation_or(f) for f in envelope_findings]
     if configured is not None and configured.greeting is not None and not configured.greeting.is_positive:
-        findings = [_explained(f, configured.greeting, "connect", redactor)
+        findings = [_explained(f, configured.greeting, "connect", redactor, preset)
                     if f.id in ("connection.greeting-rejected", "dnsbl.rejected-citing-list") else f
                     for f in findings]
     if d.domain_audit is not None:
@@ -314,7 +306,7 @@ def _settings_shown(settings: Settings, preset) -> dict:
 
 
 def _cites_listing(text: str) -> Finding | None:
-    from ..judge.citations import citation_finding, rejection_cites_listing
+    from smtpdoctor.judge.citations import citation_finding, rejection_cites_listing
 
     citation = rejection_cites_listing(text)
     return citation_finding(citation, reply=text) if citation is not None else None
@@ -325,4 +317,8 @@ def _citation_or(finding: Finding) -> Finding:
     reply = finding.evidence.get("reply") if isinstance(finding.evidence, dict) else None
     if finding.category.value != "blacklist" or not reply:
         return finding
-    return _cites_listing(str(reply)) or finding
+    cited = _cites_listing(str(reply))
+    if cited is None:
+        return finding
+    explanation = finding.evidence.get("explanation")  # the reply classifier's reading stays with it
+    return dataclasses.replace(cited, evidence={**cited.evidence, "explanation": explanation}) if explanation else cited

@@ -47,6 +47,8 @@ class Item:
 _FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
 _MBOX_CHUNK = 256 * 1024
 # An argument that names a file rather than holding reply text (so a typo is reported, not "explained").
+_MAX_NAME = 255  # the longest file name (one path component) Linux and most file systems allow
+_MAX_PATH = 4096  # PATH_MAX on Linux
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
@@ -179,6 +181,21 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield path
 
 
+def _existing(arg: str) -> tuple[Path, str | None]:
+    """``(path, "dir" | "file")`` when ``arg`` names something that exists, else ``(path, None)``. A reply
+    pasted as an argument is often longer than a file name may be (255 bytes) or holds a NUL: then the
+    operating system's refusal means "not a file", never an error."""
+    path = Path(arg)
+    if len(arg.encode("utf-8", "surrogateescape")) > _MAX_PATH:
+        return path, None
+    try:
+        if path.is_dir():
+            return path, "dir"
+        return path, ("file" if path.exists() else None)
+    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte, a component over 255 bytes
+        return path, None
+
+
 def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Item]:
     """Inputs named on the command line: ``-`` is stdin, a directory is walked, a file is a message or an
     mbox, anything else is reply text."""
@@ -189,13 +206,13 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
             else:
                 yield from _from_stream(stdin, "-")
             continue
-        path = Path(arg)
-        if path.is_dir():
+        path, kind = _existing(arg)
+        if kind == "dir":
             for file in _walk(path):
                 yield from _from_path(file)
-        elif path.exists():
+        elif kind == "file":
             yield from _from_path(path)
-        elif _LOOKS_LIKE_PATH.match(arg):
+        elif _LOOKS_LIKE_PATH.match(arg) and len(arg) <= _MAX_NAME:
             yield Item(source=arg, error="no such file or directory")
         else:
             yield Item(source="text", text=arg)

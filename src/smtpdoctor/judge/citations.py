@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from ..core import catalogue as findings
+from ..core.explanation import ListingCitation
 from ..core.model import Finding
 from ..core.dnsbl_zones import Catalogue, catalogue
 
@@ -19,22 +19,6 @@ __all__ = ["ListingCitation", "rejection_cites_listing", "citation_finding"]
 _MAX_TEXT = 20_000  # a reply longer than this is looked at only in its first part
 _IPV4 = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3})(?![\d.])")
 _BRACKETED = re.compile(r"\[(\d{1,3}(?:\.\d{1,3}){3})\]")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListingCitation:
-    list: str  # what to call it: "Spamhaus ZEN", "Microsoft (Outlook.com / Office 365) block list"
-    zone: str | None  # the zone cited or meant (zen.spamhaus.org), None for lists that are not DNS zones
-    address: str | None  # the IP address the reply names, when it names one
-    delist: str | None
-    advice: str  # what to do first
-    matched: str  # the part of the reply that cites the list
-    known: bool  # the list is in smtpdoctor's catalogue (or a known non-DNS list)
-    retired: str | None = None  # the cited zone is known dead: why
-
-    def to_json(self) -> dict:
-        return {"list": self.list, "zone": self.zone, "address": self.address, "delist": self.delist,
-                "advice": self.advice, "matched": self.matched, "known": self.known, "retired": self.retired}
 
 
 @cache

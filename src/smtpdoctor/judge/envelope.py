@@ -1,14 +1,14 @@
-"""Judge MAIL FROM / RCPT TO / DATA replies (pure): relay denied, sender not owned, PTR required,
-blocked citing a list, rate limits and greylisting."""
+"""Judge MAIL FROM / RCPT TO / DATA replies (pure) with the one reply classifier: relay denied, sender not
+owned, PTR required, blocked citing a list, rate limits and greylisting."""
 
 from __future__ import annotations
 
-from .auth_replies import classify_envelope, to_finding
-from ..core.catalogue import make
-from ..core.model import Finding
-from ..observe.submission import EnvelopeObservation
-from ..core.providers import Preset
-from ..core.settings import Settings
+from smtpdoctor.core.catalogue import make
+from smtpdoctor.judge.reply import classify, to_finding
+from smtpdoctor.core.model import Finding
+from smtpdoctor.observe.submission import EnvelopeObservation
+from smtpdoctor.core.providers import Preset
+from smtpdoctor.core.settings import Settings
 
 __all__ = ["check"]
 
@@ -22,11 +22,12 @@ def check(obs: EnvelopeObservation | None, settings: Settings, preset: Preset | 
     if obs.address_error:
         return [make("client.smtputf8-not-offered", problem=obs.address_error, evidence={"error": obs.address_error})]
     findings: list[Finding] = []
-    provider = preset.key if preset is not None else None
+    provider = preset.provider if preset is not None else None
     for stage, reply in (("mail", obs.mail), ("rcpt", obs.rcpt), ("data", obs.data)):
         if reply is None:
             continue
-        result = classify_envelope(stage, reply.code, reply.enhanced, reply.text, provider)
+        text = redactor.redact(reply.text) if redactor is not None else reply.text
+        result = classify(reply.code, text, enhanced=reply.enhanced, phase=stage, provider=provider)
         findings.append(to_finding(result, preset, redactor=redactor, **params))
         if not reply.is_positive:
             break

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from smtpdoctor.core.explanation import Explanation
-from smtpdoctor.judge.explain.classify import classify_reply
+from smtpdoctor.judge.reply import classify as classify_reply
 from smtpdoctor.core.model import Category
 
 
@@ -24,8 +24,8 @@ from smtpdoctor.core.model import Category
     (535, "5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
      "auth", "securityerror", Category.AUTHENTICATION, "microsoft"),
     (421, "4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user "
-          "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", "mail", "rejected",
-     Category.CLIENT, "yahoo"),
+          "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", "mail", "badreputation",
+     Category.BLACKLIST, "yahoo"),
     (554, "5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org", "rcpt",
      "blocked", Category.BLACKLIST, "spamhaus"),
     (550, "5.1.1 <nobody@example.org>: Recipient address rejected: User unknown in virtual mailbox table",
@@ -36,6 +36,9 @@ from smtpdoctor.core.model import Category
           "address. gsmtp", "rcpt", "badreputation", Category.BLACKLIST, "gmail"),
     (550, "5.7.25 The IP address sending this message does not have a PTR record setup. gsmtp", "rcpt",
      "requireptr", Category.DNS, "gmail"),
+    # issue 13's example: the short form of Gmail's reply is reputation too, not an authentication problem
+    (421, "4.7.28 Gmail has detected an unusual rate of unsolicited mail", None, "badreputation",
+     Category.BLACKLIST, "gmail"),
 ])
 def test_provider_and_generic_replies(code, text, phase, reason, category, provider):
     e = classify_reply(code, text, phase=phase)

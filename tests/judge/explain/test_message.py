@@ -155,6 +155,8 @@ def test_arf_feedback_report_lists_each_complaining_recipient():
     assert e.kind is Kind.FEEDBACK
     assert [(r.recipient, r.explanation.reason) for r in e.results] == [
         ("one@example.org", "feedback"), ("two@example.org", "feedback")]
+    # a complaint is about the list, not a blocklist listing
+    assert {str(r.explanation.category) for r in e.results} == {"client"}
 
 
 def test_auto_reply_is_vacation_not_a_failure():

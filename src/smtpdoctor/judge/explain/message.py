@@ -14,13 +14,13 @@ import re
 from dataclasses import replace
 from email.header import decode_header, make_header
 
-from ...core.inputs import is_binary
-from .classify import Facts, classify_facts
-from .codes import find_replycode, is_status
-from .knowledge import knowledge
-from ...core.explanation import Explained, Explanation, Kind, Recipient
-from ...protocol.ses import ses_events
-from ...protocol.textbounce import ADDRESS, cut_original, find_command, find_remote_host, read_text_bounce
+from smtpdoctor.core.inputs import is_binary
+from smtpdoctor.judge.reply import Facts, classify_facts
+from smtpdoctor.judge.reply_rules import knowledge
+from smtpdoctor.protocol.replies import find_replycode, is_status
+from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
+from smtpdoctor.protocol.ses import ses_events
+from smtpdoctor.protocol.textbounce import ADDRESS, cut_original, find_command, find_remote_host, read_text_bounce
 
 __all__ = ["explain_message", "MAX_MESSAGE_BYTES", "looks_like_message", "is_binary"]
 
@@ -387,7 +387,7 @@ def _original_recipients(originals, texts: list[str]) -> list[str]:
 
 def _simple(reason: str, recipient: str) -> Recipient:
     spec = knowledge().reasons[reason]
-    from ...core.model import Category
+    from smtpdoctor.core.model import Category
 
     exp = Explanation(reason=reason, category=Category(spec.category), status="", replycode="", provider=None,
                       summary=spec.summary, remedy=spec.remedy)

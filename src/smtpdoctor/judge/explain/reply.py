@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 
-from .classify import Facts, classify_facts
-from ...core.explanation import Explained, Kind, Recipient
-from ...protocol.textbounce import ADDRESS, find_command, find_remote_host
+from smtpdoctor.judge.reply import PHASES, classify
+from smtpdoctor.protocol.replies import find_status
+from smtpdoctor.core.explanation import Explained, Kind, Recipient
+from smtpdoctor.protocol.textbounce import ADDRESS, find_command, find_remote_host
 
 __all__ = ["explain_text", "split_replies"]
 
@@ -20,6 +21,7 @@ _POSTFIX_STATUS = re.compile(r"\bstatus=\w+\s*\((.*)\)\s*$", re.S)
 # Words that name the recipient: a pasted reply saying them was, in practice, the answer to RCPT TO.
 _ABOUT_RECIPIENT = re.compile(r"user unknown|unknown user|no such user|recipient|mailbox unavailable|"
                               r"mailbox not found|does not exist|address rejected", re.I)
+_PHASE_OF = {command: phase for phase, command in PHASES.items()}
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|end of data|data|helo|ehlo|starttls|auth)", re.I)
 
 
@@ -66,8 +68,7 @@ def _one(reply: str) -> Recipient:
         found = ADDRESS.findall(reply)
         if found and command == "RCPT":
             recipient = found[0]
-    exp = classify_facts(Facts(diagnostic=reply, command=command, remote_host=find_remote_host(reply),
-                               recipient=recipient, diagnostic_type="SMTP"))
+    exp = classify(None, reply, phase=_PHASE_OF.get(command), host=find_remote_host(reply), recipient=recipient)
     return Recipient(recipient=recipient, explanation=exp, action="failed", diagnostic=" ".join(reply.split()),
                      remote_mta=find_remote_host(reply), command=command)
 
@@ -78,4 +79,8 @@ def explain_text(text: str, source: str = "text") -> Explained:
         return Explained(source=source, kind=Kind.UNPARSED, note="empty input")
     replies = split_replies(text)
     results = tuple(_one(r) for r in replies)
+    if all(r.explanation.reason in ("onhold", "undefined") and not r.explanation.replycode
+           and not find_status(r.diagnostic) for r in results):
+        return Explained(source=source, kind=Kind.UNPARSED,
+                         note="not an SMTP reply or a bounce: no reply code, no status code, no words of a known cause")
     return Explained(source=source, kind=Kind.REPLY, results=results)

@@ -1,0 +1,262 @@
+"""The reply classifier's rules: ``knowledge/replies.toml``, loaded once on first use and compiled for matching.
+
+Each reason's substrings are indexed by one whole word they contain, so matching a diagnostic against a
+reason looks only at the substrings whose word occurs in the text (compiling hundreds of literals into
+regular expressions would cost more than a whole run over a few hundred bounces).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any, Mapping
+
+__all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRule", "Knowledge", "knowledge", "Literals", "words_of"]
+
+_WORD = re.compile(r"[a-z0-9]+")
+_last: list = [None, frozenset()]
+
+
+def words_of(text: str) -> frozenset[str]:
+    """The whole words of ``text`` (lower-case); remembers the last text, as every reason asks in turn."""
+    if _last[0] is not text:
+        _last[0] = text
+        _last[1] = frozenset(_WORD.findall(text))
+    return _last[1]
+
+
+class Literals:
+    """Lower-case substrings, any of which may match; indexed by an interior whole word of each."""
+
+    __slots__ = ("keyed", "always")
+
+    def __init__(self, items: list[str]) -> None:
+        self.keyed: dict[str, list[str]] = {}
+        self.always: list[str] = []
+        for item in dict.fromkeys(i.lower() for i in items if i):
+            key = _interior_word(item)
+            if key:
+                self.keyed.setdefault(key, []).append(item)
+            else:
+                self.always.append(item)
+
+    def search(self, text: str) -> bool:
+        for item in self.always:
+            if item in text:
+                return True
+        words = words_of(text)
+        keyed = self.keyed
+        for word in words & keyed.keys():
+            for item in keyed[word]:
+                if item in text:
+                    return True
+        return False
+
+
+def _interior_word(item: str) -> str | None:
+    """The longest word of ``item`` with a non-word character on both sides inside ``item`` (so it is a
+    whole word wherever ``item`` occurs)."""
+    best = None
+    for m in _WORD.finditer(item):
+        if m.start() == 0 or m.end() == len(item):
+            continue
+        if best is None or len(m.group(0)) > len(best):
+            best = m.group(0)
+    return best
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReasonSpec:
+    name: str
+    category: str
+    summary: str
+    remedy: tuple[str, ...]
+    literal: Literals | None  # any of the substrings
+    aligned: tuple[tuple[str, ...], ...]  # substrings that must appear in this order
+    exclude: Literals | None  # a match here vetoes the reason
+
+    def matches(self, text: str) -> bool:
+        """``text`` is lower-case, whitespace-collapsed diagnostic text."""
+        if not text:
+            return False
+        if self.exclude is not None and self.exclude.search(text):
+            return False
+        if self.literal is not None and self.literal.search(text):
+            return True
+        return any(_aligned(text, seq) for seq in self.aligned)
+
+
+def _aligned(text: str, seq: tuple[str, ...]) -> bool:
+    pos = 0
+    for part in seq:
+        found = text.find(part, pos)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
+
+
+class ProviderRule:
+    """One provider rule; its regular expression is compiled on first use (most runs meet few providers)."""
+
+    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "_match")
+
+    def __init__(self, *, source: str, reason: str, category: str | None, summary: str | None,
+                 remedy: tuple[str, ...], help: str | None) -> None:  # noqa: A002 - the data's own key
+        self.source, self.reason, self.category = source, reason, category
+        self.summary, self.remedy, self.help = summary, remedy, help
+        self._match: re.Pattern[str] | None = None
+
+    @property
+    def match(self) -> re.Pattern[str]:
+        if self._match is None:
+            self._match = re.compile(_lower_pattern(self.source), re.S)
+        return self._match
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Provider:
+    id: str
+    name: str
+    hosts: re.Pattern[str] | None
+    markers: re.Pattern[str] | None
+    help: str | None
+    rules: tuple[ProviderRule, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseRule:
+    """A reply at a known SMTP phase -> a catalogue finding id (see the file's header for the fields)."""
+
+    stages: frozenset[str]
+    codes: tuple[str, ...]
+    statuses: tuple[str, ...]
+    text: re.Pattern[str] | None
+    providers: frozenset[str]
+    either: bool
+    finding: str
+    confidence: str
+    retry: bool
+    blocklist: bool
+    fallback: bool
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def matches(self, stage: str, code: int, status: str | None, text: str, provider: str | None) -> bool:
+        if stage not in self.stages or (self.providers and provider not in self.providers):
+            return False
+        if self.codes and not any(_code_matches(c, code) for c in self.codes):
+            return False
+        status_ok = bool(status) and any(fnmatch.fnmatchcase(status, s) for s in self.statuses)
+        text_ok = self.text is not None and self.text.search(text) is not None
+        if self.either and (self.statuses or self.text is not None):
+            return status_ok or text_ok
+        return (not self.statuses or status_ok) and (self.text is None or text_ok)
+
+
+def _code_matches(pattern: str, code: int) -> bool:
+    if pattern.endswith("xx"):
+        return str(code)[:1] == pattern[0]
+    return str(code) == pattern
+
+
+def _phase_rule(raw: Mapping[str, Any]) -> PhaseRule:
+    return PhaseRule(
+        stages=frozenset(raw["stages"]), codes=tuple(raw.get("codes", ())), statuses=tuple(raw.get("statuses", ())),
+        text=re.compile(raw["text"], re.IGNORECASE) if raw.get("text") else None,
+        providers=frozenset(raw.get("providers", ())), either=raw.get("require", "all") == "text-or-status",
+        finding=raw["finding"], confidence=raw.get("confidence", "high"), retry=bool(raw.get("retry", False)),
+        blocklist=bool(raw.get("blocklist", False)), fallback=bool(raw.get("fallback", False)),
+        params=dict(raw.get("params", {})))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Knowledge:
+    reasons: dict[str, ReasonSpec]
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+    retry: frozenset[str]
+    status: dict[str, str]
+    pseudo_status: dict[str, str]
+    providers: tuple[Provider, ...]
+    any_host: re.Pattern[str]  # any provider's host pattern (a quick "none of them" test)
+    any_marker: re.Pattern[str]  # any provider's text marker
+    rules: tuple[ProviderRule, ...]  # rules of no provider, tried when no provider's rule matched
+    phase_rules: tuple[PhaseRule, ...]
+    reason_finding: Mapping[str, str]  # reason -> the finding of a MAIL/RCPT/DATA reply no specific rule named
+
+    def provider(self, pid: str | None) -> Provider | None:
+        return next((p for p in self.providers if p.id == pid), None) if pid else None
+
+
+def _literal(items: list[str]) -> Literals | None:
+    return Literals(items) if any(items) else None
+
+
+def _tuple(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value)
+
+
+def _lower_pattern(pattern: str) -> str:
+    """A regex for lower-case text: literal letters lowered, escapes (\\S, \\B ...) kept as written."""
+    out = []
+    escaped = False
+    for ch in pattern:
+        out.append(ch if escaped else ch.lower())
+        escaped = ch == "\\" and not escaped
+    return "".join(out)
+
+
+def _rule(r: dict[str, Any]) -> ProviderRule:
+    return ProviderRule(source=r["match"], reason=r["reason"], category=r.get("category"), summary=r.get("summary"),
+                        remedy=_tuple(r.get("remedy")), help=r.get("help"))
+
+
+@cache
+def knowledge() -> Knowledge:
+    text = resources.files("smtpdoctor.knowledge").joinpath("replies.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    reasons = {}
+    for name, spec in raw["reasons"].items():
+        reasons[name] = ReasonSpec(
+            name=name,
+            category=spec["category"],
+            summary=spec["summary"],
+            remedy=_tuple(spec.get("remedy")),
+            literal=_literal(list(spec.get("contains") or []) + list(spec.get("more") or [])),
+            aligned=tuple(tuple(p.lower() for p in seq) for seq in spec.get("aligned") or ()),
+            exclude=_literal(spec.get("not") or []),
+        )
+    providers = []
+    for p in raw.get("provider") or ():
+        rules = tuple(_rule(r) for r in p.get("rule") or ())
+        providers.append(Provider(
+            id=p["id"], name=p["name"],
+            hosts=re.compile(_lower_pattern(p["hosts"])) if p.get("hosts") else None,
+            markers=re.compile(_lower_pattern(p["markers"])) if p.get("markers") else None,
+            help=p.get("help"), rules=rules,
+        ))
+    order = raw["order"]
+    any_host = re.compile("|".join(f"(?:{p.hosts.pattern})" for p in providers if p.hosts))
+    any_marker = re.compile("|".join(f"(?:{p.markers.pattern})" for p in providers if p.markers))
+    return Knowledge(
+        any_host=any_host,
+        any_marker=any_marker,
+        reasons=reasons,
+        first=tuple(order["first"]),
+        second=tuple(order["second"]),
+        retry=frozenset(order["retry"]),
+        status={str(k): v for k, v in raw["status"].items()},
+        pseudo_status={k: str(v) for k, v in raw["pseudo_status"].items()},
+        providers=tuple(providers),
+        rules=tuple(_rule(r) for r in raw.get("rule") or ()),
+        phase_rules=tuple(_phase_rule(r) for r in raw.get("phase_rule") or ()),
+        reason_finding=dict(raw.get("reason_finding") or {}),
+    )
