@@ -60,3 +60,12 @@ async def test_a_server_that_answers_421_to_everything_is_a_connection_finding()
     assert "connection.ok" not in [f.id for f in report.findings]
     assert with_credentials.exit_code != 0
     assert "connection.refused-service" in [f.id for f in with_credentials.findings]
+
+
+async def test_an_oversized_or_endless_ehlo_reply_is_a_connection_finding_not_memory():
+    for behaviour in ("huge_reply", "endless_multiline"):
+        async with hostile_server(behaviour) as port:
+            report = await run_diagnosis(_settings(port, timeout=3))
+        assert report.verdict.category is Category.CONNECTION, behaviour
+        assert report.verdict.finding == "connection.protocol-violation", (behaviour, report.verdict)
+        assert report.exit_code == 1
