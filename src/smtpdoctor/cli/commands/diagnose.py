@@ -47,42 +47,13 @@ def diagnose(
     import asyncio
     import sys
 
-    from ...core import names as validate
-    from ...core.settings import Secret, Security, Settings
+    from ...core.settings import Secret, Settings
 
-    try:
-        host_v = validate.host_name(host)
-        if port is not None:
-            validate.port_number(port)
-        try:
-            sec = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
-        except ValueError:
-            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
-                             "also called SSL) or none") from None
-        if not 0 < timeout <= 300:
-            raise UsageError("--timeout must be between 0 and 300 seconds")
-        source = validate.ip_address(source_ip) if source_ip else None
-        sending_ip = validate.ip_address(ip) if ip else None
-        sender = validate.email_address(mail_from) if mail_from else None
-        recipient = validate.email_address(rcpt_to) if rcpt_to else None
-        for r in resolver:
-            from ...net.dns import parse_nameserver
-
-            parse_nameserver(r)
-        # values that go on the wire or name what to audit: one rule each, as every command applies it
-        helo = validate.helo_name(helo) if helo is not None else None
-        if user is not None:
-            validate.wire_text(user, what="--user")
-        domain = validate.domain_name(domain) if domain is not None else None
-        selectors = tuple(validate.dkim_selector(sel) for sel in dkim_selector)
-        zones = validate.dnsbl_zones(dnsbl)
-        if ca_file:
-            validate.ca_file(ca_file)
-        password = validate.secret_from_env(password_env, option="--password-env", allow_empty=True) \
-            if password_env else None
-        token = validate.secret_from_env(token_env, option="--token-env") if token_env else None
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    v = _checked(host=host, port=port, security=security, timeout=timeout, source_ip=source_ip, ip=ip,
+                 mail_from=mail_from, rcpt_to=rcpt_to, resolver=resolver, helo=helo, user=user, domain=domain,
+                 dkim_selector=dkim_selector, dnsbl=dnsbl, ca_file=ca_file, password_env=password_env,
+                 token_env=token_env)
+    password, token = v["password"], v["token"]
     try:
         sweep_ports = _ports(ports)
     except ValueError as exc:
@@ -103,9 +74,10 @@ def diagnose(
     if output:
         _check_writable(output)
     settings = Settings(
-        host=host_v, port=port, security=sec, user=user, password=password, mail_from=sender, rcpt_to=recipient,
-        helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=selectors,
-        resolvers=tuple(resolver), dnsbl_zones=zones or None, timeout=timeout, ca_file=ca_file,
+        host=v["host"], port=port, security=v["security"], user=user, password=password, mail_from=v["sender"],
+        rcpt_to=v["recipient"], helo=v["helo"], source_ip=v["source"], domain=v["domain"], ip=v["ip"],
+        dkim_selectors=v["selectors"], resolvers=tuple(resolver), dnsbl_zones=v["zones"] or None, timeout=timeout,
+        ca_file=ca_file,
         oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
         insecure_auth=insecure_auth,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
@@ -126,6 +98,48 @@ def diagnose(
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise typer.Exit(130)
     raise typer.Exit(report.exit_code)
+
+
+def _checked(*, host, port, security, timeout, source_ip, ip, mail_from, rcpt_to, resolver, helo, user, domain,
+             dkim_selector, dnsbl, ca_file, password_env, token_env) -> dict:
+    """Every value of the command line judged by the one rule it has everywhere (``core.names``),
+    before anything is sent: a usage error (one line, exit 2) for the first bad one."""
+    from ...core import names as validate
+    from ...core.settings import Security
+    from ...net.dns import parse_nameserver
+
+    try:
+        out = {"host": validate.host_name(host)}
+        if port is not None:
+            validate.port_number(port)
+        try:
+            out["security"] = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
+        except ValueError:
+            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
+                             "also called SSL) or none") from None
+        if not 0 < timeout <= 300:
+            raise UsageError("--timeout must be between 0 and 300 seconds")
+        out["source"] = validate.ip_address(source_ip) if source_ip else None
+        out["ip"] = validate.ip_address(ip) if ip else None
+        out["sender"] = validate.email_address(mail_from) if mail_from else None
+        out["recipient"] = validate.email_address(rcpt_to) if rcpt_to else None
+        for r in resolver:
+            parse_nameserver(r)
+        # values that go on the wire or name what to audit
+        out["helo"] = validate.helo_name(helo) if helo is not None else None
+        if user is not None:
+            validate.wire_text(user, what="--user")
+        out["domain"] = validate.domain_name(domain) if domain is not None else None
+        out["selectors"] = tuple(validate.dkim_selector(sel) for sel in dkim_selector)
+        out["zones"] = validate.dnsbl_zones(dnsbl)
+        if ca_file:
+            validate.ca_file(ca_file)
+        out["password"] = validate.secret_from_env(password_env, option="--password-env", allow_empty=True) \
+            if password_env else None
+        out["token"] = validate.secret_from_env(token_env, option="--token-env") if token_env else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return out
 
 
 def _ports(text):
