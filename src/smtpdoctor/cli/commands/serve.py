@@ -27,7 +27,6 @@ def serve(
     lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
 ) -> None:
-    import os
     import secrets
     import socket
     import sys
