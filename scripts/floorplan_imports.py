@@ -19,7 +19,7 @@ from pathlib import Path
 # old module (relative to smtpdoctor) -> new module
 MODULES = {
     "model": "core.model", "settings": "core.settings", "catalogue": "core.catalogue", "redact": "core.redact",
-    "validate": "core.names", "providers": "core.providers", "domain.names": "core.domain_names",
+    "validate": "core.names", "providers": "core.providers", "domain.names": "core.names",
     "dnsbl.zones": "core.dnsbl_zones", "dnsbl.targets": "core.dnsbl_targets", "dnsbl.facts": "core.dnsbl_facts",
     "explainer.model": "core.explanation",
     "smtp.protocol": "protocol.smtp", "smtp.replies": "protocol.replies",
@@ -28,7 +28,7 @@ MODULES = {
     "spf.result": "protocol.spf.result", "spf.eval": "protocol.spf.eval", "spf.tree": "protocol.spf.tree",
     "domain.tags": "protocol.tags", "explainer.textbounce": "protocol.textbounce", "explainer.ses": "protocol.ses",
     "dns.resolver": "net.dns", "dns.udp_mux": "net.udp_mux", "smtp.driver": "net.smtp", "smtp.tls": "net.tls",
-    "smtp.errors": "net.errors", "probes.mta_sts_fetch": "net.https",
+    "smtp.errors": "protocol.errors", "probes.mta_sts_fetch": "net.https",
     "probes.host": "observe.host", "probes.port": "observe.port", "probes.sweep": "observe.sweep",
     "probes.submission": "observe.submission", "dnsbl.query": "observe.blocklists",
     "checks.auth": "judge.auth", "checks.client": "judge.client", "checks.envelope": "judge.envelope",
@@ -40,7 +40,7 @@ MODULES = {
     "domain.dnssec": "judge.dns.dnssec", "domain.mta_sts": "judge.dns.mta_sts", "domain.mx": "judge.dns.mx",
     "domain.ptr": "judge.dns.ptr", "domain.tlsrpt": "judge.dns.tlsrpt", "domain.facts": "judge.dns.facts",
     "domain.checklist": "judge.checklist", "spf.checks": "judge.dns.spf",
-    "dnsbl.checks": "judge.blacklist", "dnsbl.health": "judge.dnsbl_health", "dnsbl.citations": "judge.citations",
+    "dnsbl.checks": "judge.blacklist", "dnsbl.health": "observe.blocklist_health", "dnsbl.citations": "judge.citations",
     "explainer.classify": "judge.explain.classify", "explainer.codes": "judge.explain.codes",
     "explainer.knowledge": "judge.explain.knowledge", "explainer.message": "judge.explain.message",
     "explainer.reply": "judge.explain.reply",
@@ -48,6 +48,23 @@ MODULES = {
     "dnsbl.api": "flows.blacklist", "explainer.sources": "flows.explain",
     "dnsbl.output": "report.blacklist", "explainer.render": "report.explain",
     "explainer.summary": "report.explain_summary", "dnsbl.lab": "lab.blocklists",
+}
+
+# modules of the floor plan that moved again (new name -> newer name)
+MODULES.update({"core.domain_names": "core.names", "net.errors": "protocol.errors", "judge.dnsbl_health": "observe.blocklist_health"})
+
+# value types that moved out of an I/O module into a value module: new module -> name -> value module
+MOVED_NAMES = {
+    "net.dns": dict.fromkeys(["Outcome", "DnsResult", "QueryLogEntry"], "core.observations"),
+    "net.tls": dict.fromkeys(["VERIFY_CODES", "CertFacts", "TlsFacts"], "core.observations"),
+    "net.https": {"PolicyFetch": "core.observations"},
+    "observe.port": dict.fromkeys(["PortOutcome", "Mode", "TlsFailure", "PortObservation"], "observe.facts"),
+    "observe.host": {"HostLookup": "observe.facts"},
+    "observe.sweep": {"SweepResult": "observe.facts"},
+    "observe.submission": dict.fromkeys(["AuthObservation", "EnvelopeObservation"], "observe.facts"),
+    "cli.common": dict.fromkeys(["OutputFormat", "write_json_line"], "report.formats"),
+    "cli.commands.domain": {"render_text": "report.domain"},
+    "judge.client": dict.fromkeys(["AddressCheck", "check_address", "envelope_path"], "core.names"),
 }
 
 # what the dissolved packages' __init__ re-exported: package -> name -> old submodule
@@ -154,6 +171,16 @@ BARE = {"checks": "judge", "probes": "observe", "dns": "net.dns"}
 
 def resolve(chain: list[str]) -> list[str] | None:
     """Old dotted chain (after 'smtpdoctor') -> new chain, or None when it is not an old name."""
+    new = _resolve_module(chain)
+    probe = new if new is not None else chain
+    for n in range(len(probe) - 1, 0, -1):
+        moved = MOVED_NAMES.get(".".join(probe[:n]), {})
+        if probe[n] in moved:
+            return moved[probe[n]].split(".") + probe[n:]
+    return new
+
+
+def _resolve_module(chain: list[str]) -> list[str] | None:
     for n in range(len(chain), 0, -1):
         head = ".".join(chain[:n])
         if head in MODULES:

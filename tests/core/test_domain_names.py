@@ -1,6 +1,6 @@
 import pytest
 
-from smtpdoctor.core.domain_names import BadDomain, normalise_domain, parent_names
+from smtpdoctor.core.names import BadDomain, normalise_domain, parent_names
 
 
 @pytest.mark.parametrize("text, name", [

@@ -21,7 +21,7 @@ from smtpdoctor.judge.explain.reply import explain_text
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Secret
 from smtpdoctor.protocol.capabilities import parse_ehlo
-from smtpdoctor.net.errors import LocalProtocolError, RemoteProtocolError
+from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtpdoctor.protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
 from smtpdoctor.protocol.spf.record import SpfSyntaxError, parse as parse_spf
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from smtpdoctor.net.dns import Outcome, Resolver
+from smtpdoctor.core.observations import Outcome
+from smtpdoctor.net.dns import Resolver
 from smtpdoctor.flows.blacklist import blacklist_findings
 from smtpdoctor.judge.blacklist import health_findings, retired_findings, severity_for, target_findings
 from smtpdoctor.core.dnsbl_facts import Answer, Environment, Status, TargetResult, ZoneResult
-from smtpdoctor.judge.dnsbl_health import judge_zone
+from smtpdoctor.observe.blocklist_health import judge_zone
 from smtpdoctor.core.dnsbl_targets import parse_target
 from smtpdoctor.core.dnsbl_zones import Kind, Weight, catalogue, decode, select_zones
 from smtpdoctor.core.model import Category, Severity, Step

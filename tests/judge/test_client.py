@@ -6,7 +6,8 @@ import pytest
 
 from smtpdoctor.core import providers
 from smtpdoctor.judge import client
-from smtpdoctor.judge.client import check_address, check_helo, envelope_path, lint
+from smtpdoctor.core.names import check_address, envelope_path
+from smtpdoctor.judge.client import check_helo, lint
 from smtpdoctor.core.model import Category, Severity, Step
 from smtpdoctor.core.settings import Secret, Security, Settings
 
@@ -254,5 +255,4 @@ def test_every_lint_finding_is_on_the_client_settings_step():
 
 
 def test_exported_names():
-    assert set(client.__all__) == {"lint", "check_address", "check_helo", "envelope_path", "AddressCheck",
-                                   "LOCALHOST_NAMES"}
+    assert set(client.__all__) == {"lint", "check_helo", "LOCALHOST_NAMES"}

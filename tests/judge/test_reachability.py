@@ -1,7 +1,7 @@
 from support.server_facts import make_facts, port
 
 from smtpdoctor.judge import reachability
-from smtpdoctor.observe.port import Mode, PortOutcome
+from smtpdoctor.observe.facts import Mode, PortOutcome
 from smtpdoctor.protocol.replies import Reply
 
 REFUSED, FILTERED = PortOutcome.REFUSED, PortOutcome.FILTERED
@@ -111,3 +111,22 @@ def test_firewall_step_passes_when_nothing_is_filtered_and_notes_filtered_ports_
     only25 = firewall.check(make_facts([port(587), port(25, FILTERED)]))
     assert [f.id for f in only25] == ["firewall.port-25-blocked"]
     assert firewall.check(make_facts([port(587, FILTERED), port(25)])) == []  # reachability explains it
+
+
+def test_a_failure_after_the_greeting_is_judged_by_its_kind_not_called_dropped():
+    from smtpdoctor.core.observations import Failure
+
+    cases = {
+        Failure(kind="read-timeout", phase="ehlo", message="no reply within the time limit (ehlo)"):
+            "connection.stalled-after-greeting",
+        Failure(kind="closed", phase="ehlo", message="the server closed the connection"):
+            "connection.dropped-after-greeting",
+        Failure(kind="reset", phase="ehlo-after-tls", errno=104, message="connection reset by the server"):
+            "connection.dropped-after-greeting",
+        Failure(kind="protocol", phase="ehlo", message="reply line longer than 2048 bytes"):
+            "connection.protocol-violation",
+    }
+    for failure, expected in cases.items():
+        f = reachability.check(make_facts([port(587, later_failure=failure)]))
+        assert ids(f) == [expected], failure
+        assert f[0].evidence["failure"]["phase"] == failure.phase

@@ -1,7 +1,7 @@
 from support.server_facts import make_facts, port
 
 from smtpdoctor.judge import security_mode
-from smtpdoctor.observe.port import Mode, PortOutcome
+from smtpdoctor.observe.facts import Mode, PortOutcome
 from smtpdoctor.core.settings import Security
 
 

@@ -1,7 +1,7 @@
 from support.server_facts import make_facts, port, tls
 
 from smtpdoctor.judge import tls as tls_checks
-from smtpdoctor.observe.port import Mode, TlsFailure
+from smtpdoctor.observe.facts import Mode, TlsFailure
 from smtpdoctor.core.settings import Security
 
 

@@ -4,7 +4,8 @@ import asyncio
 
 import pytest
 
-from smtpdoctor.net.dns import Outcome, Resolver, parse_nameserver
+from smtpdoctor.core.observations import Outcome
+from smtpdoctor.net.dns import Resolver, parse_nameserver
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 ZONE = {

@@ -7,7 +7,7 @@ import pytest
 
 from hostile_lab import hostile_server
 from smtpdoctor.net.smtp import SmtpSession, Timeouts, Transcript
-from smtpdoctor.net.errors import ReadTimeout, RemoteProtocolError
+from smtpdoctor.protocol.errors import ReadTimeout, RemoteProtocolError
 
 
 async def test_a_drip_fed_greeting_cannot_extend_the_step_deadline():

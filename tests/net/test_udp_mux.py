@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from smtpdoctor.net.dns import Outcome, Resolver
+from smtpdoctor.core.observations import Outcome
+from smtpdoctor.net.dns import Resolver
 from smtpdoctor.lab.blocklists import dnsbl_records
 from smtpdoctor.observe.blocklists import check_targets
 from smtpdoctor.core.dnsbl_targets import parse_inputs

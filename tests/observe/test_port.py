@@ -6,7 +6,8 @@ import pytest
 
 from smtpdoctor.lab.faults import Fault
 from smtpdoctor.lab.smtp_server import LabSmtpServer
-from smtpdoctor.observe.port import Mode, PortOutcome, ProbeOptions, probe_port
+from smtpdoctor.observe.facts import Mode, PortOutcome
+from smtpdoctor.observe.port import ProbeOptions, probe_port
 from smtpdoctor.net.smtp import Timeouts, Transcript
 
 

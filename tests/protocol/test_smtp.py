@@ -2,7 +2,7 @@
 
 import pytest
 
-from smtpdoctor.net.errors import LocalProtocolError, RemoteProtocolError
+from smtpdoctor.protocol.errors import LocalProtocolError, RemoteProtocolError
 from smtpdoctor.protocol.smtp import GREETING, NEED_DATA, ClientConnection, Closed, Limits, State
 
 GREETING_BYTES = b"220 mx.example.com ESMTP Postfix\r\n"

@@ -9,7 +9,8 @@ from typing import AsyncIterator
 
 import pytest
 
-from smtpdoctor.net.dns import DnsResult, Outcome, Resolver
+from smtpdoctor.core.observations import DnsResult, Outcome
+from smtpdoctor.net.dns import Resolver
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 # A 512-bit RSA public key (SubjectPublicKeyInfo, base64): too weak on purpose.

@@ -3,14 +3,14 @@ import datetime as dt
 import pytest
 
 from smtpdoctor.judge.server_facts import ServerFacts
-from smtpdoctor.net.dns import DnsResult, Outcome
-from smtpdoctor.observe.host import HostLookup
-from smtpdoctor.observe.port import Mode, PortObservation, PortOutcome
-from smtpdoctor.observe.sweep import SweepResult
+from smtpdoctor.core.observations import DnsResult, Outcome
+from smtpdoctor.observe.facts import HostLookup
+from smtpdoctor.observe.facts import Mode, PortObservation, PortOutcome
+from smtpdoctor.observe.facts import SweepResult
 from smtpdoctor.core.settings import Security, Settings
 from smtpdoctor.protocol.capabilities import parse_ehlo
 from smtpdoctor.protocol.replies import Reply
-from smtpdoctor.net.tls import CertFacts, TlsFacts
+from smtpdoctor.core.observations import CertFacts, TlsFacts
 
 NOW = dt.datetime(2026, 11, 30, 12, 0, tzinfo=dt.timezone.utc)
 ADDR = "192.0.2.10"

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import NoReturn
 
-__all__ = ["UsageError", "fail", "OutputFormat", "write_json_line", "read_text_list", "read_file"]
+__all__ = ["UsageError", "fail", "read_text_list", "read_file"]
 
 
 class UsageError(Exception):
@@ -17,22 +16,6 @@ def fail(message: str) -> NoReturn:
     message = " ".join(str(message).split())  # one line, whatever the message held
     print(f"smtpdoctor: error: {message}", file=sys.stderr)
     raise SystemExit(2)
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
-
-
-def write_json_line(obj: object, stream=None) -> None:
-    """One JSON object per line (JSON Lines), flushed so a thousand inputs stream."""
-    import json
-
-    stream = stream or sys.stdout
-    stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
-    stream.flush()
 
 
 def read_text_list(name: str, *, max_bytes: int, what: str) -> tuple[str, str]:

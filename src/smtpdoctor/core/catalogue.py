@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from .model import Category, Finding, Severity, Step
 
-__all__ = ["FindingSpec", "catalogue", "spec", "make", "UnknownFinding"]
+__all__ = ["FindingSpec", "catalogue", "spec", "make", "UnknownFinding", "area_of"]
 
 
 class UnknownFinding(KeyError):
@@ -79,6 +79,12 @@ def spec(finding_id: str) -> FindingSpec:
         return catalogue()[finding_id]
     except KeyError:
         raise UnknownFinding(finding_id) from None
+
+
+def area_of(finding_id: str) -> str:
+    """The area a finding belongs to, from its catalogue entry (the file that defines it)."""
+    entry = catalogue().get(finding_id)
+    return entry.area if entry is not None else finding_id.partition(".")[0]
 
 
 def make(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..net.dns import Outcome
+from .observations import Outcome
 from .dnsbl_targets import Target
 from .dnsbl_zones import Decoded, Kind, Weight, Zone
 

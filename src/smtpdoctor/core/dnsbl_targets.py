@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from .names import to_alabels
 from .dnsbl_zones import Kind
 
 __all__ = [
@@ -62,8 +63,8 @@ def _domain(text: str) -> str:
         raise BadInput(f"{text!r} contains spaces: give one address, range or domain per argument or line")
     name = text.rstrip(".").lower()
     try:
-        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
-    except UnicodeError:
+        ascii_name = to_alabels(name)
+    except ValueError:
         raise BadInput(f"{text!r} is not a valid domain name") from None
     labels = ascii_name.split(".")
     if len(labels) < 2 or len(ascii_name) > 253 or not all(_LABEL.match(lab) for lab in labels):

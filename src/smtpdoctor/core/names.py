@@ -1,32 +1,140 @@
-"""Checks of what the user typed, with one clear message each (the CLI turns ValueError into exit 2).
+"""The one name kernel: what the user typed -> a domain, a host, an IP address, an e-mail address.
 
-One rule for one input, whatever command or page takes it: a value that goes on the wire
-(:func:`wire_text`, :func:`helo_name`), a sending domain (:func:`domain_name`, the domain audit's own
-rule), a DKIM selector, blocklist zones, a CA file (:func:`ca_file`), a secret from the environment
-(:func:`secret_from_env`).
+Every command, the web page and the Python API read names here, so the same input is the same query
+name everywhere. Internationalised names go through IDNA 2008 with the UTS #46 mapping (the ``idna``
+package: what browsers and current MTAs do; Python's built-in ``"idna"`` codec is IDNA 2003, which turns
+``faß.de`` into ``fass.de``, a different domain). What is not a name raises :class:`BadName` (a
+``ValueError``) with one line for the user. Pure.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
 
-__all__ = ["host_name", "port_number", "ip_address", "email_address", "wire_text", "helo_name", "domain_name",
-           "dkim_selector", "dnsbl_zones", "ca_file", "secret_from_env", "MAX_CA_FILE_BYTES"]
+__all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain", "normalise_domain",
+           "parent_names", "host_name", "port_number", "ip_address", "email_address", "AddressCheck",
+           "check_address", "envelope_path", "is_host_name"]
 
-#: A CA bundle larger than this is not a CA bundle (the system's own holds ~150 certificates, ~220 KB).
-MAX_CA_FILE_BYTES = 10 * 1024 * 1024
-# C0 controls (CR, LF, NUL, ESC ...), DEL and C1 controls: none may go on the wire inside a command.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # DNS labels as hosts are named in practice
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)  # RFC 1123 host names
+_LDH = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
+_MAX_NAME = 253  # presentation length without the final dot (RFC 1035: 255 octets on the wire)
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
 
+class BadName(ValueError):
+    """The text is not a usable name; ``str(exc)`` is one line for the user."""
+
+
+BadDomain = BadName  # the domain audit's name for it
+
+
+def to_alabels(name: str) -> str:
+    """``name`` (U-labels, A-labels or a mix) -> lower-case A-labels, by IDNA 2008 + UTS #46.
+    Raises :class:`BadName`. The one place a Unicode name becomes an ASCII one."""
+    if name.isascii():
+        return name.lower()
+    import idna  # imported on first use: ``import smtpdoctor`` stays cheap
+
+    try:
+        return idna.encode(name, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError, ValueError) as exc:
+        raise BadName(f"{_show(name)} is not a valid internationalised name: {exc}") from None
+
+
+def dns_name(text: str) -> str:
+    """A name to query as it is (underscores allowed, as in ``_spf.example.com``): no final dot, A-labels,
+    at most 253 characters, labels of 1 to 63, at least two labels. Raises :class:`BadName`."""
+    name = text.strip()
+    if not name or any(ch.isspace() for ch in name):
+        raise BadName(f"{text!r} is not a domain name (empty or contains spaces)")
+    name = to_alabels(name.rstrip("."))
+    if len(name) > _MAX_NAME:
+        raise BadName(f"domain name is {len(name)} characters long (at most {_MAX_NAME})")
+    if any(not 0 < len(label) <= 63 for label in name.split(".")):
+        raise BadName(f"{text!r} has an empty label or one longer than 63 characters")
+    if "." not in name or name.startswith("["):
+        raise BadName(f"{text!r} is not a fully qualified domain name")
+    return name
+
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NormalisedDomain:
+    given: str  # what the user typed
+    name: str  # lower-case A-labels, no final dot: what we query
+    unicode: str | None = None  # the U-label form when the name is internationalised
+    changes: tuple[str, ...] = ()  # what normalisation did ("removed the trailing dot", ...)
+
+
+def normalise_domain(text: str) -> NormalisedDomain:
+    given = text
+    name = text.strip()
+    changes: list[str] = []
+    if not name:
+        raise BadDomain("empty domain name")
+    if "@" in name:
+        hint = name.rsplit("@", 1)[1]
+        raise BadDomain(f"{_show(given)} is an e-mail address; give its domain ({_show(hint)})")
+    if "://" in name or "/" in name:
+        raise BadDomain(f"{_show(given)} is not a domain name (a URL?)")
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        raise BadDomain(f"{_show(given)} is an IP address, not a domain (use --ip for the sending IP)")
+    if name.endswith("."):
+        name = name[:-1]
+        changes.append("removed the trailing dot")
+    if not name or name.startswith(".") or ".." in name:
+        raise BadDomain(f"{_show(given)} has an empty label")
+    unicode_form: str | None = None
+    if not name.isascii():
+        unicode_form = name.lower()
+        name = _to_alabel(name, given)
+        changes.append(f"converted the internationalised name to {name}")
+    if name != name.lower():
+        name = name.lower()
+        changes.append("lower-cased")
+    if len(name) > _MAX_NAME:
+        raise BadDomain(f"domain name is {len(name)} characters long; the limit is {_MAX_NAME}")
+    labels = name.split(".")
+    for label in labels:
+        if len(label) > 63:
+            raise BadDomain(f"label {_show(label)} is {len(label)} characters long; the limit is 63")
+        if not _LDH.match(label):
+            raise BadDomain(f"{_show(given)}: label {_show(label)} may only hold letters, digits and inner hyphens")
+    if len(labels) < 2:
+        raise BadDomain(f"{_show(given)} is a single label; give a full domain such as example.com")
+    if labels[-1].isdigit():
+        raise BadDomain(f"{_show(given)} ends in a numeric label; not a domain name")
+    return NormalisedDomain(given=given, name=name, unicode=unicode_form, changes=tuple(changes))
+
+
+def parent_names(name: str) -> tuple[str, ...]:
+    """``a.b.example.com`` -> (a.b.example.com, b.example.com, example.com, com)."""
+    labels = name.split(".")
+    return tuple(".".join(labels[i:]) for i in range(len(labels)))
+
+
+def _to_alabel(name: str, given: str) -> str:
+    try:
+        return to_alabels(name)
+    except BadName as exc:
+        raise BadName(f"{_show(given)} is not a valid internationalised name: {str(exc).split(': ', 1)[-1]}") from None
+
+
+def _show(text: str, limit: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
 
 def host_name(text: str) -> str:
     """A host name (IDN allowed, returned as A-labels) or an IP literal (``[...]`` brackets allowed)."""
     raw = text.strip()
     if not raw:
-        raise ValueError("the host name is empty")
+        raise BadName("the host name is empty")
     if raw.startswith("[") and raw.endswith("]"):
         raw = raw[1:-1]
     try:
@@ -34,136 +142,130 @@ def host_name(text: str) -> str:
     except ValueError:
         pass
     if "://" in raw or "/" in raw or " " in raw or ":" in raw:
-        raise ValueError(f"{text!r} is not a host name (give only the name, e.g. smtp.example.com, "
+        raise BadName(f"{text!r} is not a host name (give only the name, e.g. smtp.example.com, "
                          "and the port with --port)")
     name = raw.rstrip(".").lower()
     try:
-        name = name.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError(f"{text!r} is not a valid host name") from None
+        name = to_alabels(name)
+    except BadName:
+        raise BadName(f"{text!r} is not a valid host name") from None
     if len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
-        raise ValueError(f"{text!r} is not a valid host name")
+        raise BadName(f"{text!r} is not a valid host name")
     if re.fullmatch(r"[0-9.]+", name):
-        raise ValueError(f"{text!r} is neither an IP address nor a host name")
+        raise BadName(f"{text!r} is neither an IP address nor a host name")
     return name
 
 
 def port_number(value: int) -> int:
     if not 1 <= value <= 65535:
-        raise ValueError(f"port {value} is out of range (1-65535)")
+        raise BadName(f"port {value} is out of range (1-65535)")
     return value
 
 
 def ip_address(text: str) -> str:
     raw = text.strip()
     if "%" in raw:
-        raise ValueError(f"{text!r}: an IPv6 zone index (%...) is not allowed here")
+        raise BadName(f"{text!r}: an IPv6 zone index (%...) is not allowed here")
     try:
         return str(ipaddress.ip_address(raw.strip("[]")))
     except ValueError:
-        raise ValueError(f"{text!r} is not an IP address") from None
+        raise BadName(f"{text!r} is not an IP address") from None
 
 
 def email_address(text: str) -> str:
     """A mailbox ``local@domain``; the domain is validated (IDN → A-labels kept as given for SMTPUTF8)."""
     raw = text.strip().strip("<>")
     if raw.count("@") < 1:
-        raise ValueError(f"{text!r} is not an e-mail address (no @)")
-    wire_text(raw, what="an e-mail address")
+        raise BadName(f"{text!r} is not an e-mail address (no @)")
+    if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0xd800 <= ord(c) <= 0xdfff for c in raw):
+        raise BadName(f"{text!r} holds a control character or bytes that are not UTF-8; it would be sent "
+                      "to the server as is")
     local, _, domain = raw.rpartition("@")
     if not local or not domain or len(raw) > 320 or any(c in raw for c in " \r\n\t<>"):
-        raise ValueError(f"{text!r} is not an e-mail address")
+        raise BadName(f"{text!r} is not an e-mail address")
     if domain.startswith("[") and domain.endswith("]"):
         return raw
     host_name(domain)
     return raw
 
 
-def wire_text(text: str, *, what: str) -> str:
-    """A value that goes into an SMTP command: UTF-8 text without control characters (a CR or LF would
-    end the command and start another one of the user's making)."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddressCheck:
+    """The verdict on one address: ``problem`` (why it is not an address) or ``None``."""
+
+    address: str
+    problem: str | None = None
+    needs_smtputf8: bool = False  # non-ASCII local part (RFC 6531)
+    domain: str | None = None  # lower-case, IDNA (punycode) form
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def _idna(domain: str) -> str | None:
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{what} {_shown(text)} holds bytes that are not UTF-8") from None
-    bad = _CONTROL.search(text)
-    if bad:
-        raise ValueError(f"{what} {_shown(text)} holds a control character ({bad.group()!r}); "
-                         "it would be sent to the server as is")
-    return text
+        return to_alabels(domain)
+    except ValueError:
+        return None
 
 
-def helo_name(text: str) -> str:
-    """The EHLO/HELO argument: a host name or an address literal ``[192.0.2.1]``, one word on the wire."""
-    wire_text(text, what="--helo")
-    name = text.strip()
-    if not name or any(c.isspace() for c in name) or len(name) > 255:
-        raise ValueError(f"--helo {_shown(text)} is not a host name or an address literal")
-    return name
+def is_host_name(name: str) -> bool:
+    if not name or len(name) > 253:
+        return False
+    labels = name.rstrip(".").split(".")
+    return all(_HOST_LABEL.match(label) for label in labels)
 
 
-def domain_name(text: str, *, option: str = "--domain") -> str:
-    """A sending domain, by the domain audit's rule (the one name kernel): its A-label form."""
-    from .domain_names import BadDomain, normalise_domain
-
-    try:
-        return normalise_domain(text).name
-    except BadDomain as exc:
-        raise ValueError(f"{option}: {exc}") from None
-
-
-def dkim_selector(text: str) -> str:
-    if not text.strip() or any(c in text for c in " /@;") or len(text) > 63 * 3 or _CONTROL.search(text):
-        raise ValueError(f"--dkim-selector {_shown(text)} is not a selector name")
-    return text.strip()
-
-
-def dnsbl_zones(names) -> tuple[str, ...]:
-    """Blocklist zones as ``blacklist --dnsbl`` takes them (names, ``default``, ``all``)."""
-    from .dnsbl_zones import select_zones
-
-    select_zones(tuple(names) or None)  # raises UnknownZoneName (a ValueError) for a name that is not a zone
-    return tuple(names)
-
-
-def ca_file(path: str) -> str:
-    """A file of PEM CA certificates that this process can read; checked once, up front, by every
-    command that takes ``--ca-file``."""
-    import ssl
-
-    from .inputs import InputError, read_input
-
-    try:
-        _, data = read_input(path, max_bytes=MAX_CA_FILE_BYTES, what="PEM certificates")
-    except InputError as exc:
-        raise ValueError(f"--ca-file {exc}") from None
-    text = data.decode("ascii", "replace")
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise ValueError(f"--ca-file {path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)")
-    try:
-        ssl.create_default_context().load_verify_locations(cadata=text)
-    except (ssl.SSLError, ValueError) as exc:
-        raise ValueError(f"--ca-file {path}: not usable PEM certificates ({getattr(exc, 'reason', None) or exc})") from None
-    return path
+def check_address(address: str) -> AddressCheck:
+    """Is ``address`` (``local@domain``, angle brackets allowed) usable in MAIL FROM / RCPT TO?"""
+    text = (address or "").strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1].strip()
+    if not text:
+        return AddressCheck(address=address, problem="it is empty")
+    if len(text) > 254:
+        return AddressCheck(address=address, problem=f"it is {len(text)} characters long; an address has at most 254")
+    if "@" not in text:
+        return AddressCheck(address=address, problem="it has no @ between the local part and the domain")
+    local, _, domain = text.rpartition("@")
+    if not local:
+        return AddressCheck(address=address, problem="the part before the @ is empty")
+    if not domain:
+        return AddressCheck(address=address, problem="the domain after the @ is empty")
+    if any(c.isspace() for c in text) and not (local.startswith('"') and local.endswith('"')):
+        return AddressCheck(address=address, problem="it contains spaces")
+    if "@" in local and not (local.startswith('"') and local.endswith('"')):
+        return AddressCheck(address=address, problem="it has more than one @")
+    if len(local.encode("utf-8")) > 64:
+        return AddressCheck(address=address, problem="the part before the @ is longer than 64 octets")
+    if domain.startswith("[") and domain.endswith("]"):
+        literal = domain[1:-1]
+        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
+        try:
+            ipaddress.ip_address(literal)
+        except ValueError:
+            return AddressCheck(address=address, problem=f"the address literal {domain} is not an IP address")
+        return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=domain.lower())
+    ascii_domain = _idna(domain)
+    if ascii_domain is None or not is_host_name(ascii_domain):
+        return AddressCheck(address=address, problem=f"the domain {domain!r} is not a valid domain name")
+    if "." not in ascii_domain.rstrip("."):
+        return AddressCheck(address=address, problem=f"the domain {domain!r} has no dot (not a fully qualified domain)")
+    return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=ascii_domain.rstrip("."))
 
 
-def secret_from_env(variable: str, *, option: str, allow_empty: bool = False):
-    """The password or token held in environment variable ``variable``, as a :class:`Secret`."""
-    import os
+def envelope_path(address: str, *, smtputf8_offered: bool) -> tuple[str, bool]:
+    """The MAIL FROM / RCPT TO path for ``address`` and whether the command needs the SMTPUTF8 parameter.
 
-    from .settings import Secret
-
-    value = os.environ.get(variable)
-    if value is None or (not value and not allow_empty):
-        raise ValueError(f"{option} {variable}: the environment variable is not set"
-                         + ("" if value is None else " or empty"))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError(f"{option} {variable}: the value is not UTF-8 text; set it in UTF-8") from None
-    return Secret(value)
-
-
-def _shown(text: str, limit: int = 60) -> str:
-    shown = text if len(text) <= limit else text[: limit - 1] + "…"
-    return repr(shown).replace("\\udc", "\\x")
+    The domain always goes as A-labels (punycode), which every server takes; a non-ASCII local part
+    needs SMTPUTF8 (RFC 6531). Raises :class:`ValueError` with one clear sentence for an address that
+    is not one, or a non-ASCII local part when the server does not offer SMTPUTF8.
+    """
+    result = check_address(address)
+    if not result.ok:
+        raise BadName(f"{address!r} is not an e-mail address: {result.problem}")
+    local = (address or "").strip().strip("<>").strip().rpartition("@")[0]
+    if result.needs_smtputf8 and not smtputf8_offered:
+        raise BadName(f"{address!r} has non-ASCII characters before the @ and the server does not offer SMTPUTF8")
+    return f"<{local}@{result.domain}>", result.needs_smtputf8

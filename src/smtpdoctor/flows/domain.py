@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 
 from ..core import catalogue
-from ..net.dns import DnsResult, Outcome, Resolver
+from ..core.observations import DnsResult, Outcome
+from ..net.dns import Resolver
 from ..core.model import Finding, Severity
 from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.facts import HostAddresses
-from ..core.domain_names import BadDomain, normalise_domain, parent_names
+from ..core.names import BadDomain, normalise_domain, parent_names
 
 if TYPE_CHECKING:
     import ssl

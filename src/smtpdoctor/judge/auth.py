@@ -12,7 +12,7 @@ from typing import Any, Iterable, Mapping
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.judge.reply import Classification, classify, judged, to_finding
 from smtpdoctor.core.model import Finding
-from smtpdoctor.observe.submission import AuthObservation
+from smtpdoctor.observe.facts import AuthObservation
 from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
 from smtpdoctor.protocol.sasl import SaslError, choose_mechanism, normalise_offered

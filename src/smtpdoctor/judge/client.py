@@ -5,7 +5,7 @@ the host is a known one) and reports the contradictions a sending tool's setting
 a security mode that do not go together, a login without TLS, a HELO name that receiving servers
 refuse, addresses that are not addresses, a From address the provider will refuse or rewrite, a user
 name the provider does not accept (SendGrid's ``apikey``) and similar. Pure: same settings, same
-findings. :func:`check_address` and :func:`check_helo` are the reusable parts.
+findings. :func:`check_helo` is the reusable part (addresses are read by :mod:`smtpdoctor.core.names`).
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from ..core import providers
 from ..core.catalogue import make
 from ..core.model import Finding, Severity
 from ..core.providers import Preset
+from ..core.names import AddressCheck, check_address, is_host_name
 from ..core.settings import Security, Settings
 
-__all__ = ["lint", "check_address", "check_helo", "envelope_path", "AddressCheck", "LOCALHOST_NAMES"]
+__all__ = ["lint", "check_helo", "LOCALHOST_NAMES"]
 
 LOCALHOST_NAMES = frozenset({
     "localhost", "localhost.localdomain", "localhost4", "localhost6", "localhost4.localdomain4",
@@ -30,88 +31,6 @@ _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)
 _SECURITY_WORDS = {Security.STARTTLS: "STARTTLS", Security.TLS: "SSL/TLS (implicit TLS)",
                    Security.NONE: "no encryption", Security.AUTO: "automatic"}
 _PASSWORD_MECHS = frozenset({"PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5"})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AddressCheck:
-    """The verdict on one address: ``problem`` (why it is not an address) or ``None``."""
-
-    address: str
-    problem: str | None = None
-    needs_smtputf8: bool = False  # non-ASCII local part (RFC 6531)
-    domain: str | None = None  # lower-case, IDNA (punycode) form
-
-    @property
-    def ok(self) -> bool:
-        return self.problem is None
-
-
-def _idna(domain: str) -> str | None:
-    try:
-        return domain.encode("idna").decode("ascii").lower()
-    except (UnicodeError, ValueError):
-        return None
-
-
-def _valid_hostname(name: str) -> bool:
-    if not name or len(name) > 253:
-        return False
-    labels = name.rstrip(".").split(".")
-    return all(_LABEL.match(label) for label in labels)
-
-
-def check_address(address: str) -> AddressCheck:
-    """Is ``address`` (``local@domain``, angle brackets allowed) usable in MAIL FROM / RCPT TO?"""
-    text = (address or "").strip()
-    if text.startswith("<") and text.endswith(">"):
-        text = text[1:-1].strip()
-    if not text:
-        return AddressCheck(address=address, problem="it is empty")
-    if len(text) > 254:
-        return AddressCheck(address=address, problem=f"it is {len(text)} characters long; an address has at most 254")
-    if "@" not in text:
-        return AddressCheck(address=address, problem="it has no @ between the local part and the domain")
-    local, _, domain = text.rpartition("@")
-    if not local:
-        return AddressCheck(address=address, problem="the part before the @ is empty")
-    if not domain:
-        return AddressCheck(address=address, problem="the domain after the @ is empty")
-    if any(c.isspace() for c in text) and not (local.startswith('"') and local.endswith('"')):
-        return AddressCheck(address=address, problem="it contains spaces")
-    if "@" in local and not (local.startswith('"') and local.endswith('"')):
-        return AddressCheck(address=address, problem="it has more than one @")
-    if len(local.encode("utf-8")) > 64:
-        return AddressCheck(address=address, problem="the part before the @ is longer than 64 octets")
-    if domain.startswith("[") and domain.endswith("]"):
-        literal = domain[1:-1]
-        literal = literal[5:] if literal.lower().startswith("ipv6:") else literal
-        try:
-            ipaddress.ip_address(literal)
-        except ValueError:
-            return AddressCheck(address=address, problem=f"the address literal {domain} is not an IP address")
-        return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=domain.lower())
-    ascii_domain = _idna(domain)
-    if ascii_domain is None or not _valid_hostname(ascii_domain):
-        return AddressCheck(address=address, problem=f"the domain {domain!r} is not a valid domain name")
-    if "." not in ascii_domain.rstrip("."):
-        return AddressCheck(address=address, problem=f"the domain {domain!r} has no dot (not a fully qualified domain)")
-    return AddressCheck(address=address, needs_smtputf8=not local.isascii(), domain=ascii_domain.rstrip("."))
-
-
-def envelope_path(address: str, *, smtputf8_offered: bool) -> tuple[str, bool]:
-    """The MAIL FROM / RCPT TO path for ``address`` and whether the command needs the SMTPUTF8 parameter.
-
-    The domain always goes as A-labels (punycode), which every server takes; a non-ASCII local part
-    needs SMTPUTF8 (RFC 6531). Raises :class:`ValueError` with one clear sentence for an address that
-    is not one, or a non-ASCII local part when the server does not offer SMTPUTF8.
-    """
-    result = check_address(address)
-    if not result.ok:
-        raise ValueError(f"{address!r} is not an e-mail address: {result.problem}")
-    local = (address or "").strip().strip("<>").strip().rpartition("@")[0]
-    if result.needs_smtputf8 and not smtputf8_offered:
-        raise ValueError(f"{address!r} has non-ASCII characters before the @ and the server does not offer SMTPUTF8")
-    return f"<{local}@{result.domain}>", result.needs_smtputf8
 
 
 def check_helo(helo: str) -> tuple[str, dict] | None:
@@ -141,7 +60,7 @@ def check_helo(helo: str) -> tuple[str, dict] | None:
         if ip.is_loopback:
             return "client.helo-localhost", {"helo": name}
         return "client.helo-ip-without-brackets", {"helo": name, "literal": literal}
-    if not name.isascii() or not _valid_hostname(name):
+    if not name.isascii() or not is_host_name(name):
         return "client.helo-invalid", {"helo": name[:255]}
     if "." not in name.rstrip("."):
         return "client.helo-bare-word", {"helo": name}

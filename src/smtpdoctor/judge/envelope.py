@@ -6,7 +6,7 @@ from __future__ import annotations
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.judge.reply import classify, to_finding
 from smtpdoctor.core.model import Finding
-from smtpdoctor.observe.submission import EnvelopeObservation
+from smtpdoctor.observe.facts import EnvelopeObservation
 from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..observe.port import PortOutcome
+from ..observe.facts import PortOutcome
 from .server_facts import ServerFacts
 
 __all__ = ["check"]

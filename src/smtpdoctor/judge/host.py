@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..core.catalogue import make
-from ..net.dns import Outcome
+from ..core.observations import Outcome
 from ..core.model import Finding
 from .server_facts import ServerFacts
 

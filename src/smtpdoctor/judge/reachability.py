@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..observe.port import PortObservation, PortOutcome
+from ..core.observations import Failure
+from ..observe.facts import PortObservation, PortOutcome
 from .server_facts import ServerFacts, security_label
 
 __all__ = ["check", "SLOW_GREETING_S"]
@@ -42,6 +43,31 @@ def _alternative(facts: ServerFacts) -> str:
     return f"port {best.port} with security {security_label(best)} works from here."
 
 
+def _after_greeting(failure: Failure, port: int, timeout: float, evidence: dict) -> Finding:
+    """The session broke after the greeting: the failure's kind and phase say how and where."""
+    evidence = {**evidence, "failure": failure.to_json()}
+    if failure.kind == "protocol":
+        return make("connection.protocol-violation", error=str(failure), port=port, evidence=evidence)
+    if failure.kind == "read-timeout":
+        return make("connection.stalled-after-greeting", phase=failure.phase or "?", timeout=timeout, port=port,
+                    evidence=evidence)
+    return make("connection.dropped-after-greeting", error=str(failure), port=port, evidence=evidence)
+
+
+def _greeting_rejected(reply, evidence: dict, cites_listing) -> Finding:
+    citation = cites_listing(reply.text) if (cites_listing and reply) else None
+    if citation is not None:
+        return citation
+    why = ""
+    if reply and reply.code == 421:
+        why = " (421: temporarily, the server is busy or limiting connections)"
+    elif reply:
+        why = f" (the server said: {reply.text})"
+    return make("connection.greeting-rejected", reply=reply.message if reply else "?",
+                code=reply.code if reply else 0, why=why,
+                evidence={**evidence, "reply": reply.message if reply else None})
+
+
 def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     """``cites_listing(text) -> citation | None`` recognises a rejection that names a blocklist."""
     obs = facts.configured
@@ -57,12 +83,8 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     outcome = obs.outcome
 
     if outcome is PortOutcome.SMTP:
-        if obs.later_error and obs.later_protocol_error:
-            findings.append(make("connection.protocol-violation", error=obs.later_error, port=port,
-                                 evidence=evidence))
-        elif obs.later_error:
-            findings.append(make("connection.dropped-after-greeting", error=obs.later_error, port=port,
-                                 evidence=evidence))
+        if obs.later_failure is not None:
+            findings.append(_after_greeting(obs.later_failure, port, timeout, evidence))
         elif obs.ehlo is not None and obs.ehlo.code in REFUSED_SERVICE:
             findings.append(_refused_service(obs, evidence, cites_listing))
         else:
@@ -73,19 +95,7 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
             findings.append(make("connection.slow-greeting", seconds=obs.greeting_time, port=port,
                                  evidence={"port": port, "greeting_s": round(obs.greeting_time, 2)}))
     elif outcome is PortOutcome.GREETING_REJECTED:
-        reply = obs.greeting
-        citation = cites_listing(reply.text) if (cites_listing and reply) else None
-        if citation is not None:
-            findings.append(citation)
-        else:
-            why = ""
-            if reply and reply.code == 421:
-                why = " (421: temporarily, the server is busy or limiting connections)"
-            elif reply:
-                why = f" (the server said: {reply.text})"
-            findings.append(make("connection.greeting-rejected", reply=reply.message if reply else "?",
-                                 code=reply.code if reply else 0, why=why,
-                                 evidence={**evidence, "reply": reply.message if reply else None}))
+        findings.append(_greeting_rejected(obs.greeting, evidence, cites_listing))
     elif outcome is PortOutcome.REFUSED:
         if working:
             best = working[0]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..observe.port import Mode, PortOutcome
+from ..observe.facts import Mode, PortOutcome
 from ..core.settings import Security
 from .server_facts import ServerFacts
 

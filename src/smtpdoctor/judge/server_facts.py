@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from ..observe.host import HostLookup
-from ..observe.port import Mode, PortObservation, PortOutcome
-from ..observe.sweep import SweepResult
+from ..observe.facts import HostLookup
+from ..observe.facts import Mode, PortObservation, PortOutcome
+from ..observe.facts import SweepResult
 from ..core.settings import Security, Settings
 
 __all__ = ["ServerFacts", "security_label", "PREFERRED_ORDER"]

@@ -7,9 +7,9 @@ import re
 
 from ..core.catalogue import make
 from ..core.model import Finding, Severity
-from ..observe.port import Mode, PortOutcome
+from ..observe.facts import Mode, PortOutcome
 from ..core.settings import Security
-from ..net.tls import TlsFacts
+from ..core.observations import TlsFacts
 from .server_facts import ServerFacts
 
 __all__ = ["check", "EXPIRY_WARNING_DAYS", "OLD_PROTOCOLS"]

@@ -26,58 +26,9 @@ import dns.nameserver
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
+from ..core.observations import DnsResult, Outcome, QueryLogEntry
 
-__all__ = ["Outcome", "DnsResult", "Resolver", "parse_nameserver", "QueryLogEntry"]
-
-
-class Outcome(StrEnum):
-    OK = "ok"  # NOERROR with records of the asked type
-    NODATA = "nodata"  # NOERROR, the name exists, no records of this type
-    NXDOMAIN = "nxdomain"
-    SERVFAIL = "servfail"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    ERROR = "error"  # anything else (bad name, malformed answer, other rcode)
-
-    @property
-    def is_failure(self) -> bool:
-        """True when the question could not be answered: "could not test", never "missing"."""
-        return self in (Outcome.SERVFAIL, Outcome.REFUSED, Outcome.TIMEOUT, Outcome.ERROR)
-
-    @property
-    def is_negative(self) -> bool:
-        """True when the DNS answered that there is nothing (the name or the type does not exist)."""
-        return self in (Outcome.NODATA, Outcome.NXDOMAIN)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DnsResult:
-    name: str  # the name asked, lower-case, without the final dot
-    rdtype: str  # "A", "MX", "TXT" ...
-    outcome: Outcome
-    records: tuple[str, ...] = ()  # rdata as text (TXT: the strings joined, without quotes)
-    ttl: int | None = None
-    canonical_name: str | None = None  # where a CNAME chain ended, when it did
-    authenticated: bool = False  # the AD flag of the answer (DNSSEC validated by the resolver)
-    error: str | None = None
-    elapsed: float = 0.0
-    txt_strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the raw character-strings of each record
-
-    @property
-    def ok(self) -> bool:
-        return self.outcome is Outcome.OK
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "type": self.rdtype, "outcome": str(self.outcome),
-                "records": list(self.records), "error": self.error}
-
-
-@dataclass(frozen=True, slots=True)
-class QueryLogEntry:
-    name: str
-    rdtype: str
-    outcome: Outcome
-    elapsed: float
+__all__ = ["Resolver", "parse_nameserver"]
 
 
 def parse_nameserver(text: str) -> tuple[str, int]:

@@ -15,32 +15,12 @@ import time
 from dataclasses import dataclass
 
 from .dns import Resolver
+from ..core.observations import PolicyFetch
 
-__all__ = ["PolicyFetch", "fetch_policy", "policy_url", "MAX_POLICY_BYTES"]
+__all__ = ["fetch_policy", "policy_url", "MAX_POLICY_BYTES"]
 
 MAX_POLICY_BYTES = 64 * 1024
 _MAX_HEADER_BYTES = 16 * 1024
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PolicyFetch:
-    url: str
-    address: str | None = None  # the IP connected to
-    status: int | None = None
-    content_type: str | None = None
-    location: str | None = None  # a redirect's target (not followed)
-    body: str | None = None
-    error_kind: str | None = None  # dns | dns-failed | connect | tls | timeout | http | too-large
-    error: str | None = None
-    elapsed: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return self.error_kind is None and self.status == 200
-
-    def to_json(self) -> dict:
-        return {"url": self.url, "address": self.address, "status": self.status,
-                "content_type": self.content_type, "error_kind": self.error_kind, "error": self.error}
 
 
 def policy_url(domain: str) -> str:

@@ -20,12 +20,13 @@ from typing import Callable, Iterator
 
 from ..core.model import TranscriptLine
 from ..protocol.capabilities import Capabilities, parse_ehlo
-from .errors import (
+from ..protocol.errors import (
     ConnectFailed, ConnectionClosed, ConnectRejected, ConnectRefused, ConnectReset, ConnectTimeout, HostUnreachable, ReadTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
 from ..protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
 from ..protocol.replies import Reply
-from .tls import TlsFacts, cert_facts
+from ..core.observations import TlsFacts
+from .tls import cert_facts
 
 __all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS"]
 

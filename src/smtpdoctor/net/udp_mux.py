@@ -23,7 +23,8 @@ import time
 from collections import deque
 from typing import Sequence
 
-from .dns import DnsResult, Outcome, QueryLogEntry, Resolver, parse_nameserver
+from ..core.observations import DnsResult, Outcome, QueryLogEntry
+from .dns import Resolver, parse_nameserver
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 

@@ -14,9 +14,9 @@ import time
 from collections import deque
 from typing import AsyncIterator, Awaitable, Iterable, Protocol, Sequence
 
-from ..net.dns import DnsResult, Outcome
+from ..core.observations import DnsResult, Outcome
 from ..core.dnsbl_facts import Answer, Environment, Status, TargetResult, ZoneHealth, ZoneResult, ZoneStatus
-from ..judge.dnsbl_health import judge_answer, judge_environment, judge_zone, points_for
+from .blocklist_health import judge_answer, judge_environment, judge_zone, points_for
 from ..core.dnsbl_targets import Target, query_key
 from ..core.dnsbl_zones import Kind, Zone
 

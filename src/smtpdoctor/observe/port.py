@@ -18,108 +18,16 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ..protocol.capabilities import Capabilities
-from ..net.errors import (
+from ..protocol.errors import (
     ConnectTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
 from ..protocol.replies import Reply
 from ..net.smtp import SmtpSession, Timeouts, Transcript
-from ..net.tls import TlsFacts, client_context
+from ..core.observations import TlsFacts
+from ..net.tls import client_context
+from .facts import Mode, PortObservation, PortOutcome, TlsFailure
 
-__all__ = ["PortOutcome", "Mode", "PortObservation", "ProbeOptions", "probe_port", "TlsFailure"]
-
-
-class PortOutcome(StrEnum):
-    SMTP = "smtp"  # an SMTP greeting 2xx
-    GREETING_REJECTED = "greeting-rejected"  # 4xx/5xx greeting
-    REFUSED = "refused"  # a TCP reset: nothing listens (or a firewall that fakes a reset)
-    REJECTED = "rejected"  # ICMP port unreachable: a firewall's REJECT rule
-    FILTERED = "filtered"  # no answer to SYN: a firewall dropping, or the host is gone
-    RESET = "reset"  # accepted then reset before the greeting
-    UNREACHABLE = "unreachable"  # ICMP host/net unreachable or administratively prohibited
-    SILENT = "silent"  # accepted the connection and never said a word (also not TLS)
-    CLOSED = "closed"  # accepted and closed without a greeting
-    NOT_SMTP = "not-smtp"  # spoke, but not SMTP (HTTP, garbage, oversized lines)
-    ERROR = "error"  # any other local error
-
-
-class Mode(StrEnum):
-    PLAIN = "plain"  # SMTP in the clear (STARTTLS may be offered)
-    IMPLICIT_TLS = "implicit-tls"  # TLS from the first byte (SMTPS, 465)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TlsFailure:
-    kind: str  # "verify", "handshake", "refused" (STARTTLS answered 4xx/5xx), "closed", "timeout"
-    message: str
-    reason: str | None = None
-    reply: Reply | None = None
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "message": self.message, "reason": self.reason,
-                "reply": self.reply.message if self.reply else None}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PortObservation:
-    address: str
-    port: int
-    family: int  # 4 or 6
-    outcome: PortOutcome
-    mode: Mode | None = None
-    error: str | None = None  # the failure, in words
-    errno: int | None = None
-    connect_time: float | None = None
-    greeting_time: float | None = None  # from connect to the complete greeting
-    greeting: Reply | None = None
-    not_smtp_kind: str | None = None  # "http", "tls", "garbage", "too-long", "binary"
-    sample: str | None = None  # what a non-SMTP service sent (first bytes)
-    ehlo: Reply | None = None
-    capabilities: Capabilities | None = None
-    starttls_offered: bool = False
-    tls: TlsFacts | None = None
-    tls_failure: TlsFailure | None = None
-    capabilities_after_tls: Capabilities | None = None
-    local_address: str | None = None
-    later_error: str | None = None  # a failure after the greeting (EHLO dropped, reset ...)
-    later_protocol_error: bool = False  # ... and it was the server breaking the protocol
-    elapsed: float = 0.0
-
-    @property
-    def speaks_smtp(self) -> bool:
-        return self.outcome is PortOutcome.SMTP
-
-    @property
-    def answered(self) -> bool:
-        """The host's TCP stack answered on this port (anything but a filtered/unreachable result)."""
-        return self.outcome not in (PortOutcome.FILTERED, PortOutcome.UNREACHABLE, PortOutcome.REJECTED,
-                                    PortOutcome.ERROR)
-
-    @property
-    def effective_capabilities(self) -> Capabilities | None:
-        return self.capabilities_after_tls or self.capabilities
-
-    @property
-    def tls_ok(self) -> bool:
-        return self.tls is not None and self.tls.verified
-
-    def to_json(self) -> dict:
-        return {
-            "address": self.address, "port": self.port, "family": self.family, "outcome": str(self.outcome),
-            "mode": str(self.mode) if self.mode else None, "error": self.error,
-            "connect_ms": _ms(self.connect_time), "greeting_ms": _ms(self.greeting_time),
-            "greeting": self.greeting.message if self.greeting else None,
-            "not_smtp": self.not_smtp_kind, "sample": self.sample,
-            "ehlo": self.capabilities.to_json() if self.capabilities else None,
-            "starttls_offered": self.starttls_offered,
-            "tls": self.tls.to_json() if self.tls else None,
-            "tls_failure": self.tls_failure.to_json() if self.tls_failure else None,
-            "ehlo_after_tls": self.capabilities_after_tls.to_json() if self.capabilities_after_tls else None,
-            "later_error": self.later_error,
-        }
-
-
-def _ms(seconds: float | None) -> int | None:
-    return None if seconds is None else round(seconds * 1000)
+__all__ = ["ProbeOptions", "probe_port"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -288,8 +196,8 @@ async def _after_greeting(obs, session: SmtpSession, greeting: Reply, options, *
         return await _starttls(obs, session, options, helo, transcript)
     except SmtpError as exc:
         await session.close()
-        return replace(obs, later_error=f"{exc} ({getattr(exc, 'phase', '')})".replace(" ()", ""),
-                       later_protocol_error=isinstance(exc, RemoteProtocolError)), None
+        failure = exc.failure
+        return replace(obs, later_failure=replace(failure, phase=failure.phase or "ehlo")), None
 
 
 async def _starttls(obs, session: SmtpSession, options, helo, transcript):
@@ -325,7 +233,7 @@ async def _ehlo_after_tls(obs, session: SmtpSession, helo: str):
         reply, caps = await session.ehlo(helo)
     except SmtpError as exc:
         await session.close()
-        return replace(obs, later_error=f"EHLO after TLS failed: {exc}"), None
+        return replace(obs, later_failure=replace(exc.failure, phase="ehlo-after-tls")), None
     return replace(obs, capabilities_after_tls=caps), session
 
 

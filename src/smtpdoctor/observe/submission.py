@@ -13,58 +13,14 @@ from email.utils import format_datetime
 
 from ..core.redact import Redactor
 from ..core.settings import Security, Settings
-from ..judge.client import envelope_path
-from ..net.errors import RemoteProtocolError, SmtpError
+from ..core.names import envelope_path
+from ..protocol.errors import RemoteProtocolError, SmtpError
 from ..protocol.replies import Reply
 from ..net.smtp import SmtpSession
 from ..protocol.sasl import SaslError, choose_mechanism, create, normalise_offered
+from .facts import AuthObservation, EnvelopeObservation
 
-__all__ = ["AuthObservation", "EnvelopeObservation", "run_auth", "run_envelope", "test_message", "unsafe_for_secrets"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuthObservation:
-    attempted: bool
-    offered: tuple[str, ...]  # mechanisms offered on the session we would authenticate on
-    tls_active: bool
-    starttls_offered: bool
-    mechanism: str | None = None
-    reply: Reply | None = None  # the final reply (235, 535 ...)
-    sasl_error: SaslError | None = None
-    transport_error: str | None = None
-    protocol_error: bool = False  # the server's answer was not SMTP (garbage), as opposed to a network failure
-    oauth_error: dict | None = None  # XOAUTH2: the decoded JSON error challenge
-    steps: int = 0
-    # Why AUTH was not attempted although credentials were given: "certificate-unverified" (the TLS
-    # session's certificate failed verification) or "no-tls" (TLS was asked for, the session is plain).
-    withheld: str | None = None
-    insecure: bool = False  # credentials were sent anyway (--insecure-auth) over such a session
-
-    def to_json(self) -> dict:
-        return {"attempted": self.attempted, "offered": list(self.offered), "tls": self.tls_active,
-                "withheld": self.withheld, "insecure": self.insecure,
-                "mechanism": self.mechanism, "reply": self.reply.message if self.reply else None,
-                "sasl_error": self.sasl_error.message if self.sasl_error else None,
-                "transport_error": self.transport_error}
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnvelopeObservation:
-    sender: str | None
-    recipient: str | None
-    mail: Reply | None = None
-    rcpt: Reply | None = None
-    data: Reply | None = None
-    smtputf8: bool = False
-    transport_error: str | None = None
-    stage_failed: str | None = None  # where a transport failure happened
-    address_error: str | None = None  # an address the server cannot take (non-ASCII without SMTPUTF8)
-
-    def to_json(self) -> dict:
-        return {"sender": self.sender, "recipient": self.recipient,
-                "mail": self.mail.message if self.mail else None, "rcpt": self.rcpt.message if self.rcpt else None,
-                "data": self.data.message if self.data else None, "smtputf8": self.smtputf8,
-                "transport_error": self.transport_error}
+__all__ = ["run_auth", "run_envelope", "test_message", "unsafe_for_secrets"]
 
 
 async def run_auth(session: SmtpSession, settings: Settings, redactor: Redactor) -> AuthObservation:

@@ -11,23 +11,13 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from ..net.smtp import SmtpSession, Transcript
-from .port import PortObservation, ProbeOptions, probe_port
+from .facts import PortObservation
+from .port import ProbeOptions, probe_port
+from .facts import SweepResult
 
-__all__ = ["SweepResult", "sweep"]
+__all__ = ["sweep"]
 
 IMPLICIT_TLS_PORTS = frozenset({465})
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SweepResult:
-    ports: tuple[PortObservation, ...]
-    configured_port: int
-
-    def on(self, port: int, family: int | None = None) -> tuple[PortObservation, ...]:
-        return tuple(p for p in self.ports if p.port == port and (family is None or p.family == family))
-
-    def to_json(self) -> list[dict]:
-        return [p.to_json() for p in self.ports]
 
 
 async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_port: int, options: ProbeOptions,

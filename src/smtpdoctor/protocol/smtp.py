@@ -11,8 +11,8 @@ There is no socket here. Replies are paired with the commands that asked for the
 commands may be outstanding at once (RFC 2920 PIPELINING). What moves the state lives in one table,
 :data:`TRANSITIONS`. Limits bound what a hostile or broken server can make us hold: the length of a line,
 the number of lines in one reply and the bytes of one reply. Malformed input raises
-:class:`~smtpdoctor.net.errors.RemoteProtocolError`; a command the state does not allow raises
-:class:`~smtpdoctor.net.errors.LocalProtocolError`.
+:class:`~smtpdoctor.protocol.errors.RemoteProtocolError`; a command the state does not allow raises
+:class:`~smtpdoctor.protocol.errors.LocalProtocolError`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from enum import StrEnum
 
-from ..net.errors import LocalProtocolError, RemoteProtocolError
+from .errors import LocalProtocolError, RemoteProtocolError
 from .replies import Reply
 
 __all__ = [

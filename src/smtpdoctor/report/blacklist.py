@@ -33,8 +33,8 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     from ..observe.blocklists import Engine
     from ..core.dnsbl_facts import ZoneStatus
     from ..core.model import Severity
-    from ..cli.common import write_json_line
     from ..core.text import strip_control
+    from .formats import write_json_line
 
     engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
     progress = _progress(err, len(targets))

@@ -69,7 +69,7 @@ async def blacklist_post(request: Request):
 
 
 async def check(targets, config) -> BlacklistResult:
-    from ..cli.common import OutputFormat
+    from ..report.formats import OutputFormat
     from ..report.blacklist import open_lookup, write_results
     from ..core.dnsbl_zones import select_zones
 

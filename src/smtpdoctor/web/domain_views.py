@@ -30,7 +30,7 @@ async def domain_form(request: Request):
 
 
 def _parse(form) -> tuple[dict[str, str], dict[str, str], dict]:
-    from ..core.domain_names import BadDomain, normalise_domain
+    from ..core.names import BadDomain, normalise_domain
 
     values, errors = {}, {}
     for name in _FIELDS:
@@ -93,7 +93,7 @@ def render_domain(audit, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(audit.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
     if fmt == "text":
-        from ..cli.commands.domain import render_text
+        from ..report.domain import render_text
 
         return render_text(audit)
     raise ValueError(fmt)

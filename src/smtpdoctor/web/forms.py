@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..core import validate as checks
 from ..core import names as validate
 from ..core.settings import Secret, Security, Settings
 from .config import ServeConfig
@@ -132,7 +133,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
             errors[name] = str(exc)
             return None
 
-    _check("user", lambda v: validate.wire_text(v, what="the user name"))
+    _check("user", lambda v: checks.wire_text(v, what="the user name"))
     mail_from = _check("mail_from", validate.email_address)
     rcpt_to = _check("rcpt_to", validate.email_address)
     ip = _check("ip", validate.ip_address)

@@ -2,7 +2,7 @@ import base64
 
 import pytest
 
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.dkim import (
     check_dkim, common_selectors, discover_more, first_tier, parse_key_record, selector_providers, trusted_node,
 )

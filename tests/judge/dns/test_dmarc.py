@@ -1,6 +1,6 @@
 import pytest
 
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.dmarc import check_dmarc, organizational_domain, parse_dmarc, report_destinations
 
 from support.dns_zones import answer

@@ -1,7 +1,7 @@
 import pytest
 
 from smtpdoctor.judge.dns.mta_sts import check_mta_sts, mx_matches, parse_policy
-from smtpdoctor.net.https import PolicyFetch
+from smtpdoctor.core.observations import PolicyFetch
 
 from support.dns_zones import answer
 

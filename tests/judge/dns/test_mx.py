@@ -1,4 +1,4 @@
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.facts import HostAddresses
 from smtpdoctor.judge.dns.mx import check_mx, mx_hosts, parse_mx
 

@@ -1,6 +1,6 @@
 import pytest
 
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.facts import HostAddresses
 from smtpdoctor.judge.dns.ptr import check_ptr, looks_generic
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.bimi import check_bimi
 from smtpdoctor.judge.dns.dane import check_dane, parse_tlsa
 from smtpdoctor.judge.dns.dmarc import parse_dmarc
@@ -91,7 +91,7 @@ def _key_and_ds(owner: str) -> tuple[str, str]:
 
 
 def chain(domain, signed: dict, ds: dict, failed=(), wrong_ds=()):
-    from smtpdoctor.core.domain_names import parent_names
+    from smtpdoctor.core.names import parent_names
 
     keys, dss = {}, {}
     for n in parent_names(domain):

@@ -6,7 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 _MAX_FILE_BYTES = 5_000_000
 

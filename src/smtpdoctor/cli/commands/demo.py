@@ -6,7 +6,8 @@ from typing import List
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 
 def register(app: typer.Typer) -> None:
@@ -54,7 +55,7 @@ def demo(
     results = asyncio.run(run_demo(chosen, concurrency=concurrency, on_result=progress))
     wrong = [r for r in results if not r.right]
     if fmt.value == "json":
-        from ..common import write_json_line
+        from ...report.formats import write_json_line
 
         for r in results:
             write_json_line(r.to_json())

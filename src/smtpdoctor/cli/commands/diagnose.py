@@ -6,7 +6,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 
 # What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
@@ -105,6 +106,7 @@ def _checked(*, host, port, security, timeout, source_ip, ip, mail_from, rcpt_to
     """Every value of the command line judged by the one rule it has everywhere (``core.names``),
     before anything is sent: a usage error (one line, exit 2) for the first bad one."""
     from ...core import names as validate
+    from ...core import validate as checks
     from ...core.settings import Security
     from ...net.dns import parse_nameserver
 
@@ -126,17 +128,17 @@ def _checked(*, host, port, security, timeout, source_ip, ip, mail_from, rcpt_to
         for r in resolver:
             parse_nameserver(r)
         # values that go on the wire or name what to audit
-        out["helo"] = validate.helo_name(helo) if helo is not None else None
+        out["helo"] = checks.helo_name(helo) if helo is not None else None
         if user is not None:
-            validate.wire_text(user, what="--user")
-        out["domain"] = validate.domain_name(domain) if domain is not None else None
-        out["selectors"] = tuple(validate.dkim_selector(sel) for sel in dkim_selector)
-        out["zones"] = validate.dnsbl_zones(dnsbl)
+            checks.wire_text(user, what="--user")
+        out["domain"] = checks.domain_name(domain) if domain is not None else None
+        out["selectors"] = tuple(checks.dkim_selector(sel) for sel in dkim_selector)
+        out["zones"] = checks.dnsbl_zones(dnsbl)
         if ca_file:
-            validate.ca_file(ca_file)
-        out["password"] = validate.secret_from_env(password_env, option="--password-env", allow_empty=True) \
+            checks.ca_file(ca_file)
+        out["password"] = checks.secret_from_env(password_env, option="--password-env", allow_empty=True) \
             if password_env else None
-        out["token"] = validate.secret_from_env(token_env, option="--token-env") if token_env else None
+        out["token"] = checks.secret_from_env(token_env, option="--token-env") if token_env else None
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return out

@@ -12,7 +12,9 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.domain import render_text
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
 
@@ -47,7 +49,7 @@ def register(app: typer.Typer) -> None:
 def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
-    from ...core.domain_names import BadDomain, normalise_domain
+    from ...core.names import BadDomain, normalise_domain
 
     if domains and file is not None:
         raise UsageError("give domains as arguments or with --file, not both")
@@ -88,14 +90,14 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
             raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    from ...core import names as validate
+    from ...core import validate as checks
 
     try:
-        selectors = [validate.dkim_selector(sel) for sel in selectors]
+        selectors = [checks.dkim_selector(sel) for sel in selectors]
         if helo is not None:
-            helo = validate.helo_name(helo)
+            helo = checks.helo_name(helo)
         if ca_file is not None:
-            validate.ca_file(str(ca_file))
+            checks.ca_file(str(ca_file))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     message = None
@@ -115,7 +117,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     if ca_file is not None:
         import ssl
 
-        context = ssl.create_default_context(cafile=str(ca_file))  # checked above (validate.ca_file)
+        context = ssl.create_default_context(cafile=str(ca_file))  # checked above (checks.ca_file)
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl))
@@ -127,7 +129,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import sys
 
     from ...flows.domain import audit_domain
-    from ..common import write_json_line
+    from ...report.formats import write_json_line
 
     sem = asyncio.Semaphore(concurrency)
 
@@ -192,38 +194,3 @@ class _Progress:
         self._p.stop()
 
 
-_GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
-_STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
-
-
-def render_text(audit) -> str:
-    from ...flows.domain import AREA_ORDER
-
-    title = audit.domain or audit.given
-    if audit.unicode:
-        title += f" ({audit.unicode})"
-    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else "")]
-    order = {a: i for i, a in enumerate(AREA_ORDER)}
-    findings = sorted(audit.findings, key=lambda f: order.get(f.id.split(".")[0], 99))
-    area = None
-    for f in findings:
-        head = f.id.split(".")[0]
-        if head != area:
-            area = head
-            lines.append(f"  {head.upper().replace('_', '-')}")
-        lines.append(f"    {_GLYPH.get(str(f.severity), '?')} {f.title}  [{f.id}]")
-        if str(f.severity) in ("error", "warning"):
-            if f.detail:
-                lines.append(f"        {f.detail}")
-            for step in f.remedy:
-                lines.append(f"        -> {step}")
-    if audit.checklist:
-        lines.append("  BULK-SENDER CHECKLIST (Gmail/Yahoo 2024, Microsoft 2025)")
-        width = max(len(r.requirement) for r in audit.checklist)
-        for row in audit.checklist:
-            note = f"  ({row.note})" if row.note and row.status != "pass" else ""
-            lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
-    lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
-    from ...core.text import strip_control
-
-    return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS

@@ -6,7 +6,8 @@ from typing import List
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 __all__ = ["register", "explain"]
 
@@ -34,7 +35,7 @@ def explain(
     from ...report.explain import DETAIL_LIMIT, renderer_for
     from ...flows.explain import explain_inputs
     from ...report.explain_summary import Tally
-    from ..common import write_json_line
+    from ...report.formats import write_json_line
 
     args = list(inputs or [])
     if not args:

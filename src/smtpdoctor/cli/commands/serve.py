@@ -40,14 +40,14 @@ def serve(
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
     try:
-        from ...core import names as validate
+        from ...core import validate as checks
         from ...net.dns import parse_nameserver
 
         for r in resolver:
             parse_nameserver(r)
         if ca_file:
-            validate.ca_file(ca_file)
-        validate.dnsbl_zones(dnsbl)
+            checks.ca_file(ca_file)
+        checks.dnsbl_zones(dnsbl)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if token is not None and len(token) < 16:

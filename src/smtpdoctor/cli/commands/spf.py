@@ -11,7 +11,8 @@ from typing import List, Optional
 
 import typer
 
-from ..common import OutputFormat, UsageError
+from ...report.formats import OutputFormat
+from ..common import UsageError
 
 __all__ = ["register", "run", "validate"]
 
@@ -36,7 +37,7 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
     """Checked and normalised input, or :class:`UsageError` with one line saying what is wrong."""
     import ipaddress
 
-    from ...protocol.spf.names import normalize_domain
+    from ...core.names import dns_name as normalize_domain
 
     try:
         name = normalize_domain(domain)
@@ -83,7 +84,7 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         raise UsageError(str(exc)) from None
     result = asyncio.run(check_host(res, ip, domain, sender, helo=helo))
     if fmt is OutputFormat.json:
-        from ..common import write_json_line
+        from ...report.formats import write_json_line
 
         write_json_line(result.to_json())
     else:

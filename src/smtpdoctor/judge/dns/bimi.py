@@ -5,7 +5,7 @@ DMARC policy BIMI needs (quarantine or reject, at 100 %). The files themselves a
 from __future__ import annotations
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .dmarc import DmarcPolicy
 from .facts import could_not_test

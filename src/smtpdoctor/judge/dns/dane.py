@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 

@@ -15,7 +15,7 @@ from importlib import resources
 from typing import Mapping, Sequence
 
 from ...core import catalogue
-from ...net.dns import DnsResult, Outcome
+from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
 from ...protocol.tags import parse_tags

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding, Severity
 from .dmarc import organizational_domain
 from ...protocol.tags import parse_tags

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Mapping
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 from ...protocol.tags import parse_tags

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from typing import Mapping, Sequence
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 from .dmarc import organizational_domain
-from ...core.domain_names import parent_names
+from ...core.names import parent_names
 
 __all__ = ["ChainLink", "check_dnssec", "ds_matches", "key_tag"]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 
 __all__ = ["HostAddresses", "could_not_test", "failure_text"]

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding, Severity
-from ...net.https import PolicyFetch
+from ...core.observations import PolicyFetch
 from .facts import could_not_test
 from ...protocol.tags import parse_tags
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from ...core import catalogue
-from ...net.dns import DnsResult, Outcome
+from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding
 from .facts import HostAddresses, could_not_test
 

@@ -11,7 +11,7 @@ from importlib import resources
 from typing import Mapping
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import HostAddresses, could_not_test
 

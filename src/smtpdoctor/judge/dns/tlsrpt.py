@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...core import catalogue
-from ...net.dns import DnsResult
+from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 from ...protocol.tags import parse_tags

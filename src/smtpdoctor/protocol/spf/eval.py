@@ -13,18 +13,23 @@ used, and the whole evaluation is bounded in time (``deadline``, 20 s by default
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import asyncio
 import ipaddress
 import time
 from dataclasses import dataclass
 
-from ...net.dns import DnsResult, Outcome, Resolver
+from ...core.observations import DnsResult, Outcome
 from .macro import (
     EXP_LETTERS, MacroContext, MacroString, MacroSyntaxError, expand, parse_macro_string, uses_letter,
 )
 from .names import Address, is_check_host_domain, is_queryable, truncate, unmap
 from .record import Mechanism, SpfRecord, SpfSyntaxError, parse, select_records
 from .result import CheckHostResult, SpfResult, TraceStep
+
+if TYPE_CHECKING:  # the resolver is injected: any object with the facade's async query()
+    from ...net.dns import Resolver
 
 __all__ = ["check_host", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT", "fetch_spf_records", "SpfRecordSet"]
 

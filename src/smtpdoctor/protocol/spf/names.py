@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["truncate", "is_queryable", "is_check_host_domain", "unmap", "normalize_domain", "Address"]
+__all__ = ["truncate", "is_queryable", "is_check_host_domain", "unmap", "Address"]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -41,26 +41,3 @@ def unmap(ip: Address) -> Address:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         return ip.ipv4_mapped
     return ip
-
-
-def normalize_domain(text: str) -> str:
-    """User input -> the ASCII name SPF works on: no final dot, lower-case, IDN as A-labels.
-
-    Raises ValueError with a one-line reason for what cannot be a domain name.
-    """
-    name = text.strip()
-    if not name or any(ch.isspace() for ch in name):
-        raise ValueError(f"{text!r} is not a domain name (empty or contains spaces)")
-    name = name.rstrip(".").lower()
-    if not name.isascii():
-        try:
-            name = name.encode("idna").decode("ascii")
-        except UnicodeError as exc:
-            raise ValueError(f"{text!r} is not a valid internationalised domain name ({exc})") from None
-    if len(name) > 253:
-        raise ValueError(f"domain name is {len(name)} characters long (at most 253)")
-    if any(not 0 < len(label) <= 63 for label in name.split(".")):
-        raise ValueError(f"{text!r} has an empty label or one longer than 63 characters")
-    if "." not in name or name.startswith("["):
-        raise ValueError(f"{text!r} is not a fully qualified domain name")
-    return name

@@ -11,17 +11,22 @@ counts only when the record has no ``all`` (otherwise it never applies); exp is 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import asyncio
 import ipaddress
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Iterator
 
-from ...net.dns import Outcome, Resolver
+from ...core.observations import Outcome
 from .eval import MX_PTR_LIMIT, fetch_spf_records
 from .macro import MacroContext, MacroString, expand, uses_letter
 from .names import Address, is_check_host_domain, is_queryable, truncate, unmap
 from .record import SpfRecord, SpfSyntaxError, parse
+
+if TYPE_CHECKING:  # the resolver is injected: any object with the facade's async query()
+    from ...net.dns import Resolver
 
 __all__ = ["NodeStatus", "TermCost", "LookupNode", "build_tree", "render_tree", "MAX_DEPTH"]
 

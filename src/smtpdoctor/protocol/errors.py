@@ -6,6 +6,8 @@ The driver translates OS, ``ssl`` and ``asyncio`` exceptions into these in one p
 
 from __future__ import annotations
 
+from ..core.observations import Failure
+
 __all__ = [
     "SmtpError",
     "LocalProtocolError",
@@ -27,13 +29,26 @@ __all__ = [
 class SmtpError(Exception):
     """Base of everything the SMTP layer raises."""
 
+    kind = "error"
+    phase = ""
+    errno: int | None = None
+
+    @property
+    def failure(self) -> Failure:
+        """This error as a value, for observations (never ``str(exc)``)."""
+        return Failure(kind=self.kind, phase=self.phase, errno=self.errno, message=str(self.args[0] if self.args else self))
+
 
 class LocalProtocolError(SmtpError):
     """We were asked to do something the protocol state does not allow (a bug on our side)."""
 
+    kind = "local"
+
 
 class RemoteProtocolError(SmtpError):
     """The server broke the protocol: a malformed or oversized reply, non-SMTP bytes."""
+
+    kind = "protocol"
 
     def __init__(self, message: str, *, data: bytes = b"") -> None:
         super().__init__(message)
@@ -42,8 +57,6 @@ class RemoteProtocolError(SmtpError):
 
 class TransportError(SmtpError):
     """The network failed. ``phase`` tells where: connect, greeting, ehlo, starttls, auth, mail, rcpt..."""
-
-    kind = "error"
 
     def __init__(self, message: str, *, phase: str = "", errno: int | None = None) -> None:
         super().__init__(message)

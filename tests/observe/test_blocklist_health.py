@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from smtpdoctor.net.dns import Outcome
+from smtpdoctor.core.observations import Outcome
 from smtpdoctor.core.dnsbl_facts import Answer, Environment, Status, ZoneStatus
-from smtpdoctor.judge.dnsbl_health import judge_answer, judge_environment, judge_zone, points_for
+from smtpdoctor.observe.blocklist_health import judge_answer, judge_environment, judge_zone, points_for
 from smtpdoctor.core.dnsbl_zones import Kind, catalogue, select_zones
 
 ZEN = catalogue().zone("zen.spamhaus.org")

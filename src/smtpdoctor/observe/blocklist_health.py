@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..net.dns import Outcome
+from ..core.observations import Outcome
 from ..core.dnsbl_facts import Answer, Environment, Status, ZoneHealth, ZoneResult, ZoneStatus
 from ..core.dnsbl_zones import Effect, Kind, Zone, decode
 

@@ -1,0 +1,45 @@
+"""How the domain audit reads as text (the CLI and the web page print the same)."""
+
+from __future__ import annotations
+
+from ..core.catalogue import area_of
+from ..core.text import strip_control
+
+__all__ = ["render_text"]
+
+
+_GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
+
+
+_STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
+
+
+def render_text(audit) -> str:
+    from ..flows.domain import AREA_ORDER
+
+    title = audit.domain or audit.given
+    if audit.unicode:
+        title += f" ({audit.unicode})"
+    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else "")]
+    order = {a: i for i, a in enumerate(AREA_ORDER)}
+    findings = sorted(audit.findings, key=lambda f: order.get(area_of(f.id), 99))
+    area = None
+    for f in findings:
+        head = area_of(f.id)
+        if head != area:
+            area = head
+            lines.append(f"  {head.upper().replace('_', '-')}")
+        lines.append(f"    {_GLYPH.get(str(f.severity), '?')} {f.title}  [{f.id}]")
+        if str(f.severity) in ("error", "warning"):
+            if f.detail:
+                lines.append(f"        {f.detail}")
+            for step in f.remedy:
+                lines.append(f"        -> {step}")
+    if audit.checklist:
+        lines.append("  BULK-SENDER CHECKLIST (Gmail/Yahoo 2024, Microsoft 2025)")
+        width = max(len(r.requirement) for r in audit.checklist)
+        for row in audit.checklist:
+            note = f"  ({row.note})" if row.note and row.status != "pass" else ""
+            lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
+    lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
+    return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS

@@ -1,0 +1,24 @@
+"""One name kernel: the same input is the same query name in every command and on the web page."""
+
+from smtpdoctor.core import names
+from smtpdoctor.core.dnsbl_targets import parse_target
+
+
+def test_fass_de_is_one_name_in_every_reader():
+    expected = "xn--fa-hia.de"  # IDNA 2008 + UTS #46; IDNA 2003 would say fass.de, another domain
+    assert names.normalise_domain("faß.de").name == expected  # domain (CLI, web form, API)
+    assert names.dns_name("faß.de") == expected  # spf (CLI and API)
+    assert names.host_name("faß.de") == expected  # diagnose host (CLI, web form, API)
+    assert parse_target("faß.de")[0].value == expected  # blacklist
+    assert names.check_address("info@faß.de").domain == expected  # --from / --to
+    assert names.envelope_path("info@faß.de", smtputf8_offered=False)[0] == f"<info@{expected}>"
+
+
+def test_what_is_not_a_name_is_one_clear_error():
+    for reader in (names.dns_name, names.host_name, lambda t: names.normalise_domain(t).name):
+        try:
+            reader("faß..de")
+        except names.BadName as exc:
+            assert "\n" not in str(exc)
+        else:
+            raise AssertionError(reader)
