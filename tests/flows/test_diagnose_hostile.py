@@ -30,6 +30,8 @@ def test_the_run_bound_is_twelve_step_deadlines_unless_given():
 
     assert _options(_settings(25, timeout=2.5)).timeouts.run == 30.0
     assert _options(_settings(25, timeout=2.5, run_timeout=7.0)).timeouts.run == 7.0
+    # with --send the reply to the message's final dot may take 30 s: the bound makes room for it
+    assert _options(_settings(25, timeout=2.5, send=True)).timeouts.run == 30.0 + 27.5
 
 
 async def test_a_run_ends_at_its_bound_though_every_step_keeps_its_own_deadline():

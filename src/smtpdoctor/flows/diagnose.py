@@ -39,7 +39,7 @@ from smtpdoctor.observe.facts import SweepResult
 from smtpdoctor.observe.sweep import sweep
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
-from smtpdoctor.net.smtp import SmtpSession, Timeouts, Transcript
+from smtpdoctor.net.smtp import DATA_REPLY_S, SmtpSession, Timeouts, Transcript
 from smtpdoctor.verdict import decide, order_findings, step_results
 
 __all__ = ["Diagnosis", "run_diagnosis"]
@@ -66,6 +66,8 @@ class Diagnosis:
 
 def _options(settings: Settings) -> ProbeOptions:
     timeouts = Timeouts.uniform(settings.timeout)
+    if settings.send:  # the reply to DATA's final dot has its own, longer deadline
+        timeouts = dataclasses.replace(timeouts, run=timeouts.run + max(0.0, DATA_REPLY_S - settings.timeout))
     if settings.run_timeout is not None:
         timeouts = dataclasses.replace(timeouts, run=settings.run_timeout)
     return ProbeOptions(server_name=settings.host, helo=settings.helo, timeouts=timeouts,

@@ -28,7 +28,7 @@ from ..protocol.replies import Reply
 from ..core.observations import TlsFacts
 from .tls import cert_facts
 
-__all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS"]
+__all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S"]
 
 # (direction, text, after_334) -> text to keep
 Redact = Callable[[str, str, bool], str]
@@ -44,6 +44,8 @@ _PLAINTEXT_REASONS = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LE
 #: host lookup, connect, greeting, EHLO, STARTTLS, the handshake, EHLO again, AUTH (up to three
 #: exchanges), MAIL, RCPT and DATA, i.e. twelve.
 RUN_STEPS = 12
+#: The reply to a message's final dot may take this long at least (servers scan the message first).
+DATA_REPLY_S = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +284,7 @@ class SmtpSession:
             return reply
         wire = self.conn.send_body(message)
         await self._send(wire, f"<message body, {len(message)} bytes>", "data")
-        return (await self.read_reply(timeout=max(self.timeouts.command, 30.0), phase="data")).reply
+        return (await self.read_reply(timeout=max(self.timeouts.command, DATA_REPLY_S), phase="data")).reply
 
     async def quit(self) -> None:
         """Say QUIT politely; failures at this point do not matter."""
