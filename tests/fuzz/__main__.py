@@ -35,11 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(TARGETS), help="fuzz only this target")
     args = parser.parse_args(argv)
     names = args.only or sorted(TARGETS)
-    share = max(1, args.examples // len(names))
+    base, extra = divmod(max(args.examples, len(names)), len(names))
     rng = random.Random(args.seed)
     total = 0
     started = time.perf_counter()
-    for name in names:
+    for index, name in enumerate(names):
+        share = base + (1 if index < extra else 0)  # the shares add up to --examples exactly
         one = _runner(TARGETS[name])
         t0 = time.perf_counter()
         for _ in range(share):
