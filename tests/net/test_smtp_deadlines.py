@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from hostile_lab import hostile_server
+from smtpdoctor.lab.faults import Fault
+from smtpdoctor.lab.smtp_server import LabSmtpServer
 from smtpdoctor.net.smtp import SmtpSession, Timeouts, Transcript
 from smtpdoctor.protocol.errors import ReadTimeout, RemoteProtocolError
 
 
 async def test_a_drip_fed_greeting_cannot_extend_the_step_deadline():
-    # 20 bytes a second: every read gets a byte within 50 ms, far inside the 0.5 s deadline, but the
-    # whole 28-byte greeting needs 1.4 s. A timeout per read would wait for all of it.
-    async with hostile_server("drip_feed", bytes_per_second=20) as port:
+    # 20 bytes a second (the lab's drip_feed fault): every read gets a byte within 50 ms, far inside the
+    # 0.5 s deadline, but the whole greeting (about 40 bytes) needs 2 s. A timeout per read would wait.
+    async with LabSmtpServer(faults=[Fault.drip_feed(20)]) as server:
         transcript = Transcript()
-        session = await SmtpSession.open("127.0.0.1", port, timeouts=Timeouts.uniform(0.5), transcript=transcript)
+        session = await SmtpSession.open(server.host, server.port, timeouts=Timeouts.uniform(0.5), transcript=transcript)
         try:
             with pytest.raises(ReadTimeout) as caught:
                 await session.greeting()
@@ -27,8 +28,8 @@ async def test_a_drip_fed_greeting_cannot_extend_the_step_deadline():
 
 
 async def test_a_reply_within_its_deadline_is_read():
-    async with hostile_server("drip_feed", bytes_per_second=2000) as port:
-        session = await SmtpSession.open("127.0.0.1", port, timeouts=Timeouts.uniform(5))
+    async with LabSmtpServer(faults=[Fault.drip_feed(2000)]) as server:
+        session = await SmtpSession.open(server.host, server.port, timeouts=Timeouts.uniform(5))
         try:
             assert (await session.greeting()).code == 220
         finally:
@@ -37,8 +38,8 @@ async def test_a_reply_within_its_deadline_is_read():
 
 @pytest.mark.parametrize("behaviour, message", [("huge_reply", "reply"), ("endless_multiline", "lines")])
 async def test_an_oversized_or_endless_reply_is_a_protocol_error(behaviour, message):
-    async with hostile_server(behaviour) as port:
-        session = await SmtpSession.open("127.0.0.1", port, timeouts=Timeouts.uniform(5))
+    async with LabSmtpServer(faults=[getattr(Fault, behaviour)()]) as server:
+        session = await SmtpSession.open(server.host, server.port, timeouts=Timeouts.uniform(5))
         try:
             await session.greeting()
             with pytest.raises(RemoteProtocolError) as caught:

@@ -6,23 +6,11 @@ from __future__ import annotations
 import json
 
 from smtpdoctor.lab.faults import Fault
+from support.markdown import outside_fences
 from smtpdoctor.lab.smtp_server import LabSmtpServer
 from smtpdoctor.report import render
 from smtpdoctor.core.settings import Security, Settings
 from smtpdoctor.flows.diagnose import run_diagnosis
-
-def outside_fences(markdown: str) -> str:
-    """The Markdown text outside fenced code blocks (inside them everything is literal)."""
-    kept, fence = [], None
-    for line in markdown.splitlines():
-        if fence is None and line.startswith("```"):
-            fence = line[: len(line) - len(line.lstrip("`"))]
-        elif fence is not None and line.strip() == fence:
-            fence = None
-        elif fence is None:
-            kept.append(line)
-    return "\n".join(kept)
-
 
 HOSTILE = ("554 5.7.1 \x1b]0;pwned\x07\x1b[2J <script>alert(1)</script> <img src=x onerror=alert(1)> "
            "[click](javascript:alert(1)) \x1b]8;;https://evil.example\x1b\\link\x1b]8;;\x1b\\ ``` end")

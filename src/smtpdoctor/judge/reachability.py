@@ -9,7 +9,7 @@ One decision over the configured port's observation and those of the other ports
   no answer anywhere → ``firewall.all-filtered`` (medium: a host that is down looks the same);
 * ICMP unreachable / prohibited → ``firewall.rejected``;
 * a greeting refused → ``connection.greeting-rejected``, or a blocklist finding when its text cites a list;
-* a greeting, then 421/554 to EHLO → ``connection.refused-service`` (or the blocklist finding);
+* a greeting, then 421/554 to EHLO → ``connection.service-refused`` (or the blocklist finding);
 * silent, closed, reset, not SMTP → the ``connection.*`` finding that says so.
 """
 
@@ -153,7 +153,7 @@ def _refused_service(obs: PortObservation, evidence: dict, cites_listing) -> Fin
     citation = cites_listing(reply.text) if cites_listing else None
     if citation is not None:
         return citation
-    return make("connection.refused-service", port=obs.port, reply=reply.message, code=reply.code,
+    return make("connection.service-refused", port=obs.port, reply=reply.message, code=reply.code,
                 evidence={**evidence, "reply": reply.message})
 
 
