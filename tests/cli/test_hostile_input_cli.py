@@ -76,6 +76,7 @@ DIAG = ("diagnose", "127.0.0.1", "--port", "9", "--ports", "", "--timeout", "1")
     (("--domain", "a" * 300 + ".example"), "--domain: domain name is 308 characters long"),
     (("--dkim-selector", "s" * 300), "is not a selector name"),
     (("--ca-file", "/dev/zero"), "--ca-file /dev/zero: larger than 10 MB"),
+    (("--ports", "\u00b2"), "is not a port number"),  # str.isdigit() says yes, int() says no
 ])
 def test_diagnose_refuses_bad_values_before_sending_anything(args, words):
     line = one_line_usage_error(*run(*DIAG, *args)[::2])

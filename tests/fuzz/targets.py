@@ -149,7 +149,8 @@ _TAG_NAMES = st.sampled_from(["v", "p", "sp", "pct", "rua", "ruf", "adkim", "asp
 _TAG_VALUES = st.one_of(st.sampled_from(["DMARC1", "DKIM1", "reject", "none", "quarantine", "100", "-1", "1e9",
                                          "mailto:a@b.example", "mailto:a@b.example!10m", "mailto:", "r", "s",
                                          "rsa", "ed25519", "sha256:sha1", "y:s",
-                                         "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC=", "AAAA", ""]),
+                                         "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC=", "AAAA", "",
+                                         "\u2081", "\u00b2", "\u0661\u0660"]),  # digits that int() refuses
                         st.text(max_size=60))
 _TAGS = st.one_of(st.lists(st.tuples(_TAG_NAMES, _TAG_VALUES).map(lambda kv: f"{kv[0]}={kv[1]}"),
                            max_size=10).map("; ".join), st.text(max_size=200))
@@ -165,7 +166,7 @@ def _dkim(text: str) -> None:
 
 _STS = st.one_of(st.lists(st.tuples(st.sampled_from(["version", "mode", "max_age", "mx", "x"]),
                                     st.sampled_from([": ", ":", " : ", ""]),
-                                    st.one_of(st.sampled_from(["STSv1", "enforce", "testing", "none", "86400",
+                                    st.one_of(st.sampled_from(["STSv1", "enforce", "testing", "none", "86400", "\u00b2",
                                                                "99999999999", "*.example.com", "*.", ""]),
                                               st.text(max_size=40))).map("".join),
                           max_size=10).map("\r\n".join),

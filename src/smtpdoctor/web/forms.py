@@ -104,7 +104,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
         except ValueError:
             errors["security"] = "choose one of the listed security modes"
     if values["port"]:
-        if not values["port"].isdigit():
+        if not (values["port"].isascii() and values["port"].isdigit()):
             errors["port"] = f"{values['port'][:20]!r} is not a port number: use a number from 1 to 65535"
         else:
             try:

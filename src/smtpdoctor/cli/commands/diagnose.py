@@ -151,7 +151,7 @@ def _ports(text):
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= 65535:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 65535:
             raise ValueError(f"--ports: {part!r} is not a port number (1-65535)")
         out.append(int(part))
     if len(out) > 16:
