@@ -21,7 +21,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 
 base_pkgs=(python3 python3-venv ca-certificates)
-test_pkgs=(postfix dovecot-core knot knot-dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl
+test_pkgs=(postfix dovecot-core dovecot-imapd knot knot-dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl
            libauthen-sasl-perl libnet-dns-perl iptables iproute2 util-linux libsisimai-perl openssl chromium)
 pkgs=("${base_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")

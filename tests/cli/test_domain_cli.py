@@ -98,6 +98,7 @@ def test_timeout_domain_reads_could_not_test(dns):
     (["--file", "/nonexistent/list.txt"], "no such file"),
     (["a.test", "--dkim-selector", "a b"], "not a selector"),
     (["a.test", "--eml", "/nonexistent/m.eml"], "m.eml"),
+    (["a.test", "--mta-sts-previous", "nothex"], "expected ID:SHA256"),
 ])
 def test_bad_usage_is_one_line_exit_2(cli, args, words):
     code, out, err = cli(*args)

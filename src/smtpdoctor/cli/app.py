@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "spf": "Evaluate SPF for a domain and an IP (RFC 7208 check_host) and show the trace.",
     "blacklist": "Check IPs, ranges or domains against DNS blocklists, honestly.",
     "explain": "Explain an SMTP error or a bounce message: cause, provider meaning and fix.",
+    "headers": "Read a delivered message's headers: hops, DKIM/SPF/DMARC/ARC recomputed, bulk-sender rules.",
+    "reports": "Summarise DMARC aggregate and TLS-RPT reports: who sends as your domain, and what fails.",
     "demo": "Run the built-in lab: every fault, diagnosed, offline.",
     "lab": "Keep the lab's broken servers up and print the command to try on each, until Ctrl-C.",
     "serve": "Start the local web page (127.0.0.1) for people who don't live in a terminal.",

@@ -99,6 +99,9 @@ async def audit_domain(
     https_port: int = 443,
     ssl_context: "ssl.SSLContext | None" = None,
     https_timeout: float = 10.0,
+    trust_anchors: Sequence[str] = (),
+    mx_port: int | None = None,
+    sts_previous: tuple[str, str] | None = None,
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
@@ -108,7 +111,8 @@ async def audit_domain(
         return DomainAudit(given=domain, domain=None, findings=(finding,), ip=ip,
                            elapsed=time.perf_counter() - start)
     name = nd.name
-    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout)
+    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
+               trust_anchors=trust_anchors, mx_port=mx_port, sts_previous=sts_previous)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
     topics: dict[str, Awaitable[tuple[tuple[Finding, ...], Any]]] = {
         "mx": _guard("mx", run.mx()),
@@ -170,23 +174,22 @@ async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) ->
         return (catalogue.make("domain.check-crashed", area=area, error=f"{type(exc).__name__}: {exc}"[:200]),), None
 
 
-async def _org_domain(name: str) -> str:
-    if dmarc.psl_loaded():
-        return dmarc.organizational_domain(name)
-    return await asyncio.to_thread(dmarc.organizational_domain, name)
-
-
 class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
     def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
-                 https_timeout: float) -> None:
+                 https_timeout: float, trust_anchors: Sequence[str] = (), mx_port: int | None = None,
+                 sts_previous: tuple[str, str] | None = None) -> None:
+        self.sts_previous = sts_previous  # (id, policy SHA-256) of an earlier run, to see an unchanged id
+        self.mx_port = mx_port  # connect to the MX hosts on this port for DANE (None: DNS only)
+        self.trust_anchors = tuple(trust_anchors)  # root DS rdata; empty: the IANA root KSK
         self.r = resolver
         self.name = name
         self.https_port = https_port
         self.ssl_context = ssl_context
         self.https_timeout = https_timeout
         self.dmarc_policy: dmarc.DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
+        self.org: dmarc.OrgDomain | None = None  # the RFC 9989 organisational domain (DMARC topic)
 
     async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
         pairs = await asyncio.gather(*(self.r.addresses(n) for n in names))
@@ -254,24 +257,25 @@ class _Run:
         return findings, {"selectors_tried": len(selectors), "keys": [k.to_json() for k in keys]}
 
     async def dmarc(self):
-        own_q = asyncio.ensure_future(self.r.query(f"_dmarc.{self.name}", "TXT"))
-        # The public suffix list takes ~80 ms to load the first time: load it in a thread while the
-        # event loop sends everybody's first questions, instead of holding them all back.
-        org = await _org_domain(self.name)
-        if org != self.name:
-            own, org_answer = await asyncio.gather(own_q, self.r.query(f"_dmarc.{org}", "TXT"))
-        else:
-            own, org_answer = await own_q, None
-        findings, policy = dmarc.check_dmarc(self.name, own, org_answer)
-        if policy is not None:
-            dests = dmarc.report_destinations(policy)
+        # RFC 9989: the policy and the organisational domain come from one DNS tree walk (at most 8
+        # _dmarc queries, asked at once); the org domains of report destinations from walks of their own.
+        names = dmarc.tree_walk(self.name)
+        walk = dict(zip(names, await self.r.query_many([(f"_dmarc.{n}", "TXT") for n in names])))
+        org = dmarc.organizational_domain_from_walk(self.name, walk)
+        findings, policy = dmarc.check_dmarc(self.name, walk, org=org)
+        if policy is not None and (mailto := dmarc.mailto_domains(policy)):
+            found_org = dmarc.organizational_domain_from_walk(policy.found_at, walk)
+            dest_orgs = await asyncio.gather(*(dmarc.find_organizational_domain(d, self.r) for d in mailto))
+            orgs = {policy.found_at: found_org.name, **{d: o.name for d, o in zip(mailto, dest_orgs)}}
+            dests = dmarc.report_destinations(policy, orgs)
             if dests:
-                names = [dmarc.authorisation_name(policy.found_at, d) for d in dests]
-                answers = await self.r.query_many([(n, "TXT") for n in names])
-                findings, policy = dmarc.check_dmarc(self.name, own, org_answer,
-                                                     authorisations=dict(zip(dests, answers)))
+                auth = await self.r.query_many([(dmarc.authorisation_name(policy.found_at, d), "TXT") for d in dests])
+                findings, policy = dmarc.check_dmarc(self.name, walk, org=org,
+                                                     authorisations=dict(zip(dests, auth)))
         self.dmarc_policy = policy
-        return findings, ({"org_domain": org, **policy.to_json()} if policy else {"org_domain": org, "found_at": None})
+        self.org = org
+        base = {"org_domain": org.name, "org": org.to_json(), "walk": list(names)}
+        return findings, ({**base, **policy.to_json()} if policy else {**base, "found_at": None})
 
     async def mta_sts(self):
         from ..net.https import fetch_policy
@@ -283,8 +287,11 @@ class _Run:
             fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
                                        ssl_context=self.ssl_context)
         findings, policy = mta_sts.check_mta_sts(self.name, txt, fetch, hosts,
-                                                 mx_known=not mx_answer.outcome.is_failure)
-        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None}
+                                                 mx_known=not mx_answer.outcome.is_failure,
+                                                 previous=self.sts_previous)
+        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None,
+                "id": mta_sts.txt_id(txt),
+                "sha256": mta_sts.policy_fingerprint(fetch.body) if fetch and fetch.ok and fetch.body else None}
         return findings, data
 
     async def tlsrpt(self):
@@ -306,18 +313,47 @@ class _Run:
             self.r.query_many([(n, "DNSKEY") for n in names]),
             self.r.query_many([(n, "DS") for n in names]),
             self.r.query(self.name, "MX"))
+        validation = await self._validate(self.name, mx_answer)
         findings, chain = dnssec.check_dnssec(self.name, dict(zip(names, keys)), dict(zip(names, ds)),
-                                              answers=(mx_answer,))
-        return findings, {"chain": [c.to_json() for c in chain]}
+                                              answers=(mx_answer,), validation=validation)
+        return findings, {"chain": [c.to_json() for c in chain], "validation": validation.to_json()}
+
+    async def _validate(self, name: str, answer: DnsResult):
+        """The tool's own DNSSEC validation of ``answer`` (about ``name``), from the root's key down."""
+        from ..judge.dns import dnssec_chain
+
+        names = parent_names(name)
+        keys, ds, soa, root = await asyncio.gather(
+            self.r.query_many([(n, "DNSKEY") for n in names]), self.r.query_many([(n, "DS") for n in names]),
+            self.r.query_many([(n, "SOA") for n in names]), self.r.query(".", "DNSKEY"))
+        return dnssec_chain.validate_chain(
+            name, {**dict(zip(names, keys)), ".": root}, dict(zip(names, ds)), dict(zip(names, soa)), answer,
+            anchors=self.trust_anchors or dnssec_chain.root_anchors(), now=time.time())
 
     async def dane(self):
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
         hosts = hosts[:10]
-        answers = await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])
-        findings, found = dane.check_dane(dict(zip(hosts, answers)))
-        return findings, {h: [r.to_json() for r in recs] for h, recs in found.items()}
+        answers = dict(zip(hosts, await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])))
+        with_tlsa = [h for h in hosts if answers[h].ok]
+        validations = dict(zip(with_tlsa, await asyncio.gather(*(self._validate(h, answers[h]) for h in with_tlsa))))
+        certificates = None
+        if self.mx_port is not None and with_tlsa:
+            from ..net.smtp import Timeouts
+            from ..observe.mx_tls import fetch_mx_chain
+
+            addresses = await self._hosts(with_tlsa)
+            targets = [(h, addresses[h].addresses[0]) for h in with_tlsa if addresses[h].addresses]
+            fetched = await asyncio.gather(*(fetch_mx_chain(h, a, port=self.mx_port,
+                                                            timeouts=Timeouts.uniform(self.https_timeout))
+                                             for h, a in targets))
+            certificates = {c.host: c for c in fetched}
+        findings, found = dane.check_dane(answers, validations=validations, certificates=certificates)
+        data = {h: [r.to_json() for r in recs] for h, recs in found.items()}
+        if certificates is not None:
+            data["certificates"] = {h: c.to_json() for h, c in certificates.items()}
+        return findings, data
 
     async def oversized_txt(self):
         """TXT answers too large for UDP at the names receivers ask (all cached by the other topics)."""

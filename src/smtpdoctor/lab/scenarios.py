@@ -43,7 +43,7 @@ PROPOSED_FINDINGS = frozenset({
     "connection.dropped-after-greeting", "connection.protocol-violation", "connection.no-greeting",
     "envelope.rate-limited", "auth.smtp-auth-disabled", "auth.temporary-failure", "client.auth-not-offered",
     "auth.garbage-reply", "envelope.recipient-unknown", "envelope.greylisted", "client.auth-without-tls",
-    "auth.encryption-required", "connection.service-refused",
+    "auth.encryption-required", "connection.service-refused", "client.smtputf8-not-offered",
 })
 
 
@@ -339,6 +339,12 @@ SCENARIOS: tuple[Scenario, ...] = (
              "<script> and a javascript: link; no report may pass them on.",
              ports=_healthy(p587=(Fault.hostile_text(), Fault.starttls(), Fault.auth(tls_only=True))),
              settings=_SUBMIT, expect_category=C.OK, expect_finding="ok", tags=("hostile", "bad-input")),
+    Scenario(name="smtputf8-not-offered", description="The sender's address has a non-ASCII local part "
+             "(ünïcode@lab.test); the server offers no SMTPUTF8, so it cannot take it.",
+             ports=_healthy(p587=(Fault.starttls(), Fault.auth(tls_only=True),
+                                  Fault.extensions(remove=("SMTPUTF8",)))),
+             settings={**_SUBMIT, "mail_from": "ünïcode@lab.test"},
+             expect_category=C.CLIENT, expect_finding="client.smtputf8-not-offered"),
 )
 
 _BY_NAME = {s.name: s for s in SCENARIOS}

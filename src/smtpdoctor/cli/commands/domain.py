@@ -35,6 +35,7 @@ def register(app: typer.Typer) -> None:
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         dnsbl: List[str] = typer.Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
         ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
+        mta_sts_previous: Optional[str] = typer.Option(None, "--mta-sts-previous", help="ID:SHA256 of the MTA-STS id and policy of an earlier run (its JSON mta_sts.id, mta_sts.sha256): finds a changed policy under an unchanged id."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
         format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json (JSON Lines)."),
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl))
+                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous)
         raise typer.Exit(code)
 
 
@@ -75,7 +76,7 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
-        dnsbl: tuple[str, ...] = ()) -> int:
+        dnsbl: tuple[str, ...] = (), sts_previous: str | None = None) -> int:
     import asyncio
     import ipaddress
 
@@ -105,6 +106,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         from ..common import read_file
 
         message = read_file(str(eml), max_bytes=MAX_EML_BYTES, what="a message (.eml)")
+    previous = _sts_previous(sts_previous)
     inputs, _ = _read_inputs(list(domains), file)
 
     from ...net.dns import Resolver
@@ -120,11 +122,25 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         context = ssl.create_default_context(cafile=str(ca_file))  # checked above (checks.ca_file)
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
-                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl))
+                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
+                                  sts_previous=previous))
+
+
+def _sts_previous(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"([A-Za-z0-9]{1,32}):([0-9a-fA-F]{64})", text.strip())
+    if not m:
+        raise UsageError(f"--mta-sts-previous {text[:80]!r}: expected ID:SHA256 (the id= and the 64-hex-digit "
+                         "policy hash from an earlier run's JSON)")
+    return m.group(1), m.group(2).lower()
 
 
 async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_source, context, concurrency,
-                     fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = ()) -> int:
+                     fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = (),
+                     sts_previous: tuple[str, str] | None = None) -> int:
     import asyncio
     import sys
 
@@ -137,7 +153,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
         async with sem:
             audit = await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
                                        eml_source=eml_source, ssl_context=context,
-                                       https_timeout=max(timeout * 3, 5))
+                                       https_timeout=max(timeout * 3, 5), sts_previous=sts_previous)
             if dnsbl and audit.domain:
                 import dataclasses
 
