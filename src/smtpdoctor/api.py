@@ -46,7 +46,7 @@ async def diagnose_async(host: str, **settings):
 
     # the same rules as the command line: raises ValueError (one line) before anything is sent
     if settings.get("ca_file"):
-        checks.ca_file(str(settings["ca_file"]))
+        validate.ca_file(str(settings["ca_file"]))
     if settings.get("helo") is not None:
         settings["helo"] = checks.helo_name(settings["helo"])
     if settings.get("user") is not None:

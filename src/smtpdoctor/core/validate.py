@@ -1,18 +1,15 @@
-"""One rule for each value the user gives that is not a name (names are :mod:`.names`, the one name
-kernel): text that goes on the wire, the HELO name, DKIM selectors, blocklist zones, a CA file, a secret
-from the environment. Every command, the web page and the Python API judge the same value the same way;
-each check raises ``ValueError`` with one line for the user (the CLI: exit 2), before anything is sent.
+"""One rule for each value the user gives that is not a name (names and the CA file are :mod:`.names`):
+text that goes on the wire, the HELO name, DKIM selectors, blocklist zones, a secret from the
+environment. Every command, the web page and the Python API judge the same value the same way; each
+check raises ``ValueError`` with one line for the user (the CLI: exit 2), before anything is sent.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["wire_text", "helo_name", "domain_name", "dkim_selector", "dnsbl_zones", "ca_file", "secret_from_env",
-           "MAX_CA_FILE_BYTES"]
+__all__ = ["wire_text", "helo_name", "domain_name", "dkim_selector", "dnsbl_zones", "secret_from_env"]
 
-#: A CA bundle larger than this is not a CA bundle (the system's own holds ~150 certificates, ~220 KB).
-MAX_CA_FILE_BYTES = 10 * 1024 * 1024
 # C0 controls (CR, LF, NUL, ESC ...), DEL and C1 controls: none may go on the wire inside a command.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -62,27 +59,6 @@ def dnsbl_zones(names) -> tuple[str, ...]:
 
     select_zones(tuple(names) or None)  # raises UnknownZoneName (a ValueError) for a name that is not a zone
     return tuple(names)
-
-
-def ca_file(path: str) -> str:
-    """A file of PEM CA certificates that this process can read; checked once, up front, by every
-    command that takes ``--ca-file``."""
-    import ssl
-
-    from .inputs import InputError, read_input
-
-    try:
-        _, data = read_input(path, max_bytes=MAX_CA_FILE_BYTES, what="PEM certificates")
-    except InputError as exc:
-        raise ValueError(f"--ca-file {exc}") from None
-    text = data.decode("ascii", "replace")
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        raise ValueError(f"--ca-file {path}: no PEM certificate in it (-----BEGIN CERTIFICATE-----)")
-    try:
-        ssl.create_default_context().load_verify_locations(cadata=text)
-    except (ssl.SSLError, ValueError) as exc:
-        raise ValueError(f"--ca-file {path}: not usable PEM certificates ({getattr(exc, 'reason', None) or exc})") from None
-    return path
 
 
 def secret_from_env(variable: str, *, option: str, allow_empty: bool = False):

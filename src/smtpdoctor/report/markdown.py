@@ -11,7 +11,8 @@ from .ticket import ticket_view
 
 __all__ = ["render_markdown"]
 
-_MARK = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "skipped": "— not tested"}
+_MARK = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "skipped": "— skipped",
+         "untested": "❔ could not test"}
 
 
 # Every field that came from the network or the user (host, settings, replies in summaries, details,
@@ -23,12 +24,17 @@ _cell = md_escape
 def render_markdown(report: Report) -> str:
     v = ticket_view(report)
     out = [f"# {_cell(v.title)}", "", f"Generated {v.generated} by smtpdoctor {_cell(v.version)}.", ""]
-    out += ["## Verdict", "", f"**Cause: {v.verdict_category}** (confidence: {v.confidence})", "",
-            _cell(v.verdict_summary), ""]
+    if v.confidence == "inconclusive":
+        head = f"**Inconclusive: {v.verdict_category} could not be tested** (confidence: inconclusive)"
+    elif v.verdict_category == "ok":
+        head = f"**Nothing wrong found** (confidence: {v.confidence})"
+    else:
+        head = f"**Cause: {v.verdict_category}** (confidence: {v.confidence})"
+    out += ["## Verdict", "", head, "", _cell(v.verdict_summary), ""]
     if v.detail:
         out += [_cell(v.detail), ""]
     if v.remedy:
-        out += ["### What to do", ""] + [f"{i}. {_cell(r)}" for i, r in enumerate(v.remedy, 1)] + [""]
+        out += [f"### What to do (step {_cell(v.remedy_step)})", ""] + [f"{i}. {_cell(r)}" for i, r in enumerate(v.remedy, 1)] + [""]
     if v.evidence:
         evidence = json.dumps(v.evidence, indent=2, ensure_ascii=False, default=str).splitlines()
         out += ["### Evidence", "", fence(evidence) + "json", *evidence, fence(evidence), ""]

@@ -135,7 +135,7 @@ def _checked(*, host, port, security, timeout, source_ip, ip, mail_from, rcpt_to
         out["selectors"] = tuple(checks.dkim_selector(sel) for sel in dkim_selector)
         out["zones"] = checks.dnsbl_zones(dnsbl)
         if ca_file:
-            checks.ca_file(ca_file)
+            validate.ca_file(ca_file)
         out["password"] = checks.secret_from_env(password_env, option="--password-env", allow_empty=True) \
             if password_env else None
         out["token"] = checks.secret_from_env(token_env, option="--token-env") if token_env else None
@@ -198,7 +198,7 @@ def _progress(fmt: str):
 
     console = Console(stderr=True)
     marks = {"running": "[dim]…[/]", "pass": "[green]✔[/]", "fail": "[red]✘[/]", "warn": "[yellow]![/]",
-             "skipped": "[dim]–[/]"}
+             "skipped": "[dim]–[/]", "untested": "[yellow]?[/]"}
 
     def on_step(step: str, status: str) -> None:
         if status == "running":

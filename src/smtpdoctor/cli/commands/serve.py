@@ -26,6 +26,8 @@ def serve(
     max_runs: int = typer.Option(2, "--max-runs", help="Checks that may run at the same time."),
     lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
+    watch_db: Optional[str] = typer.Option(None, "--watch-db", help="The database of 'smtpdoctor watch' to show on "
+                                                                    "the Watch history page (default: its default file)."),
 ) -> None:
     import secrets
     import socket
@@ -40,14 +42,14 @@ def serve(
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
     try:
-        from ...core import validate as checks
+        from ...core import names, validate
         from ...net.dns import parse_nameserver
 
+        if ca_file:
+            names.ca_file(ca_file)
         for r in resolver:
             parse_nameserver(r)
-        if ca_file:
-            checks.ca_file(ca_file)
-        checks.dnsbl_zones(dnsbl)
+        validate.dnsbl_zones(dnsbl)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if token is not None and len(token) < 16:
@@ -56,7 +58,8 @@ def serve(
         token = secrets.token_urlsafe(24)
     try:
         config = ServeConfig(host=host, port=port, token=token, max_active=max_runs, resolvers=tuple(resolver),
-                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab)
+                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab,
+                             watch_db=watch_db)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
