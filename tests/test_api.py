@@ -1,5 +1,7 @@
 """The public Python API: its names are guarded, and it runs the same engine as the CLI."""
 
+import pytest
+
 import smtpdoctor
 from smtpdoctor.lab.dns_server import LabDnsServer
 
@@ -41,3 +43,15 @@ def test_explain_a_reply():
     assert str(out.kind) == "reply"
     assert out.results and str(out.results[0].explanation.category) == "authentication"
     assert out.results[0].explanation.status == "5.7.8"
+
+
+@pytest.mark.parametrize("kwargs, words", [
+    ({"helo": "x\r\nRSET"}, "control character"),
+    ({"ca_file": "/dev/zero"}, "not a regular file"),
+    ({"user": "bob\nQUIT"}, "control character"),
+])
+def test_diagnose_refuses_hostile_values_like_the_command_line(kwargs, words):
+    from smtpdoctor import api
+
+    with pytest.raises(ValueError, match=words):
+        api.diagnose("127.0.0.1", port=9, sweep_ports=(), **kwargs)

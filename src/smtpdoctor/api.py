@@ -41,8 +41,16 @@ async def diagnose_async(host: str, **settings):
     (``port``, ``security``, ``user``, ``password``, ``mail_from``, ``rcpt_to``, ``domain``, ``ip``,
     ``resolvers``, ``timeout`` ...). Returns a :class:`~smtpdoctor.core.model.Report`."""
     from .core import names as validate
+    from .core import validate as checks
     from .flows.diagnose import run_diagnosis
 
+    # the same rules as the command line: raises ValueError (one line) before anything is sent
+    if settings.get("ca_file"):
+        validate.ca_file(str(settings["ca_file"]))
+    if settings.get("helo") is not None:
+        settings["helo"] = checks.helo_name(settings["helo"])
+    if settings.get("user") is not None:
+        checks.wire_text(settings["user"], what="user")
     return await run_diagnosis(_settings(validate.host_name(host), **settings))
 
 

@@ -153,3 +153,30 @@ def test_text_that_is_neither_a_reply_nor_a_message_is_unparsed_exit_2(cli):
 def test_replies_without_an_enhanced_code_are_read_from_code_and_words(cli, reply, category):
     code, out, _ = cli(reply, "--format", "json")
     assert code == 1 and json.loads(out)["results"][0]["category"] == category
+
+
+HOSTILE_BOUNCE = (b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Undelivered Mail\n"
+                  b"MIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"B\"\n\n"
+                  b"--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+                  b"--B\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example.net\n\n"
+                  b"Final-Recipient: rfc822; bob@example.org\nAction: failed\nStatus: 5.1.1\n"
+                  b"Diagnostic-Code: smtp; 550 5.1.1 \x1b]0;pwned\x07\x1b[2J <script>alert(1)</script> "
+                  b"[x](javascript:alert(1)) user unknown\n\n--B--\n")
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_terminal_escapes_and_markup_from_a_bounce_are_inert(cli, tmp_path, fmt):
+    (tmp_path / "b.eml").write_bytes(HOSTILE_BOUNCE)
+    code, out, err = cli("--format", fmt, str(tmp_path / "b.eml"))
+    assert code == 1, err
+    assert "\x1b" not in out and "\x07" not in out
+    assert ("x1b\\]0;pwned" if fmt == "markdown" else "x1b]0;pwned") in out  # shown as an escape, not obeyed
+    if fmt != "text":
+        assert "<script>" not in out
+    if fmt == "markdown":
+        assert "](javascript:" not in out
+
+
+def test_pasted_reply_text_with_escapes_is_inert(cli):
+    code, out, _ = cli("550 5.7.1 \x1b[2J\x1b]0;title\x07 blocked", "--format", "markdown")
+    assert "\x1b" not in out and "\x07" not in out

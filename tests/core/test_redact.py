@@ -189,3 +189,19 @@ def test_scrub_reaches_every_string_at_any_depth():
     assert out == {"reply": "535 you sent ********", "nested": [Box(text="********", items=("x ********", 3))],
                    "********": None}
     assert out["nested"][0].kind is Category.OK
+
+
+def test_a_secret_that_is_not_utf8_is_redacted_not_a_crash():
+    # os.environ decodes b"\x95" (not UTF-8) to a lone surrogate; every form of it must still be masked
+    import base64
+    import os
+
+    from smtpdoctor.core.redact import Redactor
+    from smtpdoctor.core.settings import Secret
+
+    value = os.fsdecode(b"pass\x95word")
+    redactor = Redactor([Secret(value)])
+    raw_b64 = base64.b64encode(b"pass\x95word").decode()
+    out = redactor.redact(f"echo {value} and {raw_b64}")
+    assert value not in out and raw_b64 not in out
+    assert out == "echo ******** and ********"

@@ -16,20 +16,15 @@ from smtpdoctor.flows.diagnose import run_diagnosis
 from smtpdoctor.lab.scenarios import SCENARIOS, Scenario
 from smtpdoctor.lab.world import LabWorld
 from smtpdoctor.report import render
+from support.markdown import outside_fences
 
 # Scenarios whose right verdict the product does not give yet: strict, so each flips when its fix lands.
-PENDING = {
-    "drip-feed": "issue 21 point 2: a reply that trickles in restarts the read timeout, so the run never ends",
-    "refuse-everything-421": "issue 21 point 4: 421 to EHLO and everything after is read as "
-                             "'STARTTLS not offered', not as a refused service",
-}
+PENDING: dict[str, str] = {}
 # Scenarios whose reports still pass the server's hostile text on (checked apart from the verdict).
-PENDING_TEXT = {
-    "hostile-text": "issue 21 points 8-9: reports pass on escapes and <script> from the server",
-    "garbage-banner": "issue 21 point 8: the text report passes on the ESC [2J of a binary banner",
-}
+PENDING_TEXT: dict[str, str] = {}
 CONTROL = ("\x1b", "\x07", "\x9b")  # ESC, BEL, CSI: never raw in a text, Markdown or HTML report
-MARKUP = ("<script", "<img", "](javascript:")  # never live in a Markdown or HTML report
+# never live in a report: raw HTML anywhere; a javascript: link in Markdown syntax, or as an HTML href
+MARKUP = {"markdown": ("<script", "<img", "](javascript:"), "html": ("<script", "<img", "href=\"javascript:")}
 
 
 def secret_forms(scenario: Scenario) -> set[str]:
@@ -88,5 +83,7 @@ async def test_reports_do_not_pass_on_the_servers_hostile_text(scenario):
     for fmt in ("text", "markdown", "html"):
         out = render(report, fmt, verbose=True)
         assert not [c for c in CONTROL if c in out], fmt
+        if fmt == "markdown":  # a fenced block (transcript, evidence) is shown literally by every renderer
+            out = outside_fences(out)
         if fmt != "text":
-            assert not [m for m in MARKUP if m in out.lower()], fmt
+            assert not [m for m in MARKUP[fmt] if m in out.lower()], fmt

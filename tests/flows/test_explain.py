@@ -92,3 +92,40 @@ def test_worker_processes_give_the_same_results_in_the_same_order(tmp_path, monk
     one = [e.to_json() for e in explain_inputs([str(path)], jobs=1)]
     two = [e.to_json() for e in explain_inputs([str(path)], jobs=2)]
     assert one == two and len(one) == 40
+
+
+class Endless(io.RawIOBase):
+    """A stream that never ends: ``head`` then ``fill`` forever (a runaway pipe)."""
+
+    def __init__(self, head: bytes, fill: bytes) -> None:
+        self.head, self.fill, self.given = head, fill, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        n = 1 << 16 if n is None or n < 0 else n
+        out = self.head[:n]
+        self.head = self.head[len(out):]
+        if len(out) < n:
+            out += (self.fill * (1 + (n - len(out)) // len(self.fill)))[: n - len(out)]
+        self.given += len(out)
+        return out
+
+
+def test_an_endless_message_in_an_mbox_stops_at_the_limit_with_one_result():
+    from smtpdoctor.flows.explain import MAX_MBOX_MESSAGE_BYTES
+
+    stream = Endless(b"From a@example.com Mon Jan  1 00:00:00 2024\nSubject: x\n\n", b"body line\n")
+    results = list(explain_inputs(["-"], stream))
+    assert [r.kind for r in results] == [Kind.UNPARSED]
+    assert "larger than 64 MB" in results[0].note
+    assert MAX_MBOX_MESSAGE_BYTES < stream.given < MAX_MBOX_MESSAGE_BYTES + 2 * (1 << 20)
+
+
+def test_endless_reply_text_on_stdin_is_refused_after_the_limit():
+    stream = Endless(b"550 5.1.1 user unknown\n", b"more text\n")
+    results = list(explain_inputs(["-"], stream))
+    assert [r.kind for r in results] == [Kind.UNPARSED]
+    assert "larger than" in results[0].note
+    assert stream.given < 3 * (1 << 20)

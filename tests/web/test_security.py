@@ -84,6 +84,11 @@ def test_csrf_rejects_other_origin():
 @pytest.mark.parametrize("header,allowed", [
     ("127.0.0.1:8025", True), ("localhost:8025", True), ("[::1]:8025", True), ("127.0.0.1", True),
     ("evil.example:8025", False), ("evil.example", False), ("127.0.0.1.evil.example", False), (None, False),
+    ("LOCALHOST:8025", True), ("[::1]", True),
+    # malformed: a name after the literal, a userinfo, two ports, a space, an empty literal
+    ("[::1].evil.example", False), ("[::1].evil.example:8025", False), ("[::1]evil", False),
+    ("127.0.0.1@evil.example", False), ("127.0.0.1:8025:80", False), ("localhost evil.example", False),
+    ("[]", False), ("[::1]:80x", False), ("localhost.evil.example", False),
 ])
 def test_host_header_against_dns_rebinding(header, allowed):
     assert host_allowed(ServeConfig(), header) is allowed

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import NoReturn
 
-__all__ = ["UsageError", "fail"]
+__all__ = ["UsageError", "fail", "read_text_list", "read_file"]
 
 
 class UsageError(Exception):
@@ -20,32 +19,21 @@ def fail(message: str) -> NoReturn:
 
 
 def read_text_list(name: str, *, max_bytes: int, what: str) -> tuple[str, str]:
-    """Read a ``--file`` of inputs, one per line ("-" is standard input): (label, text).
+    """Read a ``--file`` of inputs, one per line ("-" is standard input): (label, text), through the one
+    bounded reader (:mod:`smtpdoctor.core.inputs`). Bad files are usage errors with one clear line."""
+    from ..core.inputs import InputError, read_text
 
-    Bad files are usage errors with one clear line: missing, a directory, too large, binary, not UTF-8.
-    ``what`` names the expected content for the message ("a list of domains").
-    """
-    import os
-    import sys
+    try:
+        return read_text(name, max_bytes=max_bytes, what=what, allow_empty=True)
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
 
-    label = "standard input" if name == "-" else name
+
+def read_file(name: str, *, max_bytes: int, what: str) -> bytes:
+    """A file (or "-") that must hold text of some kind (``what``): bounded, not empty, not binary."""
+    from ..core.inputs import InputError, read_input
+
     try:
-        if name == "-":
-            data = sys.stdin.buffer.read(max_bytes + 1)
-        else:
-            if os.path.isdir(name):
-                raise UsageError(f"{name}: is a directory")
-            with open(name, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise UsageError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{name}: {exc.strerror or exc}") from None
-    if len(data) > max_bytes:
-        raise UsageError(f"{label}: larger than {max_bytes // 1_000_000} MB; split it")
-    if b"\0" in data:
-        raise UsageError(f"{label}: a binary file, not {what}")
-    try:
-        return label, data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{label}: not UTF-8 text") from None
+        return read_input(name, max_bytes=max_bytes, what=what)[1]
+    except InputError as exc:
+        raise UsageError(str(exc)) from None

@@ -179,6 +179,9 @@ def email_address(text: str) -> str:
     raw = text.strip().strip("<>")
     if raw.count("@") < 1:
         raise BadName(f"{text!r} is not an e-mail address (no @)")
+    if any(ord(c) < 32 or 0x7f <= ord(c) <= 0x9f or 0xd800 <= ord(c) <= 0xdfff for c in raw):
+        raise BadName(f"{text!r} holds a control character or bytes that are not UTF-8; it would be sent "
+                      "to the server as is")
     local, _, domain = raw.rpartition("@")
     if not local or not domain or len(raw) > 320 or any(c in raw for c in " \r\n\t<>"):
         raise BadName(f"{text!r} is not an e-mail address")

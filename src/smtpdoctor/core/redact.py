@@ -46,8 +46,8 @@ def forms_of(value: str) -> set[str]:
         value,
         base64.b64encode(raw).decode("ascii"),
         base64.b64encode(raw).decode("ascii").rstrip("="),
-        quote(value, safe=""),
-        quote_plus(value, safe=""),
+        quote(raw, safe=""),  # from the bytes: a value that was not UTF-8 (a lone surrogate) still quotes
+        quote_plus(raw, safe=""),
         json.dumps(value)[1:-1],
         json.dumps(value, ensure_ascii=False)[1:-1],
         html.escape(value),

@@ -75,7 +75,8 @@ class Settings:
     dkim_selectors: tuple[str, ...] = ()
     resolvers: tuple[str, ...] = ()
     dnsbl_zones: tuple[str, ...] | None = None  # None: the built-in catalogue
-    timeout: float = 10.0  # connect timeout, and the bound of each SMTP step
+    timeout: float = 10.0  # connect timeout, and the deadline of each step (a whole reply, a handshake)
+    run_timeout: float | None = None  # the whole run's deadline; None: RUN_STEPS step deadlines
     ca_file: str | None = None
     send: bool = False  # send one real test message (DATA) instead of stopping after RCPT
     # Send credentials even over a TLS session whose certificate failed verification (or over a

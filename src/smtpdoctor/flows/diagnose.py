@@ -40,7 +40,7 @@ from smtpdoctor.observe.facts import SweepResult
 from smtpdoctor.observe.sweep import sweep
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
-from smtpdoctor.net.smtp import SmtpSession, Timeouts, Transcript
+from smtpdoctor.net.smtp import DATA_REPLY_S, SmtpSession, Timeouts, Transcript
 from smtpdoctor.verdict import decide, order_findings, step_results
 
 __all__ = ["Diagnosis", "run_diagnosis"]
@@ -62,10 +62,16 @@ class Diagnosis:
     seen_ip: str | None = None  # our address as the server saw it (EHLO greeting), when public
     timings: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
+    out_of_time: bool = False  # the whole run's deadline (Timeouts.run) ended it
 
 
 def _options(settings: Settings) -> ProbeOptions:
-    return ProbeOptions(server_name=settings.host, helo=settings.helo, timeouts=Timeouts.uniform(settings.timeout),
+    timeouts = Timeouts.uniform(settings.timeout)
+    if settings.send:  # the reply to DATA's final dot has its own, longer deadline
+        timeouts = dataclasses.replace(timeouts, run=timeouts.run + max(0.0, DATA_REPLY_S - settings.timeout))
+    if settings.run_timeout is not None:
+        timeouts = dataclasses.replace(timeouts, run=settings.run_timeout)
+    return ProbeOptions(server_name=settings.host, helo=settings.helo, timeouts=timeouts,
                         ca_file=settings.ca_file, source_ip=settings.source_ip)
 
 
@@ -85,8 +91,14 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     diagnosis = Diagnosis(settings=settings, now=dt.datetime.now(dt.timezone.utc),
                           preset=providers.match(settings.host))
     notify = on_step or (lambda step, status: None)
+    bound = _options(settings).timeouts.run
     try:
-        await _observe(diagnosis, resolver, redactor, transcript, notify)
+        async with asyncio.timeout(bound):
+            await _observe(diagnosis, resolver, redactor, transcript, notify)
+    except TimeoutError:
+        diagnosis.interrupted = diagnosis.out_of_time = True
+        transcript.add("error", f"the run's time limit ({bound:g} s) is over: the report shows what was tested "
+                       "until then", port=None, tls=False)
     except asyncio.CancelledError:
         diagnosis.interrupted = True
         transcript.add("info", "interrupted: the report shows what was tested until then", port=None, tls=False)
@@ -246,8 +258,13 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     if d.interrupted:
         tested = {f.step for f in findings}
         missing = [str(s) for s in STEP_ORDER if s not in tested]
-        findings.append(make("run.interrupted", missing=", ".join(missing) or "none",
-                             evidence={"missing": missing, "retry": True}))
+        if d.out_of_time:
+            findings.append(make("run.time-limit", missing=", ".join(missing) or "none",
+                                 limit=f"{_options(settings).timeouts.run:g}",
+                                 evidence={"missing": missing, "limit_s": _options(settings).timeouts.run}))
+        else:
+            findings.append(make("run.interrupted", missing=", ".join(missing) or "none",
+                                 evidence={"missing": missing, "retry": True}))
     return findings
 
 
@@ -264,7 +281,7 @@ def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> R
             "seen_ip": d.seen_ip,
         },
         "sections": [("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))],
-        "interrupted": d.interrupted,
+        "interrupted": d.interrupted and not d.out_of_time,
     }
     return Report(
         target=Target(host=settings.host, port=settings.effective_port, security=str(settings.security),

@@ -2,7 +2,9 @@
 
 Everything streams: an mbox is split line by line as it is read, and a message is kept only up to
 ``MAX_MESSAGE_BYTES`` (the rest is skipped while reading), so memory stays flat on a 100,000-message mbox
-or a 50 MB attachment.
+or a 50 MB attachment. Every read is bounded (:mod:`smtpdoctor.core.inputs`): a single message or reply text
+is read up to ``MAX_MESSAGE_BYTES``, one message of an mbox up to ``MAX_MBOX_MESSAGE_BYTES``; binary
+input is refused from its first 4 KB; a directory's FIFOs and devices are not opened.
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, is_binary, looks_like_message
 from ..core.explanation import Explained, Kind
+from ..core.inputs import InputError, is_binary, read_head, size_label
+from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, looks_like_message
 from ..judge.explain.reply import explain_text
 from ..protocol.maillog import failure_lines, looks_like_maillog
 
-__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox", "iter_maillog"]
+__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox", "iter_maillog", "MAX_REPLY_TEXT",
+           "MAX_MBOX_MESSAGE_BYTES"]
+
+#: Reply text (not a message) larger than this is refused: no reply or pasted log is that long.
+MAX_REPLY_TEXT = 1024 * 1024
+#: One message of an mbox is read (and mostly skipped) up to this size; past it the mbox is not read on.
+MAX_MBOX_MESSAGE_BYTES = 64 * 1024 * 1024
 
 _CHUNK = 64 * 1024
 # An mbox separator: "From " + envelope sender + a date (asctime, or anything ending in a year). A bare
@@ -55,9 +64,11 @@ def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int =
     started = False
     prev_blank = True  # was the line before the current block blank?
     pending = first
+    seen = 0  # bytes of the current message, kept or skipped
 
     def keep(piece: bytes) -> None:
-        nonlocal size
+        nonlocal size, seen
+        seen += len(piece)
         if started and size < MAX_MESSAGE_BYTES and piece:
             piece = piece[:MAX_MESSAGE_BYTES - size]
             parts.append(piece)
@@ -91,9 +102,13 @@ def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int =
                 yield Item(source=f"{source}#{index}", message=b"".join(parts))
             index += 1
             started = True
-            parts, size = [], 0
+            parts, size, seen = [], 0, 0
             pos = m.end() + 1
         keep(block[pos:])
+        if seen > MAX_MBOX_MESSAGE_BYTES:
+            yield Item(source=f"{source}#{index}", error=f"one message larger than "
+                                                         f"{size_label(MAX_MBOX_MESSAGE_BYTES)}: the rest is not read")
+            return
         if block:
             tail = block[:-1] if block.endswith(b"\n") else block
             last_line = tail[tail.rfind(b"\n") + 1:]
@@ -110,24 +125,17 @@ def iter_maillog(stream: BinaryIO, source: str, first: bytes = b"", *, first_lin
         yield Item(source=f"{source}:{number}", text=text)
 
 
-def _read_bounded(stream: BinaryIO, first: bytes) -> bytes:
-    """Read a message, keeping at most MAX_MESSAGE_BYTES (the rest is read and dropped)."""
-    parts = [first]
-    size = len(first)
-    while True:
-        chunk = stream.read(_CHUNK)
-        if not chunk:
-            break
-        if size < MAX_MESSAGE_BYTES:
-            parts.append(chunk)
-        size += len(chunk)
-    return b"".join(parts)[:MAX_MESSAGE_BYTES + 1]
-
-
 def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
-    first = stream.read(4096)
+    try:
+        first = stream.read(4096)
+    except OSError as exc:
+        yield Item(source=source, error=f"cannot read: {exc.strerror or exc}")
+        return
     if not first:
         yield Item(source=source, error="empty input")
+        return
+    if is_binary(first):  # said at once: an endless device (/dev/zero, /dev/urandom) is not read on
+        yield Item(source=source, error="binary data, not a message or a reply")
         return
     if first.startswith(b"From ") and looks_like_message(first.split(b"\n", 1)[1] if b"\n" in first else b""):
         yield from iter_mbox(stream, source, first)
@@ -135,17 +143,20 @@ def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
     if looks_like_maillog(first):  # Postfix / Exim log: one input per line that reports a failure
         yield from iter_maillog(stream, source, first)
         return
-    data = _read_bounded(stream, first)
-    if _binary(data[:8192]):
+    try:
+        data, more = read_head(stream, MAX_MESSAGE_BYTES, source, first)
+    except InputError as exc:
+        yield Item(source=source, error=str(exc).removeprefix(f"{source}: "))
+        return
+    if is_binary(data[:8192]):
         yield Item(source=source, error="binary data, not a message or a reply")
     elif looks_like_message(data[:4096]):
-        yield Item(source=source, message=data)
+        yield Item(source=source, message=data)  # a larger message is explained from its head
+    elif more or len(data) > MAX_REPLY_TEXT:
+        yield Item(source=source, error=f"larger than {size_label(MAX_REPLY_TEXT)} and not a message: "
+                                        "not reply text")
     else:
         yield Item(source=source, text=data.decode("utf-8", "replace") if _utf8(data) else data.decode("latin-1"))
-
-
-def _binary(head: bytes) -> bool:
-    return is_binary(head)
 
 
 def _utf8(data: bytes) -> bool:
@@ -176,8 +187,9 @@ def _walk(folder: Path) -> Iterator[Path]:
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "tmp")
         for name in sorted(files):
-            if not name.startswith("."):
-                yield Path(root) / name
+            path = Path(root) / name
+            if not name.startswith(".") and path.is_file():  # never a FIFO or a device: reading could block
+                yield path
 
 
 def _existing(arg: str) -> tuple[Path, str | None]:

@@ -9,6 +9,7 @@ One decision over the configured port's observation and those of the other ports
   no answer anywhere → ``firewall.all-filtered`` (medium: a host that is down looks the same);
 * ICMP unreachable / prohibited → ``firewall.rejected``;
 * a greeting refused → ``connection.greeting-rejected``, or a blocklist finding when its text cites a list;
+* a greeting, then 421/554 to EHLO → ``connection.service-refused`` (or the blocklist finding);
 * silent, closed, reset, not SMTP → the ``connection.*`` finding that says so.
 """
 
@@ -23,6 +24,9 @@ from .server_facts import ServerFacts, security_label
 __all__ = ["check", "SLOW_GREETING_S"]
 
 SLOW_GREETING_S = 5.0
+# Replies to EHLO (and the HELO retry) that refuse the whole session: 421 "service not available"
+# (RFC 5321 §3.8), 554 "no SMTP service here" (RFC 5321 §4.2.3).
+REFUSED_SERVICE = (421, 554)
 
 
 # Only for port 25: a filtered submission port (587, 465) has nothing to do with the port-25 block.
@@ -86,6 +90,8 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
     if outcome is PortOutcome.SMTP:
         if obs.later_failure is not None:
             findings.append(_after_greeting(obs.later_failure, port, timeout, evidence))
+        elif obs.ehlo is not None and obs.ehlo.code in REFUSED_SERVICE:
+            findings.append(_refused_service(obs, evidence, cites_listing))
         else:
             findings.append(make("connection.ok", host=host, port=port, mode=security_label(obs),
                                  evidence={**evidence, "greeting": obs.greeting.message if obs.greeting else None,
@@ -145,6 +151,16 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
         findings.append(make("port.alternatives", host=host, working=", ".join(_describe(p) for p in working)))
     findings.extend(_family_difference(facts))
     return findings
+
+
+def _refused_service(obs: PortObservation, evidence: dict, cites_listing) -> Finding:
+    """The server greeted, then refused EHLO (and everything after) with 421 or 554."""
+    reply = obs.ehlo
+    citation = cites_listing(reply.text) if cites_listing else None
+    if citation is not None:
+        return citation
+    return make("connection.service-refused", port=obs.port, reply=reply.message, code=reply.code,
+                evidence={**evidence, "reply": reply.message})
 
 
 def _family_difference(facts: ServerFacts) -> list[Finding]:

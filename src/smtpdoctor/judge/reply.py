@@ -184,7 +184,7 @@ def _probe(kb: Knowledge, name: str, f: Facts, text: str, status_reason: str) ->
 
 
 def _is_syntax_error(replycode: str) -> bool:
-    return replycode.isdigit() and (400 < int(replycode) < 408 or 500 < int(replycode) < 508)
+    return replycode.isascii() and replycode.isdigit() and (400 < int(replycode) < 408 or 500 < int(replycode) < 508)
 
 
 def _find_reason(kb: Knowledge, f: Facts, text: str) -> str:

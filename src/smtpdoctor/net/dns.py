@@ -60,7 +60,7 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 
 
 def _port(p: str, text: str) -> int:
-    if not p.isdigit() or not 0 < int(p) < 65536:
+    if not (p.isascii() and p.isdigit()) or not 0 < int(p) < 65536:
         raise ValueError(f"bad resolver port in {text!r}")
     return int(p)
 

@@ -104,7 +104,7 @@ async def _get(address: str, host: str, port: int, context: ssl.SSLContext) -> t
         header_blob, _, rest = head.partition(b"\r\n\r\n")
         lines = header_blob.decode("iso-8859-1").split("\r\n")
         parts = lines[0].split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        if len(parts) < 2 or not parts[0].startswith("HTTP/") or not (parts[1].isascii() and parts[1].isdigit()):
             raise _BadHttp(f"not an HTTP response: {lines[0][:80]!r}")
         status = int(parts[1])
         headers: dict[str, str] = {}
@@ -135,11 +135,11 @@ async def _body(reader: asyncio.StreamReader, headers: dict[str, str], rest: byt
         return _dechunk(raw)
     length = headers.get("content-length")
     limit = MAX_POLICY_BYTES
-    if length and length.isdigit() and int(length) > limit:
+    if length and length.isascii() and length.isdigit() and int(length) > limit:
         raise _TooLarge(f"policy is {int(length)} bytes; the limit is {limit}")
     body = rest
     while True:
-        if length and length.isdigit() and len(body) >= int(length):
+        if length and length.isascii() and length.isdigit() and len(body) >= int(length):
             return body[: int(length)]
         chunk = await reader.read(4096)
         if not chunk:

@@ -28,7 +28,7 @@ from ..protocol.replies import Reply
 from ..core.observations import TlsFacts
 from .tls import cert_facts, peer_chain
 
-__all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact"]
+__all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S"]
 
 # (direction, text, after_334) -> text to keep
 Redact = Callable[[str, str, bool], str]
@@ -40,16 +40,29 @@ _PLAINTEXT_REASONS = {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LE
                       "HTTP_REQUEST", "UNKNOWN_PROTOCOL", "RECORD_TOO_LARGE"}
 
 
+#: A whole diagnosis is bounded by this many step deadlines: the longest chain of dependent steps is the
+#: host lookup, connect, greeting, EHLO, STARTTLS, the handshake, EHLO again, AUTH (up to three
+#: exchanges), MAIL, RCPT and DATA, i.e. twelve.
+RUN_STEPS = 12
+#: The reply to a message's final dot may take this long at least (servers scan the message first).
+DATA_REPLY_S = 30.0
+
+
 @dataclass(frozen=True, slots=True)
 class Timeouts:
+    """Deadlines, in seconds. Each is the bound of one whole step (a reply is read within ``command``
+    however slowly its bytes arrive: a server that drips one byte a second cannot extend it); ``run``
+    bounds a whole diagnosis."""
+
     connect: float = 10.0
     greeting: float = 10.0
     command: float = 10.0
     tls: float = 10.0
+    run: float = 10.0 * RUN_STEPS
 
     @classmethod
     def uniform(cls, seconds: float) -> "Timeouts":
-        return cls(seconds, seconds, seconds, seconds)
+        return cls(seconds, seconds, seconds, seconds, seconds * RUN_STEPS)
 
 
 @dataclass
@@ -189,6 +202,17 @@ class SmtpSession:
 
     # -- replies ----------------------------------------------------------------------------------
     async def read_reply(self, *, timeout: float, phase: str) -> ReplyEvent:
+        """The next whole reply, within one deadline of ``timeout`` seconds from now: however the bytes
+        are spread out (one a second, a line a second), the reply is complete by then or the step fails."""
+        try:
+            async with asyncio.timeout(timeout):
+                return await self._next_reply(phase)
+        except TimeoutError:
+            exc = ReadTimeout(f"no complete reply within {timeout:g} s ({phase})", phase=phase)
+            self._record("error", str(exc))
+            raise exc from None
+
+    async def _next_reply(self, phase: str) -> ReplyEvent:
         while True:
             try:
                 event = self.conn.next_event()
@@ -207,8 +231,7 @@ class SmtpSession:
             assert event is NEED_DATA
             try:
                 with map_exceptions(phase):
-                    async with asyncio.timeout(timeout):
-                        data = await self._reader.read(65536)
+                    data = await self._reader.read(65536)
             except TransportError as exc:
                 self._record("error", str(exc))
                 raise
@@ -262,7 +285,7 @@ class SmtpSession:
             return reply
         wire = self.conn.send_body(message)
         await self._send(wire, f"<message body, {len(message)} bytes>", "data")
-        return (await self.read_reply(timeout=max(self.timeouts.command, 30.0), phase="data")).reply
+        return (await self.read_reply(timeout=max(self.timeouts.command, DATA_REPLY_S), phase="data")).reply
 
     async def quit(self) -> None:
         """Say QUIT politely; failures at this point do not matter."""

@@ -44,7 +44,7 @@ class Capabilities:
     @property
     def size(self) -> int | None:
         params = self.extensions.get("SIZE")
-        if params and params[0].isdigit():
+        if params and params[0].isascii() and params[0].isdigit():
             return int(params[0])
         return None
 

@@ -270,7 +270,10 @@ class ClientConnection:
     def _queue(self, pending: str, line: str) -> bytes:
         if "\r" in line or "\n" in line:
             raise LocalProtocolError("a command may not contain CR or LF")
-        data = line.encode("utf-8") + b"\r\n"
+        try:
+            data = line.encode("utf-8") + b"\r\n"
+        except UnicodeEncodeError:  # a lone surrogate: bytes that were not UTF-8 in argv or the environment
+            raise LocalProtocolError("a command must be valid UTF-8 text") from None
         if len(data) > self.limits.max_command:
             raise LocalProtocolError(f"command longer than {self.limits.max_command} bytes")
         self._pending.append(pending)

@@ -6,6 +6,11 @@ __all__ = ["render", "render_many"]
 
 
 def render(report, fmt: str, *, verbose: bool = False, width: int | None = None) -> str:
+    """``report`` in ``fmt``. Every format for people passes :func:`~smtpdoctor.core.text.strip_control` last, so
+    no control character from a server or the user reaches a terminal, a ticket or a page (JSON escapes
+    them itself)."""
+    from ..core.text import strip_control
+
     if fmt == "json":
         from .json import render_json
 
@@ -13,15 +18,15 @@ def render(report, fmt: str, *, verbose: bool = False, width: int | None = None)
     if fmt == "text":
         from .text import render_text
 
-        return render_text(report, verbose=verbose, width=width)
+        return strip_control(render_text(report, verbose=verbose, width=width))
     if fmt == "markdown":
         from .markdown import render_markdown
 
-        return render_markdown(report)
+        return strip_control(render_markdown(report))
     if fmt == "html":
         from .html import render_html
 
-        return render_html(report)
+        return strip_control(render_html(report))
     raise ValueError(f"unknown format {fmt!r}")
 
 

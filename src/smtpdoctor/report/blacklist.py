@@ -35,6 +35,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     from ..core.dnsbl_facts import ZoneStatus
     from ..core.model import combine_exit_codes, exit_code_for
     from ..verdict import conclude
+    from ..core.text import strip_control
     from .formats import write_json_line
 
     engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
@@ -57,7 +58,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
             if fmt.value == "json":
                 write_json_line(result_json(result, (*run_wide, *mine), verdict), out)
             elif fmt.value == "text":
-                out.write(_render_target(result, mine, verdict))
+                out.write(strip_control(_render_target(result, mine, verdict)))
                 out.flush()
             else:
                 reports.append(target_report(result, (*run_wide, *mine)))
@@ -71,7 +72,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
     if any(f.is_problem for f in run_wide):
         codes.append(1)
     if fmt.value == "text":
-        out.write(_render_notes(run_wide))
+        out.write(strip_control(_render_notes(run_wide)))
         out.flush()
     elif fmt.value in ("markdown", "html"):
         from ..report import render_many

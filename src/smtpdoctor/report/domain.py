@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..core.catalogue import area_of
+from ..core.text import strip_control
 
 __all__ = ["render_text", "verdict_line"]
 
@@ -50,4 +51,4 @@ def render_text(audit) -> str:
             note = f"  ({row.note})" if row.note and row.status != "pass" else ""
             lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
     lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
-    return "\n".join(lines) + "\n\n"
+    return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS

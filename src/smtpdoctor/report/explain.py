@@ -9,6 +9,7 @@ import html
 from typing import TextIO
 
 from ..core.explanation import Explained, Kind
+from ..core.text import SafeWriter, md_escape
 from .explain_summary import Tally
 
 __all__ = ["TextRenderer", "MarkdownRenderer", "HtmlRenderer", "renderer_for", "DETAIL_LIMIT"]
@@ -84,8 +85,7 @@ class TextRenderer:
                 w(f"  ... and {tally.unparsed_count - len(tally.unparsed)} more\n")
 
 
-def _md(s: str) -> str:
-    return s.replace("|", "\\|").replace("\n", " ")
+_md = md_escape  # every field from a bounce, a reply or a file name is inert Markdown
 
 
 class MarkdownRenderer:
@@ -105,10 +105,10 @@ class MarkdownRenderer:
             for r in e.results:
                 x = r.explanation
                 w(f"- **{_md(r.recipient or '(no recipient named)')}**: {_md(x.summary)}\n")
-                w(f"  - reason `{x.reason}`, category `{x.category}`, code `{_code(x)}`"
-                  f"{', provider ' + x.provider if x.provider else ''}\n")
+                w(f"  - reason `{x.reason}`, category `{x.category}`, code {_md(_code(x))}"
+                  f"{', provider ' + _md(x.provider) if x.provider else ''}\n")
                 if r.diagnostic:
-                    w(f"  - server said: `{_md(r.diagnostic[:300])}`\n")
+                    w(f"  - server said: {_md(r.diagnostic[:300])}\n")
                 for step in x.remedy:
                     w(f"  - fix: {_md(step)}\n")
                 if x.help_url:
@@ -122,8 +122,8 @@ class MarkdownRenderer:
             w(f"| {_md(e.source)} | - | {e.kind} | - | - | - |\n")
         for r in e.results:
             x = r.explanation
-            w(f"| {_md(e.source)} | {_md(r.recipient or '-')} | {x.reason} | {x.category} | {_code(x)} |"
-              f" {x.provider or '-'} |\n")
+            w(f"| {_md(e.source)} | {_md(r.recipient or '-')} | {x.reason} | {x.category} | {_md(_code(x))} |"
+              f" {_md(x.provider or '-')} |\n")
 
     def finish(self, tally: Tally, show_summary: bool) -> None:
         if not show_summary:
@@ -192,4 +192,6 @@ class HtmlRenderer:
 
 
 def renderer_for(fmt: str, out: TextIO, detailed: bool):
-    return {"text": TextRenderer, "markdown": MarkdownRenderer, "html": HtmlRenderer}[fmt](out, detailed)
+    """The renderer for ``fmt``, writing through :class:`~smtpdoctor.core.text.SafeWriter`: no control character
+    from a bounce or pasted text reaches the terminal or the file."""
+    return {"text": TextRenderer, "markdown": MarkdownRenderer, "html": HtmlRenderer}[fmt](SafeWriter(out), detailed)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from ..core.model import Report
+from ..core.text import fence, md_escape
 from .ticket import ticket_view
 
 __all__ = ["render_markdown"]
@@ -14,27 +15,29 @@ _MARK = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "skipped
          "untested": "❔ could not test"}
 
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+# Every field that came from the network or the user (host, settings, replies in summaries, details,
+# remedies and titles, greetings, errors) passes md_escape; code blocks get a fence longer than any
+# backtick run inside them.
+_cell = md_escape
 
 
 def render_markdown(report: Report) -> str:
     v = ticket_view(report)
-    out = [f"# {v.title}", "", f"Generated {v.generated} by smtpdoctor {v.version}.", ""]
+    out = [f"# {_cell(v.title)}", "", f"Generated {v.generated} by smtpdoctor {_cell(v.version)}.", ""]
     if v.confidence == "inconclusive":
         head = f"**Inconclusive: {v.verdict_category} could not be tested** (confidence: inconclusive)"
     elif v.verdict_category == "ok":
         head = f"**Nothing wrong found** (confidence: {v.confidence})"
     else:
         head = f"**Cause: {v.verdict_category}** (confidence: {v.confidence})"
-    out += ["## Verdict", "", head, "", v.verdict_summary, ""]
+    out += ["## Verdict", "", head, "", _cell(v.verdict_summary), ""]
     if v.detail:
-        out += [v.detail, ""]
+        out += [_cell(v.detail), ""]
     if v.remedy:
-        out += [f"### What to do (step {v.remedy_step})", ""] + [f"{i}. {r}" for i, r in enumerate(v.remedy, 1)] + [""]
+        out += [f"### What to do (step {_cell(v.remedy_step)})", ""] + [f"{i}. {_cell(r)}" for i, r in enumerate(v.remedy, 1)] + [""]
     if v.evidence:
-        out += ["### Evidence", "", "```json", json.dumps(v.evidence, indent=2, ensure_ascii=False, default=str),
-                "```", ""]
+        evidence = json.dumps(v.evidence, indent=2, ensure_ascii=False, default=str).splitlines()
+        out += ["### Evidence", "", fence(evidence) + "json", *evidence, fence(evidence), ""]
     out += ["## Settings tested", "", "| setting | value |", "|---|---|"]
     out += [f"| {_cell(k)} | {_cell(val)} |" for k, val in v.settings] + [""]
     out += ["## The troubleshooting walk", "", "| step | status | findings |", "|---|---|---|"]
@@ -42,18 +45,18 @@ def render_markdown(report: Report) -> str:
     out += ["## Findings", "", "| severity | id | finding |", "|---|---|---|"]
     out += [f"| {sev} | `{fid}` | {_cell(title)} |" for sev, fid, title, _ in v.findings] + [""]
     for title, rows in v.sections:
-        out += [f"## {title}", "", "| severity | id | finding |", "|---|---|---|"]
+        out += [f"## {_cell(title)}", "", "| severity | id | finding |", "|---|---|---|"]
         out += [f"| {sev} | `{fid}` | {_cell(t)} |" for sev, fid, t in rows] + [""]
     if v.ports:
         out += ["## Ports", "", "| address | port | outcome | mode | greeting | TLS |", "|---|---|---|---|---|---|"]
         for p in v.ports:
             tls = p.get("tls") or {}
             tls_text = f"{tls.get('version')} {'verified' if tls.get('verified') else (tls.get('problem') or '')}" if tls else ""
-            out.append(f"| {_cell(p.get('address'))} | {p.get('port')} | {_cell(p.get('outcome'))} | "
+            out.append(f"| {_cell(p.get('address'))} | {_cell(p.get('port'))} | {_cell(p.get('outcome'))} | "
                        f"{_cell(p.get('mode') or '')} | {_cell(p.get('greeting') or p.get('error') or '')} | {_cell(tls_text)} |")
         out.append("")
     if v.transcript:
-        out += ["## Transcript (secrets redacted)", "", "```"] + v.transcript + ["```", ""]
+        out += ["## Transcript (secrets redacted)", "", fence(v.transcript), *v.transcript, fence(v.transcript), ""]
     if v.timings:
         out += ["## Timings", ""] + [f"- {k}: {val:.3f}" for k, val in v.timings.items()] + [""]
     return "\n".join(out)

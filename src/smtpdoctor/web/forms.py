@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from ..core import validate as checks
 from ..core import names as validate
 from ..core.settings import Secret, Security, Settings
 from .config import ServeConfig
@@ -103,7 +104,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
         except ValueError:
             errors["security"] = "choose one of the listed security modes"
     if values["port"]:
-        if not values["port"].isdigit():
+        if not (values["port"].isascii() and values["port"].isdigit()):
             errors["port"] = f"{values['port'][:20]!r} is not a port number: use a number from 1 to 65535"
         else:
             try:
@@ -132,6 +133,7 @@ def parse_diagnose(form: Mapping[str, Any], config: ServeConfig) -> FormResult:
             errors[name] = str(exc)
             return None
 
+    _check("user", lambda v: checks.wire_text(v, what="the user name"))
     mail_from = _check("mail_from", validate.email_address)
     rcpt_to = _check("rcpt_to", validate.email_address)
     ip = _check("ip", validate.ip_address)

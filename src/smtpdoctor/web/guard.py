@@ -58,7 +58,7 @@ class Guard:
             await _secured(response)(scope, receive, send)
             return
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.config.max_body):
+        if length is not None and (not (length.isascii() and length.isdigit()) or int(length) > self.config.max_body):
             await _drain(receive, 8 * self.config.max_body)
             response = _plain(413, "Too much to send",
                               f"What you sent is larger than {self.config.max_body // 1024} KB, the limit of this "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from typing import Awaitable, Callable
 
@@ -78,18 +79,27 @@ def token_ok(config: ServeConfig, *, cookie: str | None, bearer: str | None, que
     return any(v is not None and hmac.compare_digest(v.encode(), expected) for v in (cookie, bearer, query))
 
 
+# RFC 9110 §7.2 / RFC 3986 §3.2.2: Host = uri-host [ ":" port ], uri-host an IP-literal "[...]" or a
+# name / IPv4 address. Anything else (a name after "]", two ports, userinfo, spaces) is not a Host header.
+_HOST_HEADER = re.compile(r"^(?:\[(?P<literal>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9.-]+))(?::(?P<port>[0-9]{0,5}))?$")
+
+
+def parse_host_header(value: str) -> str | None:
+    """The host of a ``Host`` header (brackets removed from an IPv6 literal), or None if it is malformed."""
+    m = _HOST_HEADER.match(value.strip())
+    if m is None:
+        return None
+    return m.group("literal") or m.group("name")
+
+
 def host_allowed(config: ServeConfig, host_header: str | None) -> bool:
     """Against DNS rebinding: without a token only loopback names may be in the Host header."""
     if config.token:
         return True
     if not host_header:
         return False
-    name = host_header.strip()
-    if name.startswith("["):
-        name = name[: name.find("]") + 1] if "]" in name else name
-    elif name.count(":") == 1:
-        name = name.split(":", 1)[0]
-    return is_loopback(name)
+    name = parse_host_header(host_header)
+    return name is not None and is_loopback(name)
 
 
 Receive = Callable[[], Awaitable[dict]]

@@ -39,62 +39,30 @@ def diagnose(
     token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
     send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Deadline of each step (connect, a whole reply, a TLS handshake), in seconds; the whole run ends within 12 times this."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
     insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
 ) -> None:
     import asyncio
-    import os
     import sys
 
-    from ...core import names as validate
-    from ...core.settings import Secret, Security, Settings
+    from ...core.settings import Secret, Settings
 
-    try:
-        host_v = validate.host_name(host)
-        if port is not None:
-            validate.port_number(port)
-        try:
-            sec = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
-        except ValueError:
-            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
-                             "also called SSL) or none") from None
-        if not 0 < timeout <= 300:
-            raise UsageError("--timeout must be between 0 and 300 seconds")
-        source = validate.ip_address(source_ip) if source_ip else None
-        sending_ip = validate.ip_address(ip) if ip else None
-        sender = validate.email_address(mail_from) if mail_from else None
-        recipient = validate.email_address(rcpt_to) if rcpt_to else None
-        for r in resolver:
-            from ...net.dns import parse_nameserver
-
-            parse_nameserver(r)
-        if ca_file:
-            validate.ca_file(ca_file)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    v = _checked(host=host, port=port, security=security, timeout=timeout, source_ip=source_ip, ip=ip,
+                 mail_from=mail_from, rcpt_to=rcpt_to, resolver=resolver, helo=helo, user=user, domain=domain,
+                 dkim_selector=dkim_selector, dnsbl=dnsbl, ca_file=ca_file, password_env=password_env,
+                 token_env=token_env)
+    password, token = v["password"], v["token"]
     try:
         sweep_ports = _ports(ports)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    password = None
-    if password_env:
-        value = os.environ.get(password_env)
-        if value is None:
-            raise UsageError(f"--password-env {password_env}: the environment variable is not set")
-        password = Secret(value)
-    elif user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
+    if password is None and user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
         import getpass
 
         password = Secret(getpass.getpass(f"Password for {user}: "))
-    token = None
-    if token_env:
-        value = os.environ.get(token_env)
-        if not value:
-            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
-        token = Secret(value)
     if (password or token) and not user:
         raise UsageError("a password or token was given without --user")
     if auth_mech:
@@ -107,9 +75,10 @@ def diagnose(
     if output:
         _check_writable(output)
     settings = Settings(
-        host=host_v, port=port, security=sec, user=user, password=password, mail_from=sender, rcpt_to=recipient,
-        helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=tuple(dkim_selector),
-        resolvers=tuple(resolver), dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, ca_file=ca_file,
+        host=v["host"], port=port, security=v["security"], user=user, password=password, mail_from=v["sender"],
+        rcpt_to=v["recipient"], helo=v["helo"], source_ip=v["source"], domain=v["domain"], ip=v["ip"],
+        dkim_selectors=v["selectors"], resolvers=tuple(resolver), dnsbl_zones=v["zones"] or None, timeout=timeout,
+        ca_file=ca_file,
         oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
         insecure_auth=insecure_auth,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
@@ -132,6 +101,49 @@ def diagnose(
     raise typer.Exit(report.exit_code)
 
 
+def _checked(*, host, port, security, timeout, source_ip, ip, mail_from, rcpt_to, resolver, helo, user, domain,
+             dkim_selector, dnsbl, ca_file, password_env, token_env) -> dict:
+    """Every value of the command line judged by the one rule it has everywhere (``core.names``),
+    before anything is sent: a usage error (one line, exit 2) for the first bad one."""
+    from ...core import names as validate
+    from ...core import validate as checks
+    from ...core.settings import Security
+    from ...net.dns import parse_nameserver
+
+    try:
+        out = {"host": validate.host_name(host)}
+        if port is not None:
+            validate.port_number(port)
+        try:
+            out["security"] = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
+        except ValueError:
+            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
+                             "also called SSL) or none") from None
+        if not 0 < timeout <= 300:
+            raise UsageError("--timeout must be between 0 and 300 seconds")
+        out["source"] = validate.ip_address(source_ip) if source_ip else None
+        out["ip"] = validate.ip_address(ip) if ip else None
+        out["sender"] = validate.email_address(mail_from) if mail_from else None
+        out["recipient"] = validate.email_address(rcpt_to) if rcpt_to else None
+        for r in resolver:
+            parse_nameserver(r)
+        # values that go on the wire or name what to audit
+        out["helo"] = checks.helo_name(helo) if helo is not None else None
+        if user is not None:
+            checks.wire_text(user, what="--user")
+        out["domain"] = checks.domain_name(domain) if domain is not None else None
+        out["selectors"] = tuple(checks.dkim_selector(sel) for sel in dkim_selector)
+        out["zones"] = checks.dnsbl_zones(dnsbl)
+        if ca_file:
+            validate.ca_file(ca_file)
+        out["password"] = checks.secret_from_env(password_env, option="--password-env", allow_empty=True) \
+            if password_env else None
+        out["token"] = checks.secret_from_env(token_env, option="--token-env") if token_env else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return out
+
+
 def _ports(text):
     if text is None:
         return None
@@ -139,7 +151,7 @@ def _ports(text):
     for part in text.replace(" ", "").split(","):
         if not part:
             continue
-        if not part.isdigit() or not 1 <= int(part) <= 65535:
+        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 65535:
             raise ValueError(f"--ports: {part!r} is not a port number (1-65535)")
         out.append(int(part))
     if len(out) > 16:

@@ -95,17 +95,19 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
             raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    for sel in selectors:
-        if not sel.strip() or any(c in sel for c in " /@;") or len(sel) > 63 * 3:
-            raise UsageError(f"--dkim-selector {sel!r} is not a selector name")
+    from ...core import validate as checks
+
+    try:
+        selectors = [checks.dkim_selector(sel) for sel in selectors]
+        if helo is not None:
+            helo = checks.helo_name(helo)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
     message = None
     if eml is not None:
-        try:
-            if eml.stat().st_size > MAX_EML_BYTES:
-                raise UsageError(f"{eml}: larger than {MAX_EML_BYTES // (1024 * 1024)} MB")
-            message = eml.read_bytes()
-        except OSError as exc:
-            raise UsageError(f"{eml}: {exc.strerror or exc}") from None
+        from ..common import read_file
+
+        message = read_file(str(eml), max_bytes=MAX_EML_BYTES, what="a message (.eml)")
     previous = _sts_previous(sts_previous)
     from ..scale_options import scale_options
 

@@ -46,7 +46,9 @@ def explain(
         if sys.stdin is None or sys.stdin.isatty():
             raise UsageError("nothing to explain: give reply text, a file, a directory, or '-' to read stdin")
         args = ["-"]
-    if any(len(a) > 1_000_000 for a in args):
+    from ...flows.explain import MAX_REPLY_TEXT
+
+    if any(len(a) > MAX_REPLY_TEXT for a in args):
         raise UsageError("reply text on the command line is over 1 MB; put it in a file")
     stdin = sys.stdin.buffer if "-" in args and sys.stdin is not None else None
     out = sys.stdout

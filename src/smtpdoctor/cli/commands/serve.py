@@ -41,18 +41,15 @@ def serve(
         raise UsageError("--timeout must be between 0 and 60 seconds")
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
-    if ca_file:
-        from ...core.names import ca_file as check_ca_file
-
-        try:
-            check_ca_file(ca_file)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
     try:
+        from ...core import names, validate
         from ...net.dns import parse_nameserver
 
+        if ca_file:
+            names.ca_file(ca_file)
         for r in resolver:
             parse_nameserver(r)
+        validate.dnsbl_zones(dnsbl)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     if token is not None and len(token) < 16:

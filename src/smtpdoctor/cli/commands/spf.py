@@ -119,7 +119,12 @@ async def _fix(resolver, result) -> str | None:
 
 def _print_text(result, lines: list[str]) -> None:
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
+
+    from ...core.text import strip_control
+
+    def escape(text: str) -> str:  # SPF text comes from DNS (exp=, records): inert for rich and the terminal
+        return markup_escape(strip_control(str(text)))
 
     console = Console(highlight=False, soft_wrap=True)
     style = {"pass": "bold green", "fail": "bold red", "softfail": "bold yellow", "neutral": "bold yellow",

@@ -228,7 +228,7 @@ def parse_dmarc(found_at: str, record: str) -> DmarcPolicy:
     sp, np = policy("sp"), policy("np")
     pct = 100
     if (raw := tags.get("pct")) is not None:
-        if raw.isdigit() and 0 <= int(raw) <= 100:
+        if raw.isascii() and raw.isdigit() and 0 <= int(raw) <= 100:
             pct = int(raw)
         else:
             bad.append(f"pct={raw!r} (expected a whole number 0-100)")
@@ -245,7 +245,7 @@ def parse_dmarc(found_at: str, record: str) -> DmarcPolicy:
     fo = tags.get("fo") or "0"
     if any(part.strip() not in ("0", "1", "d", "s") for part in fo.split(":")):
         bad.append(f"fo={fo!r} (expected 0, 1, d or s, separated by ':')")
-    if (raw := tags.get("ri")) is not None and not raw.isdigit():
+    if (raw := tags.get("ri")) is not None and not (raw.isascii() and raw.isdigit()):
         bad.append(f"ri={raw!r} (expected a number of seconds)")
     if (raw := tags.get("rf")) is not None and raw.lower() not in ("afrf", "iodef"):
         bad.append(f"rf={raw!r} (expected afrf)")

@@ -79,7 +79,7 @@ def parse_policy(text: str) -> StsPolicy:
     raw_age = (fields.get("max_age") or [None])[0]
     if raw_age is None:
         problems.append("max_age: is missing")
-    elif not raw_age.isdigit() or len(raw_age) > 10:
+    elif not (raw_age.isascii() and raw_age.isdigit()) or len(raw_age) > 10:
         problems.append(f"max_age: {raw_age!r} is not a number of seconds")
     else:
         max_age = int(raw_age)

@@ -14,6 +14,7 @@ import re
 from dataclasses import replace
 from email.header import decode_header, make_header
 
+from smtpdoctor.core.inputs import is_binary
 from smtpdoctor.judge.reply import Facts, classify_facts
 from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.protocol.replies import find_replycode, is_status
@@ -54,7 +55,6 @@ _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|
 
 
 # Control bytes other than TAB, LF, FF, CR and ESC (ISO-2022-JP uses ESC): text never has many of them.
-_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
 
 
 _EMBEDDED = re.compile(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
@@ -80,14 +80,6 @@ def _skip_original_body(data: bytes) -> bytes:
     if inner_head is None or len(data) - inner_head.end() < 2048:
         return data
     return data[:inner_head.end()]
-
-
-def is_binary(head: bytes) -> bool:
-    """Is this the start of binary data rather than text (a NUL, or more than 5 % control bytes)?"""
-    if b"\x00" in head:
-        return True
-    controls = len(head) - len(head.translate(None, _CONTROL))
-    return controls > len(head) // 20
 
 
 def looks_like_message(head: bytes) -> bool:
@@ -477,7 +469,7 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
         if events:
             return _explain_ses(events, source)
 
-    if (msg.get("X-Apple-Unsubscribe") or "").strip().lower() == "true":
+    if _header(msg, "X-Apple-Unsubscribe").lower() == "true":
         # Apple Mail's one-click "unsubscribe" message: the recipient asks to be taken off the list
         return Explained(source=source, kind=Kind.FEEDBACK,
                          results=tuple(_simple("feedback", a) for a in _addresses(from_)[:1]))
@@ -509,9 +501,9 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
     bounce_like = bool(_BOUNCE_FROM.search(from_) or _BOUNCE_SUBJECT.search(subject) or parts["dsn"]
                        or any(_BOUNCE_BODY.search(h) for h in heads)
                        or msg.get_content_type() == "multipart/report")
-    auto = (msg.get("Auto-Submitted", "").strip().lower().startswith("auto-replied")
+    auto = (_header(msg, "Auto-Submitted").lower().startswith("auto-replied")
             or msg.get("X-Autoreply") or msg.get("X-Autorespond") or _AUTOREPLY_SUBJECT.search(subject)
-            or msg.get("Precedence", "").strip().lower() == "auto_reply")
+            or _header(msg, "Precedence").lower() == "auto_reply")
     if auto and not _BOUNCE_FROM.search(from_):
         who = _addresses(from_) or _addresses(_header(msg, "Reply-To"))
         return Explained(source=source, kind=Kind.AUTOREPLY,

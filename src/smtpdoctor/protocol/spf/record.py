@@ -236,7 +236,7 @@ def _term(term: str, pos: int) -> Mechanism | Modifier:
 
 
 def _cidr(text: str, limit: int, pos: int, term: str) -> int:
-    if not text.isdigit() or (len(text) > 1 and text[0] == "0") or int(text) > limit:
+    if not (text.isascii() and text.isdigit()) or (len(text) > 1 and text[0] == "0") or int(text) > limit:
         raise SpfSyntaxError(f"bad prefix length '/{text}' (0-{limit}, no leading zeros)", pos, term)
     return int(text)
 

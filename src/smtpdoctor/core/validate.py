@@ -1,0 +1,83 @@
+"""One rule for each value the user gives that is not a name (names and the CA file are :mod:`.names`):
+text that goes on the wire, the HELO name, DKIM selectors, blocklist zones, a secret from the
+environment. Every command, the web page and the Python API judge the same value the same way; each
+check raises ``ValueError`` with one line for the user (the CLI: exit 2), before anything is sent.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["wire_text", "helo_name", "domain_name", "dkim_selector", "dnsbl_zones", "secret_from_env"]
+
+# C0 controls (CR, LF, NUL, ESC ...), DEL and C1 controls: none may go on the wire inside a command.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def wire_text(text: str, *, what: str) -> str:
+    """A value that goes into an SMTP command: UTF-8 text without control characters (a CR or LF would
+    end the command and start another one of the user's making)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} {_shown(text)} holds bytes that are not UTF-8") from None
+    bad = _CONTROL.search(text)
+    if bad:
+        raise ValueError(f"{what} {_shown(text)} holds a control character ({bad.group()!r}); "
+                         "it would be sent to the server as is")
+    return text
+
+
+def helo_name(text: str) -> str:
+    """The EHLO/HELO argument: a host name or an address literal ``[192.0.2.1]``, one word on the wire."""
+    wire_text(text, what="--helo")
+    name = text.strip()
+    if not name or any(c.isspace() for c in name) or len(name) > 255:
+        raise ValueError(f"--helo {_shown(text)} is not a host name or an address literal")
+    return name
+
+
+def domain_name(text: str, *, option: str = "--domain") -> str:
+    """A sending domain, by the domain audit's rule (the one name kernel): its A-label form."""
+    from .names import BadName, normalise_domain
+
+    try:
+        return normalise_domain(text).name
+    except BadName as exc:
+        raise ValueError(f"{option}: {exc}") from None
+
+
+def dkim_selector(text: str) -> str:
+    if not text.strip() or any(c in text for c in " /@;") or len(text) > 63 * 3 or _CONTROL.search(text):
+        raise ValueError(f"--dkim-selector {_shown(text)} is not a selector name")
+    return text.strip()
+
+
+def dnsbl_zones(names) -> tuple[str, ...]:
+    """Blocklist zones as ``blacklist --dnsbl`` takes them (names, ``default``, ``all``)."""
+    from .dnsbl_zones import select_zones
+
+    select_zones(tuple(names) or None)  # raises UnknownZoneName (a ValueError) for a name that is not a zone
+    return tuple(names)
+
+
+def secret_from_env(variable: str, *, option: str, allow_empty: bool = False):
+    """The password or token held in environment variable ``variable``, as a :class:`Secret`."""
+    import os
+
+    from .settings import Secret
+
+    value = os.environ.get(variable)
+    if value is None or (not value and not allow_empty):
+        raise ValueError(f"{option} {variable}: the environment variable is not set"
+                         + ("" if value is None else " or empty"))
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{option} {variable}: the value is not UTF-8 text; set it in UTF-8") from None
+    return Secret(value)
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    shown = text if len(text) <= limit else text[: limit - 1] + "…"
+    return repr(shown).replace("\\udc", "\\x")
