@@ -10,9 +10,13 @@ from ...report.formats import OutputFormat
 from ..common import UsageError
 
 
-# What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
-_SECURITY_ALIASES = {"ssl": "tls", "ssl/tls": "tls", "smtps": "tls", "implicit": "tls", "implicit-tls": "tls",
-                     "plain": "none", "off": "none", "no": "none", "plaintext": "none"}
+# where each field of Settings is given on the command line, for the one-line error
+FLAGS = {"host": "HOST", "port": "--port", "security": "--security", "user": "--user", "password": "--password-env",
+         "oauth_token": "--token-env", "auth_mech": "--auth-mech", "mail_from": "--from", "rcpt_to": "--to",
+         "helo": "--helo", "source_ip": "--source-ip", "domain": "--domain", "ip": "--ip",
+         "dkim_selectors": "--dkim-selector", "resolvers": "--resolver", "dnsbl_zones": "--dnsbl",
+         "sweep_ports": "--ports", "timeout": "--timeout", "ca_file": "--ca-file", "send": "--send",
+         "insecure_auth": "--insecure-auth"}
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def diagnose(
     host: str = typer.Argument(..., help="SMTP server name or IP address, e.g. smtp.example.com"),
-    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port configured in your client (default: 587, or 465 with --security tls)."),
+    port: Optional[str] = typer.Option(None, "--port", "-p", help="Port configured in your client (default: 587, or 465 with --security tls)."),
     security: str = typer.Option("auto", "--security", "-s", help="auto | starttls | tls (implicit, 'SSL/TLS') | none"),
     user: Optional[str] = typer.Option(None, "--user", "-u", help="SMTP user name."),
     password_env: Optional[str] = typer.Option(None, "--password-env", help="Name of the environment variable holding the password."),
@@ -39,81 +43,23 @@ def diagnose(
     token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
     send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds."),
+    timeout: Optional[str] = typer.Option(None, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds (default 10, at most 300)."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
     insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
 ) -> None:
     import asyncio
-    import os
     import sys
 
-    from ...core import names as validate
-    from ...core.settings import Secret, Security, Settings
-
-    try:
-        host_v = validate.host_name(host)
-        if port is not None:
-            validate.port_number(port)
-        try:
-            sec = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
-        except ValueError:
-            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
-                             "also called SSL) or none") from None
-        if not 0 < timeout <= 300:
-            raise UsageError("--timeout must be between 0 and 300 seconds")
-        source = validate.ip_address(source_ip) if source_ip else None
-        sending_ip = validate.ip_address(ip) if ip else None
-        sender = validate.email_address(mail_from) if mail_from else None
-        recipient = validate.email_address(rcpt_to) if rcpt_to else None
-        for r in resolver:
-            from ...net.dns import parse_nameserver
-
-            parse_nameserver(r)
-        if ca_file and not os.path.isfile(ca_file):
-            raise UsageError(f"--ca-file {ca_file}: no such file")
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    try:
-        sweep_ports = _ports(ports)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    password = None
-    if password_env:
-        value = os.environ.get(password_env)
-        if value is None:
-            raise UsageError(f"--password-env {password_env}: the environment variable is not set")
-        password = Secret(value)
-    elif user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
-        import getpass
-
-        password = Secret(getpass.getpass(f"Password for {user}: "))
-    token = None
-    if token_env:
-        value = os.environ.get(token_env)
-        if not value:
-            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
-        token = Secret(value)
-    if (password or token) and not user:
-        raise UsageError("a password or token was given without --user")
-    if auth_mech:
-        from ...protocol.sasl import SUPPORTED_MECHANISMS
-
-        if auth_mech.upper() not in SUPPORTED_MECHANISMS:
-            raise UsageError(f"unknown --auth-mech {auth_mech!r}: use one of {', '.join(SUPPORTED_MECHANISMS)}")
-    if send and not (mail_from and rcpt_to):
-        raise UsageError("--send needs --from and --to")
+    settings = read_settings(
+        dict(host=host, port=port, security=security, user=user, auth_mech=auth_mech, mail_from=mail_from,
+             rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
+             resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
+             send=send, insecure_auth=insecure_auth),
+        password_env=password_env, token_env=token_env)
     if output:
         _check_writable(output)
-    settings = Settings(
-        host=host_v, port=port, security=sec, user=user, password=password, mail_from=sender, rcpt_to=recipient,
-        helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=tuple(dkim_selector),
-        resolvers=tuple(resolver), dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, ca_file=ca_file,
-        oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
-        insecure_auth=insecure_auth,
-        **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
-    )
     from ...flows.diagnose import run_diagnosis
     from ...report import render
 
@@ -132,19 +78,34 @@ def diagnose(
     raise typer.Exit(report.exit_code)
 
 
-def _ports(text):
-    if text is None:
-        return None
-    out = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not part.isdigit() or not 1 <= int(part) <= 65535:
-            raise ValueError(f"--ports: {part!r} is not a port number (1-65535)")
-        out.append(int(part))
-    if len(out) > 16:
-        raise ValueError("--ports: at most 16 ports")
-    return tuple(out)
+def read_settings(options: dict, *, password_env: str | None = None, token_env: str | None = None):
+    """The command line's options through :meth:`Settings.parse`; the secrets are read from the environment
+    (or a prompt on a terminal) first. The first bad field is one line (UsageError, exit 2)."""
+    import os
+    import sys
+
+    from ...core.settings import FieldErrors, Settings
+
+    raw = {name: value for name, value in options.items() if value is not None}
+    if password_env:
+        raw["password"] = os.environ.get(password_env)
+        if raw["password"] is None:
+            raise UsageError(f"--password-env {password_env}: the environment variable is not set")
+    if token_env:
+        raw["oauth_token"] = os.environ.get(token_env)
+        if not raw["oauth_token"]:
+            raise UsageError(f"--token-env {token_env}: the environment variable is not set or empty")
+    if raw.get("user") and not (password_env or token_env) and sys.stdin.isatty() and sys.stderr.isatty():
+        import getpass
+
+        raw["password"] = getpass.getpass(f"Password for {raw['user']}: ")
+    settings = Settings.parse(raw)
+    if isinstance(settings, FieldErrors):
+        name, message = settings.first()
+        raise UsageError(f"{FLAGS.get(name, name)}: {message}")
+    if settings.ca_file and not os.path.isfile(settings.ca_file):
+        raise UsageError(f"--ca-file {settings.ca_file}: no such file")
+    return settings
 
 
 def _check_writable(path: str) -> None:
