@@ -1,73 +1,44 @@
 """Writing blocklist results as they stream in: JSON Lines or text, with a progress bar on a terminal.
 
-Used by the ``blacklist`` command and the web page, so both print the same thing for the same inputs.
+Used by the ``blacklist`` command and the web page, so both print the same thing for the same inputs; the
+querying is :func:`smtpdoctor.flows.blacklist.stream_blacklist`.
 """
 
 from __future__ import annotations
 
-import contextlib
-
-__all__ = ["write_results", "open_lookup"]
+__all__ = ["write_results"]
 
 
-@contextlib.asynccontextmanager
-async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: float | None):
-    """The resolver for bulk blocklist lookups: the multiplexed UDP transport in front of the facade
-    (which takes what the transport does not handle), or the facade alone when no plain-DNS server is known."""
-    from ..net.dns import Resolver
-    from ..net.udp_mux import MuxResolver, system_nameservers
-
-    facade = Resolver(list(nameservers) or None, timeout=min(2.0, per_query), lifetime=per_query)
-    servers = list(nameservers) or system_nameservers()
-    lookup = (MuxResolver(servers, facade, timeout=min(2.0, per_query), lifetime=per_query,
-                          max_in_flight=concurrency, rate=rate) if servers else facade)
-    try:
-        yield lookup
-    finally:
-        if isinstance(lookup, MuxResolver):
-            lookup.close()
-
-
-async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, out, err) -> int:
-    from ..judge.blacklist import health_findings, retired_findings, target_findings
-    from ..observe.blocklists import Engine
-    from ..core.dnsbl_facts import ZoneStatus
+async def write_results(lines, total: int, fmt, out, err) -> int:
+    """Write each target's line of :func:`smtpdoctor.flows.blacklist.stream_blacklist` as it comes (a JSON
+    Lines object, or text), then the notes on the lists (text); a progress bar on a terminal. The exit code:
+    1 when any finding is an error, else 0."""
     from ..core.model import Severity
+    from ..flows.blacklist import ListNotes
     from .formats import write_json_line
 
-    engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
-    progress = _progress(err, len(targets))
+    progress = _progress(err, total)
     worst = 0
-    run_wide: tuple = ()
-    reported: frozenset[str] = frozenset()
-    kinds: set = set()
     try:
-        async for result in engine.stream(targets):
-            if result.target.kind not in kinds:  # a new kind brings its zones' health guards
-                kinds.add(result.target.kind)
-                healths, env = await engine.healths()
-                run_wide = (*retired_findings(dead), *health_findings(healths, env))
-                reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
-            mine = target_findings(result, selected=zones, reported=reported)
-            if any(f.severity is Severity.ERROR for f in mine):
+        async for line in lines:
+            found = line.run_wide if isinstance(line, ListNotes) else line.own
+            if any(f.severity is Severity.ERROR for f in found):
                 worst = 1
+            if isinstance(line, ListNotes):
+                if fmt.value == "text":
+                    out.write(_render_notes(line.run_wide))
+                    out.flush()
+                continue
             if fmt.value == "json":
-                write_json_line(_json(result, (*run_wide, *mine)), out)
+                write_json_line(_json(line.result, (*line.run_wide, *line.own)), out)
             else:
-                out.write(_render_target(result, mine))
+                out.write(_render_target(line.result, line.own))
                 out.flush()
             if progress is not None:
                 progress.advance(1)
     finally:
         if progress is not None:
             progress.close()
-    healths, env = await engine.healths()
-    run_wide = (*retired_findings(dead), *health_findings(healths, env))
-    if any(f.severity is Severity.ERROR for f in run_wide):
-        worst = 1
-    if fmt.value == "text":
-        out.write(_render_notes(run_wide))
-        out.flush()
     return worst
 
 

@@ -69,15 +69,17 @@ async def blacklist_post(request: Request):
 
 
 async def check(targets, config) -> BlacklistResult:
-    from ..report.formats import OutputFormat
-    from ..report.blacklist import open_lookup, write_results
     from ..core.dnsbl_zones import select_zones
+    from ..flows.blacklist import open_lookup, stream_blacklist
+    from ..report.blacklist import write_results
+    from ..report.formats import OutputFormat
 
     zones, dead = select_zones(config.dnsbl_zones)
     per_query = max(z.timeout for z in zones)
     out = io.StringIO()
     async with open_lookup(config.resolvers, per_query, concurrency=CONCURRENCY, rate=RATE) as lookup:
-        await write_results(lookup, targets, zones, dead, OutputFormat.json, CONCURRENCY, RATE, out, io.StringIO())
+        lines = stream_blacklist(lookup, targets, zones, dead, concurrency=CONCURRENCY, rate=RATE)
+        await write_results(lines, len(targets), OutputFormat.json, out, io.StringIO())
     lines = tuple(json.loads(line) for line in out.getvalue().splitlines() if line.strip())
     return BlacklistResult(lines=lines)
 

@@ -73,10 +73,12 @@ def blacklist(
 async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
     import sys
 
-    from ...report.blacklist import open_lookup, write_results
+    from ...flows.blacklist import open_lookup, stream_blacklist
+    from ...report.blacklist import write_results
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
-        return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr)
+        lines = stream_blacklist(lookup, targets, zones, dead, concurrency=concurrency, rate=rate)
+        return await write_results(lines, len(targets), fmt, sys.stdout, sys.stderr)
 
 
 def _read_file(name: str) -> tuple[str, str]:
