@@ -6,11 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..core.model import Report
+from .formats import transcript_glyph
 
-__all__ = ["TicketView", "ticket_view", "GLYPHS"]
-
-GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>", ("recv", True): "<~ ",
-          ("info", False): "===", ("info", True): "===", ("error", False): "**>", ("error", True): "**>"}
+__all__ = ["TicketView", "ticket_view"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,7 +37,7 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
     root = report.finding(report.verdict.finding) if report.verdict.finding else None
     settings = report.extra.get("settings") or {k: v for k, v in t.to_json().items() if v is not None}
     target = f"{t.host}:{t.port}" if t.host else (t.domain or t.ip or "?")
-    transcript = [f"{line.t:8.3f} :{line.port} {GLYPHS.get((line.dir, line.tls), '   ')} {line.text}"
+    transcript = [f"{line.t:8.3f} :{line.port} {transcript_glyph(line.dir, line.tls)} {line.text}"
                   for line in report.transcript]
     sections = []
     for title, area_ids in report.extra.get("sections", []):
