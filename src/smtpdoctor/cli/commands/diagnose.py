@@ -72,7 +72,7 @@ def diagnose(
         print(f"smtpdoctor: report written to {output} ({report.verdict.category.value})", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    if report.extra.get("interrupted"):
+    if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise typer.Exit(130)
     raise typer.Exit(report.exit_code)
