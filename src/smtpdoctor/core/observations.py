@@ -5,15 +5,19 @@ checks (judge/) can read observations without pulling in I/O."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from .serialize import JsonMixin, js
 
 __all__ = ["Failure", "Outcome", "DnsResult", "QueryLogEntry", "CertFacts", "TlsFacts", "VERIFY_CODES",
            "PolicyFetch"]
 
+_HIDDEN = js(omit=True)  # kept for the checks, not written into reports
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Failure:
+class Failure(JsonMixin):
     """A step that failed, as a value: built in one place from the exception that stopped it
     (:func:`smtpdoctor.net.smtp.failure_of`), never from ``str(exc)`` scattered over the probes.
 
@@ -23,15 +27,13 @@ class Failure:
     """
 
     kind: str
-    phase: str = ""
+    phase: str = field(default="", metadata=js(convert=lambda phase: phase or None))
     errno: int | None = None
     message: str = ""
 
     def __str__(self) -> str:
         return f"{self.message} ({self.phase})" if self.phase else self.message
 
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "phase": self.phase or None, "errno": self.errno, "message": self.message}
 
 
 class Outcome(StrEnum):
@@ -55,25 +57,23 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DnsResult:
+class DnsResult(JsonMixin):
     name: str  # the name asked, lower-case, without the final dot
-    rdtype: str  # "A", "MX", "TXT" ...
+    rdtype: str = field(metadata=js(name="type"))  # "A", "MX", "TXT" ...
     outcome: Outcome
     records: tuple[str, ...] = ()  # rdata as text (TXT: the strings joined, without quotes)
-    ttl: int | None = None
-    canonical_name: str | None = None  # where a CNAME chain ended, when it did
-    authenticated: bool = False  # the AD flag of the answer (DNSSEC validated by the resolver)
+    ttl: int | None = field(default=None, metadata=_HIDDEN)
+    canonical_name: str | None = field(default=None, metadata=_HIDDEN)  # where a CNAME chain ended, when it did
+    authenticated: bool = field(default=False, metadata=_HIDDEN)  # the AD flag (DNSSEC validated by the resolver)
     error: str | None = None
-    elapsed: float = 0.0
-    txt_strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the raw character-strings of each record
+    elapsed: float = field(default=0.0, metadata=_HIDDEN)
+    # TXT only: the raw character-strings of each record
+    txt_strings: tuple[tuple[bytes, ...], ...] = field(default=(), metadata=_HIDDEN)
 
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.OK
 
-    def to_json(self) -> dict:
-        return {"name": self.name, "type": self.rdtype, "outcome": str(self.outcome),
-                "records": list(self.records), "error": self.error}
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ VERIFY_CODES = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CertFacts:
+class CertFacts(JsonMixin):
     subject: str
     issuer: str
     dns_names: tuple[str, ...]
@@ -114,12 +114,6 @@ class CertFacts:
 
     def days_left(self, now: dt.datetime) -> int:
         return (dt.datetime.fromisoformat(self.not_after) - now).days
-
-    def to_json(self) -> dict:
-        return {"subject": self.subject, "issuer": self.issuer, "dns_names": list(self.dns_names),
-                "ip_addresses": list(self.ip_addresses), "not_before": self.not_before,
-                "not_after": self.not_after, "self_signed": self.self_signed, "key": self.key,
-                "sha256": self.sha256}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,21 +140,18 @@ class TlsFacts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PolicyFetch:
+class PolicyFetch(JsonMixin):
     url: str
     address: str | None = None  # the IP connected to
     status: int | None = None
     content_type: str | None = None
-    location: str | None = None  # a redirect's target (not followed)
-    body: str | None = None
+    location: str | None = field(default=None, metadata=_HIDDEN)  # a redirect's target (not followed)
+    body: str | None = field(default=None, metadata=_HIDDEN)
     error_kind: str | None = None  # dns | dns-failed | connect | tls | timeout | http | too-large
     error: str | None = None
-    elapsed: float = 0.0
+    elapsed: float = field(default=0.0, metadata=_HIDDEN)
 
     @property
     def ok(self) -> bool:
         return self.error_kind is None and self.status == 200
 
-    def to_json(self) -> dict:
-        return {"url": self.url, "address": self.address, "status": self.status,
-                "content_type": self.content_type, "error_kind": self.error_kind, "error": self.error}
