@@ -132,6 +132,17 @@ def test_file_input_and_stdin(lab, tmp_path):
     assert lines(r.output)[0]["listed"] is True
 
 
+@pytest.mark.parametrize("fmt,heading,note", [("markdown", "## 192.0.2.1", "## Notes on the lists"),
+                                              ("html", "<h2>192.0.2.1</h2>", "<h2>Notes on the lists</h2>")])
+def test_markdown_and_html_are_one_document(lab, fmt, heading, note):
+    r = run("192.0.2.1", "192.0.2.9", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org",
+            "--dnsbl", "dead.lab.test", "--format", fmt)
+    assert r.exit_code == 1
+    assert r.output.count(heading) == 1 and "LISTED on 1 of 1 lists" in r.output
+    assert r.output.index(heading) < r.output.index(heading.replace("2.1", "2.9")) < r.output.index(note)
+    assert "dnsbl.listed" in r.output
+
+
 def test_dead_zone_only_is_usage_error(lab, cli):
     code, out, err = cli("192.0.2.9", "--resolver", lab.address, "--dnsbl", "dnsbl.sorbs.net")
     assert code == 2 and out == ""
@@ -148,7 +159,6 @@ def test_dead_zone_only_is_usage_error(lab, cli):
     ([], "nothing to look up"),
     (["192.0.2.1", "--dnsbl", "not a zone"], "not a DNS zone name"),
     (["192.0.2.1", "--resolver", "nonsense"], "bad resolver address"),
-    (["192.0.2.1", "--format", "html"], "text or json"),
     (["192.0.2.1", "--concurrency", "0"], "--concurrency"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, args, words):

@@ -88,13 +88,22 @@ def test_timeout_domain_reads_could_not_test(dns):
     assert "mx.missing" not in ids and "dmarc.missing" not in ids
 
 
+@pytest.mark.parametrize("fmt,heading,code", [("markdown", "## bad.test", "`spf."), ("html", "<h2>bad.test</h2>",
+                                                                                    "<code>spf.")])
+def test_markdown_and_html_are_one_document_of_every_domain(dns, fmt, heading, code):
+    result = run("bad.test", "good.test", "--resolver", dns, "--format", fmt, "--timeout", "1")
+    assert result.exit_code == 1
+    out = result.stdout
+    assert out.count(heading) == 1 and out.index(heading) < out.index(heading.replace("bad", "good"))
+    assert code in out  # the findings table names each finding by its id
+
+
 @pytest.mark.parametrize("args, words", [
     (["x" * 300 + ".com"], "the limit is 253"),
     (["user@example.com"], "e-mail address"),
     ([], "at least one domain"),
     (["a.test", "--ip", "999.1.1.1"], "is not an IP address"),
     (["a.test", "--resolver", "dns.example"], "bad resolver address"),
-    (["a.test", "--format", "html"], "text or json"),
     (["--file", "/nonexistent/list.txt"], "no such file"),
     (["a.test", "--dkim-selector", "a b"], "not a selector"),
     (["a.test", "--eml", "/nonexistent/m.eml"], "m.eml"),

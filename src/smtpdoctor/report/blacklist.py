@@ -6,7 +6,7 @@ querying is :func:`smtpdoctor.flows.blacklist.stream_blacklist`.
 
 from __future__ import annotations
 
-__all__ = ["write_results"]
+__all__ = ["write_results", "blacklist_document"]
 
 
 async def write_results(lines, total: int, fmt, out, err) -> int:
@@ -19,6 +19,7 @@ async def write_results(lines, total: int, fmt, out, err) -> int:
 
     progress = _progress(err, total)
     worst = 0
+    collected: list = []  # Markdown and HTML are one document, written when every answer is in
     try:
         async for line in lines:
             found = line.run_wide if isinstance(line, ListNotes) else line.own
@@ -28,8 +29,15 @@ async def write_results(lines, total: int, fmt, out, err) -> int:
                 if fmt.value == "text":
                     out.write(_render_notes(line.run_wide))
                     out.flush()
+                elif fmt.value in ("markdown", "html"):
+                    from .document import to_html, to_markdown
+
+                    write = to_markdown if fmt.value == "markdown" else to_html
+                    out.write(write(blacklist_document(collected, line.run_wide)))
                 continue
-            if fmt.value == "json":
+            if fmt.value in ("markdown", "html"):
+                collected.append(line)
+            elif fmt.value == "json":
                 write_json_line(_json(line.result, (*line.run_wide, *line.own)), out)
             else:
                 out.write(_render_target(line.result, line.own))
@@ -40,6 +48,23 @@ async def write_results(lines, total: int, fmt, out, err) -> int:
         if progress is not None:
             progress.close()
     return worst
+
+
+def blacklist_document(lines, notes):
+    """Every target's verdict line and findings, then the notes on the lists, as one document."""
+    from .document import Document, Heading, Para, findings_table
+
+    doc = Document("smtpdoctor blacklist: " + ", ".join(line.result.target.value for line in lines))
+    for line in lines:
+        head, *rest = _render_target(line.result, ()).splitlines()
+        doc.add(Heading(head.split(": ", 1)[0]), Para(head.split(": ", 1)[1], strong=True),
+                *(Para(text.strip()) for text in rest))
+        shown = [f for f in line.own if f.id != "dnsbl.not-listed"]
+        if shown:
+            doc.add(findings_table(shown))
+    if notes:
+        doc.add(Heading("Notes on the lists"), findings_table(notes))
+    return doc
 
 
 def _json(result, found) -> dict:

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json (JSON Lines)."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text, json (JSON Lines), markdown or html."),
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
@@ -79,8 +79,6 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     import asyncio
     import ipaddress
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
-        raise UsageError(f"--format {fmt.value} is not available for domain (use text or json)")
     if not 1 <= concurrency <= 1000:
         raise UsageError("--concurrency must be between 1 and 1000")
     if not 0 < timeout <= 60:
@@ -152,6 +150,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     pending: list[asyncio.Task] = []
     worst = 0
     index = 0
+    collected: list = []  # Markdown and HTML are one document: written once every audit is in
     try:
         while index < len(inputs) or pending:
             while index < len(inputs) and len(pending) < window:
@@ -163,14 +162,21 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             worst = max(worst, audit.exit_code)
             if fmt is OutputFormat.json:
                 write_json_line(audit.to_json())
-            else:
+            elif fmt is OutputFormat.text:
                 sys.stdout.write(render_text(audit))
                 sys.stdout.flush()
+            else:
+                collected.append(audit)
     finally:
         for task in pending:
             task.cancel()
         if progress:
             progress.close()
+    if collected:
+        from ...report.document import to_html, to_markdown
+        from ...report.domain import domain_document
+
+        sys.stdout.write((to_markdown if fmt is OutputFormat.markdown else to_html)(domain_document(collected)))
     return worst
 
 

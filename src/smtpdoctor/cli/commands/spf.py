@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text, json, markdown or html."),
     ) -> None:
         """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
         raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
@@ -68,14 +68,12 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text) -> int:
     import asyncio
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
-        raise UsageError(f"--format {fmt.value} is not available for spf (use text or json)")
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     domain, ip, sender, helo = validate(domain, ip, sender, helo)
 
     from ...net.dns import Resolver
-    from ...protocol.spf.result import SpfResult, trace_lines
+    from ...protocol.spf.result import SpfResult
     from ...protocol.spf.eval import check_host
 
     try:
@@ -87,26 +85,15 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         from ...report.formats import write_json_line
 
         write_json_line(result.to_json())
+    elif fmt is OutputFormat.text:
+        from ...report.spf import print_text
+
+        print_text(result)
     else:
-        _print_text(result, trace_lines(result))
+        import sys
+
+        from ...report.document import to_html, to_markdown
+        from ...report.spf import spf_document
+
+        sys.stdout.write((to_markdown if fmt is OutputFormat.markdown else to_html)(spf_document(result)))
     return 0 if result.result is SpfResult.PASS else 1
-
-
-def _print_text(result, lines: list[str]) -> None:
-    from rich.console import Console
-    from rich.markup import escape
-
-    console = Console(highlight=False, soft_wrap=True)
-    style = {"pass": "bold green", "fail": "bold red", "softfail": "bold yellow", "neutral": "bold yellow",
-             "none": "bold yellow", "permerror": "bold red", "temperror": "bold magenta"}[str(result.result)]
-    console.print(f"[{style}]SPF {result.result}[/] for {escape(result.ip)} sending as "
-                  f"{escape(result.sender)} (domain {escape(result.domain)}, HELO {escape(result.helo)})")
-    if result.reason:
-        console.print(f"  why: {escape(result.reason)}")
-    console.print(f"  lookups: {result.lookups}/10, void lookups: {result.void_lookups}/2")
-    if result.explanation is not None:
-        console.print(f"  explanation: {escape(result.explanation)}")
-    console.print("")
-    console.print("Evaluation:")
-    for line in lines:
-        console.print("  " + escape(line))
