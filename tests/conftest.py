@@ -18,7 +18,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from realservers._proc import ServerUnavailable, private_dir, remove_dir, require  # noqa: E402
-from realservers.certs import TestPKI  # noqa: E402
+from smtpdoctor.lab.certs import LabPki  # noqa: E402
 from realservers.dovecot import DovecotSasl, start_dovecot  # noqa: E402
 from realservers.knot import KnotServer, start_knot  # noqa: E402
 from realservers.labzone import LAB_RECORDS, LAB_ZONES  # noqa: E402
@@ -96,10 +96,11 @@ def _servers() -> Iterator[_Servers]:
 
 
 @pytest.fixture(scope="session")
-def realserver_pki() -> Iterator[TestPKI]:
-    """The test CA and server certificates (``.ca_file``; ``.server_cert(variant)``)."""
+def realserver_pki() -> Iterator[LabPki]:
+    """The lab CA and its certificates for the real servers (``.ca_file``; ``.issue(kind, names)``): one
+    certificate maker, :mod:`smtpdoctor.lab.certs`, for the product's lab and the tests."""
     directory = private_dir("pki")
-    yield TestPKI(directory)
+    yield LabPki(directory)
     remove_dir(directory)
 
 
@@ -137,7 +138,7 @@ def dovecot_sasl(_dovecot_lazy: _Lazy) -> DovecotSasl:
 
 
 @pytest.fixture(scope="session")
-def postfix_factory(realserver_pki: TestPKI, _knot_lazy: _Lazy, _dovecot_lazy: _Lazy, _servers: _Servers
+def postfix_factory(realserver_pki: LabPki, _knot_lazy: _Lazy, _dovecot_lazy: _Lazy, _servers: _Servers
                     ) -> Callable[..., PostfixInstance]:
     """``postfix_factory(**options)`` -> a running PostfixInstance; identical options share one instance.
 

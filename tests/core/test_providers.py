@@ -108,4 +108,5 @@ def test_remedy_templates_are_filled():
 
 
 def test_exported_names():
-    assert set(providers.__all__) == {"PortPreset", "HelpLink", "Preset", "presets", "match", "get", "SENDER_POLICIES"}
+    assert set(providers.__all__) == {"PortPreset", "HelpLink", "SignIn", "Preset", "presets", "match", "get",
+                                      "SENDER_POLICIES", "SIGNIN_METHODS"}

@@ -1,32 +1,71 @@
-"""Every lab scenario, diagnosed: the verdict names the expected cause and finding (issue 2, 3, 7).
+"""Every lab scenario, diagnosed: the verdict names the expected cause and finding (issue 2, 3, 7), within
+the scenario's deadline, and no output shows a secret or passes on the server's hostile text (issue 21).
 
 The lab's servers are in-process (``smtpdoctor.lab``) and the sending domain's DNS comes from the lab's
 DNS world, so this runs offline and fast; the same faults against real servers are in
 ``test_walk_realservers.py``.
 """
 
+import asyncio
+import base64
 import json
 
 import pytest
 
 from smtpdoctor.flows.diagnose import run_diagnosis
-from smtpdoctor.lab.scenarios import SCENARIOS
+from smtpdoctor.lab.scenarios import SCENARIOS, Scenario
 from smtpdoctor.lab.world import LabWorld
 from smtpdoctor.report import render
 
-import base64
+# Scenarios whose right verdict the product does not give yet: strict, so each flips when its fix lands.
+PENDING = {
+    "drip-feed": "issue 21 point 2: a reply that trickles in restarts the read timeout, so the run never ends",
+    "refuse-everything-421": "issue 21 point 4: 421 to EHLO and everything after is read as "
+                             "'STARTTLS not offered', not as a refused service",
+}
+# Scenarios whose reports still pass the server's hostile text on (checked apart from the verdict).
+PENDING_TEXT = {
+    "hostile-text": "issue 21 points 8-9: reports pass on escapes and <script> from the server",
+    "garbage-banner": "issue 21 point 8: the text report passes on the ESC [2J of a binary banner",
+}
+CONTROL = ("\x1b", "\x07", "\x9b")  # ESC, BEL, CSI: never raw in a text, Markdown or HTML report
+MARKUP = ("<script", "<img", "](javascript:")  # never live in a Markdown or HTML report
 
-from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER
 
-# The lab password, its base64 (LOGIN's answer) and AUTH PLAIN's base64 of "\0user\0password".
-SECRET_FORMS = (LAB_PASSWORD, base64.b64encode(LAB_PASSWORD.encode()).decode(),
-                base64.b64encode(f"\0{LAB_USER}\0{LAB_PASSWORD}".encode()).decode())
+def secret_forms(scenario: Scenario) -> set[str]:
+    """The password of the scenario and every form a server could echo it in (base64, AUTH PLAIN tokens)."""
+    password, user = scenario.settings.get("password"), scenario.settings.get("user", "")
+    if not password:
+        return set()
+    b64 = lambda text: base64.b64encode(text.encode()).decode()  # noqa: E731
+    return {password, b64(password), b64(f"\0{user}\0{password}"), b64(f"{user}\0{user}\0{password}")}
 
 
-@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
-async def test_scenario_verdict(scenario):
+def _params(scenarios, pending):
+    return [pytest.param(s, id=s.name, marks=[pytest.mark.xfail(reason=pending[s.name], strict=True)]
+                         if s.name in pending else []) for s in scenarios]
+
+
+# what a server controls the text of, minus the slow ones (drip-feed is about time, not text)
+TEXT_SCENARIOS = [s for s in SCENARIOS if {"hostile", "bad-input"} & set(s.tags) and "slow" not in s.tags]
+
+
+def test_pending_names_are_scenarios():
+    assert set(PENDING) <= {s.name for s in SCENARIOS}
+    assert set(PENDING_TEXT) <= {s.name for s in TEXT_SCENARIOS}
+
+
+async def diagnose(scenario):
     async with scenario.lab_host() as host, LabWorld() as world:
-        report = await run_diagnosis(scenario.settings_for(host, **world.overrides()))
+        async with asyncio.timeout(scenario.deadline) as deadline:
+            report = await run_diagnosis(scenario.settings_for(host, **world.overrides()))
+    assert not deadline.expired(), f"the diagnosis did not end within {scenario.deadline} s"
+    return report
+
+
+@pytest.mark.parametrize("scenario", _params(SCENARIOS, PENDING))
+async def test_scenario_verdict(scenario):
+    report = await diagnose(scenario)
     ids = [f.id for f in report.findings]
     assert (report.verdict.finding or "ok") == scenario.expect_finding, (scenario.name, ids)
     assert report.verdict.category is scenario.expect_category
@@ -35,9 +74,19 @@ async def test_scenario_verdict(scenario):
     root = report.finding(report.verdict.finding) if report.verdict.finding else None
     if root is not None:
         assert root.remedy, "a root cause always comes with what to do"
-    # no format ever shows the password or its base64 form
+    # no format ever shows the password in any form
     for fmt in ("json", "text", "markdown", "html"):
         out = render(report, fmt, verbose=True)
-        for secret in SECRET_FORMS:
+        for secret in secret_forms(scenario):
             assert secret not in out, (fmt, secret)
     json.loads(render(report, "json"))
+
+
+@pytest.mark.parametrize("scenario", _params(TEXT_SCENARIOS, PENDING_TEXT))
+async def test_reports_do_not_pass_on_the_servers_hostile_text(scenario):
+    report = await diagnose(scenario)
+    for fmt in ("text", "markdown", "html"):
+        out = render(report, fmt, verbose=True)
+        assert not [c for c in CONTROL if c in out], fmt
+        if fmt != "text":
+            assert not [m for m in MARKUP if m in out.lower()], fmt

@@ -67,7 +67,7 @@ async def test_expired_certificate(postfix_factory):
     pf = postfix_factory(extra_certs=("expired",))
     report, got = await verdict(settings(pf, pf.port("submission_expired"), security=Security.STARTTLS))
     assert got == "tls.certificate-expired"
-    assert "expired 10 days ago" in report.finding(got).title or "expired 9 days ago" in report.finding(got).title
+    assert "expired 30 days ago" in report.finding(got).title or "expired 29 days ago" in report.finding(got).title
 
 
 async def test_nothing_listening_anywhere(postfix):

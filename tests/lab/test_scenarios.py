@@ -184,7 +184,6 @@ SEEN = {
     "starttls-not-offered": ("starttls", "SMTPNotSupportedError"),
     "starttls-stripped": ("starttls", "SMTPNotSupportedError"),
     "auth-wrong-password": ("auth", 535),
-    "auth-echo": ("auth", 535),
     "auth-app-password-required": ("auth", 534),
     "auth-disabled-for-tenant": ("auth", 535),
     "auth-temporary-failure": ("auth", 454),
@@ -199,10 +198,18 @@ SEEN = {
     "rcpt-blocklisted": ("rcpt", 554),
     "user-unknown": ("rcpt", 550),
     "greylisted": ("rcpt", 451),
+    "refuse-everything-421": ("starttls", "SMTPNotSupportedError"),  # smtplib takes EHLO's 421 as no extensions
+    "auth-echo": ("done", 250),
+    "auth-echo-wrong-password": ("auth", 535),
+    "huge-reply": ("done", 250),  # smtplib has no bound on a reply's size: it reads all 10 MiB
+    "hostile-text": ("done", 250),
 }
 NOT_WALKED = {
     "slow-banner": "6 s by design; the slow_banner fault is tested on its own",
     "ehlo-endless-continuation": "smtplib has no bound on reply lines and would read 450 MB",
+    "endless-multiline": "smtplib has no bound on reply lines and would read for ever",
+    "drip-feed": "smtplib's timeout is per read, so a drip-feed keeps it reading for minutes; the fault is "
+                 "tested byte by byte",
 }
 
 

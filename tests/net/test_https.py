@@ -1,4 +1,5 @@
-"""The MTA-STS policy fetch against a real local HTTPS server (trustme CA), and the audit using it."""
+"""The MTA-STS policy fetch against a real local HTTPS server (certificates from the lab CA), and the audit
+using it."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import contextlib
 import ssl
 
 import pytest
-import trustme
 
 from smtpdoctor.flows.domain import audit_domain
+from smtpdoctor.lab.certs import CertKind, LabPki
 from smtpdoctor.net.https import MAX_POLICY_BYTES, fetch_policy
 
 from support.dns_zones import good_zone, lab_resolver
@@ -18,16 +19,16 @@ POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx1.good.test\r\nmx: mx2.good.t
 
 
 @pytest.fixture(scope="module")
-def ca():
-    return trustme.CA()
+def ca(tmp_path_factory):
+    pki = LabPki(tmp_path_factory.mktemp("pki"))
+    yield pki
+    pki.close()
 
 
 @contextlib.asynccontextmanager
 async def https_server(ca, *, status="200 OK", ctype="text/plain", body=POLICY, host="mta-sts.good.test",
                        raw: bytes | None = None, silent=False):
-    cert = ca.issue_cert(host)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    cert.configure_cert(context)
+    context = ca.server_context(CertKind.VALID, (host,))
     requests: list[bytes] = []
 
     async def handle(reader, writer):
@@ -54,9 +55,7 @@ async def https_server(ca, *, status="200 OK", ctype="text/plain", body=POLICY, 
 
 
 def client_context(ca):
-    context = ssl.create_default_context()
-    ca.configure_trust(context)
-    return context
+    return ca.client_context()
 
 
 ZONE = {**good_zone(), "_mta-sts.good.test": {"TXT": ["v=STSv1; id=2024"]}, "mta-sts.good.test": {"A": ["127.0.0.1"]}}

@@ -7,22 +7,20 @@ pytest fixtures; ``docs/testing.md`` describes the API. Tests elsewhere import h
 """
 
 from ._proc import ServerUnavailable, free_port, in_ci, require, wait_until
-from .certs import CERT_VARIANTS, DEFAULT_NAMES, WRONG_NAME, ServerCert, TestPKI
 from .dovecot import DEFAULT_USERS, DovecotSasl
 from .knot import KnotServer, zone_text
 from .labzone import (
     CLIENTS, LAB_DOMAIN, LAB_RECORDS, LAB_ZONES, LISTED_DOMAIN, RBL_ZONE, RHSBL_ZONE, UNKNOWN_DOMAIN,
 )
 from .netns import REJECT_WITH, NetnsPair
-from .postfix import DOMAIN, RECIPIENTS, TRUSTED_CLIENT, Listener, PostfixInstance
+from .postfix import CERT_NAMES, DOMAIN, RECIPIENTS, TRUSTED_CLIENT, Listener, PostfixInstance
 
 __all__ = [
     "ServerUnavailable", "free_port", "in_ci", "require", "wait_until",
-    "CERT_VARIANTS", "DEFAULT_NAMES", "WRONG_NAME", "ServerCert", "TestPKI",
     "DEFAULT_USERS", "DovecotSasl",
     "KnotServer", "zone_text",
     "CLIENTS", "LAB_DOMAIN", "LAB_RECORDS", "LAB_ZONES", "LISTED_DOMAIN", "RBL_ZONE", "RHSBL_ZONE",
     "UNKNOWN_DOMAIN",
     "REJECT_WITH", "NetnsPair",
-    "DOMAIN", "RECIPIENTS", "TRUSTED_CLIENT", "Listener", "PostfixInstance",
+    "CERT_NAMES", "DOMAIN", "RECIPIENTS", "TRUSTED_CLIENT", "Listener", "PostfixInstance",
 ]

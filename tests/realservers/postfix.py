@@ -33,17 +33,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from smtpdoctor.lab.certs import CertFiles, LabPki
+
 from ._proc import (
     Daemon, ServerUnavailable, free_port, is_root, missing_programs, private_dir, remove_dir, run,
     wait_listening, wait_until, which,
 )
-from .certs import ServerCert, TestPKI
 from .dovecot import DovecotSasl
 from .netns import NetnsPair
 
-__all__ = ["DOMAIN", "RECIPIENTS", "TRUSTED_CLIENT", "PostfixInstance", "start_postfix", "postfix_available"]
+__all__ = ["CERT_NAMES", "DOMAIN", "RECIPIENTS", "TRUSTED_CLIENT", "PostfixInstance", "start_postfix",
+           "postfix_available"]
 
 DOMAIN = "smtpdoctor.test"
+# the names on its certificates (made by the lab CA, smtpdoctor.lab.certs; kinds as in CertKind)
+CERT_NAMES: tuple[str, ...] = ("mx.smtpdoctor.test", "localhost", "127.0.0.1")
 RECIPIENTS = ("postmaster@smtpdoctor.test", "alice@smtpdoctor.test", "bob@smtpdoctor.test")
 TRUSTED_CLIENT = "127.0.0.4"     # mynetworks: may relay without AUTH
 DAEMON_DIR = "/usr/lib/postfix/sbin"
@@ -86,7 +90,7 @@ class Listener:
     security: str            # "starttls" (offered or required), "tls" (implicit), "none"
     tls_required: bool
     auth: bool
-    cert: ServerCert | None
+    cert: CertFiles | None
 
 
 @dataclass
@@ -185,7 +189,7 @@ def _o(params: Mapping[str, str]) -> str:
     return " ".join(out)
 
 
-def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | None,
+def start_postfix(*, pki: LabPki, sasl: DovecotSasl | None, resolver_ip: str | None,
                   tls_cert: str = "valid", extra_certs: Iterable[str] = (),
                   restrictions: Sequence[str] = (), rbl_zone: str | None = None,
                   mynetworks: str = TRUSTED_CLIENT + "/32", main_cf: Mapping[str, str] | None = None,
@@ -215,7 +219,7 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
     (d / "data").mkdir(mode=0o700)
     os.chown(d / "data", pwd.getpwnam("postfix").pw_uid, 0)
 
-    cert = pki.server_cert(tls_cert)
+    cert = pki.issue(tls_cert, CERT_NAMES)
     users = dict(sasl.users) if sasl else {}
     logins = dict(sender_logins) if sender_logins is not None else {u: u for u in users}
     (etc / "vmailbox").write_text("".join(f"{r} ok\n" for r in recipients))
@@ -273,7 +277,7 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
         ipv6 = False
         params["inet_interfaces"] = host
         params["inet_protocols"] = "ipv4"
-    specs: list[tuple[str, str, bool, bool, ServerCert | None, dict[str, str]]] = [
+    specs: list[tuple[str, str, bool, bool, CertFiles | None, dict[str, str]]] = [
         ("plain", "starttls", False, False, cert, {}),
     ]
     if sasl:
@@ -288,7 +292,7 @@ def start_postfix(*, pki: TestPKI, sasl: DovecotSasl | None, resolver_ip: str | 
         for variant in extra_certs:
             if variant == tls_cert:
                 continue
-            vc = pki.server_cert(variant)
+            vc = pki.issue(variant, CERT_NAMES)
             chain = {"smtpd_tls_chain_files": f"{vc.key_file},{vc.cert_file}"}
             tag = variant.replace("-", "_")
             specs += [

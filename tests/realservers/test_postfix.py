@@ -248,7 +248,7 @@ def test_greeting_rejection_recipe(postfix_factory):
 
 def test_factory_tls_cert_applies_to_every_tls_listener(postfix_factory):
     inst = postfix_factory(tls_cert="expired", sasl=False)
-    assert inst.listeners["plain"].cert.variant == "expired"
+    assert inst.listeners["plain"].cert.kind == "expired"
     with connect(inst, "plain") as s:
         with pytest.raises(ssl.SSLCertVerificationError) as err:
             s.starttls(context=tls_context(inst.ca_file))

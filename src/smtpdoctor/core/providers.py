@@ -7,6 +7,7 @@ The data lives in ``knowledge/providers.toml``; it is read on first use, never a
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 import re
 import tomllib
@@ -17,7 +18,8 @@ from typing import Any, Mapping
 
 from .settings import Security
 
-__all__ = ["PortPreset", "HelpLink", "Preset", "presets", "match", "get", "SENDER_POLICIES"]
+__all__ = ["PortPreset", "HelpLink", "SignIn", "Preset", "presets", "match", "get", "SENDER_POLICIES",
+           "SIGNIN_METHODS"]
 
 SENDER_POLICIES = frozenset({"enforced", "rewritten", "verified", "any"})
 
@@ -32,6 +34,38 @@ class PortPreset:
 class HelpLink:
     title: str
     url: str
+
+
+#: how a mail app signs in: the account password, an app password (a second password made for one app,
+#: AT&T's "secure mail key"), an OAuth2 token (XOAUTH2 / OAUTHBEARER), a service's API key
+SIGNIN_METHODS = frozenset({"password", "app-password", "oauth2", "api-key"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignIn:
+    """One way of signing in to a provider's SMTP service, and the dates that change it.
+
+    ``until``: refused from this day on. ``off_by_default``: from this day on switched off unless an
+    administrator turns it back on (Microsoft 365's basic authentication for SMTP AUTH). ``source``: the
+    provider's own page that says so."""
+
+    method: str
+    accepted: bool = True  # False: the provider never takes this method from mail apps
+    until: dt.date | None = None
+    off_by_default: dt.date | None = None
+    note: str = ""
+    source: str | None = None
+
+    def refused_on(self, day: dt.date) -> bool:
+        return not self.accepted or (self.until is not None and day >= self.until)
+
+    def off_by_default_on(self, day: dt.date) -> bool:
+        return self.off_by_default is not None and day >= self.off_by_default
+
+    def changes_within(self, day: dt.date, days: int) -> dt.date | None:
+        """The next change of this method within ``days`` of ``day``, if any."""
+        soon = [d for d in (self.until, self.off_by_default) if d is not None and day < d <= day + dt.timedelta(days)]
+        return min(soon) if soon else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,6 +84,10 @@ class Preset:
     quirks: tuple[str, ...] = ()
     help: tuple[HelpLink, ...] = ()
     remedies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    signin: tuple[SignIn, ...] = ()  # the sign-in methods the service documents, with their dates
+
+    def signin_for(self, method: str) -> SignIn | None:
+        return next((s for s in self.signin if s.method == method), None)
 
     def security_for(self, port: int) -> Security | None:
         """The security the provider speaks on ``port``, or ``None`` when it does not document the port."""
@@ -126,7 +164,15 @@ def _preset(key: str, raw: Mapping[str, Any]) -> Preset:
         quirks=tuple(raw.get("quirks", ())),
         help=tuple(HelpLink(title=h["title"], url=h["url"]) for h in raw.get("help", ())),
         remedies={fid: tuple(steps) for fid, steps in raw.get("remedies", {}).items()},
+        signin=tuple(_signin(key, method, entry) for method, entry in raw.get("signin", {}).items()),
     )
+
+
+def _signin(key: str, method: str, raw: Mapping[str, Any]) -> SignIn:
+    if method not in SIGNIN_METHODS:
+        raise ValueError(f"provider {key!r}: unknown sign-in method {method!r}")
+    return SignIn(method=method, accepted=bool(raw.get("accepted", True)), until=raw.get("until"), off_by_default=raw.get("off_by_default"),
+                  note=raw.get("note", ""), source=raw.get("source"))
 
 
 @cache

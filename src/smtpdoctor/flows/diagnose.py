@@ -19,6 +19,7 @@ from typing import Callable
 from smtpdoctor import __version__
 from smtpdoctor.core import providers
 from smtpdoctor.judge import auth as auth_checks
+from smtpdoctor.judge import signin as signin_checks
 from smtpdoctor.judge import client as client_checks
 from smtpdoctor.judge import envelope as envelope_checks
 from smtpdoctor.judge import firewall as firewall_checks
@@ -222,6 +223,7 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
                        and (not configured.starttls_offered or configured.tls_failure is not None))
     auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
+    auth_findings = signin_checks.check(auth_findings, settings, preset, today=d.now.date())
     findings += auth_findings  # each carries the one classifier's reading of the reply (evidence "explanation")
     authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)
     envelope_findings = envelope_checks.check(d.envelope, settings, preset, port=port, redactor=redactor,

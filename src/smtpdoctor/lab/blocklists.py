@@ -1,11 +1,14 @@
 """Lab twins of block lists: records for :class:`smtpdoctor.lab.dns_server.LabDnsServer` (or the Knot test
 fixture) that publish a zone the way real lists do, including the faults the health guards catch.
 
-Data builders; serve them with :class:`smtpdoctor.lab.dns_server.LabDnsServer`.
+Data builders; serve them with :class:`smtpdoctor.lab.dns_server.LabDnsServer` (``LabDnsServer(records)``).
+The names a list is queried under come from the engine itself (:func:`smtpdoctor.dnsbl.targets.query_key`),
+so the lab and the engine cannot disagree on them.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Iterable, Mapping, Sequence
 
 from ..core.dnsbl_targets import query_key
@@ -68,7 +71,7 @@ def healthy_records(zones: Iterable[Zone], listed: Mapping[str, Mapping[str, str
             if z.bits:
                 answer = f"127.0.0.{sum(z.bits) | 2}"
             elif z.ranges:
-                answer = str(__import__("ipaddress").IPv4Address(z.ranges[0][0]))
+                answer = str(ipaddress.IPv4Address(z.ranges[0][0]))
             elif z.octet3:
                 answer = "127.0.10.0"
             elif z.codes:

@@ -1,7 +1,8 @@
 """``smtpdoctor demo``: start the lab, diagnose every scenario, and say whether each verdict is right.
 
 Each scenario runs on its own lab host (its own 127.x.y.z address, the real port numbers when we may
-bind them) beside the lab's DNS world; several scenarios run at once, bounded.
+bind them) beside the lab's DNS world; several scenarios run at once, bounded, and each within its
+deadline (:attr:`Scenario.deadline`), so a hostile server cannot hold the demo.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class DemoResult:
 
     @property
     def right(self) -> bool:
-        return self.report is not None and self.got == self.scenario.expect_finding \
+        return self.report is not None and self.error is None and self.got == self.scenario.expect_finding \
             and self.report.verdict.category is self.scenario.expect_category
 
     def to_json(self) -> dict:
@@ -57,11 +58,18 @@ def select(names: Iterable[str]) -> list[Scenario]:
 
 async def _one(scenario: Scenario, world: LabWorld) -> DemoResult:
     start = time.perf_counter()
+    late = f"did not end within {scenario.deadline:.0f} s"
     try:
         async with scenario.lab_host() as host:
             settings = scenario.settings_for(host, **world.overrides())
-            report = await run_diagnosis(settings)
-        return DemoResult(scenario=scenario, report=report, seconds=time.perf_counter() - start)
+            # A hostile server (drip-feed, endless reply) must not hold the demo: past the scenario's
+            # deadline the run is stopped; what it observed so far is kept, and the result is wrong.
+            async with asyncio.timeout(scenario.deadline) as deadline:
+                report = await run_diagnosis(settings)
+        return DemoResult(scenario=scenario, report=report, seconds=time.perf_counter() - start,
+                          error=late if deadline.expired() else None)
+    except TimeoutError:
+        return DemoResult(scenario=scenario, report=None, seconds=time.perf_counter() - start, error=late)
     except Exception as exc:  # a lab that cannot start (no free address, ...) is reported, not fatal
         return DemoResult(scenario=scenario, report=None, seconds=time.perf_counter() - start,
                           error=f"{type(exc).__name__}: {exc}")

@@ -21,10 +21,15 @@ reply, lines separated by ``\\n``. ``{client}`` in a reply is replaced by the cl
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
-from enum import StrEnum
 from typing import Any, Callable, Iterable, Mapping
 
-from smtpdoctor.lab.certs import CertKind
+from .certs import CertKind
+from .plan import AUTH_GARBAGE  # noqa: F401  (the replies stay importable from here, as before)
+from .plan import (AUTH_454, AUTH_530_STARTTLS, AUTH_534_GMAIL, AUTH_535, AUTH_535_139, AUTH_538, BLOCKED_USING,
+                   DEFAULT_EXTENSIONS, GARBAGE, GREETING_421, GREETING_554, GREYLISTED, HOSTILE_EHLO_LINE,
+                   HOSTILE_GREETING, HTTP_400, LAB_DOMAIN, LAB_PASSWORD, LAB_USER, MIB, NON_UTF8_EHLO_LINE,
+                   NON_UTF8_GREETING, RATE_LIMITED, RELAY_DENIED, REVERSE_HOSTNAME, SENDER_NOT_OWNED, STARTTLS_454,
+                   USER_UNKNOWN, AuthPlan, Plan, Rule, Send, StartTlsPlan, Then)
 
 __all__ = [
     "Fault",
@@ -43,152 +48,9 @@ __all__ = [
     "MIB",
 ]
 
-MIB = 1024 * 1024
-LAB_DOMAIN = "lab.test"
-LAB_USER = "user@lab.test"
-LAB_PASSWORD = "lab-password"
-
-DEFAULT_EXTENSIONS: tuple[str, ...] = (
-    "PIPELINING",
-    "SIZE 10240000",
-    "ENHANCEDSTATUSCODES",
-    "8BITMIME",
-    "SMTPUTF8",
-    "CHUNKING",
-)
-
-# Replies quoted from real servers (Postfix unless noted) so the lab says what the Internet says.
-GREETING_554 = "554 5.3.2 {host} Service currently unavailable"
-GREETING_421 = "421 4.3.2 {host} Service not available, closing transmission channel"
-BLOCKED_USING = ("554 5.7.1 Service unavailable; Client host [{client}] blocked using {zone}; "
-                 "https://www.spamhaus.org/query/ip/{client}")
-HTTP_400 = (b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: 150\r\n"
-            b"Connection: close\r\n\r\n<html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
-            b"<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
-GARBAGE = b"\x00\x17\x9c\xff\xfe\x80 \x1b[2J\x05\xfa\x13not-a-banner\x7f\xc3\x28\r\n"
-NON_UTF8_GREETING = b"220 {host} ESMTP \xff\xfe\xc3\x28 caf\xe9 \xa0ready\r\n"
-NON_UTF8_EHLO_LINE = b"250-X-\xff\xfe\xc3\x28-CAF\xc9"
-STARTTLS_454 = "454 4.7.0 TLS not available due to local problem"
-AUTH_535 = "535 5.7.8 Error: authentication failed: authentication failure"
-AUTH_534_GMAIL = ("534-5.7.9 Application-specific password required. For more information, go to\n"
-                  "534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor")
-AUTH_535_139 = ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. "
-                "Visit https://aka.ms/smtp_auth_disabled for more information.")
-AUTH_530_STARTTLS = "530 5.7.0 Must issue a STARTTLS command first"
-AUTH_538 = "538 5.7.11 Encryption required for requested authentication mechanism"
-AUTH_454 = "454 4.7.0 Temporary authentication failure"
-# A broken server that echoes what it was sent: the raw AUTH lines and the decoded user and password.
-AUTH_ECHO = ("535-5.7.8 Authentication failed. You sent: {auth_sent}\n"
-             "535 5.7.8 That is user {auth_user} with password {auth_password}")
-AUTH_GARBAGE = b"\xff\xfe+OK? \x00\x01 what is AUTH\r\n"
-RELAY_DENIED = "554 5.7.1 <{addr}>: Relay access denied"
-SENDER_NOT_OWNED = "553 5.7.1 <{addr}>: Sender address rejected: not owned by user {user}"
-USER_UNKNOWN = "550 5.1.1 <{addr}>: Recipient address rejected: User unknown in local recipient table"
-REVERSE_HOSTNAME = "450 4.7.1 Client host rejected: cannot find your reverse hostname, [{client}]"
-GREYLISTED = "451 4.7.1 <{addr}>: Recipient address rejected: Greylisted, please try again in 300 seconds"
-RATE_LIMITED = "421 4.7.0 {host} Error: too many messages from {client}, slow down"
-
 
 class FaultConflict(ValueError):
     """Two faults set the same part of the server's behaviour."""
-
-
-class Then(StrEnum):
-    """What the server does after it has written a fault's bytes."""
-
-    CONTINUE = "continue"  # carry on with the dialogue
-    CLOSE = "close"  # close the connection (FIN)
-    RESET = "reset"  # abort the connection (RST)
-    SILENCE = "silence"  # keep the connection open, read and record, never write again
-    REFUSE_COMMANDS = "refuse-commands"  # answer 503 to everything but QUIT (RFC 5321 3.1 after a 554 greeting)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Send:
-    """Bytes the server writes at one stage instead of its normal reply.
-
-    ``data`` is written as is (placeholders ``{host}``/``{client}`` are filled in); ``repeat`` > 0
-    writes ``repeat_line`` that many more times afterwards (the endless-continuation fault), and
-    ``line_size`` > 0 pads ``data`` to one line of that many bytes (the 1 MB line fault)."""
-
-    data: bytes = b""
-    then: Then = Then.CONTINUE
-    delay: float = 0.0  # seconds to wait before writing
-    repeat_line: bytes = b""
-    repeat: int = 0
-    line_size: int = 0
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StartTlsPlan:
-    cert: CertKind = CertKind.VALID
-    reply: str | None = None  # a refusal instead of "220 2.0.0 Ready to start TLS" (454 ...)
-    abort: Then | None = None  # after "220 Ready": CLOSE / RESET, or garbage bytes instead of a handshake
-    garbage: bytes = b""
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuthPlan:
-    mechanisms: tuple[str, ...] = ("PLAIN", "LOGIN")
-    users: Mapping[str, str] = field(default_factory=lambda: {LAB_USER: LAB_PASSWORD}, repr=False)
-    tls_only: bool = False  # advertise and allow AUTH only under TLS (Postfix smtpd_tls_auth_only)
-    before_tls_reply: str | None = None  # answer to AUTH before TLS (538 ...), sent before any payload
-    outcome: str | None = None  # the reply to every attempt, after the credentials (534, 535 5.7.139, 454 ...)
-    failure_reply: str = AUTH_535  # the reply to wrong credentials
-    mode: str = "normal"  # "normal" | "garbage" (bytes that are not SMTP) | "endless" (334 forever)
-    max_rounds: int = 100_000  # the endless challenge loop is endless for any client, bounded for us
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Rule:
-    """An envelope rule: answer ``reply`` to ``command`` (MAIL, RCPT or DATA) when it matches."""
-
-    command: str
-    reply: str
-    unless_authenticated: bool = False  # authenticated clients pass
-    only: frozenset[str] | None = None  # match only these addresses (lower case)
-    allowed: frozenset[str] | None = None  # match every address except these (lower case)
-    local_domains: frozenset[str] | None = None  # addresses in these domains pass
-    times: int | None = None  # match only the first N attempts (greylisting), then pass
-    then: Then = Then.CONTINUE
-
-    def matches(self, address: str, *, authenticated: bool) -> bool:
-        addr = address.lower()
-        if self.unless_authenticated and authenticated:
-            return False
-        if self.only is not None and addr not in self.only:
-            return False
-        if self.allowed is not None and addr in self.allowed:
-            return False
-        if self.local_domains is not None and addr.rpartition("@")[2] in self.local_domains:
-            return False
-        return True
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Plan:
-    """Everything a lab server does, after the faults were composed. Made by :func:`compose`."""
-
-    listen: str = "serve"  # serve | refuse | filtered
-    on_connect: Send | None = None  # bytes/action right after accept, instead of the SMTP dialogue
-    wait_for_line: bool = False  # on_connect waits for the client's first line (an HTTP server)
-    implicit_tls: CertKind | None = None
-    banner_delay: float = 0.0
-    greeting: Send | None = None  # None: "220 {host} ESMTP smtpdoctor-lab"
-    ehlo: Send | None = None  # None: the normal EHLO reply
-    drop_on_ehlo: bool = False
-    rtt: float = 0.0
-    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
-    starttls: StartTlsPlan | None = None
-    starttls_stripped: bool = False
-    require_tls_reply: str | None = None
-    auth: AuthPlan | None = None
-    rules: tuple[Rule, ...] = ()
-    faults: tuple[str, ...] = ()  # names of the faults this plan was composed from
-
-    @property
-    def offers_starttls(self) -> bool:
-        return self.starttls is not None and self.implicit_tls is None
 
 
 # -- composition ------------------------------------------------------------------------------------
@@ -227,7 +89,7 @@ def compose(faults: Iterable["Fault"]) -> Plan:
         fault.edit(draft)
         names.append(fault.name)
     auth: AuthPlan | None = draft.get("auth")
-    for part in ("auth-outcome", "auth-mode", "auth-before-tls"):
+    for part in ("auth-outcome", "auth-mode", "auth-before-tls", "auth-echo"):
         if part in draft.values:
             auth = replace(auth or AuthPlan(), **draft.values[part])
     if draft.get("starttls-outcome") is not None:
@@ -476,13 +338,6 @@ class Fault:
         return cls("auth-not-advertised", (), lambda d: d.set("no-auth", True))
 
     @classmethod
-    def auth_echo(cls) -> "Fault":
-        """Every AUTH attempt is rejected with a ``535`` that echoes what the client sent: the AUTH
-        line with its initial response, each answer to a challenge, and the decoded user and password
-        (a real server bug: it puts every form of the secret into the reply a client records)."""
-        return cls("auth-echo", (), lambda d: d.set("auth-outcome", {"outcome": AUTH_ECHO}))
-
-    @classmethod
     def auth_garbage(cls) -> "Fault":
         """AUTH is advertised; the reply to the AUTH command is bytes that are not SMTP."""
         return cls("auth-garbage", (), lambda d: d.set("auth-mode", {"mode": "garbage"}))
@@ -491,6 +346,72 @@ class Fault:
     def auth_endless_challenge(cls) -> "Fault":
         """AUTH is advertised; every line the client sends gets another ``334`` challenge."""
         return cls("auth-endless-challenge", (), lambda d: d.set("auth-mode", {"mode": "endless"}))
+
+    @classmethod
+    def auth_echo(cls) -> "Fault":
+        """AUTH is advertised (with the lab's user unless :meth:`auth` says otherwise) and works, but
+        every final AUTH reply first repeats each line the client sent during the exchange, as sent
+        and base64-decoded: the ``AUTH PLAIN`` initial response, each LOGIN answer, so the password,
+        its base64 and the PLAIN token all come back, e.g.::
+
+            535-5.7.8 you sent: AUTH PLAIN AHVzZXJAbGFiLnRlc3QAd3Jvbmc=
+            535-5.7.8 decoded: \\0user@lab.test\\0wrong
+            535 5.7.8 Error: authentication failed: authentication failure
+
+        A careless server (or a debugging proxy) does this; whatever records replies must redact them."""
+        return cls("auth-echo", (), lambda d: d.set("auth-echo", {"echo": True}))
+
+    # -- hostile servers -------------------------------------------------------------------------
+    @classmethod
+    def drip_feed(cls, bytes_per_second: float = 1.0) -> "Fault":
+        """Every reply, the greeting first, trickles out one byte at a time, ``bytes_per_second`` bytes a
+        second. Each read gets a byte well within any per-read timeout, so only a deadline on the whole
+        reply or step ends it: at 1 byte/s the greeting takes about 40 s, the EHLO reply minutes."""
+        if not bytes_per_second > 0:
+            raise ValueError("bytes_per_second must be > 0")
+        return cls("drip-feed", (("bytes_per_second", bytes_per_second),),
+                   lambda d: d.set("drip", float(bytes_per_second)))
+
+    @classmethod
+    def refuse_everything_421(cls) -> "Fault":
+        """A normal ``220`` greeting, then ``421 4.3.2 Service not available`` to EHLO and to every
+        command after, QUIT included, and the connection stays open (a real 421 would close it). The
+        reply is the lab dialogue's table entry for that phase (:data:`smtpdoctor.lab.dialogue.OUT_OF_ORDER`)."""
+        send = Send(data=b"220 {host} ESMTP smtpdoctor-lab\r\n", then=Then.REFUSE_ALL)
+        return cls("refuse-everything-421", (), lambda d: d.set("greeting", send))
+
+    @classmethod
+    def huge_reply(cls, size: int = 10 * MIB, line_size: int = 512) -> "Fault":
+        """The EHLO reply is a well-formed multi-line reply of about ``size`` bytes (10 MiB): lines of
+        ``line_size`` bytes (``250-X-FILLER xxx...``), then the normal EHLO lines. The server writes it
+        all unless the client leaves."""
+        if line_size < 16 or size < line_size:
+            raise ValueError("huge_reply needs line_size >= 16 and size >= line_size")
+        line = b"250-X-FILLER " + b"x" * (line_size - 15) + b"\r\n"
+        send = Send(repeat_line=line, repeat=size // line_size, then=Then.CONTINUE)
+        return cls("huge-reply", (("size", size), ("line_size", line_size)), lambda d: d.set("ehlo", send))
+
+    @classmethod
+    def endless_multiline(cls, stage: str = "ehlo") -> "Fault":
+        """``250-`` (or ``220-`` at the greeting) continuation lines forever: no count, no last line; the
+        server writes until the client leaves or stops reading (then its idle timeout ends it)."""
+        stage = _stage(stage)
+        line = (b"220" if stage == "greeting" else b"250") + b"-still going, there is no last line\r\n"
+        send = Send(repeat_line=line, repeat=-1, then=Then.CLOSE)
+        return cls("endless-multiline", (("stage", stage),), lambda d: d.set(stage, send))
+
+    @classmethod
+    def hostile_text(cls) -> "Fault":
+        """The server works, but its greeting and an EHLO keyword carry terminal escapes (screen clear,
+        window title, an OSC 8 hyperlink, BEL), HTML (``<script>``, ``<img onerror>``) and a Markdown
+        ``javascript:`` link: text that must be neutralised in every report format."""
+        send = Send(data=_wire(HOSTILE_GREETING), then=Then.CONTINUE)
+
+        def edit(d: _Draft) -> None:
+            d.set("greeting", send)
+            d.extensions.insert(0, HOSTILE_EHLO_LINE)
+
+        return cls("hostile-text", (), edit)
 
     # -- envelope --------------------------------------------------------------------------------
     @classmethod

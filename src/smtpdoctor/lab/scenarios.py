@@ -43,7 +43,7 @@ PROPOSED_FINDINGS = frozenset({
     "connection.dropped-after-greeting", "connection.protocol-violation", "connection.no-greeting",
     "envelope.rate-limited", "auth.smtp-auth-disabled", "auth.temporary-failure", "client.auth-not-offered",
     "auth.garbage-reply", "envelope.recipient-unknown", "envelope.greylisted", "client.auth-without-tls",
-    "auth.encryption-required",
+    "auth.encryption-required", "connection.service-refused",
 })
 
 
@@ -63,6 +63,13 @@ class Scenario:
         security = Security(self.settings.get("security", Security.AUTO))
         port = self.settings.get("port")
         return int(port) if port is not None else Settings(host="x", security=security).effective_port
+
+    @property
+    def deadline(self) -> float:
+        """Seconds within which a diagnosis of this scenario must end whatever the server does (a
+        drip-feed, an endless reply): five steps' worth of its timeout, plus a few seconds to start up.
+        ``demo`` and the tests stop a run there and call it wrong."""
+        return 5 * float(self.settings.get("timeout", Settings.__dataclass_fields__["timeout"].default)) + 5
 
     def lab_host(self, **kwargs: Any) -> LabHost:
         """The lab host for this scenario (not started): ``async with scenario.lab_host() as host``."""
@@ -193,10 +200,12 @@ SCENARIOS: tuple[Scenario, ...] = (
              also_expect=("connection.slow-greeting",), tags=("slow",)),
     Scenario(name="garbage-banner", description="Binary bytes instead of a greeting on 587 (another service).",
              ports=_healthy(p587=(Fault.garbage_banner(),)), settings=_SUBMIT,
-             expect_category=C.CONNECTION, expect_finding="connection.not-smtp"),
+             expect_category=C.CONNECTION, expect_finding="connection.not-smtp",
+             tags=("bad-input",)),
     Scenario(name="http-banner", description="An HTTP server on 587: HTTP/1.1 400 Bad Request.",
              ports=_healthy(p587=(Fault.http_banner(),)), settings=_SUBMIT,
-             expect_category=C.CONNECTION, expect_finding="connection.not-smtp"),
+             expect_category=C.CONNECTION, expect_finding="connection.not-smtp",
+             tags=("bad-input",)),
     Scenario(name="reset-on-connect", description="Every port accepts and resets the connection at once.",
              ports=_ports(p25=(Fault.reset(),), p465=(Fault.reset(),), p587=(Fault.reset(),), p2525=(Fault.reset(),)),
              settings=_SUBMIT, expect_category=C.CONNECTION, expect_finding="connection.reset"),
@@ -249,9 +258,6 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(name="auth-wrong-password", description="The password is wrong: 535 5.7.8.",
              ports=_healthy(), settings={**_SUBMIT, "password": "not-the-password"},
              expect_category=C.AUTHENTICATION, expect_finding="auth.credentials-rejected"),
-    Scenario(name="auth-echo", description="A broken server echoes the AUTH exchange (and the password) in its 535.",
-             ports=_healthy(p587=(Fault.starttls(), Fault.auth(tls_only=True), Fault.auth_echo())),
-             settings=_SUBMIT, expect_category=C.AUTHENTICATION, expect_finding="auth.credentials-rejected"),
     Scenario(name="auth-app-password-required", description="Gmail-style 534 5.7.9: an app password is needed.",
              ports=_healthy(p587=(Fault.starttls(), Fault.auth(tls_only=True), Fault.auth_app_password_required())),
              settings=_SUBMIT, expect_category=C.AUTHENTICATION, expect_finding="auth.app-password-required"),
@@ -302,6 +308,37 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(name="greylisted", description="RCPT gets 451 4.7.1 Greylisted (every attempt in this run).",
              ports=_healthy(p25=(Fault.starttls(), Fault.greylisted(times=1_000_000))), settings=_PORT25,
              expect_category=C.CONNECTION, expect_finding="envelope.greylisted"),
+    # -- hostile servers (issue 21): bounded time, no leak, no false "ok" ----------------------------
+    Scenario(name="drip-feed", description="587 sends every reply one byte per second: the greeting alone takes "
+             "40 s; the run must still end within its timeout.",
+             ports=_healthy(p587=(Fault.drip_feed(1), Fault.starttls(), Fault.auth(tls_only=True))),
+             settings=_SUBMIT, expect_category=C.CONNECTION, expect_finding="connection.no-greeting",
+             tags=("hostile", "slow")),
+    Scenario(name="refuse-everything-421", description="The server greets 220, then answers 421 4.3.2 Service not "
+             "available to EHLO and to every command after.",
+             ports=_everywhere(Fault.refuse_everything_421()), settings=_SUBMIT,
+             expect_category=C.CONNECTION, expect_finding="connection.service-refused", tags=("hostile",)),
+    Scenario(name="auth-echo", description="The server echoes every AUTH line back in its replies (the PLAIN token, "
+             "the password); the password is right, and no output may show it.",
+             ports=_healthy(p587=(Fault.starttls(), Fault.auth(tls_only=True), Fault.auth_echo())),
+             settings=_SUBMIT, expect_category=C.OK, expect_finding="ok", tags=("hostile", "secrets")),
+    Scenario(name="auth-echo-wrong-password", description="The server echoes every AUTH line back; the password "
+             "is wrong (535), and no output may show it.",
+             ports=_healthy(p587=(Fault.starttls(), Fault.auth(tls_only=True), Fault.auth_echo())),
+             settings={**_SUBMIT, "password": "not-the-password"},
+             expect_category=C.AUTHENTICATION, expect_finding="auth.credentials-rejected", tags=("hostile", "secrets")),
+    Scenario(name="huge-reply", description="The EHLO reply is 10 MiB of well-formed 250- lines.",
+             ports=_healthy(p587=(Fault.huge_reply(), Fault.starttls(), Fault.auth(tls_only=True))),
+             settings=_SUBMIT, expect_category=C.CONNECTION, expect_finding="connection.protocol-violation",
+             tags=("hostile", "bad-input")),
+    Scenario(name="endless-multiline", description="The EHLO reply is 250- lines with no count and no end.",
+             ports=_healthy(p587=(Fault.endless_multiline(), Fault.starttls(), Fault.auth(tls_only=True))),
+             settings=_SUBMIT, expect_category=C.CONNECTION, expect_finding="connection.protocol-violation",
+             tags=("hostile", "bad-input")),
+    Scenario(name="hostile-text", description="A working server whose greeting and EHLO carry terminal escapes, "
+             "<script> and a javascript: link; no report may pass them on.",
+             ports=_healthy(p587=(Fault.hostile_text(), Fault.starttls(), Fault.auth(tls_only=True))),
+             settings=_SUBMIT, expect_category=C.OK, expect_finding="ok", tags=("hostile", "bad-input")),
 )
 
 _BY_NAME = {s.name: s for s in SCENARIOS}

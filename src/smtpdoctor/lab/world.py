@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Iterable
 
+from ..core.dnsbl_zones import Kind
+from .blocklists import dnsbl_records
 from .dns_server import LabDnsServer
 from .faults import LAB_DOMAIN
 
@@ -34,10 +36,6 @@ def _dkim_public_key() -> str:
     return base64.b64encode(der).decode("ascii")
 
 
-def _reverse_v4(ip: str) -> str:
-    return ".".join(reversed(ip.split(".")))
-
-
 def lab_zone(mail_host_address: str = "192.0.2.25", *, listed: Iterable[str] = ()) -> dict:
     """The zone data of the lab's world (see the module docstring)."""
     d = LAB_DOMAIN
@@ -49,12 +47,11 @@ def lab_zone(mail_host_address: str = "192.0.2.25", *, listed: Iterable[str] = (
         f"_dmarc.{d}": {"TXT": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}; adkim=r; aspf=r"]},
         f"{DKIM_SELECTOR}._domainkey.{d}": {"TXT": [f"v=DKIM1; k=rsa; p={_dkim_public_key()}"]},
         f"_smtp._tls.{d}": {"TXT": [f"v=TLSRPTv1; rua=mailto:tlsrpt@{d}"]},
-        f"2.0.0.127.{BLOCKLIST_ZONE}": {"A": ["127.0.0.2"], "TXT": ["RFC 5782 test point"]},
-        f"test.{BLOCKLIST_ZONE}": {"A": ["127.0.0.2"], "TXT": ["RFC 5782 test point"]},
     }
-    for ip in listed:
-        zone[f"{_reverse_v4(ip)}.{BLOCKLIST_ZONE}"] = {"A": ["127.0.0.2"],
-                                                      "TXT": [f"Listed in the lab blocklist: {ip}"]}
+    listed = tuple(listed)
+    zone.update(dnsbl_records(BLOCKLIST_ZONE, {ip: "127.0.0.2" for ip in listed},
+                              txt={ip: f"Listed in the lab blocklist: {ip}" for ip in listed},
+                              kinds=(Kind.IPV4, Kind.DOMAIN)))
     return zone
 
 

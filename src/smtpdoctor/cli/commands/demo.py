@@ -70,7 +70,9 @@ def demo(
     table.add_column("", justify="center")
     for r in results:
         got = r.report.verdict if r.report else None
-        verdict = f"{got.category.value}: {got.finding or 'ok'}" if got else f"[red]{r.error}[/]"
+        verdict = f"{got.category.value}: {got.finding or 'ok'}" if got else ""
+        if r.error:
+            verdict = f"{verdict} [red]({r.error})[/]" if verdict else f"[red]{r.error}[/]"
         table.add_row(r.scenario.name, f"{r.scenario.expect_category.value}: {r.scenario.expect_finding}", verdict,
                       f"{r.seconds:.1f} s", "[green]✔[/]" if r.right else "[bold red]✘[/]")
     out.print(table)
