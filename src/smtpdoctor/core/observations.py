@@ -35,7 +35,6 @@ class Failure(JsonMixin):
         return f"{self.message} ({self.phase})" if self.phase else self.message
 
 
-
 class Outcome(StrEnum):
     OK = "ok"  # NOERROR with records of the asked type
     NODATA = "nodata"  # NOERROR, the name exists, no records of this type
@@ -57,23 +56,25 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DnsResult(JsonMixin):
+class DnsResult:
     name: str  # the name asked, lower-case, without the final dot
-    rdtype: str = field(metadata=js(name="type"))  # "A", "MX", "TXT" ...
+    rdtype: str  # "A", "MX", "TXT" ...
     outcome: Outcome
     records: tuple[str, ...] = ()  # rdata as text (TXT: the strings joined, without quotes)
-    ttl: int | None = field(default=None, metadata=_HIDDEN)
-    canonical_name: str | None = field(default=None, metadata=_HIDDEN)  # where a CNAME chain ended, when it did
-    authenticated: bool = field(default=False, metadata=_HIDDEN)  # the AD flag (DNSSEC validated by the resolver)
+    ttl: int | None = None
+    canonical_name: str | None = None  # where a CNAME chain ended, when it did
+    authenticated: bool = False  # the AD flag of the answer (DNSSEC validated by the resolver)
     error: str | None = None
-    elapsed: float = field(default=0.0, metadata=_HIDDEN)
-    # TXT only: the raw character-strings of each record
-    txt_strings: tuple[tuple[bytes, ...], ...] = field(default=(), metadata=_HIDDEN)
+    elapsed: float = 0.0
+    txt_strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the raw character-strings of each record
 
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.OK
 
+    def to_json(self) -> dict:
+        return {"name": self.name, "type": self.rdtype, "outcome": str(self.outcome),
+                "records": list(self.records), "error": self.error}
 
 
 @dataclass(frozen=True, slots=True)

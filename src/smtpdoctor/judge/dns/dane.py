@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Mapping
 
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
-from ...core.serialize import JsonMixin, js
 
 __all__ = ["TlsaRecord", "tlsa_name", "parse_tlsa", "check_dane"]
 
@@ -17,12 +16,16 @@ _DIGEST_HEX = {1: 64, 2: 128}  # SHA-256, SHA-512
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TlsaRecord(JsonMixin):
+class TlsaRecord:
     usage: int
     selector: int
     mtype: int
-    data: str = field(metadata=js(convert=lambda data: data[:80]))
+    data: str
     problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict:
+        return {"usage": self.usage, "selector": self.selector, "mtype": self.mtype,
+                "data": self.data[:80], "problems": list(self.problems)}
 
 
 def tlsa_name(host: str, port: int = 25) -> str:
