@@ -29,6 +29,7 @@ __all__ = [
     "Target",
     "TranscriptLine",
     "Report",
+    "WithFindings",
     "SettingsShown",
     "DiagnoseObservations",
     "SCHEMA",
@@ -170,8 +171,30 @@ class DiagnoseObservations(JsonMixin):
     seen_ip: str | None = None  # our address as the server saw it
 
 
+class WithFindings:
+    """What a result with ``findings`` answers: errors, its exit status, a finding by id (a mixin)."""
+
+    __slots__ = ()
+    findings: tuple[Finding, ...]
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 nothing wrong, 1 problems found (an ``error`` finding)."""
+        return 1 if self.has_errors else 0
+
+    def finding(self, finding_id: str) -> Finding | None:
+        return next((f for f in self.findings if f.id == finding_id), None)
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.findings)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Report:
+class Report(WithFindings):
     target: Target
     verdict: Verdict
     findings: tuple[Finding, ...]
@@ -185,18 +208,6 @@ class Report:
     sections: tuple[tuple[str, tuple[str, ...]], ...] = ()  # extra sections of the ticket: (title, areas)
     interrupted: bool = False  # the run was cancelled (Ctrl-C); the report holds what was tested
     extra: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        """0 nothing wrong, 1 problems found (an ``error`` finding)."""
-        return 1 if self.has_errors else 0
-
-    def finding(self, finding_id: str) -> Finding | None:
-        return next((f for f in self.findings if f.id == finding_id), None)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
 from ..net.dns import Resolver
-from ..core.model import Finding, Severity
+from ..core.model import Finding, WithFindings
 from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.facts import HostAddresses
@@ -42,7 +42,7 @@ OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DomainAudit:
+class DomainAudit(WithFindings):
     given: str
     domain: str | None  # the normalised name (None when the input was not a domain name)
     findings: tuple[Finding, ...]
@@ -52,20 +52,6 @@ class DomainAudit:
     data: dict[str, Any] = field(default_factory=dict)  # structured facts per topic (JSON-ready)
     spf: Any = None  # the SpfAudit, when the SPF engine ran
     elapsed: float = 0.0
-
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.has_errors else 0
-
-    def finding(self, finding_id: str) -> Finding | None:
-        return next((f for f in self.findings if f.id == finding_id), None)
-
-    def ids(self) -> tuple[str, ...]:
-        return tuple(f.id for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from .forms import field_text
-from .forms_io import read_form
+from .forms_io import read_new_form
 from .pages import render_page
 from .runs import Busy, Run
 
@@ -38,11 +38,10 @@ async def blacklist_form(request: Request):
 async def blacklist_post(request: Request):
     from ..core.dnsbl_targets import BadInput, parse_target
 
-    form, nonce = await read_form(request)
+    form, nonce, again = await read_new_form(request)
+    if again is not None:  # the same form sent twice: show the run it already started
+        return again
     runs = request.app.state.runs
-    earlier = runs.for_nonce(nonce)
-    if earlier is not None:
-        return RedirectResponse(f"/runs/{earlier.id}", status_code=303)
     value, err = field_text(form, "target")
     values = {"target": value}
     if err:

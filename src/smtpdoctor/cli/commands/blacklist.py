@@ -7,7 +7,7 @@ from typing import List, Optional
 import typer
 
 from ...report.formats import OutputFormat
-from ..common import UsageError
+from ..common import UsageError, check_each
 
 _MAX_FILE_BYTES = 5_000_000
 
@@ -45,11 +45,7 @@ def blacklist(
         raise UsageError("--rate must be a positive number of queries per second")
     if timeout is not None and not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
-    for r in resolver:
-        try:
-            parse_nameserver(r)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    check_each(parse_nameserver, resolver)
     files = [_read_file(file)] if file else []
     try:
         targets = parse_inputs(inputs or [], files)

@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from ..common import UsageError
+from ..common import UsageError, check_each
 
 
 def register(app: typer.Typer) -> None:
@@ -44,13 +44,9 @@ def serve(
         raise UsageError("--max-runs must be between 1 and 32")
     if ca_file and not os.path.isfile(ca_file):
         raise UsageError(f"--ca-file {ca_file}: no such file")
-    try:
-        from ...net.dns import parse_nameserver
+    from ...core.names import parse_nameserver
 
-        for r in resolver:
-            parse_nameserver(r)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    check_each(parse_nameserver, resolver)
     if token is not None and len(token) < 16:
         raise UsageError("--token must be at least 16 characters")
     if not is_loopback(host) and not token:

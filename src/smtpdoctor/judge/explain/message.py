@@ -203,12 +203,19 @@ def _dsn_blocks(part: email.message.Message) -> list[dict[str, str]]:
         if not isinstance(payload, str):
             raw = part.get_payload(decode=True)
             text = raw.decode("utf-8", "replace") if raw else ""
-        for chunk in re.split(r"\r?\n[ \t]*\r?\n", text):
-            block: dict[str, str] = {}
-            _fields_from_text(chunk, block)
-            if block:
-                blocks.append(block)
+        blocks += _blocks_from_text(text)
     return blocks
+
+
+def _blocks_from_text(text: str) -> list[dict[str, str]]:
+    """Header-like blocks separated by blank lines (a delivery-status body read as text)."""
+    out = []
+    for chunk in re.split(r"\r?\n[ \t]*\r?\n", text):
+        block: dict[str, str] = {}
+        _fields_from_text(chunk, block)
+        if block:
+            out.append(block)
+    return out
 
 
 def _fields_from_text(text: str, block: dict[str, str]) -> None:
@@ -233,15 +240,9 @@ class _TextDsn:
         self.text = text
 
     def blocks(self) -> list[dict[str, str]]:
-        out = []
         start = _DSN_IN_TEXT.search(self.text)
         body = self.text[max(0, self.text.rfind("\n\n", 0, start.start()) if start else 0):]
-        for chunk in re.split(r"\r?\n[ \t]*\r?\n", body):
-            block: dict[str, str] = {}
-            _fields_from_text(chunk, block)
-            if block:
-                out.append(block)
-        return out
+        return _blocks_from_text(body)
 
 
 def _all_recipients_of(block: dict[str, str]) -> list[str]:
