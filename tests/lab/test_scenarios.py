@@ -210,6 +210,10 @@ NOT_WALKED = {
     "endless-multiline": "smtplib has no bound on reply lines and would read for ever",
     "drip-feed": "smtplib's timeout is per read, so a drip-feed keeps it reading for minutes; the fault is "
                  "tested byte by byte",
+    "smtputf8-not-offered": "the fault is a missing EHLO keyword: the tool refuses to send the address, so "
+                            "there is no server reply to see (tests/flows/test_diagnose_smtputf8_realservers.py)",
+    "tls-intercepted": "the provider's name resolves only through the lab DNS world; its wrong-name "
+                       "certificate is walked as certificate-wrong-name",
 }
 
 

@@ -127,6 +127,7 @@ class KnotServer:
     dnskeys: dict[str, tuple[str, ...]]          # zone -> DNSKEY rdata texts (signed zones)
     resolver_ip: str | None                      # 127.x.y.z answering on port 53 (root only), for Postfix
     daemon: Daemon
+    presigned: dict[str, tuple[float, float, object]] = field(default_factory=dict)  # zone -> (inception, expiration, key)
     startup_s: float = 0.0
     _records: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict, repr=False)
 
@@ -204,7 +205,7 @@ def _write_zone(srv: KnotServer, zone: str, serial: int | None = None) -> None:
             continue
         node = recs.setdefault(child, {})
         node.setdefault("NS", ["ns." + child if child != "." else "ns.smtpdoctor.test."])
-        if child in srv.signed and zone in srv.signed and "DS" not in node:
+        if (child in srv.signed or child in srv.presigned) and zone in srv.signed and "DS" not in node:
             node["DS"] = list(srv.ds[child])
         glue = "ns." + child
         recs.setdefault(glue, {}).setdefault("A", [srv.host])
@@ -212,7 +213,31 @@ def _write_zone(srv: KnotServer, zone: str, serial: int | None = None) -> None:
     if zone != ".":
         recs.setdefault("ns." + zone, {}).setdefault("A", [srv.host])
     path = srv.directory / "zones" / _zone_file_name(zone)
-    path.write_text(zone_text(zone, recs, serial=serial))
+    text = zone_text(zone, recs, serial=serial)
+    if zone in srv.presigned:
+        text = _presign(zone, text, *srv.presigned[zone])
+    path.write_text(text)
+
+
+def _presign(zone: str, text: str, inception: float, expiration: float, key) -> str:
+    """Sign the zone text with dnspython (Knot serves it as given): how a test makes signatures that
+    expired, or are not valid yet, on a real server."""
+    import dns.zone
+
+    z = dns.zone.from_text(text, origin=zone, relativize=False, check_origin=False)
+    private, dnskey = key
+    dns.dnssec.sign_zone(z, keys=[(private, dnskey)], inception=inception, expiration=expiration,
+                         dnskey_ttl=300)
+    return z.to_text(relativize=False)
+
+
+def _presign_key(zone: str):
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    private = ec.generate_private_key(ec.SECP256R1())
+    dnskey = dns.dnssec.make_dnskey(private.public_key(), dns.dnssec.Algorithm.ECDSAP256SHA256,
+                                    flags=257)
+    return private, dnskey
 
 
 def _zone_file_name(zone: str) -> str:
@@ -256,12 +281,15 @@ def _config(directory: Path, listen: Sequence[str], zones: Sequence[str], signed
 
 def start_knot(records: Records | None = None, *, zones: Iterable[str] | None = None,
                signed: Iterable[str] = (), broken_ds: Iterable[str] = (), root: bool = True,
-               port53: bool | None = None, timeout: float = 15.0) -> KnotServer:
+               port53: bool | None = None, timeout: float = 15.0,
+               presigned: Mapping[str, tuple[float, float]] | None = None) -> KnotServer:
     """Start knotd with ``records`` split into ``zones``; sign the zones in ``signed``.
 
     ``zones`` defaults to the last two labels of every owner name. ``root=True`` also serves ".", so
     unknown names are NXDOMAIN instead of REFUSED. ``broken_ds`` lists signed zones whose DS in the
-    parent does not match their key (a broken chain of trust). ``port53`` (default: when root) also
+    parent does not match their key (a broken chain of trust). ``presigned`` maps zones to (inception,
+    expiration) POSIX times: the test signs them itself (dnspython) with that validity, Knot serves them
+    as they are (an expired RRSIG, made for real), their DS goes into the signed parent. ``port53`` (default: when root) also
     listens on a private 127.x.y.z address on port 53 -- a system resolver (Postfix) can use that.
     """
     missing = missing_programs(["knotd", "knotc", "keymgr"])
@@ -301,7 +329,13 @@ def start_knot(records: Records | None = None, *, zones: Iterable[str] | None = 
         ds[z] = tuple(_ds_of(z, k) for k in dnskeys[z])
         if z in broken:  # flip one hex digit of each digest: the chain of trust breaks here
             ds[z] = tuple(_corrupt_digest(d) for d in ds[z])
-    srv = KnotServer(directory=directory, host=host, port=port, zones=zone_list,
+    pre: dict[str, tuple[float, float, object]] = {}
+    for z, (inception, expiration) in (presigned or {}).items():
+        z = _abs(z)
+        key = _presign_key(z)
+        pre[z] = (inception, expiration, key)
+        ds[z] = (dns.dnssec.make_ds(dns.name.from_text(z), key[1], "SHA256").to_text(),)
+    srv = KnotServer(directory=directory, host=host, port=port, zones=zone_list, presigned=pre,
                      signed=tuple(sorted(signed_set)), ds=ds, dnskeys=dnskeys, resolver_ip=resolver_ip,
                      daemon=Daemon("knotd", [which("knotd") or "knotd", "-c", str(conf)], directory / "knotd.log"),
                      _records=assign_zones(records, zone_list))

@@ -19,7 +19,8 @@ runs in a private mount namespace (``unshare --mount``) where ``/etc/resolv.conf
 listening on a private loopback address on port 53 (``KnotServer.resolver_ip``), ``/etc/hosts`` is empty,
 so 127.0.0.1 has no reverse name unless the test zone gives it one. Nothing outside the test changes.
 
-Mail never leaves: every transport is ``discard``.
+Mail never leaves: every transport is ``discard``, unless a test delivers into a Maildir of its own
+(:func:`maildir_delivery` gives the ``main_cf`` for that: the ``virtual`` transport, static uid ``nobody``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from .dovecot import DovecotSasl
 from .netns import NetnsPair
 
 __all__ = ["CERT_NAMES", "DOMAIN", "RECIPIENTS", "TRUSTED_CLIENT", "PostfixInstance", "start_postfix",
-           "postfix_available"]
+           "postfix_available", "maildir_delivery"]
 
 DOMAIN = "smtpdoctor.test"
 # the names on its certificates (made by the lab CA, smtpdoctor.lab.certs; kinds as in CertKind)
@@ -70,6 +71,7 @@ showq     unix  n       -       n       -       -       showq
 error     unix  -       -       n       -       -       error
 retry     unix  -       -       n       -       -       error
 discard   unix  -       -       n       -       -       discard
+virtual   unix  -       n       n       -       -       virtual
 anvil     unix  -       -       n       -       1       anvil
 scache    unix  -       -       n       -       1       scache
 postlog   unix-dgram n  -       n       -       1       postlogd
@@ -150,6 +152,21 @@ class PostfixInstance:
             except (ProcessLookupError, PermissionError):
                 pass
         remove_dir(self.directory)
+
+
+def maildir_delivery(base: Path, mailboxes: Mapping[str, str]) -> dict[str, str]:
+    """``main_cf`` overrides that deliver ``mailboxes`` ({address: "name/"}) into Maildirs under ``base``
+    with Postfix's virtual(8) agent (as ``nobody``), instead of discarding them."""
+    nobody = pwd.getpwnam("nobody")
+    base.mkdir(parents=True, exist_ok=True)
+    os.chown(base, nobody.pw_uid, nobody.pw_gid)
+    maps = base.parent / f"{base.name}.vmailbox"
+    maps.write_text("".join(f"{a} {m}\n" for a, m in mailboxes.items()))
+    past = time.time() - 60  # see the "cools down" note in start_postfix
+    os.utime(maps, (past, past))
+    return {"virtual_transport": "virtual", "virtual_mailbox_base": str(base),
+            "virtual_mailbox_maps": f"texthash:{maps}", "virtual_uid_maps": f"static:{nobody.pw_uid}",
+            "virtual_gid_maps": f"static:{nobody.pw_gid}", "virtual_minimum_uid": "1"}
 
 
 def postfix_available() -> str | None:

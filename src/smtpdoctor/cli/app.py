@@ -14,16 +14,22 @@ __all__ = ["main", "build_app", "COMMANDS", "TAGLINE"]
 
 TAGLINE = "Finds out why e-mail won't send or won't land, and says what to do about it."
 
-# name -> one line, in the order of the help. Each name is a module ``commands/<name>.py`` with ``register(app)``.
+# name -> one line, in the order of the help. Each name is a module ``commands/<name>.py`` (``-`` spelt ``_``)
+# with ``register(app)``.
 COMMANDS: dict[str, str] = {
     "diagnose": "Probe an SMTP server like a real client and name the one root cause, with the fix.",
     "domain": "Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC.",
     "spf": "Evaluate SPF for a domain and an IP (RFC 7208 check_host) and show the trace.",
     "blacklist": "Check IPs, ranges or domains against DNS blocklists, honestly.",
     "explain": "Explain an SMTP error or a bounce message: cause, provider meaning and fix.",
+    "headers": "Read a delivered message's headers: hops, DKIM/SPF/DMARC/ARC recomputed, bulk-sender rules.",
+    "reports": "Summarise DMARC aggregate and TLS-RPT reports: who sends as your domain, and what fails.",
     "demo": "Run the built-in lab: every fault, diagnosed, offline.",
     "lab": "Keep the lab's broken servers up and print the command to try on each, until Ctrl-C.",
     "serve": "Start the local web page (127.0.0.1) for people who don't live in a terminal.",
+    "watch": "Watch servers, domains and IPs on a schedule: history, alerts on change, metrics.",
+    "history": "Show a watched target's timeline: verdicts, what changed, and the alerts.",
+    "serve-metrics": "Prometheus exporter: /probe?target=…&module=submission|domain|blocklist.",
 }
 
 _app = None
@@ -41,15 +47,21 @@ def build_app():
     app = typer.Typer(name="smtpdoctor", help=TAGLINE, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False)
 
+    def _version(value: bool) -> None:
+        if value:
+            print(version_line())
+            raise typer.Exit(0)
+
     @app.callback()
-    def _root() -> None:
+    def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                           help="Print the version and exit.")) -> None:
         """Finds out why e-mail won't send or won't land, and says what to do about it."""
 
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"smtpdoctor.cli.commands.{name}")
+            module = importlib.import_module(f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"smtpdoctor.cli.commands.{name}":
+            if exc.name == f"smtpdoctor.cli.commands.{name.replace('-', '_')}":
                 continue  # not built yet
             raise
         module.register(app)
@@ -63,17 +75,26 @@ def __getattr__(name: str):  # ``from smtpdoctor.cli.app import app`` builds it 
     raise AttributeError(name)
 
 
+def version_line() -> str:
+    from .. import __version__
+
+    return f"smtpdoctor {__version__}"
+
+
 def fast_help() -> str:
     width = max(len(n) for n in COMMANDS) + 2
     lines = ["Usage: smtpdoctor COMMAND [ARGS]...", "", f"  {TAGLINE}", "", "Commands:"]
     lines += [f"  {name.ljust(width)}{text}" for name, text in COMMANDS.items()]
-    lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options."]
+    lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options; 'smtpdoctor --version' for the version."]
     return "\n".join(lines)
 
 
 def main() -> None:
     if sys.argv[1:] in ([], ["--help"], ["-h"]):
         print(fast_help())
+        sys.exit(0)
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        print(version_line())
         sys.exit(0)
     from .common import UsageError, fail
 

@@ -67,6 +67,7 @@ class DnsResult:
     error: str | None = None
     elapsed: float = 0.0
     txt_strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the raw character-strings of each record
+    signatures: tuple[str, ...] = ()  # RRSIG rdata (text) covering these records, as the resolver gave them
 
     @property
     def ok(self) -> bool:
@@ -127,6 +128,7 @@ class TlsFacts:
     verify_message: str | None = None
     cert: CertFacts | None = None
     server_hostname: str | None = None  # the name we verified against (SNI)
+    chain: tuple[bytes, ...] = ()  # DER certificates as the server sent them, leaf first (for DANE)
 
     @property
     def verify_problem(self) -> str | None:

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
 from ..net.dns import Resolver
-from ..core.model import Finding, WithFindings
+from ..core.model import Finding, Report, Target, Verdict, WithFindings
+from ..verdict import conclude, decide
 from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.facts import HostAddresses
@@ -53,6 +54,22 @@ class DomainAudit(WithFindings):
     spf: Any = None  # the SpfAudit, when the SPF engine ran
     elapsed: float = 0.0
 
+    @property
+    def verdict(self) -> Verdict:
+        """The root cause for this domain in the guide's order (``ok`` when nothing is wrong)."""
+        return decide(self.findings)
+
+    def report(self) -> Report:
+        """This audit as a :class:`~smtpdoctor.core.model.Report` (the Markdown and HTML tickets)."""
+        from .. import __version__
+
+        verdict, steps, ordered = conclude(self.findings)
+        shown = {"domain": self.domain or self.given, "sending IP": self.ip}
+        return Report(target=Target(domain=self.domain or self.given, ip=self.ip), verdict=verdict,
+                      findings=ordered, steps=steps, version=__version__,
+                      timings={"total_s": self.elapsed},
+                      extra={"settings": {k: v for k, v in shown.items() if v}})
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "schema": SCHEMA,
@@ -60,7 +77,8 @@ class DomainAudit(WithFindings):
             "input": self.given,
             "unicode": self.unicode,
             "ip": self.ip,
-            "status": "error" if self.has_errors else "ok",
+            "status": {0: "ok", 1: "error", 3: "inconclusive"}[self.exit_code],
+            "verdict": self.verdict.to_json(),
             "findings": [f.to_json() for f in self.findings],
             "checklist": [r.to_json() for r in self.checklist],
         }
@@ -85,6 +103,9 @@ async def audit_domain(
     https_port: int = 443,
     ssl_context: "ssl.SSLContext | None" = None,
     https_timeout: float = 10.0,
+    trust_anchors: Sequence[str] = (),
+    mx_port: int | None = None,
+    sts_previous: tuple[str, str] | None = None,
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
@@ -94,7 +115,8 @@ async def audit_domain(
         return DomainAudit(given=domain, domain=None, findings=(finding,), ip=ip,
                            elapsed=time.perf_counter() - start)
     name = nd.name
-    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout)
+    run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
+               trust_anchors=trust_anchors, mx_port=mx_port, sts_previous=sts_previous)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
     topics: dict[str, Awaitable[tuple[tuple[Finding, ...], Any]]] = {
         "mx": _guard("mx", run.mx()),
@@ -117,26 +139,50 @@ async def audit_domain(
                                        changes=", ".join(nd.changes)))
     data: dict[str, Any] = {}
     nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
+    lying = False
     if nxdomain:
         # Believe NXDOMAIN only from a resolver that can name the root's servers; one that cannot (no
         # Internet, a captive portal, a filtering resolver) makes every domain look missing.
         root = await resolver.query(".", "NS")
         if not root.ok:
-            mx_findings = tuple(catalogue.make("domain.resolver-broken", domain=name,
-                                               evidence={"root": root.to_json()})
-                                if f.id == "domain.nxdomain" else f for f in results["mx"][0])
-            results["mx"] = (mx_findings, results["mx"][1])
+            lying = True
+            results["mx"] = ((catalogue.make("domain.resolver-broken", domain=name,
+                                             evidence={"root": root.to_json()}),), results["mx"][1])
     for area in ("mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane", "txt"):
         area_findings, area_data = results[area]
         if nxdomain and area not in ("mx", "ptr"):
             continue  # the domain does not exist: "no DMARC", "no DKIM"... would only bury the point
+        if lying and area != "mx":
+            continue  # the same resolver says "no PTR" too: nothing it denies can be believed
         findings.extend(area_findings)
         if area_data is not None and area != "spf":
             data[area] = area_data
+    findings = await _blame_resolver(resolver, name, findings)
     spf_audit = results["spf"][1]
     return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
                        checklist=build_checklist(findings), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
+
+
+async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]) -> list[Finding]:
+    """Failed lookups in several topics, from a resolver that cannot name the root either, are one fact
+    about the resolver: said once, with one remedy, instead of a "could not test" per topic."""
+    failed = [f for f in findings if f.id.endswith(".lookup-failed")]
+    if len({f.id for f in failed}) < 2:
+        return findings
+    root = await resolver.query(".", "NS")
+    if not root.outcome.is_failure:
+        return findings  # the resolver answers: the domain's own name servers fail, each topic says so
+    areas = list(dict.fromkeys(f.id.split(".")[0] for f in failed))
+    outcomes = sorted({str(f.evidence["outcome"]) for f in failed
+                       if isinstance(f.evidence, dict) and f.evidence.get("outcome")})
+    one = catalogue.make("domain.resolver-unusable", domain=name, count=len(areas), areas=", ".join(areas),
+                         lookups=len(failed), outcomes=", ".join(outcomes),
+                         evidence={"areas": areas, "root": root.to_json(),
+                                   "lookups": [f.evidence for f in failed]})
+    first = findings.index(failed[0])
+    rest = [f for f in findings if f not in failed]
+    return rest[:first] + [one] + rest[first:]
 
 
 async def _warm_up() -> tuple[tuple[Finding, ...], None]:
@@ -156,23 +202,22 @@ async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) ->
         return (catalogue.make("domain.check-crashed", area=area, error=f"{type(exc).__name__}: {exc}"[:200]),), None
 
 
-async def _org_domain(name: str) -> str:
-    if dmarc.psl_loaded():
-        return dmarc.organizational_domain(name)
-    return await asyncio.to_thread(dmarc.organizational_domain, name)
-
-
 class _Run:
     """The lookups of one domain's audit; each method is one topic: answers in, check out."""
 
     def __init__(self, resolver: Resolver, name: str, *, https_port: int, ssl_context: "ssl.SSLContext | None",
-                 https_timeout: float) -> None:
+                 https_timeout: float, trust_anchors: Sequence[str] = (), mx_port: int | None = None,
+                 sts_previous: tuple[str, str] | None = None) -> None:
+        self.sts_previous = sts_previous  # (id, policy SHA-256) of an earlier run, to see an unchanged id
+        self.mx_port = mx_port  # connect to the MX hosts on this port for DANE (None: DNS only)
+        self.trust_anchors = tuple(trust_anchors)  # root DS rdata; empty: the IANA root KSK
         self.r = resolver
         self.name = name
         self.https_port = https_port
         self.ssl_context = ssl_context
         self.https_timeout = https_timeout
         self.dmarc_policy: dmarc.DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
+        self.org: dmarc.OrgDomain | None = None  # the RFC 9989 organisational domain (DMARC topic)
 
     async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
         pairs = await asyncio.gather(*(self.r.addresses(n) for n in names))
@@ -240,24 +285,25 @@ class _Run:
         return findings, {"selectors_tried": len(selectors), "keys": [k.to_json() for k in keys]}
 
     async def dmarc(self):
-        own_q = asyncio.ensure_future(self.r.query(f"_dmarc.{self.name}", "TXT"))
-        # The public suffix list takes ~80 ms to load the first time: load it in a thread while the
-        # event loop sends everybody's first questions, instead of holding them all back.
-        org = await _org_domain(self.name)
-        if org != self.name:
-            own, org_answer = await asyncio.gather(own_q, self.r.query(f"_dmarc.{org}", "TXT"))
-        else:
-            own, org_answer = await own_q, None
-        findings, policy = dmarc.check_dmarc(self.name, own, org_answer)
-        if policy is not None:
-            dests = dmarc.report_destinations(policy)
+        # RFC 9989: the policy and the organisational domain come from one DNS tree walk (at most 8
+        # _dmarc queries, asked at once); the org domains of report destinations from walks of their own.
+        names = dmarc.tree_walk(self.name)
+        walk = dict(zip(names, await self.r.query_many([(f"_dmarc.{n}", "TXT") for n in names])))
+        org = dmarc.organizational_domain_from_walk(self.name, walk)
+        findings, policy = dmarc.check_dmarc(self.name, walk, org=org)
+        if policy is not None and (mailto := dmarc.mailto_domains(policy)):
+            found_org = dmarc.organizational_domain_from_walk(policy.found_at, walk)
+            dest_orgs = await asyncio.gather(*(dmarc.find_organizational_domain(d, self.r) for d in mailto))
+            orgs = {policy.found_at: found_org.name, **{d: o.name for d, o in zip(mailto, dest_orgs)}}
+            dests = dmarc.report_destinations(policy, orgs)
             if dests:
-                names = [dmarc.authorisation_name(policy.found_at, d) for d in dests]
-                answers = await self.r.query_many([(n, "TXT") for n in names])
-                findings, policy = dmarc.check_dmarc(self.name, own, org_answer,
-                                                     authorisations=dict(zip(dests, answers)))
+                auth = await self.r.query_many([(dmarc.authorisation_name(policy.found_at, d), "TXT") for d in dests])
+                findings, policy = dmarc.check_dmarc(self.name, walk, org=org,
+                                                     authorisations=dict(zip(dests, auth)))
         self.dmarc_policy = policy
-        return findings, ({"org_domain": org, **policy.to_json()} if policy else {"org_domain": org, "found_at": None})
+        self.org = org
+        base = {"org_domain": org.name, "org": org.to_json(), "walk": list(names)}
+        return findings, ({**base, **policy.to_json()} if policy else {**base, "found_at": None})
 
     async def mta_sts(self):
         from ..net.https import fetch_policy
@@ -269,8 +315,11 @@ class _Run:
             fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
                                        ssl_context=self.ssl_context)
         findings, policy = mta_sts.check_mta_sts(self.name, txt, fetch, hosts,
-                                                 mx_known=not mx_answer.outcome.is_failure)
-        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None}
+                                                 mx_known=not mx_answer.outcome.is_failure,
+                                                 previous=self.sts_previous)
+        data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None,
+                "id": mta_sts.txt_id(txt),
+                "sha256": mta_sts.policy_fingerprint(fetch.body) if fetch and fetch.ok and fetch.body else None}
         return findings, data
 
     async def tlsrpt(self):
@@ -292,18 +341,47 @@ class _Run:
             self.r.query_many([(n, "DNSKEY") for n in names]),
             self.r.query_many([(n, "DS") for n in names]),
             self.r.query(self.name, "MX"))
+        validation = await self._validate(self.name, mx_answer)
         findings, chain = dnssec.check_dnssec(self.name, dict(zip(names, keys)), dict(zip(names, ds)),
-                                              answers=(mx_answer,))
-        return findings, {"chain": [c.to_json() for c in chain]}
+                                              answers=(mx_answer,), validation=validation)
+        return findings, {"chain": [c.to_json() for c in chain], "validation": validation.to_json()}
+
+    async def _validate(self, name: str, answer: DnsResult):
+        """The tool's own DNSSEC validation of ``answer`` (about ``name``), from the root's key down."""
+        from ..judge.dns import dnssec_chain
+
+        names = parent_names(name)
+        keys, ds, soa, root = await asyncio.gather(
+            self.r.query_many([(n, "DNSKEY") for n in names]), self.r.query_many([(n, "DS") for n in names]),
+            self.r.query_many([(n, "SOA") for n in names]), self.r.query(".", "DNSKEY"))
+        return dnssec_chain.validate_chain(
+            name, {**dict(zip(names, keys)), ".": root}, dict(zip(names, ds)), dict(zip(names, soa)), answer,
+            anchors=self.trust_anchors or dnssec_chain.root_anchors(), now=time.time())
 
     async def dane(self):
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
         hosts = hosts[:10]
-        answers = await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])
-        findings, found = dane.check_dane(dict(zip(hosts, answers)))
-        return findings, {h: [r.to_json() for r in recs] for h, recs in found.items()}
+        answers = dict(zip(hosts, await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])))
+        with_tlsa = [h for h in hosts if answers[h].ok]
+        validations = dict(zip(with_tlsa, await asyncio.gather(*(self._validate(h, answers[h]) for h in with_tlsa))))
+        certificates = None
+        if self.mx_port is not None and with_tlsa:
+            from ..net.smtp import Timeouts
+            from ..observe.mx_tls import fetch_mx_chain
+
+            addresses = await self._hosts(with_tlsa)
+            targets = [(h, addresses[h].addresses[0]) for h in with_tlsa if addresses[h].addresses]
+            fetched = await asyncio.gather(*(fetch_mx_chain(h, a, port=self.mx_port,
+                                                            timeouts=Timeouts.uniform(self.https_timeout))
+                                             for h, a in targets))
+            certificates = {c.host: c for c in fetched}
+        findings, found = dane.check_dane(answers, validations=validations, certificates=certificates)
+        data = {h: [r.to_json() for r in recs] for h, recs in found.items()}
+        if certificates is not None:
+            data["certificates"] = {h: c.to_json() for h, c in certificates.items()}
+        return findings, data
 
     async def oversized_txt(self):
         """TXT answers too large for UDP at the names receivers ask (all cached by the other topics)."""

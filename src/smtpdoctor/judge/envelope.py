@@ -22,6 +22,9 @@ def check(obs: EnvelopeObservation | None, settings: Settings, preset: Preset | 
     if obs.address_error:
         return [make("client.smtputf8-not-offered", problem=obs.address_error, evidence={"error": obs.address_error})]
     findings: list[Finding] = []
+    if obs.smtputf8 and obs.mail is not None:
+        findings.append(make("envelope.smtputf8-used", host=settings.host, port=port,
+                             evidence={"sender": obs.sender, "recipient": obs.recipient or ""}))
     provider = preset.provider if preset is not None else None
     for stage, reply in (("mail", obs.mail), ("rcpt", obs.rcpt), ("data", obs.data)):
         if reply is None:

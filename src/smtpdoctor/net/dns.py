@@ -156,7 +156,15 @@ class Resolver:
             else:
                 records.append(rd.to_text())
         return done(Outcome.OK, records=tuple(records), ttl=rrset.ttl, authenticated=authenticated,
-                    canonical_name=canonical if canonical != name else None, txt_strings=tuple(strings))
+                    canonical_name=canonical if canonical != name else None, txt_strings=tuple(strings),
+                    signatures=_signatures(answer.response, rrset))
+
+
+def _signatures(response: dns.message.Message, rrset) -> tuple[str, ...]:
+    """The RRSIGs of ``rrset`` in the answer section (present when the DO bit was set and the resolver
+    passes DNSSEC data on; a resolver that strips it returns none)."""
+    sigs = response.get_rrset(response.answer, rrset.name, rrset.rdclass, dns.rdatatype.RRSIG, rrset.rdtype)
+    return tuple(sig.to_text() for sig in sigs) if sigs is not None else ()
 
 
 def _rcode_outcome(exc: dns.resolver.NoNameservers) -> Outcome:

@@ -26,7 +26,7 @@ from ..protocol.errors import (
 from ..protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
 from ..protocol.replies import Reply
 from ..core.observations import TlsFacts
-from .tls import cert_facts
+from .tls import cert_facts, peer_chain
 
 __all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact"]
 
@@ -181,6 +181,7 @@ class SmtpSession:
             verified=context.verify_mode == ssl.CERT_REQUIRED,
             cert=cert_facts(der) if der else None,
             server_hostname=server_hostname,
+            chain=peer_chain(sslobj),
         )
         self._record("info", f"TLS started: {self.tls.version} {self.tls.cipher}"
                      + ("" if self.tls.verified else " (certificate not verified)"))

@@ -11,7 +11,7 @@ import ssl
 from dataclasses import dataclass
 from ..core.observations import CertFacts
 
-__all__ = ["client_context", "cert_facts"]
+__all__ = ["peer_chain", "client_context", "cert_facts"]
 
 
 def client_context(*, ca_file: str | None = None, verify: bool = True) -> ssl.SSLContext:
@@ -22,6 +22,23 @@ def client_context(*, ca_file: str | None = None, verify: bool = True) -> ssl.SS
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
     return ctx
+
+
+def peer_chain(sslobj: "ssl.SSLObject | None") -> tuple[bytes, ...]:
+    """The certificates the server sent, leaf first, as DER (verified or not). ``get_unverified_chain``
+    is public from Python 3.13; 3.10-3.12 have it on the private ``_sslobj`` (no library gives the chain
+    of an asyncio TLS stream otherwise)."""
+    if sslobj is None:
+        return ()
+    getter = getattr(sslobj, "get_unverified_chain", None) or getattr(
+        getattr(sslobj, "_sslobj", None), "get_unverified_chain", None)
+    if getter is None:
+        der = sslobj.getpeercert(binary_form=True)
+        return (der,) if der else ()
+    out = []
+    for cert in getter() or ():
+        out.append(cert if isinstance(cert, bytes) else cert.public_bytes(ssl._ssl.ENCODING_DER))
+    return tuple(out)
 
 
 def cert_facts(der: bytes) -> CertFacts | None:

@@ -80,8 +80,14 @@ def unsafe_for_secrets(session: SmtpSession, settings: Settings) -> str | None:
     return None
 
 
-def test_message(sender: str, recipient: str, *, helo: str, now: dt.datetime | None = None) -> bytes:
-    """One RFC 5322 test message with Message-ID, Date and one-click List-Unsubscribe (RFC 8058)."""
+def test_message(sender: str, recipient: str, *, helo: str, now: dt.datetime | None = None,
+                 unsubscribe_url: str | None = None) -> bytes:
+    """One RFC 5322 test message with Message-ID, Date and List-Unsubscribe.
+
+    RFC 8058 allows ``List-Unsubscribe-Post: List-Unsubscribe=One-Click`` only beside an HTTPS URI in
+    List-Unsubscribe, so the Post header is written only when an ``https://`` ``unsubscribe_url`` is given;
+    otherwise the message offers the mailto: form alone (a test message is not bulk mail).
+    ``tests/observe/test_own_message.py`` runs every message smtpdoctor sends through ``headers``."""
     now = now or dt.datetime.now(dt.timezone.utc)
     domain = sender.rpartition("@")[2] or "smtpdoctor.invalid"
     msg = EmailMessage()
@@ -90,8 +96,12 @@ def test_message(sender: str, recipient: str, *, helo: str, now: dt.datetime | N
     msg["Subject"] = "smtpdoctor test message"
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = f"<{uuid.uuid4().hex}@{domain}>"
-    msg["List-Unsubscribe"] = f"<mailto:{sender}?subject=unsubscribe>"
-    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    mailto = f"<mailto:{sender}?subject=unsubscribe>"
+    if unsubscribe_url is not None and unsubscribe_url.lower().startswith("https://"):
+        msg["List-Unsubscribe"] = f"<{unsubscribe_url}>, {mailto}"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    else:
+        msg["List-Unsubscribe"] = mailto
     msg["X-Mailer"] = "smtpdoctor"
     msg.set_content(f"This is a test message sent by smtpdoctor from {helo}.\nNo action is needed.\n")
     return msg.as_bytes()

@@ -6,68 +6,75 @@ querying is :func:`smtpdoctor.flows.blacklist.stream_blacklist`.
 
 from __future__ import annotations
 
-__all__ = ["write_results", "blacklist_document"]
+__all__ = ["write_results", "target_report", "result_json"]
 
 
 async def write_results(lines, total: int, fmt, out, err) -> int:
     """Write each target's line of :func:`smtpdoctor.flows.blacklist.stream_blacklist` as it comes (a JSON
-    Lines object, or text), then the notes on the lists (text); a progress bar on a terminal. The exit code:
-    1 when any finding is an error, else 0."""
-    from ..core.model import Severity
+    Lines object, or text), Markdown and HTML once every answer is in; a progress bar on a terminal.
+    Returns the contract's exit status (0 ok, 1 listed, 3 inconclusive)."""
+    from ..core.model import combine_exit_codes, exit_code_for
     from ..flows.blacklist import ListNotes
+    from ..verdict import conclude
     from .formats import write_json_line
 
     progress = _progress(err, total)
-    worst = 0
-    collected: list = []  # Markdown and HTML are one document, written when every answer is in
+    codes: list[int] = []
+    reports = []
     try:
         async for line in lines:
-            found = line.run_wide if isinstance(line, ListNotes) else line.own
-            if any(f.severity is Severity.ERROR for f in found):
-                worst = 1
             if isinstance(line, ListNotes):
+                if any(f.is_problem for f in line.run_wide):
+                    codes.append(1)
                 if fmt.value == "text":
                     out.write(_render_notes(line.run_wide))
                     out.flush()
                 elif fmt.value in ("markdown", "html"):
-                    from .document import to_html, to_markdown
+                    from ..report import render_many
 
-                    write = to_markdown if fmt.value == "markdown" else to_html
-                    out.write(write(blacklist_document(collected, line.run_wide)))
+                    out.write(render_many(reports, fmt.value,
+                                          title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
+                    out.flush()
                 continue
-            if fmt.value in ("markdown", "html"):
-                collected.append(line)
-            elif fmt.value == "json":
-                write_json_line(_json(line.result, (*line.run_wide, *line.own)), out)
-            else:
-                out.write(_render_target(line.result, line.own))
+            found = (*line.run_wide, *line.own)
+            verdict, _, _ = conclude(found)
+            codes.append(exit_code_for(found, verdict))
+            if fmt.value == "json":
+                write_json_line(result_json(line.result, found, verdict), out)
+            elif fmt.value == "text":
+                out.write(_render_target(line.result, line.own, verdict))
                 out.flush()
+            else:
+                reports.append(target_report(line.result, found))
             if progress is not None:
                 progress.advance(1)
     finally:
         if progress is not None:
             progress.close()
-    return worst
+    return combine_exit_codes(codes)
 
 
-def blacklist_document(lines, notes):
-    """Every target's verdict line and findings, then the notes on the lists, as one document."""
-    from .document import Document, Heading, Para, findings_table
+def target_report(result, found):
+    """One target's findings as a :class:`~smtpdoctor.core.model.Report` (for Markdown and HTML)."""
+    from .. import __version__
+    from ..core.model import Report, Target
+    from ..verdict import conclude
 
-    doc = Document("smtpdoctor blacklist: " + ", ".join(line.result.target.value for line in lines))
-    for line in lines:
-        head, *rest = _render_target(line.result, ()).splitlines()
-        doc.add(Heading(head.split(": ", 1)[0]), Para(head.split(": ", 1)[1], strong=True),
-                *(Para(text.strip()) for text in rest))
-        shown = [f for f in line.own if f.id != "dnsbl.not-listed"]
-        if shown:
-            doc.add(findings_table(shown))
-    if notes:
-        doc.add(Heading("Notes on the lists"), findings_table(notes))
-    return doc
+    verdict, steps, ordered = conclude(found)
+    t = result.target
+    is_domain = str(t.kind) == "domain"
+    return Report(target=Target(domain=t.value if is_domain else None, ip=None if is_domain else t.value),
+                  verdict=verdict, findings=ordered, steps=tuple(s for s in steps if str(s.name) == "blacklist"),
+                  version=__version__, extra={"settings": {"input": t.source, "value": t.value,
+                                                           "lists": ", ".join(r.zone.name for r in result.results)}})
 
 
-def _json(result, found) -> dict:
+def result_json(result, found, verdict=None) -> dict:
+    """One target's object, as a `blacklist --format json` line prints it (and `watch` stores it)."""
+    if verdict is None:
+        from ..verdict import conclude
+
+        verdict = conclude(found)[0]
     t = result.target
     counts: dict[str, int] = {}
     for r in result.results:
@@ -76,6 +83,7 @@ def _json(result, found) -> dict:
         "input": t.source,
         "value": t.value,
         "kind": str(t.kind),
+        "verdict": verdict.to_json(),
         "listed": result.listed,
         "counts": counts,
         "results": [r.to_json() for r in result.results],
@@ -112,14 +120,16 @@ def _progress(stream, total: int) -> _Bar | None:
 _MARK = {"error": "x", "warning": "!", "info": "i", "ok": "+"}
 
 
-def _render_target(result, found) -> str:
+def _render_target(result, found, verdict) -> str:
     from ..core.dnsbl_facts import Status
 
     t = result.target
     name = t.value if t.source == t.value else f"{t.value} (from {t.source})"
     listed = result.by_status(Status.LISTED)
     usable = [r for r in result.results if r.status not in (Status.UNUSABLE,)]
-    if listed:
+    if verdict.inconclusive:
+        head = f"{name}: INCONCLUSIVE (not tested, exit 3): {verdict.summary}"
+    elif listed:
         head = f"{name}: LISTED on {len(listed)} of {len(usable)} lists"
     elif not result.results:
         head = f"{name}: no selected list serves {t.kind} lookups"
@@ -137,7 +147,8 @@ def _render_target(result, found) -> str:
     for f in found:
         if f.id == "dnsbl.not-listed":
             continue
-        lines.append(f"  [{_MARK.get(str(f.severity), '?')}] {f.title}")
+        if not (verdict.inconclusive and f.id == verdict.finding):  # the head already says it
+            lines.append(f"  [{_MARK.get(str(f.severity), '?')}] {f.title}")
         if f.detail:
             lines.append(f"      {f.detail}")
         for step in f.remedy[:2]:

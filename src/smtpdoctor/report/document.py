@@ -1,6 +1,6 @@
 """A small neutral document (headings, paragraphs, tables, preformatted lines) and its two writers, Markdown
-and HTML: how the ``domain``, ``spf`` and ``blacklist`` commands are rendered in those formats. Each
-command's renderer builds a :class:`Document` from its results; the writers know nothing of commands."""
+and HTML: how ``spf``, whose answer is an evaluation rather than a list of findings, is written in those
+formats (the commands with findings use the report tickets). The writers know nothing of commands."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 
-__all__ = ["Document", "Heading", "Para", "Table", "Pre", "to_markdown", "to_html", "findings_table"]
+__all__ = ["Document", "Heading", "Para", "Table", "Pre", "to_markdown", "to_html"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,12 +47,6 @@ class Document:
     def add(self, *blocks: Block) -> "Document":
         self.blocks.extend(blocks)
         return self
-
-
-def findings_table(findings) -> Table:
-    """The findings of one result as a table: severity, id, title (and the first step of the fix)."""
-    rows = tuple((str(f.severity), f.id, f.title, f.remedy[0] if f.remedy else "") for f in findings)
-    return Table(("severity", "id", "finding", "what to do"), rows, code_column=1)
 
 
 def _cell(text: str) -> str:

@@ -1,10 +1,10 @@
-"""How the domain audit reads as text (the CLI and the web page print the same), Markdown and HTML."""
+"""How the domain audit reads as text (the CLI and the web page print the same)."""
 
 from __future__ import annotations
 
 from ..core.catalogue import area_of
 
-__all__ = ["render_text", "domain_document"]
+__all__ = ["render_text", "verdict_line"]
 
 
 _GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
@@ -13,41 +13,24 @@ _GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
 _STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
 
 
-def _title(audit) -> str:
-    title = audit.domain or audit.given
-    if audit.unicode:
-        title += f" ({audit.unicode})"
-    return title + (f"  [sending IP {audit.ip}]" if audit.ip else "")
-
-
-def _in_area_order(findings):
-    from ..flows.domain import AREA_ORDER
-
-    order = {a: i for i, a in enumerate(AREA_ORDER)}
-    return sorted(findings, key=lambda f: order.get(area_of(f.id), 99))
-
-
-def domain_document(audits):
-    """The audits of one run as one document (Markdown, HTML): per domain its findings and checklist."""
-    from .document import Document, Heading, Para, Table, findings_table
-
-    doc = Document(f"smtpdoctor domain audit: {', '.join(a.domain or a.given for a in audits)}")
-    for audit in audits:
-        errors = sum(1 for f in audit.findings if str(f.severity) == "error")
-        doc.add(Heading(_title(audit)),
-                Para(f"{errors} error(s) among {len(audit.findings)} findings" if errors else "No error found.",
-                     strong=True),
-                findings_table(_in_area_order(audit.findings)))
-        if audit.checklist:
-            doc.add(Heading("Bulk-sender checklist (Gmail/Yahoo 2024, Microsoft 2025)", 3),
-                    Table(("status", "requirement", "note"),
-                          tuple((row.status, row.requirement, row.note) for row in audit.checklist)))
-    return doc
+def verdict_line(verdict) -> str:
+    """The verdict, first: what a reader (or a CI log) needs before the details."""
+    if verdict.inconclusive:
+        return f"VERDICT: inconclusive ({verdict.category.value} could not be tested): {verdict.summary}"
+    if verdict.finding is None:
+        return f"VERDICT: ok. {verdict.summary}"
+    return f"VERDICT: {verdict.category.value} (confidence: {verdict.confidence}): {verdict.summary}  [{verdict.finding}]"
 
 
 def render_text(audit) -> str:
-    lines = [f"== {_title(audit)}"]
-    findings = _in_area_order(audit.findings)
+    from ..flows.domain import AREA_ORDER
+
+    title = audit.domain or audit.given
+    if audit.unicode:
+        title += f" ({audit.unicode})"
+    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else ""), "  " + verdict_line(audit.verdict)]
+    order = {a: i for i, a in enumerate(AREA_ORDER)}
+    findings = sorted(audit.findings, key=lambda f: order.get(area_of(f.id), 99))
     area = None
     for f in findings:
         head = area_of(f.id)

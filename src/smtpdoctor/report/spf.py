@@ -41,10 +41,13 @@ def print_text(result, console=None) -> None:
         console.print("  " + escape(line))
 
 
-def spf_document(result):
+def spf_document(result, fix: str | None = None):
+    """The result, the fix (when the IP is not permitted) and the evaluation tree, as one document."""
     from ..protocol.spf.result import trace_lines
     from .document import Document, Para, Pre
 
     doc = Document(f"smtpdoctor spf: {result.domain} for {result.ip}")
-    return doc.add(Para(_headline(result), strong=True), *(Para(line) for line in _facts(result)),
-                   Pre(tuple(trace_lines(result))))
+    doc.add(Para(_headline(result), strong=True), *(Para(line) for line in _facts(result)))
+    if fix:
+        doc.add(Para(f"Fix: {fix}", strong=True))
+    return doc.add(Pre(tuple(trace_lines(result))))

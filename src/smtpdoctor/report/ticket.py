@@ -10,7 +10,21 @@ from ..core.model import Report
 from ..core.serialize import to_json
 from .formats import transcript_glyph
 
-__all__ = ["TicketView", "ticket_view"]
+__all__ = ["TicketView", "ticket_view", "STEP_TITLES", "step_title"]
+
+STEP_TITLES = {
+    "client-settings": "1. Client settings",
+    "server-connection": "2. Server connection",
+    "authentication": "3. Authentication",
+    "firewall": "4. Firewall",
+    "dns": "5. DNS configuration",
+    "blacklist": "6. Blacklists",
+}
+
+
+def step_title(step) -> str:
+    """The guide's step as the reports name it: "4. Firewall"."""
+    return STEP_TITLES.get(str(step), str(step))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -23,6 +37,7 @@ class TicketView:
     verdict_summary: str
     confidence: str
     remedy: tuple[str, ...]
+    remedy_step: str  # the guide's step the remedy fixes ("4. Firewall"), named with every remedy
     detail: str
     evidence: dict
     steps: list[tuple[str, str, str]]
@@ -37,7 +52,8 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
     now = now or dt.datetime.now(dt.timezone.utc)
     t = report.target
     root = report.finding(report.verdict.finding) if report.verdict.finding else None
-    settings = to_json(report.settings) if report.settings else {k: v for k, v in t.to_json().items() if v is not None}
+    settings = (to_json(report.settings) if report.settings else report.extra.get("settings")
+                or {k: v for k, v in t.to_json().items() if v is not None})
     target = f"{t.host}:{t.port}" if t.host else (t.domain or t.ip or "?")
     transcript = [f"{line.t:8.3f} :{line.port} {transcript_glyph(line.dir, line.tls)} {line.text}"
                   for line in report.transcript]
@@ -47,7 +63,8 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
         if rows:
             sections.append((title, rows))
     return TicketView(
-        title=f"smtpdoctor report: {target} — {report.verdict.category.value}",
+        title=f"smtpdoctor report: {target} — " + ("inconclusive" if report.verdict.inconclusive
+                                                    else report.verdict.category.value),
         generated=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=report.version,
         settings=[(k, str(v)) for k, v in settings.items() if v not in (None, "", False)],
@@ -55,6 +72,7 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
         verdict_summary=report.verdict.summary,
         confidence=report.verdict.confidence,
         remedy=root.remedy if root else (),
+        remedy_step=step_title(root.step) if root else "",
         detail=root.detail if root else "",
         evidence=root.evidence if root else {},
         steps=[(str(s.name), s.status.value, ", ".join(s.findings)) for s in report.steps],

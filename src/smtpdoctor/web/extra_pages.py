@@ -1,4 +1,5 @@
-"""Pages beyond Diagnose (Explain an error, Check a domain, Am I blacklisted?), each with its routes,
+"""Pages beyond Diagnose (Explain an error, Check a domain, Am I blacklisted?, Check a message, DMARC reports,
+Watch history), each with its routes,
 its report renderer and the context of its result page."""
 
 from __future__ import annotations
@@ -8,13 +9,17 @@ from starlette.routing import Route
 __all__ = ["routes", "renderers", "result_contexts", "NAV"]
 
 NAV: tuple[tuple[str, str], ...] = (("domain", "Check a domain"), ("blacklist", "Am I blacklisted?"),
-                                    ("explain", "Explain an error"))
+                                    ("explain", "Explain an error"), ("headers", "Check a message"),
+                                    ("reports", "DMARC reports"),
+                                    ("history", "Watch history"))
 
 
 def routes() -> list:
     from .blacklist_views import blacklist_form, blacklist_post
     from .domain_views import domain_form, domain_post
     from .explain_views import explain_form, explain_post
+    from .message_views import headers_form, headers_post, reports_form, reports_post
+    from .history_views import history_index, history_target
 
     return [
         Route("/domain", domain_form, methods=["GET"]),
@@ -23,6 +28,12 @@ def routes() -> list:
         Route("/blacklist", blacklist_post, methods=["POST"]),
         Route("/explain", explain_form, methods=["GET"]),
         Route("/explain", explain_post, methods=["POST"]),
+        Route("/headers", headers_form, methods=["GET"]),
+        Route("/headers", headers_post, methods=["POST"]),
+        Route("/reports", reports_form, methods=["GET"]),
+        Route("/reports", reports_post, methods=["POST"]),
+        Route("/history", history_index, methods=["GET"]),
+        Route("/history/{key:path}", history_target, methods=["GET"]),
     ]
 
 

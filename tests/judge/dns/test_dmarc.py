@@ -1,7 +1,10 @@
 import pytest
 
 from smtpdoctor.core.observations import Outcome
-from smtpdoctor.judge.dns.dmarc import check_dmarc, organizational_domain, parse_dmarc, report_destinations
+from smtpdoctor.judge.dns.dmarc import (
+    aligned, check_dmarc, explain_new_tags, organizational_domain, organizational_domain_from_walk, parse_dmarc,
+    psl_organizational_domain, report_destinations, tree_walk,
+)
 
 from support.dns_zones import answer
 
@@ -14,37 +17,45 @@ def own(*records, outcome=None, domain="d.test"):
     return answer(f"_dmarc.{domain}", "TXT", *records, outcome=outcome)
 
 
-def test_organizational_domain_uses_the_public_suffix_list():
+def walk(domain, records=None, outcome=None):
+    """Tree-walk answers: ``records`` maps walk names to TXT records; others are NXDOMAIN (or ``outcome``)."""
+    records = records or {}
+    return {n: answer(f"_dmarc.{n}", "TXT", *records.get(n, ()),
+                      outcome=None if n in records else (outcome or Outcome.NXDOMAIN)) for n in tree_walk(domain)}
+
+
+def test_psl_organizational_domain_is_kept_for_callers_without_a_resolver():
+    assert psl_organizational_domain is organizational_domain
     assert organizational_domain("a.b.example.co.uk") == "example.co.uk"
     assert organizational_domain("mail.example.com") == "example.com"
     assert organizational_domain("example.com") == "example.com"
 
 
 def test_good_record():
-    findings, policy = check_dmarc("d.test", own("v=DMARC1; p=reject; rua=mailto:r@d.test"), None)
+    findings, policy = check_dmarc("d.test", walk("d.test", {"d.test": ["v=DMARC1; p=reject; rua=mailto:r@d.test"]}))
     assert ids(findings) == ["dmarc.ok"]
     assert (policy.p, policy.pct, policy.adkim) == ("reject", 100, "r")
 
 
 def test_missing_and_failed():
-    assert ids(check_dmarc("d.test", own(outcome=Outcome.NXDOMAIN), None)[0]) == ["dmarc.missing"]
-    assert ids(check_dmarc("d.test", own(outcome=Outcome.TIMEOUT), None)[0]) == ["dmarc.lookup-failed"]
+    assert ids(check_dmarc("d.test", walk("d.test"))[0]) == ["dmarc.missing"]
+    assert ids(check_dmarc("d.test", walk("d.test", outcome=Outcome.TIMEOUT))[0]) == ["dmarc.lookup-failed"]
 
 
 def test_inherits_from_organisational_domain():
-    org = answer("_dmarc.d.test", "TXT", "v=DMARC1; p=reject; sp=quarantine; rua=mailto:r@d.test")
-    findings, policy = check_dmarc("mail.d.test", own(outcome=Outcome.NXDOMAIN, domain="mail.d.test"), org)
+    findings, policy = check_dmarc("mail.d.test", walk("mail.d.test", {
+        "d.test": ["v=DMARC1; p=reject; sp=quarantine; rua=mailto:r@d.test"]}))
     assert ids(findings) == ["dmarc.inherited", "dmarc.ok"]
     assert policy.found_at == "d.test" and policy.effective_policy(subdomain=True) == "quarantine"
 
 
 def test_several_records():
-    findings, policy = check_dmarc("d.test", own("v=DMARC1; p=none", "v=DMARC1; p=reject"), None)
+    findings, policy = check_dmarc("d.test", walk("d.test", {"d.test": ["v=DMARC1; p=none", "v=DMARC1; p=reject"]}))
     assert ids(findings) == ["dmarc.several-records"] and policy is None
 
 
 def test_non_dmarc_txt():
-    assert ids(check_dmarc("d.test", own("hello world"), None)[0]) == ["dmarc.not-dmarc"]
+    assert ids(check_dmarc("d.test", walk("d.test", {"d.test": ["hello world"]}))[0]) == ["dmarc.not-dmarc"]
 
 
 @pytest.mark.parametrize("record, expected", [
@@ -56,35 +67,102 @@ def test_non_dmarc_txt():
     ("v=DMARC1; p=reject; rua=a@d.test", "dmarc.bad-value"),
     ("v=DMARC1; p=reject; rue=mailto:a@d.test; foo=bar", "dmarc.unknown-tag"),
     ("v=DMARC1; p=none; rua=mailto:a@d.test", "dmarc.policy-none"),
-    ("v=DMARC1; p=reject; pct=20; rua=mailto:a@d.test", "dmarc.pct-partial"),
+    ("v=DMARC1; p=reject; pct=20; rua=mailto:a@d.test", "dmarc.obsolete-tag"),
+    ("v=DMARC1; p=reject; t=y; rua=mailto:a@d.test", "dmarc.test-mode"),
+    ("v=DMARC1; p=reject; t=maybe; rua=mailto:a@d.test", "dmarc.bad-value"),
     ("v=DMARC1; p=reject; sp=none; rua=mailto:a@d.test", "dmarc.subdomain-weaker"),
     ("v=DMARC1; p=reject", "dmarc.no-rua"),
 ])
 def test_record_problems(record, expected):
-    findings, _ = check_dmarc("d.test", own(record), None)
+    findings, _ = check_dmarc("d.test", walk("d.test", {"d.test": [record]}))
     assert expected in ids(findings)
 
 
 def test_garbage_tags_are_named():
-    findings, _ = check_dmarc("d.test", own("v=DMARC1; p=reject; rua=mailto:a@d.test; x$y; zz=1; qq=2"), None)
+    findings, _ = check_dmarc("d.test", walk("d.test", {"d.test": ["v=DMARC1; p=reject; rua=mailto:a@d.test; x$y; zz=1; qq=2"]}))
     unknown = next(f for f in findings if f.id == "dmarc.unknown-tag")
     assert unknown.evidence["tags"] == ["zz", "qq"]
     assert "dmarc.syntax" in ids(findings)  # x$y is not name=value
 
 
 def test_newer_tags_are_known():
-    findings, policy = check_dmarc("d.test", own("v=DMARC1; p=reject; np=reject; psd=n; t=n; rua=mailto:a@d.test"), None)
-    assert ids(findings) == ["dmarc.ok"] and policy.np == "reject"
+    findings, policy = check_dmarc("d.test", walk("d.test", {
+        "d.test": ["v=DMARC1; p=reject; np=reject; psd=n; t=n; rua=mailto:a@d.test"]}))
+    assert ids(findings) == ["dmarc.rfc9989-tags", "dmarc.ok"] and policy.np == "reject"
+    meaning = findings[0].evidence["tags"]
+    assert meaning[0].startswith("np=reject: mail from names under d.test that do not exist")
+    assert meaning[1] == "t=n: the policy is applied as written"
+    assert meaning[2].startswith("psd=n: d.test declares itself an organisational domain")
 
 
 def test_external_destinations_and_authorisation():
     policy = parse_dmarc("d.test", "v=DMARC1; p=reject; rua=mailto:a@d.test,mailto:x@reports.example!10m; ruf=mailto:f@mail.d.test")
     assert report_destinations(policy) == ("reports.example",)
-    record = own(policy.record)
+    record = walk("d.test", {"d.test": [policy.record]})
     auth_name = "d.test._report._dmarc.reports.example"
-    bad, _ = check_dmarc("d.test", record, None, authorisations={"reports.example": answer(auth_name, "TXT", outcome=Outcome.NXDOMAIN)})
+    bad, _ = check_dmarc("d.test", record, authorisations={"reports.example": answer(auth_name, "TXT", outcome=Outcome.NXDOMAIN)})
     assert "dmarc.external-unauthorized" in ids(bad)
-    good, _ = check_dmarc("d.test", record, None, authorisations={"reports.example": answer(auth_name, "TXT", "v=DMARC1")})
+    good, _ = check_dmarc("d.test", record, authorisations={"reports.example": answer(auth_name, "TXT", "v=DMARC1")})
     assert ids(good) == ["dmarc.ok"]
-    failed, _ = check_dmarc("d.test", record, None, authorisations={"reports.example": answer(auth_name, "TXT", outcome=Outcome.SERVFAIL)})
+    failed, _ = check_dmarc("d.test", record, authorisations={"reports.example": answer(auth_name, "TXT", outcome=Outcome.SERVFAIL)})
     assert "dmarc.lookup-failed" in ids(failed) and "dmarc.external-unauthorized" not in ids(failed)
+
+
+def test_tree_walk_asks_at_most_eight_names():
+    assert tree_walk("a.b.example.com") == ("a.b.example.com", "b.example.com", "example.com", "com")
+    deep = "l1.l2.l3.l4.l5.l6.l7.l8.l9.example.com"  # 11 labels: the domain, then 7 labels down to the TLD
+    assert tree_walk(deep) == (deep, "l5.l6.l7.l8.l9.example.com", "l6.l7.l8.l9.example.com",
+                               "l7.l8.l9.example.com", "l8.l9.example.com", "l9.example.com", "example.com", "com")
+    assert len(tree_walk("a.b.c.d.e.f.g.h")) == 8  # 8 labels: every name, 8 queries
+    assert tree_walk("example.com") == ("example.com", "com")
+
+
+def test_organisational_domain_from_the_walk():
+    # the highest record wins when no psd= decides
+    org = organizational_domain_from_walk("a.b.example.com", walk("a.b.example.com", {
+        "b.example.com": ["v=DMARC1; p=none"], "example.com": ["v=DMARC1; p=reject"]}))
+    assert (org.name, org.reason) == ("example.com", "highest DMARC record (example.com)")
+    # psd=n stops the walk at the first such record
+    org = organizational_domain_from_walk("a.b.example.com", walk("a.b.example.com", {
+        "b.example.com": ["v=DMARC1; p=none; psd=n"], "example.com": ["v=DMARC1; p=reject"]}))
+    assert org.name == "b.example.com"
+    # psd=y above: the name one label below it
+    org = organizational_domain_from_walk("x.y.brand.psd.example", walk("x.y.brand.psd.example", {
+        "psd.example": ["v=DMARC1; p=reject; psd=y"]}))
+    assert (org.name, org.reason) == ("brand.psd.example", "psd=y at psd.example")
+    # nothing anywhere: the domain itself (the public suffix list would have said example.co.uk)
+    org = organizational_domain_from_walk("mail.example.co.uk", walk("mail.example.co.uk"))
+    assert org.name == "mail.example.co.uk" and org.queries == 4 and org.failed is None
+    # a failed query is carried, so the caller can say the answer may be incomplete
+    assert organizational_domain_from_walk("a.d.test", walk("a.d.test", outcome=Outcome.SERVFAIL)).failed
+
+
+def test_one_alignment_rule():
+    orgs = {"mail.d.test": "d.test", "d.test": "d.test", "other.test": "other.test"}
+    assert aligned("mail.d.test", "d.test", "r", orgs) and not aligned("mail.d.test", "d.test", "s", orgs)
+    assert aligned("D.test.", "d.test", "s", orgs) and not aligned("other.test", "d.test", "r", orgs)
+
+
+def test_obsolete_tags_warn_and_do_not_fail():
+    findings, policy = check_dmarc("d.test", walk("d.test", {"d.test": [
+        "v=DMARC1; p=reject; pct=50; rf=afrf; ri=86400; rua=mailto:a@d.test"]}))
+    obsolete = next(f for f in findings if f.id == "dmarc.obsolete-tag")
+    assert str(obsolete.severity) == "warning" and obsolete.evidence["tags"] == ["pct", "rf", "ri"]
+    assert not any(str(f.severity) == "error" for f in findings)
+
+
+def test_test_mode_applies_one_level_less_and_np_for_missing_names():
+    policy = parse_dmarc("d.test", "v=DMARC1; p=reject; sp=quarantine; np=reject; t=y")
+    assert policy.applied_policy(subdomain=False) == "quarantine"
+    assert policy.effective_policy(subdomain=True, exists=False) == "reject"
+    assert policy.applied_policy(subdomain=True) == "none"
+    assert explain_new_tags(parse_dmarc("p.example", "v=DMARC1; p=reject; psd=y"))[0].startswith("psd=y: p.example")
+
+
+def test_psd_policy_found_by_the_walk():
+    findings, policy = check_dmarc("brand.psd.example", walk("brand.psd.example", {
+        "psd.example": ["v=DMARC1; p=quarantine; psd=y; rua=mailto:r@psd.example"]}))
+    psd = next(f for f in findings if f.id == "dmarc.psd-policy")
+    assert psd.title == ("brand.psd.example has no DMARC record of its own organisation; the public suffix "
+                         "operator's policy at psd.example applies")
+    assert policy.found_at == "psd.example"

@@ -67,16 +67,19 @@ def test_tlsa_parse():
     assert "32 bytes" in parse_tlsa("3 1 1 abcd").problems[0]
 
 
-def tlsa(host, *records, outcome=None, ad=False):
-    return {host: answer(f"_25._tcp.{host}", "TLSA", *records, outcome=outcome, authenticated=ad)}
+def tlsa(host, *records, outcome=None, ad=False, signatures=()):
+    return {host: answer(f"_25._tcp.{host}", "TLSA", *records, outcome=outcome, authenticated=ad,
+                         signatures=signatures)}
 
 
 def test_dane():
     assert ids(check_dane({**tlsa("mx1.d.test"), **tlsa("mx2.d.test")})[0]) == ["dane.none"]
     found, recs = check_dane({**tlsa("mx1.d.test", f"3 1 1 {SHA256}", ad=True), **tlsa("mx2.d.test")})
     assert ids(found) == ["dane.partial"] and list(recs) == ["mx1.d.test"]
-    found, _ = check_dane(tlsa("mx1.d.test", f"3 1 1 {SHA256}"))
-    assert ids(found) == ["dane.unvalidated", "dane.ok"]
+    found, _ = check_dane(tlsa("mx1.d.test", f"3 1 1 {SHA256}"))  # no RRSIG, no AD: an unsigned zone
+    assert ids(found) == ["dane.unsigned-zone"]
+    found, _ = check_dane(tlsa("mx1.d.test", f"3 1 1 {SHA256}", signatures=("TLSA 13 5 300 ...",)))
+    assert ids(found) == ["dane.unvalidated", "dane.ok"]  # signed, but validated neither here nor by the resolver
     assert ids(check_dane(tlsa("mx1.d.test", "3 1 1 ab", ad=True))[0]) == ["dane.invalid"]
     assert ids(check_dane(tlsa("mx1.d.test", outcome=Outcome.SERVFAIL))[0]) == ["dane.lookup-failed"]
 

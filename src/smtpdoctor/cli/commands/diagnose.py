@@ -103,8 +103,13 @@ def read_settings(options: dict, *, password_env: str | None = None, token_env: 
     if isinstance(settings, FieldErrors):
         name, message = settings.first()
         raise UsageError(f"{FLAGS.get(name, name)}: {message}")
-    if settings.ca_file and not os.path.isfile(settings.ca_file):
-        raise UsageError(f"--ca-file {settings.ca_file}: no such file")
+    if settings.ca_file:
+        from ...core.names import ca_file
+
+        try:
+            ca_file(settings.ca_file)  # read up front: a typo is one line, not a TLS failure blamed on the server
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return settings
 
 
@@ -147,7 +152,7 @@ def _progress(fmt: str):
 
     console = Console(stderr=True)
     marks = {"running": "[dim]…[/]", "pass": "[green]✔[/]", "fail": "[red]✘[/]", "warn": "[yellow]![/]",
-             "skipped": "[dim]–[/]"}
+             "skipped": "[dim]–[/]", "untested": "[yellow]?[/]"}
 
     def on_step(step: str, status: str) -> None:
         if status == "running":

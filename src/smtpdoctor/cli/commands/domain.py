@@ -34,15 +34,17 @@ def register(app: typer.Typer) -> None:
         eml: Optional[Path] = typer.Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         dnsbl: List[str] = typer.Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
-        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
+        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust for the MTA-STS policy fetch (labs, private CAs)."),
+        mta_sts_previous: Optional[str] = typer.Option(None, "--mta-sts-previous", help="ID:SHA256 of the MTA-STS id and policy of an earlier run (its JSON mta_sts.id, mta_sts.sha256): finds a changed policy under an unchanged id."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text, json (JSON Lines), markdown or html."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+                                            help="text | json (JSON Lines) | markdown | html"),
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl))
+                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous)
         raise typer.Exit(code)
 
 
@@ -71,7 +73,7 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
-        dnsbl: tuple[str, ...] = ()) -> int:
+        dnsbl: tuple[str, ...] = (), sts_previous: str | None = None) -> int:
     import asyncio
     import ipaddress
 
@@ -95,6 +97,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
             message = eml.read_bytes()
         except OSError as exc:
             raise UsageError(f"{eml}: {exc.strerror or exc}") from None
+    previous = _sts_previous(sts_previous)
     inputs, _ = _read_inputs(list(domains), file)
 
     from ...net.dns import Resolver
@@ -105,19 +108,34 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         raise UsageError(str(exc)) from None
     context = None
     if ca_file is not None:
-        import ssl
+        from ...net.tls import client_context
+        from ...core.names import ca_file as check_ca_file
 
         try:
-            context = ssl.create_default_context(cafile=str(ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"--ca-file {ca_file}: {exc}") from None
+            context = client_context(ca_file=check_ca_file(str(ca_file)))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
-                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl))
+                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
+                                  sts_previous=previous))
+
+
+def _sts_previous(text: str | None) -> tuple[str, str] | None:
+    if text is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"([A-Za-z0-9]{1,32}):([0-9a-fA-F]{64})", text.strip())
+    if not m:
+        raise UsageError(f"--mta-sts-previous {text[:80]!r}: expected ID:SHA256 (the id= and the 64-hex-digit "
+                         "policy hash from an earlier run's JSON)")
+    return m.group(1), m.group(2).lower()
 
 
 async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_source, context, concurrency,
-                     fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = ()) -> int:
+                     fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = (),
+                     sts_previous: tuple[str, str] | None = None) -> int:
     import asyncio
     import sys
 
@@ -130,7 +148,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
         async with sem:
             audit = await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
                                        eml_source=eml_source, ssl_context=context,
-                                       https_timeout=max(timeout * 3, 5))
+                                       https_timeout=max(timeout * 3, 5), sts_previous=sts_previous)
             if dnsbl and audit.domain:
                 import dataclasses
 
@@ -144,9 +162,9 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     window = max(concurrency * 4, 8)
     progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
     pending: list[asyncio.Task] = []
-    worst = 0
+    codes: list[int] = []
+    reports = []
     index = 0
-    collected: list = []  # Markdown and HTML are one document: written once every audit is in
     try:
         while index < len(inputs) or pending:
             while index < len(inputs) and len(pending) < window:
@@ -155,25 +173,27 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             audit = await pending.pop(0)
             if progress:
                 progress.advance(audit.domain or audit.given)
-            worst = max(worst, audit.exit_code)
+            codes.append(audit.exit_code)
             if fmt is OutputFormat.json:
                 write_json_line(audit.to_json())
             elif fmt is OutputFormat.text:
                 sys.stdout.write(render_text(audit))
                 sys.stdout.flush()
             else:
-                collected.append(audit)
+                reports.append(audit.report())
     finally:
         for task in pending:
             task.cancel()
         if progress:
             progress.close()
-    if collected:
-        from ...report.document import to_html, to_markdown
-        from ...report.domain import domain_document
+    if reports:
+        from ...report import render_many
 
-        sys.stdout.write((to_markdown if fmt is OutputFormat.markdown else to_html)(domain_document(collected)))
-    return worst
+        sys.stdout.write(render_many(reports, fmt.value, title=f"smtpdoctor domain report: {len(reports)} domains"))
+        sys.stdout.flush()
+    from ...core.model import combine_exit_codes
+
+    return combine_exit_codes(codes)
 
 
 class _Progress:

@@ -26,8 +26,9 @@ def serve(
     max_runs: int = typer.Option(2, "--max-runs", help="Checks that may run at the same time."),
     lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
+    watch_db: Optional[str] = typer.Option(None, "--watch-db", help="The database of 'smtpdoctor watch' to show on "
+                                                                    "the Watch history page (default: its default file)."),
 ) -> None:
-    import os
     import secrets
     import socket
     import sys
@@ -42,8 +43,10 @@ def serve(
         raise UsageError(f"--timeout: between 0 and {MAX_TIMEOUT:g} seconds (more than 0)")
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
-    if ca_file and not os.path.isfile(ca_file):
-        raise UsageError(f"--ca-file {ca_file}: no such file")
+    if ca_file:
+        from ...core.names import ca_file as check_ca_file
+
+        check_each(check_ca_file, [ca_file])
     from ...core.names import parse_nameserver
 
     check_each(parse_nameserver, resolver)
@@ -53,7 +56,8 @@ def serve(
         token = secrets.token_urlsafe(24)
     try:
         config = ServeConfig(host=host, port=port, token=token, max_active=max_runs, resolvers=tuple(resolver),
-                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab)
+                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab,
+                             watch_db=watch_db)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 

@@ -1,7 +1,7 @@
 """``smtpdoctor spf DOMAIN --ip IP``: the RFC 7208 check_host() result and its evaluation trace.
 
-Text: the result first, then the trace as a tree. JSON: one line
-``{"domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace"}``.
+Text: the result first, then the trace as a tree (Markdown and HTML show the same). JSON: one line
+``{"domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace", "fix"}``.
 Exit status: 0 when the result is ``pass``, 1 for any other result, 2 for bad input.
 """
 
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text, json, markdown or html."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
         raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
@@ -80,20 +80,45 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    result = asyncio.run(check_host(res, ip, domain, sender, helo=helo))
-    if fmt is OutputFormat.json:
+    async def evaluate():
+        result = await check_host(res, ip, domain, sender, helo=helo)
+        return result, (await _fix(res, result) if result.result in _NOT_PERMITTED else None)
+
+    result, fix = asyncio.run(evaluate())
+    if fmt.value == "json":
         from ...report.formats import write_json_line
 
-        write_json_line(result.to_json())
-    elif fmt is OutputFormat.text:
+        write_json_line({**result.to_json(), "fix": fix})
+    elif fmt.value == "text":
         from ...report.spf import print_text
 
         print_text(result)
+        if fix:
+            print(f"\nFix: {fix}")
     else:
         import sys
 
         from ...report.document import to_html, to_markdown
         from ...report.spf import spf_document
 
-        sys.stdout.write((to_markdown if fmt is OutputFormat.markdown else to_html)(spf_document(result)))
+        sys.stdout.write((to_markdown if fmt.value == "markdown" else to_html)(spf_document(result, fix)))
+    if result.result is SpfResult.TEMPERROR:
+        return 3  # a DNS lookup failed: the answer could not be tested (inconclusive)
     return 0 if result.result is SpfResult.PASS else 1
+
+
+_NOT_PERMITTED = frozenset({"fail", "softfail", "neutral", "permerror"})
+
+
+async def _fix(resolver, result) -> str | None:
+    """The change to the record that lets this IP pass (the domain audit's SPF finding, reused)."""
+    from ...judge.dns.spf import spf_findings
+    from ...protocol.spf.tree import build_tree
+
+    tree = await build_tree(resolver, result.domain, ip=result.ip, sender=result.sender, helo=result.helo)
+    found = spf_findings(tree, result)
+    for fid in ("spf.multiple-records", "spf.ip-not-permitted"):
+        hit = next((f for f in found if f.id == fid), None)
+        if hit is not None and hit.remedy:
+            return hit.remedy[0]
+    return None

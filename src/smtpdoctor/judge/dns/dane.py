@@ -1,16 +1,20 @@
-"""DANE for SMTP (RFC 7672): TLSA records at ``_25._tcp.<mx host>`` for each MX host. Pure."""
+"""DANE for SMTP (RFC 7672): TLSA records at ``_25._tcp.<mx host>`` for each MX host, whether their zone
+is signed (TLSA records in an unsigned zone are ignored by every sender: useless), whether the DNSSEC
+chain to them holds (the tool's own validation, :mod:`.dnssec_chain`), and whether they match the
+certificate chain the MX host presents on port 25 (:func:`match_tlsa`). Pure."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+import hashlib
+from typing import Any, Mapping, Sequence
 
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 
-__all__ = ["TlsaRecord", "tlsa_name", "parse_tlsa", "check_dane"]
+__all__ = ["TlsaRecord", "tlsa_name", "parse_tlsa", "check_dane", "match_tlsa", "check_dane_certificates"]
 
 _DIGEST_HEX = {1: 64, 2: 128}  # SHA-256, SHA-512
 
@@ -26,6 +30,10 @@ class TlsaRecord:
     def to_json(self) -> dict:
         return {"usage": self.usage, "selector": self.selector, "mtype": self.mtype,
                 "data": self.data[:80], "problems": list(self.problems)}
+
+    @property
+    def label(self) -> str:
+        return f"{self.usage} {self.selector} {self.mtype} {self.data[:12]}..."
 
 
 def tlsa_name(host: str, port: int = 25) -> str:
@@ -53,8 +61,82 @@ def parse_tlsa(text: str) -> TlsaRecord:
     return TlsaRecord(usage=usage, selector=selector, mtype=mtype, data=data, problems=tuple(problems))
 
 
-def check_dane(answers: Mapping[str, DnsResult]) -> tuple[tuple[Finding, ...], dict[str, list[TlsaRecord]]]:
-    """``answers`` maps each MX host to its TLSA answer at ``_25._tcp.<host>``."""
+def _selected(der: bytes, selector: int) -> bytes:
+    if selector == 0:
+        return der
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    return x509.load_der_x509_certificate(der).public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def _digest(data: bytes, mtype: int) -> str:
+    return {0: data.hex(), 1: hashlib.sha256(data).hexdigest(), 2: hashlib.sha512(data).hexdigest()}[mtype]
+
+
+def _leaf_names_and_issuer(leaf: bytes, ta: bytes, host: str) -> str | None:
+    """For DANE-TA (usage 2): why the leaf does not chain to the trust anchor or name the host (RFC 7672
+    §3.2.2 / §3.2.3); None when it does."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
+    cert, anchor = x509.load_der_x509_certificate(leaf), x509.load_der_x509_certificate(ta)
+    try:
+        cert.verify_directly_issued_by(anchor)
+    except (InvalidSignature, ValueError, TypeError):
+        return "the leaf certificate is not issued by it"
+    try:
+        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = []
+    host = host.lower().rstrip(".")
+    if not any(n.lower() == host or (n.startswith("*.") and host.partition(".")[2] == n[2:].lower()) for n in names):
+        return f"the leaf certificate does not name {host}"
+    return None
+
+
+def match_tlsa(host: str, records: Sequence[TlsaRecord], chain: Sequence[bytes]) -> list[tuple[TlsaRecord, str | None]]:
+    """Each usable record with None when it matches ``chain`` (DER, leaf first) as RFC 7672 says, else
+    why not. DANE-EE (3) matches the leaf only, with no name or date check; DANE-TA (2) matches a
+    certificate the server sent above the leaf, which must have issued the leaf, and the leaf must name
+    the host."""
+    out: list[tuple[TlsaRecord, str | None]] = []
+    for rec in records:
+        if rec.problems or rec.usage not in (2, 3) or not chain:
+            continue
+        if rec.usage == 3:
+            ok = _digest(_selected(chain[0], rec.selector), rec.mtype) == rec.data
+            out.append((rec, None if ok else "does not match the server's certificate"))
+            continue
+        anchors = [c for c in chain[1:] if _digest(_selected(c, rec.selector), rec.mtype) == rec.data]
+        if not anchors:
+            out.append((rec, "matches no CA certificate the server sent"))
+        else:
+            out.append((rec, _leaf_names_and_issuer(chain[0], anchors[0], host)))
+    return out
+
+
+def check_dane_certificates(host: str, records: Sequence[TlsaRecord], cert: Any) -> tuple[Finding, ...]:
+    """``cert`` is the :class:`~smtpdoctor.observe.mx_tls.MxCertificate` of ``host`` on port 25."""
+    if cert.error or not cert.chain:
+        return (catalogue.make("dane.cert-not-fetched", host=host, port=cert.port, error=cert.error or "no certificate"),)
+    results = match_tlsa(host, records, cert.chain)
+    matched = [r for r, why in results if why is None]
+    evidence = {"records": [{"tlsa": r.label, "problem": why} for r, why in results]}
+    if not matched:
+        return (catalogue.make("dane.cert-mismatch", host=host, port=cert.port,
+                               why="; ".join(f"{r.label} {why}" for r, why in results), evidence=evidence),)
+    return (catalogue.make("dane.cert-match", host=host, port=cert.port, matched=len(matched), total=len(results),
+                           which=", ".join(r.label for r in matched),
+                           evidence={**evidence, "matched": len(matched), "total": len(results)}),)
+
+
+def check_dane(answers: Mapping[str, DnsResult], *, validations: Mapping[str, Any] | None = None,
+               certificates: Mapping[str, Any] | None = None) -> tuple[tuple[Finding, ...], dict[str, list[TlsaRecord]]]:
+    """``answers`` maps each MX host to its TLSA answer at ``_25._tcp.<host>``; ``validations`` the tool's
+    own DNSSEC validation of each answer (:class:`~.dnssec_chain.ChainValidation`); ``certificates`` the
+    chain each host presented on port 25 (when the audit was asked to connect)."""
     findings: list[Finding] = []
     found: dict[str, list[TlsaRecord]] = {}
     without: list[str] = []
@@ -71,8 +153,20 @@ def check_dane(answers: Mapping[str, DnsResult]) -> tuple[tuple[Finding, ...], d
         bad = [p for r in records for p in r.problems]
         if bad:
             findings.append(catalogue.make("dane.invalid", host=host, name=tlsa_name(host), problems="; ".join(bad)))
-        if not result.authenticated:
+        validation = (validations or {}).get(host)
+        status = validation.status if validation is not None else None
+        if status == "insecure" or (status is None and not result.signatures and not result.authenticated):
+            findings.append(catalogue.make("dane.unsigned-zone", host=host, name=tlsa_name(host)))
+            continue
+        if status == "bogus":
+            findings.append(catalogue.make("dane.bogus", host=host, name=tlsa_name(host),
+                                           reason=f"{validation.broken.name} {validation.broken.rdtype}: "
+                                                  f"{validation.broken.reason}"))
+            continue
+        if status != "secure" and not result.authenticated:
             unvalidated.append(host)
+        if (certificates or {}).get(host) is not None:
+            findings.extend(check_dane_certificates(host, records, certificates[host]))
     if not answers:
         return (), {}
     if not found:
@@ -83,6 +177,6 @@ def check_dane(answers: Mapping[str, DnsResult]) -> tuple[tuple[Finding, ...], d
         findings.append(catalogue.make("dane.partial", hosts=", ".join(without)))
     if unvalidated:
         findings.append(catalogue.make("dane.unvalidated", hosts=", ".join(unvalidated)))
-    if not any(f.severity.rank >= 2 for f in findings):
+    if not any(f.severity.rank >= 2 for f in findings) and not any(f.id == "dane.unsigned-zone" for f in findings):
         findings.append(catalogue.make("dane.ok", hosts=", ".join(found)))
     return tuple(findings), found

@@ -17,7 +17,8 @@ from ...core.model import Finding, Severity
 from .dmarc import organizational_domain
 from ...protocol.tags import parse_tags
 
-__all__ = ["SignatureRef", "signature_refs", "key_name", "verify_message"]
+__all__ = ["SignatureRef", "SignatureCheck", "signature_refs", "key_name", "verify_message", "verify_signatures",
+           "dns_answers_func"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,21 +53,20 @@ class _Collect(logging.Handler):
         self.messages.append(record.getMessage())
 
 
-def verify_message(
-    message: bytes,
-    answers: Mapping[str, DnsResult],
-    *,
-    domain: str,
-    source: str = "the message",
-) -> tuple[Finding, ...]:
-    """Verify each signature; ``answers`` maps ``<s>._domainkey.<d>`` to its TXT answer."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureCheck:
+    """One DKIM signature verified: ``reason`` is dkimpy's last word when it failed."""
+
+    ref: SignatureRef
+    ok: bool
+    reason: str = ""
+
+
+def dns_answers_func(answers: Mapping[str, DnsResult]):
+    """dkimpy's ``dnsfunc`` over pre-fetched answers (bytes name with a final dot -> TXT bytes or None)."""
     import dkim
 
-    refs = signature_refs(message)
-    if not refs:
-        return (catalogue.make("dkim.no-signature", file=source),)
-
-    def dnsfunc(name, timeout=5):  # dkimpy's interface: bytes name with a final dot -> TXT bytes or None
+    def dnsfunc(name, timeout=5):
         key = (name.decode("ascii", "replace") if isinstance(name, bytes) else name).rstrip(".").lower()
         result = answers.get(key)
         if result is None or not result.records:
@@ -76,9 +76,16 @@ def verify_message(
         strings = result.txt_strings[0] if result.txt_strings else (result.records[0].encode(),)
         return b"".join(strings)
 
-    own_org = organizational_domain(domain)
-    outcomes: list[tuple[SignatureRef, bool, str]] = []
-    for ref in refs:
+    return dnsfunc
+
+
+def verify_signatures(message: bytes, answers: Mapping[str, DnsResult]) -> tuple[SignatureCheck, ...]:
+    """Verify every DKIM-Signature of ``message``; ``answers`` maps ``<s>._domainkey.<d>`` to its TXT answer."""
+    import dkim
+
+    dnsfunc = dns_answers_func(answers)
+    out: list[SignatureCheck] = []
+    for ref in signature_refs(message):
         handler = _Collect()
         logger = logging.Logger(f"smtpdoctor.dkim.{ref.index}")
         logger.addHandler(handler)
@@ -88,8 +95,24 @@ def verify_message(
             ok, handler.messages = False, [str(exc)]
         except Exception as exc:  # dkimpy raises plain errors on some malformed input
             ok, handler.messages = False, [f"{type(exc).__name__}: {exc}"]
-        reason = next((m for m in reversed(handler.messages) if m), "the signature does not match")
-        outcomes.append((ref, ok, reason))
+        reason = "" if ok else next((m for m in reversed(handler.messages) if m), "the signature does not match")
+        out.append(SignatureCheck(ref=ref, ok=ok, reason=reason))
+    return tuple(out)
+
+
+def verify_message(
+    message: bytes,
+    answers: Mapping[str, DnsResult],
+    *,
+    domain: str,
+    source: str = "the message",
+) -> tuple[Finding, ...]:
+    """Verify each signature; ``answers`` maps ``<s>._domainkey.<d>`` to its TXT answer."""
+    checks = verify_signatures(message, answers)
+    if not checks:
+        return (catalogue.make("dkim.no-signature", file=source),)
+    own_org = organizational_domain(domain)
+    outcomes = [(c.ref, c.ok, c.reason) for c in checks]
     aligned_pass = any(ok and organizational_domain(ref.d) == own_org for ref, ok, _ in outcomes)
     findings: list[Finding] = []
     for ref, ok, reason in outcomes:

@@ -1,9 +1,16 @@
-"""DMARC records (RFC 7489, and the tags DMARCbis adds: ``np``, ``psd``, ``t``): where the policy comes
-from (the domain or its organisational domain), syntax, policy strength, ``sp``/``np``, ``pct``, alignment
-modes, ``rua``/``ruf`` and their external-destination authorisation (RFC 7489 §7.1). Pure.
+"""DMARC records as RFC 9989 (May 2026, obsoletes RFC 7489) defines them: where the policy comes from
+(the DNS tree walk), syntax, policy strength, ``sp``/``np``, the new tags ``t``, ``np`` and ``psd``
+explained, the removed tags ``pct``, ``rf`` and ``ri`` named as obsolete, alignment modes, ``rua``/``ruf``
+and their external-destination authorisation (RFC 9989, RFC 7489 §7.1).
 
-The organisational domain comes from the ``publicsuffixlist`` package, loaded on first use (never at
-import time: it costs ~80 ms)."""
+The organisational domain comes from the DNS tree walk (RFC 9989): at most 8 ``_dmarc`` TXT
+queries, the ``psd=`` tag of what they find decides (:func:`tree_walk`, :func:`organizational_domain_from_walk`,
+and the I/O shell :func:`find_organizational_domain` that asks a resolver). :func:`aligned` is the one
+identifier-alignment rule (RFC 9989) for every caller: the domain audit, message and report analysis.
+
+:func:`organizational_domain` (alias :func:`psl_organizational_domain`) is the RFC 7489 answer from the
+public suffix list, kept for callers that have no resolver; it loads the ``publicsuffixlist`` package on
+first use (never at import time: it costs ~80 ms). Everything else here is pure."""
 
 from __future__ import annotations
 
@@ -18,11 +25,15 @@ from ...core.model import Finding
 from .facts import could_not_test
 from ...protocol.tags import parse_tags
 
-__all__ = ["DmarcPolicy", "organizational_domain", "psl_loaded", "dmarc_records", "parse_dmarc", "report_destinations",
-           "authorisation_name", "check_dmarc", "KNOWN_TAGS"]
+__all__ = ["DmarcPolicy", "OrgDomain", "organizational_domain", "psl_organizational_domain", "psl_loaded",
+           "tree_walk", "organizational_domain_from_walk", "find_organizational_domain", "aligned",
+           "dmarc_records", "parse_dmarc", "report_destinations", "mailto_domains", "authorisation_name",
+           "check_dmarc", "explain_new_tags", "KNOWN_TAGS", "OBSOLETE_TAGS", "MAX_WALK"]
 
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf",
                         "psd", "t"})
+OBSOLETE_TAGS = ("pct", "rf", "ri")  # removed by RFC 9989 (pct is replaced by t=y)
+MAX_WALK = 8  # RFC 9989: the tree walk asks at most 8 names
 _POLICIES = ("none", "quarantine", "reject")
 _STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
 _MAILTO = re.compile(r"mailto:([^@\s!,]+)@([^!\s,]+?)(?:!(\d+[kmgt]?))?\Z", re.IGNORECASE)
@@ -52,6 +63,93 @@ def organizational_domain(domain: str) -> str:
     return _psl().privatesuffix(domain) or domain
 
 
+psl_organizational_domain = organizational_domain
+
+
+def tree_walk(domain: str) -> tuple[str, ...]:
+    """The names whose ``_dmarc`` TXT records the RFC 9989 tree walk asks for, in order: the domain, then
+    (jumping to 7 labels when it has 8 or more) one label shorter each time, down to the TLD. At most 8."""
+    labels = domain.lower().rstrip(".").split(".")
+    names = [".".join(labels)]
+    rest = labels[-(MAX_WALK - 1):] if len(labels) >= MAX_WALK else labels[1:]
+    while rest:
+        names.append(".".join(rest))
+        rest = rest[1:]
+    return tuple(names)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrgDomain:
+    """The organisational domain of ``domain`` and why (which record of the walk decided)."""
+
+    domain: str
+    name: str
+    reason: str  # "psd=n at X", "psd=y at X", "highest DMARC record (X)", "no DMARC record in the walk"
+    queries: int
+    failed: DnsResult | None = None  # a walk query that failed: the answer may be wrong
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "reason": self.reason, "queries": self.queries,
+                "complete": self.failed is None}
+
+
+def _single_policy(result: DnsResult | None) -> "DmarcPolicy | None":
+    if result is None or result.outcome.is_failure:
+        return None
+    records = dmarc_records(result)
+    if len(records) != 1:
+        return None  # none, or several (receivers apply none of them)
+    return parse_dmarc(result.name.removeprefix("_dmarc."), records[0])
+
+
+def organizational_domain_from_walk(domain: str, answers: Mapping[str, DnsResult]) -> OrgDomain:
+    """RFC 9989 over the walk's answers (``answers`` maps each name of :func:`tree_walk` to the TXT
+    answer at ``_dmarc.<name>``): the first record with psd=n names itself; a record with psd=y (not at
+    the domain itself) names the label below it; otherwise the record with the fewest labels; without any
+    record, the domain itself."""
+    domain = domain.lower().rstrip(".")
+    names = tree_walk(domain)
+    highest: str | None = None
+    failed = next((answers[n] for n in names if n in answers and answers[n].outcome.is_failure), None)
+    for name in names:
+        policy = _single_policy(answers.get(name))
+        if policy is None:
+            continue
+        if policy.psd == "n":
+            return OrgDomain(domain=domain, name=name, reason=f"psd=n at {name}", queries=len(names), failed=failed)
+        if policy.psd == "y" and name != domain:
+            below = domain[: -len(name) - 1].rsplit(".", 1)[-1] + "." + name
+            return OrgDomain(domain=domain, name=below, reason=f"psd=y at {name}", queries=len(names),
+                             failed=failed)
+        highest = name
+    if highest is not None:
+        return OrgDomain(domain=domain, name=highest, reason=f"highest DMARC record ({highest})",
+                         queries=len(names), failed=failed)
+    return OrgDomain(domain=domain, name=domain, reason="no DMARC record in the walk", queries=len(names),
+                     failed=failed)
+
+
+async def find_organizational_domain(name: str, resolver) -> OrgDomain:
+    """The organisational domain of ``name`` by the RFC 9989 tree walk, asked through ``resolver`` (the
+    :class:`smtpdoctor.net.dns.Resolver` facade: its per-run cache makes a second walk over the same names
+    free). The walk's questions go out at once."""
+    names = tree_walk(name)
+    results = await resolver.query_many([(f"_dmarc.{n}", "TXT") for n in names])
+    return organizational_domain_from_walk(name, dict(zip(names, results)))
+
+
+def aligned(identifier: str, author: str, mode: str, orgs: Mapping[str, str]) -> bool:
+    """RFC 9989 identifier alignment of an authenticated domain (DKIM d=, SPF MAIL FROM) with the
+    author domain: strict (``s``) wants the same name; relaxed (``r``) the same organisational domain,
+    looked up in ``orgs`` (name -> organisational domain, from :func:`find_organizational_domain`)."""
+    a, b = identifier.lower().rstrip("."), author.lower().rstrip(".")
+    if a == b:
+        return True
+    if mode == "s":
+        return False
+    return orgs.get(a, a) == orgs.get(b, b)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DmarcPolicy:
     found_at: str  # the domain whose _dmarc record applies
@@ -65,19 +163,33 @@ class DmarcPolicy:
     rua: tuple[str, ...] = ()
     ruf: tuple[str, ...] = ()
     fo: str = "0"
+    t: str = "n"  # RFC 9989 test mode: y = apply one level less than p= (what pct=0 used to do)
+    psd: str = "u"  # RFC 9989: y = a public suffix operator's record, n = an organisational domain's
+    obsolete: tuple[str, ...] = ()  # tags present that RFC 9989 removed (pct, rf, ri)
     problems: tuple[str, ...] = ()  # syntax errors (the record may be ignored by receivers)
     bad_values: tuple[str, ...] = ()
     unknown_tags: tuple[str, ...] = ()
 
-    def effective_policy(self, *, subdomain: bool) -> str:
+    def effective_policy(self, *, subdomain: bool, exists: bool = True) -> str:
+        """The policy for the domain (or a subdomain; ``exists=False``: a name that does not exist, np=)."""
+        if subdomain and not exists and self.np:
+            return self.np
         if subdomain and self.sp:
             return self.sp
         return self.p or "none"
 
+    def applied_policy(self, *, subdomain: bool, exists: bool = True) -> str:
+        """What receivers apply: the effective policy, one level less in test mode (t=y)."""
+        policy = self.effective_policy(subdomain=subdomain, exists=exists)
+        if self.t == "y":
+            return _POLICIES[max(0, _STRENGTH[policy] - 1)]
+        return policy
+
     def to_json(self) -> dict:
         return {"found_at": self.found_at, "record": self.record, "p": self.p, "sp": self.sp, "np": self.np,
                 "pct": self.pct, "adkim": self.adkim, "aspf": self.aspf, "rua": list(self.rua),
-                "ruf": list(self.ruf), "problems": list(self.problems), "bad_values": list(self.bad_values),
+                "ruf": list(self.ruf), "t": self.t, "psd": self.psd, "obsolete": list(self.obsolete),
+                "problems": list(self.problems), "bad_values": list(self.bad_values),
                 "unknown_tags": list(self.unknown_tags)}
 
 
@@ -137,14 +249,22 @@ def parse_dmarc(found_at: str, record: str) -> DmarcPolicy:
         bad.append(f"ri={raw!r} (expected a number of seconds)")
     if (raw := tags.get("rf")) is not None and raw.lower() not in ("afrf", "iodef"):
         bad.append(f"rf={raw!r} (expected afrf)")
-    if (raw := tags.get("psd")) is not None and raw.lower() not in ("y", "n", "u"):
-        bad.append(f"psd={raw!r} (expected y, n or u)")
-    if (raw := tags.get("t")) is not None and raw.lower() not in ("y", "n"):
-        bad.append(f"t={raw!r} (expected y or n)")
+    psd = _flag(tags.get("psd"), "psd", ("y", "n", "u"), "u", bad)
+    t = _flag(tags.get("t"), "t", ("y", "n"), "n", bad)
     rua, ruf = _uris(tags.get("rua"), "rua", bad), _uris(tags.get("ruf"), "ruf", bad)
+    obsolete = tuple(tag for tag in OBSOLETE_TAGS if tags.get(tag) is not None)
     return DmarcPolicy(found_at=found_at, record=record, p=p, sp=sp, np=np, pct=pct, adkim=align["adkim"],
-                       aspf=align["aspf"], rua=rua, ruf=ruf, fo=fo, problems=tuple(problems),
-                       bad_values=tuple(bad), unknown_tags=unknown)
+                       aspf=align["aspf"], rua=rua, ruf=ruf, fo=fo, t=t, psd=psd, obsolete=obsolete,
+                       problems=tuple(problems), bad_values=tuple(bad), unknown_tags=unknown)
+
+
+def _flag(raw: str | None, tag: str, allowed: tuple[str, ...], default: str, bad: list[str]) -> str:
+    if raw is None:
+        return default
+    if raw.lower() not in allowed:
+        bad.append(f"{tag}={raw!r} (expected {', '.join(allowed[:-1])} or {allowed[-1]})")
+        return default
+    return raw.lower()
 
 
 def _uris(value: str | None, tag: str, bad: list[str]) -> tuple[str, ...]:
@@ -165,46 +285,80 @@ def _uris(value: str | None, tag: str, bad: list[str]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def report_destinations(policy: DmarcPolicy) -> tuple[str, ...]:
-    """Domains receiving reports for ``policy`` outside its organisational domain (need authorisation)."""
-    own = organizational_domain(policy.found_at)
+def mailto_domains(policy: DmarcPolicy) -> tuple[str, ...]:
+    """The domains of the rua/ruf mailto: addresses of ``policy``, each once."""
     out: dict[str, None] = {}
     for uri in policy.rua + policy.ruf:
-        m = _MAILTO.match(uri)
-        if not m:
-            continue
-        dest = m.group(2).lower().rstrip(".")
-        if organizational_domain(dest) != own:
-            out.setdefault(dest, None)
+        if m := _MAILTO.match(uri):
+            out.setdefault(m.group(2).lower().rstrip("."), None)
     return tuple(out)
+
+
+def report_destinations(policy: DmarcPolicy, orgs: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Domains receiving reports for ``policy`` outside its organisational domain (they need to authorise
+    them). ``orgs`` maps names to their organisational domains (the tree walk); without it the public
+    suffix list decides (RFC 7489)."""
+    if orgs is None:
+        names = (policy.found_at,) + mailto_domains(policy)
+        orgs = {n: organizational_domain(n) for n in names}
+    return tuple(d for d in mailto_domains(policy) if not aligned(d, policy.found_at, "r", orgs))
 
 
 def authorisation_name(policy_domain: str, destination: str) -> str:
     return f"{policy_domain}._report._dmarc.{destination}"
 
 
-def check_dmarc(
-    domain: str,
-    own: DnsResult,
-    org: DnsResult | None,
-    *,
-    authorisations: Mapping[str, DnsResult] | None = None,
-) -> tuple[tuple[Finding, ...], DmarcPolicy | None]:
-    """``own`` is the TXT answer at ``_dmarc.<domain>``, ``org`` at ``_dmarc.<organisational domain>``
-    (None when the domain is its own organisational domain); ``authorisations`` the TXT answers at
-    ``<policy domain>._report._dmarc.<destination>`` for each external report destination."""
-    org_domain = organizational_domain(domain)
-    chosen: tuple[str, DnsResult] | None = None
-    for where, result in ((domain, own), (org_domain, org)):
+def explain_new_tags(policy: DmarcPolicy) -> tuple[str, ...]:
+    """What the RFC 9989 tags present in the record mean, one sentence each."""
+    tags = parse_tags(policy.record)
+    out: list[str] = []
+    if policy.np is not None:
+        out.append(f"np={policy.np}: mail from names under {policy.found_at} that do not exist in the DNS gets "
+                   f"{policy.np}")
+    if tags.get("t") is not None:
+        out.append("t=y: test mode, receivers apply one level less than the policy (reject as quarantine, "
+                   "quarantine as none)" if policy.t == "y" else "t=n: the policy is applied as written")
+    if tags.get("psd") is not None:
+        out.append({"y": f"psd=y: {policy.found_at} is a public suffix (its operator's record); the "
+                         "organisational domain is the name one label below it",
+                    "n": f"psd=n: {policy.found_at} declares itself an organisational domain; the tree walk "
+                         "stops here",
+                    "u": "psd=u: the tree walk decides whether this is an organisational domain"}[policy.psd])
+    return tuple(out)
+
+
+def _chosen(domain: str, walk: Mapping[str, DnsResult]) -> tuple[str, DnsResult] | Finding | None:
+    """The first name of the tree walk holding DMARC records (policy discovery, RFC 9989)."""
+    for where in tree_walk(domain):
+        result = walk.get(where)
         if result is None:
             continue
         if result.outcome.is_failure:
-            return (could_not_test("dmarc", f"the DMARC record at _dmarc.{where}", result),), None
+            return could_not_test("dmarc", f"the DMARC record at _dmarc.{where}", result)
         if dmarc_records(result):
-            chosen = (where, result)
-            break
+            return where, result
         if result.records and where == domain:
-            return (catalogue.make("dmarc.not-dmarc", name=f"_dmarc.{where}", record=result.records[0][:200]),), None
+            return catalogue.make("dmarc.not-dmarc", name=f"_dmarc.{where}", record=result.records[0][:200])
+    return None
+
+
+def check_dmarc(
+    domain: str,
+    walk: Mapping[str, DnsResult],
+    *,
+    org: OrgDomain | None = None,
+    exists: bool = True,
+    authorisations: Mapping[str, DnsResult] | None = None,
+) -> tuple[tuple[Finding, ...], DmarcPolicy | None]:
+    """``walk`` maps the names of :func:`tree_walk` (``domain`` first) to the TXT answers at
+    ``_dmarc.<name>``; ``org`` is the organisational domain (computed from ``walk`` when not given);
+    ``exists=False`` when ``domain`` itself does not exist (np= applies); ``authorisations`` the TXT answers
+    at ``<policy domain>._report._dmarc.<destination>`` for each external report destination."""
+    domain = domain.lower().rstrip(".")
+    org = org or organizational_domain_from_walk(domain, walk)
+    chosen = _chosen(domain, walk)
+    if isinstance(chosen, Finding):
+        return (chosen,), None
     if chosen is None:
         return (catalogue.make("dmarc.missing", domain=domain),), None
     where, result = chosen
@@ -213,27 +367,15 @@ def check_dmarc(
         return (catalogue.make("dmarc.several-records", name=f"_dmarc.{where}", count=len(records),
                                evidence={"records": list(records)}),), None
     policy = parse_dmarc(where, records[0])
-    findings: list[Finding] = []
     subdomain = where != domain
-    if subdomain:
-        findings.append(catalogue.make("dmarc.inherited", domain=domain, org=where))
-    if policy.problems:
-        findings.append(catalogue.make("dmarc.syntax", name=f"_dmarc.{where}", problems="; ".join(policy.problems),
-                                       evidence={"record": policy.record[:512], "problems": list(policy.problems)}))
-    if policy.bad_values:
-        findings.append(catalogue.make("dmarc.bad-value", name=f"_dmarc.{where}",
-                                       problems="; ".join(policy.bad_values),
-                                       evidence={"problems": list(policy.bad_values)}))
-    if policy.unknown_tags:
-        findings.append(catalogue.make("dmarc.unknown-tag", name=f"_dmarc.{where}",
-                                       tags=", ".join(t[:30] for t in policy.unknown_tags[:10]),
-                                       evidence={"tags": list(policy.unknown_tags)}))
-    effective = policy.effective_policy(subdomain=subdomain)
+    findings = _record_findings(domain, org, policy, subdomain=subdomain)
+    effective = policy.effective_policy(subdomain=subdomain, exists=exists)
     if policy.p is not None:
         if effective == "none":
             findings.append(catalogue.make("dmarc.policy-none", domain=domain))
-        if policy.pct < 100 and effective != "none":
-            findings.append(catalogue.make("dmarc.pct-partial", pct=policy.pct, policy=effective))
+        elif policy.t == "y":
+            findings.append(catalogue.make("dmarc.test-mode", name=f"_dmarc.{where}", policy=effective,
+                                           applied=policy.applied_policy(subdomain=subdomain, exists=exists)))
         if not subdomain and policy.sp and _STRENGTH[policy.sp] < _STRENGTH[policy.p]:
             findings.append(catalogue.make("dmarc.subdomain-weaker", sp=policy.sp, p=policy.p))
     if not policy.rua:
@@ -246,8 +388,36 @@ def check_dmarc(
             findings.append(catalogue.make("dmarc.external-unauthorized", destination=dest, name=name,
                                            policy_domain=where))
     if not any(f.severity.rank >= 2 for f in findings):
-        findings.append(catalogue.make("dmarc.ok", name=f"_dmarc.{where}", policy=effective, pct=policy.pct,
-                                       evidence={"record": policy.record}))
+        findings.append(catalogue.make("dmarc.ok", name=f"_dmarc.{where}", policy=effective, org=org.name,
+                                       evidence={"record": policy.record, "org_domain": org.to_json()}))
     return tuple(findings), policy
 
 
+def _record_findings(domain: str, org: OrgDomain, policy: DmarcPolicy, *, subdomain: bool) -> list[Finding]:
+    where = policy.found_at
+    findings: list[Finding] = []
+    if org.failed is not None:
+        findings.append(could_not_test("dmarc", "the organisational domain (DNS tree walk)", org.failed))
+    if subdomain and policy.psd == "y":
+        findings.append(catalogue.make("dmarc.psd-policy", domain=domain, psd=where, org=org.name))
+    elif subdomain:
+        findings.append(catalogue.make("dmarc.inherited", domain=domain, org=where))
+    if policy.problems:
+        findings.append(catalogue.make("dmarc.syntax", name=f"_dmarc.{where}", problems="; ".join(policy.problems),
+                                       evidence={"record": policy.record[:512], "problems": list(policy.problems)}))
+    if policy.bad_values:
+        findings.append(catalogue.make("dmarc.bad-value", name=f"_dmarc.{where}",
+                                       problems="; ".join(policy.bad_values),
+                                       evidence={"problems": list(policy.bad_values)}))
+    if policy.unknown_tags:
+        findings.append(catalogue.make("dmarc.unknown-tag", name=f"_dmarc.{where}",
+                                       tags=", ".join(t[:30] for t in policy.unknown_tags[:10]),
+                                       evidence={"tags": list(policy.unknown_tags)}))
+    if policy.obsolete:
+        findings.append(catalogue.make("dmarc.obsolete-tag", name=f"_dmarc.{where}",
+                                       tags=", ".join(f"{t}=" for t in policy.obsolete),
+                                       evidence={"tags": list(policy.obsolete), "pct": policy.pct}))
+    if explained := explain_new_tags(policy):
+        findings.append(catalogue.make("dmarc.rfc9989-tags", name=f"_dmarc.{where}", meaning="; ".join(explained),
+                                       evidence={"tags": list(explained)}))
+    return findings

@@ -1,5 +1,9 @@
-"""DNSSEC of the domain: validated or not (the AD bit of the resolver's answers), and where the chain of
-trust breaks, from the DS and DNSKEY records of the domain and every parent up to its TLD. Pure.
+"""DNSSEC of the domain: validated or not, and where the chain of trust breaks, from the DS and DNSKEY
+records of the domain and every parent up to its TLD. Pure.
+
+Validation is done by the tool from the chain it fetched (:mod:`.dnssec_chain`, given as ``validation``);
+only when that cannot be done (the root key is not a trust anchor, a private root) does the resolver's AD
+bit count, and the finding says which it was.
 
 The walk goes from the TLD down. A name with DNSKEY and DS is a signed, delegated zone; DNSKEY without DS
 is an island (validators treat it as unsigned: the chain breaks at its parent); DS without DNSKEY is bogus
@@ -19,6 +23,7 @@ from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 from .dmarc import organizational_domain
+from .dnssec_chain import ChainValidation
 from ...core.names import parent_names
 from ...core.serialize import JsonMixin
 
@@ -92,9 +97,11 @@ def check_dnssec(
     ds: Mapping[str, DnsResult],
     *,
     answers: Sequence[DnsResult] = (),
+    validation: ChainValidation | None = None,
 ) -> tuple[tuple[Finding, ...], tuple[ChainLink, ...]]:
     """``dnskey``/``ds`` hold the DNSKEY and DS answers of the domain and each parent; ``answers`` other
-    answers about the domain (MX, TXT ...) whose AD bit says whether the resolver validated them."""
+    answers about the domain (MX, TXT ...) whose AD bit says whether the resolver validated them;
+    ``validation`` the tool's own validation of the chain."""
     names = tuple(reversed(parent_names(domain)))  # TLD first
     chain = tuple(ChainLink(name=n, dnskey=_present(dnskey.get(n)), ds=_present(ds.get(n))) for n in names)
     findings: list[Finding] = []
@@ -132,16 +139,39 @@ def check_dnssec(
     # of its TLD's zone, so a signed TLD above an unsigned domain means "unsigned", not "signed".
     org = organizational_domain(domain)
     signed = zone is not None and bool(zone.dnskey) and (zone.name == org or zone.name.endswith("." + org))
-    if signed and secure_above:
+    status = validation.status if validation is not None else None
+    if status == "bogus" and validation.broken is not None:
+        named = {f.evidence.get("name") for f in findings if f.id in ("dnssec.ds-mismatch", "dnssec.ds-without-dnskey")}
+        if validation.broken.name not in named:
+            findings.append(catalogue.make("dnssec.bogus", name=validation.broken.name or ".",
+                                           rdtype=validation.broken.rdtype, reason=validation.broken.reason,
+                                           evidence={"broken": validation.broken.to_json(),
+                                                     "checked": list(validation.checked)}))
+        return tuple(findings), chain
+    if status == "stripped" and not validated:
+        broken = validation.broken
+        findings.append(catalogue.make("dnssec.stripped", name=(broken.name or ".") if broken else ".",
+                                       reason=broken.reason if broken else "no signatures"))
+        return tuple(findings), chain
+    if status == "secure" and signed and secure_above:
+        findings.append(catalogue.make("dnssec.validated", domain=domain, zone=zone.name, how=_BY_CHAIN,
+                                       evidence={"method": "chain", "checked": list(validation.checked)}))
+    elif signed and secure_above:
         if validated:
-            findings.append(catalogue.make("dnssec.validated", domain=domain, zone=zone.name))
+            findings.append(catalogue.make("dnssec.validated", domain=domain, zone=zone.name, how=_BY_AD,
+                                           evidence={"method": "ad-bit"}))
         else:
             findings.append(catalogue.make("dnssec.signed-not-validated", domain=domain, zone=zone.name))
     elif not signed and not any(f.id.startswith("dnssec.") for f in findings) and not failed:
         findings.append(catalogue.make("dnssec.unsigned", domain=domain, last_secure=last_secure))
     elif validated and not findings:
-        findings.append(catalogue.make("dnssec.validated", domain=domain, zone=domain))
+        findings.append(catalogue.make("dnssec.validated", domain=domain, zone=domain, how=_BY_AD,
+                                       evidence={"method": "ad-bit"}))
     return tuple(findings), chain
+
+
+_BY_CHAIN = "checked by smtpdoctor, signature by signature, from the root's trust anchor down"
+_BY_AD = "the resolver says so (AD bit); smtpdoctor did not check the signatures itself"
 
 
 def _parent(name: str) -> str | None:

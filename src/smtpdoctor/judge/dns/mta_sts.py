@@ -1,8 +1,14 @@
 """MTA-STS (RFC 8461): the ``_mta-sts`` TXT record, the HTTPS policy (version, mode, ``mx`` patterns,
-``max_age``), and whether the patterns cover the domain's real MX hosts. Pure: answers in, findings out."""
+``max_age``), and whether the patterns cover the domain's real MX hosts. Pure: answers in, findings out.
+
+Whether the ``id=`` changed after a policy change needs the previous state: one run cannot know it. The
+report carries the id and the SHA-256 of the policy text (:func:`policy_fingerprint`); given the previous
+run's pair (``previous=(id, sha256)``, ``domain --mta-sts-previous ID:SHA256``) a changed policy under an
+unchanged id is found."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Sequence
@@ -16,7 +22,7 @@ from ...protocol.tags import parse_tags
 from ...core.serialize import JsonMixin
 
 __all__ = ["StsPolicy", "sts_records", "parse_policy", "mx_matches", "check_mta_sts", "MAX_AGE_LIMIT",
-           "MIN_SENSIBLE_MAX_AGE"]
+           "MIN_SENSIBLE_MAX_AGE", "policy_fingerprint", "txt_id"]
 
 MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2: at most about a year
 MIN_SENSIBLE_MAX_AGE = 86400  # a day; the RFC suggests weeks
@@ -30,6 +36,17 @@ class StsPolicy(JsonMixin):
     max_age: int | None = None
     mx: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
+
+
+def policy_fingerprint(body: str) -> str:
+    """SHA-256 (hex) of the policy text as served: what changes when the policy changes."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def txt_id(txt: DnsResult) -> str | None:
+    """The id= of the (first) _mta-sts record."""
+    records = sts_records(txt)
+    return parse_tags(records[0]).get("id") if records else None
 
 
 def sts_records(result: DnsResult) -> tuple[str, ...]:
@@ -87,9 +104,10 @@ def check_mta_sts(
     mx_hosts: Sequence[str],
     *,
     mx_known: bool = True,
+    previous: tuple[str, str] | None = None,
 ) -> tuple[tuple[Finding, ...], StsPolicy | None]:
     """``fetch`` is None when no fetch was made (no TXT record); ``mx_known`` False when the MX lookup
-    failed, so coverage cannot be judged."""
+    failed, so coverage cannot be judged; ``previous`` the (id, policy SHA-256) of an earlier run."""
     name = f"_mta-sts.{domain}"
     if txt.outcome.is_failure:
         return (could_not_test("mta-sts", "the MTA-STS record", txt),), None
@@ -148,6 +166,12 @@ def check_mta_sts(
                 evidence={"uncovered": uncovered, "patterns": list(policy.mx)}))
     if policy.max_age is not None and policy.max_age < MIN_SENSIBLE_MAX_AGE and policy.mode != "none":
         findings.append(catalogue.make("mta-sts.max-age-short", max_age=policy.max_age))
+    if previous is not None and sts_id is not None:
+        before_id, before_sha = previous
+        if sts_id == before_id and policy_fingerprint(fetch.body or "") != before_sha.lower():
+            findings.append(catalogue.make("mta-sts.id-not-changed", name=name, id=sts_id,
+                                           evidence={"id": sts_id, "sha256": policy_fingerprint(fetch.body or ""),
+                                                     "previous_sha256": before_sha.lower()}))
     if not any(f.severity.rank >= 2 for f in findings):
         findings.append(catalogue.make("mta-sts.ok", mode=policy.mode, max_age=policy.max_age,
                                        evidence=policy.to_json()))

@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import re
+
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 from ...protocol.tags import parse_tags
 
-__all__ = ["tlsrpt_records", "check_tlsrpt"]
+__all__ = ["rua_problem", "tlsrpt_records", "check_tlsrpt"]
 
 
 def tlsrpt_records(result: DnsResult) -> tuple[str, ...]:
     return tuple(r for r in result.records if r.strip().lower().startswith("v=tlsrptv1"))
+
+
+_MAILTO = re.compile(r"mailto:[^@\s,;!]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\Z",
+                     re.IGNORECASE)
+_HTTPS = re.compile(r"https://[a-z0-9.-]+\.[a-z0-9-]+(?::\d{1,5})?(?:/[^\s,;]*)?\Z", re.IGNORECASE)
+
+
+def rua_problem(uri: str) -> str | None:
+    """Why ``uri`` is not a usable TLS-RPT rua= destination (RFC 8460 §3: mailto: or https:), or None."""
+    low = uri.lower()
+    if low.startswith("mailto:"):
+        if "!" in uri:
+            return f"rua entry {uri[:60]!r} has a size limit (!), which TLS-RPT does not define (DMARC does)"
+        return None if _MAILTO.match(uri) else f"rua entry {uri[:60]!r} is not mailto:local@domain.example"
+    if low.startswith("https://"):
+        return None if _HTTPS.match(uri) else f"rua entry {uri[:60]!r} is not an https:// URL with a host name"
+    return f"rua entry {uri[:60]!r} is neither mailto:address nor https://"
 
 
 def check_tlsrpt(domain: str, txt: DnsResult) -> tuple[Finding, ...]:
@@ -33,9 +52,8 @@ def check_tlsrpt(domain: str, txt: DnsResult) -> tuple[Finding, ...]:
         problems.append("the required rua= tag (where reports go) is missing")
     else:
         for uri in (u.strip() for u in rua.split(",")):
-            low = uri.lower()
-            if not (low.startswith("mailto:") and "@" in uri) and not low.startswith("https://"):
-                problems.append(f"rua entry {uri[:60]!r} is neither mailto:address nor https://")
+            if problem := rua_problem(uri):
+                problems.append(problem)
     if problems:
         return (catalogue.make("tlsrpt.invalid", name=name, problems="; ".join(problems),
                                evidence={"record": records[0][:512], "problems": problems}),)
