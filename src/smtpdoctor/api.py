@@ -11,6 +11,7 @@
 
 Each function has an ``async`` twin (``diagnose_async`` ...) for code that already runs an event loop.
 Passwords and tokens are wrapped in :class:`~smtpdoctor.core.settings.Secret` at once and never printed.
+Settings the command line would refuse raise :class:`~smtpdoctor.core.settings.InvalidSettings`.
 """
 
 from __future__ import annotations
@@ -18,22 +19,20 @@ from __future__ import annotations
 import asyncio
 from typing import Iterable, Sequence
 
-from .core.settings import Secret, Security, Settings
+from .core.settings import FieldErrors, InvalidSettings, Settings
 
 __all__ = ["diagnose", "diagnose_async", "audit_domain", "audit_domain_async", "check_blacklist_async",
            "check_blacklist", "check_spf", "check_spf_async", "explain"]
 
 
-def _settings(host: str, *, password: str | Secret | None = None, oauth_token: str | Secret | None = None,
-              security: str | Security = Security.AUTO, **kwargs) -> Settings:
-    def secret(v):
-        return v if isinstance(v, Secret) or v is None else Secret(str(v))
-
-    for key in ("resolvers", "dkim_selectors", "dnsbl_zones"):
-        if kwargs.get(key) is not None:
-            kwargs[key] = tuple(kwargs[key])
-    return Settings(host=host, password=secret(password), oauth_token=secret(oauth_token),
-                    security=Security(security), **kwargs)
+def settings_for(host: str, **kwargs) -> Settings:
+    """Keyword arguments through :meth:`Settings.parse`, the reader of the command line and the web form:
+    the same limits, the same messages; :class:`~smtpdoctor.core.settings.InvalidSettings` (a ValueError)
+    names every refused field."""
+    parsed = Settings.parse({"host": host, **kwargs})
+    if isinstance(parsed, FieldErrors):
+        raise InvalidSettings(parsed)
+    return parsed
 
 
 async def diagnose_async(host: str, **settings):
@@ -51,7 +50,7 @@ async def diagnose_async(host: str, **settings):
         settings["helo"] = checks.helo_name(settings["helo"])
     if settings.get("user") is not None:
         checks.wire_text(settings["user"], what="user")
-    return await run_diagnosis(_settings(validate.host_name(host), **settings))
+    return await run_diagnosis(settings_for(host, **settings))
 
 
 def diagnose(host: str, **settings):

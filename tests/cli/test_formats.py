@@ -38,10 +38,7 @@ def test_format_option_has_a_short_form_and_lists_only_what_works(name):
     assert "-f" in param.opts, f"{name}: --format without -f"
     listed = {m.value for m in param.type_descriptor.annotation}  # the enum the help lists
     assert "text" in listed and "json" in listed
-    if name == "spf":
-        assert listed == {"text", "json"}  # a result, not a report
-    else:
-        assert listed == {"text", "json", "markdown", "html"}, name
+    assert listed == {"text", "json", "markdown", "html"}, name  # spf too (tests/cli/test_spf_cli.py)
 
 
 @pytest.mark.parametrize("fmt, marker", [("html", "<h2>Verdict</h2>"), ("markdown", "## Verdict")])

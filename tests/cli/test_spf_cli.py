@@ -71,13 +71,24 @@ def test_fail_exits_one_and_temperror_is_inconclusive(dns_address):
     assert json.loads(res.stdout)["result"] == "temperror"
 
 
+@pytest.mark.parametrize("fmt,head,trace", [
+    ("markdown", "**SPF fail for 203.0.113.5 sending as postmaster@example.com", "```"),
+    ("html", "<p><strong>SPF fail for 203.0.113.5 sending as postmaster@example.com", "<pre>"),
+])
+def test_markdown_and_html_show_the_result_and_the_evaluation(dns_address, fmt, head, trace):
+    res = invoke("example.com", "--ip", "203.0.113.5", "--resolver", dns_address, "--format", fmt)
+    assert res.exit_code == 1
+    assert head in res.stdout and trace in res.stdout
+    assert "include:_spf.example.net" in res.stdout.split(trace, 1)[1]  # the evaluation tree follows
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["example.com", "--ip", "1.2.3"], "--ip '1.2.3' is not an IP address"),
     (["exa mple.com", "--ip", "192.0.2.1"], "is not a domain name"),
     (["a" * 300 + ".com", "--ip", "192.0.2.1"], "at most 253"),
     (["example.com", "--ip", "192.0.2.1", "--sender", "nobody"], "is not an e-mail address"),
     (["example.com", "--ip", "192.0.2.1", "--resolver", "dns.google"], "bad resolver address"),
-    (["example.com", "--ip", "192.0.2.1", "--format", "html"], "'html' is not one of 'text', 'json'"),
+    (["example.com", "--ip", "192.0.2.1", "--format", "pdf"], "'pdf' is not one of"),
 ])
 def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, args, message):
     monkeypatch.setattr(sys, "argv", ["smtpdoctor", "spf", *args])

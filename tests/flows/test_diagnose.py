@@ -17,11 +17,11 @@ async def test_cancelled_run_returns_what_it_saw_and_says_what_was_not_tested():
         await asyncio.sleep(1.0)
         task.cancel()
         report = await task
-    assert report.extra["interrupted"] is True
+    assert report.interrupted is True
     assert report.verdict.finding == "run.interrupted"  # never "nothing wrong" on a run cut short
     assert report.verdict.confidence == "inconclusive" and report.exit_code == 3
     assert {str(s.name): str(s.status) for s in report.steps}["authentication"] != "pass"
-    ports = report.extra["observations"]["ports"]
+    ports = report.to_json()["observations"]["ports"]
     assert [p["port"] for p in ports] == [port25]  # the port that answered in time is kept
     f = report.finding("run.interrupted")
     assert f is not None and "not tested" in f.title
@@ -63,7 +63,7 @@ async def test_the_address_the_server_saw_is_checked_against_the_blocklists(monk
         s = Settings(host=host.address, port=host.port(587), sweep_ports=(), timeout=3, ca_file=str(host.ca_file),
                      resolvers=(world.resolver,), dnsbl_zones=world.dnsbl_zones)  # no --ip, no domain
         report = await run_diagnosis(s)
-    assert report.extra["observations"]["seen_ip"] == "192.0.2.99"
+    assert report.observations.seen_ip == "192.0.2.99"
     assert report.verdict.finding == "dnsbl.listed" and report.verdict.category.value == "blacklist"
 
 

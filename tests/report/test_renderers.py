@@ -6,7 +6,9 @@ import re
 import pytest
 
 from smtpdoctor.core.catalogue import make
-from smtpdoctor.core.model import Report, Target, TranscriptLine
+from smtpdoctor.core.model import DiagnoseObservations, Report, SettingsShown, Target, TranscriptLine
+from smtpdoctor.observe.facts import Mode, PortObservation, PortOutcome
+from smtpdoctor.protocol.replies import Reply
 from smtpdoctor.report import render
 from smtpdoctor.verdict import decide, order_findings, step_results
 
@@ -23,9 +25,10 @@ def report():
                   transcript=(TranscriptLine(t=0.01, port=587, dir="recv", tls=False, text="220 <b>mx</b> ESMTP"),
                               TranscriptLine(t=0.02, port=587, dir="send", tls=True, text="AUTH PLAIN ********")),
                   timings={"total_s": 1.5}, version="9.9",
-                  extra={"settings": {"host": "smtp.example.com", "port": 2526, "password": None},
-                         "observations": {"ports": [{"address": "192.0.2.1", "port": 587, "outcome": "smtp",
-                                                     "mode": "plain", "greeting": "220 mx", "tls": None}]}})
+                  settings=SettingsShown(host="smtp.example.com", port=2526, security="auto"),
+                  observations=DiagnoseObservations(ports=(
+                      PortObservation(address="192.0.2.1", port=587, family=4, outcome=PortOutcome.SMTP,
+                                      mode=Mode.PLAIN, greeting=Reply(code=220, lines=("mx",))),)))
 
 
 def test_text_puts_the_verdict_and_fix_first(report):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-__all__ = ["UsageError", "fail", "read_text_list", "read_file"]
+__all__ = ["UsageError", "fail", "read_text_list", "read_file", "check_each"]
 
 
 class UsageError(Exception):
@@ -16,6 +16,15 @@ def fail(message: str) -> NoReturn:
     message = " ".join(str(message).split())  # one line, whatever the message held
     print(f"smtpdoctor: error: {message}", file=sys.stderr)
     raise SystemExit(2)
+
+
+def check_each(check, values) -> None:
+    """Run ``check`` on every value; the first ValueError becomes a UsageError (one line, exit 2)."""
+    for value in values:
+        try:
+            check(value)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def read_text_list(name: str, *, max_bytes: int, what: str) -> tuple[str, str]:

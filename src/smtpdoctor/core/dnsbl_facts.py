@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from .observations import Outcome
+from .serialize import JsonMixin, js
 from .dnsbl_targets import Target
 from .dnsbl_zones import Decoded, Kind, Weight, Zone
 
@@ -15,18 +16,14 @@ __all__ = ["Answer", "ZoneStatus", "ZoneHealth", "Status", "ZoneResult", "Target
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Answer:
+class Answer(JsonMixin):
     """The A (or TXT) answer to one DNSBL query name."""
 
     name: str
     outcome: Outcome
     records: tuple[str, ...] = ()
     error: str | None = None
-    elapsed: float = 0.0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "outcome": str(self.outcome), "records": list(self.records),
-                "error": self.error}
+    elapsed: float = field(default=0.0, metadata=js(omit=True))
 
 
 class ZoneStatus(StrEnum):
@@ -45,16 +42,13 @@ class ZoneStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ZoneHealth:
-    zone: Zone
+class ZoneHealth(JsonMixin):
+    zone: Zone = field(metadata=js(convert=lambda zone: zone.name))
     kind: Kind
     status: ZoneStatus
     why: str = ""
-    listed_point: Answer | None = None
-    unlisted_point: Answer | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"zone": self.zone.name, "kind": str(self.kind), "status": str(self.status), "why": self.why}
+    listed_point: Answer | None = field(default=None, metadata=js(omit=True))
+    unlisted_point: Answer | None = field(default=None, metadata=js(omit=True))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

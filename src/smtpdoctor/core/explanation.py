@@ -5,17 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
-
-from typing import Mapping
+from typing import Any, Mapping
 
 from .model import Category
+from .serialize import JsonMixin, js
 
 __all__ = ["Kind", "Classification", "Explanation", "ListingCitation", "Recipient", "Explained"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ListingCitation:
+class ListingCitation(JsonMixin):
     list: str  # what to call it: "Spamhaus ZEN", "Microsoft (Outlook.com / Office 365) block list"
     zone: str | None  # the zone cited or meant (zen.spamhaus.org), None for lists that are not DNS zones
     address: str | None  # the IP address the reply names, when it names one
@@ -25,14 +24,11 @@ class ListingCitation:
     known: bool  # the list is in smtpdoctor's catalogue (or a known non-DNS list)
     retired: str | None = None  # the cited zone is known dead: why
 
-    def to_json(self) -> dict:
-        return {"list": self.list, "zone": self.zone, "address": self.address, "delist": self.delist,
-                "advice": self.advice, "matched": self.matched, "known": self.known, "retired": self.retired}
 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Classification:
+class Classification(JsonMixin):
     """What one reply (or one recipient's failure in a bounce) means, and what to do about it."""
 
     reason: str  # sisimai's vocabulary: userunknown, blocked, authfailure, ...
@@ -45,9 +41,10 @@ class Classification:
     help_url: str | None = None
     finding: str | None = None  # the catalogue finding id (always at a known phase)
     retryable: bool = False  # transient: retry later rather than change settings
-    confidence: str = "high"  # high | medium | low
-    citation: ListingCitation | None = None  # the blocklist the reply cites
-    params: Mapping[str, Any] = field(default_factory=dict)  # wording of the finding
+    confidence: str = field(default="high", metadata=js(omit=True))  # high | medium | low
+    # the blocklist the reply cites (its name, in JSON)
+    citation: ListingCitation | None = field(default=None, metadata=js(name="blocklist", convert=lambda c: c.list))
+    params: Mapping[str, Any] = field(default_factory=dict, metadata=js(omit=True))  # wording of the finding
 
     @property
     def ok(self) -> bool:
@@ -59,20 +56,6 @@ class Classification:
         return (self.reason, str(self.category), self.finding, self.retryable, self.provider, self.status,
                 self.replycode, self.citation.list if self.citation else None)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "reason": self.reason,
-            "category": str(self.category),
-            "status": self.status,
-            "replycode": self.replycode,
-            "provider": self.provider,
-            "summary": self.summary,
-            "remedy": list(self.remedy),
-            "help_url": self.help_url,
-            "finding": self.finding,
-            "retryable": self.retryable,
-            "blocklist": self.citation.list if self.citation else None,
-        }
 
 
 
@@ -90,11 +73,11 @@ class Kind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Recipient:
+class Recipient(JsonMixin):
     """One failed (or reported) recipient of a bounce, with the explanation of its failure."""
 
     recipient: str
-    explanation: Explanation
+    explanation: Explanation = field(metadata=js(flatten=True))
     action: str = ""  # failed, delayed, delivered, ... ("Action:" of RFC 3464)
     diagnostic: str = ""  # the server's words, unfolded
     remote_mta: str = ""
@@ -104,26 +87,14 @@ class Recipient:
     def domain(self) -> str:
         return self.recipient.rpartition("@")[2].lower()
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"recipient": self.recipient}
-        out.update(self.explanation.to_json())
-        out.update({"action": self.action, "diagnostic": self.diagnostic, "remote_mta": self.remote_mta,
-                    "command": self.command})
-        return out
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Explained:
+class Explained(JsonMixin):
     """The result for one input: its kind and one :class:`Recipient` per failed recipient, in order."""
 
     source: str
     kind: Kind
     results: tuple[Recipient, ...] = ()
-    note: str = ""  # why a message is unparsed or not a bounce, in one line
+    note: str = field(default="", metadata=js(skip_empty=True))  # why unparsed or not a bounce, in one line
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"source": self.source, "kind": str(self.kind),
-                               "results": [r.to_json() for r in self.results]}
-        if self.note:
-            out["note"] = self.note
-        return out

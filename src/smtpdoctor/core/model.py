@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from .serialize import JsonMixin, js, to_json
+
+if TYPE_CHECKING:  # the values the probes and flows record; read, never imported at run time
+    from ..flows.domain import DomainAudit
+    from ..observe.facts import AuthObservation, EnvelopeObservation, HostLookup, PortObservation
 
 __all__ = [
     "Category",
@@ -23,6 +29,9 @@ __all__ = [
     "Target",
     "TranscriptLine",
     "Report",
+    "WithFindings",
+    "SettingsShown",
+    "DiagnoseObservations",
     "SCHEMA",
     "INCONCLUSIVE",
     "EXIT_OK",
@@ -97,7 +106,7 @@ class StepStatus(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Finding:
+class Finding(JsonMixin):
     """One conclusion of a check. ``id`` is a stable key of the catalogue (``port.filtered``).
 
     ``untested``: the finding says that its step could not run ("could not test"), not that something is
@@ -107,43 +116,28 @@ class Finding:
     id: str
     category: Category
     severity: Severity
-    step: Step
     title: str
     detail: str = ""
     remedy: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
-    untested: bool = False
+    step: Step  # after the text: the contract's JSON order
+    untested: bool = field(default=False, metadata=js(omit=True))
 
     @property
     def is_problem(self) -> bool:
         """An error that was observed (not a step that could not run)."""
         return self.severity is Severity.ERROR and not self.untested
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "category": str(self.category),
-            "severity": str(self.severity),
-            "title": self.title,
-            "detail": self.detail,
-            "remedy": list(self.remedy),
-            "evidence": self.evidence,
-            "step": str(self.step),
-        }
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StepResult:
+class StepResult(JsonMixin):
     name: Step
     status: StepStatus
     findings: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"name": str(self.name), "status": str(self.status), "findings": list(self.findings)}
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Verdict:
+class Verdict(JsonMixin):
     category: Category
     finding: str | None
     summary: str
@@ -152,14 +146,6 @@ class Verdict:
     @property
     def inconclusive(self) -> bool:
         return self.confidence == INCONCLUSIVE
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "category": str(self.category),
-            "finding": self.finding,
-            "summary": self.summary,
-            "confidence": self.confidence,
-        }
 
 
 def exit_code_for(findings, verdict: "Verdict") -> int:
@@ -170,55 +156,66 @@ def exit_code_for(findings, verdict: "Verdict") -> int:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Target:
+class Target(JsonMixin):
     host: str | None = None
     port: int | None = None
     security: str | None = None
     domain: str | None = None
     ip: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "host": self.host,
-            "port": self.port,
-            "security": self.security,
-            "domain": self.domain,
-            "ip": self.ip,
-        }
-        out.update(self.extra)
-        return out
+    extra: dict[str, Any] = field(default_factory=dict, metadata=js(flatten=True))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TranscriptLine:
+class TranscriptLine(JsonMixin):
     """One line of an SMTP conversation, already redacted. ``dir`` is recv, send, info or error."""
 
-    t: float
+    t: float = field(metadata=js(ndigits=4))
     port: int | None
     dir: str
     tls: bool
     text: str
-    address: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"t": round(self.t, 4), "port": self.port, "dir": self.dir, "tls": self.tls,
-                               "text": self.text}
-        if self.address is not None:
-            out["address"] = self.address
-        return out
+    address: str | None = field(default=None, metadata=js(skip_none=True))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Report:
-    target: Target
-    verdict: Verdict
+class SettingsShown(JsonMixin):
+    """The settings a diagnosis tested, as the report shows them: a secret never, only whether one was given."""
+
+    host: str
+    port: int
+    security: str
+    user: str | None = None
+    password: str | None = None  # "(given, not shown)" or None
+    oauth_token: str | None = None
+    auth_mech: str | None = None
+    mail_from: str | None = field(default=None, metadata=js(name="from"))
+    rcpt_to: str | None = field(default=None, metadata=js(name="to"))
+    helo: str | None = None
+    source_ip: str | None = None
+    domain: str | None = None
+    ip: str | None = None
+    timeout_s: float | None = None
+    send: bool = False
+    provider: str | None = None  # the provider preset the host matched
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DiagnoseObservations(JsonMixin):
+    """What a diagnosis observed, as the probes recorded it (the report's ``observations``)."""
+
+    host: HostLookup | None = None
+    ports: tuple[PortObservation, ...] = ()
+    auth: AuthObservation | None = None
+    envelope: EnvelopeObservation | None = None
+    domain: DomainAudit | None = None
+    seen_ip: str | None = None  # our address as the server saw it
+
+
+class WithFindings:
+    """What a result with ``findings`` answers: errors, its exit status, a finding by id (a mixin)."""
+
+    __slots__ = ()
     findings: tuple[Finding, ...]
-    steps: tuple[StepResult, ...]
-    transcript: tuple[TranscriptLine, ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
-    version: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:
@@ -233,16 +230,42 @@ class Report:
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
 
+    def ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.findings)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report(WithFindings):
+    target: Target
+    verdict: Verdict
+    findings: tuple[Finding, ...]
+    steps: tuple[StepResult, ...]
+    transcript: tuple[TranscriptLine, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    version: str = ""
+    # a diagnosis' own parts (None for reports that have none: they are then left out of the JSON)
+    settings: SettingsShown | None = None
+    observations: DiagnoseObservations | None = None
+    sections: tuple[tuple[str, tuple[str, ...]], ...] = ()  # extra sections of the ticket: (title, areas)
+    interrupted: bool = False  # the run was cancelled (Ctrl-C); the report holds what was tested
+    extra: dict[str, Any] = field(default_factory=dict)
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "schema": SCHEMA,
             "tool": {"name": "smtpdoctor", "version": self.version},
-            "target": self.target.to_json(),
-            "verdict": self.verdict.to_json(),
-            "findings": [f.to_json() for f in self.findings],
-            "steps": [s.to_json() for s in self.steps],
-            "transcript": [t.to_json() for t in self.transcript],
+            "target": to_json(self.target),
+            "verdict": to_json(self.verdict),
+            "findings": to_json(self.findings),
+            "steps": to_json(self.steps),
+            "transcript": to_json(self.transcript),
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
         }
-        out.update(self.extra)
+        if self.settings is not None:
+            out["settings"] = to_json(self.settings)
+        if self.observations is not None:
+            out["observations"] = to_json(self.observations)
+            out["sections"] = to_json(self.sections)
+            out["interrupted"] = self.interrupted
+        out.update(to_json(self.extra))
         return out

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain", "normalise_domain",
            "parent_names", "host_name", "port_number", "ip_address", "email_address", "AddressCheck",
-           "check_address", "envelope_path", "is_host_name", "ca_file", "MAX_CA_FILE_BYTES"]
+           "check_address", "envelope_path", "is_host_name", "ca_file", "MAX_CA_FILE_BYTES", "parse_nameserver"]
 
 MAX_CA_FILE_BYTES = 10_000_000  # the Mozilla bundle is ~220 kB; anything past this is not a CA file
 
@@ -145,7 +145,7 @@ def host_name(text: str) -> str:
         pass
     if "://" in raw or "/" in raw or " " in raw or ":" in raw:
         raise BadName(f"{text!r} is not a host name (give only the name, e.g. smtp.example.com, "
-                         "and the port with --port)")
+                         "and the port separately)")
     name = raw.rstrip(".").lower()
     try:
         name = to_alabels(name)
@@ -271,6 +271,38 @@ def envelope_path(address: str, *, smtputf8_offered: bool) -> tuple[str, bool]:
     if result.needs_smtputf8 and not smtputf8_offered:
         raise BadName(f"{address!r} has non-ASCII characters before the @ and the server does not offer SMTPUTF8")
     return f"<{local}@{result.domain}>", result.needs_smtputf8
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """``"127.0.0.1"``, ``"127.0.0.1:5353"``, ``"::1"``, ``"[::1]:5353"`` -> (address, port).
+
+    Raises ValueError with a readable message on anything else.
+    """
+    text = text.strip()
+    host, port = text, 53
+    if text.startswith("["):
+        end = text.find("]")
+        if end < 0:
+            raise ValueError(f"bad resolver address {text!r}: missing ']'")
+        host, rest = text[1:end], text[end + 1:]
+        if rest:
+            if not rest.startswith(":"):
+                raise ValueError(f"bad resolver address {text!r}")
+            port = _port(rest[1:], text)
+    elif text.count(":") == 1:
+        host, p = text.split(":")
+        port = _port(p, text)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(f"bad resolver address {text!r}: expected an IP address, optionally with :PORT") from None
+    return host, port
+
+
+def _port(p: str, text: str) -> int:
+    if not (p.isascii() and p.isdigit()) or not 0 < int(p) < 65536:
+        raise ValueError(f"bad resolver port in {text!r}")
+    return int(p)
 
 
 def ca_file(path: str) -> str:

@@ -5,15 +5,19 @@ checks (judge/) can read observations without pulling in I/O."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+
+from .serialize import JsonMixin, js
 
 __all__ = ["Failure", "Outcome", "DnsResult", "QueryLogEntry", "CertFacts", "TlsFacts", "VERIFY_CODES",
            "PolicyFetch"]
 
+_HIDDEN = js(omit=True)  # kept for the checks, not written into reports
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Failure:
+class Failure(JsonMixin):
     """A step that failed, as a value: built in one place from the exception that stopped it
     (:func:`smtpdoctor.net.smtp.failure_of`), never from ``str(exc)`` scattered over the probes.
 
@@ -23,15 +27,12 @@ class Failure:
     """
 
     kind: str
-    phase: str = ""
+    phase: str = field(default="", metadata=js(convert=lambda phase: phase or None))
     errno: int | None = None
     message: str = ""
 
     def __str__(self) -> str:
         return f"{self.message} ({self.phase})" if self.phase else self.message
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "phase": self.phase or None, "errno": self.errno, "message": self.message}
 
 
 class Outcome(StrEnum):
@@ -102,7 +103,7 @@ VERIFY_CODES = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class CertFacts:
+class CertFacts(JsonMixin):
     subject: str
     issuer: str
     dns_names: tuple[str, ...]
@@ -115,12 +116,6 @@ class CertFacts:
 
     def days_left(self, now: dt.datetime) -> int:
         return (dt.datetime.fromisoformat(self.not_after) - now).days
-
-    def to_json(self) -> dict:
-        return {"subject": self.subject, "issuer": self.issuer, "dns_names": list(self.dns_names),
-                "ip_addresses": list(self.ip_addresses), "not_before": self.not_before,
-                "not_after": self.not_after, "self_signed": self.self_signed, "key": self.key,
-                "sha256": self.sha256}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -148,21 +143,18 @@ class TlsFacts:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class PolicyFetch:
+class PolicyFetch(JsonMixin):
     url: str
     address: str | None = None  # the IP connected to
     status: int | None = None
     content_type: str | None = None
-    location: str | None = None  # a redirect's target (not followed)
-    body: str | None = None
+    location: str | None = field(default=None, metadata=_HIDDEN)  # a redirect's target (not followed)
+    body: str | None = field(default=None, metadata=_HIDDEN)
     error_kind: str | None = None  # dns | dns-failed | connect | tls | timeout | http | too-large
     error: str | None = None
-    elapsed: float = 0.0
+    elapsed: float = field(default=0.0, metadata=_HIDDEN)
 
     @property
     def ok(self) -> bool:
         return self.error_kind is None and self.status == 200
 
-    def to_json(self) -> dict:
-        return {"url": self.url, "address": self.address, "status": self.status,
-                "content_type": self.content_type, "error_kind": self.error_kind, "error": self.error}

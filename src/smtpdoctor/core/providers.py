@@ -99,6 +99,11 @@ class Preset:
         return self.ports[0] if self.ports else None
 
     @property
+    def default_host(self) -> str | None:
+        """The first host name of the preset that is a literal name (not a pattern): what to connect to."""
+        return next((h for h in self.hosts if not h.startswith("re:") and not any(c in h for c in "*?[")), None)
+
+    @property
     def username_literal(self) -> str | None:
         """The fixed user name the service requires (``apikey``), if any."""
         return None if self.username in ("any", "address") else self.username

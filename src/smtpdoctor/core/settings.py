@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, Mapping
 
-__all__ = ["Security", "Secret", "Settings", "DEFAULT_PORTS", "SWEEP_PORTS", "default_port"]
+__all__ = ["Security", "Secret", "Settings", "DEFAULT_PORTS", "SWEEP_PORTS", "default_port", "FieldErrors",
+           "InvalidSettings", "AUTH_MECHANISMS", "DEFAULT_TIMEOUT", "MAX_TIMEOUT", "MAX_FIELD", "MAX_SECRET",
+           "MAX_SELECTORS", "MAX_SWEEP_PORTS", "FIELD_ORDER"]
 
 
 class Security(StrEnum):
@@ -21,6 +24,19 @@ class Security(StrEnum):
 
 
 SWEEP_PORTS: tuple[int, ...] = (25, 465, 587, 2525)
+# The one set of limits, for the command line, the web page and the Python API alike.
+DEFAULT_TIMEOUT = 10.0
+# RFC 5321 4.5.3.2: a client should wait up to 5 minutes for the greeting and for the replies to MAIL and
+# RCPT; a server slower than that fails real clients too, so no diagnosis waits longer for one step.
+MAX_TIMEOUT = 300.0
+MAX_FIELD = 320  # characters of one text field (the longest e-mail address, RFC 3696 erratum 1690)
+MAX_SECRET = 1024  # characters of a password or token (never stripped)
+MAX_SELECTORS = 10  # DKIM selectors to look up
+MAX_SWEEP_PORTS = 16  # ports probed besides the configured one
+AUTH_MECHANISMS: tuple[str, ...] = ("PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5", "XOAUTH2")
+# What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
+SECURITY_ALIASES = {"ssl": "tls", "ssl/tls": "tls", "smtps": "tls", "implicit": "tls", "implicit-tls": "tls",
+                    "plain": "none", "off": "none", "no": "none", "plaintext": "none"}
 DEFAULT_PORTS = {Security.TLS: 465, Security.STARTTLS: 587, Security.NONE: 25, Security.AUTO: 587}
 
 
@@ -86,6 +102,15 @@ class Settings:
     sweep_ports: tuple[int, ...] = SWEEP_PORTS
     extra: dict = field(default_factory=dict)
 
+    @classmethod
+    def parse(cls, raw: Mapping[str, Any]) -> "Settings | FieldErrors":
+        """What a user typed (text, or typed values from the Python API) -> Settings, or one message per bad
+        field. Keys are the field names above, plus ``preset`` (a provider id whose host, port and security
+        fill what was left blank). Pure: no file, environment or network is read."""
+        from .settings_parse import parse
+
+        return parse(raw)
+
     @property
     def effective_port(self) -> int:
         return self.port if self.port is not None else default_port(self.security)
@@ -97,3 +122,25 @@ class Settings:
         if self.mail_from and "@" in self.mail_from:
             return self.mail_from.rsplit("@", 1)[1].strip(">").lower() or None
         return None
+
+
+# field order: the first error a one-line front door (the CLI) shows is the first field in this order
+FIELD_ORDER = ("preset", "host", "port", "security", "user", "password", "oauth_token", "auth_mech", "mail_from",
+               "rcpt_to", "helo", "source_ip", "domain", "ip", "dkim_selectors", "resolvers", "dnsbl_zones",
+               "sweep_ports", "timeout", "ca_file", "send", "insecure_auth")
+
+
+class FieldErrors(dict[str, str]):
+    """Field name -> one plain message for the user, in :data:`FIELD_ORDER`."""
+
+    def first(self) -> tuple[str, str]:
+        return next(iter(self.items()))
+
+
+class InvalidSettings(ValueError):
+    """Raised by the Python API for settings :meth:`Settings.parse` refused; ``errors`` holds them all."""
+
+    def __init__(self, errors: FieldErrors) -> None:
+        self.errors = errors
+        name, message = errors.first()
+        super().__init__(f"{name}: {message}")

@@ -1,6 +1,11 @@
-"""What the rest of smtpdoctor calls: :func:`blacklist_findings` for ``diagnose`` and ``domain``."""
+"""The blocklist flows: :func:`blacklist_findings` for ``diagnose`` and ``domain``; :func:`stream_blacklist`
+for the ``blacklist`` command and its web page (targets in, one line of findings per target out)."""
 
 from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import AsyncIterator
 
 from ..net.dns import Resolver
 from ..core.model import Finding
@@ -11,7 +16,7 @@ from ..net.udp_mux import MuxResolver, servers_of
 from ..core.dnsbl_zones import Kind, UnknownZoneName, select_zones
 from ..core import catalogue as findings
 
-__all__ = ["blacklist_findings"]
+__all__ = ["blacklist_findings", "open_lookup", "stream_blacklist", "TargetLine", "ListNotes"]
 
 
 def _target(value: str, kinds: tuple[Kind, ...]) -> Target | Finding:
@@ -64,3 +69,59 @@ async def blacklist_findings(resolver: Resolver, *, ip: str | None, domain: str 
             if isinstance(log, list):
                 log.extend(lookup.log)
     return (*out, *run_findings(results, healths, env, dead, selected=selected))
+
+
+@contextlib.asynccontextmanager
+async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: float | None):
+    """The resolver for bulk blocklist lookups: the multiplexed UDP transport in front of the facade
+    (which takes what the transport does not handle), or the facade alone when no plain-DNS server is known."""
+    from ..net.udp_mux import system_nameservers
+
+    facade = Resolver(list(nameservers) or None, timeout=min(2.0, per_query), lifetime=per_query)
+    servers = list(nameservers) or system_nameservers()
+    lookup = (MuxResolver(servers, facade, timeout=min(2.0, per_query), lifetime=per_query,
+                          max_in_flight=concurrency, rate=rate) if servers else facade)
+    try:
+        yield lookup
+    finally:
+        if isinstance(lookup, MuxResolver):
+            lookup.close()
+
+
+@dataclass(frozen=True, slots=True)
+class TargetLine:
+    """One target's results: its own findings, and the run-wide ones (the lists' health) known so far."""
+
+    result: object  # observe.blocklists' TargetResult
+    own: tuple[Finding, ...]
+    run_wide: tuple[Finding, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ListNotes:
+    """The last item of a stream: the run-wide findings once every answer is in."""
+
+    run_wide: tuple[Finding, ...]
+
+
+async def stream_blacklist(resolver, targets, zones, dead, *, concurrency: int,
+                           rate: float | None) -> AsyncIterator[TargetLine | ListNotes]:
+    """Ask every zone about every target; yield a :class:`TargetLine` per target as its answers complete
+    (input order), then one :class:`ListNotes`."""
+    from ..core.dnsbl_facts import ZoneStatus
+    from ..judge.blacklist import health_findings, retired_findings, target_findings
+    from ..observe.blocklists import Engine
+
+    engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
+    run_wide: tuple[Finding, ...] = ()
+    reported: frozenset[str] = frozenset()
+    kinds: set = set()
+    async for result in engine.stream(targets):
+        if result.target.kind not in kinds:  # a new kind brings its zones' health guards
+            kinds.add(result.target.kind)
+            healths, env = await engine.healths()
+            run_wide = (*retired_findings(dead), *health_findings(healths, env))
+            reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
+        yield TargetLine(result, target_findings(result, selected=zones, reported=reported), run_wide)
+    healths, env = await engine.healths()
+    yield ListNotes((*retired_findings(dead), *health_findings(healths, env)))

@@ -30,7 +30,8 @@ from smtpdoctor.judge.server_facts import ServerFacts
 from smtpdoctor.net.dns import Resolver
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.judge.resolver import collapse_resolver_failures
-from smtpdoctor.core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
+from smtpdoctor.core.model import (STEP_ORDER, DiagnoseObservations, Finding, Report, SettingsShown, Target,
+                                    TranscriptLine)
 from smtpdoctor.observe.facts import HostLookup
 from smtpdoctor.observe.host import resolve_host
 from smtpdoctor.observe.port import ProbeOptions
@@ -270,19 +271,8 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
 
 def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> Report:
     settings = d.settings
-    extra = {
-        "settings": _settings_shown(settings, d.preset),
-        "observations": {
-            "host": d.host.to_json() if d.host else None,
-            "ports": d.sweep.to_json() if d.sweep else [],
-            "auth": d.auth.to_json() if d.auth else None,
-            "envelope": d.envelope.to_json() if d.envelope else None,
-            "domain": d.domain_audit.to_json() if d.domain_audit is not None else None,
-            "seen_ip": d.seen_ip,
-        },
-        "sections": [("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))],
-        "interrupted": d.interrupted and not d.out_of_time,
-    }
+    observations = DiagnoseObservations(host=d.host, ports=d.sweep.ports if d.sweep else (), auth=d.auth,
+                                        envelope=d.envelope, domain=d.domain_audit, seen_ip=d.seen_ip)
     return Report(
         target=Target(host=settings.host, port=settings.effective_port, security=str(settings.security),
                       domain=settings.sending_domain, ip=settings.ip),
@@ -292,11 +282,14 @@ def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> R
         transcript=tuple(transcript.lines),
         timings=d.timings,
         version=__version__,
-        extra=extra,
+        settings=_settings_shown(settings, d.preset),
+        observations=observations,
+        sections=(("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))),
+        interrupted=d.interrupted and not d.out_of_time,
     )
 
 
-DNS_AREAS = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "mta-sts", "tlsrpt", "bimi", "dnssec", "dane")
+DNS_AREAS = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane")
 
 
 async def _timed(diagnosis: Diagnosis, key: str, coro):
@@ -307,17 +300,16 @@ async def _timed(diagnosis: Diagnosis, key: str, coro):
         diagnosis.timings[key] = time.perf_counter() - t0
 
 
-def _settings_shown(settings: Settings, preset) -> dict:
+def _settings_shown(settings: Settings, preset) -> SettingsShown:
     """The settings tested, as the ticket shows them: secrets never, only whether one was given."""
-    return {
-        "host": settings.host, "port": settings.effective_port, "security": str(settings.security),
-        "user": settings.user, "password": "(given, not shown)" if settings.password else None,
-        "oauth_token": "(given, not shown)" if settings.oauth_token else None,
-        "auth_mech": settings.auth_mech, "from": settings.mail_from, "to": settings.rcpt_to,
-        "helo": settings.helo, "source_ip": settings.source_ip, "domain": settings.sending_domain,
-        "ip": settings.ip, "timeout_s": settings.timeout, "send": settings.send,
-        "provider": preset.name if preset is not None else None,
-    }
+    return SettingsShown(
+        host=settings.host, port=settings.effective_port, security=str(settings.security), user=settings.user,
+        password="(given, not shown)" if settings.password else None,
+        oauth_token="(given, not shown)" if settings.oauth_token else None,
+        auth_mech=settings.auth_mech, mail_from=settings.mail_from, rcpt_to=settings.rcpt_to, helo=settings.helo,
+        source_ip=settings.source_ip, domain=settings.sending_domain, ip=settings.ip, timeout_s=settings.timeout,
+        send=settings.send, provider=preset.name if preset is not None else None,
+    )
 
 
 def _cites_listing(text: str) -> Finding | None:

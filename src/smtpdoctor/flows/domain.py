@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
 from ..net.dns import Resolver
-from ..core.model import Finding, Report, Target, Verdict, exit_code_for
+from ..core.model import Finding, Report, Target, Verdict, WithFindings
 from ..verdict import conclude, decide
 from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
@@ -43,7 +43,7 @@ OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DomainAudit:
+class DomainAudit(WithFindings):
     given: str
     domain: str | None  # the normalised name (None when the input was not a domain name)
     findings: tuple[Finding, ...]
@@ -55,18 +55,9 @@ class DomainAudit:
     elapsed: float = 0.0
 
     @property
-    def has_errors(self) -> bool:
-        """A problem was found (an ``error`` that is not a "could not test")."""
-        return any(f.is_problem for f in self.findings)
-
-    @property
     def verdict(self) -> Verdict:
         """The root cause for this domain in the guide's order (``ok`` when nothing is wrong)."""
         return decide(self.findings)
-
-    @property
-    def exit_code(self) -> int:
-        return exit_code_for(self.findings, self.verdict)
 
     def report(self) -> Report:
         """This audit as a :class:`~smtpdoctor.core.model.Report` (the Markdown and HTML tickets)."""
@@ -78,12 +69,6 @@ class DomainAudit:
                       findings=ordered, steps=steps, version=__version__,
                       timings={"total_s": self.elapsed},
                       extra={"settings": {k: v for k, v in shown.items() if v}})
-
-    def finding(self, finding_id: str) -> Finding | None:
-        return next((f for f in self.findings if f.id == finding_id), None)
-
-    def ids(self) -> tuple[str, ...]:
-        return tuple(f.id for f in self.findings)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {

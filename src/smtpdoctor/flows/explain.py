@@ -53,6 +53,28 @@ _MAX_PATH = 4096  # PATH_MAX on Linux
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
+def mbox_separators(block: bytes, prev_blank: bool) -> Iterator[re.Match]:
+    """The "From " lines of ``block`` (whole lines) that start a message: after a blank line (``prev_blank``
+    says whether the line before the block was blank) and shaped like a separator."""
+    for m in _FROM_LINE.finditer(block):
+        at = m.start()
+        if at == 0:
+            blank_before = prev_blank
+        else:
+            line_start = block.rfind(b"\n", 0, at - 1) + 1
+            blank_before = block[line_start:at - 1] in (b"", b"\r")
+        if blank_before and _SEPARATOR.match(m.group(0)):
+            yield m
+
+
+def ends_blank(block: bytes, prev_blank: bool) -> bool:
+    """Whether the last line of ``block`` is blank (what ``prev_blank`` is for the next block)."""
+    if not block:
+        return prev_blank
+    tail = block[:-1] if block.endswith(b"\n") else block
+    return block.endswith(b"\n") and tail[tail.rfind(b"\n") + 1:] in (b"", b"\r")
+
+
 def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int = 0) -> Iterator[Item]:
     """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
     that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
@@ -88,15 +110,8 @@ def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int =
         else:
             block, pending = data, b""
         pos = 0
-        for m in _FROM_LINE.finditer(block):
+        for m in mbox_separators(block, prev_blank):
             at = m.start()
-            if at == 0:
-                blank_before = prev_blank
-            else:
-                line_start = block.rfind(b"\n", 0, at - 1) + 1
-                blank_before = block[line_start:at - 1] in (b"", b"\r")
-            if not blank_before or not _SEPARATOR.match(m.group(0)):
-                continue
             keep(block[pos:at])
             if started:
                 yield Item(source=f"{source}#{index}", message=b"".join(parts))
@@ -109,10 +124,7 @@ def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int =
             yield Item(source=f"{source}#{index}", error=f"one message larger than "
                                                          f"{size_label(MAX_MBOX_MESSAGE_BYTES)}: the rest is not read")
             return
-        if block:
-            tail = block[:-1] if block.endswith(b"\n") else block
-            last_line = tail[tail.rfind(b"\n") + 1:]
-            prev_blank = block.endswith(b"\n") and last_line in (b"", b"\r")
+        prev_blank = ends_blank(block, prev_blank)
         if not chunk:
             break
     if started:

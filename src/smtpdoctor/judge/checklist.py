@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from ..core.model import Finding, Severity
+from ..core.serialize import JsonMixin
 
 __all__ = ["ChecklistRow", "Requirement", "REQUIREMENTS", "build_checklist"]
 
@@ -63,17 +64,13 @@ REQUIREMENTS: tuple[Requirement, ...] = (
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChecklistRow:
+class ChecklistRow(JsonMixin):
     key: str
     requirement: str
     who: tuple[str, ...]
     status: str
     findings: tuple[str, ...] = ()
     note: str = ""
-
-    def to_json(self) -> dict:
-        return {"key": self.key, "requirement": self.requirement, "who": list(self.who), "status": self.status,
-                "findings": list(self.findings), "note": self.note}
 
 
 def build_checklist(findings: Iterable[Finding]) -> tuple[ChecklistRow, ...]:

@@ -26,43 +26,10 @@ import dns.nameserver
 import dns.rcode
 import dns.rdatatype
 import dns.resolver
+from ..core.names import parse_nameserver
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 
 __all__ = ["Resolver", "parse_nameserver"]
-
-
-def parse_nameserver(text: str) -> tuple[str, int]:
-    """``"127.0.0.1"``, ``"127.0.0.1:5353"``, ``"::1"``, ``"[::1]:5353"`` -> (address, port).
-
-    Raises ValueError with a readable message on anything else.
-    """
-    import ipaddress
-
-    text = text.strip()
-    host, port = text, 53
-    if text.startswith("["):
-        end = text.find("]")
-        if end < 0:
-            raise ValueError(f"bad resolver address {text!r}: missing ']'")
-        host, rest = text[1:end], text[end + 1:]
-        if rest:
-            if not rest.startswith(":"):
-                raise ValueError(f"bad resolver address {text!r}")
-            port = _port(rest[1:], text)
-    elif text.count(":") == 1:
-        host, p = text.split(":")
-        port = _port(p, text)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"bad resolver address {text!r}: expected an IP address, optionally with :PORT") from None
-    return host, port
-
-
-def _port(p: str, text: str) -> int:
-    if not (p.isascii() and p.isdigit()) or not 0 < int(p) < 65536:
-        raise ValueError(f"bad resolver port in {text!r}")
-    return int(p)
 
 
 def _normal(name: str) -> str:

@@ -244,8 +244,8 @@ class SmtpSession:
     async def greeting(self) -> Reply:
         return (await self.read_reply(timeout=self.timeouts.greeting, phase="greeting")).reply
 
-    async def _send(self, data: bytes, shown: str, phase: str) -> None:
-        self._record("send", shown)
+    async def _send(self, data: bytes, shown: str, phase: str, *, after_334: bool = False) -> None:
+        self._record("send", shown, after_334=after_334)
         try:
             with map_exceptions(phase):
                 self._writer.write(data)
@@ -262,16 +262,7 @@ class SmtpSession:
 
     async def sasl(self, response: str, *, phase: str = "auth") -> Reply:
         after = self._after_334
-        data = self.conn.send_sasl(response)
-        self._record("send", response, after_334=after)
-        try:
-            with map_exceptions(phase):
-                self._writer.write(data)
-                async with asyncio.timeout(self.timeouts.command):
-                    await self._writer.drain()
-        except TransportError as exc:
-            self._record("error", str(exc))
-            raise
+        await self._send(self.conn.send_sasl(response), response, phase, after_334=after)
         return (await self.read_reply(timeout=self.timeouts.command, phase=phase)).reply
 
     async def ehlo(self, name: str) -> tuple[Reply, Capabilities | None]:

@@ -4,16 +4,20 @@ and the envelope. No socket, ssl or asyncio is imported here (a test keeps it so
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core.observations import DnsResult, Failure, Outcome, TlsFacts
+from ..core.serialize import JsonMixin, js
 from ..protocol.capabilities import Capabilities
 from ..protocol.replies import Reply
 from ..protocol.sasl import SaslError
 
 __all__ = ["PortOutcome", "Mode", "TlsFailure", "PortObservation", "HostLookup", "SweepResult",
            "AuthObservation", "EnvelopeObservation"]
+
+_HIDDEN = js(omit=True)  # read by the checks, not written into reports
+_MESSAGE = js(convert=lambda reply: reply.message)  # a reply (or a SASL error) as its one-line text
 
 
 class PortOutcome(StrEnum):
@@ -36,15 +40,11 @@ class Mode(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TlsFailure:
+class TlsFailure(JsonMixin):
     kind: str  # "verify", "handshake", "refused" (STARTTLS answered 4xx/5xx), "closed", "timeout"
     message: str
     reason: str | None = None
-    reply: Reply | None = None
-
-    def to_json(self) -> dict:
-        return {"kind": self.kind, "message": self.message, "reason": self.reason,
-                "reply": self.reply.message if self.reply else None}
+    reply: Reply | None = field(default=None, metadata=_MESSAGE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -167,45 +167,34 @@ class SweepResult:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AuthObservation:
+class AuthObservation(JsonMixin):
     attempted: bool
     offered: tuple[str, ...]  # mechanisms offered on the session we would authenticate on
-    tls_active: bool
-    starttls_offered: bool
-    mechanism: str | None = None
-    reply: Reply | None = None  # the final reply (235, 535 ...)
-    sasl_error: SaslError | None = None
-    transport_error: str | None = None
-    protocol_error: bool = False  # the server's answer was not SMTP (garbage), as opposed to a network failure
-    oauth_error: dict | None = None  # XOAUTH2: the decoded JSON error challenge
-    steps: int = 0
+    tls_active: bool = field(metadata=js(name="tls"))
+    starttls_offered: bool = field(metadata=_HIDDEN)
     # Why AUTH was not attempted although credentials were given: "certificate-unverified" (the TLS
     # session's certificate failed verification) or "no-tls" (TLS was asked for, the session is plain).
     withheld: str | None = None
     insecure: bool = False  # credentials were sent anyway (--insecure-auth) over such a session
-
-    def to_json(self) -> dict:
-        return {"attempted": self.attempted, "offered": list(self.offered), "tls": self.tls_active,
-                "withheld": self.withheld, "insecure": self.insecure,
-                "mechanism": self.mechanism, "reply": self.reply.message if self.reply else None,
-                "sasl_error": self.sasl_error.message if self.sasl_error else None,
-                "transport_error": self.transport_error}
+    mechanism: str | None = None
+    reply: Reply | None = field(default=None, metadata=_MESSAGE)  # the final reply (235, 535 ...)
+    sasl_error: SaslError | None = field(default=None, metadata=_MESSAGE)
+    transport_error: str | None = None
+    # the server's answer was not SMTP (garbage), as opposed to a network failure
+    protocol_error: bool = field(default=False, metadata=_HIDDEN)
+    oauth_error: dict | None = field(default=None, metadata=_HIDDEN)  # XOAUTH2: the decoded JSON error challenge
+    steps: int = field(default=0, metadata=_HIDDEN)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class EnvelopeObservation:
+class EnvelopeObservation(JsonMixin):
     sender: str | None
     recipient: str | None
-    mail: Reply | None = None
-    rcpt: Reply | None = None
-    data: Reply | None = None
+    mail: Reply | None = field(default=None, metadata=_MESSAGE)
+    rcpt: Reply | None = field(default=None, metadata=_MESSAGE)
+    data: Reply | None = field(default=None, metadata=_MESSAGE)
     smtputf8: bool = False
     transport_error: str | None = None
-    stage_failed: str | None = None  # where a transport failure happened
-    address_error: str | None = None  # an address the server cannot take (non-ASCII without SMTPUTF8)
-
-    def to_json(self) -> dict:
-        return {"sender": self.sender, "recipient": self.recipient,
-                "mail": self.mail.message if self.mail else None, "rcpt": self.rcpt.message if self.rcpt else None,
-                "data": self.data.message if self.data else None, "smtputf8": self.smtputf8,
-                "transport_error": self.transport_error}
+    stage_failed: str | None = field(default=None, metadata=_HIDDEN)  # where a transport failure happened
+    # an address the server cannot take (non-ASCII without SMTPUTF8)
+    address_error: str | None = field(default=None, metadata=_HIDDEN)

@@ -26,7 +26,7 @@ import hmac
 import json
 from typing import Any, Iterable
 
-from ..core.settings import Secret
+from ..core.settings import AUTH_MECHANISMS, Secret
 
 __all__ = [
     "SaslError",
@@ -49,7 +49,7 @@ __all__ = [
 AUTH_LINE_LIMIT = 512
 
 #: Mechanisms this module implements, by the name a user may give (``--auth-mech``).
-SUPPORTED_MECHANISMS: tuple[str, ...] = ("PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5", "XOAUTH2")
+SUPPORTED_MECHANISMS: tuple[str, ...] = AUTH_MECHANISMS  # the one list, read by Settings.parse
 
 #: Password mechanisms, best first, when the session is encrypted (TLS): PLAIN is the standard one and
 #: what mail clients use; LOGIN is the obsolete twin some servers still offer alone; CRAM-MD5 last,

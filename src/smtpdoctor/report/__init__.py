@@ -1,4 +1,5 @@
-"""Renderers: they only present a :class:`~smtpdoctor.core.model.Report` (text, json, markdown, html)."""
+"""Renderers: they only present results. ``render`` is the diagnose report's (text, json, markdown, html); the
+other commands have their modules here (domain, spf, blacklist, explain; ``document`` for Markdown and HTML)."""
 
 from __future__ import annotations
 

@@ -1,84 +1,57 @@
 """Writing blocklist results as they stream in: JSON Lines or text, with a progress bar on a terminal.
 
-Used by the ``blacklist`` command and the web page, so both print the same thing for the same inputs.
+Used by the ``blacklist`` command and the web page, so both print the same thing for the same inputs; the
+querying is :func:`smtpdoctor.flows.blacklist.stream_blacklist`.
 """
 
 from __future__ import annotations
 
-import contextlib
-
-__all__ = ["write_results", "open_lookup", "target_report", "result_json"]
+__all__ = ["write_results", "target_report", "result_json"]
 
 
-@contextlib.asynccontextmanager
-async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: float | None):
-    """The resolver for bulk blocklist lookups: the multiplexed UDP transport in front of the facade
-    (which takes what the transport does not handle), or the facade alone when no plain-DNS server is known."""
-    from ..net.dns import Resolver
-    from ..net.udp_mux import MuxResolver, system_nameservers
-
-    facade = Resolver(list(nameservers) or None, timeout=min(2.0, per_query), lifetime=per_query)
-    servers = list(nameservers) or system_nameservers()
-    lookup = (MuxResolver(servers, facade, timeout=min(2.0, per_query), lifetime=per_query,
-                          max_in_flight=concurrency, rate=rate) if servers else facade)
-    try:
-        yield lookup
-    finally:
-        if isinstance(lookup, MuxResolver):
-            lookup.close()
-
-
-async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, out, err) -> int:
-    """Stream one result per target; the exit status of the contract (0 ok, 1 listed, 3 inconclusive)."""
-    from ..judge.blacklist import health_findings, retired_findings, target_findings
-    from ..observe.blocklists import Engine
-    from ..core.dnsbl_facts import ZoneStatus
+async def write_results(lines, total: int, fmt, out, err) -> int:
+    """Write each target's line of :func:`smtpdoctor.flows.blacklist.stream_blacklist` as it comes (a JSON
+    Lines object, or text), Markdown and HTML once every answer is in; a progress bar on a terminal.
+    Returns the contract's exit status (0 ok, 1 listed, 3 inconclusive)."""
     from ..core.model import combine_exit_codes, exit_code_for
+    from ..flows.blacklist import ListNotes
     from ..verdict import conclude
     from ..core.text import strip_control
     from .formats import write_json_line
 
-    engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
-    progress = _progress(err, len(targets))
+    progress = _progress(err, total)
     codes: list[int] = []
     reports = []
-    run_wide: tuple = ()
-    reported: frozenset[str] = frozenset()
-    kinds: set = set()
     try:
-        async for result in engine.stream(targets):
-            if result.target.kind not in kinds:  # a new kind brings its zones' health guards
-                kinds.add(result.target.kind)
-                healths, env = await engine.healths()
-                run_wide = (*retired_findings(dead), *health_findings(healths, env))
-                reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
-            mine = target_findings(result, selected=zones, reported=reported)
-            verdict, _, _ = conclude((*run_wide, *mine))
-            codes.append(exit_code_for((*run_wide, *mine), verdict))
+        async for line in lines:
+            if isinstance(line, ListNotes):
+                if any(f.is_problem for f in line.run_wide):
+                    codes.append(1)
+                if fmt.value == "text":
+                    out.write(strip_control(_render_notes(line.run_wide)))
+                    out.flush()
+                elif fmt.value in ("markdown", "html"):
+                    from ..report import render_many
+
+                    out.write(render_many(reports, fmt.value,
+                                          title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
+                    out.flush()
+                continue
+            found = (*line.run_wide, *line.own)
+            verdict, _, _ = conclude(found)
+            codes.append(exit_code_for(found, verdict))
             if fmt.value == "json":
-                write_json_line(result_json(result, (*run_wide, *mine), verdict), out)
+                write_json_line(result_json(line.result, found, verdict), out)
             elif fmt.value == "text":
-                out.write(strip_control(_render_target(result, mine, verdict)))
+                out.write(strip_control(_render_target(line.result, line.own, verdict)))
                 out.flush()
             else:
-                reports.append(target_report(result, (*run_wide, *mine)))
+                reports.append(target_report(line.result, found))
             if progress is not None:
                 progress.advance(1)
     finally:
         if progress is not None:
             progress.close()
-    healths, env = await engine.healths()
-    run_wide = (*retired_findings(dead), *health_findings(healths, env))
-    if any(f.is_problem for f in run_wide):
-        codes.append(1)
-    if fmt.value == "text":
-        out.write(strip_control(_render_notes(run_wide)))
-        out.flush()
-    elif fmt.value in ("markdown", "html"):
-        from ..report import render_many
-
-        out.write(render_many(reports, fmt.value, title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
-        out.flush()
     return combine_exit_codes(codes)
 
 

@@ -69,14 +69,10 @@ class TextRenderer:
             w("\nTop causes (provider or receiving domain, reason):\n")
             for (who, reason), n in tally.headline.most_common(10):
                 w(f"  {n:>7}  {who:<32} {reason}\n")
-        for title, counter in (("reason", tally.reasons), ("category", tally.categories),
-                               ("provider", tally.providers), ("receiving domain", tally.domains)):
-            if not counter:
-                continue
+        for title, rows, total in tally.tables():
             w(f"\nBy {title}:\n")
-            total = sum(counter.values()) or 1
-            for key, n in counter.most_common(15):
-                w(f"  {n:>7}  {100 * n / total:5.1f}%  {key}\n")
+            for key, n in rows:
+                w(f"  {n:>7}  {100 * n / (total or 1):5.1f}%  {key}\n")
         if tally.unparsed:
             w("\nUnparsed or not a bounce:\n")
             for source, note in tally.unparsed:
@@ -131,12 +127,10 @@ class MarkdownRenderer:
         w = self.out.write
         w(f"\n## Summary\n\n{tally.inputs} inputs, {tally.results} recipients, "
           f"{tally.unparsed_count} unparsed or not bounces.\n")
-        for title, counter in (("reason", tally.reasons), ("category", tally.categories),
-                               ("provider", tally.providers), ("receiving domain", tally.domains)):
-            if counter:
-                w(f"\n| {title} | count |\n|---|---|\n")
-                for key, n in counter.most_common(15):
-                    w(f"| {_md(str(key))} | {n} |\n")
+        for title, rows, _ in tally.tables():
+            w(f"\n| {title} | count |\n|---|---|\n")
+            for key, n in rows:
+                w(f"| {_md(key)} | {n} |\n")
         if tally.unparsed:
             w("\n### Unparsed\n\n")
             for source, note in tally.unparsed:
@@ -176,13 +170,11 @@ class HtmlRenderer:
         if show_summary:
             w(f"<h2>Summary</h2><p>{tally.inputs} inputs, {tally.results} recipients, "
               f"{tally.unparsed_count} unparsed or not bounces.</p>\n")
-            for title, counter in (("reason", tally.reasons), ("category", tally.categories),
-                                   ("provider", tally.providers), ("receiving domain", tally.domains)):
-                if counter:
-                    w(f"<table><tr><th>{h(title)}</th><th>count</th></tr>\n")
-                    for key, n in counter.most_common(15):
-                        w(f"<tr><td>{h(str(key))}</td><td>{n}</td></tr>\n")
-                    w("</table>\n")
+            for title, rows, _ in tally.tables():
+                w(f"<table><tr><th>{h(title)}</th><th>count</th></tr>\n")
+                for key, n in rows:
+                    w(f"<tr><td>{h(key)}</td><td>{n}</td></tr>\n")
+                w("</table>\n")
             if tally.unparsed:
                 w("<h3>Unparsed</h3><ul>\n")
                 for source, note in tally.unparsed:

@@ -46,6 +46,15 @@ class Tally:
             self.domains[domain] += 1
             self.headline[(x.provider or domain, x.reason)] += 1
 
+    def tables(self, most: int = 15) -> list[tuple[str, list[tuple[str, int]], int]]:
+        """The summary's tables, for every renderer: (title, the ``most`` commonest (key, count), total)."""
+        out = []
+        for title, counter in (("reason", self.reasons), ("category", self.categories),
+                               ("provider", self.providers), ("receiving domain", self.domains)):
+            if counter:
+                out.append((title, [(str(k), n) for k, n in counter.most_common(most)], sum(counter.values())))
+        return out
+
     def to_json(self) -> dict:
         return {
             "inputs": self.inputs, "results": self.results, "kinds": dict(self.kinds),

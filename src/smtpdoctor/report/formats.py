@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 
-__all__ = ["OutputFormat", "DataFormat", "write_json_line"]
+__all__ = ["OutputFormat", "write_json_line", "GLYPHS", "transcript_glyph"]
+
+# swaks' transcript marks, the field's convention: " ->" sent, "<- " received, " ~>" / "<~ " under TLS,
+# "**>" errors, "===" what we say about the session. The one table: text, Markdown, HTML and the web page.
+GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>", ("recv", True): "<~ ",
+          ("info", False): "===", ("info", True): "===", ("error", False): "**>", ("error", True): "**>"}
+
+
+def transcript_glyph(direction: str, tls: bool) -> str:
+    return GLYPHS.get((direction, bool(tls)), "   ")
 
 
 class OutputFormat(StrEnum):
@@ -13,13 +22,6 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
-
-
-class DataFormat(StrEnum):
-    """For commands whose output is a result, not a report (``spf``): what the help lists is what works."""
-
-    text = "text"
-    json = "json"
 
 
 def write_json_line(obj: object, stream=None) -> None:

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from ..core.model import Category, Report, Severity, StepStatus
+from .formats import transcript_glyph
 
 __all__ = ["render_text", "STEP_TITLES"]
 
@@ -19,8 +20,6 @@ _MARK = {StepStatus.PASS: "[green]✔ pass[/]", StepStatus.FAIL: "[bold red]✘ 
          StepStatus.UNTESTED: "[bold yellow]? could not test[/]"}
 _SEV = {Severity.ERROR: "[bold red]error[/]", Severity.WARNING: "[yellow]warning[/]",
         Severity.INFO: "[cyan]info[/]", Severity.OK: "[green]ok[/]"}
-_GLYPH = {"send": " ->", "recv": "<- ", "info": "===", "error": "**>"}
-_GLYPH_TLS = {"send": " ~>", "recv": "<~ ", "info": "===", "error": "**>"}
 
 
 def _not_tested(report: Report) -> list[str]:
@@ -82,7 +81,7 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
     if verbose and report.transcript:
         console.print("\n[bold]Transcript[/] (secrets redacted)")
         for line in report.transcript:
-            glyph = (_GLYPH_TLS if line.tls else _GLYPH).get(line.dir, "   ")
+            glyph = transcript_glyph(line.dir, line.tls)
             console.print(f"  [dim]{line.t:7.3f} :{line.port}[/] {escape(glyph)} {escape(line.text)}")
     total = report.timings.get("total_s")
     if total is not None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..core.catalogue import area_of
 from ..core.model import Report
+from ..core.serialize import to_json
+from .formats import transcript_glyph
 
-__all__ = ["TicketView", "ticket_view", "GLYPHS", "STEP_TITLES", "step_title"]
+__all__ = ["TicketView", "ticket_view", "STEP_TITLES", "step_title"]
 
 STEP_TITLES = {
     "client-settings": "1. Client settings",
@@ -22,9 +25,6 @@ STEP_TITLES = {
 def step_title(step) -> str:
     """The guide's step as the reports name it: "4. Firewall"."""
     return STEP_TITLES.get(str(step), str(step))
-
-GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>", ("recv", True): "<~ ",
-          ("info", False): "===", ("info", True): "===", ("error", False): "**>", ("error", True): "**>"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -52,13 +52,14 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
     now = now or dt.datetime.now(dt.timezone.utc)
     t = report.target
     root = report.finding(report.verdict.finding) if report.verdict.finding else None
-    settings = report.extra.get("settings") or {k: v for k, v in t.to_json().items() if v is not None}
+    settings = (to_json(report.settings) if report.settings else report.extra.get("settings")
+                or {k: v for k, v in t.to_json().items() if v is not None})
     target = f"{t.host}:{t.port}" if t.host else (t.domain or t.ip or "?")
-    transcript = [f"{line.t:8.3f} :{line.port} {GLYPHS.get((line.dir, line.tls), '   ')} {line.text}"
+    transcript = [f"{line.t:8.3f} :{line.port} {transcript_glyph(line.dir, line.tls)} {line.text}"
                   for line in report.transcript]
     sections = []
-    for title, area_ids in report.extra.get("sections", []):
-        rows = [(f.severity.value, f.id, f.title) for f in report.findings if f.id.split(".")[0] in area_ids]
+    for title, area_ids in report.sections:
+        rows = [(f.severity.value, f.id, f.title) for f in report.findings if area_of(f.id) in area_ids]
         if rows:
             sections.append((title, rows))
     return TicketView(
@@ -76,7 +77,7 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
         evidence=root.evidence if root else {},
         steps=[(str(s.name), s.status.value, ", ".join(s.findings)) for s in report.steps],
         findings=[(f.severity.value, f.id, f.title, f.category.value) for f in report.findings],
-        ports=list(report.extra.get("observations", {}).get("ports", [])),
+        ports=to_json(report.observations.ports) if report.observations else [],
         transcript=transcript,
         sections=sections,
         timings=dict(report.timings),

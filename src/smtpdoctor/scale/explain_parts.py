@@ -86,7 +86,7 @@ def _log_ranges(fh: BinaryIO, path: str, range_bytes: int) -> Iterator[RangeUnit
 def _mbox_ranges(fh: BinaryIO, path: str, range_bytes: int) -> Iterator[RangeUnit]:
     """Cut at separators found by the rule of ``flows.explain.iter_mbox`` (a "From " line after a
     blank line that looks like a separator), so each range splits into exactly the messages it holds."""
-    from ..flows.explain import _FROM_LINE, _MBOX_CHUNK, _SEPARATOR
+    from ..flows.explain import _MBOX_CHUNK, ends_blank, mbox_separators
 
     pending, block_at, prev_blank = b"", 0, True
     start = base = count = 0
@@ -101,22 +101,13 @@ def _mbox_ranges(fh: BinaryIO, path: str, range_bytes: int) -> Iterator[RangeUni
             block, pending = data[:cut or len(data)], data[cut or len(data):]
         else:
             block, pending = data, b""
-        for m in _FROM_LINE.finditer(block):
+        for m in mbox_separators(block, prev_blank):
             at = m.start()
-            if at == 0:
-                blank_before = prev_blank
-            else:
-                line_start = block.rfind(b"\n", 0, at - 1) + 1
-                blank_before = block[line_start:at - 1] in (b"", b"\r")
-            if not blank_before or not _SEPARATOR.match(m.group(0)):
-                continue
             if block_at + at - start >= range_bytes and count:
                 yield RangeUnit(path, "mbox", start, block_at + at, base)
                 start, base, count = block_at + at, base + count, 0
             count += 1
-        if block:
-            tail = block[:-1] if block.endswith(b"\n") else block
-            prev_blank = block.endswith(b"\n") and tail[tail.rfind(b"\n") + 1:] in (b"", b"\r")
+        prev_blank = ends_blank(block, prev_blank)
         block_at += len(block)
         if not chunk:
             break

@@ -123,13 +123,14 @@ def check_blocklists(part: Partition, s: BlacklistSettings) -> PartResult:
 
 
 async def _blocklists(targets: list, s: BlacklistSettings) -> tuple[str, int]:
+    from ..flows.blacklist import open_lookup, stream_blacklist
+    from ..report.blacklist import write_results
     from ..report.formats import OutputFormat
-    from ..report.blacklist import open_lookup, write_results
 
     out, err = io.StringIO(), io.StringIO()
     async with open_lookup(list(s.resolvers), s.per_query, concurrency=s.concurrency, rate=s.rate) as lookup:
-        code = await write_results(lookup, targets, s.zones, s.dead, OutputFormat.json, s.concurrency, s.rate,
-                                   out, err)
+        lines = stream_blacklist(lookup, targets, s.zones, s.dead, concurrency=s.concurrency, rate=s.rate)
+        code = await write_results(lines, len(targets), OutputFormat.json, out, err)
     return out.getvalue(), code
 
 

@@ -102,7 +102,8 @@ async def _blocklists(targets: Sequence[Target], zones: tuple[str, ...] | None, 
                       ) -> AsyncIterator[tuple[Target, dict[str, Any], float]]:
     """Every blocklist target through one engine; yields (target, JSON, duration) in input order."""
     from ..judge.blacklist import health_findings, retired_findings, target_findings
-    from ..report.blacklist import open_lookup, result_json
+    from ..flows.blacklist import open_lookup
+    from ..report.blacklist import result_json
     from ..observe.blocklists import Engine
     from ..core.dnsbl_targets import parse_target
     from ..core.dnsbl_zones import select_zones

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from .forms import field_text
-from .forms_io import read_form
+from .forms_io import read_new_form
 from .pages import render_page
 from .runs import Busy, Run
 
@@ -38,11 +38,10 @@ async def blacklist_form(request: Request):
 async def blacklist_post(request: Request):
     from ..core.dnsbl_targets import BadInput, parse_target
 
-    form, nonce = await read_form(request)
+    form, nonce, again = await read_new_form(request)
+    if again is not None:  # the same form sent twice: show the run it already started
+        return again
     runs = request.app.state.runs
-    earlier = runs.for_nonce(nonce)
-    if earlier is not None:
-        return RedirectResponse(f"/runs/{earlier.id}", status_code=303)
     value, err = field_text(form, "target")
     values = {"target": value}
     if err:
@@ -69,15 +68,17 @@ async def blacklist_post(request: Request):
 
 
 async def check(targets, config) -> BlacklistResult:
-    from ..report.formats import OutputFormat
-    from ..report.blacklist import open_lookup, write_results
     from ..core.dnsbl_zones import select_zones
+    from ..flows.blacklist import open_lookup, stream_blacklist
+    from ..report.blacklist import write_results
+    from ..report.formats import OutputFormat
 
     zones, dead = select_zones(config.dnsbl_zones)
     per_query = max(z.timeout for z in zones)
     out = io.StringIO()
     async with open_lookup(config.resolvers, per_query, concurrency=CONCURRENCY, rate=RATE) as lookup:
-        await write_results(lookup, targets, zones, dead, OutputFormat.json, CONCURRENCY, RATE, out, io.StringIO())
+        lines = stream_blacklist(lookup, targets, zones, dead, concurrency=CONCURRENCY, rate=RATE)
+        await write_results(lines, len(targets), OutputFormat.json, out, io.StringIO())
     lines = tuple(json.loads(line) for line in out.getvalue().splitlines() if line.strip())
     return BlacklistResult(lines=lines)
 

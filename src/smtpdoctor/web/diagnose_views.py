@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response, StreamingResponse
 
 from ..core.model import STEP_ORDER
 from .forms import FormResult, parse_diagnose, preset_choices
-from .forms_io import read_form
+from .forms_io import read_new_form
 from .pages import error_page, render_page
 from .runs import Busy, Run
 
@@ -38,11 +38,10 @@ async def diagnose_form(request: Request):
 
 
 async def diagnose_start(request: Request):
-    form, nonce = await read_form(request)
+    form, nonce, again = await read_new_form(request)
+    if again is not None:  # the same form sent twice: show the run it already started
+        return again
     runs = request.app.state.runs
-    earlier = runs.for_nonce(nonce)
-    if earlier is not None:  # the same form sent twice: show the run it already started
-        return RedirectResponse(f"/runs/{earlier.id}", status_code=303)
     lab = request.app.state.lab
     lab_name = form.get("lab") if lab is not None else None
     if lab_name:

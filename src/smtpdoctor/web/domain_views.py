@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse
 
 from ..core import names as validate
 from .forms import field_text
-from .forms_io import read_form
+from .forms_io import read_new_form
 from .pages import render_page
 from .runs import Busy, Run
 
@@ -60,11 +60,10 @@ def _parse(form) -> tuple[dict[str, str], dict[str, str], dict]:
 
 
 async def domain_post(request: Request):
-    form, nonce = await read_form(request)
+    form, nonce, again = await read_new_form(request)
+    if again is not None:  # the same form sent twice: show the run it already started
+        return again
     runs = request.app.state.runs
-    earlier = runs.for_nonce(nonce)
-    if earlier is not None:
-        return RedirectResponse(f"/runs/{earlier.id}", status_code=303)
     values, errors, args = _parse(form)
     if errors:
         return _page(request, values, errors, 400, "Some fields need a look (see below).")

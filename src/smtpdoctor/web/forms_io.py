@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
+from starlette.responses import RedirectResponse
 
 from .security import CSRF_COOKIE
 
-__all__ = ["read_form"]
+__all__ = ["read_form", "read_new_form"]
 
 
 async def read_form(request: Request, *, max_files: int = 0) -> tuple[FormData, str]:
@@ -19,3 +20,11 @@ async def read_form(request: Request, *, max_files: int = 0) -> tuple[FormData, 
         origin=request.headers.get("origin"), host=request.headers.get("host"))
     return form, nonce
 
+
+
+async def read_new_form(request: Request) -> tuple[FormData, str, RedirectResponse | None]:
+    """The form, its nonce, and a redirect to the run it already started when the same form is sent twice
+    (a double click, a reload): one form, one run."""
+    form, nonce = await read_form(request)
+    earlier = request.app.state.runs.for_nonce(nonce)
+    return form, nonce, (RedirectResponse(f"/runs/{earlier.id}", status_code=303) if earlier is not None else None)

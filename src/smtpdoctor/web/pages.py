@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .. import __version__
+from ..report.formats import transcript_glyph
 
 __all__ = ["render_page", "error_page", "glyph", "STEP_LABELS", "STATUS_MARKS"]
 
@@ -33,12 +34,8 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
 )
 def glyph(direction: str, tls: bool) -> str:
-    """swaks' transcript marks: ``->`` sent, ``<-`` received, ``~>``/``<~`` under TLS, ``**>`` errors."""
-    if direction == "send":
-        return " ~>" if tls else " ->"
-    if direction == "recv":
-        return "<~ " if tls else "<- "
-    return "**>" if direction == "error" else "==="
+    """swaks' transcript marks (report.formats.GLYPHS, the one table)."""
+    return transcript_glyph(direction, tls)
 
 
 def short_evidence(evidence: Any) -> list[tuple[str, str]]:

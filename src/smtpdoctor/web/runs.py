@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
+from ..report.formats import transcript_glyph
+
 __all__ = ["Run", "Runs", "Busy", "MAX_EVENTS"]
 
 log = logging.getLogger("smtpdoctor.web")
@@ -58,7 +60,7 @@ class Run:
         self._emit({"type": "step", "step": str(step), "status": str(status)})
 
     def on_line(self, line: Any) -> None:
-        self._emit({"type": "line", **line.to_json()})
+        self._emit({"type": "line", **line.to_json(), "glyph": transcript_glyph(line.dir, line.tls)})
 
     def finish(self, *, result: Any = None, error: str | None = None) -> None:
         self.result = result

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from ...report.formats import OutputFormat
-from ..common import UsageError
+from ..common import UsageError, check_each
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 _MAX_FILE_BYTES = 5_000_000
@@ -49,11 +49,7 @@ def blacklist(
         raise UsageError("--rate must be a positive number of queries per second")
     if timeout is not None and not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
-    for r in resolver:
-        try:
-            parse_nameserver(r)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
+    check_each(parse_nameserver, resolver)
     from ..scale_options import scale_options
 
     bulk = scale_options(workers, cluster, output, partition_size, fmt)
@@ -91,10 +87,12 @@ def blacklist(
 async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
     import sys
 
-    from ...report.blacklist import open_lookup, write_results
+    from ...flows.blacklist import open_lookup, stream_blacklist
+    from ...report.blacklist import write_results
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
-        return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr)
+        lines = stream_blacklist(lookup, targets, zones, dead, concurrency=concurrency, rate=rate)
+        return await write_results(lines, len(targets), fmt, sys.stdout, sys.stderr)
 
 
 def _read_file(name: str) -> tuple[str, str]:

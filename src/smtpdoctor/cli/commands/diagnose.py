@@ -10,9 +10,13 @@ from ...report.formats import OutputFormat
 from ..common import UsageError
 
 
-# What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
-_SECURITY_ALIASES = {"ssl": "tls", "ssl/tls": "tls", "smtps": "tls", "implicit": "tls", "implicit-tls": "tls",
-                     "plain": "none", "off": "none", "no": "none", "plaintext": "none"}
+# where each field of Settings is given on the command line, for the one-line error
+FLAGS = {"host": "HOST", "port": "--port", "security": "--security", "user": "--user", "password": "--password-env",
+         "oauth_token": "--token-env", "auth_mech": "--auth-mech", "mail_from": "--from", "rcpt_to": "--to",
+         "helo": "--helo", "source_ip": "--source-ip", "domain": "--domain", "ip": "--ip",
+         "dkim_selectors": "--dkim-selector", "resolvers": "--resolver", "dnsbl_zones": "--dnsbl",
+         "sweep_ports": "--ports", "timeout": "--timeout", "ca_file": "--ca-file", "send": "--send",
+         "insecure_auth": "--insecure-auth"}
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 def diagnose(
     host: str = typer.Argument(..., help="SMTP server name or IP address, e.g. smtp.example.com"),
-    port: Optional[int] = typer.Option(None, "--port", "-p", help="Port configured in your client (default: 587, or 465 with --security tls)."),
+    port: Optional[str] = typer.Option(None, "--port", "-p", help="Port configured in your client (default: 587, or 465 with --security tls)."),
     security: str = typer.Option("auto", "--security", "-s", help="auto | starttls | tls (implicit, 'SSL/TLS') | none"),
     user: Optional[str] = typer.Option(None, "--user", "-u", help="SMTP user name."),
     password_env: Optional[str] = typer.Option(None, "--password-env", help="Name of the environment variable holding the password."),
@@ -39,7 +43,7 @@ def diagnose(
     token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
     send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Deadline of each step (connect, a whole reply, a TLS handshake), in seconds; the whole run ends within 12 times this."),
+    timeout: Optional[str] = typer.Option(None, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds (default 10, at most 300)."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
     insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
@@ -48,41 +52,14 @@ def diagnose(
     import asyncio
     import sys
 
-    from ...core.settings import Secret, Settings
-
-    v = _checked(host=host, port=port, security=security, timeout=timeout, source_ip=source_ip, ip=ip,
-                 mail_from=mail_from, rcpt_to=rcpt_to, resolver=resolver, helo=helo, user=user, domain=domain,
-                 dkim_selector=dkim_selector, dnsbl=dnsbl, ca_file=ca_file, password_env=password_env,
-                 token_env=token_env)
-    password, token = v["password"], v["token"]
-    try:
-        sweep_ports = _ports(ports)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    if password is None and user and not token_env and sys.stdin.isatty() and sys.stderr.isatty():
-        import getpass
-
-        password = Secret(getpass.getpass(f"Password for {user}: "))
-    if (password or token) and not user:
-        raise UsageError("a password or token was given without --user")
-    if auth_mech:
-        from ...protocol.sasl import SUPPORTED_MECHANISMS
-
-        if auth_mech.upper() not in SUPPORTED_MECHANISMS:
-            raise UsageError(f"unknown --auth-mech {auth_mech!r}: use one of {', '.join(SUPPORTED_MECHANISMS)}")
-    if send and not (mail_from and rcpt_to):
-        raise UsageError("--send needs --from and --to")
+    settings = read_settings(
+        dict(host=host, port=port, security=security, user=user, auth_mech=auth_mech, mail_from=mail_from,
+             rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
+             resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
+             send=send, insecure_auth=insecure_auth),
+        password_env=password_env, token_env=token_env)
     if output:
         _check_writable(output)
-    settings = Settings(
-        host=v["host"], port=port, security=v["security"], user=user, password=password, mail_from=v["sender"],
-        rcpt_to=v["recipient"], helo=v["helo"], source_ip=v["source"], domain=v["domain"], ip=v["ip"],
-        dkim_selectors=v["selectors"], resolvers=tuple(resolver), dnsbl_zones=v["zones"] or None, timeout=timeout,
-        ca_file=ca_file,
-        oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
-        insecure_auth=insecure_auth,
-        **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
-    )
     from ...flows.diagnose import run_diagnosis
     from ...report import render
 
@@ -95,68 +72,47 @@ def diagnose(
         print(f"smtpdoctor: report written to {output} ({report.verdict.category.value})", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    if report.extra.get("interrupted"):
+    if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise typer.Exit(130)
     raise typer.Exit(report.exit_code)
 
 
-def _checked(*, host, port, security, timeout, source_ip, ip, mail_from, rcpt_to, resolver, helo, user, domain,
-             dkim_selector, dnsbl, ca_file, password_env, token_env) -> dict:
-    """Every value of the command line judged by the one rule it has everywhere (``core.names``),
-    before anything is sent: a usage error (one line, exit 2) for the first bad one."""
-    from ...core import names as validate
-    from ...core import validate as checks
-    from ...core.settings import Security
-    from ...net.dns import parse_nameserver
+def read_settings(options: dict, *, password_env: str | None = None, token_env: str | None = None):
+    """The command line's options through :meth:`Settings.parse`; the secrets are read from the environment
+    (or a prompt on a terminal) first. The first bad field is one line (UsageError, exit 2)."""
+    import os
+    import sys
 
-    try:
-        out = {"host": validate.host_name(host)}
-        if port is not None:
-            validate.port_number(port)
-        try:
-            out["security"] = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
-        except ValueError:
-            raise UsageError(f"unknown --security {security!r}: use auto, starttls, tls (implicit TLS, "
-                             "also called SSL) or none") from None
-        if not 0 < timeout <= 300:
-            raise UsageError("--timeout must be between 0 and 300 seconds")
-        out["source"] = validate.ip_address(source_ip) if source_ip else None
-        out["ip"] = validate.ip_address(ip) if ip else None
-        out["sender"] = validate.email_address(mail_from) if mail_from else None
-        out["recipient"] = validate.email_address(rcpt_to) if rcpt_to else None
-        for r in resolver:
-            parse_nameserver(r)
-        # values that go on the wire or name what to audit
-        out["helo"] = checks.helo_name(helo) if helo is not None else None
-        if user is not None:
-            checks.wire_text(user, what="--user")
-        out["domain"] = checks.domain_name(domain) if domain is not None else None
-        out["selectors"] = tuple(checks.dkim_selector(sel) for sel in dkim_selector)
-        out["zones"] = checks.dnsbl_zones(dnsbl)
-        if ca_file:
-            validate.ca_file(ca_file)
-        out["password"] = checks.secret_from_env(password_env, option="--password-env", allow_empty=True) \
-            if password_env else None
-        out["token"] = checks.secret_from_env(token_env, option="--token-env") if token_env else None
+    from ...core.settings import FieldErrors, Settings
+
+    raw = {name: value for name, value in options.items() if value is not None}
+    from ...core.validate import secret_from_env
+
+    try:  # set, and UTF-8 text (a secret that is not is one line, never a crash in the redactor)
+        if password_env:
+            raw["password"] = secret_from_env(password_env, option="--password-env", allow_empty=True).reveal()
+        if token_env:
+            raw["oauth_token"] = secret_from_env(token_env, option="--token-env").reveal()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return out
+    if raw.get("user") and not (password_env or token_env) and sys.stdin.isatty() and sys.stderr.isatty():
+        import getpass
 
+        raw["password"] = getpass.getpass(f"Password for {raw['user']}: ")
+    settings = Settings.parse(raw)
+    if isinstance(settings, FieldErrors):
+        name, message = settings.first()
+        flag = FLAGS.get(name, name)
+        raise UsageError(message if message.startswith(flag + " ") else f"{flag}: {message}")
+    if settings.ca_file:
+        from ...core.names import ca_file
 
-def _ports(text):
-    if text is None:
-        return None
-    out = []
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= 65535:
-            raise ValueError(f"--ports: {part!r} is not a port number (1-65535)")
-        out.append(int(part))
-    if len(out) > 16:
-        raise ValueError("--ports: at most 16 ports")
-    return tuple(out)
+        try:
+            ca_file(settings.ca_file)  # read up front: a typo is one line, not a TLS failure blamed on the server
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    return settings
 
 
 def _check_writable(path: str) -> None:

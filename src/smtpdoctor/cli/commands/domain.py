@@ -14,7 +14,7 @@ import typer
 
 from ...report.domain import render_text
 from ...report.formats import OutputFormat
-from ..common import UsageError
+from ..common import UsageError, check_each
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
@@ -55,18 +55,14 @@ def register(app: typer.Typer) -> None:
 def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
-    from ...core.names import BadDomain, normalise_domain
+    from ...core.names import normalise_domain
 
     if domains and file is not None:
         raise UsageError("give domains as arguments or with --file, not both")
     if file is None:
         if not domains:
             raise UsageError("give at least one domain (or --file FILE)")
-        for d in domains:
-            try:
-                normalise_domain(d)
-            except BadDomain as exc:
-                raise UsageError(str(exc)) from None
+        check_each(normalise_domain, domains)  # BadDomain is a ValueError
         return list(domains), False
     from ..common import read_text_list
 

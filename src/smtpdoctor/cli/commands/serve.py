@@ -6,7 +6,7 @@ from typing import List, Optional
 
 import typer
 
-from ..common import UsageError
+from ..common import UsageError, check_each
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +22,7 @@ def serve(
     resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] for every check (repeatable)."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
     ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Default limit of each SMTP step, in seconds."),
+    timeout: float = typer.Option(10.0, "--timeout", help="Default limit of each SMTP step, in seconds (at most 300)."),
     max_runs: int = typer.Option(2, "--max-runs", help="Checks that may run at the same time."),
     lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
@@ -37,13 +37,15 @@ def serve(
 
     if not 0 <= port <= 65535:
         raise UsageError(f"--port {port} is out of range (0-65535)")
-    if not 0 < timeout <= 60:
-        raise UsageError("--timeout must be between 0 and 60 seconds")
+    from ...core.settings import MAX_TIMEOUT
+
+    if not 0 < timeout <= MAX_TIMEOUT:  # the same bound as a diagnosis' own --timeout (Settings.parse)
+        raise UsageError(f"--timeout: between 0 and {MAX_TIMEOUT:g} seconds (more than 0)")
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
     try:
         from ...core import names, validate
-        from ...net.dns import parse_nameserver
+        from ...core.names import parse_nameserver
 
         if ca_file:
             names.ca_file(ca_file)

@@ -1,7 +1,7 @@
 """``smtpdoctor spf DOMAIN --ip IP``: the RFC 7208 check_host() result and its evaluation trace.
 
-Text: the result first, then the trace as a tree. JSON: one line
-``{"domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace"}``.
+Text: the result first, then the trace as a tree (Markdown and HTML show the same). JSON: one line
+``{"domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace", "fix"}``.
 Exit status: 0 when the result is ``pass``, 1 for any other result, 2 for bad input.
 """
 
@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from ...report.formats import DataFormat, OutputFormat
+from ...report.formats import OutputFormat
 from ..common import UsageError
 
 __all__ = ["register", "run", "validate"]
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        format: DataFormat = typer.Option(DataFormat.text, "--format", "-f", help="text | json"),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
         raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
@@ -65,17 +65,15 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
 
 
 def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = None, resolvers: list[str] = (),
-        timeout: float = 3.0, fmt: OutputFormat | DataFormat = DataFormat.text) -> int:
+        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text) -> int:
     import asyncio
 
-    if fmt.value not in ("text", "json"):
-        raise UsageError(f"--format {fmt.value} is not available for spf (use text or json)")
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     domain, ip, sender, helo = validate(domain, ip, sender, helo)
 
     from ...net.dns import Resolver
-    from ...protocol.spf.result import SpfResult, trace_lines
+    from ...protocol.spf.result import SpfResult
     from ...protocol.spf.eval import check_host
 
     try:
@@ -91,10 +89,19 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         from ...report.formats import write_json_line
 
         write_json_line({**result.to_json(), "fix": fix})
-    else:
-        _print_text(result, trace_lines(result))
+    elif fmt.value == "text":
+        from ...report.spf import print_text
+
+        print_text(result)
         if fix:
             print(f"\nFix: {fix}")
+    else:
+        import sys
+
+        from ...report.document import to_html, to_markdown
+        from ...report.spf import spf_document
+
+        sys.stdout.write((to_markdown if fmt.value == "markdown" else to_html)(spf_document(result, fix)))
     if result.result is SpfResult.TEMPERROR:
         return 3  # a DNS lookup failed: the answer could not be tested (inconclusive)
     return 0 if result.result is SpfResult.PASS else 1
@@ -115,28 +122,3 @@ async def _fix(resolver, result) -> str | None:
         if hit is not None and hit.remedy:
             return hit.remedy[0]
     return None
-
-
-def _print_text(result, lines: list[str]) -> None:
-    from rich.console import Console
-    from rich.markup import escape as markup_escape
-
-    from ...core.text import strip_control
-
-    def escape(text: str) -> str:  # SPF text comes from DNS (exp=, records): inert for rich and the terminal
-        return markup_escape(strip_control(str(text)))
-
-    console = Console(highlight=False, soft_wrap=True)
-    style = {"pass": "bold green", "fail": "bold red", "softfail": "bold yellow", "neutral": "bold yellow",
-             "none": "bold yellow", "permerror": "bold red", "temperror": "bold magenta"}[str(result.result)]
-    console.print(f"[{style}]SPF {result.result}[/] for {escape(result.ip)} sending as "
-                  f"{escape(result.sender)} (domain {escape(result.domain)}, HELO {escape(result.helo)})")
-    if result.reason:
-        console.print(f"  why: {escape(result.reason)}")
-    console.print(f"  lookups: {result.lookups}/10, void lookups: {result.void_lookups}/2")
-    if result.explanation is not None:
-        console.print(f"  explanation: {escape(result.explanation)}")
-    console.print("")
-    console.print("Evaluation:")
-    for line in lines:
-        console.print("  " + escape(line))

@@ -25,6 +25,7 @@ from .facts import could_not_test
 from .dmarc import organizational_domain
 from .dnssec_chain import ChainValidation
 from ...core.names import parent_names
+from ...core.serialize import JsonMixin
 
 __all__ = ["ChainLink", "check_dnssec", "ds_matches", "key_tag"]
 
@@ -78,13 +79,10 @@ def ds_matches(owner: str, ds_text: str, dnskey_texts: Sequence[str]) -> bool | 
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ChainLink:
+class ChainLink(JsonMixin):
     name: str
     dnskey: bool | None  # None: could not tell (lookup failed)
     ds: bool | None
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "dnskey": self.dnskey, "ds": self.ds}
 
 
 def _present(result: DnsResult | None) -> bool | None:

@@ -19,6 +19,7 @@ from ...core.model import Finding, Severity
 from ...core.observations import PolicyFetch
 from .facts import could_not_test
 from ...protocol.tags import parse_tags
+from ...core.serialize import JsonMixin
 
 __all__ = ["StsPolicy", "sts_records", "parse_policy", "mx_matches", "check_mta_sts", "MAX_AGE_LIMIT",
            "MIN_SENSIBLE_MAX_AGE", "policy_fingerprint", "txt_id"]
@@ -29,16 +30,12 @@ _ID = re.compile(r"[A-Za-z0-9]{1,32}\Z")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class StsPolicy:
+class StsPolicy(JsonMixin):
     version: str | None = None
     mode: str | None = None
     max_age: int | None = None
     mx: tuple[str, ...] = ()
     problems: tuple[str, ...] = ()
-
-    def to_json(self) -> dict:
-        return {"version": self.version, "mode": self.mode, "max_age": self.max_age, "mx": list(self.mx),
-                "problems": list(self.problems)}
 
 
 def policy_fingerprint(body: str) -> str:

@@ -11,6 +11,7 @@ from ...core import catalogue
 from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding
 from .facts import HostAddresses, could_not_test
+from ...core.serialize import JsonMixin
 
 __all__ = ["MxRecord", "parse_mx", "mx_hosts", "check_mx", "MANY_MX"]
 
@@ -18,12 +19,9 @@ MANY_MX = 10  # SPF's "mx" mechanism fails past 10 MX names (RFC 7208 §4.6.4)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MxRecord:
+class MxRecord(JsonMixin):
     preference: int
     host: str  # lower-case, no final dot; "" for the null MX "."
-
-    def to_json(self) -> dict:
-        return {"preference": self.preference, "host": self.host}
 
 
 def parse_mx(result: DnsResult) -> tuple[MxRecord, ...]:

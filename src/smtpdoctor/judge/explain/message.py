@@ -195,12 +195,19 @@ def _dsn_blocks(part: email.message.Message) -> list[dict[str, str]]:
         if not isinstance(payload, str):
             raw = part.get_payload(decode=True)
             text = raw.decode("utf-8", "replace") if raw else ""
-        for chunk in re.split(r"\r?\n[ \t]*\r?\n", text):
-            block: dict[str, str] = {}
-            _fields_from_text(chunk, block)
-            if block:
-                blocks.append(block)
+        blocks += _blocks_from_text(text)
     return blocks
+
+
+def _blocks_from_text(text: str) -> list[dict[str, str]]:
+    """Header-like blocks separated by blank lines (a delivery-status body read as text)."""
+    out = []
+    for chunk in re.split(r"\r?\n[ \t]*\r?\n", text):
+        block: dict[str, str] = {}
+        _fields_from_text(chunk, block)
+        if block:
+            out.append(block)
+    return out
 
 
 def _fields_from_text(text: str, block: dict[str, str]) -> None:
@@ -225,15 +232,9 @@ class _TextDsn:
         self.text = text
 
     def blocks(self) -> list[dict[str, str]]:
-        out = []
         start = _DSN_IN_TEXT.search(self.text)
         body = self.text[max(0, self.text.rfind("\n\n", 0, start.start()) if start else 0):]
-        for chunk in re.split(r"\r?\n[ \t]*\r?\n", body):
-            block: dict[str, str] = {}
-            _fields_from_text(chunk, block)
-            if block:
-                out.append(block)
-        return out
+        return _blocks_from_text(body)
 
 
 def _all_recipients_of(block: dict[str, str]) -> list[str]:
@@ -439,28 +440,15 @@ def _explain_ses(events, source: str) -> Explained:
 
 def explain_message(data: bytes, source: str = "-") -> Explained:
     """Explain one message given as bytes (an ``.eml`` file, one message of an mbox, stdin)."""
-    if not data or not data.strip():
-        return Explained(source=source, kind=Kind.UNPARSED, note="empty input")
-    if is_binary(data[:8192]):
-        return Explained(source=source, kind=Kind.UNPARSED, note="binary data, not a message")
-    if len(data) > MAX_MESSAGE_BYTES:
-        data = data[:MAX_MESSAGE_BYTES]  # the report parts come first; the rest is the original's payload
-    if data.startswith(b"From ") and b"\n" in data:
-        data = data.split(b"\n", 1)[1]  # an mbox separator line
-    data = _skip_original_body(data)
-    try:
-        msg = email.message_from_bytes(data)  # policy compat32, the default: tolerant, never raises
-    except Exception as exc:  # noqa: BLE001 - the email package should not raise; never let it escape
-        return Explained(source=source, kind=Kind.UNPARSED, note=f"unreadable message: {type(exc).__name__}")
-    if not msg.keys():
-        return Explained(source=source, kind=Kind.UNPARSED, note="no message headers")
+    msg = _read_message(data, source)
+    if isinstance(msg, Explained):
+        return msg
     parts: dict[str, list] = {"dsn": [], "arf": [], "text": [], "html": [], "original": []}
     try:
         _walk(msg, parts)
     except Exception as exc:  # noqa: BLE001 - broken MIME beyond what the parser repairs
         return Explained(source=source, kind=Kind.UNPARSED, note=f"broken MIME structure: {type(exc).__name__}")
     texts = parts["text"] or parts["html"]
-    subject = _header(msg, "Subject")
     from_ = _header(msg, "From")
     sender = set(a.lower() for a in _addresses(_header(msg, "To")))
 
@@ -478,25 +466,56 @@ def explain_message(data: bytes, source: str = "-") -> Explained:
         results = _explain_feedback(parts["arf"], parts["original"], msg)
         return Explained(source=source, kind=Kind.FEEDBACK, results=tuple(results))
 
-    if not parts["dsn"] and not parts["arf"]:
-        # a forwarded bounce: the report sits inside an attached message
-        for orig in parts["original"]:
-            inner: dict[str, list] = {"dsn": [], "arf": [], "text": [], "html": [], "original": []}
-            payload = orig.get_payload()
-            for sub in payload if isinstance(payload, list) else ():
-                if isinstance(sub, email.message.Message):
-                    _walk(sub, inner)
-            if inner["dsn"]:
-                parts["dsn"] = inner["dsn"]
-                texts = texts + inner["text"]
-                break
+    if not parts["dsn"]:
+        texts = _forwarded_report(parts, texts)
     if not parts["dsn"]:
         parts["dsn"] = [_TextDsn(t) for t in texts if _DSN_IN_TEXT.search(t)]
     if parts["dsn"]:
         results = _explain_dsn(parts["dsn"], texts, sender)
         if results:
             return Explained(source=source, kind=Kind.BOUNCE, results=tuple(results))
+    return _explain_unstructured(msg, parts, texts, sender, source)
 
+
+def _read_message(data: bytes, source: str) -> email.message.Message | Explained:
+    """The message parsed (tolerantly), or why it is not one."""
+    if not data or not data.strip():
+        return Explained(source=source, kind=Kind.UNPARSED, note="empty input")
+    if is_binary(data[:8192]):
+        return Explained(source=source, kind=Kind.UNPARSED, note="binary data, not a message")
+    if len(data) > MAX_MESSAGE_BYTES:
+        data = data[:MAX_MESSAGE_BYTES]  # the report parts come first; the rest is the original's payload
+    if data.startswith(b"From ") and b"\n" in data:
+        data = data.split(b"\n", 1)[1]  # an mbox separator line
+    data = _skip_original_body(data)
+    try:
+        msg = email.message_from_bytes(data)  # policy compat32, the default: tolerant, never raises
+    except Exception as exc:  # noqa: BLE001 - the email package should not raise; never let it escape
+        return Explained(source=source, kind=Kind.UNPARSED, note=f"unreadable message: {type(exc).__name__}")
+    if not msg.keys():
+        return Explained(source=source, kind=Kind.UNPARSED, note="no message headers")
+    return msg
+
+
+def _forwarded_report(parts: dict[str, list], texts: list[str]) -> list[str]:
+    """A forwarded bounce: the report sits inside an attached message. Its DSN parts join ``parts``; the
+    texts to read grow by the attached message's."""
+    for orig in parts["original"]:
+        inner: dict[str, list] = {"dsn": [], "arf": [], "text": [], "html": [], "original": []}
+        payload = orig.get_payload()
+        for sub in payload if isinstance(payload, list) else ():
+            if isinstance(sub, email.message.Message):
+                _walk(sub, inner)
+        if inner["dsn"]:
+            parts["dsn"] = inner["dsn"]
+            return texts + inner["text"]
+    return texts
+
+
+def _explain_unstructured(msg, parts: dict[str, list], texts: list[str], sender: set[str],
+                          source: str) -> Explained:
+    """A message without a machine-readable report: an auto-reply, a bounce in words, or not a bounce."""
+    subject, from_ = _header(msg, "Subject"), _header(msg, "From")
     heads = [t[:4000].lower() for t in texts]  # the patterns below are lower-case: no IGNORECASE scans
     bounce_like = bool(_BOUNCE_FROM.search(from_) or _BOUNCE_SUBJECT.search(subject) or parts["dsn"]
                        or any(_BOUNCE_BODY.search(h) for h in heads)

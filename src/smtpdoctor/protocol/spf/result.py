@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from ...core.serialize import JsonMixin
+
 __all__ = ["SpfResult", "TraceStep", "CheckHostResult", "trace_lines"]
 
 
@@ -20,7 +22,7 @@ class SpfResult(StrEnum):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class TraceStep:
+class TraceStep(JsonMixin):
     """One step of an evaluation. ``kind``: record, term, result, error or exp; ``depth``: include level."""
 
     depth: int
@@ -30,10 +32,6 @@ class TraceStep:
     outcome: str
     detail: str = ""
     lookups: int = 0  # DNS-querying terms counted so far, this one included
-
-    def to_json(self) -> dict[str, Any]:
-        return {"depth": self.depth, "domain": self.domain, "kind": self.kind, "text": self.text,
-                "outcome": self.outcome, "detail": self.detail, "lookups": self.lookups}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,12 +4,6 @@
   var LABELS = {pass: "\u2714 passed", fail: "\u2716 failed", warn: "! warning", skipped: "\u2013 skipped",
                 running: "\u2026 running", pending: "waiting"};
 
-  function glyph(dir, tls) {
-    if (dir === "send") return tls ? " ~>" : " ->";
-    if (dir === "recv") return tls ? "<~ " : "<- ";
-    return dir === "error" ? "**>" : "===";
-  }
-
   function pad(text, n) { text = String(text); while (text.length < n) text += " "; return text; }
 
   // Forms: one click, one run. The button says what is happening.
@@ -65,7 +59,7 @@
     if (seen === 1) transcript.textContent = "";
     var span = document.createElement("span");
     span.className = "l-" + data.dir;
-    span.textContent = pad(data.port === null ? "" : data.port, 5) + " " + glyph(data.dir, data.tls) + " " + data.text + "\n";
+    span.textContent = pad(data.port === null ? "" : data.port, 5) + " " + data.glyph + " " + data.text + "\n";
     transcript.appendChild(span);
     transcript.scrollTop = transcript.scrollHeight;
   });

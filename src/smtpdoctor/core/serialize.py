@@ -1,0 +1,93 @@
+"""The one JSON serializer: a walker from frozen dataclasses to JSON values.
+
+Enums become their value, tuples, lists and sets become lists, mappings keep their keys (as text),
+dataclasses become objects in field order. A :class:`~smtpdoctor.core.settings.Secret` is refused: a
+secret never reaches a report. What a field looks like in JSON is declared on the field itself::
+
+    reply: Reply | None = field(default=None, metadata=js(convert=lambda r: r.message))
+    address: str | None = field(default=None, metadata=js(skip_none=True))
+
+A class with no declarations needs none. Classes get ``to_json()`` by inheriting :class:`JsonMixin`; a
+hand-written ``to_json()`` (an object whose JSON is not its fields) is called where such an object is met.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from typing import Any, Callable, Mapping
+
+__all__ = ["to_json", "js", "JsonMixin"]
+
+_KEY = "smtpdoctor.json"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Spec:
+    name: str | None = None  # the key in JSON (default: the field's name)
+    omit: bool = False  # never in JSON
+    skip_none: bool = False  # left out when None
+    skip_empty: bool = False  # left out when falsy ("" / () / None / 0)
+    convert: Callable[[Any], Any] | None = None  # applied to a value that is not None, before walking
+    ndigits: int | None = None  # round a float
+    flatten: bool = False  # a mapping (or dataclass) whose keys join the parent object
+
+
+_PLAIN = _Spec()
+
+
+def js(*, name: str | None = None, omit: bool = False, skip_none: bool = False, skip_empty: bool = False,
+       convert: Callable[[Any], Any] | None = None, ndigits: int | None = None,
+       flatten: bool = False) -> dict[str, _Spec]:
+    """``field(metadata=js(...))``: how this field is written in JSON."""
+    return {_KEY: _Spec(name, omit, skip_none, skip_empty, convert, ndigits, flatten)}
+
+
+def to_json(value: Any) -> Any:
+    """``value`` as JSON-ready data (dicts, lists, text, numbers, booleans, None)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value.value if isinstance(value, enum.Enum) else value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if type(value).__name__ == "Secret":
+        raise TypeError("a Secret is never serialised")
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        custom = getattr(type(value), "to_json", None)
+        if custom is not None and custom is not JsonMixin.to_json:
+            return value.to_json()
+        return _fields(value)
+    if isinstance(value, Mapping):
+        return {str(k.value if isinstance(k, enum.Enum) else k): to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(to_json(v) for v in value)
+    raise TypeError(f"cannot write a {type(value).__name__} as JSON")
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        spec = f.metadata.get(_KEY, _PLAIN)
+        value = getattr(obj, f.name)
+        if spec.omit or (spec.skip_none and value is None) or (spec.skip_empty and not value):
+            continue
+        if spec.convert is not None and value is not None:
+            value = spec.convert(value)
+        if spec.ndigits is not None and isinstance(value, float):
+            value = round(value, spec.ndigits)
+        value = to_json(value)
+        if spec.flatten:
+            out.update(value or {})
+        else:
+            out[spec.name or f.name] = value
+    return out
+
+
+class JsonMixin:
+    """``to_json()`` from the one walker, for dataclasses (slots welcome)."""
+
+    __slots__ = ()
+
+    def to_json(self) -> Any:
+        return _fields(self)
