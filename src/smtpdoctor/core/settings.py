@@ -64,8 +64,9 @@ class Settings:
     security: Security = Security.AUTO
     user: str | None = None
     password: Secret | None = None
-    oauth_token: Secret | None = None  # XOAUTH2 bearer token
-    auth_mech: str | None = None  # force one SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)
+    oauth_token: Secret | None = None  # OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER)
+    auth_mech: str | None = None  # force one SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)
+    provider: str | None = None  # a preset key (knowledge/providers.toml) for a host no preset names
     mail_from: str | None = None
     rcpt_to: str | None = None
     helo: str | None = None

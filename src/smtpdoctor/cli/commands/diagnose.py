@@ -35,8 +35,9 @@ def diagnose(
     resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to use (repeatable)."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
     ports: Optional[str] = typer.Option(None, "--ports", help="Ports to sweep besides the configured one, comma-separated (default 25,465,587,2525; '' for none)."),
-    auth_mech: Optional[str] = typer.Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2."),
-    token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
+    auth_mech: Optional[str] = typer.Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2, OAUTHBEARER."),
+    token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2 or OAUTHBEARER)."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="Read the answers as this provider's (a preset key such as gmail, microsoft-365) when the host is not its usual name, e.g. a local relay in front of it."),
     send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
     timeout: float = typer.Option(10.0, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds."),
@@ -102,6 +103,12 @@ def diagnose(
 
         if auth_mech.upper() not in SUPPORTED_MECHANISMS:
             raise UsageError(f"unknown --auth-mech {auth_mech!r}: use one of {', '.join(SUPPORTED_MECHANISMS)}")
+    if provider:
+        from ...core import providers as _providers
+
+        if _providers.get(provider) is None:
+            known = ", ".join(p.key for p in _providers.presets())
+            raise UsageError(f"unknown --provider {provider!r}: use one of {known}")
     if send and not (mail_from and rcpt_to):
         raise UsageError("--send needs --from and --to")
     if output:
@@ -111,7 +118,7 @@ def diagnose(
         helo=helo, source_ip=source, domain=domain, ip=sending_ip, dkim_selectors=tuple(dkim_selector),
         resolvers=tuple(resolver), dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, ca_file=ca_file,
         oauth_token=token, auth_mech=auth_mech.upper() if auth_mech else None, send=send,
-        insecure_auth=insecure_auth,
+        insecure_auth=insecure_auth, provider=provider,
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
     )
     from ...flows.diagnose import run_diagnosis
