@@ -153,7 +153,7 @@ async def audit_domain(
             data[area] = area_data
     spf_audit = results["spf"][1]
     return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
-                       checklist=build_checklist(findings), data=data, spf=spf_audit,
+                       checklist=build_checklist(findings, domain=name), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
 
 
