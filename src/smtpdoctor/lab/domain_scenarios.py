@@ -27,6 +27,13 @@ class DomainScenario:
     records: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)  # added to the world
     expect_finding: str
 
+    @property
+    def expect_category(self):
+        """The report category of the finding the scenario promises (from the catalogue)."""
+        from ..core.catalogue import spec
+
+        return spec(self.expect_finding).category
+
     def zone(self) -> dict:
         zone = lab_zone()
         for owner, rrsets in self.records.items():
