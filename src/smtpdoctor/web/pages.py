@@ -23,7 +23,7 @@ STEP_LABELS = {
 }
 STATUS_MARKS = {"pass": "✔ passed", "fail": "✖ failed", "warn": "! warning", "skipped": "– skipped",
                 "running": "… running", "pending": "waiting", "unknown": "? unknown",
-                "not-tested": "– not tested"}
+                "not-tested": "– not tested", "untested": "? could not test"}
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("smtpdoctor.web", "templates"),
