@@ -92,3 +92,17 @@ def test_every_gmail_reply_is_explained_as_its_row_says():
             assert not got.ok and got.summary, reply
             found = rule_for_reply(version.provider, status, today=day)
             assert found is not None and (found.key == rule.key or version.provider == "microsoft"), (reply, found)
+
+
+def test_explain_names_the_rule_domain_checks():
+    from smtpdoctor.judge.explain.reply import explain_text
+
+    gmail = explain_text("550-5.7.30 Your email has been blocked because DKIM does not pass.\n"
+                         "550 5.7.30 https://support.google.com/a/answer/81126 - gsmtp")
+    exp = gmail.results[0].explanation
+    assert exp.provider == "gmail"
+    assert 'bulk-sender rule "DKIM key published, at least 1024 bits"' in exp.bulk_rule
+    assert exp.bulk_rule in exp.remedy and exp.to_json()["bulk_rule"] == exp.bulk_rule
+    ms = explain_text("550 5.7.515 Access denied, sending domain [shop.example] does not meet the required "
+                      "authentication level.").results[0].explanation
+    assert '"SPF record published and valid" or "DKIM key' in ms.bulk_rule and "2025-05-05" in ms.bulk_rule

@@ -48,6 +48,7 @@ class Classification:
     confidence: str = "high"  # high | medium | low
     citation: ListingCitation | None = None  # the blocklist the reply cites
     params: Mapping[str, Any] = field(default_factory=dict)  # wording of the finding
+    bulk_rule: str | None = None  # the provider's bulk-sender rule this reply enforces (knowledge/bulk_senders.toml)
 
     @property
     def ok(self) -> bool:
@@ -72,6 +73,7 @@ class Classification:
             "finding": self.finding,
             "retryable": self.retryable,
             "blocklist": self.citation.list if self.citation else None,
+            "bulk_rule": self.bulk_rule,
         }
 
 

@@ -17,10 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-from ..core.bulk_rules import Rule, rules
+from ..core.bulk_rules import Rule, provider_name, rules
 from ..core.model import Finding, Severity
 
-__all__ = ["ChecklistRow", "build_checklist", "predicted_reply", "rule_for_reply"]
+__all__ = ["ChecklistRow", "build_checklist", "predicted_reply", "rule_for_reply", "rule_note"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,7 +62,7 @@ def predicted_reply(rows: Iterable[ChecklistRow], provider: str) -> str | None:
 
 
 def rule_for_reply(provider: str, status: str, *, today: dt.date | None = None) -> Rule | None:
-    """The rule whose failure makes ``provider`` answer with enhanced status ``status`` (``5.7.27``)."""
+    """The first rule whose failure makes ``provider`` answer with enhanced status ``status`` (``5.7.27``)."""
     day = today or dt.date.today()
     for rule in rules():
         version = rule.version(provider, day)
@@ -72,6 +72,22 @@ def rule_for_reply(provider: str, status: str, *, today: dt.date | None = None) 
 
 
 _STATUS = re.compile(r"[245]\.\d{1,3}\.\d{1,3}")
+
+
+def rule_note(provider: str | None, status: str | None, *, today: dt.date | None = None) -> str | None:
+    """One sentence tying a provider's reply to its bulk-sender rules, the rows `domain` shows; else None."""
+    if not provider or not status:
+        return None
+    day = today or dt.date.today()
+    found = [(rule, rule.version(provider, day)) for rule in rules()]
+    found = [(r, v) for r, v in found if v is not None and v.reply and _STATUS.search(v.reply).group(0) == status]
+    if not found:
+        return None
+    names = " or ".join(f"\"{r.text}\"" for r, _ in found)
+    since = found[0][1].since
+    return (f"This is {provider_name(provider)}'s bulk-sender rule {names}"
+            f"{f' (since {since.isoformat()})' if since else ''}: `smtpdoctor domain` checks it in its "
+            f"bulk-sender checklist.")
 
 
 def _with_providers(row: ChecklistRow, rule: Rule, day: dt.date, domain: str) -> ChecklistRow:
