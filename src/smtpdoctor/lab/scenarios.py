@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER, Fault
+from smtpdoctor.lab.faults import LAB_DOMAIN, LAB_PASSWORD, LAB_USER, Fault
+from smtpdoctor.lab.provider_receiver import provider_receiver
 from smtpdoctor.lab.smtp_server import SWEEP_PORTS, LabHost
-from smtpdoctor.lab.world import INTERCEPTED_ADDRESS, INTERCEPTED_HOST
+from smtpdoctor.lab.world import DKIM_SELECTOR, INTERCEPTED_ADDRESS, INTERCEPTED_HOST, lab_zone
 from smtpdoctor.core.model import Category
 from smtpdoctor.core.settings import Secret, Security, Settings
 
@@ -45,7 +46,7 @@ PROPOSED_FINDINGS = frozenset({
     "envelope.rate-limited", "auth.smtp-auth-disabled", "auth.temporary-failure", "client.auth-not-offered",
     "auth.garbage-reply", "envelope.recipient-unknown", "envelope.greylisted", "client.auth-without-tls",
     "auth.encryption-required", "connection.service-refused", "client.smtputf8-not-offered", "tls.intercepted",
-    "auth.withheld-certificate-unverified",
+    "auth.withheld-certificate-unverified", "envelope.sender-authentication-failed",
 })
 
 
@@ -358,6 +359,14 @@ SCENARIOS: tuple[Scenario, ...] = (
                                   Fault.extensions(remove=("SMTPUTF8",)))),
              settings={**_SUBMIT, "mail_from": "ünïcode@lab.test"},
              expect_category=C.CLIENT, expect_finding="client.smtputf8-not-offered"),
+    *(Scenario(name=f"{provider}-bulk-rules", description=f"A receiver applying {who}'s bulk-sender rules "
+               f"(knowledge/bulk_senders.toml) to the sender's DNS: mail.{LAB_DOMAIN} has no SPF and no DKIM key, "
+               f"so DATA gets {reply}.",
+               ports=_ports(p25=(Fault.starttls(), provider_receiver(provider, lab_zone(), client_ip="127.0.0.1",
+                                                                     selector=DKIM_SELECTOR))),
+               settings={**_PORT25, "mail_from": f"news@mail.{LAB_DOMAIN}", "rcpt_to": EXTERNAL_RCPT, "send": True},
+               expect_category=C.DNS, expect_finding="envelope.sender-authentication-failed")
+      for provider, who, reply in (("gmail", "Gmail", "550-5.7.26"), ("microsoft", "Outlook.com", "550 5.7.515"))),
 )
 
 _BY_NAME = {s.name: s for s in SCENARIOS}
