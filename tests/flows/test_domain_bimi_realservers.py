@@ -4,19 +4,14 @@ The SVG is checked against the SVG Tiny PS rules; the certificate's type (VMC / 
 
 from __future__ import annotations
 
-import datetime as dt
 import ssl
 import threading
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
 from smtpdoctor.flows.domain import audit_domain
+from smtpdoctor.lab.https_files import mark_certificate
 from smtpdoctor.net.dns import Resolver
 
 GOOD_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 64 64">'
@@ -27,20 +22,6 @@ BAD_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.o
 ENTITY_SVG = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
               '<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 1 1">'
               '<title>&a;</title></svg>')
-
-
-def mark_certificate(mark_type: str, *, days: int, bimi_usage: bool = True) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.timezone.utc)
-    subject = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Brand Ltd"),
-                         x509.NameAttribute(x509.ObjectIdentifier("1.3.6.1.4.1.53087.1.13"), mark_type)])
-    usage = [x509.ObjectIdentifier("1.3.6.1.5.5.7.3.31")] if bimi_usage else [ExtendedKeyUsageOID.SERVER_AUTH]
-    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=400)).not_valid_after(now + dt.timedelta(days=days))
-            .add_extension(x509.ExtendedKeyUsage(usage), critical=False)
-            .sign(key, hashes.SHA256()))
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 @contextmanager

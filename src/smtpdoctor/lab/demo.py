@@ -118,10 +118,14 @@ async def _one_domain(scenario: DomainScenario) -> DomainDemoResult:
     from ..net.dns import Resolver
     from .dns_server import LabDnsServer
 
+    from .https_files import LabHttpsFiles
+
     start = time.perf_counter()
     try:
-        async with asyncio.timeout(DOMAIN_DEADLINE), LabDnsServer(scenario.zone()) as dns:
-            audit = await audit_domain(Resolver([dns.address], timeout=2, lifetime=4), scenario.domain)
+        async with asyncio.timeout(DOMAIN_DEADLINE), LabDnsServer(scenario.zone()) as dns, \
+                LabHttpsFiles(scenario.file_texts(), names=scenario.https_names or (scenario.domain,)) as web:
+            audit = await audit_domain(Resolver([dns.address], timeout=2, lifetime=4), scenario.domain,
+                                       https_port=web.port, ssl_context=web.pki.client_context())
         return DomainDemoResult(scenario=scenario, ids=audit.ids(), seconds=time.perf_counter() - start)
     except TimeoutError:
         return DomainDemoResult(scenario=scenario, ids=(), seconds=time.perf_counter() - start,
