@@ -161,3 +161,17 @@ async def test_listing_on_a_catalogue_list_shows_its_delisting_rules(knot_factor
     uce = listed["dnsbl-1.uceprotect.net"]
     assert uce.evidence["delisting"]["paid_express"].startswith("yes")
     assert "paid express removal: yes" in " ".join(uce.remedy)
+
+
+def test_blacklist_text_report_shows_the_delisting_step(knot_factory):
+    """The CLI's text report of a listing carries the list's delisting step and rules."""
+    from typer.testing import CliRunner
+
+    from smtpdoctor.cli.app import app
+
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"}, kinds=[Kind.IPV4])
+    server = knot_factory(recs, zones=("bl.spamcop.net",))
+    result = CliRunner().invoke(app, ["blacklist", "192.0.2.1", "--resolver", server.address,
+                                      "--dnsbl", "bl.spamcop.net"])
+    assert "SpamCop Blocking List answered 127.0.0.2 (" in result.output
+    assert "expiry by time: yes: about 24 hours after the last report" in result.output

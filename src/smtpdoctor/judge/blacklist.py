@@ -40,10 +40,11 @@ def _listed(value: str, r: ZoneResult) -> Finding:
     remedy = [advice or zone.first_step or "Find and fix why the address or domain sent unwanted mail, then ask "
                                            "the list operator for removal."]
     codes = ", ".join(c.address for c in r.codes)
-    if zone.delist:
-        remedy.append(f"Look up and request removal at {zone.delist}.")
-    if zone.delisting is not None:
-        remedy.append(f"{zone.label} answered {codes} ({r.meaning}); its rules: {zone.delisting.text()}.")
+    if zone.delist or zone.delisting is not None:  # the step for this list, with what its answer means
+        step = f"Look up and request removal at {zone.delist}." if zone.delist else "Ask the list's operator."
+        if zone.delisting is not None:
+            step += f" {zone.label} answered {codes} ({r.meaning}); its rules: {zone.delisting.text()}."
+        remedy.append(step)
     remedy.extend(zone.notes)
     return findings.make(
         "dnsbl.listed",
