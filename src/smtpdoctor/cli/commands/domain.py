@@ -15,6 +15,7 @@ import typer
 from ...report.domain import render_text
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
 
@@ -40,11 +41,14 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
         format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
                                             help="text | json (JSON Lines) | markdown | html"),
+        workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
+        partition_size: Optional[int] = PARTITION_SIZE,
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous)
+                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous,
+                   scale=(workers, cluster, output, partition_size))
         raise typer.Exit(code)
 
 
@@ -77,7 +81,8 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
-        dnsbl: tuple[str, ...] = (), sts_previous: str | None = None) -> int:
+        dnsbl: tuple[str, ...] = (), sts_previous: str | None = None,
+        scale: tuple = (None, None, None, None)) -> int:
     import asyncio
     import ipaddress
 
@@ -102,6 +107,21 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         except OSError as exc:
             raise UsageError(f"{eml}: {exc.strerror or exc}") from None
     previous = _sts_previous(sts_previous)
+    from ..scale_options import scale_options
+
+    bulk = scale_options(*scale, fmt)
+    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
+        from ...scale.bulk import run_domain
+        from ...scale.options import ScaleError
+
+        if domains and file is not None:
+            raise UsageError("give domains as arguments or with --file, not both")
+        try:
+            return run_domain(list(domains), str(file) if file else None, bulk, resolvers=resolvers, ip=ip,
+                              selectors=selectors, helo=helo, eml=message, eml_source=str(eml) if eml else "",
+                              ca_file=ca_file, timeout=timeout, concurrency=concurrency, dnsbl=dnsbl)
+        except ScaleError as exc:
+            raise UsageError(str(exc)) from None
     inputs, _ = _read_inputs(list(domains), file)
 
     from ...net.dns import Resolver
@@ -143,38 +163,17 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import asyncio
     import sys
 
-    from ...flows.domain import audit_domain
+    from ...flows.domain_bulk import audit_stream
     from ...report.formats import write_json_line
 
-    sem = asyncio.Semaphore(concurrency)
-
-    async def one(text: str):
-        async with sem:
-            audit = await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
-                                       eml_source=eml_source, ssl_context=context,
-                                       https_timeout=max(timeout * 3, 5), sts_previous=sts_previous)
-            if dnsbl and audit.domain:
-                import dataclasses
-
-                from ...flows.blacklist import blacklist_findings
-
-                listed = await blacklist_findings(res, ip=ip, domain=audit.domain, zones=dnsbl)
-                audit = dataclasses.replace(audit, findings=audit.findings + tuple(listed))
-            return audit
-
-    # Never more than a window of tasks alive at once: a million-line file streams in bounded memory.
-    window = max(concurrency * 4, 8)
     progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
-    pending: list[asyncio.Task] = []
     codes: list[int] = []
     reports = []
-    index = 0
+    stream = audit_stream(res, inputs, concurrency=concurrency, ip=ip, selectors=selectors, helo=helo, eml=eml,
+                          eml_source=eml_source, context=context, timeout=timeout, dnsbl=dnsbl,
+                          sts_previous=sts_previous)
     try:
-        while index < len(inputs) or pending:
-            while index < len(inputs) and len(pending) < window:
-                pending.append(asyncio.ensure_future(one(inputs[index])))
-                index += 1
-            audit = await pending.pop(0)
+        async for audit in stream:
             if progress:
                 progress.advance(audit.domain or audit.given)
             codes.append(audit.exit_code)
@@ -186,8 +185,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             else:
                 reports.append(audit.report())
     finally:
-        for task in pending:
-            task.cancel()
+        await stream.aclose()
         if progress:
             progress.close()
     if reports:
