@@ -146,16 +146,17 @@ def postfix_factory(realserver_pki: LabPki, _knot_lazy: _Lazy, _dovecot_lazy: _L
 
     Options (all keyword): tls_cert="valid", extra_certs=(), restrictions=(), rbl_zone=None,
     resolver="knot" (the session Knot) | KnotServer | "IP" (port 53) | None, users=None (the session
-    Dovecot) | {user: password} (a Dovecot of its own), sasl=True, mynetworks="127.0.0.4/32",
+    Dovecot) | {user: password} (a Dovecot of its own), oauth2=None | {setting: value} (a Dovecot of its
+    own with the oauth2 passdb for XOAUTH2 / OAUTHBEARER, realservers.dovecot.start_dovecot), sasl=True, mynetworks="127.0.0.4/32",
     main_cf=None, listener_overrides=None, recipients=RECIPIENTS, sender_logins=None, ipv6=False,
     netns=None (a NetnsPair: run inside its server namespace), fresh=False (never share).
     """
     cache: dict[str, PostfixInstance] = {}
 
     def make(*, resolver: Any = "knot", users: dict[str, str] | None = None, sasl: bool = True,
-             fresh: bool = False, **options: Any) -> PostfixInstance:
+             fresh: bool = False, oauth2: dict[str, str] | None = None, **options: Any) -> PostfixInstance:
         key = repr(sorted({"resolver": resolver if isinstance(resolver, str) or resolver is None
-                           else id(resolver), "users": users, "sasl": sasl, **options}.items()))
+                           else id(resolver), "users": users, "sasl": sasl, "oauth2": oauth2, **options}.items()))
         if not fresh and key in cache:
             return cache[key]
         netns = options.get("netns")
@@ -173,10 +174,10 @@ def postfix_factory(realserver_pki: LabPki, _knot_lazy: _Lazy, _dovecot_lazy: _L
             require("the DNS server has no port-53 address for Postfix (needs root)")
         sasl_srv = None
         if sasl:
-            if users is None:
+            if users is None and oauth2 is None:
                 sasl_srv = _dovecot_lazy.get()
             else:
-                sasl_srv = _servers.add(_start("dovecot", start_dovecot, users))
+                sasl_srv = _servers.add(_start("dovecot", start_dovecot, users, oauth2=oauth2))
         inst = _start("postfix", start_postfix, pki=realserver_pki, sasl=sasl_srv, resolver_ip=resolver_ip,
                       **options)
         if netns is not None:

@@ -212,3 +212,15 @@ reason = "gone"
     assert decode(z, "127.0.0.5").weight is Weight.HIGH
     assert cat.dead_reason("a.gone.test").reason == "gone"
     assert cat.dead_reason("gone.test") is not None and cat.dead_reason("notgone.test") is None
+
+
+def test_every_zone_has_its_delisting_rules():
+    """Self-service, time-based expiry and paid express removal for every list: a fact or "unknown"."""
+    for z in catalogue().zones:
+        d = z.delisting
+        assert d is not None, z.name
+        for value in (d.self_service, d.expiry, d.paid_express):
+            assert value == "unknown" or value.split(":")[0] in ("yes", "no", "not applicable"), (z.name, value)
+    assert zone("bl.spamcop.net").delisting.expiry.startswith("yes: about 24 hours")
+    assert zone("dnsbl-1.uceprotect.net").delisting.paid_express.startswith("yes")
+    assert zone("zen.spamhaus.org").delisting.paid_express.startswith("no")

@@ -142,3 +142,36 @@ def test_real_postfix_rejection_cites_the_list(postfix_factory):
     assert citation is not None
     assert citation.zone == RBL_ZONE and citation.address == "127.0.0.2"
     assert not citation.known and f"--dnsbl {RBL_ZONE}" in citation.advice
+
+
+async def test_listing_on_a_catalogue_list_shows_its_delisting_rules(knot_factory):
+    """Knot serves two catalogue zones under their real names; the finding for the list that matched
+    carries its delisting step with the meaning of the code it returned, and its own rules."""
+    recs: dict = {}
+    recs.update(dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"}, kinds=[Kind.IPV4]))
+    recs.update(dnsbl_records("dnsbl-1.uceprotect.net", {"192.0.2.1": "127.0.0.2"}, kinds=[Kind.IPV4]))
+    server = knot_factory(recs, zones=("bl.spamcop.net", "dnsbl-1.uceprotect.net"))
+    found = await blacklist_findings(Resolver([server.address]), ip="192.0.2.1", domain=None,
+                                     zones=("bl.spamcop.net", "dnsbl-1.uceprotect.net"))
+    listed = {f.evidence["zone"]: f for f in found if f.id == "dnsbl.listed"}
+    assert set(listed) == {"bl.spamcop.net", "dnsbl-1.uceprotect.net"}
+    spamcop = " ".join(listed["bl.spamcop.net"].remedy)
+    assert "SpamCop Blocking List answered 127.0.0.2 (" in spamcop and "expiry by time: yes: about 24 hours" in spamcop
+    assert "self-service removal: no" in spamcop
+    uce = listed["dnsbl-1.uceprotect.net"]
+    assert uce.evidence["delisting"]["paid_express"].startswith("yes")
+    assert "paid express removal: yes" in " ".join(uce.remedy)
+
+
+def test_blacklist_text_report_shows_the_delisting_step(knot_factory):
+    """The CLI's text report of a listing carries the list's delisting step and rules."""
+    from typer.testing import CliRunner
+
+    from smtpdoctor.cli.app import app
+
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.1": "127.0.0.2"}, kinds=[Kind.IPV4])
+    server = knot_factory(recs, zones=("bl.spamcop.net",))
+    result = CliRunner().invoke(app, ["blacklist", "192.0.2.1", "--resolver", server.address,
+                                      "--dnsbl", "bl.spamcop.net"])
+    assert "SpamCop Blocking List answered 127.0.0.2 (" in result.output
+    assert "expiry by time: yes: about 24 hours after the last report" in result.output

@@ -164,3 +164,12 @@ async def test_blacklist_findings_bad_input_is_a_finding_not_an_exception():
 
 async def test_blacklist_findings_nothing_to_check():
     assert await blacklist_findings(Resolver(["127.0.0.1:9"]), ip=None, domain=None, zones=None) == ()
+
+
+def test_a_rejection_citing_a_catalogue_list_gives_its_delisting_rules():
+    from smtpdoctor.judge.citations import citation_finding, rejection_cites_listing
+
+    reply = "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using bl.spamcop.net"
+    f = citation_finding(rejection_cites_listing(reply), reply=reply)
+    assert "expiry by time: yes: about 24 hours after the last report" in f.remedy[1]
+    assert f.remedy[1].startswith("Delisting: https://www.spamcop.net/bl.shtml.")

@@ -1,5 +1,8 @@
 from smtpdoctor.core import catalogue
-from smtpdoctor.judge.checklist import REQUIREMENTS, build_checklist
+import datetime as dt
+
+from smtpdoctor.core.bulk_rules import rules
+from smtpdoctor.judge.checklist import build_checklist, predicted_reply, rule_for_reply
 from smtpdoctor.core.model import Severity
 
 
@@ -8,7 +11,7 @@ def rows(*findings):
 
 
 def test_every_row_named_and_untested_by_default():
-    assert set(rows()) == {r.key for r in REQUIREMENTS}
+    assert set(rows()) == {r.key for r in rules()}
     assert set(rows().values()) == {"not-tested"}
 
 
@@ -43,3 +46,63 @@ def test_helo_mismatch_does_not_decide_the_ptr_row():
     got = rows(catalogue.make("ptr.helo-mismatch", ip="i", name="n", ptr="p", what="HELO"),
                catalogue.make("ptr.ok", ip="i", name="n"))
     assert got["ptr"] == "pass"
+
+
+def _spf_fail():
+    ok = catalogue.make("dmarc.ok", name="n", policy="reject", pct=100)
+    return type(ok)(id="spf.syntax-error", category=ok.category, severity=Severity.ERROR, step=ok.step, title="bad SPF")
+
+
+def test_rules_carry_dates_and_arc_withdrawn_by_google_only():
+    arc = {r.key: r for r in rules()}["arc"]
+    before, after = dt.date(2026, 3, 10), dt.date(2026, 3, 11)
+    assert {p.provider for p in arc.active(before)} == {"gmail", "apple"}
+    assert {p.provider for p in arc.active(after)} == {"apple"}  # Apple still asks for ARC
+    row = {r.key: r for r in build_checklist((), today=after)}["arc"]
+    assert row.who == ("Apple iCloud all senders",)
+    assert row.withdrawn == ("Gmail bulk senders (withdrawn 2026-03-11)",)
+    # Microsoft's rules begin on 2025-05-05
+    spf_who = {r.key: r for r in build_checklist((), today=dt.date(2025, 5, 4))}["spf"].who
+    assert not any("Microsoft" in w for w in spf_who)
+    assert any("Microsoft" in w for w in {r.key: r for r in build_checklist((), today=dt.date(2025, 5, 5))}["spf"].who)
+
+
+def test_failed_row_names_each_providers_reply():
+    rows_ = build_checklist((_spf_fail(),), today=dt.date(2026, 6, 1), domain="shop.example")
+    spf = {r.key: r for r in rows_}["spf"]
+    assert dict(spf.replies)["gmail"].startswith("550-5.7.27")
+    assert dict(spf.replies)["microsoft"] == ("550 5.7.515 Access denied, sending domain [shop.example] does not meet "
+                                              "the required authentication level.")
+    assert predicted_reply(rows_, "gmail").startswith("550-5.7.27")
+    assert predicted_reply(rows_, "yahoo") is None  # Yahoo publishes no reply for it
+
+
+def test_every_gmail_reply_is_explained_as_its_row_says():
+    """explain reads each reply with the one classifier; the rule it names is the row that failed."""
+    from smtpdoctor.judge.reply import classify
+
+    day = dt.date(2026, 6, 1)
+    for rule in rules():
+        for version in rule.active(day):
+            if not version.reply:
+                continue
+            reply = version.reply.replace("{domain}", "shop.example")
+            code, status = int(reply[:3]), reply[4:].split(" ", 1)[0].lstrip("-")
+            got = classify(code, reply, enhanced=status, provider=version.provider)
+            assert not got.ok and got.summary, reply
+            found = rule_for_reply(version.provider, status, today=day)
+            assert found is not None and (found.key == rule.key or version.provider == "microsoft"), (reply, found)
+
+
+def test_explain_names_the_rule_domain_checks():
+    from smtpdoctor.judge.explain.reply import explain_text
+
+    gmail = explain_text("550-5.7.30 Your email has been blocked because DKIM does not pass.\n"
+                         "550 5.7.30 https://support.google.com/a/answer/81126 - gsmtp")
+    exp = gmail.results[0].explanation
+    assert exp.provider == "gmail"
+    assert 'bulk-sender rule "DKIM key published, at least 1024 bits"' in exp.bulk_rule
+    assert exp.bulk_rule in exp.remedy and exp.to_json()["bulk_rule"] == exp.bulk_rule
+    ms = explain_text("550 5.7.515 Access denied, sending domain [shop.example] does not meet the required "
+                      "authentication level.").results[0].explanation
+    assert '"SPF record published and valid" or "DKIM key' in ms.bulk_rule and "2025-05-05" in ms.bulk_rule

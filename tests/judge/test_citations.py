@@ -104,5 +104,5 @@ def test_citation_finding():
     assert f.id == "dnsbl.rejected-citing-list" and f.category is Category.BLACKLIST
     assert f.severity is Severity.ERROR
     assert "Spamhaus ZEN" in f.title and "203.0.113.5" in f.detail
-    assert f.remedy[-1] == "Delisting: https://check.spamhaus.org/."
+    assert f.remedy[-1].startswith("Delisting: https://check.spamhaus.org/. The list's rules: self-service removal: yes")
     assert f.evidence["zone"] == "zen.spamhaus.org"

@@ -15,7 +15,9 @@ from smtpdoctor.lab.scenarios import SCENARIOS, scenario
 
 def test_select_keeps_the_order_asked_and_refuses_unknown_names():
     assert [s.name for s in select(["huge-reply", "drip-feed"])] == ["huge-reply", "drip-feed"]
-    assert select([]) == list(SCENARIOS)
+    from smtpdoctor.lab.domain_scenarios import DOMAIN_SCENARIOS
+
+    assert select([]) == [*SCENARIOS, *DOMAIN_SCENARIOS]
     with pytest.raises(ValueError, match="unknown scenario 'nope'"):
         select(["nope"])
 
@@ -44,3 +46,20 @@ def test_demo_lists_the_hostile_scenarios_and_prints_json_lines():
     lines = [json.loads(line) for line in ran.output.splitlines() if line.startswith("{")]
     assert [line["scenario"] for line in lines] == ["huge-reply", "hostile-text"]
     assert all(line["right"] for line in lines) and ran.exit_code == 0
+
+
+def test_demo_runs_the_dns_scenarios_too():
+    from smtpdoctor.lab.domain_scenarios import DOMAIN_SCENARIOS
+
+    listed = CliRunner().invoke(app, ["demo", "--list"])
+    for s in DOMAIN_SCENARIOS:
+        assert s.name in listed.output
+    ran = CliRunner().invoke(app, ["demo", "--format", "json", *[a for s in DOMAIN_SCENARIOS for a in ("--scenario", s.name)]])
+    lines = [json.loads(line) for line in ran.output.splitlines() if line.startswith("{")]
+    assert [line["scenario"] for line in lines] == [s.name for s in DOMAIN_SCENARIOS]
+    assert all(line["right"] and line["kind"] == "domain" for line in lines), lines
+    assert ran.exit_code == 0
+    text = CliRunner().invoke(app, ["demo", "--scenario", "dmarc-test-mode"])
+    assert "domain: dmarc.test-mode" in text.output and text.exit_code == 0
+    lab = CliRunner().invoke(app, ["lab", "--list"])
+    assert "dmarc-test-mode" not in lab.output  # the lab keeps SMTP servers up; DNS faults are in demo

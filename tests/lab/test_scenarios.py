@@ -212,6 +212,12 @@ NOT_WALKED = {
                  "tested byte by byte",
     "smtputf8-not-offered": "the fault is a missing EHLO keyword: the tool refuses to send the address, so "
                             "there is no server reply to see (tests/flows/test_diagnose_smtputf8_realservers.py)",
+    "oauth-token-expired": "this walk signs in with PLAIN and a password; the token exchange is tested by "
+                           "tests/flows/test_diagnose_oauth_realservers.py against Dovecot",
+    "gmail-bulk-rules": "the receiver answers at DATA, after the RCPT this walk stops at "
+                        "(tests/lab/test_provider_receiver.py sends the message)",
+    "microsoft-bulk-rules": "the receiver answers at DATA, after the RCPT this walk stops at "
+                            "(tests/lab/test_provider_receiver.py sends the message)",
     "tls-intercepted": "the provider's name resolves only through the lab DNS world; its wrong-name "
                        "certificate is walked as certificate-wrong-name",
 }

@@ -326,7 +326,25 @@ def test_no_mechanism_offered():
 
 def test_exported_names():
     assert set(sasl.__all__) == {
-        "SaslError", "Mechanism", "Plain", "Login", "CramMd5", "Xoauth2", "SUPPORTED_MECHANISMS",
+        "SaslError", "Mechanism", "Plain", "Login", "CramMd5", "Xoauth2", "Oauthbearer", "TOKEN_MECHANISMS", "SUPPORTED_MECHANISMS",
         "PASSWORD_PREFERENCE", "CLEARTEXT_PASSWORD_PREFERENCE", "create", "choose_mechanism", "normalise_offered",
         "AUTH_LINE_LIMIT",
     }
+
+
+def test_oauthbearer_gs2_header_and_error_acknowledgement():
+    import base64 as _b64
+
+    from smtpdoctor.core.settings import Secret as _Secret
+    from smtpdoctor.protocol.sasl import choose_mechanism as _choose, create as _create
+
+    mech = _create("OAUTHBEARER", "a,b=c@example.com", _Secret("tok"))
+    line = mech.auth_command()
+    blob = _b64.b64decode(line.split()[2])
+    assert blob == b"n,a=a=2Cb=3Dc@example.com,\x01auth=Bearer tok\x01\x01"
+    err = _b64.b64encode(b'{"status":"invalid_token"}').decode()
+    assert mech.respond(err) == "AQ=="  # RFC 7628 3.2.3: a single ^A, never the token again
+    assert mech.error == {"status": "invalid_token"}
+    assert "AQ==" not in mech.secret_forms() and "tok" in mech.secret_forms()
+    assert _choose(["OAUTHBEARER", "PLAIN"], have_token=True, have_password=False) == "OAUTHBEARER"
+    assert _choose(["OAUTHBEARER", "XOAUTH2"], have_token=True, have_password=False) == "XOAUTH2"

@@ -18,13 +18,14 @@ from typing import Mapping
 
 from ._proc import Daemon, ServerUnavailable, missing_programs, private_dir, remove_dir, which
 
-__all__ = ["DEFAULT_USERS", "DovecotSasl", "start_dovecot"]
+__all__ = ["DEFAULT_USERS", "OAUTH_MECHANISMS", "DovecotSasl", "start_dovecot"]
 
 DEFAULT_USERS: Mapping[str, str] = {
     "alice@smtpdoctor.test": "correct-horse-battery",
     "bob@smtpdoctor.test": "Tr0ub4dor&3",
 }
 MECHANISMS = ("PLAIN", "LOGIN", "CRAM-MD5")
+OAUTH_MECHANISMS = ("XOAUTH2", "OAUTHBEARER")
 
 
 @dataclass
@@ -51,7 +52,21 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _config(d: Path, sock: Path, mechs: tuple[str, ...]) -> str:
+def _oauth2_passdb(d: Path, oauth2: Mapping[str, str] | None) -> str:
+    """The ``oauth2`` passdb (Dovecot 2.3: its settings in a file of their own, ``args = FILE``), taking
+    only XOAUTH2 / OAUTHBEARER; the passwd-file passdb keeps the password mechanisms."""
+    if not oauth2:
+        return ""
+    (d / "oauth2.conf.ext").write_text("".join(f"{k} = {v}\n" for k, v in oauth2.items()))
+    return f"""passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {d / 'oauth2.conf.ext'}
+}}
+"""
+
+
+def _config(d: Path, sock: Path, mechs: tuple[str, ...], oauth2: Mapping[str, str] | None = None) -> str:
     return f"""\
 base_dir = {d / 'run'}
 state_dir = {d / 'state'}
@@ -64,8 +79,9 @@ auth_mechanisms = {' '.join(m.lower() for m in mechs)}
 auth_failure_delay = 0
 default_login_user = dovenull
 default_internal_user = dovecot
-passdb {{
+{_oauth2_passdb(d, oauth2)}passdb {{
   driver = passwd-file
+  mechanisms = {' '.join(m.lower() for m in mechs if m not in OAUTH_MECHANISMS)}
   args = scheme=PLAIN username_format=%u {d / 'users'}
 }}
 userdb {{
@@ -87,12 +103,19 @@ service anvil {{
 
 
 def start_dovecot(users: Mapping[str, str] | None = None, *, mechanisms: tuple[str, ...] = MECHANISMS,
-                  socket_path: Path | None = None, timeout: float = 10.0) -> DovecotSasl:
-    """Start ``dovecot -F`` with only the auth service; wait until the socket speaks the auth protocol."""
+                  socket_path: Path | None = None, timeout: float = 10.0,
+                  oauth2: Mapping[str, str] | None = None) -> DovecotSasl:
+    """Start ``dovecot -F`` with only the auth service; wait until the socket speaks the auth protocol.
+
+    ``oauth2`` (settings of Dovecot's oauth2 passdb: ``introspection_url``, ``introspection_mode``,
+    ``active_attribute`` ...) adds that passdb for XOAUTH2 and OAUTHBEARER, which join the mechanisms.
+    """
     missing = missing_programs(["dovecot"])
     if missing:
         raise ServerUnavailable("Dovecot not installed (apt-get install dovecot-core)")
     users = dict(DEFAULT_USERS if users is None else users)
+    if oauth2:
+        mechanisms = tuple(mechanisms) + tuple(m for m in OAUTH_MECHANISMS if m not in mechanisms)
     for u, p in users.items():
         if ":" in u or ":" in p or "\n" in u + p:
             raise ValueError("passwd-file users and passwords cannot contain ':' or newlines")
@@ -104,7 +127,7 @@ def start_dovecot(users: Mapping[str, str] | None = None, *, mechanisms: tuple[s
     (d / "users").write_text("".join(f"{u}:{{PLAIN}}{p}::::::nodelay\n" for u, p in users.items()), encoding="utf-8")
     (d / "users").chmod(0o644)
     conf = d / "dovecot.conf"
-    conf.write_text(_config(d, sock, mechanisms))
+    conf.write_text(_config(d, sock, mechanisms, oauth2))
     daemon = Daemon("dovecot", [which("dovecot") or "dovecot", "-F", "-c", str(conf)], d / "stdout.log")
     srv = DovecotSasl(directory=d, socket_path=sock, users=users, mechanisms=tuple(mechanisms), daemon=daemon)
     daemon.start()

@@ -103,6 +103,7 @@ def test_domain_audit_page_and_json_equal_the_cli(client, lab):
     assert r.status_code == 303
     page = wait_finished(client, r.headers["location"])
     assert "dkim.none-published" in page and "Bulk-sender checklist" in page
+    assert "gmail answers: <code>550-5.7.30 " in page  # the failed DKIM row names the provider's reply
     web = json.loads(client.get(r.headers["location"] + "/report.json").text)
     result = CliRunner().invoke(cli, ["domain", "lab.test", "--resolver", lab.dns.address, "--format", "json"])
     cli_json = json.loads(result.stdout)

@@ -21,6 +21,7 @@ __all__ = [
     "Effect",
     "Code",
     "Zone",
+    "Delisting",
     "DeadZone",
     "Citation",
     "Catalogue",
@@ -66,6 +67,19 @@ class Code:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Delisting:
+    """A list's own removal rules, as its operator publishes them ("unknown" where it does not)."""
+
+    self_service: str = "unknown"
+    expiry: str = "unknown"  # time-based removal
+    paid_express: str = "unknown"
+
+    def text(self) -> str:
+        return (f"self-service removal: {self.self_service}; expiry by time: {self.expiry}; "
+                f"paid express removal: {self.paid_express}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Zone:
     name: str
     label: str
@@ -75,6 +89,7 @@ class Zone:
     weight: Weight = Weight.MEDIUM
     enabled: bool = True
     delist: str | None = None
+    delisting: Delisting | None = None  # None: a zone the catalogue does not describe
     notes: tuple[str, ...] = ()
     first_step: str | None = None
     timeout: float = 4.0
@@ -189,6 +204,7 @@ def _zone(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Zone:
         weight=Weight(raw.get("weight", defaults.get("weight", "medium"))),
         enabled=bool(raw.get("enabled", True)),
         delist=raw.get("delist"),
+        delisting=Delisting(**raw["delisting"]) if "delisting" in raw else None,
         notes=tuple(raw.get("notes", ())),
         first_step=raw.get("first_step"),
         timeout=float(raw.get("timeout", defaults.get("timeout", 4.0))),

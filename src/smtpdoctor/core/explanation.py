@@ -45,6 +45,8 @@ class Classification(JsonMixin):
     # the blocklist the reply cites (its name, in JSON)
     citation: ListingCitation | None = field(default=None, metadata=js(name="blocklist", convert=lambda c: c.list))
     params: Mapping[str, Any] = field(default_factory=dict, metadata=js(omit=True))  # wording of the finding
+    # the provider's bulk-sender rule this reply enforces (knowledge/bulk_senders.toml)
+    bulk_rule: str | None = None
 
     @property
     def ok(self) -> bool:

@@ -33,7 +33,7 @@ MAX_FIELD = 320  # characters of one text field (the longest e-mail address, RFC
 MAX_SECRET = 1024  # characters of a password or token (never stripped)
 MAX_SELECTORS = 10  # DKIM selectors to look up
 MAX_SWEEP_PORTS = 16  # ports probed besides the configured one
-AUTH_MECHANISMS: tuple[str, ...] = ("PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5", "XOAUTH2")
+AUTH_MECHANISMS: tuple[str, ...] = ("PLAIN", "LOGIN", "LOGIN-INITIAL", "CRAM-MD5", "XOAUTH2", "OAUTHBEARER")
 # What mail clients call the same settings: "SSL" and "SSL/TLS" mean implicit TLS (port 465).
 SECURITY_ALIASES = {"ssl": "tls", "ssl/tls": "tls", "smtps": "tls", "implicit": "tls", "implicit-tls": "tls",
                     "plain": "none", "off": "none", "no": "none", "plaintext": "none"}
@@ -80,8 +80,9 @@ class Settings:
     security: Security = Security.AUTO
     user: str | None = None
     password: Secret | None = None
-    oauth_token: Secret | None = None  # XOAUTH2 bearer token
-    auth_mech: str | None = None  # force one SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2)
+    oauth_token: Secret | None = None  # OAuth 2.0 bearer token (XOAUTH2, OAUTHBEARER)
+    auth_mech: str | None = None  # force one SASL mechanism (PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)
+    provider: str | None = None  # a preset key (knowledge/providers.toml) for a host no preset names
     mail_from: str | None = None
     rcpt_to: str | None = None
     helo: str | None = None
@@ -127,7 +128,7 @@ class Settings:
 # field order: the first error a one-line front door (the CLI) shows is the first field in this order
 FIELD_ORDER = ("preset", "host", "port", "security", "user", "password", "oauth_token", "auth_mech", "mail_from",
                "rcpt_to", "helo", "source_ip", "domain", "ip", "dkim_selectors", "resolvers", "dnsbl_zones",
-               "sweep_ports", "timeout", "ca_file", "send", "insecure_auth")
+               "sweep_ports", "timeout", "ca_file", "send", "insecure_auth", "provider")
 
 
 class FieldErrors(dict[str, str]):

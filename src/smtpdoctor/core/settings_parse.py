@@ -66,7 +66,7 @@ class _Reader:
             ip=self.checked("ip", names.ip_address), dkim_selectors=self._selectors(),
             resolvers=self._resolvers(), dnsbl_zones=self._zones(), sweep_ports=self._sweep_ports(),
             timeout=self._timeout(), ca_file=self.text("ca_file"), send=send,
-            insecure_auth=self.flag("insecure_auth"),
+            insecure_auth=self.flag("insecure_auth"), provider=self.checked("provider", _provider_key),
         )
         if self.errors or host is None:
             return None
@@ -246,6 +246,15 @@ class _Reader:
         if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
             self.errors["timeout"] = f"between 0 and {MAX_TIMEOUT:g} seconds (more than 0)"
         return timeout
+
+
+def _provider_key(text: str) -> str:
+    """A preset key (``--provider gmail``): read the server's answers as that provider's."""
+    from .providers import get, presets
+
+    if get(text) is None:
+        raise ValueError(f"unknown --provider {text!r}: use one of {', '.join(p.key for p in presets())}")
+    return text
 
 
 def _helo(text: str) -> str:

@@ -90,7 +90,7 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     redactor = Redactor([s for s in (settings.password, settings.oauth_token) if s is not None])
     transcript = Transcript(redact=redactor.redact_line, on_line=on_line)
     diagnosis = Diagnosis(settings=settings, now=dt.datetime.now(dt.timezone.utc),
-                          preset=providers.match(settings.host))
+                          preset=providers.get(settings.provider) if settings.provider else providers.match(settings.host))
     notify = on_step or (lambda step, status: None)
     bound = _options(settings).timeouts.run
     try:
@@ -241,7 +241,8 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     configured = facts.configured if d.host is not None else None
     tls_problem = bool(configured and configured.mode is not None and configured.mode.value == "plain"
                        and (not configured.starttls_offered or configured.tls_failure is not None))
-    auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem)
+    auth_findings = auth_checks.check(d.auth, settings, preset, port=port, redactor=redactor, tls_problem=tls_problem,
+                                     now=d.now.timestamp())
     auth_findings = signin_checks.check(auth_findings, settings, preset, today=d.now.date())
     findings += auth_findings  # each carries the one classifier's reading of the reply (evidence "explanation")
     authenticated = bool(d.auth and d.auth.reply and d.auth.reply.code == 235)

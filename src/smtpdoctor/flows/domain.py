@@ -11,6 +11,7 @@ A topic that raises becomes a ``domain.check-crashed`` finding; the others are u
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Sequence
@@ -18,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
 from ..net.dns import Resolver
-from ..core.model import Finding, Report, Target, Verdict, WithFindings
+from ..core.model import Finding, Report, Severity, Target, Verdict, WithFindings, exit_code_for
 from ..verdict import conclude, decide
-from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
+from ..judge.dns import bimi, bimi_files, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.facts import HostAddresses
 from ..core.names import BadDomain, normalise_domain, parent_names
@@ -160,7 +161,7 @@ async def audit_domain(
     findings = await _blame_resolver(resolver, name, findings)
     spf_audit = results["spf"][1]
     return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
-                       checklist=build_checklist(findings), data=data, spf=spf_audit,
+                       checklist=build_checklist(findings, domain=name), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
 
 
@@ -332,8 +333,22 @@ class _Run:
             return bimi.check_bimi(self.name, txt, None), None
         await dmarc_task
         policy = self.dmarc_policy
-        return bimi.check_bimi(self.name, txt, policy,
-                               subdomain=bool(policy and policy.found_at != self.name)), None
+        findings = bimi.check_bimi(self.name, txt, policy, subdomain=bool(policy and policy.found_at != self.name))
+        from ..net.https import fetch_url
+
+        logo, cert = bimi.bimi_locations(txt)
+        port = self.https_port if self.https_port != 443 else None  # a test server's port, else the URL's
+        fetched = await asyncio.gather(*(fetch_url(self.r, url, port=port, timeout=self.https_timeout,
+                                                   ssl_context=self.ssl_context) for url in (logo, cert) if url))
+        by_url = dict(zip([u for u in (logo, cert) if u], fetched))
+        if logo:
+            findings += (bimi_files.check_logo(by_url[logo]),)
+        if cert:
+            findings += (bimi_files.check_certificate(by_url[cert], dt.datetime.now(dt.timezone.utc)),)
+        if any(f.severity is Severity.ERROR for f in findings):  # the record may be fine, the logo shown is not
+            findings = tuple(f for f in findings if f.id != "bimi.ok")
+        return findings, {"logo": by_url[logo].to_json() if logo else None,
+                          "certificate": by_url[cert].to_json() if cert else None}
 
     async def dnssec(self):
         names = parent_names(self.name)

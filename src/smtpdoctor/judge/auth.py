@@ -7,6 +7,7 @@ here is what no reply says: the EHLO offer, and an exchange that broke before a 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from typing import Any, Iterable, Mapping
 
 from smtpdoctor.core.catalogue import make
@@ -15,7 +16,8 @@ from smtpdoctor.core.model import Finding
 from smtpdoctor.observe.facts import AuthObservation
 from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
-from smtpdoctor.protocol.sasl import SaslError, choose_mechanism, normalise_offered
+from smtpdoctor.protocol.bearer import token_expiry
+from smtpdoctor.protocol.sasl import TOKEN_MECHANISMS, SaslError, choose_mechanism, normalise_offered
 
 __all__ = ["check", "classify_auth", "classify_auth_offer", "classify_sasl_error"]
 
@@ -28,9 +30,10 @@ _OFFER_WHY = {
 
 
 def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None, *, port: int,
-          redactor=None, tls_problem: bool = False) -> list[Finding]:
+          redactor=None, tls_problem: bool = False, now: float | None = None) -> list[Finding]:
     """``tls_problem``: STARTTLS was expected but is missing or failed on this port. AUTH that is only
-    offered under TLS is then a consequence, not a cause, and the TLS finding explains it."""
+    offered under TLS is then a consequence, not a cause, and the TLS finding explains it.
+    ``now`` (epoch seconds): the time of the run, to tell a refused token that had already expired."""
     params = {"host": settings.host, "port": port, "user": settings.user or ""}
     if obs is None:
         if settings.user and (settings.password or settings.oauth_token):
@@ -67,11 +70,21 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
     text = redactor.redact(obs.reply.text) if redactor is not None else obs.reply.text
     result = classify_auth(obs.reply.code, obs.reply.enhanced, text,
                            preset.provider if preset is not None else None, mechanism=obs.mechanism,
-                           oauth_error=obs.oauth_error)
+                           oauth_error=obs.oauth_error, token_expired=_expired_at(settings, now))
     findings = [to_finding(result, preset, redactor=redactor, mechanism=obs.mechanism, **params)]
     if obs.insecure:
         findings.append(make("auth.sent-unverified", **params, evidence={"insecure_auth": True}))
     return findings
+
+
+def _expired_at(settings: Settings, now: float | None) -> str | None:
+    """When the token (a JWT) expired, as UTC text, if it had expired by ``now``; else ``None``."""
+    if settings.oauth_token is None or now is None:
+        return None
+    exp = token_expiry(settings.oauth_token.reveal())
+    if exp is None or exp > now:
+        return None
+    return dt.datetime.fromtimestamp(exp, dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def classify_auth(
@@ -82,17 +95,20 @@ def classify_auth(
     *,
     mechanism: str | None = None,
     oauth_error: Mapping[str, Any] | None = None,
+    token_expired: str | None = None,
 ) -> Classification:
     """The final reply to an AUTH exchange (``235``, ``535 5.7.8`` ...), read by the one classifier.
 
-    With ``mechanism="XOAUTH2"`` a refusal is about the token, not a password:
+    With a token mechanism (XOAUTH2, OAUTHBEARER) a refusal is about the token, not a password:
     ``auth.oauth-token-rejected``, carrying the decoded error challenge (``oauth_error``, i.e.
-    :attr:`smtpdoctor.protocol.sasl.Xoauth2.error`) as ``oauth_status`` / ``oauth_scope``.
+    :attr:`smtpdoctor.protocol.sasl.Xoauth2.error`) as ``oauth_status`` / ``oauth_scope``; when the
+    token itself says it had expired (``token_expired``, the time), ``auth.oauth-token-expired``.
     """
     if not isinstance(text, str):
         text = "\n".join(str(t) for t in text)
     result = classify(code, text, enhanced=enhanced, phase="auth", provider=provider)
-    if (mechanism or "").upper() != "XOAUTH2" or result.finding not in _OAUTH_REFUSALS:
+    mechanism = (mechanism or "").upper()
+    if mechanism not in TOKEN_MECHANISMS or result.finding not in _OAUTH_REFUSALS:
         return result
     err = dict(oauth_error or {})
     status, scope = err.get("status"), err.get("scope")
@@ -100,7 +116,10 @@ def classify_auth(
     if status or scope:
         why += " after an OAuth error (" + ", ".join(
             part for part in (f"status {status}" if status else "", f"scope {scope}" if scope else "") if part) + ")"
-    params = {**result.params, "mechanism": "XOAUTH2", "oauth_status": status, "oauth_scope": scope, "why": why + "."}
+    params = {**result.params, "mechanism": mechanism, "oauth_status": status, "oauth_scope": scope, "why": why + "."}
+    if token_expired:
+        params["expired_at"] = token_expired
+        return dataclasses.replace(result, finding="auth.oauth-token-expired", params=params)
     return dataclasses.replace(result, finding="auth.oauth-token-rejected", params=params)
 
 
@@ -133,7 +152,7 @@ def classify_auth_offer(
     )
     if chosen is not None:
         return None
-    wanted = [forced.upper()] if forced else (["XOAUTH2"] if have_token else []) + (
+    wanted = [forced.upper()] if forced else (list(TOKEN_MECHANISMS) if have_token else []) + (
         ["PLAIN", "LOGIN", "CRAM-MD5"] if have_password else []
     )
     return judged("auth.mechanism-unsupported", **base, offered=" ".join(names), wanted=" ".join(wanted),

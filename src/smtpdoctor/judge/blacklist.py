@@ -39,19 +39,28 @@ def _listed(value: str, r: ZoneResult) -> Finding:
     advice = next((c.advice for c in r.codes if c.advice), None)
     remedy = [advice or zone.first_step or "Find and fix why the address or domain sent unwanted mail, then ask "
                                            "the list operator for removal."]
-    if zone.delist:
-        remedy.append(f"Look up and request removal at {zone.delist}.")
-    remedy.extend(zone.notes)
     codes = ", ".join(c.address for c in r.codes)
+    if zone.delist or zone.delisting is not None:  # the step for this list, with what its answer means
+        step = f"Look up and request removal at {zone.delist}." if zone.delist else "Ask the list's operator."
+        if zone.delisting is not None:
+            step += f" {zone.label} answered {codes} ({r.meaning}); its rules: {zone.delisting.text()}."
+        remedy.append(step)
+    remedy.extend(zone.notes)
     return findings.make(
         "dnsbl.listed",
         severity=severity_for(r.weight),
         remedy=remedy,
         evidence={"value": value, "zone": zone.name, "list": zone.label, "codes": [c.address for c in r.codes],
-                  "meaning": r.meaning, "weight": str(r.weight), "reason": r.reason, "delist": zone.delist},
+                  "meaning": r.meaning, "weight": str(r.weight), "reason": r.reason, "delist": zone.delist,
+                  "delisting": _delisting_json(zone)},
         value=value, list=zone.label, list_full=list_full(zone), zone=zone.name, codes=codes, meaning=r.meaning,
         reason_text=f" The list says: {r.reason}" if r.reason else "",
     )
+
+
+def _delisting_json(zone: Zone) -> dict | None:
+    d = zone.delisting
+    return None if d is None else {"self_service": d.self_service, "expiry": d.expiry, "paid_express": d.paid_express}
 
 
 def _simple(fid: str, value: str, r: ZoneResult) -> Finding:

@@ -87,7 +87,9 @@ def citation_finding(citation: ListingCitation, *, reply: str) -> Finding:
     """The ``dnsbl.rejected-citing-list`` finding for a reply the diagnose engine saw."""
     remedy = [citation.advice]
     if citation.delist:
-        remedy.append(f"Delisting: {citation.delist}.")
+        zone = catalogue().related(citation.zone) if citation.zone else None
+        rules = f" The list's rules: {zone.delisting.text()}." if zone is not None and zone.delisting else ""
+        remedy.append(f"Delisting: {citation.delist}.{rules}")
     return findings.make(
         "dnsbl.rejected-citing-list",
         remedy=remedy,

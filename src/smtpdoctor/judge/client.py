@@ -20,6 +20,7 @@ from ..core.model import Finding, Severity
 from ..core.providers import Preset
 from ..core.names import AddressCheck, check_address, is_host_name
 from ..core.settings import Security, Settings
+from ..protocol.sasl import SUPPORTED_MECHANISMS, TOKEN_MECHANISMS
 
 __all__ = ["lint", "check_helo", "LOCALHOST_NAMES"]
 
@@ -105,12 +106,12 @@ def _auth_findings(settings: Settings, preset: Preset | None) -> list[Finding]:
     if settings.auth_mech:
         mech = settings.auth_mech.strip().upper()
         problem = None
-        if mech == "XOAUTH2" and not has_token and has_password:
-            problem = "XOAUTH2 needs an OAuth token, but only a password was given."
+        if mech in TOKEN_MECHANISMS and not has_token and has_password:
+            problem = f"{mech} needs an OAuth token, but only a password was given."
         elif mech in _PASSWORD_MECHS and has_token and not has_password:
             problem = f"{mech} needs a password, but only an OAuth token was given."
-        elif mech not in _PASSWORD_MECHS and mech != "XOAUTH2":
-            problem = f"{mech} is not a mechanism smtpdoctor speaks (PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2)."
+        elif mech not in _PASSWORD_MECHS and mech not in TOKEN_MECHANISMS:
+            problem = f"{mech} is not a mechanism smtpdoctor speaks ({', '.join(SUPPORTED_MECHANISMS)})."
         if problem:
             out.append(make("client.auth-mech-conflict", mechanism=mech, problem=problem))
     if preset is None:

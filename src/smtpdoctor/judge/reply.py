@@ -23,6 +23,7 @@ from typing import Any, Mapping
 from ..core import catalogue
 from ..core.explanation import Classification, ListingCitation
 from .citations import rejection_cites_listing
+from .checklist import rule_note
 from ..core.model import Category, Finding
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
@@ -320,6 +321,9 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
                                          summary="The server refused our authentication.", remedy=spec.remedy)
         if result.reason not in ("delivered", "vacation", "feedback"):
             result = dataclasses.replace(result, citation=rejection_cites_listing(body))
+        note = rule_note(result.provider, result.status)
+        if note:
+            result = dataclasses.replace(result, bulk_rule=note, remedy=(*result.remedy, note))
     if phase in STAGES:
         return _at_phase(kb, result, phase, code, enhanced, body, provider or result.provider)
     finding = kb.reason_finding.get(result.reason)

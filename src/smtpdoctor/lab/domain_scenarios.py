@@ -7,9 +7,10 @@ certificate, TLSA in an unsigned zone under a signed root) are made with Knot an
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from .faults import LAB_DOMAIN
+from .https_files import TINY_PS_LOGO, mark_certificate
 from .world import lab_zone
 
 __all__ = ["DomainScenario", "DOMAIN_SCENARIOS", "domain_scenario"]
@@ -26,6 +27,20 @@ class DomainScenario:
     domain: str  # what to audit
     records: Mapping[str, Mapping[str, Sequence[str]]] = field(default_factory=dict)  # added to the world
     expect_finding: str
+    # files a lab HTTPS server (lab CA) serves on 127.0.0.1 for this scenario: path -> text, or a function
+    # making it when the scenario runs (a certificate that must be expired or valid *now*)
+    files: Mapping[str, str | Callable[[], str]] = field(default_factory=dict)
+    https_names: tuple[str, ...] = ()
+
+    def file_texts(self) -> dict[str, str]:
+        return {path: body() if callable(body) else body for path, body in self.files.items()}
+
+    @property
+    def expect_category(self):
+        """The report category of the finding the scenario promises (from the catalogue)."""
+        from ..core.catalogue import spec
+
+        return spec(self.expect_finding).category
 
     def zone(self) -> dict:
         zone = lab_zone()
@@ -35,6 +50,11 @@ class DomainScenario:
 
 
 D = LAB_DOMAIN
+_BIMI = {f"default._bimi.{D}": {"TXT": [f"v=BIMI1; l=https://bimi.{D}/logo.svg; a=https://bimi.{D}/mark.pem"]},
+         f"bimi.{D}": {"A": ["127.0.0.1"]}}
+_BAD_LOGO = ('<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
+             'viewBox="0 0 64 64"><title>Lab Brand</title><script>alert(1)</script>'
+             '<image xlink:href="https://cdn.example/logo.png" width="64" height="64"/></svg>')
 DOMAIN_SCENARIOS: tuple[DomainScenario, ...] = (
     DomainScenario(name="dmarc-obsolete-tags", description="DMARC record still uses pct=, rf=, ri= (RFC 9989 removed them).",
                    domain=f"old.{D}", records={f"_dmarc.old.{D}": {"TXT": [
@@ -56,6 +76,16 @@ DOMAIN_SCENARIOS: tuple[DomainScenario, ...] = (
     DomainScenario(name="dnssec-stripped", description="The resolver passes DNSKEY records on without their "
                    "signatures: DNSSEC cannot be tested.",
                    domain=D, records={".": {"DNSKEY": [_ROOT_KEY]}}, expect_finding="dnssec.stripped"),
+    DomainScenario(name="bimi-logo-not-tiny-ps", description="The BIMI logo is SVG 1.1 with a script and an "
+                   "external image, not SVG Tiny PS.",
+                   domain=D, records=_BIMI, files={"/logo.svg": _BAD_LOGO,
+                                                   "/mark.pem": lambda: mark_certificate("Registered Mark", days=300)},
+                   https_names=(f"bimi.{D}",), expect_finding="bimi.logo-not-tiny-ps"),
+    DomainScenario(name="bimi-certificate-expired", description="The BIMI mark certificate (a CMC) expired "
+                   "three days ago.",
+                   domain=D, records=_BIMI, files={"/logo.svg": TINY_PS_LOGO,
+                                                   "/mark.pem": lambda: mark_certificate("Prior Use Mark", days=-3)},
+                   https_names=(f"bimi.{D}",), expect_finding="bimi.certificate-expired"),
 )
 
 _BY_NAME = {s.name: s for s in DOMAIN_SCENARIOS}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Mapping
+from typing import Callable, Mapping
 
 from .certs import CertKind
 
@@ -124,6 +124,7 @@ class Rule:
     local_domains: frozenset[str] | None = None  # addresses in these domains pass
     times: int | None = None  # match only the first N attempts (greylisting), then pass
     then: Then = Then.CONTINUE
+    decide: Callable[[str], str | None] | None = None  # the reply for this address, or None to pass
 
     def matches(self, address: str, *, authenticated: bool) -> bool:
         addr = address.lower()

@@ -24,6 +24,7 @@ __all__ = ["PASSWORD_ENV", "Practice", "diagnose_argv", "world_commands", "keep_
 
 #: the environment variable the printed commands read the lab's password from (never on argv)
 PASSWORD_ENV = "SMTPDOCTOR_LAB_PASSWORD"
+TOKEN_ENV = "SMTPDOCTOR_LAB_TOKEN"  # the same for a lab OAuth token (XOAUTH2 scenarios)
 LISTED_IP = "127.0.0.2"  # the lab blocklist's RFC 5782 test point: always listed
 
 
@@ -51,6 +52,10 @@ def diagnose_argv(settings: Settings, *, password_env: str = PASSWORD_ENV) -> tu
         argv += ["--user", settings.user]
     if settings.password is not None:
         argv += ["--password-env", password_env]
+    if settings.oauth_token is not None:
+        argv += ["--token-env", TOKEN_ENV]
+    if settings.send:
+        argv += ["--send"]
     for flag, value in (("--from", settings.mail_from), ("--to", settings.rcpt_to), ("--helo", settings.helo),
                         ("--ca-file", settings.ca_file)):
         if value:
@@ -86,7 +91,8 @@ async def keep_lab_up(scenarios: Sequence[Scenario], on_ready: Callable[[LabWorl
         for scenario in scenarios:
             host = await hosts.enter_async_context(scenario.lab_host())
             settings = scenario.settings_for(host, **world.overrides())
-            env = ((PASSWORD_ENV, settings.password.reveal()),) if settings.password is not None else ()
+            env = tuple((name, secret.reveal()) for name, secret in ((PASSWORD_ENV, settings.password),
+                                                                   (TOKEN_ENV, settings.oauth_token)) if secret is not None)
             practices.append(Practice(scenario=scenario, argv=diagnose_argv(settings), env=env))
         on_ready(world, practices)
         await (stop or asyncio.Event()).wait()

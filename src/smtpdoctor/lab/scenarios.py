@@ -14,13 +14,15 @@ address, the real port numbers behind the nominal ones, the lab CA as ``ca_file`
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER, Fault
+from smtpdoctor.lab.faults import LAB_DOMAIN, LAB_PASSWORD, LAB_USER, Fault
+from smtpdoctor.lab.provider_receiver import provider_receiver
 from smtpdoctor.lab.smtp_server import SWEEP_PORTS, LabHost
-from smtpdoctor.lab.world import INTERCEPTED_ADDRESS, INTERCEPTED_HOST
+from smtpdoctor.lab.world import DKIM_SELECTOR, INTERCEPTED_ADDRESS, INTERCEPTED_HOST, lab_zone
 from smtpdoctor.core.model import Category
 from smtpdoctor.core.settings import Secret, Security, Settings
 
@@ -45,7 +47,7 @@ PROPOSED_FINDINGS = frozenset({
     "envelope.rate-limited", "auth.smtp-auth-disabled", "auth.temporary-failure", "client.auth-not-offered",
     "auth.garbage-reply", "envelope.recipient-unknown", "envelope.greylisted", "client.auth-without-tls",
     "auth.encryption-required", "connection.service-refused", "client.smtputf8-not-offered", "tls.intercepted",
-    "auth.withheld-certificate-unverified",
+    "auth.withheld-certificate-unverified", "envelope.sender-authentication-failed", "auth.oauth-token-expired",
 })
 
 
@@ -94,6 +96,8 @@ class Scenario:
             values["security"] = Security(values["security"])
         if values.get("password") is not None:
             values["password"] = Secret(values["password"])
+        if values.get("oauth_token") is not None:
+            values["oauth_token"] = Secret(values["oauth_token"])
         values.setdefault("ca_file", host.ca_file)
         # which real port stands for which nominal one, for a diagnosis that runs on free ports
         values["extra"] = {"lab": {"scenario": self.name, "port_map": host.port_map}}
@@ -141,6 +145,12 @@ _SUBMIT_ANON = {"port": 587, "security": "starttls", "mail_from": LAB_USER, "rcp
 _PORT25 = {"port": 25, "security": "starttls", "mail_from": LAB_USER, "rcpt_to": "postmaster@lab.test", "timeout": 3.0}
 
 C = Category
+
+# XOAUTH2 tokens: the one the lab accepts, and a JWT (as Microsoft issues) whose exp is 2026-01-01 00:00 UTC
+LAB_TOKEN = "lab-access-token-0123456789"
+EXPIRED_TOKEN = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
+                 + base64.urlsafe_b64encode(b'{"upn":"' + LAB_USER.encode() + b'","exp":1767225600}').decode().rstrip("=")
+                 + ".c2lnbmF0dXJl")
 
 SCENARIOS: tuple[Scenario, ...] = (
     # -- working servers -----------------------------------------------------------------------------
@@ -358,6 +368,20 @@ SCENARIOS: tuple[Scenario, ...] = (
                                   Fault.extensions(remove=("SMTPUTF8",)))),
              settings={**_SUBMIT, "mail_from": "ünïcode@lab.test"},
              expect_category=C.CLIENT, expect_finding="client.smtputf8-not-offered"),
+    Scenario(name="oauth-token-expired", description="XOAUTH2 with an access token (a JWT) that expired on "
+             "2026-01-01: the server sends its JSON error challenge, then 535.",
+             ports=_healthy(p587=(Fault.starttls(), Fault.auth(users={LAB_USER: LAB_TOKEN}, tls_only=True,
+                                                               mechanisms=("XOAUTH2", "OAUTHBEARER")))),
+             settings={**_SUBMIT_ANON, "user": LAB_USER, "oauth_token": EXPIRED_TOKEN},
+             expect_category=C.AUTHENTICATION, expect_finding="auth.oauth-token-expired"),
+    *(Scenario(name=f"{provider}-bulk-rules", description=f"A receiver applying {who}'s bulk-sender rules "
+               f"(knowledge/bulk_senders.toml) to the sender's DNS: mail.{LAB_DOMAIN} has no SPF and no DKIM key, "
+               f"so DATA gets {reply}.",
+               ports=_ports(p25=(Fault.starttls(), provider_receiver(provider, lab_zone(), client_ip="127.0.0.1",
+                                                                     selector=DKIM_SELECTOR))),
+               settings={**_PORT25, "mail_from": f"news@mail.{LAB_DOMAIN}", "rcpt_to": EXTERNAL_RCPT, "send": True},
+               expect_category=C.DNS, expect_finding="envelope.sender-authentication-failed")
+      for provider, who, reply in (("gmail", "Gmail", "550-5.7.26"), ("microsoft", "Outlook.com", "550 5.7.515"))),
 )
 
 _BY_NAME = {s.name: s for s in SCENARIOS}

@@ -1,5 +1,6 @@
-"""The lab server's AUTH (RFC 4954): PLAIN, LOGIN and CRAM-MD5, and the AUTH faults (a fixed outcome,
-538 before TLS, garbage, an endless 334 loop, and a server that echoes what it was sent)."""
+"""The lab server's AUTH (RFC 4954): PLAIN, LOGIN, CRAM-MD5, XOAUTH2 and OAUTHBEARER (RFC 7628; the
+"password" of a user is the one access token it accepts), and the AUTH faults (a fixed outcome, 538
+before TLS, garbage, an endless 334 loop, and a server that echoes what it was sent)."""
 
 from __future__ import annotations
 
@@ -123,6 +124,12 @@ class _Exchange:
         else:
             ok = username in self.plan.users and proof(self.plan.users[username])
             reply = "235 2.7.0 Authentication successful" if ok else self.plan.failure_reply
+        if not ok and mechanism in _TOKEN_ERRORS and self.plan.outcome is None:
+            # a refused token: the error challenge first (as Gmail and Dovecot send it), then the failure
+            try:
+                await self.challenge(_TOKEN_ERRORS[mechanism])
+            except _SaslAbort as abort:
+                reply = str(abort)
         if ok:
             self.s.authenticated = username
             self.s.record.authenticated_as = username
@@ -161,7 +168,20 @@ class _Exchange:
                 return hmac.compare_digest(expected, digest.lower())
 
             return user, None, proof
+        if mechanism in _TOKEN_ERRORS:
+            blob = _b64(initial if initial else await self.challenge(b"")).decode("utf-8", "replace")
+            fields = dict(p.partition("=")[::2] for p in blob.split("\x01") if "=" in p)
+            user = fields.get("user", "")
+            if mechanism == "OAUTHBEARER":  # the GS2 header "n,a=user," holds the user
+                user = next((p[2:] for p in blob.split("\x01")[0].split(",") if p.startswith("a=")), "")
+                user = user.replace("=2C", ",").replace("=3D", "=")
+            token = fields.get("auth", "").removeprefix("Bearer ")
+            return _plain_proof(user.encode(), token.encode())
         raise _SaslAbort("535 5.7.8 Error: authentication failed: Invalid authentication mechanism")
+
+
+_TOKEN_ERRORS = {"XOAUTH2": b'{"status":"401","schemes":"bearer","scope":"mail"}',
+                 "OAUTHBEARER": b'{"status":"invalid_token"}'}
 
 
 def _plain_proof(user_raw: bytes, password_raw: bytes) -> tuple[str, str, Callable[[str], bool]]:

@@ -24,11 +24,14 @@ async def _apply_rules(s: "Session", command: str, address: str) -> bool:
     for index, rule in enumerate(s.plan.rules):
         if rule.command != command or not rule.matches(address, authenticated=s.authenticated is not None):
             continue
+        reply = rule.reply if rule.decide is None else rule.decide(address)
+        if reply is None:
+            continue
         if rule.times is not None:
             if hits[index] >= rule.times:
                 continue
             hits[index] += 1
-        await s.reply(rule.reply, addr=address, user=s.authenticated or "anonymous")
+        await s.reply(reply, addr=address, user=s.authenticated or "anonymous")
         await s.then(rule.then)
         return True
     return False

@@ -1,5 +1,6 @@
 """The one HTTPS fetch of smtpdoctor's domain audit: the MTA-STS policy (RFC 8461 §3.3) at
-``https://mta-sts.<domain>/.well-known/mta-sts.txt``.
+``https://mta-sts.<domain>/.well-known/mta-sts.txt``, and the BIMI files (the ``l=`` logo and the ``a=``
+mark certificate, :func:`fetch_url`).
 
 The host is resolved through the run's :class:`~smtpdoctor.net.dns.Resolver` (so ``--resolver`` applies and
 the answer is cached), then fetched with the standard library: asyncio streams + ``ssl``, HTTP/1.1,
@@ -12,12 +13,13 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+import urllib.parse
 from dataclasses import dataclass
 
 from .dns import Resolver
 from ..core.observations import PolicyFetch
 
-__all__ = ["fetch_policy", "policy_url", "MAX_POLICY_BYTES"]
+__all__ = ["fetch_policy", "fetch_url", "policy_url", "MAX_POLICY_BYTES"]
 
 MAX_POLICY_BYTES = 64 * 1024
 _MAX_HEADER_BYTES = 16 * 1024
@@ -35,8 +37,29 @@ async def fetch_policy(
     timeout: float = 10.0,
     ssl_context: ssl.SSLContext | None = None,
 ) -> PolicyFetch:
-    host = f"mta-sts.{domain}"
-    url = policy_url(domain)
+    return await _fetch(resolver, f"mta-sts.{domain}", "/.well-known/mta-sts.txt", policy_url(domain),
+                        port=port, timeout=timeout, ssl_context=ssl_context, accept="text/plain")
+
+
+async def fetch_url(
+    resolver: Resolver,
+    url: str,
+    *,
+    port: int | None = None,
+    timeout: float = 10.0,
+    ssl_context: ssl.SSLContext | None = None,
+) -> PolicyFetch:
+    """GET an ``https://`` URL (no redirects, at most 64 KiB); ``port`` overrides the URL's (a test server)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return PolicyFetch(url=url, error_kind="http", error="not an https:// URL")
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return await _fetch(resolver, parts.hostname, path, url, port=port or parts.port or 443, timeout=timeout,
+                        ssl_context=ssl_context, accept="*/*")
+
+
+async def _fetch(resolver: Resolver, host: str, path: str, url: str, *, port: int, timeout: float,
+                 ssl_context: ssl.SSLContext | None, accept: str) -> PolicyFetch:
     start = time.perf_counter()
 
     def done(**kw) -> PolicyFetch:
@@ -55,7 +78,7 @@ async def fetch_policy(
     last: PolicyFetch | None = None
     for address in addresses[:4]:
         try:
-            result = await asyncio.wait_for(_get(address, host, port, context), timeout)
+            result = await asyncio.wait_for(_get(address, host, port, context, path, accept), timeout)
         except asyncio.TimeoutError:
             last = done(address=address, error_kind="timeout", error=f"no answer from {address} within {timeout:g} s")
             continue
@@ -86,11 +109,14 @@ class _BadHttp(Exception):
     pass
 
 
-async def _get(address: str, host: str, port: int, context: ssl.SSLContext) -> tuple[int, dict[str, str], bytes]:
+async def _get(address: str, host: str, port: int, context: ssl.SSLContext, path: str,
+               accept: str) -> tuple[int, dict[str, str], bytes]:
     reader, writer = await asyncio.open_connection(address, port, ssl=context, server_hostname=host)
     try:
-        request = (f"GET /.well-known/mta-sts.txt HTTP/1.1\r\nHost: {host}\r\nUser-Agent: smtpdoctor\r\n"
-                   "Accept: text/plain\r\nConnection: close\r\n\r\n")
+        if any(c in path for c in "\r\n "):
+            raise _BadHttp("the URL's path contains spaces or line breaks")
+        request = (f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: smtpdoctor\r\n"
+                   f"Accept: {accept}\r\nConnection: close\r\n\r\n")
         writer.write(request.encode("ascii"))
         await writer.drain()
         head = b""
@@ -131,12 +157,12 @@ async def _body(reader: asyncio.StreamReader, headers: dict[str, str], rest: byt
                 break
             raw += chunk
             if len(raw) > MAX_POLICY_BYTES * 2:
-                raise _TooLarge(f"policy larger than {MAX_POLICY_BYTES} bytes")
+                raise _TooLarge(f"body larger than {MAX_POLICY_BYTES} bytes")
         return _dechunk(raw)
     length = headers.get("content-length")
     limit = MAX_POLICY_BYTES
     if length and length.isascii() and length.isdigit() and int(length) > limit:
-        raise _TooLarge(f"policy is {int(length)} bytes; the limit is {limit}")
+        raise _TooLarge(f"body is {int(length)} bytes; the limit is {limit}")
     body = rest
     while True:
         if length and length.isascii() and length.isdigit() and len(body) >= int(length):
@@ -146,7 +172,7 @@ async def _body(reader: asyncio.StreamReader, headers: dict[str, str], rest: byt
             return body
         body += chunk
         if len(body) > limit:
-            raise _TooLarge(f"policy larger than {limit} bytes")
+            raise _TooLarge(f"body larger than {limit} bytes")
 
 
 def _dechunk(raw: bytes) -> bytes:
@@ -162,5 +188,5 @@ def _dechunk(raw: bytes) -> bytes:
         out += raw[:size]
         raw = raw[size + 2:]
         if len(out) > MAX_POLICY_BYTES:
-            raise _TooLarge(f"policy larger than {MAX_POLICY_BYTES} bytes")
+            raise _TooLarge(f"body larger than {MAX_POLICY_BYTES} bytes")
     return out

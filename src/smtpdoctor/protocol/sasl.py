@@ -35,6 +35,8 @@ __all__ = [
     "Login",
     "CramMd5",
     "Xoauth2",
+    "Oauthbearer",
+    "TOKEN_MECHANISMS",
     "SUPPORTED_MECHANISMS",
     "PASSWORD_PREFERENCE",
     "CLEARTEXT_PASSWORD_PREFERENCE",
@@ -50,6 +52,10 @@ AUTH_LINE_LIMIT = 512
 
 #: Mechanisms this module implements, by the name a user may give (``--auth-mech``).
 SUPPORTED_MECHANISMS: tuple[str, ...] = AUTH_MECHANISMS  # the one list, read by Settings.parse
+
+#: Mechanisms that carry an OAuth 2.0 bearer token instead of a password, preferred in this order
+#: (XOAUTH2 first: Gmail and Microsoft 365 offer only it).
+TOKEN_MECHANISMS: tuple[str, ...] = ("XOAUTH2", "OAUTHBEARER")
 
 #: Password mechanisms, best first, when the session is encrypted (TLS): PLAIN is the standard one and
 #: what mail clients use; LOGIN is the obsolete twin some servers still offer alone; CRAM-MD5 last,
@@ -306,12 +312,41 @@ class Xoauth2(Mechanism):
         return ""
 
 
+class Oauthbearer(Xoauth2):
+    """``OAUTHBEARER`` (RFC 7628): ``base64("n,a=" user "," ^A "auth=Bearer " token ^A ^A)``.
+
+    The GS2 header names the user (``,`` and ``=`` escaped as ``=2C`` / ``=3D``, RFC 5801). A refused
+    token brings a ``334`` with base64 JSON (``{"status":"invalid_token",...}``, RFC 7628 §3.2.2),
+    kept in :attr:`error`; the client answers it with a single ^A (§3.2.3), never with the token again.
+    """
+
+    name = "OAUTHBEARER"
+
+    def _check_input(self) -> None:
+        super()._check_input()
+        user = self._user.replace("=", "=3D").replace(",", "=2C")
+        self._blob = _b64(b"n,a=" + _utf8(user) + b",\x01auth=Bearer " + _utf8(self._secret.reveal()) + b"\x01\x01")
+        self._remember(self._blob)
+
+    def _step(self, challenge: bytes) -> str:
+        answer = super()._step(challenge)
+        return _ERROR_ACK if answer == "" else answer
+
+    def _remember_b64(self, value: str) -> None:
+        if value != _ERROR_ACK:  # the fixed ^A carries no secret: masking "AQ==" would garble transcripts
+            super()._remember_b64(value)
+
+
+_ERROR_ACK = _b64(b"\x01")
+
+
 _CLASSES: dict[str, tuple[type[Mechanism], bool]] = {
     "PLAIN": (Plain, True),
     "LOGIN": (Login, False),
     "LOGIN-INITIAL": (Login, True),
     "CRAM-MD5": (CramMd5, False),
     "XOAUTH2": (Xoauth2, True),
+    "OAUTHBEARER": (Oauthbearer, True),
 }
 
 
@@ -373,7 +408,7 @@ def choose_mechanism(
 
     * ``forced`` (``--auth-mech``): that one if the server offers it (``LOGIN-INITIAL`` needs ``LOGIN``),
       else ``None``; an unknown name raises :class:`SaslError` (``unsupported-mechanism``).
-    * with a token: ``XOAUTH2``; with a password: PLAIN, then LOGIN, then CRAM-MD5 (CRAM-MD5 first on an
+    * with a token: ``XOAUTH2``, else ``OAUTHBEARER``; with a password: PLAIN, then LOGIN, then CRAM-MD5 (CRAM-MD5 first on an
       unencrypted session). The server's advertised order never matters.
     """
     names = normalise_offered(offered)
@@ -382,14 +417,14 @@ def choose_mechanism(
         if key not in _CLASSES:
             raise SaslError("unsupported-mechanism", f"unsupported AUTH mechanism {forced!r}"[:120])
         wire = "LOGIN" if key == "LOGIN-INITIAL" else key
-        if key == "XOAUTH2" and not have_token:
+        if key in TOKEN_MECHANISMS and not have_token:
             return None
-        if key != "XOAUTH2" and not have_password:
+        if key not in TOKEN_MECHANISMS and not have_password:
             return None
         return key if wire in names else None
     candidates: list[str] = []
     if have_token:
-        candidates.append("XOAUTH2")
+        candidates.extend(TOKEN_MECHANISMS)
     if have_password:
         candidates.extend(PASSWORD_PREFERENCE if encrypted else CLEARTEXT_PASSWORD_PREFERENCE)
     return next((c for c in candidates if c in names), None)

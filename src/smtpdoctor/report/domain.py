@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..core.bulk_rules import provider_name
+
 from ..core.catalogue import area_of
 from ..core.text import strip_control
 
@@ -45,10 +47,14 @@ def render_text(audit) -> str:
             for step in f.remedy:
                 lines.append(f"        -> {step}")
     if audit.checklist:
-        lines.append("  BULK-SENDER CHECKLIST (Gmail/Yahoo 2024, Microsoft 2025)")
+        lines.append("  BULK-SENDER CHECKLIST (Gmail/Yahoo 2024, Microsoft 2025, Apple iCloud)")
         width = max(len(r.requirement) for r in audit.checklist)
         for row in audit.checklist:
             note = f"  ({row.note})" if row.note and row.status != "pass" else ""
             lines.append(f"    {_STATUS.get(row.status, row.status):<13} {row.requirement:<{width}}{note}")
+            for provider, reply in row.replies:
+                lines.append(f"        {provider_name(provider)} answers: {reply.replace(chr(10), ' ')}")
+            for gone in row.withdrawn:
+                lines.append(f"        no longer asked by {gone}")
     lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
     return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS

@@ -11,7 +11,7 @@ from ..common import UsageError
 
 
 def register(app: typer.Typer) -> None:
-    app.command(help="Run the built-in lab: start broken servers on loopback, diagnose each, show the verdicts.")(demo)
+    app.command(help="Run the built-in lab: start broken servers and DNS faults on loopback, diagnose each, show the verdicts.")(demo)
 
 
 def demo(
@@ -67,15 +67,14 @@ def demo(
         raise typer.Exit(1 if wrong else 0)
 
     out = Console(width=max(Console().width, 120))
-    table = Table(title="smtpdoctor demo — the lab's broken servers, diagnosed")
+    table = Table(title="smtpdoctor demo — the lab's broken servers and DNS faults, diagnosed")
     table.add_column("scenario")
     table.add_column("expected cause")
     table.add_column("verdict")
     table.add_column("time", justify="right")
     table.add_column("", justify="center")
     for r in results:
-        got = r.report.verdict if r.report else None
-        verdict = f"{got.category.value}: {got.finding or 'ok'}" if got else ""
+        verdict = r.verdict
         if r.error:
             verdict = f"{verdict} [red]({r.error})[/]" if verdict else f"[red]{r.error}[/]"
         table.add_row(r.scenario.name, f"{r.scenario.expect_category.value}: {r.scenario.expect_finding}", verdict,

@@ -16,7 +16,7 @@ FLAGS = {"host": "HOST", "port": "--port", "security": "--security", "user": "--
          "helo": "--helo", "source_ip": "--source-ip", "domain": "--domain", "ip": "--ip",
          "dkim_selectors": "--dkim-selector", "resolvers": "--resolver", "dnsbl_zones": "--dnsbl",
          "sweep_ports": "--ports", "timeout": "--timeout", "ca_file": "--ca-file", "send": "--send",
-         "insecure_auth": "--insecure-auth"}
+         "insecure_auth": "--insecure-auth", "provider": "--provider"}
 
 
 def register(app: typer.Typer) -> None:
@@ -39,8 +39,9 @@ def diagnose(
     resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to use (repeatable)."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
     ports: Optional[str] = typer.Option(None, "--ports", help="Ports to sweep besides the configured one, comma-separated (default 25,465,587,2525; '' for none)."),
-    auth_mech: Optional[str] = typer.Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2."),
-    token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2)."),
+    auth_mech: Optional[str] = typer.Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2, OAUTHBEARER."),
+    token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2 or OAUTHBEARER)."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="Read the answers as this provider's (a preset key such as gmail, microsoft-365) when the host is not its usual name, e.g. a local relay in front of it."),
     send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
     output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
     timeout: Optional[str] = typer.Option(None, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds (default 10, at most 300)."),
@@ -56,7 +57,7 @@ def diagnose(
         dict(host=host, port=port, security=security, user=user, auth_mech=auth_mech, mail_from=mail_from,
              rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
              resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
-             send=send, insecure_auth=insecure_auth),
+             send=send, insecure_auth=insecure_auth, provider=provider),
         password_env=password_env, token_env=token_env)
     if output:
         _check_writable(output)

@@ -27,11 +27,16 @@ def lab(
     import asyncio
 
     from ...lab.demo import select
+    from ...lab.scenarios import Scenario
 
     try:
         chosen = select(scenario)
     except ValueError as exc:
         raise UsageError(str(exc).replace("demo --list", "lab --list")) from None
+    dns_only = [s.name for s in chosen if not isinstance(s, Scenario)]
+    if scenario and dns_only:
+        raise UsageError(f"{dns_only[0]!r} is a DNS scenario: `smtpdoctor demo --scenario {dns_only[0]}` shows it")
+    chosen = [s for s in chosen if isinstance(s, Scenario)]  # the lab keeps SMTP servers up
     if list_:
         width = max(len(s.name) for s in chosen) + 2
         for s in chosen:

@@ -1,6 +1,7 @@
 """BIMI (the ``default._bimi`` TXT record): syntax, the logo (``l=``, an HTTPS SVG) and the mark
 certificate (``a=``, an HTTPS PEM: a VMC or CMC, which Gmail and Apple require to show the logo), and the
-DMARC policy BIMI needs (quarantine or reject, at 100 %). The files themselves are not fetched. Pure."""
+DMARC policy BIMI needs (quarantine or reject, at 100 %). The files, once fetched, are judged by
+:mod:`smtpdoctor.judge.dns.bimi_files`. Pure."""
 
 from __future__ import annotations
 
@@ -11,11 +12,21 @@ from .dmarc import DmarcPolicy
 from .facts import could_not_test
 from ...protocol.tags import parse_tags
 
-__all__ = ["bimi_records", "check_bimi"]
+__all__ = ["bimi_locations", "bimi_records", "check_bimi"]
 
 
 def bimi_records(result: DnsResult) -> tuple[str, ...]:
     return tuple(r for r in result.records if r.strip().lower().startswith("v=bimi1"))
+
+
+def bimi_locations(txt: DnsResult) -> tuple[str | None, str | None]:
+    """The https:// logo (l=) and certificate (a=) URLs of the one BIMI record, to fetch; else None."""
+    records = bimi_records(txt)
+    if len(records) != 1:
+        return None, None
+    tags = parse_tags(records[0])
+    return tuple(v if v and v.lower().startswith("https://") else None  # type: ignore[return-value]
+                 for v in (tags.get("l"), tags.get("a")))
 
 
 def check_bimi(domain: str, txt: DnsResult, dmarc: DmarcPolicy | None, *, subdomain: bool = False) -> tuple[Finding, ...]:
