@@ -129,9 +129,11 @@ async def test_independent_lookups_run_at_once_and_each_once(good):
     counts = collections.Counter(srv.queries)
     assert [q for q, n in counts.items() if n > 1] == []
     assert len(srv.queries) > 20  # MX, PTR, SPF, DKIM (first tier), DMARC, DNSSEC chain, ...
-    # The longest chain of dependent questions is 3 round trips (SPF: TXT -> mx -> A; DKIM: node ->
-    # discovery); asked one after another they would take len(queries) round trips.
-    assert elapsed < 6 * delay, elapsed
+    # The longest chain of dependent questions is a few round trips (SPF: TXT -> mx -> A; DKIM: node ->
+    # discovery; the DNSSEC chain): asked one after another they would take len(queries) round trips.
+    # Shown without a clock: asked in at most 6 waves, some moment held a sixth of them at once.
+    assert elapsed >= delay
+    assert srv.max_in_flight * 6 >= len(srv.queries), (srv.max_in_flight, len(srv.queries))
     assert "mx.ok" in ids(audit)
 
 

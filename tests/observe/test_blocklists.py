@@ -172,7 +172,10 @@ async def test_one_ip_against_the_whole_catalogue_costs_about_one_round_trip(mak
         elapsed = time.perf_counter() - start
     assert len(result.results) >= 10
     assert {r.status for r in result.results} == {Status.NOT_LISTED}
-    assert delay <= elapsed < 2.2 * delay, elapsed  # all at once; the slack is CPU on a busy machine
+    assert elapsed >= delay
+    # All at once, shown without a clock: every question was held by the server at the same moment
+    # (asked one after another, at most one would be). The time it takes is bench/dnsbl_vs_pydnsbl.py's.
+    assert srv.max_in_flight >= 33, (srv.max_in_flight, len(srv.queries))
 
 
 async def test_stream_keeps_input_order_with_many_in_flight(make_lab):

@@ -58,6 +58,8 @@ class LabDnsServer:
         self.load(self.records)
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.base_events.Server | None = None
+        self.in_flight = 0  # UDP questions received and not yet answered (held by ``delay``)
+        self.max_in_flight = 0  # the most at any moment: how many a client asked at once, without a clock
 
     # -- data -------------------------------------------------------------------------------------
     def load(self, records: Zone) -> None:
@@ -193,8 +195,13 @@ class LabDnsServer:
         return response.to_wire(max_size=65535)
 
     async def _reply_udp(self, transport, data: bytes, addr) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            self.in_flight -= 1
         wire = self._respond(data)
         if wire is None:
             return
