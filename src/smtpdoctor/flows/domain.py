@@ -23,6 +23,7 @@ from ..core.model import Finding, Report, Severity, Target, Verdict, WithFinding
 from ..verdict import conclude, decide
 from ..judge.dns import bimi, bimi_files, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
+from ..judge.dns.dkim_verify import signature_findings
 from ..judge.dns.facts import HostAddresses
 from ..core.names import BadDomain, normalise_domain, parent_names
 
@@ -259,7 +260,7 @@ class _Run:
     async def dkim(self, given: Sequence[str], eml: bytes | None, eml_source: str, discover: bool):
         refs: tuple = ()
         if eml is not None:
-            from ..judge.dns import dkim_verify  # email parsing and dkimpy: only with a message
+            from ..protocol import dkim_verify  # email parsing and dkimpy: only with a message
 
             refs = dkim_verify.signature_refs(eml)
         wanted = [s.strip().lower() for s in given if s.strip()]
@@ -282,7 +283,8 @@ class _Run:
                                          domainkey_node=node)
         if eml is not None:
             by_name = {q[0]: a for q, a in zip(extra, extra_answers)}
-            findings = findings + dkim_verify.verify_message(eml, by_name, domain=self.name, source=eml_source)
+            checks = dkim_verify.verify_signatures(eml, by_name)
+            findings = findings + signature_findings(checks, domain=self.name, source=eml_source)
         return findings, {"selectors_tried": len(selectors), "keys": [k.to_json() for k in keys]}
 
     async def dmarc(self):

@@ -16,6 +16,7 @@ from ..judge.dns.ptr import ptr_names
 from ..judge.message import Checked, compute_auth, judge_message, recompute
 from ..net.dns import Resolver
 from ..observe.message import MessageObservation, observe_message
+from ..protocol.dkim_verify import verify_arc, verify_signatures
 from ..protocol.headers import clean_text
 from ..verdict import decide, order_findings, step_results
 
@@ -95,7 +96,9 @@ def _auth_json(obs: Checked) -> dict:
 
 def build_report(observed: MessageObservation, *, source: str, bulk: bool = False, elapsed: float = 0.0,
                  inconclusive: bool = False) -> Report:
-    obs = recompute(observed)
+    answers = observed.key_answers
+    obs = recompute(observed, dkim=verify_signatures(observed.message, answers) if answers else (),
+                    arc=verify_arc(observed.message, answers, instances=len(observed.headers.values("ARC-Seal"))))
     findings = judge_message(obs, bulk=bulk)
     verdict = decide(findings)
     if inconclusive and verdict.category is Category.OK:

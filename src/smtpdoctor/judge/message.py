@@ -5,13 +5,13 @@ beside the receiver's own Authentication-Results, and the bulk-sender rules only
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..core import catalogue
 from ..core.model import Finding, Severity
 from ..core.observations import DnsResult
+from ..protocol.dkim import ArcCheck, SignatureCheck
 from ..protocol.headers import MESSAGE_ID
 from ..protocol.received import SKEW_TOLERANCE_S, Hop
 from .dns.dmarc import DmarcPolicy, dmarc_records, organizational_domain, parse_dmarc
@@ -20,19 +20,11 @@ from .dns.ptr import check_ptr
 
 if TYPE_CHECKING:
     from ..observe.message import MessageObservation
-    from .dns.dkim_verify import SignatureCheck
 
 __all__ = ["judge_message", "recompute", "Checked", "ArcCheck", "DmarcLookup", "check_hops", "check_auth",
            "check_bulk_rules", "Computed", "compute_auth", "SLOW_HOP_S", "aligned"]
 
 SLOW_HOP_S = 600  # a hop that held the message longer than 10 minutes is worth a look
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArcCheck:
-    instances: int
-    result: str  # pass, fail, none (dkimpy's cv)
-    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -47,29 +39,12 @@ class Checked:
     """The observation plus what the checks recompute from it (its other fields read through)."""
 
     obs: Any  # MessageObservation
-    dkim: tuple  # SignatureCheck, one per DKIM-Signature
+    dkim: tuple[SignatureCheck, ...]  # one per DKIM-Signature
     arc: ArcCheck | None
     dmarc: DmarcLookup | None
 
     def __getattr__(self, name: str):
         return getattr(self.obs, name)
-
-
-def _arc(obs: "MessageObservation") -> ArcCheck | None:
-    instances = len(obs.headers.values("ARC-Seal"))
-    if not instances:
-        return None
-    import dkim
-
-    from .dns.dkim_verify import dns_answers_func
-
-    try:
-        cv, _results, reason = dkim.arc_verify(obs.message, logger=logging.Logger("smtpdoctor.arc"),
-                                              dnsfunc=dns_answers_func(obs.key_answers))
-    except Exception as exc:  # noqa: BLE001 - dkimpy raises plain errors on malformed chains
-        return ArcCheck(instances=instances, result="fail", reason=f"{type(exc).__name__}: {exc}"[:200])
-    text = cv.decode("ascii", "replace") if isinstance(cv, bytes) else str(cv)
-    return ArcCheck(instances=instances, result=text.lower(), reason=str(reason or "")[:200])
 
 
 def _dmarc(obs: "MessageObservation") -> DmarcLookup | None:
@@ -87,12 +62,11 @@ def _dmarc(obs: "MessageObservation") -> DmarcLookup | None:
     return DmarcLookup(domain=domain, policy=None, answer=None)
 
 
-def recompute(obs: "MessageObservation") -> Checked:
-    """DKIM and ARC verified with dkimpy over the fetched keys, the DMARC policy that applies. Pure."""
-    from .dns.dkim_verify import verify_signatures
-
-    dkim = verify_signatures(obs.message, obs.key_answers) if obs.key_answers else ()
-    return Checked(obs=obs, dkim=dkim, arc=_arc(obs), dmarc=_dmarc(obs))
+def recompute(obs: "MessageObservation", *, dkim: tuple[SignatureCheck, ...] = (),
+              arc: ArcCheck | None = None) -> Checked:
+    """The observation with its DKIM signatures and ARC chain as verified (``protocol/dkim_verify.py``)
+    and the DMARC policy that applies. Pure."""
+    return Checked(obs=obs, dkim=dkim, arc=arc, dmarc=_dmarc(obs))
 
 
 def _duration(seconds: float) -> str:

@@ -1,6 +1,7 @@
 """DKIM key records (RFC 6376 §3.6.1, RFC 8463 for Ed25519): the ``<selector>._domainkey`` TXT record as
 tags, and the public key it holds (its type and size, read with ``cryptography``). Sans I/O: a record in,
-a :class:`DkimKey` out; what is wrong with a key for delivery is judged in ``judge/dns/dkim.py``."""
+a :class:`DkimKey` out; what is wrong with a key for delivery is judged in ``judge/dns/dkim.py``. Also the
+values of a message's signatures verified (``protocol/dkim_verify.py`` makes them; the judge reads them)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,38 @@ from typing import Mapping
 
 from .tags import parse_tags
 
-__all__ = ["DkimKey", "parse_key_record"]
+__all__ = ["DkimKey", "parse_key_record", "SignatureRef", "SignatureCheck", "ArcCheck", "key_name"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureRef:
+    """One DKIM-Signature header: its position among them (dkimpy's index), ``d=`` and ``s=``."""
+
+    index: int
+    d: str
+    s: str
+
+
+def key_name(ref: SignatureRef) -> str:
+    return f"{ref.s}._domainkey.{ref.d}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignatureCheck:
+    """One DKIM signature verified: ``reason`` is dkimpy's last word when it failed."""
+
+    ref: SignatureRef
+    ok: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArcCheck:
+    """A message's ARC chain verified (RFC 8617): how many instances, dkimpy's chain validation."""
+
+    instances: int
+    result: str  # pass, fail, none (dkimpy's cv)
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

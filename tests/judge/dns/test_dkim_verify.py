@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import base64
-
 import pytest
 
+from smtpdoctor.core.model import Severity
 from smtpdoctor.flows.domain import audit_domain
-from smtpdoctor.judge.dns.dkim_verify import signature_refs
+from smtpdoctor.judge.dns.dkim_verify import signature_findings
+from smtpdoctor.protocol.dkim import SignatureCheck, SignatureRef
 
+from support.dkim_signing import MESSAGE, new_key, sign
 from support.dns_zones import good_zone, lab_resolver
-
-MESSAGE = (b"From: Alice <alice@good.test>\r\nTo: bob@example.org\r\nSubject: hello\r\n"
-           b"Date: Mon, 01 Jan 2024 00:00:00 +0000\r\nMessage-ID: <1@good.test>\r\n\r\nHello Bob.\r\n")
 
 
 @pytest.fixture(scope="module")
 def signer():
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption())
-    pub = key.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return pem, base64.b64encode(pub).decode()
-
-
-def sign(message: bytes, pem: bytes, domain: bytes = b"good.test", selector: bytes = b"mail2024") -> bytes:
-    import dkim
-
-    return dkim.sign(message, selector, domain, pem, include_headers=[b"from", b"to", b"subject", b"date"]) + message
+    return new_key()
 
 
 def zone_with_key(pub: str) -> dict:
@@ -43,9 +28,19 @@ def ids(audit):
     return [f.id for f in audit.findings]
 
 
-def test_signature_refs(signer):
-    refs = signature_refs(sign(MESSAGE, signer[0]))
-    assert [(r.d, r.s) for r in refs] == [("good.test", "mail2024")]
+def check(d: str, ok: bool, index: int = 0) -> SignatureCheck:
+    return SignatureCheck(ref=SignatureRef(index=index, d=d, s="s1"), ok=ok, reason="" if ok else "body hash mismatch")
+
+
+def test_findings_from_verified_values():
+    assert [f.id for f in signature_findings((), domain="good.test", source="m.eml")] == ["dkim.no-signature"]
+    both = signature_findings((check("good.test", True), check("mail.good.test", False, 1)), domain="good.test")
+    assert [f.id for f in both] == ["dkim.signature-valid", "dkim.signature-invalid"]
+    assert both[1].severity is Severity.WARNING  # an aligned valid signature makes the failing one a warning
+    alone = signature_findings((check("good.test", False),), domain="good.test")
+    assert alone[0].severity is Severity.ERROR and "body hash mismatch" in alone[0].title
+    other = signature_findings((check("esp.example", True),), domain="good.test")
+    assert [f.id for f in other] == ["dkim.signature-valid", "dkim.signature-unaligned"]
 
 
 async def test_valid_signature_through_our_resolver(signer):

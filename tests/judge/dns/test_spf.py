@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from smtpdoctor.core.model import Category, Severity, Step
 from smtpdoctor.protocol.spf.result import CheckHostResult, SpfResult
-from smtpdoctor.protocol.spf.tree import LookupNode, NodeStatus, TermCost
+from smtpdoctor.protocol.spf.nodes import LookupNode, NodeStatus, TermCost
 from smtpdoctor.judge.dns.spf import spf_findings
 
 

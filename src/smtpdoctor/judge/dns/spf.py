@@ -5,9 +5,8 @@ from __future__ import annotations
 from ...core import catalogue, esps
 from ...core.model import Finding, Severity
 from ...protocol.spf.edit import add_mechanism, mechanism_for_ip, merge_records
-from ...protocol.spf.eval import LOOKUP_LIMIT, VOID_LIMIT
-from ...protocol.spf.result import CheckHostResult, SpfResult
-from ...protocol.spf.tree import LookupNode, NodeStatus
+from ...protocol.spf.result import LOOKUP_LIMIT, VOID_LIMIT, CheckHostResult, SpfResult
+from ...protocol.spf.nodes import LookupNode, NodeStatus
 
 __all__ = ["spf_findings", "RECORD_WARN_BYTES", "RECORD_MAX_BYTES"]
 
