@@ -102,7 +102,7 @@ def agreement(expected: dict, answers: dict[str, list[tuple[str, str, str]]]) ->
 
 def ours_answers(files: list[str]) -> dict:
     sys.path.insert(0, str(ROOT / "src"))
-    from smtpdoctor.judge.explain.message import explain_message
+    from smtpdoctor.flows.explain import explain_message
 
     out = {}
     for f in files:

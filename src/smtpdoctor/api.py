@@ -114,7 +114,7 @@ def explain(text_or_message: str | bytes):
     """Explain a pasted reply (``str``) or a whole message such as a bounce (``bytes``). Returns one
     ``Explained`` with ``kind`` (reply, bounce, feedback, autoreply, not-bounce, unparsed) and one result
     per failed recipient (reason, category, status, reply code, provider, summary, remedy)."""
-    from .judge.explain.message import explain_message
+    from .flows.explain import explain_message
     from .judge.explain.reply import explain_text
 
     if isinstance(text_or_message, (bytes, bytearray)):

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from smtpdoctor.judge.dns.dkim import parse_key_record
 from smtpdoctor.judge.dns.dmarc import parse_dmarc
 from smtpdoctor.judge.dns.mta_sts import parse_policy
-from smtpdoctor.judge.explain.message import explain_message
+from smtpdoctor.flows.explain import explain_message
 from smtpdoctor.judge.explain.reply import explain_text
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Secret

@@ -17,11 +17,12 @@ from typing import BinaryIO, Iterable, Iterator
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label
-from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, looks_like_message
+from ..judge.explain.message import explain_parts
 from ..judge.explain.reply import explain_text
 from ..protocol.maillog import failure_lines, looks_like_maillog
+from ..protocol.mime import MAX_MESSAGE_BYTES, looks_like_message, read_message
 
-__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox", "iter_maillog", "MAX_REPLY_TEXT",
+__all__ = ["Item", "iter_items", "explain_item", "explain_message", "explain_inputs", "iter_mbox", "iter_maillog", "MAX_REPLY_TEXT",
            "MAX_MBOX_MESSAGE_BYTES"]
 
 #: Reply text (not a message) larger than this is refused: no reply or pasted log is that long.
@@ -239,6 +240,11 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
             yield Item(source=arg, error="no such file or directory")
         else:
             yield Item(source="text", text=arg)
+
+
+def explain_message(data: bytes, source: str = "-") -> Explained:
+    """Explain one message given as bytes: read into its parts (``protocol.mime``), then judged."""
+    return explain_parts(read_message(data), source)
 
 
 def explain_item(item: Item) -> Explained:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from smtpdoctor.judge.explain.message import explain_message
+from smtpdoctor.flows.explain import explain_message
 
 REASON_FLOOR = 0.90
 STATUS_FLOOR = 0.95

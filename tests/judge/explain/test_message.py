@@ -1,11 +1,16 @@
-"""explain_message: standard and non-standard bounces, feedback, auto-replies, and bad input."""
+"""explain_parts: standard and non-standard bounces, feedback, auto-replies, and bad input."""
 
 from __future__ import annotations
 
-from smtpdoctor.core.explanation import Kind
-from smtpdoctor.judge.explain.message import explain_message
+from smtpdoctor.core.explanation import Explained, Kind
+from smtpdoctor.judge.explain.message import explain_parts
 from smtpdoctor.judge.explain.reply import explain_text
-from smtpdoctor.judge.explain.message import MAX_MESSAGE_BYTES
+from smtpdoctor.protocol.mime import MAX_MESSAGE_BYTES, read_message
+
+
+def explain_message(data: bytes, source: str = "-") -> Explained:
+    """The judge over the message as protocol/mime reads it (what flows.explain.explain_message does)."""
+    return explain_parts(read_message(data), source)
 
 DSN = b"""\
 From: Mail Delivery System <MAILER-DAEMON@mx.example.net>

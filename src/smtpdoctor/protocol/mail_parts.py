@@ -1,0 +1,113 @@
+"""A message read into the parts that explain a bounce, as values: the top-level header fields, the
+field groups of each delivery-status part (RFC 3464) and feedback report (RFC 5965), the readable text,
+and what the attached original says about its recipient. ``protocol/mime.py`` makes them from bytes
+with the standard ``email`` package; ``judge/explain/message.py`` judges them. This module imports no
+``email`` (whose ``email.utils`` loads ``socket``): the judge reads it.
+
+Also the reader of a delivery-status body found as plain text (a report whose MIME boundaries are
+broken, or a block quoted in prose): header-like field groups separated by blank lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Mapping
+
+__all__ = ["MailParts", "Original", "FeedbackPart", "Forwarded", "Unreadable", "Block", "blocks_from_text",
+           "fields_from_text", "text_dsn_blocks", "has_text_dsn", "ORIGINAL_TO"]
+
+Block = Mapping[str, str]  # one field group: lower-case field name -> unfolded value (the first one)
+
+_FIELD_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
+_DSN_IN_TEXT = re.compile(r"(?im)^(?:final|original)-recipient[ \t]*:")
+ORIGINAL_TO = re.compile(r"(?im)^To:[ \t]*(.+)$")  # the To: line of a header block given as text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unreadable:
+    """Why the input is not a message: empty, binary, no header fields, a parser failure."""
+
+    note: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Original:
+    """An attached original message (message/rfc822, text/rfc822-headers, ...): its To, as found."""
+
+    inner_to: str | None  # To of the attached message's header, when it was parsed as a message
+    own_to: str  # To of the part's own header fields
+    to_line: str | None  # the value of a "To:" line of a header block given as text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FeedbackPart:
+    """A message/feedback-report part: its field groups and every Original-Rcpt-To (repeatable)."""
+
+    blocks: tuple[Block, ...]
+    rcpt_to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Forwarded:
+    """A bounce forwarded as an attachment: the delivery-status parts and texts inside it."""
+
+    dsn: tuple[tuple[Block, ...], ...]
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MailParts:
+    headers: tuple[tuple[str, str], ...]  # top-level (lower-case name, decoded and unfolded value), in order
+    content_type: str
+    dsn: tuple[tuple[Block, ...], ...] = ()  # per delivery-status part: per-message group first, then recipients
+    feedback: tuple[FeedbackPart, ...] = ()
+    texts: tuple[str, ...] = ()  # text/plain (and unreadable multipart bodies), decoded
+    html: tuple[str, ...] = ()  # text/html with the tags taken out
+    originals: tuple[Original, ...] = ()
+    forwarded: Forwarded | None = None  # only looked for when the message has no delivery-status part
+
+    def header(self, name: str) -> str:
+        """The first value of a field (``""`` when absent)."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), "")
+
+    def header_all(self, name: str) -> tuple[str, ...]:
+        name = name.lower()
+        return tuple(v for k, v in self.headers if k == name)
+
+
+def fields_from_text(text: str, block: dict[str, str]) -> None:
+    """Read ``Name: value`` lines (with folded continuations) into ``block``; the first value wins."""
+    last = ""
+    for line in text.splitlines():
+        if line[:1] in (" ", "\t") and last:
+            block[last] += " " + line.strip()
+            continue
+        m = _FIELD_LINE.match(line)
+        if m:
+            last = m.group(1).lower()
+            block.setdefault(last, m.group(2).strip())
+
+
+def blocks_from_text(text: str) -> list[dict[str, str]]:
+    """Header-like blocks separated by blank lines (a delivery-status body read as text)."""
+    out = []
+    for chunk in re.split(r"\r?\n[ \t]*\r?\n", text):
+        block: dict[str, str] = {}
+        fields_from_text(chunk, block)
+        if block:
+            out.append(block)
+    return out
+
+
+def has_text_dsn(text: str) -> bool:
+    """Does this text hold delivery-status fields (a Final- or Original-Recipient line)?"""
+    return _DSN_IN_TEXT.search(text) is not None
+
+
+def text_dsn_blocks(text: str) -> list[dict[str, str]]:
+    """The field groups of a delivery-status body inside text, from the paragraph of its first recipient."""
+    start = _DSN_IN_TEXT.search(text)
+    body = text[max(0, text.rfind("\n\n", 0, start.start()) if start else 0):]
+    return blocks_from_text(body)
