@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app
 from smtpdoctor.flows.domain import audit_domain
-from smtpdoctor.judge.dns.mta_sts import policy_fingerprint
+from smtpdoctor.protocol.mta_sts import policy_fingerprint
 from smtpdoctor.net.dns import Resolver
 
 from realservers._proc import free_loopback_ip, is_root, require

@@ -14,8 +14,8 @@ from typing import Any, Callable
 from hypothesis import strategies as st
 
 from smtpdoctor.judge.dns.dkim import parse_key_record
-from smtpdoctor.judge.dns.dmarc import parse_dmarc
-from smtpdoctor.judge.dns.mta_sts import parse_policy
+from smtpdoctor.protocol.dmarc import parse_dmarc
+from smtpdoctor.protocol.mta_sts import parse_policy
 from smtpdoctor.flows.explain import explain_message
 from smtpdoctor.judge.explain.reply import explain_text
 from smtpdoctor.core.redact import Redactor

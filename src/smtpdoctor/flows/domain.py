@@ -24,6 +24,8 @@ from ..verdict import conclude, decide
 from ..judge.dns import bimi, bimi_files, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.dkim_verify import signature_findings
+from ..protocol.dmarc import DmarcPolicy, authorisation_name, mailto_domains
+from ..protocol.mta_sts import policy_fingerprint, sts_records, txt_id
 from ..judge.dns.facts import HostAddresses
 from ..core.names import BadDomain, normalise_domain, parent_names
 
@@ -218,7 +220,7 @@ class _Run:
         self.https_port = https_port
         self.ssl_context = ssl_context
         self.https_timeout = https_timeout
-        self.dmarc_policy: dmarc.DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
+        self.dmarc_policy: DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
         self.org: dmarc.OrgDomain | None = None  # the RFC 9989 organisational domain (DMARC topic)
 
     async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
@@ -294,13 +296,13 @@ class _Run:
         walk = dict(zip(names, await self.r.query_many([(f"_dmarc.{n}", "TXT") for n in names])))
         org = dmarc.organizational_domain_from_walk(self.name, walk)
         findings, policy = dmarc.check_dmarc(self.name, walk, org=org)
-        if policy is not None and (mailto := dmarc.mailto_domains(policy)):
+        if policy is not None and (mailto := mailto_domains(policy)):
             found_org = dmarc.organizational_domain_from_walk(policy.found_at, walk)
             dest_orgs = await asyncio.gather(*(dmarc.find_organizational_domain(d, self.r) for d in mailto))
             orgs = {policy.found_at: found_org.name, **{d: o.name for d, o in zip(mailto, dest_orgs)}}
             dests = dmarc.report_destinations(policy, orgs)
             if dests:
-                auth = await self.r.query_many([(dmarc.authorisation_name(policy.found_at, d), "TXT") for d in dests])
+                auth = await self.r.query_many([(authorisation_name(policy.found_at, d), "TXT") for d in dests])
                 findings, policy = dmarc.check_dmarc(self.name, walk, org=org,
                                                      authorisations=dict(zip(dests, auth)))
         self.dmarc_policy = policy
@@ -314,15 +316,15 @@ class _Run:
         txt, (mx_answer, hosts) = await asyncio.gather(self.r.query(f"_mta-sts.{self.name}", "TXT"),
                                                        self._mx_hosts())
         fetch = None
-        if mta_sts.sts_records(txt):
+        if sts_records(txt):
             fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
                                        ssl_context=self.ssl_context)
         findings, policy = mta_sts.check_mta_sts(self.name, txt, fetch, hosts,
                                                  mx_known=not mx_answer.outcome.is_failure,
                                                  previous=self.sts_previous)
         data = {"fetch": fetch.to_json() if fetch else None, "policy": policy.to_json() if policy else None,
-                "id": mta_sts.txt_id(txt),
-                "sha256": mta_sts.policy_fingerprint(fetch.body) if fetch and fetch.ok and fetch.body else None}
+                "id": txt_id(txt),
+                "sha256": policy_fingerprint(fetch.body) if fetch and fetch.ok and fetch.body else None}
         return findings, data
 
     async def tlsrpt(self):

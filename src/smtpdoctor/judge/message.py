@@ -14,7 +14,8 @@ from ..core.observations import DnsResult
 from ..protocol.dkim import ArcCheck, SignatureCheck
 from ..protocol.headers import MESSAGE_ID
 from ..protocol.received import SKEW_TOLERANCE_S, Hop
-from .dns.dmarc import DmarcPolicy, dmarc_records, organizational_domain, parse_dmarc
+from ..protocol.dmarc import DmarcPolicy, dmarc_records, parse_dmarc
+from .dns.dmarc import organizational_domain
 from .dns.facts import HostAddresses
 from .dns.ptr import check_ptr
 

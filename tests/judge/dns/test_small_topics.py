@@ -5,7 +5,7 @@ import pytest
 from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.bimi import check_bimi
 from smtpdoctor.judge.dns.dane import check_dane, parse_tlsa
-from smtpdoctor.judge.dns.dmarc import parse_dmarc
+from smtpdoctor.protocol.dmarc import parse_dmarc
 from smtpdoctor.judge.dns.dnssec import check_dnssec
 from smtpdoctor.judge.dns.tlsrpt import check_tlsrpt
 

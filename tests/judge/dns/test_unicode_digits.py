@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from smtpdoctor.judge.dns.dmarc import parse_dmarc
-from smtpdoctor.judge.dns.mta_sts import parse_policy
+from smtpdoctor.protocol.dmarc import parse_dmarc
+from smtpdoctor.protocol.mta_sts import parse_policy
 from smtpdoctor.protocol.capabilities import parse_ehlo
 from smtpdoctor.protocol.replies import Reply
 from smtpdoctor.protocol.spf.record import SpfSyntaxError, parse as parse_spf

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from .dmarc import DmarcPolicy
+from ...protocol.dmarc import DmarcPolicy
 from .facts import could_not_test
 from ...protocol.tags import parse_tags
 

@@ -1,4 +1,4 @@
-"""DMARC records as RFC 9989 (May 2026, obsoletes RFC 7489) defines them: where the policy comes from
+"""DMARC records judged as RFC 9989 (May 2026, obsoletes RFC 7489) defines them: where the policy comes from
 (the DNS tree walk), syntax, policy strength, ``sp``/``np``, the new tags ``t``, ``np`` and ``psd``
 explained, the removed tags ``pct``, ``rf`` and ``ri`` named as obsolete, alignment modes, ``rua``/``ruf``
 and their external-destination authorisation (RFC 9989, RFC 7489 §7.1).
@@ -14,7 +14,6 @@ first use (never at import time: it costs ~80 ms). Everything else here is pure.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Mapping
@@ -22,21 +21,15 @@ from typing import Mapping
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from .facts import could_not_test
+from ...protocol.dmarc import STRENGTH, DmarcPolicy, authorisation_name, dmarc_records, mailto_domains, parse_dmarc
 from ...protocol.tags import parse_tags
+from .facts import could_not_test
 
-__all__ = ["DmarcPolicy", "OrgDomain", "organizational_domain", "psl_organizational_domain", "psl_loaded",
+__all__ = ["OrgDomain", "organizational_domain", "psl_organizational_domain", "psl_loaded",
            "tree_walk", "organizational_domain_from_walk", "find_organizational_domain", "aligned",
-           "dmarc_records", "parse_dmarc", "report_destinations", "mailto_domains", "authorisation_name",
-           "check_dmarc", "explain_new_tags", "KNOWN_TAGS", "OBSOLETE_TAGS", "MAX_WALK"]
+           "report_destinations", "check_dmarc", "explain_new_tags", "MAX_WALK"]
 
-KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf",
-                        "psd", "t"})
-OBSOLETE_TAGS = ("pct", "rf", "ri")  # removed by RFC 9989 (pct is replaced by t=y)
 MAX_WALK = 8  # RFC 9989: the tree walk asks at most 8 names
-_POLICIES = ("none", "quarantine", "reject")
-_STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
-_MAILTO = re.compile(r"mailto:([^@\s!,]+)@([^!\s,]+?)(?:!(\d+[kmgt]?))?\Z", re.IGNORECASE)
 
 
 def psl_loaded() -> bool:
@@ -150,150 +143,6 @@ def aligned(identifier: str, author: str, mode: str, orgs: Mapping[str, str]) ->
     return orgs.get(a, a) == orgs.get(b, b)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DmarcPolicy:
-    found_at: str  # the domain whose _dmarc record applies
-    record: str
-    p: str | None = None
-    sp: str | None = None
-    np: str | None = None
-    pct: int = 100
-    adkim: str = "r"
-    aspf: str = "r"
-    rua: tuple[str, ...] = ()
-    ruf: tuple[str, ...] = ()
-    fo: str = "0"
-    t: str = "n"  # RFC 9989 test mode: y = apply one level less than p= (what pct=0 used to do)
-    psd: str = "u"  # RFC 9989: y = a public suffix operator's record, n = an organisational domain's
-    obsolete: tuple[str, ...] = ()  # tags present that RFC 9989 removed (pct, rf, ri)
-    problems: tuple[str, ...] = ()  # syntax errors (the record may be ignored by receivers)
-    bad_values: tuple[str, ...] = ()
-    unknown_tags: tuple[str, ...] = ()
-
-    def effective_policy(self, *, subdomain: bool, exists: bool = True) -> str:
-        """The policy for the domain (or a subdomain; ``exists=False``: a name that does not exist, np=)."""
-        if subdomain and not exists and self.np:
-            return self.np
-        if subdomain and self.sp:
-            return self.sp
-        return self.p or "none"
-
-    def applied_policy(self, *, subdomain: bool, exists: bool = True) -> str:
-        """What receivers apply: the effective policy, one level less in test mode (t=y)."""
-        policy = self.effective_policy(subdomain=subdomain, exists=exists)
-        if self.t == "y":
-            return _POLICIES[max(0, _STRENGTH[policy] - 1)]
-        return policy
-
-    def to_json(self) -> dict:
-        return {"found_at": self.found_at, "record": self.record, "p": self.p, "sp": self.sp, "np": self.np,
-                "pct": self.pct, "adkim": self.adkim, "aspf": self.aspf, "rua": list(self.rua),
-                "ruf": list(self.ruf), "t": self.t, "psd": self.psd, "obsolete": list(self.obsolete),
-                "problems": list(self.problems), "bad_values": list(self.bad_values),
-                "unknown_tags": list(self.unknown_tags)}
-
-
-def dmarc_records(result: DnsResult) -> tuple[str, ...]:
-    """The TXT records that claim to be DMARC (RFC 7489 §6.6.3: others are discarded)."""
-    return tuple(r for r in result.records if r.strip().lower().startswith("v=dmarc1"))
-
-
-def parse_dmarc(found_at: str, record: str) -> DmarcPolicy:
-    tags = parse_tags(record)
-    problems = list(tags.problems)
-    bad: list[str] = []
-    names = tags.names
-    if not names or names[0] != "v" or tags.get("v") != "DMARC1":
-        v = tags.get("v")
-        problems.append("the record must start with v=DMARC1" if v in (None, "DMARC1")
-                        else f"v={v!r} is not DMARC1 (is a ';' missing after it?)")
-    for dup in tags.duplicates():
-        problems.append(f"tag {dup}= appears more than once")
-    unknown = tuple(n for n in dict.fromkeys(names) if n not in KNOWN_TAGS)
-
-    def policy(tag: str) -> str | None:
-        value = tags.get(tag)
-        if value is None:
-            return None
-        if value.lower() not in _POLICIES:
-            bad.append(f"{tag}={value!r} (expected none, quarantine or reject)")
-            return None
-        return value.lower()
-
-    p = policy("p")
-    if tags.get("p") is None:
-        problems.append("the required p= tag is missing")
-    elif p is None:
-        problems.append(f"p={tags.get('p')!r} is not a policy")
-    sp, np = policy("sp"), policy("np")
-    pct = 100
-    if (raw := tags.get("pct")) is not None:
-        if raw.isascii() and raw.isdigit() and 0 <= int(raw) <= 100:
-            pct = int(raw)
-        else:
-            bad.append(f"pct={raw!r} (expected a whole number 0-100)")
-    align = {}
-    for tag in ("adkim", "aspf"):
-        raw = tags.get(tag)
-        if raw is None:
-            align[tag] = "r"
-        elif raw.lower() in ("r", "s"):
-            align[tag] = raw.lower()
-        else:
-            bad.append(f"{tag}={raw!r} (expected r or s)")
-            align[tag] = "r"
-    fo = tags.get("fo") or "0"
-    if any(part.strip() not in ("0", "1", "d", "s") for part in fo.split(":")):
-        bad.append(f"fo={fo!r} (expected 0, 1, d or s, separated by ':')")
-    if (raw := tags.get("ri")) is not None and not (raw.isascii() and raw.isdigit()):
-        bad.append(f"ri={raw!r} (expected a number of seconds)")
-    if (raw := tags.get("rf")) is not None and raw.lower() not in ("afrf", "iodef"):
-        bad.append(f"rf={raw!r} (expected afrf)")
-    psd = _flag(tags.get("psd"), "psd", ("y", "n", "u"), "u", bad)
-    t = _flag(tags.get("t"), "t", ("y", "n"), "n", bad)
-    rua, ruf = _uris(tags.get("rua"), "rua", bad), _uris(tags.get("ruf"), "ruf", bad)
-    obsolete = tuple(tag for tag in OBSOLETE_TAGS if tags.get(tag) is not None)
-    return DmarcPolicy(found_at=found_at, record=record, p=p, sp=sp, np=np, pct=pct, adkim=align["adkim"],
-                       aspf=align["aspf"], rua=rua, ruf=ruf, fo=fo, t=t, psd=psd, obsolete=obsolete,
-                       problems=tuple(problems), bad_values=tuple(bad), unknown_tags=unknown)
-
-
-def _flag(raw: str | None, tag: str, allowed: tuple[str, ...], default: str, bad: list[str]) -> str:
-    if raw is None:
-        return default
-    if raw.lower() not in allowed:
-        bad.append(f"{tag}={raw!r} (expected {', '.join(allowed[:-1])} or {allowed[-1]})")
-        return default
-    return raw.lower()
-
-
-def _uris(value: str | None, tag: str, bad: list[str]) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    out: list[str] = []
-    for uri in (u.strip() for u in value.split(",")):
-        if not uri:
-            continue
-        if uri.lower().startswith("mailto:"):
-            if not _MAILTO.match(uri):
-                bad.append(f"{tag}: {uri!r} is not a valid mailto: address")
-                continue
-        elif not uri.lower().startswith("https://"):
-            bad.append(f"{tag}: {uri!r} is not a mailto: URI (write mailto:address)")
-            continue
-        out.append(uri)
-    return tuple(out)
-
-
-def mailto_domains(policy: DmarcPolicy) -> tuple[str, ...]:
-    """The domains of the rua/ruf mailto: addresses of ``policy``, each once."""
-    out: dict[str, None] = {}
-    for uri in policy.rua + policy.ruf:
-        if m := _MAILTO.match(uri):
-            out.setdefault(m.group(2).lower().rstrip("."), None)
-    return tuple(out)
-
-
 def report_destinations(policy: DmarcPolicy, orgs: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Domains receiving reports for ``policy`` outside its organisational domain (they need to authorise
     them). ``orgs`` maps names to their organisational domains (the tree walk); without it the public
@@ -302,10 +151,6 @@ def report_destinations(policy: DmarcPolicy, orgs: Mapping[str, str] | None = No
         names = (policy.found_at,) + mailto_domains(policy)
         orgs = {n: organizational_domain(n) for n in names}
     return tuple(d for d in mailto_domains(policy) if not aligned(d, policy.found_at, "r", orgs))
-
-
-def authorisation_name(policy_domain: str, destination: str) -> str:
-    return f"{policy_domain}._report._dmarc.{destination}"
 
 
 def explain_new_tags(policy: DmarcPolicy) -> tuple[str, ...]:
@@ -376,7 +221,7 @@ def check_dmarc(
         elif policy.t == "y":
             findings.append(catalogue.make("dmarc.test-mode", name=f"_dmarc.{where}", policy=effective,
                                            applied=policy.applied_policy(subdomain=subdomain, exists=exists)))
-        if not subdomain and policy.sp and _STRENGTH[policy.sp] < _STRENGTH[policy.p]:
+        if not subdomain and policy.sp and STRENGTH[policy.sp] < STRENGTH[policy.p]:
             findings.append(catalogue.make("dmarc.subdomain-weaker", sp=policy.sp, p=policy.p))
     if not policy.rua:
         findings.append(catalogue.make("dmarc.no-rua", name=f"_dmarc.{where}"))

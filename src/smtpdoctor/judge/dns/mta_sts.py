@@ -1,100 +1,27 @@
-"""MTA-STS (RFC 8461): the ``_mta-sts`` TXT record, the HTTPS policy (version, mode, ``mx`` patterns,
-``max_age``), and whether the patterns cover the domain's real MX hosts. Pure: answers in, findings out.
+"""MTA-STS (RFC 8461) judged: the ``_mta-sts`` TXT record, the HTTPS policy (read by ``protocol/mta_sts.py``),
+and whether the patterns cover the domain's real MX hosts. Pure: answers in, findings out.
 
 Whether the ``id=`` changed after a policy change needs the previous state: one run cannot know it. The
-report carries the id and the SHA-256 of the policy text (:func:`policy_fingerprint`); given the previous
+report carries the id and the SHA-256 of the policy text (``protocol.mta_sts.policy_fingerprint``); given the previous
 run's pair (``previous=(id, sha256)``, ``domain --mta-sts-previous ID:SHA256``) a changed policy under an
 unchanged id is found."""
 
 from __future__ import annotations
 
-import hashlib
 import re
-from dataclasses import dataclass
 from typing import Sequence
 
 from ...core import catalogue
-from ...core.observations import DnsResult
 from ...core.model import Finding, Severity
-from ...core.observations import PolicyFetch
-from .facts import could_not_test
+from ...core.observations import DnsResult, PolicyFetch
+from ...protocol.mta_sts import StsPolicy, mx_matches, parse_policy, policy_fingerprint, sts_records
 from ...protocol.tags import parse_tags
-from ...core.serialize import JsonMixin
+from .facts import could_not_test
 
-__all__ = ["StsPolicy", "sts_records", "parse_policy", "mx_matches", "check_mta_sts", "MAX_AGE_LIMIT",
-           "MIN_SENSIBLE_MAX_AGE", "policy_fingerprint", "txt_id"]
+__all__ = ["check_mta_sts", "MIN_SENSIBLE_MAX_AGE"]
 
-MAX_AGE_LIMIT = 31557600  # RFC 8461 §3.2: at most about a year
 MIN_SENSIBLE_MAX_AGE = 86400  # a day; the RFC suggests weeks
 _ID = re.compile(r"[A-Za-z0-9]{1,32}\Z")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class StsPolicy(JsonMixin):
-    version: str | None = None
-    mode: str | None = None
-    max_age: int | None = None
-    mx: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-
-
-def policy_fingerprint(body: str) -> str:
-    """SHA-256 (hex) of the policy text as served: what changes when the policy changes."""
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
-
-
-def txt_id(txt: DnsResult) -> str | None:
-    """The id= of the (first) _mta-sts record."""
-    records = sts_records(txt)
-    return parse_tags(records[0]).get("id") if records else None
-
-
-def sts_records(result: DnsResult) -> tuple[str, ...]:
-    return tuple(r for r in result.records if r.strip().lower().startswith("v=stsv1"))
-
-
-def parse_policy(text: str) -> StsPolicy:
-    """The ``key: value`` lines of an MTA-STS policy (CRLF or LF)."""
-    problems: list[str] = []
-    fields: dict[str, list[str]] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        key, sep, value = line.partition(":")
-        if not sep:
-            problems.append(f"line {number} {line[:40]!r} is not 'key: value'")
-            continue
-        fields.setdefault(key.strip().lower(), []).append(value.strip())
-    version = (fields.get("version") or [None])[0]
-    if version != "STSv1":
-        problems.append("version: STSv1 is missing" if version is None else f"version: {version!r} is not STSv1")
-    mode = (fields.get("mode") or [None])[0]
-    if mode not in ("enforce", "testing", "none"):
-        problems.append("mode: is missing" if mode is None else f"mode: {mode!r} (expected enforce, testing or none)")
-        mode = None
-    max_age: int | None = None
-    raw_age = (fields.get("max_age") or [None])[0]
-    if raw_age is None:
-        problems.append("max_age: is missing")
-    elif not (raw_age.isascii() and raw_age.isdigit()) or len(raw_age) > 10:
-        problems.append(f"max_age: {raw_age!r} is not a number of seconds")
-    else:
-        max_age = int(raw_age)
-        if max_age > MAX_AGE_LIMIT:
-            problems.append(f"max_age: {max_age} is over the limit of {MAX_AGE_LIMIT} seconds")
-    mx = tuple(m.lower().rstrip(".") for m in fields.get("mx", ()))
-    if not mx and mode in ("enforce", "testing"):
-        problems.append("no mx: line (a policy in enforce or testing mode needs one per MX pattern)")
-    return StsPolicy(version=version, mode=mode, max_age=max_age, mx=mx, problems=tuple(problems))
-
-
-def mx_matches(pattern: str, host: str) -> bool:
-    """RFC 8461 §4.1: ``*.example.com`` matches exactly one extra left-most label."""
-    pattern, host = pattern.lower().rstrip("."), host.lower().rstrip(".")
-    if pattern.startswith("*."):
-        head, _, tail = host.partition(".")
-        return bool(head) and tail == pattern[2:]
-    return pattern == host
 
 
 def check_mta_sts(

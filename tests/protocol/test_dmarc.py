@@ -1,0 +1,36 @@
+"""The DMARC record's grammar (RFC 9989) as a DmarcPolicy value."""
+
+import pytest
+
+from smtpdoctor.protocol.dmarc import authorisation_name, dmarc_records, mailto_domains, parse_dmarc
+
+from support.dns_zones import answer
+
+
+def test_test_mode_applies_one_level_less_and_np_for_missing_names():
+    policy = parse_dmarc("d.test", "v=DMARC1; p=reject; sp=quarantine; np=reject; t=y")
+    assert policy.applied_policy(subdomain=False) == "quarantine"
+    assert policy.effective_policy(subdomain=True, exists=False) == "reject"
+    assert policy.applied_policy(subdomain=True) == "none"
+
+
+@pytest.mark.parametrize(("record", "field", "expected"), [
+    ("p=reject", "problems", ("the record must start with v=DMARC1",)),
+    ("v=DMARC1; p=reject; p=none", "problems", ("tag p= appears more than once",)),
+    ("v=DMARC1", "problems", ("the required p= tag is missing",)),
+    ("v=DMARC1; p=reject; pct=150; adkim=x", "bad_values",
+     ("pct='150' (expected a whole number 0-100)", "adkim='x' (expected r or s)")),
+    ("v=DMARC1; p=none; rua=a@b.example", "bad_values",
+     ("rua: 'a@b.example' is not a mailto: URI (write mailto:address)",)),
+    ("v=DMARC1; p=none; pct=50; ri=3600; foo=1", "obsolete", ("pct", "ri")),
+])
+def test_what_is_wrong_with_a_record(record, field, expected):
+    assert getattr(parse_dmarc("d.test", record), field) == expected
+
+
+def test_destinations_and_records():
+    policy = parse_dmarc("d.test", "v=DMARC1; p=reject; rua=mailto:a@D.test,mailto:x@reports.example!10m; "
+                                   "ruf=mailto:f@reports.example")
+    assert mailto_domains(policy) == ("d.test", "reports.example")
+    assert authorisation_name("d.test", "reports.example") == "d.test._report._dmarc.reports.example"
+    assert dmarc_records(answer("_dmarc.d.test", "TXT", "v=spf1 -all", " v=DMARC1; p=none")) == (" v=DMARC1; p=none",)
