@@ -60,6 +60,14 @@ def test_bad_input_is_one_line_exit_two(arg, message):
     assert out.returncode == 2 and out.stderr.decode().count("\n") == 1 and message in out.stderr.decode()
 
 
+def test_an_endless_device_and_empty_text_are_refused_by_the_bounded_reader():
+    out = run("/dev/zero")
+    assert out.returncode == 2 and out.stderr.decode().count("\n") == 1
+    assert "/dev/zero: larger than 25 MB" in out.stderr.decode()
+    out = run("-", stdin=b"")
+    assert out.returncode == 2 and "standard input: empty, not a message" in out.stderr.decode()
+
+
 def test_binary_and_non_message(tmp_path):
     (tmp_path / "b").write_bytes(b"\x00\x01\x02" * 10)
     out = run(str(tmp_path / "b"))

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .. import __version__
+from ..core.inputs import InputError, open_input, read_head, size_label
 from ..core.model import Category, Finding, Report, Target, Verdict
 from ..judge.reports import DmarcTally, TlsTally, classify_source, dmarc_findings, service_for, tls_findings
 from ..net.dns import Resolver
@@ -65,18 +66,21 @@ def iter_documents(args: Iterable[str]) -> Iterator[Document | Unreadable]:
             yield Unreadable(name, "no such file or directory")
             continue
         try:
-            with path.open("rb") as fh:
-                head = fh.read(5)
+            with open_input(str(path)) as fh:
+                head = fh.read(5)  # "From " starts an mbox, read as a stream (its messages bounded one by one)
                 if head == b"From ":
                     for item in iter_mbox(fh, name, head):
                         yield from documents(item.message or b"", item.source)
                     continue
-                data = head + fh.read(MAX_FILE_BYTES)
+                data, more = read_head(fh, MAX_FILE_BYTES, name, head)
         except OSError as exc:
             yield Unreadable(name, f"cannot read: {exc.strerror or exc}")
             continue
-        if len(data) > MAX_FILE_BYTES:
-            yield Unreadable(name, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: not read", hostile=True)
+        except InputError as exc:
+            yield Unreadable(name, f"cannot read: {str(exc).removeprefix(str(path) + ': ')}")
+            continue
+        if more:
+            yield Unreadable(name, f"larger than {size_label(MAX_FILE_BYTES)}: not read", hostile=True)
             continue
         yield from documents(data, name)
 

@@ -38,34 +38,21 @@ def register(app: typer.Typer) -> None:
 
 def read_message(arg: str) -> tuple[str, bytes]:
     """(source name, bytes): a file, '-' (stdin), or pasted text; bounded, never a traceback."""
-    import sys
-
+    from ...core.inputs import InputError, is_binary, read_input
     from ...flows.headers import MAX_MESSAGE_BYTES
 
-    if arg == "-":
-        data = sys.stdin.buffer.read(MAX_MESSAGE_BYTES + 1)
-        source = "-"
-    elif "\n" in arg or (":" in arg and not Path(arg).exists()):
-        data, source = arg.encode("utf-8", "surrogateescape"), "text"
-    else:
-        path = Path(arg)
-        try:
-            if path.is_dir():
-                raise UsageError(f"{arg}: is a directory (give one message file)")
-            with path.open("rb") as fh:
-                data = fh.read(MAX_MESSAGE_BYTES + 1)
-        except FileNotFoundError:
-            raise UsageError(f"{arg}: no such file") from None
-        except OSError as exc:
-            raise UsageError(f"{arg}: {exc.strerror or exc}") from None
-        source = arg
-    if len(data) > MAX_MESSAGE_BYTES:
-        raise UsageError(f"{source}: larger than {MAX_MESSAGE_BYTES // (1024 * 1024)} MB; not a message")
-    if not data.strip():
-        raise UsageError(f"{source}: empty")
-    if b"\0" in data[:65536]:
-        raise UsageError(f"{source}: a binary file, not a message")
-    return source, data
+    if arg != "-" and ("\n" in arg or (":" in arg and not Path(arg).exists())):
+        source, data = "text", arg.encode("utf-8", "surrogateescape")
+        if not data.strip():
+            raise UsageError(f"{source}: empty, not a message")
+        if is_binary(data[:8192]):
+            raise UsageError(f"{source}: a binary file, not a message")
+        return source, data
+    try:
+        label, data = read_input(arg, max_bytes=MAX_MESSAGE_BYTES, what="a message")
+    except InputError as exc:
+        raise UsageError(str(exc)) from None
+    return ("-" if arg == "-" else label), data
 
 
 def run(message: str, *, resolvers: list[str] = (), authserv_id: str | None = None, bulk: bool = False,
