@@ -5,13 +5,11 @@ The SVG is checked against the SVG Tiny PS rules; the certificate's type (VMC / 
 from __future__ import annotations
 
 import ssl
-import threading
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from smtpdoctor.flows.domain import audit_domain
-from smtpdoctor.lab.https_files import mark_certificate
+from smtpdoctor.lab.background import in_background
+from smtpdoctor.lab.https_files import LabHttpsFiles, mark_certificate
 from smtpdoctor.net.dns import Resolver
 
 GOOD_SVG = ('<svg xmlns="http://www.w3.org/2000/svg" version="1.2" baseProfile="tiny-ps" viewBox="0 0 64 64">'
@@ -24,33 +22,9 @@ ENTITY_SVG = ('<?xml version="1.0"?><!DOCTYPE svg [<!ENTITY a "aaaa">]>'
               '<title>&a;</title></svg>')
 
 
-@contextmanager
 def https_files(pki, files: dict[str, str], name: str = "bimi.brand.test"):
-    cert = pki.issue("valid", (name,))
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            body = files.get(self.path, "").encode()
-            self.send_response(200 if self.path in files else 404)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert.cert_file, cert.key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    """The lab's HTTPS file server, on a loop of its own, with a certificate of the test CA."""
+    return in_background(LabHttpsFiles(files, names=(name,), pki=pki))
 
 
 def zone(dmarc="v=DMARC1; p=reject; rua=mailto:d@brand.test"):
@@ -69,9 +43,9 @@ def knot(knot_factory):
 
 
 async def audit(knot, pki, files):
-    with https_files(pki, files) as port:
+    with https_files(pki, files) as (server,):
         context = ssl.create_default_context(cafile=str(pki.ca_file))  # what --ca-file builds
-        return await audit_domain(Resolver([knot.address], timeout=2, lifetime=4), "brand.test", https_port=port,
+        return await audit_domain(Resolver([knot.address], timeout=2, lifetime=4), "brand.test", https_port=server.port,
                                   ssl_context=context)
 
 

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import ssl
-import threading
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app
 from smtpdoctor.flows.domain import audit_domain
+from smtpdoctor.lab.background import in_background
+from smtpdoctor.lab.https_files import LabHttpsFiles
 from smtpdoctor.protocol.mta_sts import policy_fingerprint
 from smtpdoctor.net.dns import Resolver
 
@@ -27,33 +27,12 @@ ENFORCE = "version: STSv1\r\nmode: enforce\r\nmx: mx1.sts.test\r\nmx: *.backup.s
 @contextmanager
 def https_server(pki, policy: str, *, variant: str = "valid", host: str = "127.0.0.1", port: int = 0,
                  name: str = "mta-sts.sts.test"):
-    """A real HTTPS server (stdlib http.server + ssl, in a thread) serving ``policy`` at the well-known path."""
-    cert = pki.issue(variant, (name,))
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's interface)
-            body = policy.encode()
-            self.send_response(200 if self.path == "/.well-known/mta-sts.txt" else 404)
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert.cert_file, cert.key_file)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    """The lab's HTTPS file server (on a loop of its own) serving ``policy`` at the well-known path."""
+    path = "/.well-known/mta-sts.txt"
+    server = LabHttpsFiles({path: policy}, names=(name,), pki=pki, host=host, port=port, kind=variant,
+                           content_types={path: "text/plain"})
+    with in_background(server):
+        yield server.port
 
 
 def zone(policy_host_ip="127.0.0.1", sts_id="20260101", tlsrpt="v=TLSRPTv1; rua=mailto:tls@sts.test"):

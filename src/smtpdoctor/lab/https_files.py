@@ -1,8 +1,10 @@
-"""A lab HTTPS server of fixed files (the BIMI logo and mark certificate of a DNS scenario), with a
-certificate from the lab CA, and the lab's maker of BIMI mark certificates (VMC / CMC).
+"""A lab HTTPS server of fixed files (the BIMI logo and mark certificate of a DNS scenario, an MTA-STS
+policy), with a certificate of any lab kind (valid, expired, ...) from the lab CA, and the lab's maker of
+BIMI mark certificates (VMC / CMC).
 
-The server is asyncio streams + ssl, answering ``GET path`` with the file or 404 and closing; enough
-for the audit's one-request fetches (``net/https.fetch_url``), never a general web server.
+The server is asyncio streams + ssl, answering ``GET path`` with the file (and its Content-Type, when
+given) or 404 and closing; enough for the audit's one-request fetches (``net/https.fetch_url``), never a
+general web server. Callers that are not async run it with ``lab.background.in_background``.
 """
 
 from __future__ import annotations
@@ -43,20 +45,24 @@ def mark_certificate(mark_type: str, *, days: int, bimi_usage: bool = True) -> s
 
 
 class LabHttpsFiles:
-    """``async with LabHttpsFiles({"/logo.svg": text}, names=("bimi.lab.test",)) as srv``: ``srv.port``."""
+    """``async with LabHttpsFiles({"/logo.svg": text}, names=("bimi.lab.test",)) as srv``: ``srv.port``.
+    ``kind`` is the certificate's (``lab.certs.CertKind``), ``content_types`` maps a path to its type."""
 
     def __init__(self, files: Mapping[str, str], *, names: tuple[str, ...], pki: LabPki | None = None,
-                 host: str = "127.0.0.1") -> None:
+                 host: str = "127.0.0.1", port: int = 0, kind: str = "valid",
+                 content_types: Mapping[str, str] | None = None) -> None:
         self.files = {path: body.encode() for path, body in files.items()}
+        self.content_types = dict(content_types or {})
         self.pki = pki or default_pki()
         self.names = names
         self.host = host
-        self.port = 0
+        self.port = port
+        self.kind = kind
         self._server: asyncio.base_events.Server | None = None
 
     async def __aenter__(self) -> "LabHttpsFiles":
-        context = self.pki.server_context("valid", self.names)
-        self._server = await asyncio.start_server(self._serve, self.host, 0, ssl=context)
+        context = self.pki.server_context(self.kind, self.names)
+        self._server = await asyncio.start_server(self._serve, self.host, self.port, ssl=context)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
@@ -72,7 +78,9 @@ class LabHttpsFiles:
             body = self.files.get(path)
             status = b"200 OK" if body is not None else b"404 Not Found"
             body = body if body is not None else b""
-            writer.write(b"HTTP/1.1 " + status + b"\r\nContent-Length: " + str(len(body)).encode()
+            ctype = self.content_types.get(path) if status == b"200 OK" else None
+            head = f"Content-Type: {ctype}\r\n".encode("ascii") if ctype else b""
+            writer.write(b"HTTP/1.1 " + status + b"\r\n" + head + b"Content-Length: " + str(len(body)).encode()
                          + b"\r\nConnection: close\r\n\r\n" + body)
             await writer.drain()
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, OSError):
