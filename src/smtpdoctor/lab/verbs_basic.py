@@ -33,13 +33,20 @@ def has(s: "Session", keyword: str) -> str | None:
     return next((e for e in s.plan.extensions if e.split()[0].upper() == keyword), None)
 
 
-async def ehlo(s: "Session", arg: str) -> None:
+async def _hello(s: "Session", verb: str, arg: str) -> bool:
+    """What EHLO and HELO share: the plan may drop the connection; a name is required and kept."""
     if s.plan.drop_on_ehlo:
         raise Closed("server-closed")
     if not arg:
-        await s.reply("501 5.5.4 Syntax: EHLO hostname")
-        return
+        await s.reply(f"501 5.5.4 Syntax: {verb} hostname")
+        return False
     s.helo = arg
+    return True
+
+
+async def ehlo(s: "Session", arg: str) -> None:
+    if not await _hello(s, "EHLO", arg):
+        return
     if s.plan.ehlo is not None:
         await s.perform(s.plan.ehlo)
     lines = [s.server.hostname, *extensions(s)]
@@ -47,13 +54,8 @@ async def ehlo(s: "Session", arg: str) -> None:
 
 
 async def helo(s: "Session", arg: str) -> None:
-    if s.plan.drop_on_ehlo:
-        raise Closed("server-closed")
-    if not arg:
-        await s.reply("501 5.5.4 Syntax: HELO hostname")
-        return
-    s.helo = arg
-    await s.reply("250 {host}")
+    if await _hello(s, "HELO", arg):
+        await s.reply("250 {host}")
 
 
 async def noop(s: "Session", arg: str) -> None:

@@ -85,13 +85,7 @@ def parse_dmarc(found_at: str, record: str) -> DmarcPolicy:
     unknown = tuple(n for n in dict.fromkeys(names) if n not in KNOWN_TAGS)
 
     def policy(tag: str) -> str | None:
-        value = tags.get(tag)
-        if value is None:
-            return None
-        if value.lower() not in POLICIES:
-            bad.append(f"{tag}={value!r} (expected none, quarantine or reject)")
-            return None
-        return value.lower()
+        return _flag(tags.get(tag), tag, POLICIES, None, bad)
 
     p = policy("p")
     if tags.get("p") is None:
@@ -131,7 +125,8 @@ def parse_dmarc(found_at: str, record: str) -> DmarcPolicy:
                        problems=tuple(problems), bad_values=tuple(bad), unknown_tags=unknown)
 
 
-def _flag(raw: str | None, tag: str, allowed: tuple[str, ...], default: str, bad: list[str]) -> str:
+def _flag(raw: str | None, tag: str, allowed: tuple[str, ...], default: str | None, bad: list[str]) -> str | None:
+    """``raw`` lower-cased when it is one of ``allowed``; else ``default``, and what is wrong goes to ``bad``."""
     if raw is None:
         return default
     if raw.lower() not in allowed:
