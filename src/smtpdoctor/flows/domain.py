@@ -24,6 +24,7 @@ from ..verdict import conclude, decide
 from ..judge.dns import bimi, bimi_files, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.dkim_verify import signature_findings
+from ..protocol.dane import match_tlsa, parse_tlsa, tlsa_name
 from ..protocol.dmarc import DmarcPolicy, authorisation_name, mailto_domains
 from ..protocol.mta_sts import policy_fingerprint, sts_records, txt_id
 from ..judge.dns.facts import HostAddresses
@@ -367,7 +368,7 @@ class _Run:
 
     async def _validate(self, name: str, answer: DnsResult):
         """The tool's own DNSSEC validation of ``answer`` (about ``name``), from the root's key down."""
-        from ..judge.dns import dnssec_chain
+        from ..protocol import dnssec_chain
 
         names = parent_names(name)
         keys, ds, soa, root = await asyncio.gather(
@@ -382,7 +383,7 @@ class _Run:
         if answer.outcome.is_failure or not hosts:
             return (), None
         hosts = hosts[:10]
-        answers = dict(zip(hosts, await self.r.query_many([(dane.tlsa_name(h), "TLSA") for h in hosts])))
+        answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
         validations = dict(zip(with_tlsa, await asyncio.gather(*(self._validate(h, answers[h]) for h in with_tlsa))))
         certificates = None
@@ -396,7 +397,10 @@ class _Run:
                                                             timeouts=Timeouts.uniform(self.https_timeout))
                                              for h, a in targets))
             certificates = {c.host: c for c in fetched}
-        findings, found = dane.check_dane(answers, validations=validations, certificates=certificates)
+        matches = {h: match_tlsa(h, [parse_tlsa(r) for r in answers[h].records], c.chain)
+                   for h, c in (certificates or {}).items() if c.chain and not c.error}
+        findings, found = dane.check_dane(answers, validations=validations, certificates=certificates,
+                                          matches=matches)
         data = {h: [r.to_json() for r in recs] for h, recs in found.items()}
         if certificates is not None:
             data["certificates"] = {h: c.to_json() for h, c in certificates.items()}

@@ -1,6 +1,6 @@
 """The certificate chain an MX host presents on port 25 after STARTTLS, as a sender would see it (for
 DANE, RFC 7672). Verification is off on purpose: DANE replaces the trust store, so the chain is taken as
-sent and matched against the TLSA records by :func:`smtpdoctor.judge.dns.dane.match_tlsa`."""
+sent and matched against the TLSA records by :func:`smtpdoctor.protocol.dane.match_tlsa`."""
 
 from __future__ import annotations
 

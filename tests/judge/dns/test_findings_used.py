@@ -15,6 +15,8 @@ def test_every_finding_id_used_is_defined():
     for path in list(SRC.glob("*.py")) + [PACKAGE / "flows" / "domain.py", PACKAGE / "net" / "https.py"]:
         used |= set(re.findall(r'make\(\s*"([a-z_]+\.[a-z0-9-]+)"', path.read_text()))
         used |= {f"{area}.lookup-failed" for area in re.findall(r'could_not_test\("([a-z_]+)"', path.read_text())}
+        used |= {f"{area}.{what}" for area in re.findall(r'one_record\("([a-z_]+)"', path.read_text())
+                 for what in ("lookup-failed", "missing", "several-records")}
     missing = sorted(u for u in used if u not in catalogue.catalogue())
     assert missing == []
     assert len(used) > 60

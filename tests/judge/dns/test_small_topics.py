@@ -4,7 +4,7 @@ import pytest
 
 from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.bimi import check_bimi
-from smtpdoctor.judge.dns.dane import check_dane, parse_tlsa
+from smtpdoctor.judge.dns.dane import check_dane
 from smtpdoctor.protocol.dmarc import parse_dmarc
 from smtpdoctor.judge.dns.dnssec import check_dnssec
 from smtpdoctor.judge.dns.tlsrpt import check_tlsrpt
@@ -59,12 +59,6 @@ def test_bimi_locations():
 
 
 SHA256 = "ab" * 32
-
-
-def test_tlsa_parse():
-    assert parse_tlsa(f"3 1 1 {SHA256}").problems == ()
-    assert parse_tlsa(f"1 1 1 {SHA256}").problems  # PKIX-EE is not for SMTP
-    assert "32 bytes" in parse_tlsa("3 1 1 abcd").problems[0]
 
 
 def tlsa(host, *records, outcome=None, ad=False, signatures=()):

@@ -9,7 +9,7 @@ from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from ...protocol.dmarc import DmarcPolicy
-from .facts import could_not_test
+from .facts import one_record
 from ...protocol.tags import parse_tags
 
 __all__ = ["bimi_locations", "bimi_records", "check_bimi"]
@@ -31,13 +31,9 @@ def bimi_locations(txt: DnsResult) -> tuple[str | None, str | None]:
 
 def check_bimi(domain: str, txt: DnsResult, dmarc: DmarcPolicy | None, *, subdomain: bool = False) -> tuple[Finding, ...]:
     name = f"default._bimi.{domain}"
-    if txt.outcome.is_failure:
-        return (could_not_test("bimi", "the BIMI record", txt),)
     records = bimi_records(txt)
-    if not records:
-        return (catalogue.make("bimi.missing", domain=domain),)
-    if len(records) > 1:
-        return (catalogue.make("bimi.several-records", name=name, count=len(records)),)
+    if (stop := one_record("bimi", "the BIMI record", txt, records, domain=domain, name=name)) is not None:
+        return (stop,)
     tags = parse_tags(records[0])
     problems = list(tags.problems)
     if tags.names[:1] != ("v",) or tags.get("v") != "BIMI1":

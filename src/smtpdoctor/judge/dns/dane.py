@@ -1,127 +1,27 @@
 """DANE for SMTP (RFC 7672): TLSA records at ``_25._tcp.<mx host>`` for each MX host, whether their zone
 is signed (TLSA records in an unsigned zone are ignored by every sender: useless), whether the DNSSEC
-chain to them holds (the tool's own validation, :mod:`.dnssec_chain`), and whether they match the
-certificate chain the MX host presents on port 25 (:func:`match_tlsa`). Pure."""
+chain to them holds (the tool's own validation, :mod:`smtpdoctor.protocol.dnssec_chain`), and whether they match the
+certificate chain the MX host presents on port 25 (``protocol.dane.match_tlsa``, run by the flow). Pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-import hashlib
 from typing import Any, Mapping, Sequence
 
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
+from ...protocol.dane import TlsaRecord, parse_tlsa, tlsa_name
 from .facts import could_not_test
 
-__all__ = ["TlsaRecord", "tlsa_name", "parse_tlsa", "check_dane", "match_tlsa", "check_dane_certificates"]
-
-_DIGEST_HEX = {1: 64, 2: 128}  # SHA-256, SHA-512
+__all__ = ["check_dane", "check_dane_certificates"]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TlsaRecord:
-    usage: int
-    selector: int
-    mtype: int
-    data: str
-    problems: tuple[str, ...] = ()
-
-    def to_json(self) -> dict:
-        return {"usage": self.usage, "selector": self.selector, "mtype": self.mtype,
-                "data": self.data[:80], "problems": list(self.problems)}
-
-    @property
-    def label(self) -> str:
-        return f"{self.usage} {self.selector} {self.mtype} {self.data[:12]}..."
-
-
-def tlsa_name(host: str, port: int = 25) -> str:
-    return f"_{port}._tcp.{host}"
-
-
-def parse_tlsa(text: str) -> TlsaRecord:
-    parts = text.split()
-    try:
-        usage, selector, mtype = (int(p) for p in parts[:3])
-    except ValueError:
-        return TlsaRecord(usage=-1, selector=-1, mtype=-1, data="", problems=(f"unreadable TLSA {text[:60]!r}",))
-    data = "".join(parts[3:]).lower()
-    problems: list[str] = []
-    if usage in (0, 1):
-        problems.append(f"usage {usage} (PKIX-TA/PKIX-EE) is not used for SMTP; RFC 7672 says 2 (DANE-TA) or 3 (DANE-EE)")
-    elif usage not in (2, 3):
-        problems.append(f"usage {usage} is unknown")
-    if selector not in (0, 1):
-        problems.append(f"selector {selector} is unknown")
-    if mtype not in (0, 1, 2):
-        problems.append(f"matching type {mtype} is unknown")
-    elif mtype in _DIGEST_HEX and len(data) != _DIGEST_HEX[mtype]:
-        problems.append(f"matching type {mtype} needs {_DIGEST_HEX[mtype] // 2} bytes of digest; the record holds {len(data) // 2}")
-    return TlsaRecord(usage=usage, selector=selector, mtype=mtype, data=data, problems=tuple(problems))
-
-
-def _selected(der: bytes, selector: int) -> bytes:
-    if selector == 0:
-        return der
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
-
-    return x509.load_der_x509_certificate(der).public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-
-
-def _digest(data: bytes, mtype: int) -> str:
-    return {0: data.hex(), 1: hashlib.sha256(data).hexdigest(), 2: hashlib.sha512(data).hexdigest()}[mtype]
-
-
-def _leaf_names_and_issuer(leaf: bytes, ta: bytes, host: str) -> str | None:
-    """For DANE-TA (usage 2): why the leaf does not chain to the trust anchor or name the host (RFC 7672
-    §3.2.2 / §3.2.3); None when it does."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-
-    cert, anchor = x509.load_der_x509_certificate(leaf), x509.load_der_x509_certificate(ta)
-    try:
-        cert.verify_directly_issued_by(anchor)
-    except (InvalidSignature, ValueError, TypeError):
-        return "the leaf certificate is not issued by it"
-    try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    except x509.ExtensionNotFound:
-        names = []
-    host = host.lower().rstrip(".")
-    if not any(n.lower() == host or (n.startswith("*.") and host.partition(".")[2] == n[2:].lower()) for n in names):
-        return f"the leaf certificate does not name {host}"
-    return None
-
-
-def match_tlsa(host: str, records: Sequence[TlsaRecord], chain: Sequence[bytes]) -> list[tuple[TlsaRecord, str | None]]:
-    """Each usable record with None when it matches ``chain`` (DER, leaf first) as RFC 7672 says, else
-    why not. DANE-EE (3) matches the leaf only, with no name or date check; DANE-TA (2) matches a
-    certificate the server sent above the leaf, which must have issued the leaf, and the leaf must name
-    the host."""
-    out: list[tuple[TlsaRecord, str | None]] = []
-    for rec in records:
-        if rec.problems or rec.usage not in (2, 3) or not chain:
-            continue
-        if rec.usage == 3:
-            ok = _digest(_selected(chain[0], rec.selector), rec.mtype) == rec.data
-            out.append((rec, None if ok else "does not match the server's certificate"))
-            continue
-        anchors = [c for c in chain[1:] if _digest(_selected(c, rec.selector), rec.mtype) == rec.data]
-        if not anchors:
-            out.append((rec, "matches no CA certificate the server sent"))
-        else:
-            out.append((rec, _leaf_names_and_issuer(chain[0], anchors[0], host)))
-    return out
-
-
-def check_dane_certificates(host: str, records: Sequence[TlsaRecord], cert: Any) -> tuple[Finding, ...]:
-    """``cert`` is the :class:`~smtpdoctor.observe.mx_tls.MxCertificate` of ``host`` on port 25."""
+def check_dane_certificates(host: str, cert: Any,
+                            results: Sequence[tuple[TlsaRecord, str | None]]) -> tuple[Finding, ...]:
+    """``cert`` is the :class:`~smtpdoctor.observe.mx_tls.MxCertificate` of ``host`` on port 25, ``results``
+    each usable record with why it does not match that chain (None: it matches), from ``protocol.dane.match_tlsa``."""
     if cert.error or not cert.chain:
         return (catalogue.make("dane.cert-not-fetched", host=host, port=cert.port, error=cert.error or "no certificate"),)
-    results = match_tlsa(host, records, cert.chain)
     matched = [r for r, why in results if why is None]
     evidence = {"records": [{"tlsa": r.label, "problem": why} for r, why in results]}
     if not matched:
@@ -133,10 +33,13 @@ def check_dane_certificates(host: str, records: Sequence[TlsaRecord], cert: Any)
 
 
 def check_dane(answers: Mapping[str, DnsResult], *, validations: Mapping[str, Any] | None = None,
-               certificates: Mapping[str, Any] | None = None) -> tuple[tuple[Finding, ...], dict[str, list[TlsaRecord]]]:
+               certificates: Mapping[str, Any] | None = None,
+               matches: Mapping[str, Sequence[tuple[TlsaRecord, str | None]]] | None = None,
+               ) -> tuple[tuple[Finding, ...], dict[str, list[TlsaRecord]]]:
     """``answers`` maps each MX host to its TLSA answer at ``_25._tcp.<host>``; ``validations`` the tool's
-    own DNSSEC validation of each answer (:class:`~.dnssec_chain.ChainValidation`); ``certificates`` the
-    chain each host presented on port 25 (when the audit was asked to connect)."""
+    own DNSSEC validation of each answer (:class:`~smtpdoctor.protocol.dnssec_chain.ChainValidation`); ``certificates`` the
+    chain each host presented on port 25 (when the audit was asked to connect), ``matches`` the TLSA records
+    matched against it (``protocol.dane.match_tlsa``)."""
     findings: list[Finding] = []
     found: dict[str, list[TlsaRecord]] = {}
     without: list[str] = []
@@ -166,7 +69,7 @@ def check_dane(answers: Mapping[str, DnsResult], *, validations: Mapping[str, An
         if status != "secure" and not result.authenticated:
             unvalidated.append(host)
         if (certificates or {}).get(host) is not None:
-            findings.extend(check_dane_certificates(host, records, certificates[host]))
+            findings.extend(check_dane_certificates(host, certificates[host], (matches or {}).get(host, ())))
     if not answers:
         return (), {}
     if not found:

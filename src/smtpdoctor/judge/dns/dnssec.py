@@ -1,7 +1,7 @@
 """DNSSEC of the domain: validated or not, and where the chain of trust breaks, from the DS and DNSKEY
 records of the domain and every parent up to its TLD. Pure.
 
-Validation is done by the tool from the chain it fetched (:mod:`.dnssec_chain`, given as ``validation``);
+Validation is done by the tool from the chain it fetched (:mod:`smtpdoctor.protocol.dnssec_chain`, given as ``validation``);
 only when that cannot be done (the root key is not a trust anchor, a private root) does the resolver's AD
 bit count, and the finding says which it was.
 
@@ -23,7 +23,7 @@ from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import could_not_test
 from .dmarc import organizational_domain
-from .dnssec_chain import ChainValidation
+from ...protocol.dnssec_chain import ChainValidation
 from ...core.names import parent_names
 from ...core.serialize import JsonMixin
 

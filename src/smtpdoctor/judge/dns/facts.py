@@ -9,7 +9,7 @@ from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 
-__all__ = ["HostAddresses", "could_not_test", "failure_text"]
+__all__ = ["HostAddresses", "could_not_test", "failure_text", "one_record"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,3 +53,16 @@ def could_not_test(area: str, what: str, result: DnsResult) -> Finding:
         evidence={"name": result.name, "type": result.rdtype, "outcome": str(result.outcome),
                   "error": result.error},
     )
+
+
+def one_record(area: str, what: str, txt: DnsResult, records: tuple[str, ...], *, domain: str,
+               name: str) -> Finding | None:
+    """What stops a topic before its one record is read: the lookup failed (could not test), no record
+    (``<area>.missing``), several (``<area>.several-records``). None when there is exactly one."""
+    if txt.outcome.is_failure:
+        return could_not_test(area, what, txt)
+    if not records:
+        return catalogue.make(f"{area}.missing", domain=domain)
+    if len(records) > 1:
+        return catalogue.make(f"{area}.several-records", name=name, count=len(records))
+    return None

@@ -7,7 +7,7 @@ import re
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from .facts import could_not_test
+from .facts import one_record
 from ...protocol.tags import parse_tags
 
 __all__ = ["rua_problem", "tlsrpt_records", "check_tlsrpt"]
@@ -36,13 +36,9 @@ def rua_problem(uri: str) -> str | None:
 
 def check_tlsrpt(domain: str, txt: DnsResult) -> tuple[Finding, ...]:
     name = f"_smtp._tls.{domain}"
-    if txt.outcome.is_failure:
-        return (could_not_test("tlsrpt", "the TLS-RPT record", txt),)
     records = tlsrpt_records(txt)
-    if not records:
-        return (catalogue.make("tlsrpt.missing", domain=domain),)
-    if len(records) > 1:
-        return (catalogue.make("tlsrpt.several-records", name=name, count=len(records)),)
+    if (stop := one_record("tlsrpt", "the TLS-RPT record", txt, records, domain=domain, name=name)) is not None:
+        return (stop,)
     tags = parse_tags(records[0])
     problems = list(tags.problems)
     if tags.names[:1] != ("v",) or tags.get("v") != "TLSRPTv1":

@@ -22,7 +22,7 @@ from functools import cache
 from importlib import resources
 from typing import Mapping, Sequence
 
-from ...core.observations import DnsResult
+from ..core.observations import DnsResult
 
 __all__ = ["BrokenLink", "ChainValidation", "validate_chain", "root_anchors"]
 

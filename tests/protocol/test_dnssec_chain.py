@@ -1,4 +1,4 @@
-from smtpdoctor.judge.dns.dnssec_chain import root_anchors, validate_chain
+from smtpdoctor.protocol.dnssec_chain import root_anchors, validate_chain
 from smtpdoctor.core.observations import Outcome
 
 from support.dns_zones import answer
