@@ -9,7 +9,7 @@ from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from ...protocol.dmarc import DmarcPolicy
-from .facts import one_record
+from .facts import one_record, versioned_tags
 from ...protocol.tags import parse_tags
 
 __all__ = ["bimi_locations", "bimi_records", "check_bimi"]
@@ -34,10 +34,7 @@ def check_bimi(domain: str, txt: DnsResult, dmarc: DmarcPolicy | None, *, subdom
     records = bimi_records(txt)
     if (stop := one_record("bimi", "the BIMI record", txt, records, domain=domain, name=name)) is not None:
         return (stop,)
-    tags = parse_tags(records[0])
-    problems = list(tags.problems)
-    if tags.names[:1] != ("v",) or tags.get("v") != "BIMI1":
-        problems.append("the record must start with v=BIMI1")
+    tags, problems = versioned_tags(records[0], "BIMI1")
     logo, cert = tags.get("l"), tags.get("a")
     if logo is None and cert is None:
         problems.append("neither l= (logo) nor a= (certificate) is present")

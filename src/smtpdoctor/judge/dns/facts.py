@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
+from ...protocol.tags import TagList, parse_tags
 
-__all__ = ["HostAddresses", "could_not_test", "failure_text", "one_record"]
+__all__ = ["HostAddresses", "could_not_test", "failure_text", "one_record", "versioned_tags"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,3 +67,13 @@ def one_record(area: str, what: str, txt: DnsResult, records: tuple[str, ...], *
     if len(records) > 1:
         return catalogue.make(f"{area}.several-records", name=name, count=len(records))
     return None
+
+
+def versioned_tags(record: str, version: str) -> tuple[TagList, list[str]]:
+    """The record's tags and its syntax problems, the first being a record that does not open with
+    ``v=<version>`` (BIMI, TLS-RPT)."""
+    tags = parse_tags(record)
+    problems = list(tags.problems)
+    if tags.names[:1] != ("v",) or tags.get("v") != version:
+        problems.append(f"the record must start with v={version}")
+    return tags, problems

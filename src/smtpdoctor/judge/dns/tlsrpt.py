@@ -7,8 +7,7 @@ import re
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from .facts import one_record
-from ...protocol.tags import parse_tags
+from .facts import one_record, versioned_tags
 
 __all__ = ["rua_problem", "tlsrpt_records", "check_tlsrpt"]
 
@@ -39,10 +38,7 @@ def check_tlsrpt(domain: str, txt: DnsResult) -> tuple[Finding, ...]:
     records = tlsrpt_records(txt)
     if (stop := one_record("tlsrpt", "the TLS-RPT record", txt, records, domain=domain, name=name)) is not None:
         return (stop,)
-    tags = parse_tags(records[0])
-    problems = list(tags.problems)
-    if tags.names[:1] != ("v",) or tags.get("v") != "TLSRPTv1":
-        problems.append("the record must start with v=TLSRPTv1")
+    tags, problems = versioned_tags(records[0], "TLSRPTv1")
     rua = tags.get("rua")
     if not rua:
         problems.append("the required rua= tag (where reports go) is missing")
