@@ -49,3 +49,28 @@ def read_text_list(name: str, *, max_bytes: int, what: str) -> tuple[str, str]:
         return label, data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UsageError(f"{label}: not UTF-8 text") from None
+
+
+def terminal_output(stream, *, no_color: bool = False) -> tuple[int, bool]:
+    """(width, colour) for text written to ``stream``.
+
+    A terminal gets its own width and colour; a pipe or a file gets plain text, ``COLUMNS`` wide if set,
+    else 80. Colour also goes with ``--no-color`` or a non-empty ``NO_COLOR`` (https://no-color.org).
+    """
+    import os
+
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    width = 0
+    if tty:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, AttributeError, ValueError):
+            width = 0
+    if not width:
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
+    color = tty and not no_color and not os.environ.get("NO_COLOR")
+    return max(width, 40), color

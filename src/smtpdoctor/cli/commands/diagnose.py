@@ -44,6 +44,7 @@ def diagnose(
     insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
 ) -> None:
     import asyncio
     import os
@@ -118,7 +119,15 @@ def diagnose(
     from ...report import render
 
     report = asyncio.run(run_diagnosis(settings, on_step=_progress(fmt.value)))
-    text = render(report, fmt.value, verbose=verbose)
+    from ..common import terminal_output
+
+    width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
+    if fmt.value == "text":
+        from ...report.text import render_text
+
+        text = render_text(report, verbose=verbose, width=width, color=color)
+    else:
+        text = render(report, fmt.value, verbose=verbose)
     if fmt.value == "json" and not text.endswith("\n"):
         text += "\n"
     if output:
