@@ -74,3 +74,38 @@ def terminal_output(stream, *, no_color: bool = False) -> tuple[int, bool]:
         width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
     color = tty and not no_color and not os.environ.get("NO_COLOR")
     return max(width, 40), color
+
+
+def values_from_list(label: str, text: str, column: str | None = None) -> str:
+    """A ``--file`` as one value a line, keeping each value on its line number (for error messages).
+
+    A plain list passes through (blank and ``#`` lines are skipped later). A CSV export (the first line that
+    is not blank or ``#`` holds a comma, semicolon or tab, or ``--column`` is given) has a header: its values
+    come from the first column, or from ``column`` (matched without regard to case). The header line and
+    rows with an empty value become blank lines. The csv module reads it (quotes, embedded delimiters).
+    """
+    import csv
+
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
+    if first is None:
+        return text
+    head_line = lines[first]
+    if column is None and not any(d in head_line for d in ",;\t"):
+        return text
+    delimiter = max(",;\t", key=head_line.count) if any(d in head_line for d in ",;\t") else ","
+    header = next(csv.reader([head_line], delimiter=delimiter))
+    names = [h.strip().lower() for h in header]
+    index = 0
+    if column is not None:
+        if column.strip().lower() not in names:
+            raise UsageError(f"{label}: no column {column!r}; the header has: {', '.join(h.strip() for h in header)}")
+        index = names.index(column.strip().lower())
+    out = [""] * len(lines)
+    for number in range(first + 1, len(lines)):
+        line = lines[number]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        row = next(csv.reader([line], delimiter=delimiter), [])
+        out[number] = row[index].strip() if index < len(row) else ""
+    return "\n".join(out)

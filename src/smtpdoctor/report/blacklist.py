@@ -28,13 +28,18 @@ async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: 
             lookup.close()
 
 
-async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, out, err) -> int:
+async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, out, err, *,
+                        summary: bool = False) -> int:
+    """Stream one result per target to ``out``; text ends with a total ("2 of 16 listed, on 3 lists") when
+    there was more than one target, JSON Lines with a summary object only when ``summary`` is asked for."""
     from ..judge.blacklist import health_findings, retired_findings, target_findings
     from ..observe.blocklists import Engine
     from ..core.dnsbl_facts import ZoneStatus
     from ..core.model import Severity
     from .formats import write_json_line
+    from .summary import BlacklistTally
 
+    tally = BlacklistTally()
     engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
     progress = _progress(err, len(targets))
     worst = 0
@@ -49,6 +54,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
                 run_wide = (*retired_findings(dead), *health_findings(healths, env))
                 reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
             mine = target_findings(result, selected=zones, reported=reported)
+            tally.add(result)
             if any(f.severity is Severity.ERROR for f in mine):
                 worst = 1
             if fmt.value == "json":
@@ -67,7 +73,11 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
         worst = 1
     if fmt.value == "text":
         out.write(_render_notes(run_wide))
+        if summary or len(targets) > 1:
+            out.write(tally.text())
         out.flush()
+    elif summary:
+        write_json_line(tally.to_json(), out)
     return worst
 
 
@@ -87,30 +97,11 @@ def _json(result, found) -> dict:
     }
 
 
-class _Bar:
-    def __init__(self, stream, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+def _progress(stream, total: int):
+    """A progress bar on stderr, only when stderr is a terminal, and only once the run has taken a second."""
+    from .progress import LateBar
 
-        self._p = Progress(TextColumn("blocklists"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                           console=Console(file=stream), transient=True)
-        self._task = self._p.add_task("lookups", total=total)
-        self._p.start()
-
-    def advance(self, n: int) -> None:
-        self._p.advance(self._task, n)
-
-    def close(self) -> None:
-        self._p.stop()
-
-
-def _progress(stream, total: int) -> _Bar | None:
-    """A progress bar on stderr, only when stderr is a terminal and there is more than one input."""
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return _Bar(stream, total) if tty and total > 1 else None
+    return LateBar.on(stream, total, "blocklists")
 
 
 _MARK = {"error": "x", "warning": "!", "info": "i", "ok": "+"}

@@ -21,7 +21,12 @@ def blacklist(
     inputs: List[str] = typer.Argument(None, help="IPv4 or IPv6 addresses, CIDR ranges, or domains.",
                                        show_default=False),
     file: Optional[str] = typer.Option(None, "--file", help="Read inputs from FILE, one per line ('-' for stdin); "
-                                                             "'#' starts a comment."),
+                                                             "'#' starts a comment. A CSV with a header works too: "
+                                                             "the first column, or --column."),
+    column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the inputs "
+                                                                "(by its header name)."),
+    summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object "
+                                                          "({\"summary\": ...}) after the per-input lines."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Zone to use instead of the built-in list (repeatable); "
                                                         "'default' adds the built-in default set, 'all' every "
                                                         "catalogue zone including those off by default."),
@@ -52,7 +57,9 @@ def blacklist(
             parse_nameserver(r)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    files = [_read_file(file)] if file else []
+    if column is not None and not file:
+        raise UsageError("--column goes with --file FILE.csv")
+    files = [_read_file(file, column)] if file else []
     try:
         targets = parse_inputs(inputs or [], files)
         zones, dead = select_zones(dnsbl or None)
@@ -66,20 +73,22 @@ def blacklist(
         names = ", ".join(n for n, _ in dead)
         raise UsageError(f"no zone left to ask: {names} {'is' if len(dead) == 1 else 'are'} known dead")
     per_query = max(z.timeout for z in zones)
-    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate))
+    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate, summary))
     raise typer.Exit(code)
 
 
-async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
+async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate, summary=False) -> int:
     import sys
 
     from ...report.blacklist import open_lookup, write_results
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
-        return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr)
+        return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr,
+                                   summary=summary)
 
 
-def _read_file(name: str) -> tuple[str, str]:
-    from ..common import read_text_list
+def _read_file(name: str, column: str | None = None) -> tuple[str, str]:
+    from ..common import read_text_list, values_from_list
 
-    return read_text_list(name, max_bytes=_MAX_FILE_BYTES, what="a list of addresses and domains")
+    label, text = read_text_list(name, max_bytes=_MAX_FILE_BYTES, what="a list of addresses and domains")
+    return label, values_from_list(label, text, column)
