@@ -25,6 +25,7 @@ def blacklist(
                                                              "the first column, or --column."),
     column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the inputs "
                                                                 "(by its header name)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
     summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object "
                                                           "({\"summary\": ...}) after the per-input lines."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Zone to use instead of the built-in list (repeatable); "
@@ -73,18 +74,20 @@ def blacklist(
         names = ", ".join(n for n, _ in dead)
         raise UsageError(f"no zone left to ask: {names} {'is' if len(dead) == 1 else 'are'} known dead")
     per_query = max(z.timeout for z in zones)
-    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate, summary))
+    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate, summary, quiet))
     raise typer.Exit(code)
 
 
-async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate, summary=False) -> int:
+async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate, summary=False,
+                quiet=False) -> int:
+    import io
     import sys
 
     from ...report.blacklist import open_lookup, write_results
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
-        return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout, sys.stderr,
-                                   summary=summary)
+        return await write_results(lookup, targets, zones, dead, fmt, concurrency, rate, sys.stdout,
+                                   io.StringIO() if quiet else sys.stderr, summary=summary)
 
 
 def _read_file(name: str, column: str | None = None) -> tuple[str, str]:

@@ -45,6 +45,7 @@ def diagnose(
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
     no_color: bool = typer.Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
     import asyncio
     import os
@@ -118,7 +119,11 @@ def diagnose(
     from ...flows.diagnose import run_diagnosis
     from ...report import render
 
-    report = asyncio.run(run_diagnosis(settings, on_step=_progress(fmt.value)))
+    from ..live import live_status
+
+    with live_status(sys.stderr, timeout=timeout, quiet=quiet) as status:
+        callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
+        report = asyncio.run(run_diagnosis(settings, **callbacks))
     from ..common import terminal_output
 
     width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
@@ -183,24 +188,3 @@ def _write_atomically(path: str, text: str) -> None:
         except OSError:
             pass
         raise
-
-
-def _progress(fmt: str):
-    """Live progress on a terminal (stderr), one line per step as it starts and ends."""
-    import sys
-
-    if fmt != "text" or not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    marks = {"running": "[dim]…[/]", "pass": "[green]✔[/]", "fail": "[red]✘[/]", "warn": "[yellow]![/]",
-             "skipped": "[dim]–[/]"}
-
-    def on_step(step: str, status: str) -> None:
-        if status == "running":
-            console.print(f"[dim]checking {step}…[/]", highlight=False)
-        elif status in marks:
-            console.print(f"{marks[status]} {step}", highlight=False)
-
-    return on_step

@@ -32,6 +32,7 @@ def register(app: typer.Typer) -> None:
                                                                    "(the first column, or --column)."),
         column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the domains."),
         summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
         ip: Optional[str] = typer.Option(None, "--ip", help="The sending IP: check its PTR / FCrDNS and SPF result."),
         dkim_selector: List[str] = typer.Option([], "--dkim-selector", help="A DKIM selector to check (repeatable)."),
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO name of the sending server (compared with the PTR)."),
@@ -47,7 +48,7 @@ def register(app: typer.Typer) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous, column=column, summary=summary)
+                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous, column=column, summary=summary, quiet=quiet)
         raise typer.Exit(code)
 
 
@@ -82,7 +83,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
         dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
-        summary: bool = False) -> int:
+        summary: bool = False, quiet: bool = False) -> int:
     import asyncio
     import ipaddress
 
@@ -130,7 +131,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
-                                  sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1))))
+                                  sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
 
 
 def _sts_previous(text: str | None) -> tuple[str, str] | None:
@@ -147,7 +148,8 @@ def _sts_previous(text: str | None) -> tuple[str, str] | None:
 
 async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_source, context, concurrency,
                      fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = (),
-                     sts_previous: tuple[str, str] | None = None, summary: bool = False) -> int:
+                     sts_previous: tuple[str, str] | None = None, summary: bool = False,
+                     quiet: bool = False) -> int:
     import asyncio
     import sys
 
@@ -175,7 +177,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
 
     # Never more than a window of tasks alive at once: a million-line file streams in bounded memory.
     window = max(concurrency * 4, 8)
-    progress = LateBar.on(sys.stderr, len(inputs), "auditing")
+    progress = None if quiet else LateBar.on(sys.stderr, len(inputs), "auditing")
     pending: list[asyncio.Task] = []
     worst = 0
     index = 0
