@@ -56,8 +56,9 @@ def diagnose(
 
     try:
         host_v = validate.host_name(host)
-        if port is not None:
-            validate.port_number(port)
+        if port is not None and not 1 <= port <= 65535:
+            raise UsageError(f"--port {port}: port must be 1–65535 (587: submission with STARTTLS, "
+                             "465: implicit TLS, 25: server to server)")
         try:
             sec = Security(_SECURITY_ALIASES.get(security.lower(), security.lower()))
         except ValueError:
