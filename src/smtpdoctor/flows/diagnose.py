@@ -59,6 +59,7 @@ class Diagnosis:
     domain_audit: object = None
     blocklist: list[Finding] = field(default_factory=list)
     seen_ip: str | None = None  # our address as the server saw it (EHLO greeting), when public
+    session_address: str | None = None  # the server address AUTH and the envelope ran on
     timings: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
 
@@ -131,6 +132,7 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
         t0 = time.perf_counter()
         notify("authentication", "running")
         d.seen_ip = _seen_ip(session)
+        d.session_address = session.address
         if d.seen_ip and not settings.ip:
             pending.append(asyncio.ensure_future(_timed(d, "blacklist_ip_s", blocklists(d.seen_ip, None))))
         d.auth = await run_auth(session, settings, redactor)
@@ -254,6 +256,7 @@ def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> R
             "envelope": d.envelope.to_json() if d.envelope else None,
             "domain": d.domain_audit.to_json() if d.domain_audit is not None else None,
             "seen_ip": d.seen_ip,
+            "addresses": _step_addresses(d),
         },
         "sections": [("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))],
         "interrupted": d.interrupted,
@@ -269,6 +272,20 @@ def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> R
         version=__version__,
         extra=extra,
     )
+
+
+def _step_addresses(d: Diagnosis) -> dict[str, list[dict]]:
+    """Which server address each step used: every address of the configured port for the connection (with
+    what each did: a host with A and AAAA is tried over both families), the session's for AUTH and MAIL/RCPT."""
+    out: dict[str, list[dict]] = {}
+    if d.sweep is not None:
+        tried = d.sweep.on(d.settings.effective_port)
+        if tried:
+            out["server-connection"] = [{"address": p.address, "family": p.family, "outcome": p.outcome.value}
+                                        for p in tried]
+    if d.session_address and d.auth is not None and d.auth.attempted:
+        out["authentication"] = [{"address": d.session_address, "family": 6 if ":" in d.session_address else 4}]
+    return out
 
 
 DNS_AREAS = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "mta-sts", "tlsrpt", "bimi", "dnssec", "dane")

@@ -81,9 +81,12 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
     steps.add_column("step", no_wrap=True)
     steps.add_column("status", no_wrap=True)
     steps.add_column("findings", overflow="fold")
+    used = ((report.extra.get("observations") or {}).get("addresses") or {})
     for s in report.steps:
-        titles = [_title(report, fid) for fid in s.findings]
-        steps.add_row(STEP_TITLES.get(str(s.name), str(s.name)), _MARK[s.status], escape("\n".join(titles)))
+        lines = [escape(_title(report, fid)) for fid in s.findings]
+        if used.get(str(s.name)):
+            lines.append("[dim]via " + escape(", ".join(_via(a) for a in used[str(s.name)])) + "[/]")
+        steps.add_row(STEP_TITLES.get(str(s.name), str(s.name)), _MARK[s.status], "\n".join(lines))
     console.print(steps)
 
     others = [f for f in report.findings if f.id != v.finding and (verbose or f.severity is not Severity.OK)]
@@ -107,6 +110,11 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
     if total is not None:
         console.print(f"\n[dim]smtpdoctor {report.version} — {total:.2f} s. Use --verbose for the transcript, "
                       f"--format json|markdown|html for a report.[/]")
+
+
+def _via(address: dict) -> str:
+    outcome = address.get("outcome")
+    return f"{address['address']} ({outcome})" if outcome else str(address["address"])
 
 
 def _title(report: Report, finding_id: str) -> str:
