@@ -64,7 +64,8 @@ async def diagnose_start(request: Request):
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
     try:
-        run = runs.start(kind="diagnose", title=title, nonce=nonce, work=work)
+        run = runs.start(kind="diagnose", title=title, nonce=nonce, work=work,
+                         owner=request.scope.get("smtpdoctor_csrf_cookie"))
     except Busy:
         return _form_page(request, parsed, status_code=503,
                           message=f"{runs.max_active} checks are already running. Wait for one to finish, then "
@@ -85,7 +86,8 @@ def _start_lab(request: Request, lab, name, nonce: str):
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
     try:
-        run = runs.start(kind="diagnose", title=f"lab: {name}", nonce=nonce, work=work)
+        run = runs.start(kind="diagnose", title=f"lab: {name}", nonce=nonce, work=work,
+                         owner=request.scope.get("smtpdoctor_csrf_cookie"))
     except Busy:
         return _form_page(request, status_code=503,
                           message=f"{runs.max_active} checks are already running. Wait for one to finish.")

@@ -39,6 +39,7 @@ class Run:
     error: str | None = None
     elapsed: float | None = None
     lab: str | None = None  # the lab scenario, in ``serve --lab``
+    owner: str | None = None  # the browser's cookie: its own history lists only its runs
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -94,12 +95,19 @@ class Runs:
         run_id = self._by_nonce.get(nonce)
         return self._runs.get(run_id) if run_id else None
 
+    def of(self, owner: str | None, limit: int = 10) -> list[Run]:
+        """The runs this browser started, newest first (what the page lists as its history)."""
+        if not owner:
+            return []
+        mine = [r for r in self._runs.values() if r.owner == owner]
+        return sorted(mine, key=lambda r: r.started, reverse=True)[:limit]
+
     def start(self, *, kind: str, title: str, nonce: str,
-              work: Callable[[Run], Awaitable[Any]]) -> Run:
+              work: Callable[[Run], Awaitable[Any]], owner: str | None = None) -> Run:
         """Start ``work(run)`` as a task; its return value is the result. Raises :class:`Busy`."""
         if self.active >= self.max_active:
             raise Busy(f"{self.active} checks are already running")
-        run = Run(id=secrets.token_urlsafe(16), kind=kind, title=title)
+        run = Run(id=secrets.token_urlsafe(16), kind=kind, title=title, owner=owner)
         self._runs[run.id] = run
         self._by_nonce[nonce] = run.id
         self._trim()
