@@ -113,3 +113,17 @@ def test_every_page_fits_phone_and_desktop(browser_context, server, lab, width):
         assert _png_size(shot(page, f"w{width}-run"))[0] == width
     finally:
         page.close()
+
+
+def test_a_long_wait_says_what_it_waits_for(page, server, lab):  # noqa: F811
+    form = lab.form("slow-banner", timeout="10")  # the greeting comes after 6 s
+    page.goto(server.url + "/")
+    fill_diagnose(page, form)
+    page.get_by_role("button", name="Run the check").click()
+    page.wait_for_url("**/runs/*")
+    status = page.locator("#run-status")
+    status.filter(has_text="no answer yet").wait_for(timeout=15_000)
+    text = status.inner_text()
+    assert f"waiting for {form['port']}: no answer yet, " in text and " s left" in text
+    shot(page, "diagnose-waiting")
+    page.locator(".verdict h2").wait_for(timeout=30_000)

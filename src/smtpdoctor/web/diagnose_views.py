@@ -60,7 +60,9 @@ async def diagnose_start(request: Request):
 
     async def work(run: Run):
         from ..flows.diagnose import run_diagnosis
+        from ..report.progress import WaitStatus
 
+        run.wait = WaitStatus(settings.timeout)
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
     try:
@@ -139,6 +141,8 @@ async def run_events(request: Request):
     async def stream():
         sent = 0
         yield "retry: 2000\n\n"
+        said = ""
+        quiet_for = 0.0
         for _ in range(100_000):  # bounded: a run ends, or the client goes away
             while sent < len(run.events):
                 event = run.events[sent]
@@ -146,8 +150,16 @@ async def run_events(request: Request):
                 yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
             if run.finished and sent >= len(run.events):
                 return
-            await run.wait_change(15.0)
-            if not run.events[sent:] and not run.finished:
+            # what the run waits for ("waiting for 587: no answer yet, 7 s left"), each second it changes
+            wait = run.wait.text() if run.wait is not None else ""
+            if wait != said:
+                said = wait
+                yield f"event: wait\ndata: {json.dumps({'text': wait}, ensure_ascii=False)}\n\n"
+            step = 1.0 if run.wait is not None else 15.0
+            await run.wait_change(step)
+            quiet_for = 0.0 if run.events[sent:] else quiet_for + step
+            if quiet_for >= 15.0 and not run.finished:
+                quiet_for = 0.0
                 yield ": keep-alive\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",

@@ -40,6 +40,7 @@ class Run:
     elapsed: float | None = None
     lab: str | None = None  # the lab scenario, in ``serve --lab``
     owner: str | None = None  # the browser's cookie: its own history lists only its runs
+    wait: Any = None  # a report.progress.WaitStatus: what a diagnosis waits for, in words
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -55,10 +56,14 @@ class Run:
         self._changed = asyncio.Event()
 
     def on_step(self, step: str, status: str) -> None:
+        if self.wait is not None:
+            self.wait.on_step(step, status)
         self.steps[str(step)] = str(status)
         self._emit({"type": "step", "step": str(step), "status": str(status)})
 
     def on_line(self, line: Any) -> None:
+        if self.wait is not None:
+            self.wait.on_line(line)
         self._emit({"type": "line", **line.to_json()})
 
     def finish(self, *, result: Any = None, error: str | None = None) -> None:
