@@ -118,33 +118,40 @@ def diagnose(
         **({"sweep_ports": sweep_ports} if sweep_ports is not None else {}),
     )
     from ...flows.diagnose import run_diagnosis
-    from ...report import render
-
     from ..live import live_status
 
     with live_status(sys.stderr, timeout=timeout, quiet=quiet) as status:
         callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
         report = asyncio.run(run_diagnosis(settings, **callbacks))
+    _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
+    if report.extra.get("interrupted"):
+        print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
+        raise typer.Exit(130)
+    raise typer.Exit(report.exit_code)
+
+
+def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:
+    """The report to ``output`` (atomically) or standard output: text as wide as the terminal, in colour
+    only there (never in a file, with --no-color or NO_COLOR)."""
+    import sys
+
+    from ...report import render
     from ..common import terminal_output
 
-    width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
-    if fmt.value == "text":
+    if fmt == "text":
         from ...report.text import render_text
 
+        width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
         text = render_text(report, verbose=verbose, width=width, color=color)
     else:
-        text = render(report, fmt.value, verbose=verbose)
-    if fmt.value == "json" and not text.endswith("\n"):
+        text = render(report, fmt, verbose=verbose)
+    if fmt == "json" and not text.endswith("\n"):
         text += "\n"
     if output:
         _write_atomically(output, text)
         print(f"smtpdoctor: report written to {output} ({report.verdict.category.value})", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    if report.extra.get("interrupted"):
-        print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
-        raise typer.Exit(130)
-    raise typer.Exit(report.exit_code)
 
 
 def _ports(text):
