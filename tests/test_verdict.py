@@ -46,3 +46,57 @@ def test_steps_and_order():
     ordered = order_findings(findings, v)
     assert [f.id for f in ordered] == ["firewall.all-filtered", "tls.expires-soon", "connection.ok"]
     assert ordered[1].severity is Severity.WARNING
+
+
+# -- "could not test" is its own answer (issue 20) ---------------------------------------------------
+
+from smtpdoctor.core.model import EXIT_INCONCLUSIVE, EXIT_OK, EXIT_PROBLEMS, combine_exit_codes, exit_code_for
+
+
+def _resolver_down():
+    return make("host.resolver-broken", host="smtp.example.com")
+
+
+def test_a_step_that_could_not_run_is_inconclusive_not_ok():
+    findings = [_resolver_down(), make("auth.not-tested", host="h", port=587, user="")]
+    v = decide(findings)
+    assert v.confidence == "inconclusive" and v.finding == "host.resolver-broken"
+    assert v.category is Category.DNS and "could not be tested" in v.summary
+    steps = {str(s.name): s.status for s in step_results(findings)}
+    assert steps["server-connection"] is StepStatus.UNTESTED  # never "pass", never "fail"
+    assert exit_code_for(findings, v) == EXIT_INCONCLUSIVE
+
+
+def test_a_problem_found_outranks_what_could_not_be_tested():
+    findings = [make("auth.withheld-certificate-unverified", host="h", port=587, user="u"),
+                make("tls.certificate-expired", days_ago=3, not_after="x", subject="s", issuer="i")]
+    v = decide(findings)
+    assert v.finding == "tls.certificate-expired" and v.confidence == "high"
+    assert exit_code_for(findings, v) == EXIT_PROBLEMS
+    steps = {str(s.name): s.status for s in step_results(findings)}
+    assert steps["authentication"] is StepStatus.UNTESTED
+
+
+def test_withheld_auth_alone_is_inconclusive_and_not_blamed_on_settings():
+    findings = [make("connection.ok", host="h", port=587, mode="STARTTLS"),
+                make("auth.withheld-no-tls", host="h", port=587, user="u")]
+    v = decide(findings)
+    assert v.confidence == "inconclusive" and v.category is not Category.CLIENT
+    assert exit_code_for(findings, v) == EXIT_INCONCLUSIVE
+
+
+def test_interrupted_run_marks_the_missing_steps_untested_and_is_never_ok():
+    findings = [make("connection.ok", host="h", port=587, mode="STARTTLS"),
+                make("run.interrupted", missing="authentication, dns",
+                     evidence={"missing": ["authentication", "dns"], "retry": True})]
+    steps = {str(s.name): s.status for s in step_results(findings)}
+    assert steps["authentication"] is StepStatus.UNTESTED and steps["dns"] is StepStatus.UNTESTED
+    assert steps["client-settings"] is StepStatus.SKIPPED  # the run's own finding does not judge a step
+    v = decide(findings)
+    assert v.finding == "run.interrupted" and v.confidence == "inconclusive"
+
+
+def test_exit_codes_of_several_inputs():
+    assert combine_exit_codes([EXIT_OK, EXIT_INCONCLUSIVE]) == EXIT_INCONCLUSIVE
+    assert combine_exit_codes([EXIT_INCONCLUSIVE, EXIT_PROBLEMS, EXIT_OK]) == EXIT_PROBLEMS
+    assert combine_exit_codes([]) == EXIT_OK

@@ -89,13 +89,14 @@ def test_pbl_only_is_a_warning_exit_0(lab):
     assert f["severity"] == "warning"
 
 
-def test_error_code_is_refused_not_listed(lab):
+def test_error_code_is_refused_not_listed_and_inconclusive(lab):
     r = run("192.0.2.3", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json")
-    assert r.exit_code == 0
+    assert r.exit_code == 3  # the only list refused: not tested, not "not listed"
     (obj,) = lines(r.output)
     assert obj["listed"] is False
     assert obj["results"][0]["status"] == "refused"
-    assert [f["id"] for f in obj["findings"]] == ["dnsbl.query-refused"]
+    assert [f["id"] for f in obj["findings"]] == ["dnsbl.query-refused", "dnsbl.untested"]
+    assert obj["verdict"]["confidence"] == "inconclusive" and obj["verdict"]["finding"] == "dnsbl.untested"
 
 
 def test_broken_zone_is_reported_once_in_text(lab):
@@ -108,8 +109,8 @@ def test_broken_zone_is_reported_once_in_text(lab):
 
 def test_everything_listed_says_could_not_be_checked(lab):
     r = run("192.0.2.9", "--resolver", lab.address, "--dnsbl", "dead.lab.test", "--dnsbl", "dead2.lab.test")
-    assert r.exit_code == 0
-    assert "192.0.2.9: could not be checked (none of 2 lists gave a usable answer)" in r.output
+    assert r.exit_code == 3
+    assert "192.0.2.9: INCONCLUSIVE" in r.output
     assert "Every list says 'listed'" in r.output
 
 
@@ -148,7 +149,7 @@ def test_dead_zone_only_is_usage_error(lab, cli):
     ([], "nothing to look up"),
     (["192.0.2.1", "--dnsbl", "not a zone"], "not a DNS zone name"),
     (["192.0.2.1", "--resolver", "nonsense"], "bad resolver address"),
-    (["192.0.2.1", "--format", "html"], "text or json"),
+    (["192.0.2.1", "--format", "pdf"], "pdf"),
     (["192.0.2.1", "--concurrency", "0"], "--concurrency"),
 ])
 def test_bad_input_is_one_line_and_exit_2(cli, args, words):
@@ -172,3 +173,49 @@ def test_empty_binary_and_missing_files(cli, tmp_path):
 def test_no_progress_bar_when_not_a_terminal(lab):
     r = run("192.0.2.0/29", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "--format", "json")
     assert all(line.startswith("{") for line in r.output.splitlines())
+
+
+@pytest.fixture(scope="module")
+def denying_resolver():
+    """A resolver that answers NXDOMAIN for every name, as an offline machine's or a captive portal's does."""
+    with in_background(LabDnsServer({})) as (server,):
+        yield server
+
+
+def test_offline_blacklist_is_inconclusive_exit_3_with_one_finding(denying_resolver):
+    """Issue 20: offline, every list fails its test points; that is 'could not test', not 'not listed'."""
+    r = run("203.0.113.9", "--resolver", denying_resolver.address, "--format", "json")
+    assert r.exit_code == 3, r.output
+    (obj,) = lines(r.output)
+    assert obj["verdict"] == {"category": "blacklist", "finding": "dnsbl.untested", "confidence": "inconclusive",
+                              "summary": obj["findings"][0]["title"]}
+    # one finding naming the common cause (the resolver) with one remedy, not one note per list
+    (finding,) = obj["findings"]
+    assert "resolver" in finding["title"] and len(finding["remedy"]) == 1 and "--resolver" in finding["remedy"][0]
+    text = run("203.0.113.9", "--resolver", denying_resolver.address)
+    assert text.exit_code == 3
+    first = text.output.splitlines()[0]
+    assert first.startswith("203.0.113.9: INCONCLUSIVE") and "resolver" in first
+    assert "not listed" not in first and "Notes on the lists" not in text.output
+
+
+def test_every_object_carries_a_verdict_and_text_leads_with_it(lab):
+    r = run("192.0.2.1", "192.0.2.9", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "-f", "json")
+    listed, clean = lines(r.output)
+    assert listed["verdict"]["category"] == "blacklist" and listed["verdict"]["finding"] == "dnsbl.listed"
+    assert listed["verdict"]["confidence"] == "high"
+    assert clean["verdict"] == {"category": "ok", "finding": None, "confidence": "high",
+                                "summary": clean["verdict"]["summary"]}
+    assert r.exit_code == 1
+
+
+@pytest.mark.parametrize("fmt, marker", [("markdown", "## Verdict"), ("html", "<h2>Verdict</h2>")])
+def test_markdown_and_html_lead_with_the_verdict(lab, fmt, marker):
+    r = run("192.0.2.1", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "-f", fmt)
+    assert r.exit_code == 1, r.output
+    assert marker in r.output and "Cause: blacklist" in r.output
+    assert r.output.index(marker) < r.output.index("Findings")
+    if fmt == "html":
+        assert r.output.startswith("<!DOCTYPE html>") and r.output.count("<html") == 1
+        two = run("192.0.2.1", "192.0.2.9", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "-f", fmt)
+        assert two.output.count("<html") == 1 and two.output.count("<h2>Verdict</h2>") == 2

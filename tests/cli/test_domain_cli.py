@@ -84,8 +84,53 @@ def test_timeout_domain_reads_could_not_test(dns):
     result = run("slow.test", "--resolver", dns, "--format", "json", "--timeout", "0.2")
     doc = lines(result.stdout)[0]
     ids = {f["id"] for f in doc["findings"]}
+    # the resolver answers other names: the domain's own servers fail, and each topic says so
     assert "mx.lookup-failed" in ids and "dmarc.lookup-failed" in ids
     assert "mx.missing" not in ids and "dmarc.missing" not in ids
+    assert "domain.resolver-unusable" not in ids
+
+
+def test_dead_resolver_is_one_finding_inconclusive_exit_3():
+    """Issue 20: a resolver that never answers gives one 'could not test' naming it, not one per topic."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:  # bound, never read: queries time out
+        silent.bind(("127.0.0.1", 0))
+        port = silent.getsockname()[1]
+        result = run("good.test", "--resolver", f"127.0.0.1:{port}", "-f", "json", "--timeout", "0.3")
+    assert result.exit_code == 3, result.stdout
+    doc = lines(result.stdout)[0]
+    failed = [f for f in doc["findings"] if f["id"].endswith("lookup-failed") or "resolver" in f["id"]]
+    assert [f["id"] for f in failed] == ["domain.resolver-unusable"]
+    assert len(failed[0]["remedy"]) == 1 and "--resolver" in failed[0]["remedy"][0]
+    assert doc["verdict"]["confidence"] == "inconclusive" and doc["status"] == "inconclusive"
+    assert doc["verdict"]["finding"] == "domain.resolver-unusable"
+
+
+def test_every_object_carries_a_verdict_in_the_guides_order(dns):
+    docs = lines(run("bad.test", "good.test", "--resolver", dns, "-f", "json", "--timeout", "1").stdout)
+    bad, good = (d["verdict"] for d in docs)
+    assert set(bad) == {"category", "finding", "summary", "confidence"}
+    assert bad["category"] == "dns" and bad["confidence"] in ("high", "medium")
+    assert bad["finding"] in {f["id"] for f in docs[0]["findings"] if f["severity"] == "error"}
+    assert good["category"] in ("ok", "dns")
+
+
+def test_text_leads_with_the_verdict(dns):
+    out = run("bad.test", "--resolver", dns, "--timeout", "1").stdout.splitlines()
+    assert out[0] == "== bad.test" and out[1].startswith("  VERDICT: dns")
+
+
+@pytest.mark.parametrize("fmt, first, marker", [("html", "<!DOCTYPE html>", "<h2>Verdict</h2>"),
+                                                ("markdown", "# smtpdoctor report: bad.test", "## Verdict")])
+def test_markdown_and_html(dns, fmt, first, marker):
+    result = run("bad.test", "--resolver", dns, "--format", fmt, "--timeout", "1")
+    assert result.exit_code == 1
+    assert result.stdout.startswith(first) and marker in result.stdout and "Cause: dns" in result.stdout
+    two = run("bad.test", "good.test", "--resolver", dns, "--format", fmt, "--timeout", "1").stdout
+    assert two.count(marker) == 2
+    if fmt == "html":
+        assert two.count("<html") == 1
 
 
 @pytest.mark.parametrize("args, words", [
@@ -94,7 +139,7 @@ def test_timeout_domain_reads_could_not_test(dns):
     ([], "at least one domain"),
     (["a.test", "--ip", "999.1.1.1"], "is not an IP address"),
     (["a.test", "--resolver", "dns.example"], "bad resolver address"),
-    (["a.test", "--format", "html"], "text or json"),
+    (["a.test", "--format", "pdf"], "pdf"),
     (["--file", "/nonexistent/list.txt"], "no such file"),
     (["a.test", "--dkim-selector", "a b"], "not a selector"),
     (["a.test", "--eml", "/nonexistent/m.eml"], "m.eml"),
@@ -140,3 +185,11 @@ async def test_dnsbl_adds_the_blocklist_findings_of_the_domain_and_the_ip():
     found = [f for f in json.loads(out.stdout)["findings"] if f["id"].startswith("dnsbl.")]
     assert [f["id"] for f in found] == ["dnsbl.listed", "dnsbl.not-listed"]
     assert "192.0.2.99" in json.dumps(found[0]["evidence"])
+
+
+def test_a_resolver_that_denies_the_root_is_not_believed_about_ptr_either():
+    with in_background(LabDnsServer({})) as (server,):
+        result = run("example.com", "--ip", "203.0.113.9", "--resolver", server.address, "-f", "json")
+    doc = lines(result.stdout)[0]
+    assert [f["id"] for f in doc["findings"]] == ["domain.resolver-broken"]
+    assert result.exit_code == 3 and doc["verdict"]["confidence"] == "inconclusive"

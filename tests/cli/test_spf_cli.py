@@ -20,6 +20,7 @@ ZONE = {
     "_spf.example.net": {"TXT": ["v=spf1 ip4:198.51.100.0/24 ~all"]},
     "slow.example.com": "TIMEOUT",
     "xn--bcher-kva.example": {"TXT": ["v=spf1 ip4:192.0.2.0/24 -all"]},
+    "twice.example": {"TXT": ["v=spf1 include:_spf.example.net ~all", "v=spf1 ip4:192.0.2.0/24 -all"]},
 }
 
 
@@ -41,7 +42,7 @@ def test_json_is_one_line_with_the_contract_keys(dns_address):
     lines = res.stdout.splitlines()
     assert len(lines) == 1
     data = json.loads(lines[0])
-    assert list(data) == ["domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace"]
+    assert list(data) == ["domain", "ip", "sender", "helo", "result", "explanation", "lookups", "trace", "fix"]
     assert (data["domain"], data["ip"], data["sender"], data["helo"]) == \
         ("example.com", "203.0.113.5", "alice@example.com", "mta.example.org")
     assert data["result"] == "fail"
@@ -61,12 +62,12 @@ def test_pass_exits_zero_and_text_starts_with_the_result(dns_address):
     assert "     _spf.example.net: \"v=spf1 ip4:198.51.100.0/24 ~all\"" in lines
 
 
-def test_softfail_and_temperror_exit_one(dns_address):
+def test_fail_exits_one_and_temperror_is_inconclusive(dns_address):
     # _spf.example.net's ~all only makes the include not match; the outer -all decides
     assert invoke("example.com", "--ip", "192.0.2.99", "--resolver", dns_address).exit_code == 1
     res = invoke("slow.example.com", "--ip", "192.0.2.1", "--resolver", dns_address, "--timeout", "0.2",
-                 "--format", "json")
-    assert res.exit_code == 1
+                 "-f", "json")
+    assert res.exit_code == 3  # a lookup timed out: could not test, not "fail"
     assert json.loads(res.stdout)["result"] == "temperror"
 
 
@@ -76,7 +77,7 @@ def test_softfail_and_temperror_exit_one(dns_address):
     (["a" * 300 + ".com", "--ip", "192.0.2.1"], "at most 253"),
     (["example.com", "--ip", "192.0.2.1", "--sender", "nobody"], "is not an e-mail address"),
     (["example.com", "--ip", "192.0.2.1", "--resolver", "dns.google"], "bad resolver address"),
-    (["example.com", "--ip", "192.0.2.1", "--format", "html"], "not available for spf"),
+    (["example.com", "--ip", "192.0.2.1", "--format", "html"], "'html' is not one of 'text', 'json'"),
 ])
 def test_bad_input_is_one_line_and_exit_2(monkeypatch, capsys, args, message):
     monkeypatch.setattr(sys, "argv", ["smtpdoctor", "spf", *args])
@@ -100,3 +101,24 @@ def test_idn_domain_is_converted_to_a_labels(dns_address):
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert (data["domain"], data["result"]) == ("xn--bcher-kva.example", "pass")
+
+
+def test_fail_says_the_exact_mechanism_to_add(dns_address):
+    """Issue 20: a fail for the given IP comes with the change that makes it pass."""
+    res = invoke("example.com", "--ip", "203.0.113.9", "--resolver", dns_address)
+    assert res.exit_code == 1
+    assert ("Fix: Add ip4:203.0.113.9 to the SPF record of example.com, so that it reads: "
+            "v=spf1 include:_spf.example.net mx ip4:203.0.113.9 -all exp=why.example.com.") in res.stdout
+    doc = json.loads(invoke("example.com", "--ip", "167.89.1.1", "--resolver", dns_address, "-f", "json").stdout)
+    assert doc["fix"].startswith("167.89.1.1 is one of SendGrid's sending servers: add include:sendgrid.net")
+    passing = json.loads(invoke("example.com", "--ip", "198.51.100.7", "--resolver", dns_address, "-f", "json").stdout)
+    assert passing["result"] == "pass" and passing["fix"] is None
+
+
+def test_two_records_permerror_gives_the_merged_record(dns_address):
+    res = invoke("twice.example", "--ip", "192.0.2.1", "--resolver", dns_address, "-f", "json")
+    doc = json.loads(res.stdout)
+    assert doc["result"] == "permerror" and res.exit_code == 1
+    merged = doc["fix"].split(": ", 1)[1]  # the records' order is the DNS answer's
+    assert merged in ("v=spf1 include:_spf.example.net ip4:192.0.2.0/24 ~all",
+                      "v=spf1 ip4:192.0.2.0/24 include:_spf.example.net ~all")

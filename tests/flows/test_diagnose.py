@@ -19,6 +19,8 @@ async def test_cancelled_run_returns_what_it_saw_and_says_what_was_not_tested():
         report = await task
     assert report.extra["interrupted"] is True
     assert report.verdict.finding == "run.interrupted"  # never "nothing wrong" on a run cut short
+    assert report.verdict.confidence == "inconclusive" and report.exit_code == 3
+    assert {str(s.name): str(s.status) for s in report.steps}["authentication"] != "pass"
     ports = report.extra["observations"]["ports"]
     assert [p["port"] for p in ports] == [port25]  # the port that answered in time is kept
     f = report.finding("run.interrupted")

@@ -78,7 +78,9 @@ def test_refused_target_query_is_refused_finding_not_listed():
     r = ZoneResult(zone=zen, status=Status.REFUSED, codes=(code,), why=code.meaning,
                    answer=Answer(name="x", outcome=Outcome.OK, records=("127.255.255.254",)))
     found = target_findings(result("192.0.2.9", r))
-    assert [f.id for f in found] == ["dnsbl.query-refused"]
+    # the list's own refusal, with its advice, and the answer: this address was not tested
+    assert [f.id for f in found] == ["dnsbl.query-refused", "dnsbl.untested"]
+    assert found[1].untested and "zen.spamhaus.org gave no usable answer" in found[1].title
     assert "own resolver" in found[0].title
 
 
@@ -135,7 +137,9 @@ async def test_blacklist_findings_refused_through_public_resolver(make_lab):
     async with make_lab(recs) as srv:
         found = await blacklist_findings(Resolver([srv.address]), ip="192.0.2.1", domain=None,
                                          zones=("zen.spamhaus.org",))
-    assert [f.id for f in found] == ["dnsbl.query-refused"]
+    # the list's own refusal, with its advice, and the answer: this address was not tested
+    assert [f.id for f in found] == ["dnsbl.query-refused", "dnsbl.untested"]
+    assert found[1].untested and "zen.spamhaus.org gave no usable answer" in found[1].title
     assert not any(f.severity is Severity.ERROR for f in found)
 
 

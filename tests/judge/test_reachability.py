@@ -113,6 +113,17 @@ def test_firewall_step_passes_when_nothing_is_filtered_and_notes_filtered_ports_
     assert firewall.check(make_facts([port(587, FILTERED), port(25)])) == []  # reachability explains it
 
 
+def test_a_filtered_submission_port_gets_no_port_25_advice():
+    """Issue 20: the port-25 block of cloud hosts has nothing to do with a filtered 587."""
+    (f,) = [x for x in reachability.check(make_facts([port(587, FILTERED), port(465, mode=Mode.IMPLICIT_TLS)]))
+            if x.id == "firewall.port-filtered"]
+    assert f.remedy and not any("25" in r for r in f.remedy), f.remedy
+    assert not any("{" in r for r in f.remedy)
+    (g,) = [x for x in reachability.check(make_facts([port(25, FILTERED), port(587)], configured=25))
+            if x.id == "firewall.port-filtered"]
+    assert any("block outbound port 25" in r for r in g.remedy)
+
+
 def test_a_failure_after_the_greeting_is_judged_by_its_kind_not_called_dropped():
     from smtpdoctor.core.observations import Failure
 

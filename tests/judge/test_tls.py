@@ -55,3 +55,33 @@ def test_starttls_refused_and_handshake_failure():
     assert f.id == "tls.starttls-refused" and "454 4.7.0" in f.title
     (g,) = run(port(587, tls=None, tls_failure=TlsFailure(kind="handshake", message="TLS failed: SSLV3_ALERT_HANDSHAKE_FAILURE")))
     assert g.id == "tls.handshake-failed"
+
+
+# -- interception (issue 20) ---------------------------------------------------------------------------
+
+import pytest
+
+
+@pytest.mark.parametrize("host, provider", [("smtp.office365.com", "Microsoft 365"),
+                                            ("smtp.gmail.com", "Gmail")])
+def test_provider_host_with_a_certificate_for_another_name_is_interception(host, provider):
+    t = tls(verified=False, code=62, message="Hostname mismatch", names=("av-proxy.local",))
+    (f,) = run(port(587, tls_facts=t), host=host)
+    assert f.id == "tls.intercepted" and f.category.value == "connection" and f.severity.value == "error"
+    assert provider in f.title and "av-proxy.local" in f.title
+    text = " ".join((f.title, f.detail, *f.remedy)).lower()
+    assert "antivirus" in text and "dns" in text and "proxy" in text
+    assert not any("the certificate is for" in r for r in f.remedy)  # no "use the name the certificate is for"
+    assert "av-proxy.local" not in " ".join(f.remedy)
+
+
+def test_provider_host_with_a_certificate_from_an_unknown_authority_is_interception():
+    t = tls(verified=False, code=20, message="unable to get local issuer certificate")
+    (f,) = run(port(587, tls_facts=t), host="smtp.gmail.com")
+    assert f.id == "tls.intercepted" and "authority this machine does not trust" in f.title
+
+
+def test_unknown_host_keeps_the_ordinary_certificate_findings():
+    t = tls(verified=False, code=62, message="Hostname mismatch", names=("mail.provider.net",))
+    (f,) = run(port(587, tls_facts=t), host="smtp.example.com")
+    assert f.id == "tls.hostname-mismatch"

@@ -212,6 +212,8 @@ NOT_WALKED = {
                  "tested byte by byte",
     "smtputf8-not-offered": "the fault is a missing EHLO keyword: the tool refuses to send the address, so "
                             "there is no server reply to see (tests/flows/test_diagnose_smtputf8_realservers.py)",
+    "tls-intercepted": "the provider's name resolves only through the lab DNS world; its wrong-name "
+                       "certificate is walked as certificate-wrong-name",
 }
 
 

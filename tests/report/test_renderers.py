@@ -61,3 +61,34 @@ def test_html_is_one_self_contained_escaped_file(report):
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # no external asset
     assert "<script" not in html and "<link" not in html
     assert "&lt;b&gt;mx&lt;/b&gt;" in html and "<b>mx</b>" not in html  # server text is escaped
+
+
+# -- issue 20: remedies name their step; a run with untested steps never says "No problem found" ------
+
+def test_every_format_names_the_step_the_remedy_fixes(report):
+    assert "What to do (step 2. Server connection)" in render(report, "text", width=160)
+    assert "### What to do (step 2. Server connection)" in render(report, "markdown")
+    assert "<h3>What to do (step 2. Server connection)</h3>" in render(report, "html")
+
+
+def _report_of(findings):
+    verdict = decide(findings)
+    return Report(target=Target(host="smtp.example.com", port=587, security="starttls"), verdict=verdict,
+                  findings=order_findings(findings, verdict), steps=step_results(findings), version="9.9")
+
+
+def test_inconclusive_run_has_no_no_problem_found_headline():
+    r = _report_of([make("connection.ok", host="h", port=587, mode="STARTTLS"),
+                    make("auth.withheld-no-tls", host="h", port=587, user="u")])
+    text = render(r, "text", width=160)
+    assert "No problem found" not in text and "Inconclusive" in text and "? could not test" in text
+    assert "Inconclusive" in render(r, "markdown") and "Inconclusive" in render(r, "html")
+    assert r.exit_code == 3
+
+
+def test_skipped_steps_are_named_instead_of_no_problem_found():
+    r = _report_of([make("connection.ok", host="h", port=587, mode="STARTTLS")])
+    text = render(r, "text", width=200)
+    assert "No problem found" not in text
+    assert "not tested: client settings, authentication, firewall, dns configuration, blacklists" in text
+    assert r.exit_code == 0

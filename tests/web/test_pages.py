@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from smtpdoctor.cli.app import app as cli
 
-from .conftest import LAB_DNSBL, LISTED_IP, REPO, csrf_of, wait_finished
+from .conftest import LAB_DNSBL, LISTED_IP, REPO, create_app, csrf_of, wait_finished
 
 BOUNCE = REPO / "tests" / "data" / "bounces" / "sisimai" / "eml" / "lhost-gmx-02.eml"
 SPAMHAUS_REPLY = "554 5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"
@@ -143,3 +143,41 @@ def test_blacklist_clean_ip(client):
 def test_blacklist_bad_input(client, target, text):
     r = _start(client, "/blacklist", target=target)
     assert r.status_code == 400 and 'id="e-target"' in r.text and text in r.text
+
+
+def test_blacklist_page_says_inconclusive_when_no_list_answers(config, lab):
+    """Issue 20: through a resolver that denies everything, the page never says 'not listed'."""
+    import dataclasses
+
+    from starlette.testclient import TestClient
+
+    from smtpdoctor.lab.dns_server import LabDnsServer
+
+    dead = lab.call(LabDnsServer({}).start())
+    try:
+        offline = dataclasses.replace(config, resolvers=(dead.address,), dnsbl_zones=None)
+        with TestClient(create_app(offline), base_url="http://127.0.0.1:8025", follow_redirects=False) as c:
+            r = _start(c, "/blacklist", target="203.0.113.9")
+            page = wait_finished(c, r.headers["location"])
+            assert "Inconclusive: could not be checked" in page and "Not listed" not in page
+            assert "the DNS resolver is the common cause" in page
+    finally:
+        lab.call(dead.stop())
+
+
+def test_domain_page_says_inconclusive_when_the_resolver_denies_everything(config, lab):
+    import dataclasses
+
+    from starlette.testclient import TestClient
+
+    from smtpdoctor.lab.dns_server import LabDnsServer
+
+    dead = lab.call(LabDnsServer({}).start())
+    try:
+        offline = dataclasses.replace(config, resolvers=(dead.address,))
+        with TestClient(create_app(offline), base_url="http://127.0.0.1:8025", follow_redirects=False) as c:
+            r = _start(c, "/domain", domain="example.com")
+            page = wait_finished(c, r.headers["location"])
+            assert "Inconclusive: dns could not be tested" in page and "problem to fix" not in page
+    finally:
+        lab.call(dead.stop())

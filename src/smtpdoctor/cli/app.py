@@ -43,8 +43,14 @@ def build_app():
     app = typer.Typer(name="smtpdoctor", help=TAGLINE, no_args_is_help=True, add_completion=False,
                       pretty_exceptions_enable=False)
 
+    def _version(value: bool) -> None:
+        if value:
+            print(version_line())
+            raise typer.Exit(0)
+
     @app.callback()
-    def _root() -> None:
+    def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                           help="Print the version and exit.")) -> None:
         """Finds out why e-mail won't send or won't land, and says what to do about it."""
 
     for name in COMMANDS:
@@ -70,11 +76,17 @@ def __getattr__(name: str):  # ``from smtpdoctor.cli.app import app`` builds it 
     raise AttributeError(name)
 
 
+def version_line() -> str:
+    from .. import __version__
+
+    return f"smtpdoctor {__version__}"
+
+
 def fast_help() -> str:
     width = max(len(n) for n in COMMANDS) + 2
     lines = ["Usage: smtpdoctor COMMAND [ARGS]...", "", f"  {TAGLINE}", "", "Commands:"]
     lines += [f"  {name.ljust(width)}{text}" for name, text in COMMANDS.items()]
-    lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options."]
+    lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options; 'smtpdoctor --version' for the version."]
     return "\n".join(lines)
 
 
@@ -90,6 +102,9 @@ def usage_hint(message: str, argv: list[str]) -> str:
 def main() -> None:
     if sys.argv[1:] in ([], ["--help"], ["-h"]):
         print(fast_help())
+        sys.exit(0)
+    if sys.argv[1:] in (["--version"], ["-V"]):
+        print(version_line())
         sys.exit(0)
     from .common import UsageError, fail
 

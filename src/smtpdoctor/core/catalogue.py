@@ -33,6 +33,7 @@ class FindingSpec:
     detail: str
     remedy: tuple[str, ...]
     area: str
+    untested: bool = False  # "could not test": the step did not run (see Finding.untested)
 
 
 class _Keep(dict):
@@ -70,6 +71,7 @@ def catalogue() -> Mapping[str, FindingSpec]:
                 detail=raw.get("detail", ""),
                 remedy=tuple([remedy] if isinstance(remedy, str) else remedy),
                 area=area,
+                untested=bool(raw.get("untested", False)),
             )
     return out
 
@@ -103,7 +105,9 @@ def make(
     ``remedy`` replaces the catalogue's steps (provider-specific fixes); ``extra_remedy`` is appended.
     """
     s = spec(finding_id)
-    steps = tuple(remedy) if remedy is not None else tuple(_fill(r, params) for r in s.remedy)
+    # A remedy line that fills to nothing does not apply to this case (e.g. port-25 advice for port 587).
+    steps = tuple(remedy) if remedy is not None else tuple(
+        line for line in (_fill(r, params) for r in s.remedy) if line.strip())
     return Finding(
         id=s.id,
         category=s.category,
@@ -113,6 +117,7 @@ def make(
         detail=_fill(detail if detail is not None else s.detail, params),
         remedy=steps + tuple(extra_remedy),
         evidence=dict(evidence if evidence is not None else params),
+        untested=s.untested,
     )
 
 
@@ -123,12 +128,15 @@ def catalogue_markdown() -> str:
         by_area.setdefault(s.area, []).append(s)
     out = ["# Catalogue of findings", "",
            "Generated from `src/smtpdoctor/knowledge/findings/*.toml` by `python -m smtpdoctor.core.catalogue`;",
-           "do not edit by hand. `{name}` marks a value filled in from what was observed.", ""]
+           "do not edit by hand. `{name}` marks a value filled in from what was observed.",
+           "\"(could not test)\" marks a finding that says a step could not run: it never makes the step pass",
+           "or fail, and when nothing else is wrong the verdict is inconclusive (exit status 3).", ""]
     for area in sorted(by_area):
         out += [f"## {area}", "", "| id | category | severity | step | title |", "|---|---|---|---|---|"]
         for s in sorted(by_area[area], key=lambda x: x.id):
             title = s.title.replace("|", "\\|")
-            out.append(f"| `{s.id}` | {s.category.value} | {s.severity.value} | {s.step.value} | {title} |")
+            severity = s.severity.value + (" (could not test)" if s.untested else "")
+            out.append(f"| `{s.id}` | {s.category.value} | {severity} | {s.step.value} | {title} |")
         out.append("")
         for s in sorted(by_area[area], key=lambda x: x.id):
             if s.remedy:

@@ -24,7 +24,25 @@ __all__ = [
     "TranscriptLine",
     "Report",
     "SCHEMA",
+    "INCONCLUSIVE",
+    "EXIT_OK",
+    "EXIT_PROBLEMS",
+    "EXIT_INCONCLUSIVE",
+    "combine_exit_codes",
+    "exit_code_for",
 ]
+
+INCONCLUSIVE = "inconclusive"  # the confidence of a verdict that a step which could not run decides
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_INCONCLUSIVE = 0, 1, 3
+
+
+def combine_exit_codes(codes) -> int:
+    """One exit status for several inputs: problems found anywhere win, then inconclusive, then ok."""
+    codes = set(codes)
+    if EXIT_PROBLEMS in codes:
+        return EXIT_PROBLEMS
+    return EXIT_INCONCLUSIVE if EXIT_INCONCLUSIVE in codes else EXIT_OK
 
 SCHEMA = "smtpdoctor/report@1"
 
@@ -74,12 +92,17 @@ class StepStatus(StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WARN = "warn"
-    SKIPPED = "skipped"
+    SKIPPED = "skipped"  # nothing to test here (not asked for, or an earlier step failed)
+    UNTESTED = "untested"  # the step should have run but could not (resolver down, AUTH withheld, interrupted)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
-    """One conclusion of a check. ``id`` is a stable key of the catalogue (``port.filtered``)."""
+    """One conclusion of a check. ``id`` is a stable key of the catalogue (``port.filtered``).
+
+    ``untested``: the finding says that its step could not run ("could not test"), not that something is
+    wrong; it never makes a step pass or fail and never counts as a problem found (see the verdict).
+    """
 
     id: str
     category: Category
@@ -89,6 +112,12 @@ class Finding:
     detail: str = ""
     remedy: tuple[str, ...] = ()
     evidence: dict[str, Any] = field(default_factory=dict)
+    untested: bool = False
+
+    @property
+    def is_problem(self) -> bool:
+        """An error that was observed (not a step that could not run)."""
+        return self.severity is Severity.ERROR and not self.untested
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -118,7 +147,11 @@ class Verdict:
     category: Category
     finding: str | None
     summary: str
-    confidence: str  # "high" | "medium" | "low"
+    confidence: str  # "high" | "medium" | "low" | "inconclusive"
+
+    @property
+    def inconclusive(self) -> bool:
+        return self.confidence == INCONCLUSIVE
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -127,6 +160,13 @@ class Verdict:
             "summary": self.summary,
             "confidence": self.confidence,
         }
+
+
+def exit_code_for(findings, verdict: "Verdict") -> int:
+    """The contract's exit status for one input's findings and verdict."""
+    if any(f.is_problem for f in findings):
+        return EXIT_PROBLEMS
+    return EXIT_INCONCLUSIVE if verdict.inconclusive else EXIT_OK
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -182,12 +222,13 @@ class Report:
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
+        """A problem was found: an ``error`` finding that is not a "could not test"."""
+        return any(f.is_problem for f in self.findings)
 
     @property
     def exit_code(self) -> int:
-        """0 nothing wrong, 1 problems found (an ``error`` finding)."""
-        return 1 if self.has_errors else 0
+        """0 nothing wrong, 1 problems found, 3 inconclusive (a deciding step could not run)."""
+        return exit_code_for(self.findings, self.verdict)
 
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)

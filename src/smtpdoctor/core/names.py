@@ -15,7 +15,9 @@ from dataclasses import dataclass
 
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain", "normalise_domain",
            "parent_names", "host_name", "port_number", "ip_address", "email_address", "AddressCheck",
-           "check_address", "envelope_path", "is_host_name"]
+           "check_address", "envelope_path", "is_host_name", "ca_file", "MAX_CA_FILE_BYTES"]
+
+MAX_CA_FILE_BYTES = 10_000_000  # the Mozilla bundle is ~220 kB; anything past this is not a CA file
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # DNS labels as hosts are named in practice
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)  # RFC 1123 host names
@@ -266,3 +268,37 @@ def envelope_path(address: str, *, smtputf8_offered: bool) -> tuple[str, bool]:
     if result.needs_smtputf8 and not smtputf8_offered:
         raise BadName(f"{address!r} has non-ASCII characters before the @ and the server does not offer SMTPUTF8")
     return f"<{local}@{result.domain}>", result.needs_smtputf8
+
+
+def ca_file(path: str) -> str:
+    """``--ca-file``: a readable regular file of PEM certificates that OpenSSL accepts, checked once, up
+    front, so a typo is one line at the start instead of a TLS failure blamed on the server."""
+    import os
+    import ssl
+    import stat
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ValueError(f"--ca-file {path}: no such file") from None
+    except OSError as exc:
+        raise ValueError(f"--ca-file {path}: {exc.strerror or exc}") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ValueError(f"--ca-file {path}: is a directory (give a PEM file of CA certificates)")
+    if not stat.S_ISREG(st.st_mode):
+        raise ValueError(f"--ca-file {path}: not a regular file (a device, pipe or socket)")
+    if st.st_size > MAX_CA_FILE_BYTES:
+        raise ValueError(f"--ca-file {path}: larger than {MAX_CA_FILE_BYTES // 1_000_000} MB, not a CA file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_CA_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ValueError(f"--ca-file {path}: {exc.strerror or exc}") from None
+    if b"-----BEGIN CERTIFICATE-----" not in data:
+        raise ValueError(f"--ca-file {path}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)")
+    try:
+        ssl.create_default_context().load_verify_locations(cadata=data.decode("ascii", "replace"))
+    except (ssl.SSLError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc)
+        raise ValueError(f"--ca-file {path}: not a valid PEM certificate file ({reason})") from None
+    return path

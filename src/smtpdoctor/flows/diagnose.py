@@ -29,6 +29,7 @@ from smtpdoctor.judge import tls as tls_checks
 from smtpdoctor.judge.server_facts import ServerFacts
 from smtpdoctor.net.dns import Resolver
 from smtpdoctor.core.catalogue import make
+from smtpdoctor.judge.resolver import collapse_resolver_failures
 from smtpdoctor.core.model import STEP_ORDER, Finding, Report, Target, TranscriptLine
 from smtpdoctor.observe.facts import HostLookup
 from smtpdoctor.observe.host import resolve_host
@@ -114,8 +115,14 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
     importlib.import_module("smtpdoctor.flows.blacklist")  # blocklists also run for the address the server saw
 
     async def domain_audit():
+        context = None
+        if settings.ca_file:  # the MTA-STS policy fetch trusts the same private CA as the SMTP session
+            from ..net.tls import client_context
+
+            context = client_context(ca_file=settings.ca_file)
         d.domain_audit = await audit_domain(resolver, domain, ip=settings.ip, dkim_selectors=settings.dkim_selectors,
-                                            helo=settings.helo, https_timeout=settings.timeout)
+                                            helo=settings.helo, https_timeout=settings.timeout,
+                                            ssl_context=context)
 
     async def blocklists(ip, dom):
         from smtpdoctor.flows.blacklist import blacklist_findings
@@ -237,6 +244,7 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
     if d.domain_audit is not None:
         findings += d.domain_audit.findings
     findings += d.blocklist
+    findings = collapse_resolver_failures(findings)
     if d.interrupted:
         tested = {f.step for f in findings}
         missing = [str(s) for s in STEP_ORDER if s not in tested]

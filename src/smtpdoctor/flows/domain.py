@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
 from ..net.dns import Resolver
-from ..core.model import Finding, Severity
+from ..core.model import Finding, Report, Target, Verdict, exit_code_for
+from ..verdict import conclude, decide
 from ..judge.dns import bimi, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
 from ..judge.checklist import ChecklistRow, build_checklist
 from ..judge.dns.facts import HostAddresses
@@ -55,11 +56,28 @@ class DomainAudit:
 
     @property
     def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
+        """A problem was found (an ``error`` that is not a "could not test")."""
+        return any(f.is_problem for f in self.findings)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The root cause for this domain in the guide's order (``ok`` when nothing is wrong)."""
+        return decide(self.findings)
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.has_errors else 0
+        return exit_code_for(self.findings, self.verdict)
+
+    def report(self) -> Report:
+        """This audit as a :class:`~smtpdoctor.core.model.Report` (the Markdown and HTML tickets)."""
+        from .. import __version__
+
+        verdict, steps, ordered = conclude(self.findings)
+        shown = {"domain": self.domain or self.given, "sending IP": self.ip}
+        return Report(target=Target(domain=self.domain or self.given, ip=self.ip), verdict=verdict,
+                      findings=ordered, steps=steps, version=__version__,
+                      timings={"total_s": self.elapsed},
+                      extra={"settings": {k: v for k, v in shown.items() if v}})
 
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
@@ -74,7 +92,8 @@ class DomainAudit:
             "input": self.given,
             "unicode": self.unicode,
             "ip": self.ip,
-            "status": "error" if self.has_errors else "ok",
+            "status": {0: "ok", 1: "error", 3: "inconclusive"}[self.exit_code],
+            "verdict": self.verdict.to_json(),
             "findings": [f.to_json() for f in self.findings],
             "checklist": [r.to_json() for r in self.checklist],
         }
@@ -135,26 +154,50 @@ async def audit_domain(
                                        changes=", ".join(nd.changes)))
     data: dict[str, Any] = {}
     nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
+    lying = False
     if nxdomain:
         # Believe NXDOMAIN only from a resolver that can name the root's servers; one that cannot (no
         # Internet, a captive portal, a filtering resolver) makes every domain look missing.
         root = await resolver.query(".", "NS")
         if not root.ok:
-            mx_findings = tuple(catalogue.make("domain.resolver-broken", domain=name,
-                                               evidence={"root": root.to_json()})
-                                if f.id == "domain.nxdomain" else f for f in results["mx"][0])
-            results["mx"] = (mx_findings, results["mx"][1])
+            lying = True
+            results["mx"] = ((catalogue.make("domain.resolver-broken", domain=name,
+                                             evidence={"root": root.to_json()}),), results["mx"][1])
     for area in ("mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane", "txt"):
         area_findings, area_data = results[area]
         if nxdomain and area not in ("mx", "ptr"):
             continue  # the domain does not exist: "no DMARC", "no DKIM"... would only bury the point
+        if lying and area != "mx":
+            continue  # the same resolver says "no PTR" too: nothing it denies can be believed
         findings.extend(area_findings)
         if area_data is not None and area != "spf":
             data[area] = area_data
+    findings = await _blame_resolver(resolver, name, findings)
     spf_audit = results["spf"][1]
     return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
                        checklist=build_checklist(findings), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
+
+
+async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]) -> list[Finding]:
+    """Failed lookups in several topics, from a resolver that cannot name the root either, are one fact
+    about the resolver: said once, with one remedy, instead of a "could not test" per topic."""
+    failed = [f for f in findings if f.id.endswith(".lookup-failed")]
+    if len({f.id for f in failed}) < 2:
+        return findings
+    root = await resolver.query(".", "NS")
+    if not root.outcome.is_failure:
+        return findings  # the resolver answers: the domain's own name servers fail, each topic says so
+    areas = list(dict.fromkeys(f.id.split(".")[0] for f in failed))
+    outcomes = sorted({str(f.evidence["outcome"]) for f in failed
+                       if isinstance(f.evidence, dict) and f.evidence.get("outcome")})
+    one = catalogue.make("domain.resolver-unusable", domain=name, count=len(areas), areas=", ".join(areas),
+                         lookups=len(failed), outcomes=", ".join(outcomes),
+                         evidence={"areas": areas, "root": root.to_json(),
+                                   "lookups": [f.evidence for f in failed]})
+    first = findings.index(failed[0])
+    rest = [f for f in findings if f not in failed]
+    return rest[:first] + [one] + rest[first:]
 
 
 async def _warm_up() -> tuple[tuple[Finding, ...], None]:

@@ -112,7 +112,8 @@ def build_report(observed: MessageObservation, *, source: str, bulk: bool = Fals
     return Report(
         target=Target(domain=h.from_domain, ip=obs.handover.ip if obs.handover else None,
                       extra={"message": source}),
-        verdict=verdict, findings=order_findings(findings, verdict), steps=step_results(findings),
+        verdict=verdict, findings=order_findings(findings, verdict),
+        steps=tuple(s for s in step_results(findings) if s.findings),  # only the steps a message or report shows
         timings={"total_s": elapsed}, version=__version__,
         extra={"kind": "headers", "message": message, "hops": _hops_json(obs), "authentication": _auth_json(obs),
                "settings": settings,

@@ -168,7 +168,8 @@ def build_report(result: ReadResult, ptrs: dict[str, str | None], *, elapsed: fl
     tls = result.tls
     return Report(
         target=Target(domain=", ".join(d for d, _ in t.domains.most_common(3)) or None),
-        verdict=verdict, findings=order_findings(findings, verdict), steps=step_results(findings),
+        verdict=verdict, findings=order_findings(findings, verdict),
+        steps=tuple(s for s in step_results(findings) if s.findings),  # only the steps a message or report shows
         timings={"total_s": elapsed}, version=__version__,
         extra={"kind": "reports",
                "totals": {"inputs": result.inputs, "dmarc_reports": t.reports, "records": t.records,

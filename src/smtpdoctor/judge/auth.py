@@ -31,9 +31,13 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
           redactor=None, tls_problem: bool = False) -> list[Finding]:
     """``tls_problem``: STARTTLS was expected but is missing or failed on this port. AUTH that is only
     offered under TLS is then a consequence, not a cause, and the TLS finding explains it."""
-    if obs is None:
-        return []
     params = {"host": settings.host, "port": port, "user": settings.user or ""}
+    if obs is None:
+        if settings.user and (settings.password or settings.oauth_token):
+            # Credentials were given but the session never reached AUTH: the login is untested, which
+            # is not the same as "nothing to test" (and never a pass).
+            return [make("auth.not-attempted", **params, evidence={"reached_auth": False})]
+        return []
     if not settings.user or not (settings.password or settings.oauth_token):
         return [make("auth.not-tested", **params, evidence={"offered": list(obs.offered)})]
     if obs.withheld is not None:

@@ -79,6 +79,10 @@ def target_findings(result: TargetResult, *, selected: Sequence[Zone] = (),
             out.append(_simple("dnsbl.allowlisted", value, r))
         elif r.status is Status.NEUTRAL:
             out.append(_simple("dnsbl.neutral", value, r))
+    trusted = [r for r in result.results if r.status in (Status.NOT_LISTED, Status.ALLOWLISTED, Status.NEUTRAL)]
+    untested = _untested(result) if not result.listed and not trusted else None
+    if untested is not None and len(result.results) > 1:
+        return (*out, untested)  # one finding naming the common cause, not one per list
     failed = result.by_status(Status.FAILED)
     if failed:
         out.append(findings.make(
@@ -93,7 +97,6 @@ def target_findings(result: TargetResult, *, selected: Sequence[Zone] = (),
                                      list=r.zone.label, list_full=list_full(r.zone), zone=r.zone.name,
                                      why=r.why))
     if not result.listed:
-        trusted = [r for r in result.results if r.status in (Status.NOT_LISTED, Status.ALLOWLISTED, Status.NEUTRAL)]
         unknown = result.by_status(Status.UNKNOWN)
         if trusted:
             caveat = (f" Not trusted (zone failed its test point): {', '.join(r.zone.name for r in unknown)}."
@@ -102,7 +105,40 @@ def target_findings(result: TargetResult, *, selected: Sequence[Zone] = (),
                 "dnsbl.not-listed",
                 evidence={"value": value, "zones": [r.zone.name for r in trusted]},
                 value=value, count=len(trusted), zones=", ".join(r.zone.name for r in trusted), caveat=caveat))
+    if untested is not None:
+        out.append(untested)
     return tuple(out)
+
+
+def _untested(result: TargetResult) -> Finding | None:
+    """No list gave a usable answer about this target: one "could not test" finding that names the
+    common cause (with several lists, the resolver) instead of one per list. None when a single failed
+    lookup already says it, or when the run-wide "everything listed" finding does."""
+    results = result.results
+    if len(results) == 1 and results[0].status is Status.FAILED:
+        return None
+    if len(results) > 1 and all(r.status is Status.UNUSABLE for r in results):
+        return None
+    value = result.target.value
+    counts: dict[str, int] = {}
+    for r in results:
+        counts[str(r.status)] = counts.get(str(r.status), 0) + 1
+    how = ", ".join(f"{n} {_HOW.get(k, k)}" for k, n in counts.items())
+    if len(results) > 1:
+        cause = "the DNS resolver is the common cause"
+        detail = (f"Every list gave an answer that cannot be trusted ({how}). Lists do not all fail at once: "
+                  "the resolver this machine asks (offline, filtering, rewriting, or refused by the lists) "
+                  "is what failed. This is 'could not test', not 'not listed'.")
+    else:
+        cause = f"{results[0].zone.name} gave no usable answer"
+        detail = f"{results[0].zone.name}: {results[0].why or how}. This is 'could not test', not 'not listed'."
+    return findings.make("dnsbl.untested", value=value, count=len(results), cause=cause, detail=detail,
+                         evidence={"value": value, "counts": counts,
+                                   "zones": {r.zone.name: r.why or str(r.status) for r in results}})
+
+
+_HOW = {"unknown": "failed their test points", "failed": "did not answer", "refused": "refused the query",
+        "unusable": "are broken"}
 
 
 def health_findings(healths: Iterable[ZoneHealth], env: Environment) -> tuple[Finding, ...]:
@@ -115,8 +151,15 @@ def health_findings(healths: Iterable[ZoneHealth], env: Environment) -> tuple[Fi
             evidence={"zones": list(env.zones_listing_everything), "checked": env.zones_checked},
             count=len(env.zones_listing_everything), checked=env.zones_checked,
             zones=", ".join(env.zones_listing_everything)))
+    served = [h for h in healths if h.status is not ZoneStatus.NOT_SERVED]
+    # Every list failing its guard at once is one fact about the resolver, said once per target
+    # (dnsbl.untested), not a note per list.
+    resolver_failed = len(served) > 1 and all(
+        h.status in (ZoneStatus.UNVERIFIED, ZoneStatus.UNREACHABLE, ZoneStatus.REFUSED) for h in served)
     seen: set[tuple[str, str]] = set()
     for h in healths:
+        if resolver_failed and h.status is not ZoneStatus.NOT_SERVED:
+            continue
         if h.status is ZoneStatus.NOT_SERVED:
             continue  # a zone of another kind: nothing to say
         key = (h.zone.name, str(h.status))

@@ -25,6 +25,11 @@ __all__ = ["check", "SLOW_GREETING_S"]
 SLOW_GREETING_S = 5.0
 
 
+# Only for port 25: a filtered submission port (587, 465) has nothing to do with the port-25 block.
+PORT25_ADVICE = ("Cloud hosts (AWS, GCP, Azure, many VPS) block outbound port 25 by default: use 587 or 465, "
+                 "or request the unblock.")
+
+
 def _describe(obs: PortObservation) -> str:
     if obs.outcome is PortOutcome.SMTP:
         return f"{obs.port} ({security_label(obs)})"
@@ -110,6 +115,7 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
             findings.append(make("firewall.port-filtered", host=host, port=port, timeout=timeout,
                                  answering=", ".join(_describe(p) for p in answering),
                                  alternative=_alternative(facts),
+                                 port25_advice=PORT25_ADVICE if port == 25 else "",
                                  evidence={**evidence, "confidence": "high",
                                            "answering": [_describe(p) for p in answering]}))
         else:

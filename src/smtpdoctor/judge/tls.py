@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from ..core import providers
 from ..core.catalogue import make
 from ..core.model import Finding, Severity
 from ..observe.facts import Mode, PortOutcome
@@ -12,7 +13,12 @@ from ..core.settings import Security
 from ..core.observations import TlsFacts
 from .server_facts import ServerFacts
 
-__all__ = ["check", "EXPIRY_WARNING_DAYS", "OLD_PROTOCOLS"]
+__all__ = ["check", "EXPIRY_WARNING_DAYS", "OLD_PROTOCOLS", "INTERCEPTION_PROBLEMS"]
+
+# What a TLS-intercepting middlebox (antivirus, corporate proxy) or a wrong DNS answer looks like when
+# the host is a well-known provider's: a certificate for another name, or from an authority nobody trusts.
+INTERCEPTION_PROBLEMS = frozenset({"hostname-mismatch", "ip-mismatch", "self-signed", "self-signed-chain",
+                                   "unknown-issuer"})
 
 EXPIRY_WARNING_DAYS = 14
 OLD_PROTOCOLS = frozenset({"SSLv3", "TLSv1", "TLSv1.1"})
@@ -65,6 +71,9 @@ def _certificate(facts: ServerFacts, tls: TlsFacts, port: int) -> list[Finding]:
                      not_after=cert.not_after[:10], subject=cert.subject, issuer=cert.issuer, evidence=evidence)]
     if problem == "not-yet-valid" and cert is not None:
         return [make("tls.certificate-not-yet-valid", not_before=cert.not_before[:10], evidence=evidence)]
+    preset = providers.match(host)
+    if preset is not None and problem in INTERCEPTION_PROBLEMS:
+        return [_intercepted(facts, preset, tls, port, evidence)]
     if problem in ("hostname-mismatch", "ip-mismatch"):
         names = ", ".join((cert.dns_names + cert.ip_addresses) if cert else ()) or "other names"
         suggestion = next((n for n in (cert.dns_names if cert else ()) if "*" not in n), None)
@@ -89,6 +98,21 @@ def _certificate(facts: ServerFacts, tls: TlsFacts, port: int) -> list[Finding]:
         findings.append(make("tls.ok", port=port, version=tls.version, cipher=tls.cipher, host=host,
                              days_left=days_left if days_left is not None else "?", evidence=evidence))
     return findings
+
+
+def _intercepted(facts: ServerFacts, preset, tls: TlsFacts, port: int, evidence: dict) -> Finding:
+    """A provider's host with someone else's certificate: interception, never "use the certificate's name"."""
+    cert = tls.cert
+    if tls.verify_problem in ("hostname-mismatch", "ip-mismatch"):
+        names = ", ".join((cert.dns_names + cert.ip_addresses) if cert else ()) or "other names"
+        what = f"a certificate for {names}"
+    else:
+        what = "a certificate from an authority this machine does not trust"
+    return make("tls.intercepted", provider=preset.name, host=facts.settings.host, port=port, what=what,
+                subject=cert.subject if cert else "?", issuer=cert.issuer if cert else "?",
+                addresses=", ".join(facts.host.addresses) or "?",
+                evidence={**evidence, "provider": preset.key, "problem": tls.verify_problem,
+                          "addresses": list(facts.host.addresses)})
 
 
 _MASKED = re.compile(r"^X{4,}A?$|^X{8}$")

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from smtpdoctor.lab.faults import LAB_PASSWORD, LAB_USER, Fault
 from smtpdoctor.lab.smtp_server import SWEEP_PORTS, LabHost
+from smtpdoctor.lab.world import INTERCEPTED_ADDRESS, INTERCEPTED_HOST
 from smtpdoctor.core.model import Category
 from smtpdoctor.core.settings import Secret, Security, Settings
 
@@ -43,7 +44,8 @@ PROPOSED_FINDINGS = frozenset({
     "connection.dropped-after-greeting", "connection.protocol-violation", "connection.no-greeting",
     "envelope.rate-limited", "auth.smtp-auth-disabled", "auth.temporary-failure", "client.auth-not-offered",
     "auth.garbage-reply", "envelope.recipient-unknown", "envelope.greylisted", "client.auth-without-tls",
-    "auth.encryption-required", "connection.service-refused", "client.smtputf8-not-offered",
+    "auth.encryption-required", "connection.service-refused", "client.smtputf8-not-offered", "tls.intercepted",
+    "auth.withheld-certificate-unverified",
 })
 
 
@@ -57,6 +59,10 @@ class Scenario:
     expect_finding: str  # the verdict's finding id ("ok" when nothing is wrong)
     also_expect: tuple[str, ...] = ()  # findings that must be present besides the verdict's (warnings)
     tags: tuple[str, ...] = field(default=())
+    # A host name the lab DNS world maps to a fixed lab address (a provider's name, intercepted); the
+    # diagnosis then uses the name, as a user would, instead of the lab host's address.
+    host_name: str | None = None
+    address: str | None = None
 
     @property
     def configured_port(self) -> int:
@@ -73,6 +79,8 @@ class Scenario:
 
     def lab_host(self, **kwargs: Any) -> LabHost:
         """The lab host for this scenario (not started): ``async with scenario.lab_host() as host``."""
+        if self.address is not None:
+            kwargs.setdefault("address", self.address)
         return LabHost(self.ports, **kwargs)
 
     def settings_for(self, host: LabHost, **overrides: Any) -> Settings:
@@ -91,7 +99,7 @@ class Scenario:
         values["extra"] = {"lab": {"scenario": self.name, "port_map": host.port_map}}
         values.update(overrides)
         assert host.address is not None, "start the lab host first"
-        return Settings(host=host.address, **values)
+        return Settings(host=self.host_name or host.address, **values)
 
 
 def _ports(**kwargs: tuple[Fault, ...]) -> Mapping[int, tuple[Fault, ...]]:
@@ -230,6 +238,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(name="certificate-wrong-name", description="The certificate is for another name.",
              ports=_with_tls_cert("wrong-name"), settings=_SUBMIT,
              expect_category=C.CONNECTION, expect_finding="tls.hostname-mismatch"),
+    Scenario(name="tls-intercepted", description=f"{INTERCEPTED_HOST} answers with a certificate for another name: "
+             "an antivirus or corporate TLS proxy in the path, or a wrong DNS answer.",
+             ports=_with_tls_cert("wrong-name"), settings=_SUBMIT, host_name=INTERCEPTED_HOST,
+             address=INTERCEPTED_ADDRESS, expect_category=C.CONNECTION, expect_finding="tls.intercepted",
+             also_expect=("auth.withheld-certificate-unverified",)),
     Scenario(name="certificate-self-signed", description="The certificate is self-signed.",
              ports=_with_tls_cert("self-signed"), settings=_SUBMIT,
              expect_category=C.CONNECTION, expect_finding="tls.self-signed"),

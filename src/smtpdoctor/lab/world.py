@@ -20,10 +20,14 @@ from .blocklists import dnsbl_records
 from .dns_server import LabDnsServer
 from .faults import LAB_DOMAIN
 
-__all__ = ["LabWorld", "lab_zone", "BLOCKLIST_ZONE", "DKIM_SELECTOR"]
+__all__ = ["LabWorld", "lab_zone", "BLOCKLIST_ZONE", "DKIM_SELECTOR", "INTERCEPTED_HOST", "INTERCEPTED_ADDRESS"]
 
 BLOCKLIST_ZONE = "bl.lab.test"
 DKIM_SELECTOR = "s1"
+# A well-known provider's submission host, answered with a lab address: what a hosts-file entry, a
+# hijacked resolver or a TLS-intercepting antivirus makes of it. The interception scenario listens there.
+INTERCEPTED_HOST = "smtp.office365.com"
+INTERCEPTED_ADDRESS = "127.0.0.77"
 
 
 @cache
@@ -44,6 +48,7 @@ def lab_zone(mail_host_address: str = "192.0.2.25", *, listed: Iterable[str] = (
         d: {"MX": [f"10 mail.{d}."], "A": [mail_host_address],
             "TXT": ["v=spf1 ip4:127.0.0.0/8 ip4:192.0.2.0/24 -all"]},
         f"mail.{d}": {"A": [mail_host_address]},
+        INTERCEPTED_HOST: {"A": [INTERCEPTED_ADDRESS]},
         f"_dmarc.{d}": {"TXT": [f"v=DMARC1; p=reject; rua=mailto:dmarc@{d}; adkim=r; aspf=r"]},
         f"{DKIM_SELECTOR}._domainkey.{d}": {"TXT": [f"v=DKIM1; k=rsa; p={_dkim_public_key()}"]},
         f"_smtp._tls.{d}": {"TXT": [f"v=TLSRPTv1; rua=mailto:tlsrpt@{d}"]},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["render"]
+__all__ = ["render", "render_many"]
 
 
 def render(report, fmt: str, *, verbose: bool = False, width: int | None = None) -> str:
@@ -22,4 +22,17 @@ def render(report, fmt: str, *, verbose: bool = False, width: int | None = None)
         from .html import render_html
 
         return render_html(report)
+    raise ValueError(f"unknown format {fmt!r}")
+
+
+def render_many(reports, fmt: str, *, title: str) -> str:
+    """Several inputs' reports as one document: Markdown tickets one after the other, one HTML page."""
+    if fmt == "html":
+        from .html import render_html, render_html_many
+
+        return render_html(reports[0]) if len(reports) == 1 else render_html_many(reports, title=title)
+    if fmt == "markdown":
+        from .markdown import render_markdown
+
+        return "\n\n".join(render_markdown(r) for r in reports)
     raise ValueError(f"unknown format {fmt!r}")

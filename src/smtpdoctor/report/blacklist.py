@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["write_results", "open_lookup"]
+__all__ = ["write_results", "open_lookup", "target_report"]
 
 
 @contextlib.asynccontextmanager
@@ -30,19 +30,22 @@ async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: 
 
 async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, out, err, *,
                         summary: bool = False) -> int:
-    """Stream one result per target to ``out``; text ends with a total ("2 of 16 listed, on 3 lists") when
-    there was more than one target, JSON Lines with a summary object only when ``summary`` is asked for."""
+    """Stream one result per target; the exit status of the contract (0 ok, 1 listed, 3 inconclusive).
+    Text ends with a total ("2 of 16 listed, on 3 lists") when there was more than one target; JSON Lines
+    get a summary object only when ``summary`` is asked for."""
     from ..judge.blacklist import health_findings, retired_findings, target_findings
     from ..observe.blocklists import Engine
     from ..core.dnsbl_facts import ZoneStatus
-    from ..core.model import Severity
+    from ..core.model import combine_exit_codes, exit_code_for
+    from ..verdict import conclude
     from .formats import write_json_line
     from .summary import BlacklistTally
 
     tally = BlacklistTally()
     engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
     progress = _progress(err, len(targets))
-    worst = 0
+    codes: list[int] = []
+    reports = []
     run_wide: tuple = ()
     reported: frozenset[str] = frozenset()
     kinds: set = set()
@@ -55,13 +58,15 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
                 reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
             mine = target_findings(result, selected=zones, reported=reported)
             tally.add(result)
-            if any(f.severity is Severity.ERROR for f in mine):
-                worst = 1
+            verdict, _, _ = conclude((*run_wide, *mine))
+            codes.append(exit_code_for((*run_wide, *mine), verdict))
             if fmt.value == "json":
-                write_json_line(_json(result, (*run_wide, *mine)), out)
-            else:
-                out.write(_render_target(result, mine))
+                write_json_line(_json(result, (*run_wide, *mine), verdict), out)
+            elif fmt.value == "text":
+                out.write(_render_target(result, mine, verdict))
                 out.flush()
+            else:
+                reports.append(target_report(result, (*run_wide, *mine)))
             if progress is not None:
                 progress.advance(1)
     finally:
@@ -69,19 +74,39 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
             progress.close()
     healths, env = await engine.healths()
     run_wide = (*retired_findings(dead), *health_findings(healths, env))
-    if any(f.severity is Severity.ERROR for f in run_wide):
-        worst = 1
+    if any(f.is_problem for f in run_wide):
+        codes.append(1)
     if fmt.value == "text":
         out.write(_render_notes(run_wide))
         if summary or len(targets) > 1:
             out.write(tally.text())
         out.flush()
-    elif summary:
+    elif fmt.value == "json" and summary:
         write_json_line(tally.to_json(), out)
-    return worst
+    elif fmt.value in ("markdown", "html"):
+        from ..report import render_many
+
+        out.write(render_many(reports, fmt.value, title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
+        out.flush()
+    return combine_exit_codes(codes)
 
 
-def _json(result, found) -> dict:
+def target_report(result, found):
+    """One target's findings as a :class:`~smtpdoctor.core.model.Report` (for Markdown and HTML)."""
+    from .. import __version__
+    from ..core.model import Report, Target
+    from ..verdict import conclude
+
+    verdict, steps, ordered = conclude(found)
+    t = result.target
+    is_domain = str(t.kind) == "domain"
+    return Report(target=Target(domain=t.value if is_domain else None, ip=None if is_domain else t.value),
+                  verdict=verdict, findings=ordered, steps=tuple(s for s in steps if str(s.name) == "blacklist"),
+                  version=__version__, extra={"settings": {"input": t.source, "value": t.value,
+                                                           "lists": ", ".join(r.zone.name for r in result.results)}})
+
+
+def _json(result, found, verdict) -> dict:
     t = result.target
     counts: dict[str, int] = {}
     for r in result.results:
@@ -90,6 +115,7 @@ def _json(result, found) -> dict:
         "input": t.source,
         "value": t.value,
         "kind": str(t.kind),
+        "verdict": verdict.to_json(),
         "listed": result.listed,
         "counts": counts,
         "results": [r.to_json() for r in result.results],
@@ -107,14 +133,16 @@ def _progress(stream, total: int):
 _MARK = {"error": "x", "warning": "!", "info": "i", "ok": "+"}
 
 
-def _render_target(result, found) -> str:
+def _render_target(result, found, verdict) -> str:
     from ..core.dnsbl_facts import Status
 
     t = result.target
     name = t.value if t.source == t.value else f"{t.value} (from {t.source})"
     listed = result.by_status(Status.LISTED)
     usable = [r for r in result.results if r.status not in (Status.UNUSABLE,)]
-    if listed:
+    if verdict.inconclusive:
+        head = f"{name}: INCONCLUSIVE (not tested, exit 3): {verdict.summary}"
+    elif listed:
         head = f"{name}: LISTED on {len(listed)} of {len(usable)} lists"
     elif not result.results:
         head = f"{name}: no selected list serves {t.kind} lookups"
@@ -132,7 +160,8 @@ def _render_target(result, found) -> str:
     for f in found:
         if f.id == "dnsbl.not-listed":
             continue
-        lines.append(f"  [{_MARK.get(str(f.severity), '?')}] {f.title}")
+        if not (verdict.inconclusive and f.id == verdict.finding):  # the head already says it
+            lines.append(f"  [{_MARK.get(str(f.severity), '?')}] {f.title}")
         if f.detail:
             lines.append(f"      {f.detail}")
         for step in f.remedy[:2]:

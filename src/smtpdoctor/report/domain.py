@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..core.catalogue import area_of
 
-__all__ = ["render_text"]
+__all__ = ["render_text", "verdict_line"]
 
 
 _GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
@@ -13,13 +13,22 @@ _GLYPH = {"error": "✗", "warning": "!", "info": "·", "ok": "✓"}
 _STATUS = {"pass": "✓ pass", "fail": "✗ FAIL", "warn": "! warn", "unknown": "? unknown", "not-tested": "- not tested"}
 
 
+def verdict_line(verdict) -> str:
+    """The verdict, first: what a reader (or a CI log) needs before the details."""
+    if verdict.inconclusive:
+        return f"VERDICT: inconclusive ({verdict.category.value} could not be tested): {verdict.summary}"
+    if verdict.finding is None:
+        return f"VERDICT: ok. {verdict.summary}"
+    return f"VERDICT: {verdict.category.value} (confidence: {verdict.confidence}): {verdict.summary}  [{verdict.finding}]"
+
+
 def render_text(audit) -> str:
     from ..flows.domain import AREA_ORDER
 
     title = audit.domain or audit.given
     if audit.unicode:
         title += f" ({audit.unicode})"
-    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else "")]
+    lines = [f"== {title}" + (f"  [sending IP {audit.ip}]" if audit.ip else ""), "  " + verdict_line(audit.verdict)]
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     findings = sorted(audit.findings, key=lambda f: order.get(area_of(f.id), 99))
     area = None

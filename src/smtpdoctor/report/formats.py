@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import StrEnum
 
-__all__ = ["OutputFormat", "write_json_line"]
+__all__ = ["OutputFormat", "DataFormat", "write_json_line"]
 
 
 class OutputFormat(StrEnum):
@@ -13,6 +13,13 @@ class OutputFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+class DataFormat(StrEnum):
+    """For commands whose output is a result, not a report (``spf``): what the help lists is what works."""
+
+    text = "text"
+    json = "json"
 
 
 def write_json_line(obj: object, stream=None) -> None:

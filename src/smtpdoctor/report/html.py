@@ -8,7 +8,7 @@ from html import escape
 from ..core.model import Report
 from .ticket import ticket_view
 
-__all__ = ["render_html"]
+__all__ = ["render_html", "render_html_many"]
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#1b1f23}
@@ -17,28 +17,52 @@ h1{font-size:1.4rem}h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid
 .verdict.ok{border-color:#2e7d32;background:#f1f8f1}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
 .error{color:#b71c1c;font-weight:600}.warning{color:#8a6d00}.ok,.pass{color:#2e7d32}.fail{color:#b71c1c;font-weight:600}
-.info{color:#1565c0}.skipped{color:#777}pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;font-size:13px}
+.info{color:#1565c0}.skipped{color:#777}.untested{color:#8a6d00;font-weight:600}pre{background:#f6f8fa;padding:.8rem;overflow-x:auto;font-size:13px}
 code{font-size:13px}
 """
 
 
+def _head(title: str) -> list[str]:
+    return ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"]
+
+
 def render_html(report: Report) -> str:
     v = ticket_view(report)
+    return "\n".join(_head(v.title) + _body(report) + ["</body></html>"])
+
+
+def render_html_many(reports: list[Report], *, title: str) -> str:
+    """One self-contained page for several inputs (``domain`` and ``blacklist`` with many inputs)."""
+    parts = _head(title) + [f"<h1>{escape(title)}</h1>"]
+    for report in reports:
+        parts += ["<article>"] + _body(report, level=2) + ["</article>"]
+    return "\n".join(parts + ["</body></html>"])
+
+
+def _verdict_head(v) -> str:
+    if v.confidence == "inconclusive":
+        return f"<p><strong>Inconclusive: {escape(v.verdict_category)} could not be tested</strong></p>"
+    if v.verdict_category == "ok":
+        return f"<p><strong>Nothing wrong found</strong> (confidence: {escape(v.confidence)})</p>"
+    return f"<p><strong>Cause: {escape(v.verdict_category)}</strong> (confidence: {escape(v.confidence)})</p>"
+
+
+def _body(report: Report, *, level: int = 1) -> list[str]:
+    v = ticket_view(report)
     e = escape
-    ok = v.verdict_category == "ok"
+    ok = v.verdict_category == "ok" and v.confidence != "inconclusive"
     parts = [
-        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{e(v.title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{e(v.title)}</h1>", f"<p>Generated {e(v.generated)} by smtpdoctor {e(v.version)}.</p>",
+        f"<h{level}>{e(v.title)}</h{level}>", f"<p>Generated {e(v.generated)} by smtpdoctor {e(v.version)}.</p>",
         f'<section class="verdict{" ok" if ok else ""}"><h2>Verdict</h2>',
-        f"<p><strong>Cause: {e(v.verdict_category)}</strong> (confidence: {e(v.confidence)})</p>",
+        _verdict_head(v),
         f"<p>{e(v.verdict_summary)}</p>",
     ]
     if v.detail:
         parts.append(f"<p>{e(v.detail)}</p>")
     if v.remedy:
-        parts.append("<h3>What to do</h3><ol>" + "".join(f"<li>{e(r)}</li>" for r in v.remedy) + "</ol>")
+        parts.append(f"<h3>What to do (step {e(v.remedy_step)})</h3><ol>" + "".join(f"<li>{e(r)}</li>" for r in v.remedy) + "</ol>")
     if v.evidence:
         parts.append("<h3>Evidence</h3><pre>" + e(json.dumps(v.evidence, indent=2, ensure_ascii=False,
                                                              default=str)) + "</pre>")
@@ -70,5 +94,4 @@ def render_html(report: Report) -> str:
     if v.timings:
         parts.append("<h2>Timings</h2><ul>" + "".join(f"<li>{e(k)}: {val:.3f} s</li>" for k, val in v.timings.items())
                      + "</ul>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return parts

@@ -10,7 +10,8 @@ from .ticket import ticket_view
 
 __all__ = ["render_markdown"]
 
-_MARK = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "skipped": "— not tested"}
+_MARK = {"pass": "✅ pass", "fail": "❌ fail", "warn": "⚠️ warn", "skipped": "— skipped",
+         "untested": "❔ could not test"}
 
 
 def _cell(text: str) -> str:
@@ -20,12 +21,17 @@ def _cell(text: str) -> str:
 def render_markdown(report: Report) -> str:
     v = ticket_view(report)
     out = [f"# {v.title}", "", f"Generated {v.generated} by smtpdoctor {v.version}.", ""]
-    out += ["## Verdict", "", f"**Cause: {v.verdict_category}** (confidence: {v.confidence})", "",
-            v.verdict_summary, ""]
+    if v.confidence == "inconclusive":
+        head = f"**Inconclusive: {v.verdict_category} could not be tested** (confidence: inconclusive)"
+    elif v.verdict_category == "ok":
+        head = f"**Nothing wrong found** (confidence: {v.confidence})"
+    else:
+        head = f"**Cause: {v.verdict_category}** (confidence: {v.confidence})"
+    out += ["## Verdict", "", head, "", v.verdict_summary, ""]
     if v.detail:
         out += [v.detail, ""]
     if v.remedy:
-        out += ["### What to do", ""] + [f"{i}. {r}" for i, r in enumerate(v.remedy, 1)] + [""]
+        out += [f"### What to do (step {v.remedy_step})", ""] + [f"{i}. {r}" for i, r in enumerate(v.remedy, 1)] + [""]
     if v.evidence:
         out += ["### Evidence", "", "```json", json.dumps(v.evidence, indent=2, ensure_ascii=False, default=str),
                 "```", ""]

@@ -13,20 +13,23 @@ from ..core.model import Category, Report, Severity, StepStatus
 
 __all__ = ["render_text", "STEP_TITLES"]
 
-STEP_TITLES = {
-    "client-settings": "1. Client settings",
-    "server-connection": "2. Server connection",
-    "authentication": "3. Authentication",
-    "firewall": "4. Firewall",
-    "dns": "5. DNS configuration",
-    "blacklist": "6. Blacklists",
-}
+from .ticket import STEP_TITLES, step_title
 _MARK = {StepStatus.PASS: "[green]✔ pass[/]", StepStatus.FAIL: "[bold red]✘ fail[/]",
-         StepStatus.WARN: "[yellow]! warn[/]", StepStatus.SKIPPED: "[dim]– not tested[/]"}
+         StepStatus.WARN: "[yellow]! warn[/]", StepStatus.SKIPPED: "[dim]– skipped[/]",
+         StepStatus.UNTESTED: "[bold yellow]? could not test[/]"}
 _SEV = {Severity.ERROR: "[bold red]error[/]", Severity.WARNING: "[yellow]warning[/]",
         Severity.INFO: "[cyan]info[/]", Severity.OK: "[green]ok[/]"}
 _GLYPH = {"send": " ->", "recv": "<- ", "info": "===", "error": "**>"}
 _GLYPH_TLS = {"send": " ~>", "recv": "<~ ", "info": "===", "error": "**>"}
+
+
+def _not_tested(report: Report) -> list[str]:
+    """The steps that were skipped or could not run (a headline never says "No problem found" then)."""
+    out = [STEP_TITLES.get(str(s.name), str(s.name)).split(". ", 1)[-1].lower() for s in report.steps
+           if s.status in (StepStatus.SKIPPED, StepStatus.UNTESTED)]
+    if report.extra.get("interrupted") and not out:
+        out.append("the rest of the run (interrupted)")
+    return out
 
 
 def render_text(report: Report, *, verbose: bool = False, width: int | None = None, color: bool = False) -> str:
@@ -50,18 +53,25 @@ def _hanging(rows: list[tuple[str, str]], indent: int = 0) -> Table:
     return grid
 
 
-def _headline(report: Report) -> tuple[str, str]:
+def _headline(report: Report) -> tuple[str, str, str]:
+    """(target, the headline's markup, the box's colour)."""
     v = report.verdict
     t = report.target
     target = f"{t.host}:{t.port} ({t.security})" if t.host else (t.domain or t.ip or "")
-    if v.category is Category.OK:
-        return target, f"[bold green]No problem found.[/] {escape(v.summary)}"
-    return target, f"[bold]Cause: {v.category.value}[/]  (confidence: {v.confidence})\n{escape(v.summary)}"
+    missing = _not_tested(report)
+    if v.category is Category.OK and not v.inconclusive and not missing:
+        return target, f"[bold green]No problem found.[/] {escape(v.summary)}", "green"
+    if v.category is Category.OK and not v.inconclusive:
+        return target, (f"[bold]Nothing wrong found in what was tested; not tested: {escape(', '.join(missing))}.[/] "
+                        f"{escape(v.summary)}"), "yellow"
+    lead = ("[bold]Inconclusive:[/] a step that decides the answer could not be tested"
+            if v.inconclusive else f"[bold]Cause: {v.category.value}[/]  (confidence: {v.confidence})")
+    return target, f"{lead}\n{escape(v.summary)}", "yellow" if v.inconclusive else "red"
 
 
 def _render(console: Console, report: Report, verbose: bool) -> None:
     v = report.verdict
-    target, head = _headline(report)
+    target, head, style = _headline(report)
     root = report.finding(v.finding) if v.finding else None
     parts: list = []
     title = f"smtpdoctor — {escape(target)}"
@@ -69,12 +79,12 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
         parts.append(_hanging([("Target:", escape(target))]))
         title = "smtpdoctor"
     parts.append(head)
-    if v.category is not Category.OK:
+    if v.category is not Category.OK or v.inconclusive:
         if root and root.detail:
             parts += ["", escape(root.detail)]
         if root and root.remedy:
-            parts += ["", "[bold]What to do:[/]", _hanging([(f"{i}.", escape(r)) for i, r in enumerate(root.remedy, 1)], 1)]
-    style = "green" if v.category is Category.OK else "red"
+            parts += ["", f"[bold]What to do (step {escape(step_title(root.step))}):[/]",
+                      _hanging([(f"{i}.", escape(r)) for i, r in enumerate(root.remedy, 1)], 1)]
     console.print(Panel(Group(*parts), title=title, border_style=style, expand=True))
 
     steps = Table(title="The troubleshooting walk", show_header=False, box=None, pad_edge=False, title_justify="left")
@@ -93,7 +103,7 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
     if others:
         console.print("\n[bold]Other findings[/]")
         for f in others:
-            console.print(_hanging([(_SEV[f.severity], f"{escape(f.title)}  [dim]({f.id})[/]")], 1))
+            console.print(_hanging([(_SEV[f.severity], f"{escape(f.title)}  [dim]({f.id}; step {step_title(f.step)})[/]")], 1))
             if verbose or f.severity in (Severity.ERROR, Severity.WARNING):
                 console.print(_hanging([("→", escape(r)) for r in f.remedy[:3]], 5))
     if verbose and report.transcript:

@@ -7,7 +7,21 @@ from dataclasses import dataclass
 
 from ..core.model import Report
 
-__all__ = ["TicketView", "ticket_view", "GLYPHS"]
+__all__ = ["TicketView", "ticket_view", "GLYPHS", "STEP_TITLES", "step_title"]
+
+STEP_TITLES = {
+    "client-settings": "1. Client settings",
+    "server-connection": "2. Server connection",
+    "authentication": "3. Authentication",
+    "firewall": "4. Firewall",
+    "dns": "5. DNS configuration",
+    "blacklist": "6. Blacklists",
+}
+
+
+def step_title(step) -> str:
+    """The guide's step as the reports name it: "4. Firewall"."""
+    return STEP_TITLES.get(str(step), str(step))
 
 GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>", ("recv", True): "<~ ",
           ("info", False): "===", ("info", True): "===", ("error", False): "**>", ("error", True): "**>"}
@@ -23,6 +37,7 @@ class TicketView:
     verdict_summary: str
     confidence: str
     remedy: tuple[str, ...]
+    remedy_step: str  # the guide's step the remedy fixes ("4. Firewall"), named with every remedy
     detail: str
     evidence: dict
     steps: list[tuple[str, str, str]]
@@ -47,7 +62,8 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
         if rows:
             sections.append((title, rows))
     return TicketView(
-        title=f"smtpdoctor report: {target} — {report.verdict.category.value}",
+        title=f"smtpdoctor report: {target} — " + ("inconclusive" if report.verdict.inconclusive
+                                                    else report.verdict.category.value),
         generated=now.strftime("%Y-%m-%d %H:%M:%S UTC"),
         version=report.version,
         settings=[(k, str(v)) for k, v in settings.items() if v not in (None, "", False)],
@@ -55,6 +71,7 @@ def ticket_view(report: Report, *, now: dt.datetime | None = None) -> TicketView
         verdict_summary=report.verdict.summary,
         confidence=report.verdict.confidence,
         remedy=root.remedy if root else (),
+        remedy_step=step_title(root.step) if root else "",
         detail=root.detail if root else "",
         evidence=root.evidence if root else {},
         steps=[(str(s.name), s.status.value, ", ".join(s.findings)) for s in report.steps],

@@ -26,7 +26,7 @@ STEP_LABELS = {
 }
 STATUS_MARKS = {"pass": "✔ passed", "fail": "✖ failed", "warn": "! warning", "skipped": "– skipped",
                 "running": "… running", "pending": "waiting", "unknown": "? unknown",
-                "not-tested": "– not tested"}
+                "not-tested": "– not tested", "untested": "? could not test"}
 
 _env = jinja2.Environment(
     loader=jinja2.PackageLoader("smtpdoctor.web", "templates"),
@@ -85,7 +85,12 @@ VERDICT_HEADINGS = {
 }
 
 
-def verdict_heading(category: Any) -> str:
+def verdict_heading(verdict: Any) -> str:
+    """The heading for a verdict (or a bare category): a sentence, and an honest one when a step that decides
+    the answer could not be tested."""
+    category = getattr(verdict, "category", verdict)
+    if str(getattr(verdict, "confidence", "")) == "inconclusive":
+        return f"No answer yet: the {category} step could not be tested."
     return VERDICT_HEADINGS.get(str(category), f"The problem: {category}.")
 
 

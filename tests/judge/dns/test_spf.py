@@ -115,3 +115,40 @@ def test_ip_results():
     assert soft.severity is Severity.WARNING
     temp = spf_findings(node(), _check(SpfResult.TEMPERROR, "DNS timeout for A x.example"))
     assert by_id(temp, "spf.lookup-failed").evidence["error"] == "DNS timeout for A x.example"
+
+
+# -- fixes that fit the case (issue 20) ------------------------------------------------------------
+
+def _fail_for(ip: str, record="v=spf1 include:_spf.example.net -all") -> object:
+    check = CheckHostResult(result=SpfResult.FAIL, domain="example.com", ip=ip, sender="postmaster@example.com",
+                            helo="example.com", reason="-all in example.com", lookups=1)
+    return by_id(spf_findings(node(record), check), "spf.ip-not-permitted")
+
+
+def test_fail_suggests_the_exact_ip4_mechanism_and_the_record_it_gives():
+    f = _fail_for("203.0.113.9")
+    assert f.remedy[0] == ("Add ip4:203.0.113.9 to the SPF record of example.com, so that it reads: "
+                           "v=spf1 include:_spf.example.net ip4:203.0.113.9 -all.")
+    assert f.evidence["mechanism"] == "ip4:203.0.113.9"
+
+
+def test_fail_for_an_ipv6_sender():
+    assert "ip6:2001:db8::25" in _fail_for("2001:db8::25").remedy[0]
+
+
+def test_fail_for_a_known_esp_address_suggests_its_include():
+    f = _fail_for("167.89.1.1")  # SendGrid's published range
+    assert f.remedy[0].startswith("167.89.1.1 is one of SendGrid's sending servers: add include:sendgrid.net")
+    assert "v=spf1 include:_spf.example.net include:sendgrid.net -all" in f.remedy[0]
+    assert f.evidence["esp"] == "sendgrid"
+    # the include is already there: the address itself is what is missing
+    g = _fail_for("167.89.1.1", record="v=spf1 include:sendgrid.net -all")
+    assert "ip4:167.89.1.1" in g.remedy[0]
+
+
+def test_two_records_give_the_merged_record():
+    n = node(None, status=NodeStatus.MULTIPLE, records=("v=spf1 include:_spf.google.com ~all",
+                                                        "v=spf1 include:sendgrid.net -all"))
+    f = by_id(spf_findings(n), "spf.multiple-records")
+    assert f.remedy[0].endswith("v=spf1 include:_spf.google.com include:sendgrid.net ~all")
+    assert f.evidence["merged"] == "v=spf1 include:_spf.google.com include:sendgrid.net ~all"

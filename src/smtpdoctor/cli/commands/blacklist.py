@@ -33,7 +33,7 @@ def blacklist(
                                                         "catalogue zone including those off by default."),
     resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to ask (repeatable; "
                                                               "default: the system's). Use your own resolver."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines)"),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines) | markdown | html"),
     concurrency: int = typer.Option(512, "--concurrency", help="Queries in flight at once."),
     rate: float = typer.Option(8000.0, "--rate", help="Queries per second, at most."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each zone's answer "
@@ -45,8 +45,6 @@ def blacklist(
     from ...core.dnsbl_targets import BadInput, parse_inputs
     from ...core.dnsbl_zones import UnknownZoneName, select_zones
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
-        raise UsageError(f"--format {fmt.value} is not supported by blacklist: use text or json")
     if not 1 <= concurrency <= 10_000:
         raise UsageError("--concurrency must be between 1 and 10000")
     if not 0 < rate <= 1_000_000:

@@ -18,7 +18,7 @@ def demo(
     scenario: List[str] = typer.Option([], "--scenario", help="Run only this scenario (repeatable)."),
     list_: bool = typer.Option(False, "--list", help="List the scenarios and exit."),
     concurrency: int = typer.Option(8, "--concurrency", help="Scenarios diagnosed at once (1-32)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json"),
+    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines) | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Print each scenario's full report."),
 ) -> None:
     import asyncio
@@ -26,8 +26,6 @@ def demo(
 
     from ...lab.demo import run_demo, select
 
-    if fmt.value not in ("text", "json"):
-        raise UsageError("demo prints text or json")
     if not 1 <= concurrency <= 32:
         raise UsageError("--concurrency must be between 1 and 32")
     try:
@@ -59,6 +57,13 @@ def demo(
 
         for r in results:
             write_json_line(r.to_json())
+        raise typer.Exit(1 if wrong else 0)
+    if fmt.value in ("markdown", "html"):
+        from ...report import render_many
+
+        reports = [r.report for r in results if r.report is not None]
+        title = f"smtpdoctor demo: {len(results) - len(wrong)} of {len(results)} lab scenarios diagnosed right"
+        sys.stdout.write(render_many(reports, fmt.value, title=title) if reports else "")
         raise typer.Exit(1 if wrong else 0)
 
     out = Console(width=max(Console().width, 120))

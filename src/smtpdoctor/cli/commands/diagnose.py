@@ -74,8 +74,8 @@ def diagnose(
             from ...net.dns import parse_nameserver
 
             parse_nameserver(r)
-        if ca_file and not os.path.isfile(ca_file):
-            raise UsageError(f"--ca-file {ca_file}: no such file")
+        if ca_file:
+            validate.ca_file(ca_file)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     try:

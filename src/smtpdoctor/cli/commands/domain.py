@@ -39,11 +39,12 @@ def register(app: typer.Typer) -> None:
         eml: Optional[Path] = typer.Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         dnsbl: List[str] = typer.Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
-        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the MTA-STS fetch."),
+        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust for the MTA-STS policy fetch (labs, private CAs)."),
         mta_sts_previous: Optional[str] = typer.Option(None, "--mta-sts-previous", help="ID:SHA256 of the MTA-STS id and policy of an earlier run (its JSON mta_sts.id, mta_sts.sha256): finds a changed policy under an unchanged id."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json (JSON Lines)."),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+                                            help="text | json (JSON Lines) | markdown | html"),
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
@@ -87,8 +88,6 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     import asyncio
     import ipaddress
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
-        raise UsageError(f"--format {fmt.value} is not available for domain (use text or json)")
     if not 1 <= concurrency <= 1000:
         raise UsageError("--concurrency must be between 1 and 1000")
     if not 0 < timeout <= 60:
@@ -122,12 +121,13 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         raise UsageError(str(exc)) from None
     context = None
     if ca_file is not None:
-        import ssl
+        from ...net.tls import client_context
+        from ...core.names import ca_file as check_ca_file
 
         try:
-            context = ssl.create_default_context(cafile=str(ca_file))
-        except (OSError, ssl.SSLError) as exc:
-            raise UsageError(f"--ca-file {ca_file}: {exc}") from None
+            context = client_context(ca_file=check_ca_file(str(ca_file)))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
@@ -179,7 +179,8 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     window = max(concurrency * 4, 8)
     progress = None if quiet else LateBar.on(sys.stderr, len(inputs), "auditing")
     pending: list[asyncio.Task] = []
-    worst = 0
+    codes: list[int] = []
+    reports = []
     index = 0
     try:
         while index < len(inputs) or pending:
@@ -190,12 +191,14 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             if progress:
                 progress.advance(1, audit.domain or audit.given)
             tally.add(audit)
-            worst = max(worst, audit.exit_code)
+            codes.append(audit.exit_code)
             if fmt is OutputFormat.json:
                 write_json_line(audit.to_json())
-            else:
+            elif fmt is OutputFormat.text:
                 sys.stdout.write(render_text(audit))
                 sys.stdout.flush()
+            else:
+                reports.append(audit.report())
     finally:
         for task in pending:
             task.cancel()
@@ -203,6 +206,13 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             progress.close()
     if summary and fmt is OutputFormat.json:
         write_json_line(tally.to_json())
-    elif summary:
+    elif summary and fmt is OutputFormat.text:
         sys.stdout.write(tally.text())
-    return worst
+    if reports:
+        from ...report import render_many
+
+        sys.stdout.write(render_many(reports, fmt.value, title=f"smtpdoctor domain report: {len(reports)} domains"))
+        sys.stdout.flush()
+    from ...core.model import combine_exit_codes
+
+    return combine_exit_codes(codes)

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
                                               help="Hide the recipients' addresses, so the report can go to an ESP."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding, passes included."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text | json | markdown | html"),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Read a delivered message's headers: hops, DKIM/SPF/DMARC/ARC recomputed, bulk-sender rules."""
         raise typer.Exit(run(message, resolvers=resolver, authserv_id=authserv_id, bulk=bulk,

@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
                                                    "or .parquet) for analysts."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding, passes included."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text | json | markdown | html"),
+        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Summarise DMARC aggregate and TLS-RPT reports: who sends as your domain, and what fails."""
         raise typer.Exit(run(inputs or [], resolvers=resolver, no_dns=no_dns, output=output, timeout=timeout,

@@ -27,7 +27,6 @@ def serve(
     lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
 ) -> None:
-    import os
     import secrets
     import socket
     import sys
@@ -40,8 +39,13 @@ def serve(
         raise UsageError("--timeout must be between 0 and 60 seconds")
     if not 1 <= max_runs <= 32:
         raise UsageError("--max-runs must be between 1 and 32")
-    if ca_file and not os.path.isfile(ca_file):
-        raise UsageError(f"--ca-file {ca_file}: no such file")
+    if ca_file:
+        from ...core.names import ca_file as check_ca_file
+
+        try:
+            check_ca_file(ca_file)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     try:
         from ...net.dns import parse_nameserver
 

@@ -11,7 +11,7 @@ from typing import List, Optional
 
 import typer
 
-from ...report.formats import OutputFormat
+from ...report.formats import DataFormat, OutputFormat
 from ..common import UsageError
 
 __all__ = ["register", "run", "validate"]
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
         resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
         timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", help="text or json."),
+        format: DataFormat = typer.Option(DataFormat.text, "--format", "-f", help="text | json"),
     ) -> None:
         """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
         raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
@@ -65,10 +65,10 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
 
 
 def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = None, resolvers: list[str] = (),
-        timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text) -> int:
+        timeout: float = 3.0, fmt: OutputFormat | DataFormat = DataFormat.text) -> int:
     import asyncio
 
-    if fmt not in (OutputFormat.text, OutputFormat.json):
+    if fmt.value not in ("text", "json"):
         raise UsageError(f"--format {fmt.value} is not available for spf (use text or json)")
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
@@ -82,14 +82,39 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    result = asyncio.run(check_host(res, ip, domain, sender, helo=helo))
-    if fmt is OutputFormat.json:
+    async def evaluate():
+        result = await check_host(res, ip, domain, sender, helo=helo)
+        return result, (await _fix(res, result) if result.result in _NOT_PERMITTED else None)
+
+    result, fix = asyncio.run(evaluate())
+    if fmt.value == "json":
         from ...report.formats import write_json_line
 
-        write_json_line(result.to_json())
+        write_json_line({**result.to_json(), "fix": fix})
     else:
         _print_text(result, trace_lines(result))
+        if fix:
+            print(f"\nFix: {fix}")
+    if result.result is SpfResult.TEMPERROR:
+        return 3  # a DNS lookup failed: the answer could not be tested (inconclusive)
     return 0 if result.result is SpfResult.PASS else 1
+
+
+_NOT_PERMITTED = frozenset({"fail", "softfail", "neutral", "permerror"})
+
+
+async def _fix(resolver, result) -> str | None:
+    """The change to the record that lets this IP pass (the domain audit's SPF finding, reused)."""
+    from ...judge.dns.spf import spf_findings
+    from ...protocol.spf.tree import build_tree
+
+    tree = await build_tree(resolver, result.domain, ip=result.ip, sender=result.sender, helo=result.helo)
+    found = spf_findings(tree, result)
+    for fid in ("spf.multiple-records", "spf.ip-not-permitted"):
+        hit = next((f for f in found if f.id == fid), None)
+        if hit is not None and hit.remedy:
+            return hit.remedy[0]
+    return None
 
 
 def _print_text(result, lines: list[str]) -> None:

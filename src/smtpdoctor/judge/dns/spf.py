@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ...core import catalogue
+from ...core import catalogue, esps
 from ...core.model import Finding, Severity
+from ...protocol.spf.edit import add_mechanism, mechanism_for_ip, merge_records
 from ...protocol.spf.eval import LOOKUP_LIMIT, VOID_LIMIT
 from ...protocol.spf.result import CheckHostResult, SpfResult
 from ...protocol.spf.tree import LookupNode, NodeStatus
@@ -56,9 +57,11 @@ def _structure(tree: LookupNode) -> list[Finding]:
     for node in tree.walk():
         parent = parents.get(id(node))
         if node.status is NodeStatus.MULTIPLE:
+            merged = merge_records(node.records)
             out.append(catalogue.make("spf.multiple-records", domain=node.domain, count=len(node.records),
-                                      records=" | ".join(node.records),
-                                      evidence={"domain": node.domain, "records": list(node.records)}))
+                                      records=" | ".join(node.records), merged=merged,
+                                      evidence={"domain": node.domain, "records": list(node.records),
+                                                "merged": merged}))
         elif node.status is NodeStatus.SYNTAX_ERROR:
             pos = node.position or 0
             record = node.record or ""
@@ -143,4 +146,31 @@ def _ip(check: CheckHostResult | None, tree: LookupNode) -> tuple[Finding, ...]:
     if check.result is SpfResult.NONE:
         return ()  # spf.missing says it
     severity = Severity.ERROR if check.result in (SpfResult.FAIL, SpfResult.PERMERROR) else Severity.WARNING
-    return (catalogue.make("spf.ip-not-permitted", severity=severity, **params),)
+    fix, suggestion = _fix_for(check, tree)
+    params["evidence"] = {**params["evidence"], **suggestion}
+    return (catalogue.make("spf.ip-not-permitted", severity=severity, fix=fix, **params),)
+
+
+def _fix_for(check: CheckHostResult, tree: LookupNode) -> tuple[str, dict]:
+    """The exact change that makes ``check.ip`` pass: the sending service's include when the address is
+    one of a known service's, else ``ip4:``/``ip6:`` for the address; with the record as it would read."""
+    record = tree.record if tree.status is NodeStatus.OK and tree.domain == check.domain else None
+    if tree.status is NodeStatus.MULTIPLE:
+        record = merge_records(tree.records)
+    try:
+        own = mechanism_for_ip(check.ip)
+    except ValueError:
+        return f"Add the sending server to the SPF record of {check.domain}.", {}
+    esp = esps.for_ip(check.ip)
+    mechanism = own
+    if esp is not None and not (record and esp.include.lower() in record.lower().split()):
+        mechanism = esp.include
+    suggestion = {"mechanism": mechanism, "esp": esp.key if esp else None}
+    text = (f"{check.ip} is one of {esp.name}'s sending servers: add {mechanism} to the SPF record of "
+            f"{check.domain}" if mechanism == (esp.include if esp else None)
+            else f"Add {mechanism} to the SPF record of {check.domain}")
+    if record:
+        new = add_mechanism(record, mechanism)
+        suggestion["record"] = new
+        text += f", so that it reads: {new}"
+    return text + ".", suggestion
