@@ -7,7 +7,7 @@
 # Idempotent: installed packages are not reinstalled, an existing .venv is reused.
 # The Debian packages are installed WITHOUT starting their system services: Postfix is
 # preseeded to "No configuration" and a temporary policy-rc.d forbids service starts, so no
-# system Postfix takes port 25 and no system Knot/Dovecot runs. The tests start their own.
+# system Postfix takes port 25 and no system Knot/Dovecot/PostgreSQL runs. The tests start their own.
 # Environment: SMTPDOCTOR_SKIP_APT=1 skips apt-get entirely; PYTHON picks the interpreter.
 set -euo pipefail
 
@@ -22,7 +22,8 @@ cd "$repo"
 
 base_pkgs=(python3 python3-venv ca-certificates)
 test_pkgs=(postfix dovecot-core dovecot-imapd knot knot-dnsutils swaks libnet-ssleay-perl libio-socket-ssl-perl
-           libauthen-sasl-perl libnet-dns-perl iptables iproute2 util-linux libsisimai-perl openssl chromium)
+           libauthen-sasl-perl libnet-dns-perl iptables iproute2 util-linux libsisimai-perl openssl chromium
+           postgresql)
 pkgs=("${base_pkgs[@]}")
 [ "$profile" = test ] && pkgs+=("${test_pkgs[@]}")
 

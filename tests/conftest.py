@@ -24,12 +24,14 @@ from realservers.knot import KnotServer, start_knot  # noqa: E402
 from realservers.labzone import LAB_RECORDS, LAB_ZONES  # noqa: E402
 from realservers.netns import NetnsPair, create_pair  # noqa: E402
 from realservers.postfix import PostfixInstance, start_postfix  # noqa: E402
+from realservers.postgres import PostgresServer, start_postgres  # noqa: E402
 from support.corpus import corpus, expected  # noqa: E402,F401  (fixtures shared across the tree)
 from support.dns_zones import rsa1024, rsa2048  # noqa: E402,F401
 from support.dnsbl_lab import make_lab  # noqa: E402,F401
 from support.server_facts import facts_factory  # noqa: E402,F401
 
-REALSERVER_FIXTURES = {"postfix", "postfix_factory", "dovecot_sasl", "knot", "knot_factory", "realserver_pki"}
+REALSERVER_FIXTURES = {"postfix", "postfix_factory", "dovecot_sasl", "knot", "knot_factory", "realserver_pki",
+                       "postgres"}
 NETNS_FIXTURES = {"netns_pair"}
 EXTRA_CERTS = ("expired", "wrong-name", "self-signed")
 
@@ -193,6 +195,17 @@ def postfix(postfix_factory: Callable[..., PostfixInstance]) -> PostfixInstance:
     """Session Postfix: listeners plain/submission/smtps/cleartext plus submission_<v>/smtps_<v> for
     v in expired, wrong_name, self_signed; on 127.0.0.1 and ::1; DNS from the session Knot."""
     return postfix_factory(extra_certs=EXTRA_CERTS, ipv6=True)
+
+
+@pytest.fixture(scope="session")
+def _postgres_lazy(_servers: _Servers) -> _Lazy:
+    return _Lazy("postgresql", lambda: _servers.add(start_postgres()))
+
+
+@pytest.fixture(scope="session")
+def postgres(_postgres_lazy: _Lazy) -> PostgresServer:
+    """Session PostgreSQL (Debian's package, initdb in a private directory): ``.url`` for psycopg."""
+    return _postgres_lazy.get()
 
 
 @pytest.fixture

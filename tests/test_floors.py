@@ -25,7 +25,7 @@ ALLOWED = {
     "watch": {"core", "protocol", "net", "observe", "judge", "verdict", "flows", "report"},
     "scale": {"core", "protocol", "net", "observe", "judge", "verdict", "flows", "report"},
     "cli": {"core", "protocol", "net", "observe", "judge", "verdict", "flows", "report", "lab", "watch", "scale"},
-    "web": {"core", "protocol", "net", "observe", "judge", "verdict", "flows", "report", "lab"},
+    "web": {"core", "protocol", "net", "observe", "judge", "verdict", "flows", "report", "lab", "watch"},
     "api": {"core", "protocol", "net", "observe", "judge", "verdict", "flows", "report"},
 }
 # value modules a floor may read although their floor is above it: the probes' observations

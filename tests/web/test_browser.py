@@ -316,3 +316,36 @@ def test_newcomer_on_the_lab(browser_context):
     finally:
         page.close()
         live.stop()
+
+
+def test_watch_history_page_at_phone_width(browser_context, lab, tmp_path):
+    """The history of a watched address, read in Chromium at 375 px: the plot, the alert, no sideways scroll."""
+    import io
+
+    from smtpdoctor.watch import Watcher, open_store, parse_config
+
+    from .conftest import LISTED_IP
+
+    db = str(tmp_path / "watch.sqlite3")
+    config = parse_config(f'[watch]\nresolvers = ["{lab.dns.address}"]\ndnsbl = ["{LAB_DNSBL[0]}"]\n'
+                          f'[[blocklist]]\ntarget = "{LISTED_IP}"\n')
+    watcher = Watcher(config, open_store(db), out=io.StringIO())
+    for _ in range(3):  # on the lab's loop: Playwright's own loop runs in this thread
+        lab.call(watcher.run_once())
+    watcher.store.close()
+    live = LiveServer(ServeConfig(watch_db=db)).start()
+    page = browser_context.new_page()
+    try:
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.goto(live.url + "/history")
+        page.get_by_role("link", name=LISTED_IP).click()
+        page.locator("figure.timeline svg").wait_for()
+        assert page.locator("circle.result").count() == 3
+        assert page.locator("ul.alerts li").first.inner_text().startswith("listed")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        box = page.locator("figure.timeline svg").bounding_box()
+        assert box is not None and box["width"] <= 375
+        shot(page, "phone-watch-history")
+    finally:
+        page.close()
+        live.stop()

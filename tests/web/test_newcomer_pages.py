@@ -69,7 +69,7 @@ def test_verdict_heading_is_a_plain_sentence_and_the_history_lists_this_browsers
                                                                                       browser_context):  # noqa: F811
     browser_context.clear_cookies()  # a fresh browser session: no history yet
     page.goto(server.url + "/")
-    assert page.locator(".history").count() == 0
+    assert page.locator(".run-history").count() == 0
     for scenario in ("wrong-port", "auth-wrong-password"):
         page.goto(server.url + "/")
         fill_diagnose(page, lab.form(scenario))
@@ -78,14 +78,14 @@ def test_verdict_heading_is_a_plain_sentence_and_the_history_lists_this_browsers
     heading = page.locator(".verdict h2").inner_text()
     assert heading == VERDICT_HEADINGS["authentication"] and heading.endswith(".") and ":" not in heading
     page.goto(server.url + "/explain")
-    items = page.locator(".history li")
+    items = page.locator(".run-history li")
     assert items.count() == 2
     assert "authentication" in items.nth(0).inner_text() and "port" in items.nth(1).inner_text()  # newest first
     items.nth(1).locator("a").click()
     assert page.locator(".verdict h2").inner_text() == VERDICT_HEADINGS["port"]
     browser_context.clear_cookies()  # another browser session sees none of them
     page.goto(server.url + "/")
-    assert page.locator(".history").count() == 0
+    assert page.locator(".run-history").count() == 0
 
 
 def _png_size(path: Path) -> tuple[int, int]:

@@ -14,7 +14,8 @@ __all__ = ["main", "build_app", "usage_hint", "COMMANDS", "TAGLINE"]
 
 TAGLINE = "Finds out why e-mail won't send or won't land, and says what to do about it."
 
-# name -> one line, in the order of the help. Each name is a module ``commands/<name>.py`` with ``register(app)``.
+# name -> one line, in the order of the help. Each name is a module ``commands/<name>.py`` (``-`` spelt ``_``)
+# with ``register(app)``.
 COMMANDS: dict[str, str] = {
     "diagnose": "Probe an SMTP server like a real client and name the one root cause, with the fix.",
     "domain": "Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC.",
@@ -26,6 +27,9 @@ COMMANDS: dict[str, str] = {
     "demo": "Run the built-in lab: every fault, diagnosed, offline.",
     "lab": "Keep the lab's broken servers up and print the command to try on each, until Ctrl-C.",
     "serve": "Start the local web page (127.0.0.1) for people who don't live in a terminal.",
+    "watch": "Watch servers, domains and IPs on a schedule: history, alerts on change, metrics.",
+    "history": "Show a watched target's timeline: verdicts, what changed, and the alerts.",
+    "serve-metrics": "Prometheus exporter: /probe?target=…&module=submission|domain|blocklist.",
 }
 
 _app = None
@@ -55,9 +59,9 @@ def build_app():
 
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"smtpdoctor.cli.commands.{name}")
+            module = importlib.import_module(f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"smtpdoctor.cli.commands.{name}":
+            if exc.name == f"smtpdoctor.cli.commands.{name.replace('-', '_')}":
                 continue  # not built yet
             raise
         module.register(app)

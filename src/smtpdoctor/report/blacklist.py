@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["write_results", "open_lookup", "target_report"]
+__all__ = ["write_results", "open_lookup", "target_report", "result_json"]
 
 
 @contextlib.asynccontextmanager
@@ -61,7 +61,7 @@ async def write_results(resolver, targets, zones, dead, fmt, concurrency, rate, 
             verdict, _, _ = conclude((*run_wide, *mine))
             codes.append(exit_code_for((*run_wide, *mine), verdict))
             if fmt.value == "json":
-                write_json_line(_json(result, (*run_wide, *mine), verdict), out)
+                write_json_line(result_json(result, (*run_wide, *mine), verdict), out)
             elif fmt.value == "text":
                 out.write(_render_target(result, mine, verdict))
                 out.flush()
@@ -106,7 +106,12 @@ def target_report(result, found):
                                                            "lists": ", ".join(r.zone.name for r in result.results)}})
 
 
-def _json(result, found, verdict) -> dict:
+def result_json(result, found, verdict=None) -> dict:
+    """One target's object, as a `blacklist --format json` line prints it (and `watch` stores it)."""
+    if verdict is None:
+        from ..verdict import conclude
+
+        verdict = conclude(found)[0]
     t = result.target
     counts: dict[str, int] = {}
     for r in result.results:

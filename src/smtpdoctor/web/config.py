@@ -35,6 +35,7 @@ class ServeConfig:
     dnsbl_zones: tuple[str, ...] | None = None
     timeout: float = 10.0  # default per-step timeout of a diagnosis
     lab: bool = False  # offer the lab's broken servers on the Diagnose page
+    watch_db: str | None = None  # the watch database the history page reads (None: the watch's default file)
 
     def __post_init__(self) -> None:
         if not is_loopback(self.host) and not self.token:

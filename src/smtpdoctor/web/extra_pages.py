@@ -1,4 +1,5 @@
-"""Pages beyond Diagnose (Explain an error, Check a domain, Am I blacklisted?, Check a message, DMARC reports), each with its routes,
+"""Pages beyond Diagnose (Explain an error, Check a domain, Am I blacklisted?, Check a message, DMARC reports,
+Watch history), each with its routes,
 its report renderer and the context of its result page."""
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ __all__ = ["routes", "renderers", "result_contexts", "NAV"]
 
 NAV: tuple[tuple[str, str], ...] = (("domain", "Check a domain"), ("blacklist", "Am I blacklisted?"),
                                     ("explain", "Explain an error"), ("headers", "Check a message"),
-                                    ("reports", "DMARC reports"))
+                                    ("reports", "DMARC reports"),
+                                    ("history", "Watch history"))
 
 
 def routes() -> list:
@@ -17,6 +19,7 @@ def routes() -> list:
     from .domain_views import domain_form, domain_post
     from .explain_views import explain_form, explain_post
     from .message_views import headers_form, headers_post, reports_form, reports_post
+    from .history_views import history_index, history_target
 
     return [
         Route("/domain", domain_form, methods=["GET"]),
@@ -29,6 +32,8 @@ def routes() -> list:
         Route("/headers", headers_post, methods=["POST"]),
         Route("/reports", reports_form, methods=["GET"]),
         Route("/reports", reports_post, methods=["POST"]),
+        Route("/history", history_index, methods=["GET"]),
+        Route("/history/{key:path}", history_target, methods=["GET"]),
     ]
 
 

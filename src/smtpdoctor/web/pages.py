@@ -110,7 +110,7 @@ def render_page(request: Request, template: str, status_code: int = 200, **conte
     context.setdefault("message", None)
     context.setdefault("extra_nav", getattr(request.app.state, "extra_nav", ()))
     runs = getattr(request.app.state, "runs", None)
-    context.setdefault("history", runs.of(cookie) if runs is not None and cookie else [])
+    context.setdefault("my_runs", runs.of(cookie) if runs is not None and cookie else [])
     html = _env.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)
 

@@ -26,6 +26,8 @@ def serve(
     max_runs: int = typer.Option(2, "--max-runs", help="Checks that may run at the same time."),
     lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
+    watch_db: Optional[str] = typer.Option(None, "--watch-db", help="The database of 'smtpdoctor watch' to show on "
+                                                                    "the Watch history page (default: its default file)."),
 ) -> None:
     import secrets
     import socket
@@ -59,7 +61,8 @@ def serve(
         token = secrets.token_urlsafe(24)
     try:
         config = ServeConfig(host=host, port=port, token=token, max_active=max_runs, resolvers=tuple(resolver),
-                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab)
+                             ca_file=ca_file, dnsbl_zones=tuple(dnsbl) or None, timeout=timeout, lab=lab,
+                             watch_db=watch_db)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
