@@ -32,6 +32,18 @@ EXAMPLES: dict[str, list[str]] = {
         "smtpdoctor lab           (then paste a printed command into a second terminal)",
     ],
     "serve": ["smtpdoctor serve --port 8025     (then open http://127.0.0.1:8025/)"],
+    "watch": [
+        "smtpdoctor watch watch.toml --once                   (every target once, then exit: cron, CI)",
+        "smtpdoctor watch watch.toml --metrics 127.0.0.1:9469 (runs until stopped)",
+    ],
+    "history": [
+        "smtpdoctor history example.com                       (verdicts, what changed, alerts)",
+        "smtpdoctor history blocklist:203.0.113.9 --format json --all",
+    ],
+    "serve-metrics": [
+        "smtpdoctor serve-metrics --listen 127.0.0.1:9469",
+        "   then: curl '127.0.0.1:9469/probe?target=example.com&module=domain'",
+    ],
 }
 
 
