@@ -16,8 +16,9 @@ from typing import BinaryIO, Iterable, Iterator
 from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, is_binary, looks_like_message
 from ..core.explanation import Explained, Kind
 from ..judge.explain.reply import explain_text
+from ..protocol.maillog import failure_lines, looks_like_maillog
 
-__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox"]
+__all__ = ["Item", "iter_items", "explain_item", "explain_inputs", "iter_mbox", "iter_maillog"]
 
 _CHUNK = 64 * 1024
 # An mbox separator: "From " + envelope sender + a date (asctime, or anything ending in a year). A bare
@@ -43,11 +44,12 @@ _MAX_PATH = 4096  # PATH_MAX on Linux
 _LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
-def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"") -> Iterator[Item]:
+def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int = 0) -> Iterator[Item]:
     """Split an mbox into messages as it is read: a "From " line after a blank line (or at the very start)
     that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
-    MAX_MESSAGE_BYTES (the rest is skipped)."""
-    index = 0
+    MAX_MESSAGE_BYTES (the rest is skipped). Messages are numbered from ``start`` + 1 (a partition of a
+    large mbox starts further in)."""
+    index = start
     parts: list[bytes] = []
     size = 0
     started = False
@@ -102,6 +104,12 @@ def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"") -> Iterator[Ite
         yield Item(source=f"{source}#{index}", message=b"".join(parts))
 
 
+def iter_maillog(stream: BinaryIO, source: str, first: bytes = b"", *, first_line: int = 1) -> Iterator[Item]:
+    """The failure lines of a Postfix / Exim log (``protocol.maillog``) as inputs named ``source:LINE``."""
+    for number, text in failure_lines(stream, first, first_line=first_line):
+        yield Item(source=f"{source}:{number}", text=text)
+
+
 def _read_bounded(stream: BinaryIO, first: bytes) -> bytes:
     """Read a message, keeping at most MAX_MESSAGE_BYTES (the rest is read and dropped)."""
     parts = [first]
@@ -123,6 +131,9 @@ def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
         return
     if first.startswith(b"From ") and looks_like_message(first.split(b"\n", 1)[1] if b"\n" in first else b""):
         yield from iter_mbox(stream, source, first)
+        return
+    if looks_like_maillog(first):  # Postfix / Exim log: one input per line that reports a failure
+        yield from iter_maillog(stream, source, first)
         return
     data = _read_bounded(stream, first)
     if _binary(data[:8192]):

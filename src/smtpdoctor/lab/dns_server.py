@@ -54,6 +54,7 @@ class LabDnsServer:
 
     def __post_init__(self) -> None:
         self._data: dict[str, dict[str, list[str]] | str] = {}
+        self._parents: set[str] = set()  # every name above a served name (empty non-terminals): O(1) lookups
         self.load(self.records)
         self._udp: asyncio.DatagramTransport | None = None
         self._tcp: asyncio.base_events.Server | None = None
@@ -70,12 +71,11 @@ class LabDnsServer:
             self._data[_key(name)] = rr
         else:
             self._data[_key(name)] = {t.upper(): list(v) for t, v in rr.items()}
+        labels = _key(name).split(".")
+        self._parents.update(".".join(labels[i:]) for i in range(1, len(labels)))
 
     def _exists(self, name: str) -> bool:
-        if name in self._data:
-            return True
-        suffix = "." + name
-        return any(k.endswith(suffix) for k in self._data)
+        return name in self._data or name in self._parents
 
     # -- answering --------------------------------------------------------------------------------
     def answer(self, query: dns.message.Message) -> dns.message.Message | None:

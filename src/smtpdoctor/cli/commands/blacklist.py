@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import List, Optional
 
 import typer
 
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 _MAX_FILE_BYTES = 5_000_000
 
@@ -38,6 +40,8 @@ def blacklist(
     rate: float = typer.Option(8000.0, "--rate", help="Queries per second, at most."),
     timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each zone's answer "
                                                                     "(default: the catalogue's, 4 s)."),
+    workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
+    partition_size: Optional[int] = PARTITION_SIZE,
 ) -> None:
     import asyncio
 
@@ -58,11 +62,14 @@ def blacklist(
             raise UsageError(str(exc)) from None
     if column is not None and not file:
         raise UsageError("--column goes with --file FILE.csv")
-    files = [_read_file(file, column)] if file else []
+    from ..scale_options import scale_options
+
+    bulk = scale_options(workers, cluster, output, partition_size, fmt)
+    if bulk.wanted and (column is not None or summary):
+        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
     try:
-        targets = parse_inputs(inputs or [], files)
         zones, dead = select_zones(dnsbl or None)
-    except (BadInput, UnknownZoneName) as exc:
+    except UnknownZoneName as exc:
         raise UsageError(str(exc)) from None
     if timeout is not None:
         import dataclasses
@@ -71,6 +78,21 @@ def blacklist(
     if not zones:
         names = ", ".join(n for n, _ in dead)
         raise UsageError(f"no zone left to ask: {names} {'is' if len(dead) == 1 else 'are'} known dead")
+    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
+        from ...scale.bulk import run_blacklist
+        from ...scale.options import ScaleError
+
+        try:
+            code = run_blacklist(list(inputs or []), file, bulk, zones=zones, dead=dead, resolvers=resolver,
+                                 concurrency=concurrency, rate=rate)
+        except ScaleError as exc:
+            raise UsageError(str(exc)) from None
+        raise typer.Exit(code)
+    files = [_read_file(file, column)] if file else []
+    try:
+        targets = parse_inputs(inputs or [], files)
+    except BadInput as exc:
+        raise UsageError(str(exc)) from None
     per_query = max(z.timeout for z in zones)
     code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate, summary, quiet))
     raise typer.Exit(code)

@@ -15,6 +15,7 @@ import typer
 from ...report.domain import render_text
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
 
@@ -45,11 +46,14 @@ def register(app: typer.Typer) -> None:
         concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
         format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
                                             help="text | json (JSON Lines) | markdown | html"),
+        workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
+        partition_size: Optional[int] = PARTITION_SIZE,
     ) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous, column=column, summary=summary, quiet=quiet)
+                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous, column=column, summary=summary,
+                   quiet=quiet, scale=(workers, cluster, output, partition_size))
         raise typer.Exit(code)
 
 
@@ -84,7 +88,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
         dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
-        summary: bool = False, quiet: bool = False) -> int:
+        summary: bool = False, quiet: bool = False, scale: tuple = (None, None, None, None)) -> int:
     import asyncio
     import ipaddress
 
@@ -111,6 +115,23 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     previous = _sts_previous(sts_previous)
     if column is not None and file is None:
         raise UsageError("--column goes with --file FILE.csv")
+    from ..scale_options import scale_options
+
+    bulk = scale_options(*scale, fmt)
+    if bulk.wanted and (column is not None or summary):
+        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
+    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
+        from ...scale.bulk import run_domain
+        from ...scale.options import ScaleError
+
+        if domains and file is not None:
+            raise UsageError("give domains as arguments or with --file, not both")
+        try:
+            return run_domain(list(domains), str(file) if file else None, bulk, resolvers=resolvers, ip=ip,
+                              selectors=selectors, helo=helo, eml=message, eml_source=str(eml) if eml else "",
+                              ca_file=ca_file, timeout=timeout, concurrency=concurrency, dnsbl=dnsbl)
+        except ScaleError as exc:
+            raise UsageError(str(exc)) from None
     inputs, from_file = _read_inputs(list(domains), file, column)
 
     from ...net.dns import Resolver
@@ -153,41 +174,20 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     import asyncio
     import sys
 
-    from ...flows.domain import audit_domain
+    from ...flows.domain_bulk import audit_stream
     from ...report.formats import write_json_line
     from ...report.progress import LateBar
     from ...report.summary import DomainTally
 
     tally = DomainTally()
-    sem = asyncio.Semaphore(concurrency)
-
-    async def one(text: str):
-        async with sem:
-            audit = await audit_domain(res, text, ip=ip, dkim_selectors=selectors, helo=helo, eml=eml,
-                                       eml_source=eml_source, ssl_context=context,
-                                       https_timeout=max(timeout * 3, 5), sts_previous=sts_previous)
-            if dnsbl and audit.domain:
-                import dataclasses
-
-                from ...flows.blacklist import blacklist_findings
-
-                listed = await blacklist_findings(res, ip=ip, domain=audit.domain, zones=dnsbl)
-                audit = dataclasses.replace(audit, findings=audit.findings + tuple(listed))
-            return audit
-
-    # Never more than a window of tasks alive at once: a million-line file streams in bounded memory.
-    window = max(concurrency * 4, 8)
     progress = None if quiet else LateBar.on(sys.stderr, len(inputs), "auditing")
-    pending: list[asyncio.Task] = []
     codes: list[int] = []
     reports = []
-    index = 0
+    stream = audit_stream(res, inputs, concurrency=concurrency, ip=ip, selectors=selectors, helo=helo, eml=eml,
+                          eml_source=eml_source, context=context, timeout=timeout, dnsbl=dnsbl,
+                          sts_previous=sts_previous)
     try:
-        while index < len(inputs) or pending:
-            while index < len(inputs) and len(pending) < window:
-                pending.append(asyncio.ensure_future(one(inputs[index])))
-                index += 1
-            audit = await pending.pop(0)
+        async for audit in stream:
             if progress:
                 progress.advance(1, audit.domain or audit.given)
             tally.add(audit)
@@ -200,8 +200,7 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
             else:
                 reports.append(audit.report())
     finally:
-        for task in pending:
-            task.cancel()
+        await stream.aclose()
         if progress:
             progress.close()
     if summary and fmt is OutputFormat.json:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import List
+from pathlib import Path
+from typing import List, Optional
 
 import typer
 
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "explain"]
 
@@ -27,12 +29,14 @@ def explain(
     progress: bool = typer.Option(None, "--progress/--no-progress",
                                   help="Show a progress counter on stderr (default: when stderr is a terminal)."),
     jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for many messages (0: one per CPU core)."),
+    suppression: Optional[Path] = typer.Option(None, "--suppression", help="Write the hard-bounced addresses "
+                                               "to FILE, one a line (for a suppression list).", show_default=False),
+    workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
+    partition_size: Optional[int] = PARTITION_SIZE,
 ) -> None:
     import os
     import sys
 
-    from ...core.explanation import Kind
-    from ...report.explain import DETAIL_LIMIT, renderer_for
     from ...flows.explain import explain_inputs
     from ...report.explain_summary import Tally
     from ...report.formats import write_json_line
@@ -49,13 +53,23 @@ def explain(
     show_progress = sys.stderr.isatty() if progress is None else progress
     if not 0 <= jobs <= 256:
         raise UsageError("--jobs must be between 0 and 256")
+    from ..scale_options import scale_options
+
+    bulk = scale_options(workers, cluster, output, partition_size, fmt)
+    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the inputs partition by partition
+        raise typer.Exit(_bulk(args, stdin, bulk, bool(summary), suppression))
     stream = explain_inputs(args, stdin, jobs=jobs or (os.cpu_count() or 1))
     tally = Tally()
     problems = False
+    from ...scale.summary import HardBounces, unreadable
+
+    hard = HardBounces()
 
     def note(e) -> None:
         nonlocal problems
         tally.add(e)
+        if suppression is not None:
+            hard.add(e)
         if any(r.explanation.reason not in ("delivered", "vacation") for r in e.results):
             problems = True
         if show_progress and tally.inputs % 500 == 0:
@@ -67,27 +81,43 @@ def explain(
             note(e)
             write_json_line(e.to_json(), out)
     else:
-        head = []
-        for e in stream:  # look ahead: a few inputs are shown in full, many as one line each
-            head.append(e)
-            if len(head) > DETAIL_LIMIT:
-                break
-        detailed = len(head) <= DETAIL_LIMIT
-        renderer = renderer_for(fmt.value, out, detailed)
-        renderer.start()
-        for e in head:
-            note(e)
-            renderer.item(e)
-        for e in stream:
-            note(e)
-            renderer.item(e)
-        show = (not detailed) if summary is None else summary
-        renderer.finish(tally, show)
-        out.flush()
+        _render(stream, fmt, out, note, tally, summary)
     if show_progress and tally.inputs >= 500:
         sys.stderr.write("\r\033[K")
-    if tally.inputs and tally.kinds.get(str(Kind.UNPARSED), 0) == tally.inputs:
-        first = tally.unparsed[0] if tally.unparsed else ("input", "unreadable")
-        raise UsageError(f"{first[0]}: {first[1]}" if tally.inputs == 1 else
-                         f"none of the {tally.inputs} inputs could be read (first: {first[0]}: {first[1]})")
+    if suppression is not None:
+        hard.write(suppression)
+    if unreadable(tally):
+        raise UsageError(unreadable(tally))
     raise typer.Exit(1 if problems else 0)
+
+
+def _render(stream, fmt: OutputFormat, out, note, tally, summary: bool | None) -> None:
+    """Text, Markdown or HTML: a few inputs are shown in full, many as one line each (look ahead)."""
+    from ...report.explain import DETAIL_LIMIT, renderer_for
+
+    head = []
+    for e in stream:
+        head.append(e)
+        if len(head) > DETAIL_LIMIT:
+            break
+    detailed = len(head) <= DETAIL_LIMIT
+    renderer = renderer_for(fmt.value, out, detailed)
+    renderer.start()
+    for e in head:
+        note(e)
+        renderer.item(e)
+    for e in stream:
+        note(e)
+        renderer.item(e)
+    renderer.finish(tally, (not detailed) if summary is None else summary)
+    out.flush()
+
+
+def _bulk(args, stdin, options, summary: bool, suppression) -> int:
+    from ...scale.bulk import run_explain
+    from ...scale.options import ScaleError
+
+    try:
+        return run_explain(args, stdin, options, summary=summary, suppression=suppression)
+    except ScaleError as exc:
+        raise UsageError(str(exc)) from None

@@ -1,0 +1,40 @@
+"""The options every bulk command shares (``--workers``, ``--cluster``, ``--output``, ``--partition-size``),
+declared once; :func:`scale_options` checks them into a :class:`smtpdoctor.scale.options.ScaleOptions`
+without importing Dask."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..report.formats import OutputFormat
+from .common import UsageError
+
+__all__ = ["WORKERS", "CLUSTER", "OUTPUT", "PARTITION_SIZE", "scale_options"]
+
+WORKERS = typer.Option(None, "--workers", help="Run on a local Dask cluster of N worker processes.",
+                       show_default=False)
+CLUSTER = typer.Option(None, "--cluster", help="Run on an existing Dask scheduler (tcp://HOST:8786).",
+                       show_default=False)
+OUTPUT = typer.Option(None, "--output", help="Write the results to a Parquet file (FILE.parquet).",
+                      show_default=False)
+PARTITION_SIZE = typer.Option(None, "--partition-size", help="Inputs per partition of a --workers/--cluster run.",
+                              show_default=False)
+
+
+def scale_options(workers: Optional[int], cluster: Optional[str], output: Optional[Path],
+                  partition_size: Optional[int], fmt: OutputFormat):
+    """The checked options; a bulk run writes JSON Lines or Parquet, so text output is refused there."""
+    from ..scale.options import BadScaleOption, ScaleOptions
+
+    try:
+        options = ScaleOptions(workers=workers, cluster=cluster, output=output, partition_size=partition_size)
+    except BadScaleOption as exc:
+        raise UsageError(str(exc)) from None
+    if options.distributed and options.output is None and fmt is not OutputFormat.json:
+        raise UsageError("--workers/--cluster write JSON Lines: add --format json (or --output FILE.parquet)")
+    if options.partition_size is not None and not options.distributed:
+        raise UsageError("--partition-size goes with --workers or --cluster")
+    return options
