@@ -1,11 +1,18 @@
 """smtpdoctor's DNSBL engine against pydnsbl (PyPI), on the same local zones, with added latency.
 
     python bench/dnsbl_vs_pydnsbl.py [--rtt 0.05] [--ips 1000] [--zones 10] [--server fast|lab]
-                                     [--pydnsbl-python /work/bench-venv/bin/python]
+                                     [--delay server|kernel] [--pydnsbl-python /work/bench-venv/bin/python]
 
 Both clients ask one DNS server process on loopback that serves the catalogue's IPv4 zones (test points, and
-1 % of the addresses listed with a TXT reason) and holds every answer back by --rtt seconds, the stand-in for
-an Internet round trip (this kernel has no netem). Measured in one run:
+1 % of the addresses listed with a TXT reason). The round trip --rtt is added one of two ways:
+
+* ``--delay server`` (default): the server holds every answer back by --rtt. Nothing is ever lost.
+* ``--delay kernel`` (root): everything runs in a fresh network namespace whose loopback holds every packet
+  for --rtt / 2 in the kernel path (an NFQUEUE delay, ``--nfq-delay PATH``: this kernel has no netem), so
+  packets queue and, when a queue overflows (the loopback backlog, a socket's receive buffer), are dropped,
+  as on the Internet. The namespace, the delay process and the iptables rule are removed afterwards.
+
+Measured in one run:
 
 * latency: one IP against every IPv4 zone of the catalogue, in round trips (median of 5 fresh IPs);
 * throughput: --ips addresses x --zones zones, as IP x zone lookups per second (pydnsbl's bulk_check).
@@ -19,6 +26,8 @@ The server: ``--server fast`` (default) is a minimal responder in a separate pro
 benchmark (it answers from a dict, without dnspython); ``--server lab`` runs smtpdoctor's LabDnsServer in the
 separate process instead. LabDnsServer parses and builds every message with dnspython and tops out near
 1,500 answers per second on this machine, so with it the server, not the clients, is what gets measured.
+``--server knot`` (with ``--delay kernel`` only: Knot cannot hold answers back) runs knotd (Debian's knot)
+with the same records, one UDP worker, as the test suite starts it (``tests/realservers/knot.py``).
 """
 
 from __future__ import annotations
@@ -62,11 +71,13 @@ class _Fast:
     ``delay`` seconds after its question arrived. A raw non-blocking socket read by the loop, and one
     FIFO of answers due (the delay is constant), so the server spends little CPU per query."""
 
-    def __init__(self, index: dict, delay: float) -> None:
+    def __init__(self, index: dict, delay: float, sndbuf: int = 0) -> None:
         self.index, self.delay = index, delay
         self.loop = asyncio.get_running_loop()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        if sndbuf:  # else the system's default (208 KiB on Linux): see --server-sndbuf
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.setblocking(False)
         self.due: deque = deque()
@@ -129,7 +140,7 @@ class _Fast:
         return data[:2] + struct.pack("!HHHHH", flags, 1, count, 0, 0) + data[12:qend] + answers
 
 
-async def _serve(records_file: str, delay: float, kind: str, lifetime: float) -> None:
+async def _serve(records_file: str, delay: float, kind: str, lifetime: float, sndbuf: int = 0) -> None:
     records = json.loads(Path(records_file).read_text())
     if kind == "lab":
         from smtpdoctor.lab.dns_server import LabDnsServer
@@ -137,21 +148,36 @@ async def _serve(records_file: str, delay: float, kind: str, lifetime: float) ->
         server = await LabDnsServer(records, delay=delay).start()
         print(server.address, flush=True)
     else:
-        print(_Fast(_wire_index(records), delay).address, flush=True)
+        print(_Fast(_wire_index(records), delay, sndbuf).address, flush=True)
     await asyncio.sleep(lifetime)  # bounded: the benchmark stops it long before
 
 
-def start_server(records: dict, delay: float, kind: str) -> tuple[subprocess.Popen, str, str]:
+def start_server(records: dict, delay: float, kind: str, zones, sndbuf: int = 0) -> tuple[object, str]:
+    """(a function that stops the server, its "IP:PORT")."""
+    if kind == "knot":
+        if delay:
+            raise SystemExit("--server knot cannot hold answers back: use it with --delay kernel")
+        sys.path.insert(0, str(ROOT))
+        from tests.realservers.knot import start_knot
+
+        srv = start_knot(records, zones=[z.name for z in zones], root=True, port53=False)
+        return srv.stop, srv.address
     fd, path = tempfile.mkstemp(suffix=".json", prefix="dnsbl-bench-")
     with os.fdopen(fd, "w") as fh:
         json.dump(records, fh)
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", path, "--rtt", str(delay), "--server", kind],
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", path, "--rtt", str(delay), "--server", kind,
+                             "--server-sndbuf", str(sndbuf)],
                             stdout=subprocess.PIPE, text=True)
     address = proc.stdout.readline().strip()
     if not address:
         proc.kill()
         raise SystemExit("the DNS server process did not start")
-    return proc, address, path
+
+    def stop() -> None:
+        proc.kill()
+        proc.wait()
+        os.unlink(path)
+    return stop, address
 
 
 # -- the workload ----------------------------------------------------------------------------------------
@@ -264,6 +290,36 @@ def run_pydnsbl(python: str, address: str, ipv4_zones, bulk_zones, bulk_ips, lat
     return json.loads(out.stdout)
 
 
+# -- the kernel-path delay --------------------------------------------------------------------------------
+
+def in_delayed_netns(rtt: float, nfq_delay: str, argv: list[str]) -> int:
+    """Run this script again (``argv``) in a new network namespace whose loopback delays every packet by
+    rtt / 2 on output; tear everything down afterwards. Returns the inner run's exit status."""
+    if os.geteuid() != 0:
+        raise SystemExit("--delay kernel needs root (a network namespace and an iptables NFQUEUE rule)")
+    if not Path(nfq_delay).exists():
+        raise SystemExit(f"{nfq_delay}: no such file (the NFQUEUE delay program; give --nfq-delay)")
+    ns, queue, pidfile = f"dnsbl-bench-{os.getpid()}", 4000 + os.getpid() % 1000, tempfile.mktemp(suffix=".pid")
+    run = lambda *cmd: subprocess.run(cmd, check=True)  # noqa: E731
+    run("ip", "netns", "add", ns)
+    delay = None
+    try:
+        run("ip", "-n", ns, "link", "set", "lo", "up")
+        delay = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, nfq_delay, "--queue", str(queue),
+                                  "--delay-ms", str(rtt * 500), "--pidfile", pidfile], stderr=subprocess.PIPE, text=True)
+        delay.stderr.readline()  # "nfq_delay: queue … pid …" once it is bound
+        run("ip", "netns", "exec", ns, "iptables", "-t", "mangle", "-A", "OUTPUT", "-o", "lo", "-j", "NFQUEUE",
+            "--queue-num", str(queue), "--queue-bypass")
+        return subprocess.run(["ip", "netns", "exec", ns, sys.executable, __file__, *argv]).returncode
+    finally:
+        if delay is not None:
+            delay.terminate()
+            delay.wait(timeout=10)
+        subprocess.run(["ip", "netns", "del", ns])
+        if os.path.exists(pidfile):
+            os.unlink(pidfile)
+
+
 # -- main ------------------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -271,20 +327,31 @@ def main() -> None:
     ap.add_argument("--rtt", type=float, default=0.05, help="added latency per answer, seconds (default 0.05)")
     ap.add_argument("--ips", type=int, default=1000)
     ap.add_argument("--zones", type=int, default=10)
-    ap.add_argument("--server", choices=("fast", "lab"), default="fast")
+    ap.add_argument("--server", choices=("fast", "lab", "knot"), default="fast")
     ap.add_argument("--pydnsbl-python", default=os.environ.get("PYDNSBL_PYTHON", "/work/bench-venv/bin/python"))
     ap.add_argument("--facade", action="store_true", help="also measure the engine over the dnspython facade")
     ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the best of each side is shown")
+    ap.add_argument("--delay", choices=("server", "kernel"), default="server",
+                    help="where the RTT is added: the server holds answers back, or the kernel holds packets")
+    ap.add_argument("--nfq-delay", default=os.environ.get("NFQ_DELAY", str(ROOT.parent / "shared/tools/nfq_delay.py")),
+                    help="the NFQUEUE delay program for --delay kernel")
+    ap.add_argument("--server-sndbuf", type=int, default=0,
+                    help="the fast server's SO_SNDBUF in bytes (default: the system's). With --delay kernel "
+                         "every answer held in the delay counts against it: 208 KiB holds ~256 answers")
     ap.add_argument("--serve", help=argparse.SUPPRESS)
+    ap.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
-        asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900))
+        asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900, sndbuf=args.server_sndbuf))
         return
+    if args.delay == "kernel" and not args.in_netns:
+        raise SystemExit(in_delayed_netns(args.rtt, args.nfq_delay, sys.argv[1:] + ["--in-netns"]))
     if not Path(args.pydnsbl_python).exists():
         raise SystemExit(f"{args.pydnsbl_python}: no such interpreter; create a venv with pydnsbl (see --help)")
 
     ipv4_zones, bulk_zones, bulk_ips, latency_ips, records, expected = workload(args.ips, args.zones)
-    proc, address, path = start_server(records, args.rtt, args.server)
+    server_delay = 0.0 if args.delay == "kernel" else args.rtt
+    stop, address = start_server(records, server_delay, args.server, ipv4_zones, args.server_sndbuf)
     rounds: list[tuple[dict, dict, dict | None]] = []
     try:
         for _ in range(args.repeat):  # interleaved, so both see the same machine load
@@ -294,9 +361,7 @@ def main() -> None:
                                            args.rtt)) if args.facade else None)
             rounds.append((theirs, ours, facade))
     finally:
-        proc.kill()
-        proc.wait()
-        os.unlink(path)
+        stop()
 
     lookups = len(bulk_ips) * len(bulk_zones)
     rtt = args.rtt
@@ -305,7 +370,8 @@ def main() -> None:
         return {"latency_s": min(r["latency_s"] for r in runs), "bulk_s": min(r["bulk_s"] for r in runs),
                 "cpu_s": min(r["cpu_s"] for r in runs), "queries": runs[0]["queries"]}
 
-    print(f"server: {args.server} (separate process), added RTT {rtt * 1000:.0f} ms; latency: 1 IP x "
+    sndbuf_note = f", server SO_SNDBUF {args.server_sndbuf}" if args.server_sndbuf else ""
+    print(f"server: {args.server} (separate process), added RTT {rtt * 1000:.0f} ms ({args.delay} delay{sndbuf_note}); latency: 1 IP x "
           f"{len(ipv4_zones)} IPv4 zones; throughput: {len(bulk_ips)} IPs x {len(bulk_zones)} zones = "
           f"{lookups:,} lookups; best of {args.repeat} interleaved rounds (load average now "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")

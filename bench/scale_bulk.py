@@ -9,7 +9,7 @@ Three workloads, each run by the ``smtpdoctor`` command as a user runs it, once 
 * ``domain --file``: N sending domains (bench/domain_vs_checkdmarc.py's zone: MX at a provider, SPF with a
   nested include, DKIM, DMARC, TLS-RPT), served by LabDnsServer in its own process;
 * ``blacklist --file``: N addresses x Z catalogue zones (bench/dnsbl_vs_pydnsbl.py's fast responder, 1 % listed);
-* ``explain``: a Postfix maillog of N bounce lines made from the sisimai corpus in ../shared/data/bounces.
+* ``explain``: a Postfix maillog of N bounce lines made from the sisimai corpus vendored in tests/data/bounces.
 
 Every DNS answer is held back by --rtt (default 0.05 s: 25 ms each way). Reported per run: wall time,
 throughput, CPU time of the whole process tree, peak RSS of the whole tree (driver + scheduler + workers,
@@ -138,10 +138,9 @@ def corpus_lines() -> list[str]:
     """One Postfix log line per failed recipient of the sisimai corpus (its own diagnostic text)."""
     from smtpdoctor.flows.explain import explain_inputs
 
-    shared = Path(os.environ.get("SMTPDOCTOR_SHARED") or ROOT / ".." / "shared")
-    folder = shared / "data" / "bounces" / "sisimai" / "eml"
+    folder = ROOT / "tests" / "data" / "bounces" / "sisimai" / "eml"
     if not folder.is_dir():
-        raise SystemExit(f"the bounce corpus is not at {folder} (set SMTPDOCTOR_SHARED)")
+        raise SystemExit(f"the bounce corpus is not at {folder}")
     out = []
     for e in explain_inputs([str(folder)]):
         for r in e.results:

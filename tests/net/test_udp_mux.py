@@ -168,17 +168,58 @@ async def test_same_question_is_sent_once(make_lab):
     assert srv.queries.count(("a.lab.test", "A")) == 1
 
 
-async def test_window_halves_on_loss_once_per_timeout_and_grows_back(make_lab):
+async def test_names_that_never_answer_do_not_shrink_the_window(make_lab):
+    # A dead zone is not congestion: its retries go unanswered too, so the other zones keep their window.
     recs = {f"dead{i}.lab.test": "TIMEOUT" for i in range(4)}
     recs["alive.lab.test"] = {"A": ["127.0.0.2"]}
     async with make_lab(recs) as srv:
-        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.3, max_in_flight=128)
+        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.5, max_in_flight=128)
         assert mux._window == 64
-        await asyncio.gather(*(mux.submit(f"dead{i}.lab.test", "A") for i in range(4)))
-        assert mux._window == 32  # four timeouts in one period: one cut
+        dead = await asyncio.gather(*(mux.submit(f"dead{i}.lab.test", "A") for i in range(4)))
+        assert {r.outcome for r in dead} == {Outcome.TIMEOUT}
+        assert mux._window == 64
         await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(50)))
         mux.close()
-    assert mux._window == 82  # one more per answer
+    assert mux._window == 114  # slow start: one more per answer
+
+
+class _DropFirst(asyncio.DatagramProtocol):
+    """A DNS responder on a lossy path: the first copy of each question whose name starts with "drop" is
+    lost; every other question (and every repeat) gets an NXDOMAIN at once."""
+
+    def __init__(self) -> None:
+        self.seen: list[bytes] = []
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        qname = data[13:13 + data[12]]
+        self.seen.append(qname)
+        if qname.startswith(b"drop") and self.seen.count(qname) == 1:
+            return
+        end = data.index(b"\0", 12) + 5
+        self.transport.sendto(data[:2] + struct.pack("!HHHHH", 0x8183, 1, 0, 0, 0) + data[12:end], addr)
+
+
+async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_window_once():
+    loop = asyncio.get_running_loop()
+    transport, server = await loop.create_datagram_endpoint(_DropFirst, local_addr=("127.0.0.1", 0))
+    address = "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=128)
+    try:
+        warm = await asyncio.gather(*(mux.submit(f"ok{i}.lab.test", "A") for i in range(10)))
+        assert {r.outcome for r in warm} == {Outcome.NXDOMAIN}
+        assert mux._window == 74
+        assert mux.rto() == pytest.approx(0.1)  # measured on loopback: the floor, not the 2 s timeout
+        lost = await asyncio.gather(*(mux.submit(f"drop{i}.lab.test", "A") for i in range(5)))
+    finally:
+        mux.close()
+        transport.close()
+    assert {r.outcome for r in lost} == {Outcome.NXDOMAIN}
+    assert max(r.elapsed for r in lost) < 1.0  # one RTO (0.1 s) and a sweep, far below the 2 s timeout
+    assert sorted(q for q in server.seen if q.startswith(b"drop")) == sorted([b"drop%d" % i for i in range(5)] * 2)
+    assert mux._threshold == pytest.approx(74 * 0.7)  # five losses of one round: one cut
 
 
 def test_servers_of_reads_the_facade():

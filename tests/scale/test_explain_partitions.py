@@ -3,7 +3,6 @@ the same lines, the same summary and the same hard-bounce list as one pass in on
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,11 @@ pytestmark = pytest.mark.realserver
 
 
 def _corpus() -> Path:
-    shared = Path(os.environ.get("SMTPDOCTOR_SHARED") or Path(__file__).resolve().parents[2] / ".." / "shared")
-    folder = shared / "data" / "bounces" / "sisimai" / "eml"
-    if not folder.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"sisimai corpus not found at {folder}")
-        pytest.skip(f"sisimai corpus not found at {folder}")
+    """The sisimai corpus vendored in tests/data/bounces (tests/support/corpus.py)."""
+    from support.corpus import CORPUS
+
+    folder = CORPUS / "eml"
+    assert folder.is_dir(), f"the vendored sisimai corpus is missing at {folder}"
     return folder
 
 

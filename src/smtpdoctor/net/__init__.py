@@ -1,1 +1,13 @@
-"""net: the only sockets (DNS, SMTP, HTTPS). See docs/architecture.md."""
+"""net: the only sockets (DNS, SMTP, HTTPS). See docs/architecture.md.
+
+dnspython's ``dns.query`` imports its DNS-over-HTTPS client (httpx2, httpcore2, h2: about 150 modules,
+~170 ms of ``python -X importtime`` on this machine) whenever those packages are installed, and probes
+their versions through ``importlib.metadata``. smtpdoctor asks over UDP and TCP only, so DoH and DoQ are
+switched off here, once, before any module of this floor imports ``dns.query`` (dnspython's documented
+``dns._features.force``); ``tests/cli/test_import_budget.py`` keeps httpx out of the DNS commands.
+"""
+
+import dns._features
+
+dns._features.force("doh", False)
+dns._features.force("doq", False)

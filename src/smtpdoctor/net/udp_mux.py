@@ -170,10 +170,11 @@ class _Socket:
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         try:
             self.sock.setblocking(False)
-            try:
-                self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
-            except OSError:
-                pass
+            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+                try:
+                    self.sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
+                except OSError:
+                    pass
             self.sock.connect(server)
             self.loop = loop
             loop.add_reader(self.sock.fileno(), self._readable)
@@ -181,6 +182,7 @@ class _Socket:
             self.sock.close()
             raise
         self.pending: dict[int, _Query] = {}
+        self.held: deque[_Query] = deque()  # sends the kernel refused for now (EAGAIN), in order
 
     def _readable(self) -> None:
         for _ in range(256):  # bounded: give the loop back now and then
@@ -195,15 +197,41 @@ class _Socket:
                 if query is not None:
                     query.answered(self, data)
 
-    def send(self, wire: bytes) -> None:
+    def send(self, wire: bytes) -> bool:
+        """Hand ``wire`` to the kernel: False when the send buffer is full (EAGAIN), i.e. not sent.
+
+        A full send buffer is not a lost packet. Every datagram counts against the socket's send buffer
+        until it has left the host's queues, so when the path itself holds packets (a delay in the
+        kernel, a busy interface) a few hundred queries in flight fill the default 208 KiB. Counting
+        that as a loss cost each refused query a whole timeout and cut the window: the sweep crawled
+        at a fifth of pydnsbl's rate. Refused sends are held and sent when the socket is writable."""
         try:
             self.sock.send(wire)
         except (BlockingIOError, InterruptedError):
-            pass  # the send buffer is full: as good as a lost packet, the sweep retries
+            return False
         except ConnectionRefusedError:
             # A connected UDP socket reports an earlier packet's ICMP "port unreachable" on the next call;
             # that error belonged to the earlier query. Send again: a second refusal is this query's.
-            self.sock.send(wire)
+            try:
+                self.sock.send(wire)
+            except (BlockingIOError, InterruptedError):
+                return False
+        return True
+
+    def hold(self, query: "_Query") -> None:
+        if not self.held:
+            self.loop.add_writer(self.sock.fileno(), self._writable)
+        self.held.append(query)
+
+    def _writable(self) -> None:
+        held = self.held
+        while held:
+            query = held[0]
+            if query.sock is self and self.pending.get(query.qid) is query:  # still waiting to go out
+                if not query.transmit():
+                    return  # still full: wait for the next writable event
+            held.popleft()
+        self.loop.remove_writer(self.sock.fileno())
 
     def new_id(self) -> int:
         for _ in range(1000):
@@ -215,8 +243,10 @@ class _Socket:
     def close(self) -> None:
         try:
             self.loop.remove_reader(self.sock.fileno())
+            self.loop.remove_writer(self.sock.fileno())
         except (ValueError, RuntimeError):  # the loop is already closed
             pass
+        self.held.clear()
         self.sock.close()
 
 
@@ -225,7 +255,7 @@ class _Query:
     ends. Callback-driven (no task per query), which is what makes the layer cheap."""
 
     __slots__ = ("mux", "name", "qname", "rdtype", "qtype", "future", "start", "lifetime", "deadline", "attempt",
-                 "qid", "expires", "error", "body", "sock")
+                 "qid", "expires", "error", "body", "sock", "packet", "sent", "first_sent")
 
     def __init__(self, mux: "MuxResolver", name: str, rdtype: str, qtype: int, future: asyncio.Future,
                  wire: bytes, lifetime: float) -> None:
@@ -239,6 +269,8 @@ class _Query:
         self.qid = -1
         self.expires = 0.0
         self.sock: _Socket | None = None
+        self.packet = b""
+        self.sent = self.first_sent = 0.0
         self.error = "no answer"
 
     def begin(self) -> None:
@@ -249,28 +281,45 @@ class _Query:
     def send(self) -> None:
         remaining = self.deadline - time.perf_counter()
         if remaining <= 0:
+            self._stop()
             self.finish(Outcome.TIMEOUT, error=f"no answer within {self.lifetime:g} s ({self.error})")
             return
         sockets = self.mux._sockets
-        sock = self.sock = sockets[self.attempt % len(sockets)]
+        sock = sockets[self.attempt % len(sockets)]
         self.attempt += 1
-        self.qid = sock.new_id()
-        sock.pending[self.qid] = self
-        try:
-            sock.send(struct.pack("!H", self.qid) + self.body)
-        except OSError as exc:
-            sock.pending.pop(self.qid, None)
-            self.finish(Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
-            return
-        self.expires = time.perf_counter() + min(self.mux.timeout, remaining)
+        if sock is not self.sock or sock.pending.get(self.qid) is not self:
+            # A new server (or the first send): a new id. To the same server the id is kept, so a late
+            # answer to the earlier send still counts (a retransmission, not a second question).
+            self._stop()
+            self.sock, self.qid = sock, sock.new_id()
+            sock.pending[self.qid] = self
+            self.packet = struct.pack("!H", self.qid) + self.body
+        if sock.held or not self.transmit():
+            self.expires = self.deadline  # not out yet: only its lifetime bounds the wait
+            sock.hold(self)
         self.mux._arm()
 
-    def expired(self) -> None:
-        if self.sock is not None:
+    def transmit(self) -> bool:
+        """Send the packet now; False when the kernel's send buffer is full (the caller holds it)."""
+        assert self.sock is not None
+        try:
+            if not self.sock.send(self.packet):
+                return False
+        except OSError as exc:
             self.sock.pending.pop(self.qid, None)
+            self.finish(Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
+            return True
+        now = self.sent = time.perf_counter()
+        if self.attempt == 1:
+            self.first_sent = now
+        # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt.
+        wait = min(self.mux.timeout, self.mux.rto() * (1 << min(self.attempt - 1, 10)))
+        self.expires = now + min(wait, max(0.0, self.deadline - now))
+        return True
+
+    def expired(self) -> None:
         self.error = "timeout"
-        self.mux._lost()
-        self.send()
+        self.send()  # kept registered under its id: a late answer to this send is still taken
 
     def answered(self, sock: _Socket, data: bytes) -> None:
         try:
@@ -282,7 +331,7 @@ class _Query:
             self.finish(Outcome.ERROR, error=f"malformed answer: {exc}")
             return
         self._stop()
-        self.mux._answered()
+        self.mux._answered(self)
         if truncated:
             self.mux._release()
             self.mux._to_facade(self.name, self.rdtype, self.future)  # needs TCP
@@ -318,10 +367,23 @@ class MuxResolver:
     bucket, bursts of 50 ms worth); the rest wait in a queue, in order. ``lifetime`` counts from the moment
     a query leaves the queue. Needs an event loop with ``add_reader`` (every loop on Linux and macOS).
 
-    The number in flight adapts like TCP's window: it starts at 64, grows by one per answer up to
-    ``max_in_flight``, and halves (not below 8, at most once per ``timeout``) when a query times out, so a
-    small forwarder (dnsmasq keeps 150 queries at most) is not flooded into dropping answers.
+    Loss is handled the way TCP handles it, because on a real path packets are lost when a queue is full
+    (a router's, the loopback backlog, a socket buffer, a forwarder: dnsmasq keeps 150 queries at most):
+
+    * the retransmission timeout is measured, not fixed: ``srtt + 4 * rttvar`` over first-send answers
+      (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query. A lost packet costs
+      about one RTO instead of the whole ``timeout`` (2 s against a 50 ms round trip was the collapse:
+      every burst that overflowed a queue stalled the sweep for 2 s);
+    * the window starts at 64 and grows by one per answer (slow start) up to a threshold, then by four
+      per round trip; a loss multiplies it by 0.7 (not below 8) and sets the threshold there, at most
+      once per round of sends. A loss counts when a retried query is then answered: the
+      question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
+      too) is not congestion and does not shrink the window for the other zones.
     """
+
+    _MIN_RTO = 0.1
+    _DECREASE = 0.7  # CUBIC's factor: a halving (Reno) left the window far below what the path carries
+    _PROBE = 4.0  # answers' worth of growth per round trip above the threshold
 
     def __init__(self, nameservers: Sequence[str], fallback: Resolver, *, timeout: float = 2.0,
                  lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None) -> None:
@@ -342,6 +404,9 @@ class MuxResolver:
         self._queue: deque[_Query] = deque()
         self._in_flight = 0
         self._window = float(min(64, max_in_flight))
+        self._threshold = float(max_in_flight)
+        self._srtt: float | None = None
+        self._rttvar = 0.0
         self._sweep_handle: asyncio.TimerHandle | None = None
         self._last_cut = float("-inf")
         self._burst = max(1.0, self.rate * 0.05)
@@ -371,7 +436,7 @@ class MuxResolver:
         self._in_flight = 0
 
     # -- timeouts: one sweep every 50 ms instead of a timer per query ---------------------------------
-    _SWEEP = 0.05
+    _SWEEP = 0.025
 
     def _arm(self) -> None:
         if self._sweep_handle is None and self._loop is not None:
@@ -416,17 +481,30 @@ class MuxResolver:
             self._in_flight += 1
             query.begin()
 
-    def _answered(self) -> None:
-        if self._window < self.max_in_flight:
-            self._window = min(float(self.max_in_flight), self._window + 1.0)
+    def rto(self) -> float:
+        """The retransmission timeout now (RFC 6298's formula over this run's answers)."""
+        if self._srtt is None:
+            return min(self.timeout, 1.0)
+        return min(self.timeout, max(self._MIN_RTO, self._srtt + 4 * self._rttvar))
 
-    def _lost(self) -> None:
-        # At most one cut per timeout period: a zone that never answers costs one halving per period,
-        # which the answers of the other zones win back, not a collapse to the floor.
-        now = time.monotonic()
-        if now - self._last_cut >= self.timeout:
+    def _answered(self, query: "_Query") -> None:
+        now = time.perf_counter()
+        if query.attempt == 1:  # Karn: only an answer to a query sent once measures the round trip
+            sample = now - query.sent
+            if self._srtt is None:
+                self._srtt, self._rttvar = sample, sample / 2
+            else:
+                self._rttvar += 0.25 * (abs(self._srtt - sample) - self._rttvar)
+                self._srtt += 0.125 * (sample - self._srtt)
+        elif query.first_sent > self._last_cut:  # answered after a retry: a packet was dropped
             self._last_cut = now
-            self._window = max(min(8.0, float(self.max_in_flight)), self._window / 2)
+            self._threshold = self._window = max(min(8.0, float(self.max_in_flight)), self._window * self._DECREASE)
+            return
+        if self._window < self._threshold:
+            self._window += 1.0
+        elif self._window < self.max_in_flight:
+            self._window += self._PROBE / self._window
+        self._window = min(self._window, float(self.max_in_flight))
 
     def _release(self) -> None:
         self._in_flight -= 1

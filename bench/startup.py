@@ -1,0 +1,77 @@
+"""Start-up cost of each command, whole process, against the bare interpreter in the same run.
+
+    python bench/startup.py [--rounds 7] [--src src] [--src /path/to/other/checkout/src]
+
+For each command line it runs a fresh ``python -m smtpdoctor.cli.app …`` per round and reports the best and
+median CPU time (user + system, from ``os.wait4``: wall time on a shared machine is mostly other people's
+load) and the modules loaded; the peer is ``python -c pass`` (what any Python CLI pays) measured in the
+same rounds, interleaved, so the ratio is honest under load. Several ``--src`` trees (e.g. before and after
+a change) are measured side by side. ``127.0.0.1:1`` is a resolver that refuses at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+
+CASES = {
+    "python -c pass (floor)": None,
+    "smtpdoctor --help": ["--help"],
+    "explain --help": ["explain", "--help"],
+    "diagnose --help": ["diagnose", "--help"],
+    "explain '550 5.7.1 …'": ["explain", "550 5.7.1 Service unavailable; client host blocked using Spamhaus"],
+    "domain example.com (refused resolver)": ["domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "1"],
+    "blacklist 192.0.2.1 (refused resolver)": ["blacklist", "192.0.2.1", "--resolver", "127.0.0.1:1",
+                                               "--timeout", "1"],
+}
+
+_COUNT = "import sys, runpy; sys.argv = ['smtpdoctor', *sys.argv[1:]]\n" \
+         "try:\n    runpy.run_module('smtpdoctor.cli.app', run_name='__main__')\n" \
+         "except SystemExit:\n    pass\nprint(len(sys.modules), file=sys.stderr)"
+
+
+def cpu_of(argv: list[str], env: dict) -> float:
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    return usage.ru_utime + usage.ru_stime
+
+
+def modules_of(args: list[str] | None, env: dict) -> int:
+    if args is None:
+        out = subprocess.run([sys.executable, "-c", "import sys; print(len(sys.modules), file=sys.stderr)"],
+                             capture_output=True, text=True, env=env)
+    else:
+        out = subprocess.run([sys.executable, "-c", _COUNT, *args], capture_output=True, text=True, env=env)
+    return int(out.stderr.strip().splitlines()[-1])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--src", action="append", help="a source tree to measure (repeatable; default: src)")
+    opts = ap.parse_args()
+    trees = opts.src or ["src"]
+    envs = {t: dict(os.environ, PYTHONPATH=os.path.abspath(t)) for t in trees}
+    samples: dict[tuple[str, str], list[float]] = {}
+    for _ in range(opts.rounds):
+        for name, args in CASES.items():
+            for tree in trees:
+                argv = [sys.executable, "-c", "pass"] if args is None else \
+                    [sys.executable, "-m", "smtpdoctor.cli.app", *args]
+                samples.setdefault((name, tree), []).append(cpu_of(argv, envs[tree]))
+    print(f"load average {os.getloadavg()[0]:.2f}, {opts.rounds} rounds, CPU seconds (user+sys) best / median\n")
+    floor = {t: min(samples[("python -c pass (floor)", t)]) for t in trees}
+    print("| command | tree | best | median | modules | best − floor |")
+    print("|---|---|---|---|---|---|")
+    for name, args in CASES.items():
+        for tree in trees:
+            s = samples[(name, tree)]
+            print(f"| {name} | {tree} | {min(s):.3f} | {statistics.median(s):.3f} | "
+                  f"{modules_of(args, envs[tree])} | {min(s) - floor[tree]:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

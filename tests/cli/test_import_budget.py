@@ -1,0 +1,85 @@
+"""Each command pays only for what it uses: asserted by the modules a fresh interpreter has loaded.
+
+Not by time (timings on a shared machine are noise; ``bench/startup.py`` measures them). Each case runs in
+its own interpreter, counts every ``tomllib.loads`` call, and reports ``sys.modules``. ``127.0.0.1:1`` is a
+resolver that refuses at once (nothing listens on port 1), so the runs do their whole flow offline.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from smtpdoctor.cli.app import COMMANDS
+
+# What no command's start-up may load: the TLS stack, the web page, X.509, DKIM signing, rich's renderer.
+NEVER_AT_START = ("ssl", "starlette", "jinja2", "uvicorn", "cryptography.x509", "dkim", "rich", "dns.resolver",
+                  "asyncio")
+WEB_STACK = ("starlette", "jinja2", "uvicorn", "multipart", "httpx", "httpx2", "httpcore2", "h2")
+
+_PROBE = r"""
+import io, json, sys, contextlib, tomllib
+parses = []
+_loads = tomllib.loads
+tomllib.loads = lambda *a, **k: (parses.append(1), _loads(*a, **k))[1]
+mode, args = sys.argv[1], sys.argv[2:]
+if mode == "import":
+    import importlib
+    importlib.import_module(args[0])
+else:
+    sys.argv = ["smtpdoctor", *args]
+    from smtpdoctor.cli.app import main
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        try:
+            main()
+        except SystemExit:
+            pass
+print(json.dumps({"modules": sorted(sys.modules), "toml_parses": len(parses)}))
+"""
+
+
+def loaded(mode: str, *args: str) -> tuple[set[str], int]:
+    out = subprocess.run([sys.executable, "-c", _PROBE, mode, *args], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return set(data["modules"]), data["toml_parses"]
+
+
+def _present(modules: set[str], names) -> list[str]:
+    return [n for n in names if n in modules]
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_importing_a_command_loads_nothing_heavy_and_parses_no_knowledge(name):
+    modules, parses = loaded("import", f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
+    assert _present(modules, NEVER_AT_START + ("typer.rich_utils",)) == []
+    assert parses == 0, "a knowledge file was parsed at import time"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_command_help_loads_only_the_cli_layer(name):
+    modules, parses = loaded("run", name, "--help")
+    assert _present(modules, NEVER_AT_START) == []
+    assert parses == 0
+    others = {f"smtpdoctor.cli.commands.{n.replace('-', '_')}" for n in COMMANDS if n != name}
+    assert sorted(others & modules) == [], "other commands were imported for one command's help"
+
+
+def test_explain_of_a_reply_loads_no_tls_web_x509_or_dkim():
+    modules, parses = loaded("run", "explain", "550 5.7.1 Service unavailable; client host blocked using Spamhaus")
+    assert _present(modules, ("ssl", "starlette", "jinja2", "cryptography.x509", "dkim", "asyncio")) == []
+    assert parses > 0  # the reply rules and the catalogue are read on first use, not at import
+
+
+@pytest.mark.parametrize("args", [
+    ("domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
+    ("blacklist", "192.0.2.1", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
+    ("spf", "example.com", "--ip", "192.0.2.1", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
+])
+def test_dns_commands_load_no_web_stack(args):
+    modules, _ = loaded("run", *args)
+    assert "dns.message" in modules  # the command really ran its DNS flow
+    assert _present(modules, WEB_STACK) == []
