@@ -29,7 +29,8 @@ EXAMPLES: dict[str, list[str]] = {
     "demo": ["smtpdoctor demo          (every lab fault, diagnosed, offline; about a minute)"],
     "lab": [
         "smtpdoctor lab --list",
-        "smtpdoctor lab           (then paste a printed command into a second terminal)",
+        "smtpdoctor lab --scenario auth-wrong-password --scenario port-filtered",
+        "   then, in another terminal, paste the printed command; Ctrl-C here stops the lab",
     ],
     "serve": ["smtpdoctor serve --port 8025     (then open http://127.0.0.1:8025/)"],
     "watch": [
