@@ -16,7 +16,7 @@ from smtpdoctor.web.pages import VERDICT_HEADINGS
 from .test_browser import browser_context, fill_diagnose, page, server, shot  # noqa: F401  (fixtures)
 
 EML = Path(__file__).resolve().parents[1] / "data" / "bounces" / "sisimai" / "eml"
-PAGES = ("/", "/explain", "/blacklist", "/domain", "/headers", "/reports")
+PAGES = ("/", "/explain", "/blacklist", "/domain", "/headers", "/reports", "/history")
 
 
 def _mbox(path: Path, names: list[str]) -> Path:
