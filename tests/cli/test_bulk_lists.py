@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 
 import pytest
 from typer.testing import CliRunner
@@ -106,10 +105,13 @@ def test_progress_bar_only_on_a_terminal_and_only_after_a_second():
     assert LateBar.on(io.StringIO(), 10, "x") is None  # a pipe or a file: never
     assert LateBar.on(_Tty(), 1, "x") is None  # one input: nothing to show
     err = _Tty()
-    bar = LateBar(err, 3, "blocklists", delay=0.3)
+    now = [100.0]
+    bar = LateBar(err, 3, "blocklists", clock=lambda: now[0])
+    bar.advance()
+    now[0] += 0.9
     bar.advance()
     assert err.getvalue() == ""  # a quick run shows nothing
-    time.sleep(0.35)
+    now[0] += 0.2  # past the second
     bar.advance()
     bar.close()
-    assert "2/3" in err.getvalue()
+    assert "3/3" in err.getvalue()

@@ -9,7 +9,7 @@ recorded): a port is waiting from its "Trying ..." or a command sent until a rep
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 __all__ = ["LateBar", "WaitStatus", "DELAY_S"]
 
@@ -17,11 +17,13 @@ DELAY_S = 1.0
 
 
 class LateBar:
-    def __init__(self, stream, total: int, label: str, *, delay: float = DELAY_S) -> None:
+    def __init__(self, stream, total: int, label: str, *, delay: float = DELAY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self._stream = stream
         self._total = total
         self._label = label
-        self._start = time.monotonic() + delay
+        self._clock = clock
+        self._start = clock() + delay
         self._done = 0
         self._p = None
         self._task = None
@@ -38,7 +40,7 @@ class LateBar:
     def advance(self, n: int = 1, description: str | None = None) -> None:
         self._done += n
         if self._p is None:
-            if time.monotonic() < self._start:
+            if self._clock() < self._start:
                 return
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
