@@ -15,7 +15,8 @@ from ..core.model import Finding
 from ..judge.dns.spf import spf_findings
 from ..protocol.spf.eval import check_host
 from ..protocol.spf.result import CheckHostResult
-from ..protocol.spf.tree import LookupNode, NodeStatus, build_tree, render_tree
+from ..protocol.spf.nodes import LookupNode, NodeStatus
+from ..protocol.spf.tree import build_tree, render_tree
 
 __all__ = ["SpfAudit", "audit_spf"]
 
