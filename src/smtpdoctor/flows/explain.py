@@ -17,10 +17,9 @@ from typing import BinaryIO, Iterable, Iterator
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label
-from ..judge.explain.message import explain_parts
 from ..judge.explain.reply import explain_text
+from ..protocol.mail_parts import MAX_MESSAGE_BYTES, looks_like_message
 from ..protocol.maillog import failure_lines, looks_like_maillog
-from ..protocol.mime import MAX_MESSAGE_BYTES, looks_like_message, read_message
 
 __all__ = ["Item", "iter_items", "explain_item", "explain_message", "explain_inputs", "iter_mbox", "iter_maillog", "MAX_REPLY_TEXT",
            "MAX_MBOX_MESSAGE_BYTES"]
@@ -243,7 +242,11 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
 
 
 def explain_message(data: bytes, source: str = "-") -> Explained:
-    """Explain one message given as bytes: read into its parts (``protocol.mime``), then judged."""
+    """Explain one message given as bytes: read into its parts (``protocol.mime``), then judged. The MIME
+    reader and the message judge are imported here: explaining a reply text needs neither."""
+    from ..judge.explain.message import explain_parts
+    from ..protocol.mime import read_message
+
     return explain_parts(read_message(data), source)
 
 

@@ -15,13 +15,23 @@ from dataclasses import dataclass
 from typing import Mapping
 
 __all__ = ["MailParts", "Original", "FeedbackPart", "Forwarded", "Unreadable", "Block", "blocks_from_text",
-           "fields_from_text", "text_dsn_blocks", "has_text_dsn", "ORIGINAL_TO"]
+           "fields_from_text", "text_dsn_blocks", "has_text_dsn", "ORIGINAL_TO", "MAX_MESSAGE_BYTES", "looks_like_message"]
+
+#: Only the head of a message is read: the report parts come first, attachments after them do not matter.
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 Block = Mapping[str, str]  # one field group: lower-case field name -> unfolded value (the first one)
 
 _FIELD_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
 _DSN_IN_TEXT = re.compile(r"(?im)^(?:final|original)-recipient[ \t]*:")
 ORIGINAL_TO = re.compile(r"(?im)^To:[ \t]*(.+)$")  # the To: line of a header block given as text
+_HEADER_START = re.compile(rb"^(?:From |[!-9;-~]+:[ \t]?)")
+
+
+def looks_like_message(head: bytes) -> bool:
+    """Does this start like an RFC 5322 message (or an mbox "From " line)?"""
+    first = head.lstrip(b"\r\n")[:200]
+    return bool(_HEADER_START.match(first))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

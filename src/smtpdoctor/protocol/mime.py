@@ -15,24 +15,16 @@ import re
 from email.header import decode_header, make_header
 
 from ..core.inputs import is_binary
-from .mail_parts import (ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, Unreadable,
-                         blocks_from_text, fields_from_text)
+from .mail_parts import (MAX_MESSAGE_BYTES, ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original,
+                         Unreadable, blocks_from_text, fields_from_text, looks_like_message)
 
 __all__ = ["read_message", "looks_like_message", "MAX_MESSAGE_BYTES"]
 
-MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 _MAX_TEXT_CHARS = 64 * 1024
 
-_HEADER_START = re.compile(rb"^(?:From |[!-9;-~]+:[ \t]?)")
 _EMBEDDED = re.compile(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
 _BLANK = re.compile(rb"\r?\n\r?\n")
 _ORIGINAL_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers", "message/partial")
-
-
-def looks_like_message(head: bytes) -> bool:
-    """Does this start like an RFC 5322 message (or an mbox "From " line)?"""
-    first = head.lstrip(b"\r\n")[:200]
-    return bool(_HEADER_START.match(first))
 
 
 def read_message(data: bytes) -> MailParts | Unreadable:

@@ -43,7 +43,7 @@ class RangeUnit:
 
 def _kind(head: bytes) -> str | None:
     from ..protocol.maillog import looks_like_maillog
-    from ..protocol.mime import looks_like_message
+    from ..protocol.mail_parts import looks_like_message
 
     if head.startswith(b"From ") and looks_like_message(head.split(b"\n", 1)[1] if b"\n" in head else b""):
         return "mbox"  # the same test as flows.explain._from_stream
