@@ -72,6 +72,8 @@ def test_command_help_loads_only_the_cli_layer(name):
 def test_explain_of_a_reply_loads_no_tls_web_x509_or_dkim():
     modules, parses = loaded("run", "explain", "550 5.7.1 Service unavailable; client host blocked using Spamhaus")
     assert _present(modules, ("ssl", "starlette", "jinja2", "cryptography.x509", "dkim", "asyncio")) == []
+    # reply text needs no message reader: the email package and the bounce formats come with a file
+    assert _present(modules, ("email.feedparser", "smtpdoctor.judge.explain.message")) == []
     assert parses > 0  # the reply rules and the catalogue are read on first use, not at import
 
 
