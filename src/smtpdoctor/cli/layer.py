@@ -24,7 +24,7 @@ import enum
 from pathlib import Path
 from typing import Any, Callable, Union, get_args, get_origin
 
-__all__ = ["App", "Argument", "Option", "Exit", "to_click"]
+__all__ = ["App", "Argument", "Command", "Option", "Exit", "to_click"]
 
 
 class Exit(Exception):
@@ -55,17 +55,27 @@ def Argument(default: Any = None, *, help: str | None = None, show_default: bool
     return _Param(default, (), help, show_default, None, False, True)
 
 
+class Command:
+    """One registered command: its function, help (default: the docstring) and an epilog after the options."""
+
+    __slots__ = ("function", "help", "epilog")
+
+    def __init__(self, function: Callable, help: str | None, epilog: str | None) -> None:
+        self.function, self.help, self.epilog = function, help, epilog
+
+
 class App:
     """The registry the command modules fill: ``app.command(name, help=…)(function)``."""
 
     def __init__(self, name: str, help: str) -> None:
         self.name, self.help = name, help
-        self.commands: dict[str, tuple[Callable, str | None]] = {}
+        self.commands: dict[str, Command] = {}
         self.version: Callable[[], str] | None = None
 
-    def command(self, name: str | None = None, *, help: str | None = None) -> Callable[[Callable], Callable]:
+    def command(self, name: str | None = None, *, help: str | None = None,
+                epilog: str | None = None) -> Callable[[Callable], Callable]:
         def add(function: Callable) -> Callable:
-            self.commands[name or function.__name__.replace("_", "-")] = (function, help)
+            self.commands[name or function.__name__.replace("_", "-")] = Command(function, help, epilog)
             return function
         return add
 
@@ -155,10 +165,11 @@ def _classes(click):
     return TypedCommand, TypedArgument
 
 
-def _command(click, name: str, function: Callable, help: str | None):
+def _command(click, name: str, command: Command):
     import inspect
     import typing
 
+    function = command.function
     hints = typing.get_type_hints(function)
     params = [_parameter(click, p.name, hints.get(p.name, str), p.default)
               for p in inspect.signature(function).parameters.values() if isinstance(p.default, _Param)]
@@ -172,7 +183,8 @@ def _command(click, name: str, function: Callable, help: str | None):
         except Exit as exc:
             raise click.exceptions.Exit(exc.exit_code) from None
 
-    return _click_classes(click)[0](name, callback=run, params=params, help=help or inspect.getdoc(function))
+    return _click_classes(click)[0](name, callback=run, params=params, epilog=command.epilog,
+                                    help=command.help or inspect.getdoc(function))
 
 
 _BUILT: list = []  # (command class, argument class), made once per process
@@ -196,6 +208,6 @@ def to_click(app: App):
     group = click.Group(app.name, help=app.help, no_args_is_help=True, params=[
         click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True, callback=version,
                      help="Print the version and exit.")])
-    for name, (function, help) in app.commands.items():
-        group.add_command(_command(click, name, function, help))
+    for name, command in app.commands.items():
+        group.add_command(_command(click, name, command))
     return group
