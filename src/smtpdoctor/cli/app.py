@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["main", "build_app", "COMMANDS", "TAGLINE"]
+__all__ = ["main", "build_app", "usage_hint", "COMMANDS", "TAGLINE"]
 
 TAGLINE = "Finds out why e-mail won't send or won't land, and says what to do about it."
 
@@ -60,6 +60,10 @@ def build_app(only: str | None = None):
                 continue  # not built yet
             raise
         module.register(app)
+    from .examples import epilog
+
+    for name, command in app.commands.items():  # every command's --help ends with a worked example
+        command.epilog = command.epilog or epilog(name)
     group = to_click(app)
     if only not in COMMANDS:
         _app = group
@@ -86,6 +90,15 @@ def fast_help() -> str:
     return "\n".join(lines)
 
 
+def usage_hint(message: str, argv: list[str]) -> str:
+    """A usage error with the way to the fix: the command's help, which ends with a worked example."""
+    command = next((a for a in argv if a in COMMANDS), None)
+    if "--port" in message and ("integer" in message or "number" in message):
+        message = message.rstrip(".") + ". A port must be a number, 1–65535 (587: submission with STARTTLS, 465: implicit TLS)."
+    where = f"smtpdoctor {command} --help" if command else "smtpdoctor --help"
+    return f"{message.rstrip().rstrip('.')}; see '{where}' for an example"
+
+
 def main() -> None:
     if sys.argv[1:] in ([], ["--help"], ["-h"]):
         print(fast_help())
@@ -104,8 +117,8 @@ def main() -> None:
     except click.exceptions.NoArgsIsHelpError as exc:
         print(exc.ctx.get_help())
         sys.exit(0)
-    except click.UsageError as exc:  # click's own usage errors (exit status 2): one line too
-        fail(exc.format_message())
+    except click.UsageError as exc:  # click's own usage errors (exit status 2): one line too, with the way on
+        fail(usage_hint(exc.format_message(), sys.argv[1:]))
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
     except (click.Abort, KeyboardInterrupt):
