@@ -158,8 +158,9 @@ def healthy_walk(args, env, results) -> None:
         assert '"auth.ok"' in out, out[-800:]
         t_swaks, out_s = median_time(swaks_walk, args.repeat)
         assert "235" in out_s, out_s[-800:]
-        print(f"walk: smtpdoctor {', '.join(f'{t:.2f}' for t in LAST_TIMES[-args.repeat - args.repeat:-args.repeat])} s; "
-              f"swaks {', '.join(f'{t:.2f}' for t in LAST_TIMES[-args.repeat:])} s")
+        ours_runs, swaks_runs = LAST_TIMES[-2 * args.repeat:-args.repeat], LAST_TIMES[-args.repeat:]
+        print(f"walk: smtpdoctor {', '.join(f'{t:.2f}' for t in ours_runs)} s; "
+              f"swaks {', '.join(f'{t:.2f}' for t in swaks_runs)} s")
         results.append((f"healthy STARTTLS walk, RTT {args.rtt * 1000:.0f} ms", t_ours, t_swaks,
                         "target: smtpdoctor ≤ swaks' single pass (smtpdoctor also sweeps 3 ports and audits DNS)"))
 
