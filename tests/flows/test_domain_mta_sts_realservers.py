@@ -10,7 +10,7 @@ import ssl
 from contextlib import contextmanager
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import app
 from smtpdoctor.flows.domain import audit_domain
