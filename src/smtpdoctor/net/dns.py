@@ -101,15 +101,29 @@ class Resolver:
         return out
 
     async def query(self, name: str, rdtype: str) -> DnsResult:
+        return await asyncio.shield(self._future(name, rdtype))
+
+    async def query_many(self, questions: Iterable[tuple[str, str]]) -> list[DnsResult]:
+        # Futures, not a task per question: a bulk audit asks thousands.
+        return list(await asyncio.gather(*(asyncio.shield(self._future(n, t)) for n, t in questions)))
+
+    def _future(self, name: str, rdtype: str) -> asyncio.Future[DnsResult]:
+        """The one future of this run for (name, type): from the cache, or asked now (in a running loop)."""
         key = (_normal(name), rdtype.upper())
         fut = self._cache.get(key)
         if fut is None:
-            fut = asyncio.ensure_future(self._ask(*key))
+            mux = self._mux if self._mux is not None else self._open_mux()
+            if mux:
+                fut = mux.submit(*key)
+                fut.add_done_callback(self._logged)
+            else:
+                fut = asyncio.ensure_future(self._ask(*key))
             self._cache[key] = fut
-        return await asyncio.shield(fut)
+        return fut
 
-    async def query_many(self, questions: Iterable[tuple[str, str]]) -> list[DnsResult]:
-        return list(await asyncio.gather(*(self.query(n, t) for n, t in questions)))
+    def _logged(self, fut: asyncio.Future[DnsResult]) -> None:
+        r = fut.result()
+        self.log.append(QueryLogEntry(r.name, r.rdtype, r.outcome, r.elapsed))
 
     async def ptr(self, address: str) -> DnsResult:
         import dns.reversename
@@ -122,16 +136,12 @@ class Resolver:
 
     async def addresses(self, name: str) -> tuple[DnsResult, DnsResult]:
         """A and AAAA of ``name``, asked at once."""
-        a, aaaa = await asyncio.gather(self.query(name, "A"), self.query(name, "AAAA"))
+        a, aaaa = await self.query_many(((name, "A"), (name, "AAAA")))
         return a, aaaa
 
     async def _ask(self, name: str, rdtype: str) -> DnsResult:
         start = time.perf_counter()
-        mux = self._mux if self._mux is not None else self._open_mux()
-        if mux:
-            result = await mux.submit(name, rdtype)
-        else:
-            result = await self._resolve(name, rdtype, start)
+        result = await self._resolve(name, rdtype, start)
         self.log.append(QueryLogEntry(name, rdtype, result.outcome, result.elapsed))
         return result
 
@@ -141,8 +151,11 @@ class Resolver:
         servers = servers_of(self)
         self._mux = False
         if servers:
+            # At most 128 questions in flight per run: below dnsmasq's 150 (dns-forward-max, the common local
+            # forwarder) and the ~250 datagrams a server socket's default 208 KiB receive buffer holds, beyond
+            # which a resolver drops them and each drop costs a retransmission timeout.
             mux = MuxResolver(servers, _Dnspython(self), timeout=self._resolver.timeout, lifetime=self._lifetime,
-                              full=True)
+                              max_in_flight=256, full=True)
             try:
                 mux._open()
             except (NotImplementedError, OSError):  # a loop without add_reader; no socket to be had

@@ -415,6 +415,9 @@ class MuxResolver:
             raise ValueError("max_in_flight must be at least 1")
         self.servers = [parse_nameserver(ns) for ns in nameservers]
         self.full = full  # any type, EDNS with DO and AD, answers read as the facade reads them; no cache, no log
+        # A recursive resolver's cold answers take hundreds of ms: the facade's questions are not re-sent
+        # before 1 s (RFC 6298's floor). Block-list zones answer from hot caches: 0.1 s.
+        self._min_rto = min(timeout, 1.0) if full else self._MIN_RTO
         self.fallback = fallback
         self.timeout = timeout
         self.lifetime = lifetime
@@ -508,7 +511,7 @@ class MuxResolver:
         """The retransmission timeout now (RFC 6298's formula over this run's answers)."""
         if self._srtt is None:
             return min(self.timeout, 1.0)
-        return min(self.timeout, max(self._MIN_RTO, self._srtt + 4 * self._rttvar))
+        return min(self.timeout, max(self._min_rto, self._srtt + 4 * self._rttvar))
 
     def _answered(self, query: "_Query") -> None:
         now = time.perf_counter()
