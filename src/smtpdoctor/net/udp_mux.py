@@ -96,7 +96,8 @@ def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> byte
     """A standard query with RD set; with ``edns``, also AD and an EDNS0 record with the DO bit and a 1232-byte
     payload (what the facade sends). Raises ValueError for a name that is not plain ASCII labels."""
     try:
-        qname = b"".join([_label(lab) for lab in name.rstrip(".").split(".")])
+        bare = name.rstrip(".")
+        qname = b"".join([_label(lab) for lab in bare.split(".")]) if bare else b""  # "" or ".": the root
     except UnicodeEncodeError:
         raise ValueError(f"not an ASCII name: {name!r}") from None
     if len(qname) > 254:
@@ -276,7 +277,7 @@ class _Query:
         self.body = wire[2:]
         self.qname = name.encode("ascii").lower()
         if mux.full:
-            self.qname = tuple(self.qname.split(b"."))  # dns_wire compares labels
+            self.qname = tuple(self.qname.split(b".")) if self.qname else ()  # dns_wire compares labels
         self.start = time.perf_counter()
         self.lifetime = lifetime
         self.deadline = 0.0
