@@ -396,9 +396,11 @@ class MuxResolver:
       (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query. A lost packet costs
       about one RTO instead of the whole ``timeout`` (2 s against a 50 ms round trip was the collapse:
       every burst that overflowed a queue stalled the sweep for 2 s);
-    * the window starts at 64 and grows by one per answer (slow start) up to a threshold, then by four
-      per round trip; a loss multiplies it by 0.7 (not below 8) and sets the threshold there, at most
-      once per round of sends. A loss counts when a retried query is then answered: the
+    * the window starts at 64 and grows by one per answer (slow start) up to a threshold; a loss
+      multiplies it by 0.7 (not below 8) and sets the threshold there, at most once per round of sends.
+      Above the threshold it closes half the gap to the window the loss cut, per round trip (CUBIC's
+      concave regrowth: a queue that overflowed in one burst held that much a moment before), then
+      probes by four per round trip. A loss counts when a retried query is then answered: the
       question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
       too) is not congestion and does not shrink the window for the other zones.
     """
@@ -432,6 +434,7 @@ class MuxResolver:
         self._in_flight = 0
         self._window = float(min(64, max_in_flight))
         self._threshold = float(max_in_flight)
+        self._cut_from = 0.0  # the window a loss last cut
         self._srtt: float | None = None
         self._rttvar = 0.0
         self._sweep_handle: asyncio.TimerHandle | None = None
@@ -525,12 +528,14 @@ class MuxResolver:
                 self._srtt += 0.125 * (sample - self._srtt)
         elif query.first_sent > self._last_cut:  # answered after a retry: a packet was dropped
             self._last_cut = now
+            self._cut_from = self._window
             self._threshold = self._window = max(min(8.0, float(self.max_in_flight)), self._window * self._DECREASE)
             return
         if self._window < self._threshold:
             self._window += 1.0
         elif self._window < self.max_in_flight:
-            self._window += self._PROBE / self._window
+            # One round trip brings about ``window`` answers: half the gap back per round trip, then probing.
+            self._window += max(self._PROBE, (self._cut_from - self._window) / 2) / self._window
         self._window = min(self._window, float(self.max_in_flight))
 
     def _release(self) -> None:
