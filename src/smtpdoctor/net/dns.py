@@ -26,15 +26,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Sequence
 
-import dns.asyncresolver
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.nameserver
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
 from ..core.names import parse_nameserver
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 
@@ -56,32 +47,43 @@ class Resolver:
         lifetime: float = 6.0,
         dnssec: bool = True,
     ) -> None:
-        if nameservers:
-            r = dns.asyncresolver.Resolver(configure=False)
-            servers = []
-            for ns in nameservers:
-                host, port = parse_nameserver(ns) if isinstance(ns, str) else ns
-                servers.append(dns.nameserver.Do53Nameserver(host, port))
-            r.nameservers = servers
-        else:
-            try:
-                r = dns.asyncresolver.Resolver()
-            except dns.resolver.NoResolverConfiguration:
-                r = dns.asyncresolver.Resolver(configure=False)
-                r.nameservers = ["127.0.0.1"]
-        r.timeout = timeout
-        r.lifetime = lifetime
-        r.retry_servfail = False
-        r.cache = None
-        if dnssec:
-            # Ask for the AD bit so the caller can tell a validated answer; EDNS for large TXT sets.
-            r.use_edns(0, dns.flags.DO, 1232)
-            r.flags = dns.flags.RD | dns.flags.AD
-        self._resolver = r
-        self._lifetime = lifetime
+        # dnspython's resolver (~40 ms of imports, ~1 ms of CPU per question) is built on first use: the UDP
+        # layer asks nearly everything, and a run that never falls back never imports it.
+        self._given = [parse_nameserver(ns) if isinstance(ns, str) else (ns[0], int(ns[1]))
+                       for ns in nameservers] if nameservers else None
+        self._timeout, self._lifetime, self._dnssec = timeout, lifetime, dnssec
+        self._dnspython = None
         self._mux = None  # the UDP layer, opened on the first question (None: not yet; False: not usable)
         self._cache: dict[tuple[str, str], asyncio.Future[DnsResult]] = {}
         self.log: list[QueryLogEntry] = []
+
+    @property
+    def _resolver(self):
+        if self._dnspython is None:
+            import dns.asyncresolver
+            import dns.flags
+            import dns.nameserver
+            import dns.resolver
+
+            if self._given:
+                r = dns.asyncresolver.Resolver(configure=False)
+                r.nameservers = [dns.nameserver.Do53Nameserver(host, port) for host, port in self._given]
+            else:
+                try:
+                    r = dns.asyncresolver.Resolver()
+                except dns.resolver.NoResolverConfiguration:
+                    r = dns.asyncresolver.Resolver(configure=False)
+                    r.nameservers = ["127.0.0.1"]
+            r.timeout = self._timeout
+            r.lifetime = self._lifetime
+            r.retry_servfail = False
+            r.cache = None
+            if self._dnssec:
+                # Ask for the AD bit so the caller can tell a validated answer; EDNS for large TXT sets.
+                r.use_edns(0, dns.flags.DO, 1232)
+                r.flags = dns.flags.RD | dns.flags.AD
+            self._dnspython = r
+        return self._dnspython
 
     @property
     def nameservers(self) -> list[str]:
@@ -90,6 +92,10 @@ class Resolver:
     @property
     def servers(self) -> list[tuple[str, int]] | None:
         """The plain-DNS (Do53) servers asked, as (address, port); None if any is not plain DNS."""
+        if self._given:
+            return list(self._given)
+        import dns.nameserver
+
         out = []
         for ns in self._resolver.nameservers:
             if isinstance(ns, str):
@@ -126,6 +132,7 @@ class Resolver:
         self.log.append(QueryLogEntry(r.name, r.rdtype, r.outcome, r.elapsed))
 
     async def ptr(self, address: str) -> DnsResult:
+        import dns.exception
         import dns.reversename
 
         try:
@@ -148,13 +155,13 @@ class Resolver:
     def _open_mux(self):
         from .udp_mux import MuxResolver, servers_of
 
-        servers = servers_of(self)
+        servers = servers_of(self) if self._dnssec else []  # the layer sends the facade's DNSSEC query
         self._mux = False
         if servers:
             # At most 128 questions in flight per run: below dnsmasq's 150 (dns-forward-max, the common local
             # forwarder) and the ~250 datagrams a server socket's default 208 KiB receive buffer holds, beyond
             # which a resolver drops them and each drop costs a retransmission timeout.
-            mux = MuxResolver(servers, _Dnspython(self), timeout=self._resolver.timeout, lifetime=self._lifetime,
+            mux = MuxResolver(servers, _Dnspython(self), timeout=self._timeout, lifetime=self._lifetime,
                               max_in_flight=256, full=True)
             try:
                 mux._open()
@@ -166,6 +173,10 @@ class Resolver:
         return self._mux
 
     async def _resolve(self, name: str, rdtype: str, start: float, *, tcp: bool = False) -> DnsResult:
+        import dns.exception
+        import dns.name
+        import dns.resolver
+
         def done(outcome: Outcome, **kw) -> DnsResult:
             return DnsResult(name=name, rdtype=rdtype, outcome=outcome, elapsed=time.perf_counter() - start, **kw)
 
@@ -207,6 +218,8 @@ def read_response(name: str, rdtype: str, response: dns.message.Message, rrset,
     """The outcome and the :class:`DnsResult` fields of a NOERROR ``response`` whose CNAME chain ended at
     ``canonical_name`` with ``rrset`` (None: no records of the type). The one reading of a dnspython
     message, for the facade and for the UDP layer's answers that its own reader leaves to dnspython."""
+    import dns.flags
+
     authenticated = bool(response.flags & dns.flags.AD)
     canonical = _normal(canonical_name.to_text())
     fields: dict = {"authenticated": authenticated, "canonical_name": canonical if canonical != name else None}
@@ -227,6 +240,9 @@ def read_response(name: str, rdtype: str, response: dns.message.Message, rrset,
 
 def read_wire(name: str, rdtype: str, data: bytes) -> tuple[Outcome, dict]:
     """:func:`read_response` of a NOERROR datagram, parsed by dnspython (failures as values)."""
+    import dns.exception
+    import dns.message
+
     try:
         response = dns.message.from_wire(data)
         chain = response.resolve_chaining()
@@ -238,12 +254,17 @@ def read_wire(name: str, rdtype: str, data: bytes) -> tuple[Outcome, dict]:
 def _signatures(response: dns.message.Message, rrset) -> tuple[str, ...]:
     """The RRSIGs of ``rrset`` in the answer section (present when the DO bit was set and the resolver
     passes DNSSEC data on; a resolver that strips it returns none)."""
+    import dns.rdatatype
+
     sigs = response.get_rrset(response.answer, rrset.name, rrset.rdclass, dns.rdatatype.RRSIG, rrset.rdtype)
     return tuple(sig.to_text() for sig in sigs) if sigs is not None else ()
 
 
 def _rcode_outcome(exc: dns.resolver.NoNameservers) -> Outcome:
     """NoNameservers wraps every server's failure; SERVFAIL and REFUSED are told apart by the rcode."""
+    import dns.message
+    import dns.rcode
+
     errors = exc.kwargs.get("errors") or []
     rcodes = set()
     for err in errors:
