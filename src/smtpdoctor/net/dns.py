@@ -17,17 +17,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Sequence
 
-import dns.asyncresolver
-import dns.exception
-import dns.flags
-import dns.message
-import dns.name
-import dns.nameserver
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
-from ..core.names import parse_nameserver
-from ..core.observations import DnsResult, Outcome, QueryLogEntry
+from . import without_doh
+
+without_doh()  # before dnspython's query modules load (see the package's docstring)
+
+import dns.asyncresolver  # noqa: E402
+import dns.exception  # noqa: E402
+import dns.flags  # noqa: E402
+import dns.message  # noqa: E402
+import dns.name  # noqa: E402
+import dns.nameserver  # noqa: E402
+import dns.rcode  # noqa: E402
+import dns.rdatatype  # noqa: E402
+import dns.resolver  # noqa: E402
+from ..core.names import parse_nameserver  # noqa: E402
+from ..core.observations import DnsResult, Outcome, QueryLogEntry  # noqa: E402
 
 __all__ = ["Resolver", "parse_nameserver"]
 
