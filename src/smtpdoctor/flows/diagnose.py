@@ -53,6 +53,7 @@ class Diagnosis:
     seen_ip: str | None = None  # our address as the server saw it (EHLO greeting), when public
     session_address: str | None = None  # the server address AUTH and the envelope ran on
     timings: dict[str, float] = field(default_factory=dict)
+    quitting: list = field(default_factory=list)  # (session, task): the walked session's QUIT, said last
     interrupted: bool = False
     out_of_time: bool = False  # the whole run's deadline (Timeouts.run) ended it
 
@@ -100,6 +101,10 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     steps = step_results(findings)
     for step in steps:
         notify(str(step.name), str(step.status))
+    # The session's QUIT went out when its walk ended; its reply (a round trip) came while the checks ran,
+    # or the transcript says it was not awaited: the report waits for nothing it does not use.
+    for session, task in diagnosis.quitting:
+        await session.end_quit(task)
     diagnosis.timings["total_s"] = time.perf_counter() - started
     # Every string of the report passes the redactor, whatever field it sits in: a server that echoes
     # what it was sent puts the secret into replies, errors and evidence, not only the transcript.
@@ -178,7 +183,7 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
                     d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
                     implicit_tls_configured=settings.security is Security.TLS,
                     plaintext_configured=settings.security is Security.NONE, transcript=transcript,
-                    on_session=session_walk, done=seen)
+                    on_session=session_walk, done=seen, quitting=d.quitting)
             except asyncio.CancelledError:
                 d.sweep = SweepResult(ports=tuple(seen), configured_port=settings.effective_port)
                 raise
@@ -192,9 +197,11 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
             pending.append(asyncio.ensure_future(_timed(d, "domain_s", domain_audit())))
         if settings.ip or domain:
             pending.append(asyncio.ensure_future(_timed(d, "blacklist_s", blocklists(settings.ip, domain))))
-        await pending[0]
         notify("dns", "running")
         notify("blacklist", "running")
+        await asyncio.gather(*pending[1:])
+        if not pending[0].done():  # the session still waits on its replies: load the checks meanwhile
+            _load_checks()
         while not all(task.done() for task in pending):  # the session may add a blocklist query late
             await asyncio.gather(*pending)
     except asyncio.CancelledError:
@@ -261,6 +268,19 @@ def _seen_ip(session: SmtpSession) -> str | None:
         if ip.is_global:
             return str(ip)
     return None
+
+
+def _load_checks() -> None:
+    """Load the checks, the reply classifier's rules and the provider presets (~60 ms of CPU) while the
+    session still waits on its replies, instead of after its last one. Each is loaded once per process;
+    judging would load them otherwise."""
+    from smtpdoctor.core import providers
+    from smtpdoctor.judge import auth, client, envelope, firewall, host, reachability, security_mode  # noqa: F401
+    from smtpdoctor.judge import server_facts, signin, tls  # noqa: F401
+    from smtpdoctor.judge.reply_rules import knowledge
+
+    knowledge()
+    providers.presets()
 
 
 def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
