@@ -8,13 +8,13 @@ wording slip never crashes a diagnosis. The docs' catalogue of findings is gener
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Mapping
 
 from .model import Category, Finding, Severity, Step
-from .toml_cache import knowledge_toml
+from .toml_cache import knowledge_folder, knowledge_toml
 
 __all__ = ["FindingSpec", "catalogue", "spec", "make", "UnknownFinding", "area_of"]
 
@@ -62,8 +62,14 @@ def catalogue() -> Mapping[str, FindingSpec]:
 
 @cache
 def _areas() -> tuple[str, ...]:
-    folder = resources.files("smtpdoctor.knowledge").joinpath("findings")
-    return tuple(sorted(e.name[: -len(".toml")] for e in folder.iterdir() if e.name.endswith(".toml")))
+    base = knowledge_folder()
+    if base is not None:
+        names = os.listdir(os.path.join(base, "findings"))
+    else:  # a zipped install
+        from importlib import resources
+
+        names = [e.name for e in resources.files("smtpdoctor.knowledge").joinpath("findings").iterdir()]
+    return tuple(sorted(n[: -len(".toml")] for n in names if n.endswith(".toml")))
 
 
 @cache

@@ -12,7 +12,6 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Any, Mapping, Sequence
 
 __all__ = [

@@ -15,7 +15,6 @@ import marshal
 import os
 import sys
 import tomllib
-from importlib import resources
 from typing import Any
 
 __all__ = ["knowledge_toml", "load_toml"]
@@ -25,10 +24,21 @@ _TAG = f"{sys.implementation.cache_tag}-m{marshal.version}"
 
 def knowledge_toml(*parts: str) -> dict[str, Any]:
     """The packaged knowledge file ``parts`` (e.g. ``"findings", "auth.toml"``), parsed."""
-    entry = resources.files("smtpdoctor.knowledge").joinpath(*parts)
-    if isinstance(entry, os.PathLike):
-        return load_toml(os.fspath(entry))
-    return tomllib.loads(entry.read_text(encoding="utf-8"))  # a zipped install: no folder to cache in
+    folder = knowledge_folder()
+    if folder is not None:
+        return load_toml(os.path.join(folder, *parts))
+    from importlib import resources  # a zipped install: no folder to cache in
+
+    return tomllib.loads(resources.files("smtpdoctor.knowledge").joinpath(*parts).read_text(encoding="utf-8"))
+
+
+def knowledge_folder() -> str | None:
+    """The folder of the packaged knowledge files, or ``None`` when they are not plain files (a zip).
+    Found without ``importlib.resources``, which imports zipfile, tempfile and more (~10 ms)."""
+    import smtpdoctor.knowledge
+
+    folder = os.path.dirname(smtpdoctor.knowledge.__file__ or "")
+    return folder if folder and os.path.isdir(folder) else None
 
 
 def load_toml(path: str) -> dict[str, Any]:
