@@ -138,22 +138,8 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
     domain = settings.sending_domain
     pending: list[asyncio.Future] = []
 
-    async def domain_audit():
-        from smtpdoctor.flows.domain import audit_domain
-
-        context = None
-        if settings.ca_file:  # the MTA-STS policy fetch trusts the same private CA as the SMTP session
-            from ..net.tls import client_context
-
-            context = client_context(ca_file=settings.ca_file)
-        d.domain_audit = await audit_domain(resolvers.get(), domain, ip=settings.ip,
-                                            dkim_selectors=settings.dkim_selectors, helo=settings.helo,
-                                            https_timeout=settings.timeout, ssl_context=context)
-
-    async def blocklists(ip, dom):
-        from smtpdoctor.flows.blacklist import blacklist_findings
-
-        d.blocklist.extend(await blacklist_findings(resolvers.get(), ip=ip, domain=dom, zones=settings.dnsbl_zones))
+    def blocklists(ip, dom):
+        return _blocklists(d, resolvers, ip, dom)
 
     async def session_walk(obs, session: SmtpSession) -> None:
         from smtpdoctor.observe.submission import run_auth, run_envelope
@@ -196,7 +182,7 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
             await _import_in_steps(_ENGINES)
         notify("client-settings", "running")
         if domain:
-            pending.append(asyncio.ensure_future(_timed(d, "domain_s", domain_audit())))
+            pending.append(asyncio.ensure_future(_timed(d, "domain_s", _domain_audit(d, resolvers))))
         if settings.ip or domain:
             pending.append(asyncio.ensure_future(_timed(d, "blacklist_s", blocklists(settings.ip, domain))))
         notify("dns", "running")
@@ -211,6 +197,26 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         raise
+
+
+async def _domain_audit(d: Diagnosis, resolvers: _LazyResolver) -> None:
+    from smtpdoctor.flows.domain import audit_domain
+
+    settings = d.settings
+    context = None
+    if settings.ca_file:  # the MTA-STS policy fetch trusts the same private CA as the SMTP session
+        from ..net.tls import client_context
+
+        context = client_context(ca_file=settings.ca_file)
+    d.domain_audit = await audit_domain(resolvers.get(), settings.sending_domain, ip=settings.ip,
+                                        dkim_selectors=settings.dkim_selectors, helo=settings.helo,
+                                        https_timeout=settings.timeout, ssl_context=context)
+
+
+async def _blocklists(d: Diagnosis, resolvers: _LazyResolver, ip: str | None, domain: str | None) -> None:
+    from smtpdoctor.flows.blacklist import blacklist_findings
+
+    d.blocklist.extend(await blacklist_findings(resolvers.get(), ip=ip, domain=domain, zones=d.settings.dnsbl_zones))
 
 
 # The DNS engines, in the order they import each other, in steps of 5-15 ms of CPU: imported at once they
