@@ -12,8 +12,8 @@ Three measurements, each a ratio printed at the end:
    sending domain's DNS audit (lab DNS with the same delay). Target: no slower than swaks' single pass.
 3. **Start-up:** ``smtpdoctor --help``. Target: under 150 ms.
 
-Run: ``.venv/bin/python bench/diagnose_vs_swaks.py [--rtt 0.05] [--timeout 5] [--repeat 3]``; ``--walk-only --src OLD/src
---src src`` walks with each tree in turn, swaks after them, every round.
+Run: ``.venv/bin/python bench/diagnose_vs_swaks.py [--rtt 0.05] [--timeout 5] [--repeat 3]``;
+``--walk-only --src OLD/src --src src`` walks with each tree in turn, swaks after them, every round.
 Whole processes are timed (start-up included), medians of ``--repeat`` runs.
 """
 

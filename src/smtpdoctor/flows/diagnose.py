@@ -178,8 +178,8 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
     try:
         pending.append(asyncio.ensure_future(connection()))
         await _connecting(transcript, pending[0])
-        if domain or settings.ip:
-            await _import_in_steps(_ENGINES)
+        if domain or settings.ip:  # the blocklist engine comes first in the list; the domain audit after it
+            await _import_in_steps(_ENGINES if domain else _ENGINES[:_ENGINES.index("smtpdoctor.flows.blacklist") + 1])
         notify("client-settings", "running")
         if domain:
             pending.append(asyncio.ensure_future(_timed(d, "domain_s", _domain_audit(d, resolvers))))
