@@ -221,8 +221,7 @@ async def _blocklists(d: Diagnosis, resolvers: _LazyResolver, ip: str | None, do
 
 # The DNS engines, in the order they import each other, in steps of 5-15 ms of CPU: imported at once they
 # hold the event loop ~0.1 s right after the SYNs, and the greeting and first replies would wait for them.
-_ENGINES = ("smtpdoctor.net", "dns.message", "dns.resolver", "dns.asyncresolver", "smtpdoctor.net.dns",
-            "smtpdoctor.flows.blacklist", "smtpdoctor.judge.dns.spf", "smtpdoctor.flows.spf",
+_ENGINES = ("smtpdoctor.net.dns", "smtpdoctor.flows.blacklist", "smtpdoctor.judge.dns.spf", "smtpdoctor.flows.spf",
             "smtpdoctor.judge.dns.dnssec", "smtpdoctor.judge.dns.bimi", "smtpdoctor.flows.domain")
 
 
@@ -235,10 +234,6 @@ async def _import_in_steps(names: tuple[str, ...]) -> None:
     for name in names:
         if name in sys.modules:
             continue
-        if name == "dns.message":
-            from smtpdoctor.net import without_doh
-
-            without_doh()  # before dnspython's query modules (see smtpdoctor.net)
         importlib.import_module(name)
         await asyncio.sleep(0)
 

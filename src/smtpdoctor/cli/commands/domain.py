@@ -42,7 +42,7 @@ def register(app: App) -> None:
         ca_file: Optional[Path] = Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust for the MTA-STS policy fetch (labs, private CAs)."),
         mta_sts_previous: Optional[str] = Option(None, "--mta-sts-previous", help="ID:SHA256 of the MTA-STS id and policy of an earlier run (its JSON mta_sts.id, mta_sts.sha256): finds a changed policy under an unchanged id."),
         timeout: float = Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        concurrency: int = Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
+        concurrency: int = Option(50, "--concurrency", help="Domains audited at once (each asks ~20 questions; at most 256 questions are in flight)."),
         format: OutputFormat = Option(OutputFormat.text, "--format", "-f",
                                             help="text | json (JSON Lines) | markdown | html"),
         workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
@@ -81,7 +81,7 @@ def _read_inputs(domains: list[str], file: Path | None, column: str | None = Non
 
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
-        timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
+        timeout: float = 3.0, concurrency: int = 50, fmt: OutputFormat = OutputFormat.text,
         dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
         summary: bool = False, quiet: bool = False, scale: tuple = (None, None, None, None)) -> int:
     import asyncio
