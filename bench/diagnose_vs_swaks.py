@@ -12,7 +12,8 @@ Three measurements, each a ratio printed at the end:
    sending domain's DNS audit (lab DNS with the same delay). Target: no slower than swaks' single pass.
 3. **Start-up:** ``smtpdoctor --help``. Target: under 150 ms.
 
-Run: ``.venv/bin/python bench/diagnose_vs_swaks.py [--rtt 0.05] [--timeout 5] [--repeat 3]``.
+Run: ``.venv/bin/python bench/diagnose_vs_swaks.py [--rtt 0.05] [--timeout 5] [--repeat 3]``;
+``--walk-only --src OLD/src --src src`` walks with each tree in turn, swaks after them, every round.
 Whole processes are timed (start-up included), medians of ``--repeat`` runs.
 """
 
@@ -43,10 +44,19 @@ def lab(ports, *, rtt: float):
     return in_background(LabHost(ports), LabWorld(delay=rtt / 2))
 
 
+LAST_CPU: list[float] = []  # CPU seconds (user + system) of each process timed, in order
+
+
 def timed(argv, env=None) -> tuple[float, int, str]:
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=300)
-    return time.perf_counter() - start, out.returncode, out.stdout + out.stderr
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    LAST_CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return wall, out.returncode, out.stdout + out.stderr
 
 
 LAST_TIMES: list[float] = []  # every run of median_time, in order (printed for min/median)
@@ -67,6 +77,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=5.0)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--walk-only", action="store_true", help="only the healthy STARTTLS walk (2.) and start-up")
+    ap.add_argument("--src", action="append", default=[],
+                    help="walk with this tree's sources instead (repeatable: trees and swaks take turns each round)")
     args = ap.parse_args()
     if not shutil.which("swaks"):
         print("swaks is not installed (Debian package swaks)", file=sys.stderr)
@@ -154,6 +166,9 @@ def healthy_walk(args, env, results) -> None:
                     "--auth-user", LAB_USER, "--auth-password", LAB_PASSWORD, "--from", LAB_USER,
                     "--to", "someone@example.net", "--quit-after", "RCPT", "--timeout", str(int(args.timeout))]
 
+        if args.src:
+            _walk_trees(args, env, ours_walk, swaks_walk, results)
+            return
         t_ours, out = median_time(ours_walk, args.repeat, env)
         assert '"auth.ok"' in out, out[-800:]
         t_swaks, out_s = median_time(swaks_walk, args.repeat)
@@ -164,6 +179,34 @@ def healthy_walk(args, env, results) -> None:
         results.append((f"healthy STARTTLS walk, RTT {args.rtt * 1000:.0f} ms", t_ours, t_swaks,
                         "target: smtpdoctor ≤ swaks' single pass (smtpdoctor also sweeps 3 ports and audits DNS)"))
 
+
+
+def _walk_trees(args, env, ours_walk, swaks_walk, results) -> None:
+    """Each round runs every tree, then swaks, one after the other (the machine's load hits them alike)."""
+    trees = [str(Path(src).resolve()) for src in args.src]
+    envs = [{**env, "PYTHONPATH": tree} for tree in trees]
+    for tree_env in envs:  # warm-up: byte-code and knowledge caches of each tree
+        subprocess.run(ours_walk(), env=tree_env, capture_output=True, timeout=300)
+    times: dict[str, list[float]] = {tree: [] for tree in trees}
+    times["swaks"] = []
+    cpu: dict[str, list[float]] = {name: [] for name in times}
+    for _ in range(args.repeat):
+        for tree, tree_env in zip(trees, envs):
+            t, _, out = timed(ours_walk(), tree_env)
+            assert '"auth.ok"' in out, out[-800:]
+            times[tree].append(t)
+            cpu[tree].append(LAST_CPU[-1])
+        t, _, out = timed(swaks_walk())
+        assert "235" in out, out[-800:]
+        times["swaks"].append(t)
+        cpu["swaks"].append(LAST_CPU[-1])
+    t_swaks = statistics.median(times["swaks"])
+    for name, runs in times.items():
+        print(f"walk {name}: {', '.join(f'{t:.2f}' for t in runs)} s (median {statistics.median(runs):.2f}, "
+              f"best {min(runs):.2f}; CPU median {statistics.median(cpu[name]):.2f} s)")
+    for tree in trees:
+        results.append((f"walk, RTT {args.rtt * 1000:.0f} ms, {Path(tree).parent.name}", statistics.median(times[tree]),
+                        t_swaks, "target: smtpdoctor ≤ swaks' single pass"))
 
 
 def start_up(env, results) -> None:

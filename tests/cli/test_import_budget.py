@@ -1,8 +1,9 @@
 """Each command pays only for what it uses: asserted by the modules a fresh interpreter has loaded.
 
 Not by time (timings on a shared machine are noise; ``bench/startup.py`` measures them). Each case runs in
-its own interpreter, counts every ``tomllib.loads`` call, and reports ``sys.modules``. ``127.0.0.1:1`` is a
-resolver that refuses at once (nothing listens on port 1), so the runs do their whole flow offline.
+its own interpreter, counts every knowledge file read (parsed, or from its cache) and reports ``sys.modules``.
+``127.0.0.1:1`` is a resolver that refuses at once (nothing listens on port 1), so the runs do their whole
+flow offline.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ import io, json, sys, contextlib, tomllib
 parses = []
 _loads = tomllib.loads
 tomllib.loads = lambda *a, **k: (parses.append(1), _loads(*a, **k))[1]
+import smtpdoctor.core.toml_cache as toml_cache  # a knowledge file read from its parsed cache counts too
+_read = toml_cache.load_toml
+toml_cache.load_toml = lambda *a, **k: (parses.append(1), _read(*a, **k))[1]
 mode, args = sys.argv[1], sys.argv[2:]
 if mode == "import":
     import importlib

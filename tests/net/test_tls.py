@@ -39,3 +39,34 @@ def test_the_trust_store_of_the_environment_is_part_of_the_key(monkeypatch, tmp_
     before = client_context()
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "none.pem"))
     assert client_context() is not before
+
+
+def _paths(bundle, folder) -> ssl.DefaultVerifyPaths:
+    return ssl.DefaultVerifyPaths(str(bundle), str(folder), "SSL_CERT_FILE", str(bundle), "SSL_CERT_DIR", str(folder))
+
+
+def test_the_hashed_folder_alone_is_the_trust_store_only_when_the_bundle_is_the_systems_own_inside_it(tmp_path):
+    from smtpdoctor.net.tls import trust_folder
+
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    bundle = certs / "ca-certificates.crt"
+    shutil.copy(default_pki().ca_file, bundle)
+    assert trust_folder(_paths(bundle, certs), {}) is None  # no certificate by subject hash: the bundle is read
+    (certs / "5ad8a5d6.0").symlink_to(bundle)
+    assert trust_folder(_paths(bundle, certs), {}) == str(certs)
+    assert trust_folder(_paths(bundle, certs), {"SSL_CERT_FILE": str(bundle), "SSL_CERT_DIR": str(certs)}) == str(certs)
+    other = tmp_path / "mine.pem"
+    shutil.copy(bundle, other)
+    assert trust_folder(_paths(bundle, certs), {"SSL_CERT_FILE": str(other)}) is None  # the user's own bundle
+    assert trust_folder(_paths(bundle, certs), {"SSL_CERT_DIR": str(tmp_path)}) is None  # another folder
+    elsewhere = tmp_path / "cert.pem"
+    shutil.copy(bundle, elsewhere)
+    assert trust_folder(_paths(elsewhere, certs), {}) is None  # a bundle outside the folder may differ from it
+
+
+def test_a_verified_context_verifies_with_the_system_store_it_loaded():
+    ctx = client_context()
+    assert ctx.verify_mode == ssl.CERT_REQUIRED and ctx.check_hostname is True
+    assert ctx.minimum_version == ssl.create_default_context().minimum_version
+    assert ctx.options == ssl.create_default_context().options

@@ -9,11 +9,10 @@ the lab's provider receivers answer with the same replies.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
+from .toml_cache import knowledge_toml
 
 __all__ = ["ProviderRule", "Rule", "rules", "provider_name"]
 
@@ -74,8 +73,7 @@ def _rule(raw: dict) -> Rule:
 
 @cache
 def _data() -> dict:
-    text = resources.files("smtpdoctor.knowledge").joinpath("bulk_senders.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return knowledge_toml("bulk_senders.toml")
 
 
 @cache

@@ -8,13 +8,13 @@ wording slip never crashes a diagnosis. The docs' catalogue of findings is gener
 
 from __future__ import annotations
 
-import tomllib
+import os
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Mapping
 
 from .model import Category, Finding, Severity, Step
+from .toml_cache import knowledge_folder, knowledge_toml
 
 __all__ = ["FindingSpec", "catalogue", "spec", "make", "UnknownFinding", "area_of"]
 
@@ -62,17 +62,22 @@ def catalogue() -> Mapping[str, FindingSpec]:
 
 @cache
 def _areas() -> tuple[str, ...]:
-    folder = resources.files("smtpdoctor.knowledge").joinpath("findings")
-    return tuple(sorted(e.name[: -len(".toml")] for e in folder.iterdir() if e.name.endswith(".toml")))
+    base = knowledge_folder()
+    if base is not None:
+        names = os.listdir(os.path.join(base, "findings"))
+    else:  # a zipped install
+        from importlib import resources
+
+        names = [e.name for e in resources.files("smtpdoctor.knowledge").joinpath("findings").iterdir()]
+    return tuple(sorted(n[: -len(".toml")] for n in names if n.endswith(".toml")))
 
 
 @cache
 def _area_specs(area: str) -> Mapping[str, FindingSpec]:
     """The specs of one area's file. A command that makes a few findings parses their files, not all 27:
     parsing every file costs 25-45 ms of CPU, a sixth of ``explain``'s start-up (``bench/startup.py``)."""
-    entry = resources.files("smtpdoctor.knowledge").joinpath("findings").joinpath(f"{area}.toml")
     out: dict[str, FindingSpec] = {}
-    for fid, raw in tomllib.loads(entry.read_text(encoding="utf-8")).items():
+    for fid, raw in knowledge_toml("findings", f"{area}.toml").items():
         remedy = raw.get("remedy", ())
         out[fid] = FindingSpec(
             id=fid,

@@ -12,7 +12,6 @@ import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
-from importlib import resources
 from typing import Any, Mapping, Sequence
 
 __all__ = [
@@ -222,7 +221,10 @@ def _zone(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Zone:
 
 def load_catalogue(text: str) -> Catalogue:
     """Parse catalogue TOML text (the packaged file, or a test's own)."""
-    data = tomllib.loads(text)
+    return _catalogue_from(tomllib.loads(text))
+
+
+def _catalogue_from(data: Mapping[str, Any]) -> Catalogue:
     defaults = data.get("defaults", {})
     zones = tuple(_zone(z, defaults) for z in data.get("zone", ()))
     names = [z.name for z in zones]
@@ -241,8 +243,9 @@ def load_catalogue(text: str) -> Catalogue:
 @cache
 def catalogue() -> Catalogue:
     """The packaged catalogue, loaded once on first use."""
-    text = resources.files("smtpdoctor.knowledge").joinpath("dnsbl.toml").read_text(encoding="utf-8")
-    return load_catalogue(text)
+    from .toml_cache import knowledge_toml
+
+    return _catalogue_from(knowledge_toml("dnsbl.toml"))
 
 
 def _check_zone_name(name: str) -> str:

@@ -7,10 +7,9 @@ the service's include instead of a bare ``ip4:``. Read on first use, never at im
 from __future__ import annotations
 
 import ipaddress
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from .toml_cache import knowledge_toml
 
 __all__ = ["Esp", "esps", "for_ip"]
 
@@ -34,11 +33,10 @@ class Esp:
 
 @cache
 def esps() -> tuple[Esp, ...]:
-    text = resources.files("smtpdoctor.knowledge").joinpath("esp_senders.toml").read_text(encoding="utf-8")
     return tuple(Esp(key=key, name=raw["name"], include=raw["include"],
                      ranges=tuple(ipaddress.ip_network(r) for r in raw.get("ranges", ())),
                      checked=raw.get("checked", ""), help=raw.get("help", ""))
-                 for key, raw in tomllib.loads(text).items())
+                 for key, raw in knowledge_toml("esp_senders.toml").items())
 
 
 def for_ip(ip: str) -> Esp | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Mapping
 
 from .settings import Security
+from .toml_cache import knowledge_toml
 
 __all__ = ["PortPreset", "HelpLink", "SignIn", "Preset", "presets", "match", "get", "SENDER_POLICIES",
            "SIGNIN_METHODS"]
@@ -178,8 +177,7 @@ def _signin(key: str, method: str, raw: Mapping[str, Any]) -> SignIn:
 @cache
 def presets() -> tuple[Preset, ...]:
     """All presets, in file order. Loaded once, on first use."""
-    text = resources.files("smtpdoctor.knowledge").joinpath("providers.toml").read_text(encoding="utf-8")
-    return tuple(_preset(key, raw) for key, raw in tomllib.loads(text).items())
+    return tuple(_preset(key, raw) for key, raw in knowledge_toml("providers.toml").items())
 
 
 def match(host: str | None) -> Preset | None:

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Mapping
+from ..core.toml_cache import knowledge_toml
 
 __all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRule", "Knowledge", "knowledge", "Literals", "words_of"]
 
@@ -237,8 +236,7 @@ def _rule(r: dict[str, Any]) -> ProviderRule:
 
 @cache
 def knowledge() -> Knowledge:
-    text = resources.files("smtpdoctor.knowledge").joinpath("replies.toml").read_text(encoding="utf-8")
-    raw = tomllib.loads(text)
+    raw = knowledge_toml("replies.toml")
     reasons = {}
     for name, spec in raw["reasons"].items():
         reasons[name] = ReasonSpec(

@@ -28,6 +28,7 @@ from typing import Iterable, Sequence
 
 from ..core.names import parse_nameserver
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
+from . import without_doh
 
 __all__ = ["Resolver", "parse_nameserver"]
 
@@ -60,6 +61,7 @@ class Resolver:
     @property
     def _resolver(self):
         if self._dnspython is None:
+            without_doh()  # before dnspython's query modules (see smtpdoctor.net)
             import dns.asyncresolver
             import dns.flags
             import dns.nameserver
@@ -94,6 +96,7 @@ class Resolver:
         """The plain-DNS (Do53) servers asked, as (address, port); None if any is not plain DNS."""
         if self._given:
             return list(self._given)
+        without_doh()  # before dnspython's query modules (see smtpdoctor.net)
         import dns.nameserver
 
         out = []
@@ -173,6 +176,7 @@ class Resolver:
         return self._mux
 
     async def _resolve(self, name: str, rdtype: str, start: float, *, tcp: bool = False) -> DnsResult:
+        without_doh()  # before dnspython's query modules (see smtpdoctor.net)
         import dns.exception
         import dns.name
         import dns.resolver

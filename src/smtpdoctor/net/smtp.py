@@ -299,6 +299,28 @@ class SmtpSession:
         await self._send(data, data.decode("utf-8", "replace").rstrip("\r\n"), phase or verb.lower())
         return (await self.read_reply(timeout=self.timeouts.command, phase=phase or verb.lower())).reply
 
+    async def pipeline(self, commands: list[tuple[str, str | None, str]]) -> None:
+        """Send ``(verb, argument, phase)`` commands in one write, as RFC 2920 PIPELINING allows when the server
+        offers it: one round trip for all of them. Each is recorded as sent; read each reply, in order,
+        with :meth:`reply`."""
+        wire = []
+        for verb, argument, phase in commands:
+            data = self.conn.send(verb, argument)
+            self._record("send", data.decode("utf-8", "replace").rstrip("\r\n"))
+            wire.append(data)
+        try:
+            with map_exceptions(commands[0][2]):
+                self._writer.write(b"".join(wire))
+                async with asyncio.timeout(self.timeouts.command):
+                    await self._writer.drain()
+        except TransportError as exc:
+            self._record("error", str(exc))
+            raise
+
+    async def reply(self, phase: str) -> Reply:
+        """The reply to the oldest command still waiting for one (after :meth:`pipeline`)."""
+        return (await self.read_reply(timeout=self.timeouts.command, phase=phase)).reply
+
     async def sasl(self, response: str, *, phase: str = "auth") -> Reply:
         after = self._after_334
         await self._send(self.conn.send_sasl(response), response, phase, after_334=after)
@@ -324,6 +346,26 @@ class SmtpSession:
                 async with asyncio.timeout(min(self.timeouts.command, 2.0)):
                     await self.command("QUIT")
         await self.close()
+
+    def quit_in_background(self) -> "asyncio.Task[None]":
+        """Say QUIT (and close) in a task of its own, for a caller that needs nothing from the reply: it goes
+        on at once and ends the task with :meth:`end_quit` when its own work is done."""
+        return asyncio.ensure_future(self.quit())
+
+    async def end_quit(self, task: "asyncio.Task[None]") -> None:
+        """Finish what :meth:`quit_in_background` started: the reply is recorded if it came, otherwise the
+        transcript says it was not awaited and the connection is closed without waiting any longer."""
+        if not task.done():
+            await asyncio.wait((task,), timeout=0.001)  # read what has already arrived
+        if task.done():
+            return
+        task.cancel()
+        with contextlib.suppress(BaseException):
+            await task
+        if "QUIT" in self.conn.pending:
+            self._record("info", "QUIT sent; the report did not wait for its reply")
+        with contextlib.suppress(Exception):
+            self._writer.close()
 
     async def close(self) -> None:
         with contextlib.suppress(Exception):

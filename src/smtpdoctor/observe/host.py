@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..core.observations import DnsResult, Outcome
-from ..net.dns import Resolver
+from ..core.observations import Outcome
 from .facts import HostLookup
 
-__all__ = ["resolve_host"]
+if TYPE_CHECKING:  # dnspython is imported by whoever makes the resolver, only when a name needs one
+    from ..net.dns import Resolver
+
+__all__ = ["literal_host", "resolve_host"]
 
 
-async def resolve_host(resolver: Resolver, host: str) -> HostLookup:
+def literal_host(host: str) -> HostLookup | None:
+    """The lookup of a host given as an address literal (no DNS needed), or ``None`` for a name."""
     try:
         ipaddress.ip_address(host)
-        return HostLookup(host=host, literal=True)
     except ValueError:
-        pass
+        return None
+    return HostLookup(host=host, literal=True)
+
+
+async def resolve_host(resolver: "Resolver", host: str) -> HostLookup:
+    literal = literal_host(host)
+    if literal is not None:
+        return literal
     a, aaaa = await resolver.addresses(host)
     root = None
     if a.outcome is Outcome.NXDOMAIN and aaaa.outcome is Outcome.NXDOMAIN:

@@ -5,6 +5,7 @@ only with ``--send``). Records every reply and failure as values; judging is for
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import uuid
 from dataclasses import dataclass
@@ -123,13 +124,26 @@ async def run_envelope(session: SmtpSession, settings: Settings) -> EnvelopeObse
         return EnvelopeObservation(sender=sender, recipient=recipient, address_error=str(exc))
     use_utf8 = needs_utf8 or needs_utf8_r
     stage = "mail"
+    mail_arg = f"FROM:{mail_path}" + (" SMTPUTF8" if use_utf8 else "")
+    # With PIPELINING offered, MAIL and RCPT go in one write (one round trip less); their replies are still
+    # read, recorded and judged one by one. RCPT's reply is read even when MAIL was refused (a 503 then),
+    # so that every later reply stays paired with its command.
+    pipelined = bool(caps and caps.pipelining) and rcpt_path is not None
     try:
-        mail = await session.command("MAIL", f"FROM:{mail_path}" + (" SMTPUTF8" if use_utf8 else ""), phase="mail")
+        if pipelined:
+            await session.pipeline([("MAIL", mail_arg, "mail"), ("RCPT", f"TO:{rcpt_path}", "rcpt")])
+            mail = await session.reply("mail")
+        else:
+            mail = await session.command("MAIL", mail_arg, phase="mail")
         obs = EnvelopeObservation(sender=sender, recipient=recipient, mail=mail, smtputf8=use_utf8)
+        if pipelined and not mail.is_positive:  # MAIL's refusal is the finding, whatever RCPT's reply
+            with contextlib.suppress(SmtpError):
+                await session.reply("rcpt")
+            return obs
         if not mail.is_positive or rcpt_path is None:
             return obs
         stage = "rcpt"
-        rcpt = await session.command("RCPT", f"TO:{rcpt_path}", phase="rcpt")
+        rcpt = await (session.reply("rcpt") if pipelined else session.command("RCPT", f"TO:{rcpt_path}", phase="rcpt"))
         obs = EnvelopeObservation(sender=sender, recipient=recipient, mail=mail, rcpt=rcpt, smtputf8=use_utf8)
         if not rcpt.is_positive:
             return obs

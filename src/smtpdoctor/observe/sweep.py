@@ -69,13 +69,16 @@ async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_p
                 *, implicit_tls_configured: bool = False, plaintext_configured: bool = False,
                 transcript: Transcript | None = None,
                 on_session: Callable[[PortObservation, SmtpSession], Awaitable[None]] | None = None,
-                done: list[PortObservation] | None = None) -> SweepResult:
+                done: list[PortObservation] | None = None,
+                quitting: list[tuple[SmtpSession, asyncio.Task]] | None = None) -> SweepResult:
     """Probe ``ports`` (plus ``configured_port``) on every address, all at once.
 
     ``on_session`` goes on with the configured port's open session (AUTH, MAIL, RCPT) on the first
     address where it speaks SMTP, while the other probes are still running: the walk costs its longest
     chain of round trips, not the sweep plus the session. The session is closed afterwards.
     ``done`` receives each observation as soon as it is made (what an interrupted run still reports).
+    With ``quitting``, the walked session's QUIT is said in the background and handed over there (the
+    caller ends it with :meth:`SmtpSession.end_quit`): nothing waits on its reply's round trip.
     """
     all_ports = tuple(dict.fromkeys((configured_port, *ports)))
     claimed = False
@@ -93,12 +96,16 @@ async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_p
         if done is not None:
             done.append(obs)
         if session is not None:
+            walked = False
             try:
                 if not claimed and on_session is not None:
-                    claimed = True
+                    claimed = walked = True
                     await on_session(obs, session)
             finally:
-                await asyncio.shield(session.quit())
+                if walked and quitting is not None:
+                    quitting.append((session, session.quit_in_background()))
+                else:
+                    await asyncio.shield(session.quit())
         return obs
 
     results = await asyncio.gather(*(job(a, p) for a in addresses for p in all_ports))

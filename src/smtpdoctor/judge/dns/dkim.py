@@ -5,9 +5,7 @@ The record parser is :mod:`smtpdoctor.protocol.dkim`.
 
 from __future__ import annotations
 
-import tomllib
 from functools import cache
-from importlib import resources
 from typing import Mapping, Sequence
 
 from ...core import catalogue
@@ -15,6 +13,7 @@ from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
 from ...protocol.dkim import DkimKey, parse_key_record
+from ...core.toml_cache import knowledge_toml
 
 __all__ = ["DkimKey", "common_selectors", "first_tier", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
@@ -25,8 +24,7 @@ MIN_GOOD_BITS = 2048  # 1024 works today but is a warning (RFC 8301 recommends 2
 
 @cache
 def _selector_file() -> dict:
-    text = resources.files("smtpdoctor.knowledge").joinpath("dkim_selectors.toml").read_text(encoding="utf-8")
-    return tomllib.loads(text)
+    return knowledge_toml("dkim_selectors.toml")
 
 
 def _selector_data() -> dict[str, tuple[str, ...]]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import tomllib
 from functools import cache
-from importlib import resources
 from typing import Mapping
 
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from .facts import HostAddresses, could_not_test
+from ...core.toml_cache import knowledge_toml
 
 __all__ = ["ptr_names", "check_ptr", "looks_generic"]
 
@@ -24,8 +23,7 @@ def ptr_names(result: DnsResult) -> tuple[str, ...]:
 
 @cache
 def _generic() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
-    text = resources.files("smtpdoctor.knowledge").joinpath("generic_ptr.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = knowledge_toml("generic_ptr.toml")
     return frozenset(data.get("words", ())), tuple(re.compile(p) for p in data.get("patterns", ()))
 
 

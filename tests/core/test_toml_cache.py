@@ -1,0 +1,83 @@
+"""Knowledge TOML kept parsed beside the file, as byte-code is: same document, fresh after a change."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from smtpdoctor.core import toml_cache
+from smtpdoctor.core.toml_cache import knowledge_toml, load_toml
+
+
+@pytest.fixture
+def writes_cache(monkeypatch, tmp_path):
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    return tmp_path
+
+
+def _cache_files(folder) -> list[str]:
+    cache = folder / "__pycache__"
+    return sorted(os.listdir(cache)) if cache.exists() else []
+
+
+def test_second_read_comes_from_the_cache_and_equals_the_parse(writes_cache, monkeypatch):
+    path = writes_cache / "rules.toml"
+    path.write_text('[a]\nname = "x"\nlist = [1, 2.5, true]\n[a.b]\nc = "d"\n', encoding="utf-8")
+    first = load_toml(str(path))
+    assert first == {"a": {"name": "x", "list": [1, 2.5, True], "b": {"c": "d"}}}
+    assert [n for n in _cache_files(writes_cache) if n.startswith("rules.toml.")]  # written beside the file
+    monkeypatch.setattr(toml_cache.tomllib, "load", lambda fh: pytest.fail("parsed again"))
+    assert load_toml(str(path)) == first
+
+
+def test_a_changed_file_is_parsed_again(writes_cache):
+    path = writes_cache / "rules.toml"
+    path.write_text('v = "old"\n', encoding="utf-8")
+    assert load_toml(str(path)) == {"v": "old"}
+    path.write_text('v = "newer"\n', encoding="utf-8")  # another size
+    assert load_toml(str(path)) == {"v": "newer"}
+    path.write_text('v = "other"\n', encoding="utf-8")  # same size, later mtime
+    os.utime(path, ns=(os.stat(path).st_atime_ns, os.stat(path).st_mtime_ns + 1_000_000_000))
+    assert load_toml(str(path)) == {"v": "other"}
+
+
+def test_nothing_is_written_without_byte_code_and_dates_are_never_cached(writes_cache, monkeypatch):
+    path = writes_cache / "dated.toml"
+    path.write_text("since = 2024-02-01\n", encoding="utf-8")
+    assert str(load_toml(str(path))["since"]) == "2024-02-01"  # marshal cannot hold a date: parsed each time
+    assert _cache_files(writes_cache) == []
+    plain = writes_cache / "plain.toml"
+    plain.write_text("n = 1\n", encoding="utf-8")
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    assert load_toml(str(plain)) == {"n": 1}
+    assert _cache_files(writes_cache) == []
+
+
+def test_a_damaged_cache_is_ignored(writes_cache):
+    path = writes_cache / "rules.toml"
+    path.write_text("n = 2\n", encoding="utf-8")
+    load_toml(str(path))
+    [name] = _cache_files(writes_cache)
+    (writes_cache / "__pycache__" / name).write_bytes(b"\x00garbage")
+    assert load_toml(str(path)) == {"n": 2}
+
+
+def test_pycache_prefix_is_honoured(writes_cache, monkeypatch):
+    prefix = writes_cache / "prefix"
+    monkeypatch.setattr(sys, "pycache_prefix", str(prefix))
+    path = writes_cache / "k.toml"
+    path.write_text("n = 3\n", encoding="utf-8")
+    assert load_toml(str(path)) == {"n": 3}
+    assert _cache_files(writes_cache) == []
+    assert any(name.startswith("k.toml.") for _, _, names in os.walk(prefix) for name in names)
+
+
+def test_the_packaged_knowledge_reads_as_the_file_parses():
+    import tomllib
+    from importlib import resources
+
+    text = resources.files("smtpdoctor.knowledge").joinpath("findings", "auth.toml").read_text(encoding="utf-8")
+    assert knowledge_toml("findings", "auth.toml") == tomllib.loads(text)
