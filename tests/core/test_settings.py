@@ -18,6 +18,9 @@ from smtpdoctor.core.settings import (MAX_TIMEOUT, SWEEP_PORTS, FieldErrors, Inv
 from smtpdoctor.web.config import ServeConfig
 from smtpdoctor.web.forms import parse_diagnose
 
+# a wrong port says how to fix it, at every door
+PORT_HINT = "port must be 1–65535 (587: submission with STARTTLS, 465: implicit TLS, 25: server to server)"
+
 
 def test_text_becomes_typed_settings():
     s = Settings.parse({"host": " SMTP.Example.COM ", "port": "465", "security": "SSL", "user": "me",
@@ -46,7 +49,7 @@ def test_every_bad_field_is_named_in_field_order():
     assert list(errors) == ["host", "port", "password", "auth_mech", "resolvers", "sweep_ports", "timeout",
                             "ca_file"]
     assert errors.first() == ("host", "enter the SMTP server name, e.g. smtp.example.com")
-    assert errors["port"] == "port 0 is out of range (1-65535)"
+    assert errors["port"] == f"port 0 is out of range: {PORT_HINT}"
     assert errors["ca_file"] == "too long (at most 320 characters)"
 
 
@@ -66,8 +69,8 @@ def test_unknown_keys_and_wrong_types_are_refused():
 # -- the three front doors -------------------------------------------------------------------------------
 # (field, what the user typed): every door gets the same text; None in the last column means "accepted"
 CASES = [
-    ("port", "abc", "'abc' is not a port number: use a number from 1 to 65535"),
-    ("port", "70000", "port 70000 is out of range (1-65535)"),
+    ("port", "abc", f"'abc' is not a port number: {PORT_HINT}"),
+    ("port", "70000", f"port 70000 is out of range: {PORT_HINT}"),
     ("security", "ssl3", "unknown security mode 'ssl3': choose one of auto, starttls, tls (implicit TLS, also "
                          "called SSL) or none"),
     ("security", "ssl", None),
@@ -129,7 +132,7 @@ def test_the_command_prints_the_first_error_as_one_line():
     out = subprocess.run([sys.executable, "-m", "smtpdoctor.cli.app", "diagnose", "smtp.example.com",
                           "--timeout", "301", "--port", "abc"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 2
-    assert out.stderr == "smtpdoctor: error: --port: 'abc' is not a port number: use a number from 1 to 65535\n"
+    assert out.stderr == f"smtpdoctor: error: --port: 'abc' is not a port number: {PORT_HINT}\n"
 
 
 def test_the_api_refuses_before_any_io():

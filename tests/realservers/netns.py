@@ -51,6 +51,8 @@ class NetnsPair:
     client_ns: str
     server_ip: str = "10.231.0.1"
     client_ip: str = "10.231.0.2"
+    server_ip6: str = "fd00:231::1"  # unique-local IPv6 on the same link (for dual-stack tests)
+    client_ip6: str = "fd00:231::2"
     directory: Path | None = None
     rules: list[tuple[str, list[str]]] = field(default_factory=list)
     _daemons: list[Daemon] = field(default_factory=list)
@@ -100,8 +102,9 @@ class NetnsPair:
             self._daemons.remove(probe)
 
     # -- firewall -----------------------------------------------------------------------------
-    def _rule(self, side: str, spec: list[str]) -> None:
-        run(self.argv(side, ["iptables", "-w", "-A", *spec]))
+    def _rule(self, side: str, spec: list[str], family: int = 4) -> None:
+        tool = "ip6tables" if family == 6 else "iptables"
+        run(self.argv(side, [tool, "-w", "-A", *spec]))
         self.rules.append((side, spec))
 
     def _match(self, side: str, port: int | None, proto: str) -> list[str]:
@@ -111,13 +114,14 @@ class NetnsPair:
             m += ["--dport", str(port)]
         return m
 
-    def drop(self, port: int | None = None, *, side: str = "server", proto: str = "tcp") -> None:
+    def drop(self, port: int | None = None, *, side: str = "server", proto: str = "tcp", family: int = 4) -> None:
         """Silently drop packets to ``port`` (None: every port): the peer's connect times out.
 
         side="server": INPUT of the server namespace (a firewall at the server);
         side="client": OUTPUT of the client namespace (a local firewall blocking outbound).
+        family=6: the rule goes into ip6tables (IPv6 filtered, IPv4 untouched).
         """
-        self._rule(side, self._match(side, port, proto) + ["-j", "DROP"])
+        self._rule(side, self._match(side, port, proto) + ["-j", "DROP"], family)
 
     def reject(self, port: int | None = None, with_: str = "tcp-reset", *, side: str = "server",
                proto: str = "tcp") -> None:
@@ -129,7 +133,8 @@ class NetnsPair:
     def flush(self) -> None:
         """Remove every rule added so far."""
         for side in SIDES:
-            run(self.argv(side, ["iptables", "-w", "-F"]), check=False)
+            for tool in ("iptables", "ip6tables"):
+                run(self.argv(side, [tool, "-w", "-F"]), check=False)
         self.rules.clear()
 
     def iptables_rules(self, side: str = "server") -> str:
@@ -168,10 +173,13 @@ def create_pair(prefix: str = "sdoc") -> NetnsPair:
             run([ip, "netns", "add", ns])
         run([ip, "link", "add", "veth0", "netns", pair.server_ns, "type", "veth",
              "peer", "name", "veth0", "netns", pair.client_ns])
-        for side, addr in (("server", pair.server_ip), ("client", pair.client_ip)):
+        for side, addr, addr6 in (("server", pair.server_ip, pair.server_ip6),
+                                  ("client", pair.client_ip, pair.client_ip6)):
             ns = pair.ns(side)
             run([ip, "-n", ns, "link", "set", "lo", "up"])
             run([ip, "-n", ns, "addr", "add", f"{addr}/30", "dev", "veth0"])
+            # nodad: usable at once (no duplicate address detection wait); ignored where IPv6 is off
+            run([ip, "-n", ns, "addr", "add", f"{addr6}/64", "dev", "veth0", "nodad"], check=False)
             run([ip, "-n", ns, "link", "set", "veth0", "up"])
     except BaseException:
         pair.close()

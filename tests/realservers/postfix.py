@@ -222,8 +222,8 @@ def start_postfix(*, pki: LabPki, sasl: DovecotSasl | None, resolver_ip: str | N
     ``main_cf`` overrides any main.cf parameter; ``listener_overrides`` adds ``-o`` options per listener.
     ``resolver_ip`` is the address (port 53) of the DNS server Postfix must use; None leaves Postfix
     with an unreachable resolver (127.255.255.254), so DNS lookups fail instead of reaching out.
-    ``netns`` runs the instance inside the pair's server namespace, listening on ``netns.server_ip``
-    (then ``ipv6`` is ignored and a resolver must be reachable from inside that namespace).
+    ``netns`` runs the instance inside the pair's server namespace, listening on ``netns.server_ip`` (and
+    ``netns.server_ip6`` with ``ipv6``); a resolver must be reachable from inside that namespace.
     """
     reason = postfix_available()
     if reason:
@@ -290,7 +290,10 @@ def start_postfix(*, pki: LabPki, sasl: DovecotSasl | None, resolver_ip: str | N
     params.update(main_cf or {})
 
     host = netns.server_ip if netns else "127.0.0.1"
-    if netns or (ipv6 and not ipv6_loopback()):
+    host6 = f"[{netns.server_ip6}]" if netns else "[::1]"
+    if netns and ipv6:  # dual stack on the pair's link: 10.231.0.1 and fd00:231::1
+        params["inet_interfaces"] = f"{host}, {host6}"
+    elif netns or (ipv6 and not ipv6_loopback()):
         ipv6 = False
         params["inet_interfaces"] = host
         params["inet_protocols"] = "ipv4"
@@ -323,7 +326,7 @@ def start_postfix(*, pki: LabPki, sasl: DovecotSasl | None, resolver_ip: str | N
     for name, security, required, auth, lcert, opts in specs:
         for _ in range(100):
             port = free_port("127.0.0.1")
-            if port not in used and (not ipv6 or _free6(port)):
+            if port not in used and (not ipv6 or netns or _free6(port)):
                 break
         else:
             raise ServerUnavailable("no port free on both 127.0.0.1 and ::1")
@@ -331,7 +334,7 @@ def start_postfix(*, pki: LabPki, sasl: DovecotSasl | None, resolver_ip: str | N
         opts = {"syslog_name": f"postfix/{name}", **opts, **(listener_overrides or {}).get(name, {})}
         listeners[name] = Listener(name=name, port=port, security=security, tls_required=required,
                                    auth=auth, cert=lcert)
-        hosts = [host] + (["[::1]"] if ipv6 else [])
+        hosts = [host] + ([host6] if ipv6 else [])
         for h in hosts:
             lines.append(f"{h}:{port} inet n - n - - smtpd {_o(opts)}")
     (etc / "master.cf").write_text("\n".join(lines) + "\n")

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 import pytest
 from starlette.testclient import TestClient
 
+from smtpdoctor.web.pages import VERDICT_HEADINGS
 from smtpdoctor.core.settings import Secret
 from smtpdoctor.web import create_app
 from smtpdoctor.web.security import TOKEN_COOKIE
@@ -165,7 +166,7 @@ def test_wrong_password_names_authentication(client, lab):
     r = start(client, lab.form("auth-wrong-password"))
     assert r.status_code == 303
     page = wait_finished(client, r.headers["location"])
-    assert "Root cause: authentication" in page
+    assert VERDICT_HEADINGS["authentication"] in page
     assert "auth.credentials-rejected" in page
     assert 'class="step st-fail" data-step="authentication"' in page
     for fmt, marker in (("html", "<html"), ("md", "# "), ("json", '"schema"')):
@@ -177,7 +178,7 @@ def test_wrong_password_names_authentication(client, lab):
 def test_wrong_port_names_port_and_the_working_one(client, lab):
     r = start(client, lab.form("wrong-port"))
     page = wait_finished(client, r.headers["location"])
-    assert "Root cause: port" in page and "port.wrong-port" in page
+    assert VERDICT_HEADINGS["port"] in page and "port.wrong-port" in page
 
 
 def test_password_reaches_no_page_stream_report_or_memory(client, lab):

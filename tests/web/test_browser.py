@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from smtpdoctor.web.pages import VERDICT_HEADINGS
 from smtpdoctor.web import ServeConfig
 
 from .conftest import ARTIFACTS, LAB_DNSBL, LiveServer
@@ -98,7 +99,7 @@ def test_wrong_password_verdict_and_report_download(page, server, lab):
     page.get_by_role("button", name="Run the check").click()
     verdict = page.locator(".verdict h2")
     verdict.wait_for()
-    assert verdict.inner_text() == "Root cause: authentication"
+    assert verdict.inner_text() == VERDICT_HEADINGS["authentication"]
     assert "user name or password" in page.locator(".verdict .summary").inner_text()
     assert page.locator('.step[data-step="authentication"]').get_attribute("class") == "step st-fail"
     assert page.locator('.step[data-step="server-connection"]').get_attribute("class") == "step st-pass"
@@ -132,7 +133,7 @@ def test_steps_turn_live_without_reloading(page, server, lab):
 
 
 def test_each_lab_fault_names_its_cause(page, server, lab):
-    for name, expected in (("wrong-port", "Root cause: port"), ("implicit-tls-on-starttls-port", "Root cause: client")):
+    for name, expected in (("wrong-port", VERDICT_HEADINGS["port"]), ("implicit-tls-on-starttls-port", VERDICT_HEADINGS["client"])):
         page.goto(server.url + "/")
         fill_diagnose(page, lab.form(name))
         page.get_by_role("button", name="Run the check").click()
@@ -202,7 +203,7 @@ def test_keyboard_only(page, server, lab):
     page.keyboard.type(form["port"])
     page.keyboard.press("Enter")  # submits the form
     page.locator(".verdict h2").wait_for()
-    assert page.locator(".verdict h2").inner_text() == "Root cause: port"
+    assert page.locator(".verdict h2").inner_text() == VERDICT_HEADINGS["port"]
 
 
 def test_phone_width(browser_context, server, lab):
@@ -309,7 +310,7 @@ def test_newcomer_on_the_lab(browser_context):
         page.get_by_label("Lab scenario").select_option("auth-app-password-required")
         page.get_by_role("button", name="Diagnose this lab server").click()
         page.locator(".verdict h2").wait_for()
-        assert page.locator(".verdict h2").inner_text() == "Root cause: authentication"
+        assert page.locator(".verdict h2").inner_text() == VERDICT_HEADINGS["authentication"]
         assert "smtpdoctor named it." in page.locator(".lab-note").inner_text()
         shot(page, "lab-auth-app-password-required")
     finally:

@@ -8,6 +8,7 @@ import json
 import pytest
 from starlette.testclient import TestClient
 
+from smtpdoctor.web.pages import VERDICT_HEADINGS
 from smtpdoctor.lab.scenarios import SCENARIOS
 from smtpdoctor.web import ServeConfig, create_app
 
@@ -48,7 +49,7 @@ def test_lab_run_names_the_planted_fault(lab_client, name):
     expected = next(s for s in SCENARIOS if s.name == name)
     assert report["verdict"]["finding"] == expected.expect_finding
     assert f"Lab scenario {name}:" in page and "smtpdoctor named it." in page
-    assert f"Root cause: {expected.expect_category}" in page
+    assert VERDICT_HEADINGS[str(expected.expect_category)] in page
 
 
 @pytest.mark.parametrize("name", ["greeting-554", "auth-not-offered", "user-unknown"])

@@ -14,6 +14,7 @@ import httpx2 as httpx
 import pytest
 from typer.testing import CliRunner
 
+from smtpdoctor.web.pages import VERDICT_HEADINGS
 from smtpdoctor.cli.app import app as cli
 
 from .conftest import LAB_DNSBL, csrf_of
@@ -133,7 +134,7 @@ def test_password_not_in_server_output(lab):
             while 'data-state="running"' in c.get(r.headers["location"]).text and time.monotonic() < deadline:
                 time.sleep(0.2)
             page = c.get(r.headers["location"]).text
-            assert "Root cause: authentication" in page and secret not in page
+            assert VERDICT_HEADINGS["authentication"] in page and secret not in page
             c.post("/diagnose", data={"csrf": "forged.token", "password": secret})  # refused, not logged
     finally:
         output = serve.stop()

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 
-__all__ = ["main", "build_app", "COMMANDS", "TAGLINE"]
+__all__ = ["main", "build_app", "usage_hint", "COMMANDS", "TAGLINE"]
 
 TAGLINE = "Finds out why e-mail won't send or won't land, and says what to do about it."
 
@@ -74,6 +74,11 @@ def build_app(only: str | None = None):
                 continue  # not built yet
             raise
         module.register(app)
+    from .examples import epilog
+
+    for info in app.registered_commands:  # every command's --help ends with a worked example
+        name = info.name or (info.callback.__name__ if info.callback else "")
+        info.epilog = info.epilog or epilog(name)
     if only not in COMMANDS:
         _app = app
     return app
@@ -97,6 +102,15 @@ def fast_help() -> str:
     lines += [f"  {name.ljust(width)}{text}" for name, text in COMMANDS.items()]
     lines += ["", "Run 'smtpdoctor COMMAND --help' for a command's options; 'smtpdoctor --version' for the version."]
     return "\n".join(lines)
+
+
+def usage_hint(message: str, argv: list[str]) -> str:
+    """A usage error with the way to the fix: the command's help, which ends with a worked example."""
+    command = next((a for a in argv if a in COMMANDS), None)
+    if "--port" in message and ("integer" in message or "number" in message):
+        message = message.rstrip(".") + ". A port must be a number, 1–65535 (587: submission with STARTTLS, 465: implicit TLS)."
+    where = f"smtpdoctor {command} --help" if command else "smtpdoctor --help"
+    return f"{message.rstrip().rstrip('.')}; see '{where}' for an example"
 
 
 def main() -> None:
@@ -126,7 +140,7 @@ def main() -> None:
             print(exc.ctx.get_help())
             sys.exit(0)
         if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message"):
-            fail(exc.format_message())
+            fail(usage_hint(exc.format_message(), sys.argv[1:]))
         raise
     sys.exit(code if isinstance(code, int) else 0)
 

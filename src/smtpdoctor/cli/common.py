@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import NoReturn
 
-__all__ = ["UsageError", "fail", "read_text_list", "read_file", "check_each"]
+__all__ = ["UsageError", "fail", "read_text_list", "read_file", "check_each", "terminal_output", "values_from_list"]
 
 
 class UsageError(Exception):
@@ -46,3 +46,63 @@ def read_file(name: str, *, max_bytes: int, what: str) -> bytes:
         return read_input(name, max_bytes=max_bytes, what=what)[1]
     except InputError as exc:
         raise UsageError(str(exc)) from None
+
+
+def terminal_output(stream, *, no_color: bool = False) -> tuple[int, bool]:
+    """(width, colour) for text written to ``stream``.
+
+    A terminal gets its own width and colour; a pipe or a file gets plain text, ``COLUMNS`` wide if set,
+    else 80. Colour also goes with ``--no-color`` or a non-empty ``NO_COLOR`` (https://no-color.org).
+    """
+    import os
+
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    width = 0
+    if tty:
+        try:
+            width = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, AttributeError, ValueError):
+            width = 0
+    if not width:
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 80
+    color = tty and not no_color and not os.environ.get("NO_COLOR")
+    return max(width, 40), color
+
+
+def values_from_list(label: str, text: str, column: str | None = None) -> str:
+    """A ``--file`` as one value a line, keeping each value on its line number (for error messages).
+
+    A plain list passes through (blank and ``#`` lines are skipped later). A CSV export (the first line that
+    is not blank or ``#`` holds a comma, semicolon or tab, or ``--column`` is given) has a header: its values
+    come from the first column, or from ``column`` (matched without regard to case). The header line and
+    rows with an empty value become blank lines. The csv module reads it (quotes, embedded delimiters).
+    """
+    import csv
+
+    lines = text.splitlines()
+    first = next((i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")), None)
+    if first is None:
+        return text
+    head_line = lines[first]
+    if column is None and not any(d in head_line for d in ",;\t"):
+        return text
+    delimiter = max(",;\t", key=head_line.count) if any(d in head_line for d in ",;\t") else ","
+    header = next(csv.reader([head_line], delimiter=delimiter))
+    names = [h.strip().lower() for h in header]
+    index = 0
+    if column is not None:
+        if column.strip().lower() not in names:
+            raise UsageError(f"{label}: no column {column!r}; the header has: {', '.join(h.strip() for h in header)}")
+        index = names.index(column.strip().lower())
+    out = [""] * len(lines)
+    for number in range(first + 1, len(lines)):
+        line = lines[number]
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        row = next(csv.reader([line], delimiter=delimiter), [])
+        out[number] = row[index].strip() if index < len(row) else ""
+    return "\n".join(out)

@@ -32,6 +32,7 @@ __all__ = [
     "WithFindings",
     "SettingsShown",
     "DiagnoseObservations",
+    "StepAddress",
     "SCHEMA",
     "INCONCLUSIVE",
     "EXIT_OK",
@@ -200,6 +201,28 @@ class SettingsShown(JsonMixin):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class StepAddress(JsonMixin):
+    """A server address one step of the walk used: for the connection every address of the configured port
+    (a host with A and AAAA is tried over both families) with what the port did there, for AUTH the session's."""
+
+    step: str = field(metadata=js(omit=True))  # the key it is grouped under in JSON
+    address: str
+    family: int  # 4 or 6
+    outcome: str | None = field(default=None, metadata=js(skip_none=True))
+
+    def shown(self) -> str:
+        """``::1 (smtp)``: the address, and what happened there when known."""
+        return f"{self.address} ({self.outcome})" if self.outcome else self.address
+
+
+def _by_step(addresses: tuple[StepAddress, ...]) -> dict[str, list[StepAddress]]:
+    out: dict[str, list[StepAddress]] = {}
+    for a in addresses:
+        out.setdefault(a.step, []).append(a)
+    return out
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DiagnoseObservations(JsonMixin):
     """What a diagnosis observed, as the probes recorded it (the report's ``observations``)."""
 
@@ -209,6 +232,11 @@ class DiagnoseObservations(JsonMixin):
     envelope: EnvelopeObservation | None = None
     domain: DomainAudit | None = None
     seen_ip: str | None = None  # our address as the server saw it
+    # which server address each step used; JSON: {"server-connection": [{"address", "family", "outcome"}], …}
+    addresses: tuple[StepAddress, ...] = field(default=(), metadata=js(convert=_by_step))
+
+    def addresses_of(self, step: str) -> tuple[StepAddress, ...]:
+        return tuple(a for a in self.addresses if a.step == step)
 
 
 class WithFindings:

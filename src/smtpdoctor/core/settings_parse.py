@@ -18,6 +18,8 @@ from .settings import (AUTH_MECHANISMS, DEFAULT_TIMEOUT, FIELD_ORDER, MAX_FIELD,
 __all__ = ["parse"]
 
 _SECURITY_CHOICES = "choose one of auto, starttls, tls (implicit TLS, also called SSL) or none"
+# the fix, said where a port is wrong (the usual ports, as a mail client's settings name them)
+_PORT_HINT = "port must be 1–65535 (587: submission with STARTTLS, 465: implicit TLS, 25: server to server)"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -174,13 +176,12 @@ class _Reader:
         if text is None:
             return None
         if not (text.isascii() and text.isdigit()):
-            self.errors["port"] = f"{text[:20]!r} is not a port number: use a number from 1 to 65535"
+            self.errors["port"] = f"{text[:20]!r} is not a port number: {_PORT_HINT}"
             return None
-        try:
-            return names.port_number(int(text))
-        except ValueError as exc:
-            self.errors["port"] = str(exc)
+        if not 1 <= int(text) <= 65535:
+            self.errors["port"] = f"port {text[:20]} is out of range: {_PORT_HINT}"
             return None
+        return int(text)
 
     def _auth_mech(self) -> str | None:
         text = self.text("auth_mech")

@@ -30,8 +30,8 @@ from smtpdoctor.judge.server_facts import ServerFacts
 from smtpdoctor.net.dns import Resolver
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.judge.resolver import collapse_resolver_failures
-from smtpdoctor.core.model import (STEP_ORDER, DiagnoseObservations, Finding, Report, SettingsShown, Target,
-                                    TranscriptLine)
+from smtpdoctor.core.model import (STEP_ORDER, DiagnoseObservations, Finding, Report, SettingsShown, Step,
+                                    StepAddress, Target, TranscriptLine)
 from smtpdoctor.observe.facts import HostLookup
 from smtpdoctor.observe.host import resolve_host
 from smtpdoctor.observe.port import ProbeOptions
@@ -61,6 +61,7 @@ class Diagnosis:
     domain_audit: object = None
     blocklist: list[Finding] = field(default_factory=list)
     seen_ip: str | None = None  # our address as the server saw it (EHLO greeting), when public
+    session_address: str | None = None  # the server address AUTH and the envelope ran on
     timings: dict[str, float] = field(default_factory=dict)
     interrupted: bool = False
     out_of_time: bool = False  # the whole run's deadline (Timeouts.run) ended it
@@ -151,6 +152,7 @@ async def _observe(d: Diagnosis, resolver: Resolver, redactor: Redactor, transcr
         t0 = time.perf_counter()
         notify("authentication", "running")
         d.seen_ip = _seen_ip(session)
+        d.session_address = session.address
         if d.seen_ip and not settings.ip:
             pending.append(asyncio.ensure_future(_timed(d, "blacklist_ip_s", blocklists(d.seen_ip, None))))
         d.auth = await run_auth(session, settings, redactor)
@@ -273,7 +275,8 @@ def _judge(d: Diagnosis, redactor: Redactor) -> list[Finding]:
 def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> Report:
     settings = d.settings
     observations = DiagnoseObservations(host=d.host, ports=d.sweep.ports if d.sweep else (), auth=d.auth,
-                                        envelope=d.envelope, domain=d.domain_audit, seen_ip=d.seen_ip)
+                                        envelope=d.envelope, domain=d.domain_audit, seen_ip=d.seen_ip,
+                                        addresses=_step_addresses(d))
     return Report(
         target=Target(host=settings.host, port=settings.effective_port, security=str(settings.security),
                       domain=settings.sending_domain, ip=settings.ip),
@@ -288,6 +291,19 @@ def _report(d: Diagnosis, findings, verdict, steps, transcript: Transcript) -> R
         sections=(("DNS of the sending domain", DNS_AREAS), ("Blocklists", ("dnsbl",))),
         interrupted=d.interrupted and not d.out_of_time,
     )
+
+
+def _step_addresses(d: Diagnosis) -> tuple[StepAddress, ...]:
+    """Which server address each step used: every address of the configured port for the connection (with
+    what each did: a host with A and AAAA is tried over both families), the session's for AUTH and MAIL/RCPT."""
+    out: list[StepAddress] = []
+    if d.sweep is not None:
+        out += [StepAddress(step=Step.SERVER_CONNECTION.value, address=p.address, family=p.family,
+                            outcome=p.outcome.value) for p in d.sweep.on(d.settings.effective_port)]
+    if d.session_address and d.auth is not None and d.auth.attempted:
+        family = 6 if ":" in d.session_address else 4
+        out.append(StepAddress(step=Step.AUTHENTICATION.value, address=d.session_address, family=family))
+    return tuple(out)
 
 
 DNS_AREAS = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta_sts", "tlsrpt", "bimi", "dnssec", "dane")

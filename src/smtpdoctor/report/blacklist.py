@@ -9,16 +9,20 @@ from __future__ import annotations
 __all__ = ["write_results", "target_report", "result_json"]
 
 
-async def write_results(lines, total: int, fmt, out, err) -> int:
+async def write_results(lines, total: int, fmt, out, err, *, summary: bool = False) -> int:
     """Write each target's line of :func:`smtpdoctor.flows.blacklist.stream_blacklist` as it comes (a JSON
     Lines object, or text), Markdown and HTML once every answer is in; a progress bar on a terminal.
+    Text ends with a total ("2 of 16 listed, on 3 lists") when there was more than one target; JSON Lines
+    get a summary object only when ``summary`` is asked for.
     Returns the contract's exit status (0 ok, 1 listed, 3 inconclusive)."""
     from ..core.model import combine_exit_codes, exit_code_for
     from ..flows.blacklist import ListNotes
     from ..verdict import conclude
     from ..core.text import strip_control
     from .formats import write_json_line
+    from .summary import BlacklistTally
 
+    tally = BlacklistTally()
     progress = _progress(err, total)
     codes: list[int] = []
     reports = []
@@ -27,17 +31,10 @@ async def write_results(lines, total: int, fmt, out, err) -> int:
             if isinstance(line, ListNotes):
                 if any(f.is_problem for f in line.run_wide):
                     codes.append(1)
-                if fmt.value == "text":
-                    out.write(strip_control(_render_notes(line.run_wide)))
-                    out.flush()
-                elif fmt.value in ("markdown", "html"):
-                    from ..report import render_many
-
-                    out.write(render_many(reports, fmt.value,
-                                          title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
-                    out.flush()
+                _write_end(line, tally, reports, fmt.value, out, summary=summary, many=total > 1)
                 continue
             found = (*line.run_wide, *line.own)
+            tally.add(line.result)
             verdict, _, _ = conclude(found)
             codes.append(exit_code_for(found, verdict))
             if fmt.value == "json":
@@ -53,6 +50,25 @@ async def write_results(lines, total: int, fmt, out, err) -> int:
         if progress is not None:
             progress.close()
     return combine_exit_codes(codes)
+
+
+def _write_end(notes, tally, reports, fmt: str, out, *, summary: bool, many: bool) -> None:
+    """What follows the last target: the lists' notes and, for several targets or when asked for, the total
+    (text); the summary object only when asked for (JSON Lines); or the whole Markdown / HTML report."""
+    from ..core.text import strip_control
+    from .formats import write_json_line
+
+    if fmt == "text":
+        out.write(strip_control(_render_notes(notes.run_wide)))
+        if summary or many:
+            out.write(tally.text())
+    elif fmt == "json" and summary:
+        write_json_line(tally.to_json(), out)
+    elif fmt in ("markdown", "html"):
+        from ..report import render_many
+
+        out.write(render_many(reports, fmt, title=f"smtpdoctor blocklist report: {len(reports)} inputs"))
+    out.flush()
 
 
 def target_report(result, found):
@@ -92,30 +108,11 @@ def result_json(result, found, verdict=None) -> dict:
     }
 
 
-class _Bar:
-    def __init__(self, stream, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+def _progress(stream, total: int):
+    """A progress bar on stderr, only when stderr is a terminal, and only once the run has taken a second."""
+    from .progress import LateBar
 
-        self._p = Progress(TextColumn("blocklists"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                           console=Console(file=stream), transient=True)
-        self._task = self._p.add_task("lookups", total=total)
-        self._p.start()
-
-    def advance(self, n: int) -> None:
-        self._p.advance(self._task, n)
-
-    def close(self) -> None:
-        self._p.stop()
-
-
-def _progress(stream, total: int) -> _Bar | None:
-    """A progress bar on stderr, only when stderr is a terminal and there is more than one input."""
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return _Bar(stream, total) if tty and total > 1 else None
+    return LateBar.on(stream, total, "blocklists")
 
 
 _MARK = {"error": "x", "warning": "!", "info": "i", "ok": "+"}

@@ -60,7 +60,8 @@ async def blacklist_post(request: Request):
         return await check(targets, config)
 
     try:
-        run = runs.start(kind="blacklist", title=value, nonce=nonce, work=work)
+        run = runs.start(kind="blacklist", title=value, nonce=nonce, work=work,
+                         owner=request.scope.get("smtpdoctor_csrf_cookie"))
     except Busy:
         return _page(request, values, {}, 503, f"{runs.max_active} checks are already running. Wait for one to "
                                                "finish, then send the form again.")

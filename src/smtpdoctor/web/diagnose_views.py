@@ -59,11 +59,14 @@ async def diagnose_start(request: Request):
 
     async def work(run: Run):
         from ..flows.diagnose import run_diagnosis
+        from ..report.progress import WaitStatus
 
+        run.wait = WaitStatus(settings.timeout)
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
     try:
-        run = runs.start(kind="diagnose", title=title, nonce=nonce, work=work)
+        run = runs.start(kind="diagnose", title=title, nonce=nonce, work=work,
+                         owner=request.scope.get("smtpdoctor_csrf_cookie"))
     except Busy:
         return _form_page(request, parsed, status_code=503,
                           message=f"{runs.max_active} checks are already running. Wait for one to finish, then "
@@ -84,7 +87,8 @@ def _start_lab(request: Request, lab, name, nonce: str):
         return await run_diagnosis(settings, on_line=run.on_line, on_step=run.on_step)
 
     try:
-        run = runs.start(kind="diagnose", title=f"lab: {name}", nonce=nonce, work=work)
+        run = runs.start(kind="diagnose", title=f"lab: {name}", nonce=nonce, work=work,
+                         owner=request.scope.get("smtpdoctor_csrf_cookie"))
     except Busy:
         return _form_page(request, status_code=503,
                           message=f"{runs.max_active} checks are already running. Wait for one to finish.")
@@ -136,6 +140,8 @@ async def run_events(request: Request):
     async def stream():
         sent = 0
         yield "retry: 2000\n\n"
+        said = ""
+        quiet_for = 0.0
         for _ in range(100_000):  # bounded: a run ends, or the client goes away
             while sent < len(run.events):
                 event = run.events[sent]
@@ -143,8 +149,16 @@ async def run_events(request: Request):
                 yield f"event: {event['type']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
             if run.finished and sent >= len(run.events):
                 return
-            await run.wait_change(15.0)
-            if not run.events[sent:] and not run.finished:
+            # what the run waits for ("waiting for 587: no answer yet, 7 s left"), each second it changes
+            wait = run.wait.text() if run.wait is not None else ""
+            if wait != said:
+                said = wait
+                yield f"event: wait\ndata: {json.dumps({'text': wait}, ensure_ascii=False)}\n\n"
+            step = 1.0 if run.wait is not None else 15.0
+            await run.wait_change(step)
+            quiet_for = 0.0 if run.events[sent:] else quiet_for + step
+            if quiet_for >= 15.0 and not run.finished:
+                quiet_for = 0.0
                 yield ": keep-alive\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",

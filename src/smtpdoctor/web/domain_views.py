@@ -81,7 +81,8 @@ async def domain_post(request: Request):
                                   ssl_context=context, https_timeout=max(DNS_TIMEOUT * 3, 5))
 
     try:
-        run = runs.start(kind="domain", title=values["domain"], nonce=nonce, work=work)
+        run = runs.start(kind="domain", title=values["domain"], nonce=nonce, work=work,
+                         owner=request.scope.get("smtpdoctor_csrf_cookie"))
     except Busy:
         return _page(request, values, {}, 503, f"{runs.max_active} checks are already running. Wait for one to "
                                                "finish, then send the form again.")

@@ -23,27 +23,33 @@ _KIND_WORDS = {"reply": "SMTP reply", "bounce": "Bounce message", "feedback": "C
                "autoreply": "Automatic reply", "not-bounce": "Not a bounce", "unparsed": "Could not be read"}
 
 
-def explain_inputs_of(text: str, upload: tuple[str, bytes] | None):
-    """The :class:`~smtpdoctor.core.explanation.Explained` results of the pasted text and the file, in that order."""
+def explain_inputs_of(text: str, upload: tuple[str, bytes] | None, tally=None):
+    """The :class:`~smtpdoctor.core.explanation.Explained` results of the pasted text and the file, in that order
+    (the first ``MAX_ITEMS`` of them). With a ``tally`` (the CLI's :class:`~smtpdoctor.report.explain_summary.Tally`)
+    every input is explained and counted, so a whole mbox gets the same summary as ``smtpdoctor explain``."""
     from ..flows.explain import explain_item, iter_items
 
     out = []
     inputs = ([("text", text.encode("utf-8"))] if text else []) + ([upload] if upload else [])
     for source, data in inputs:
         for item in iter_items(["-"], io.BytesIO(data)):
-            if len(out) >= MAX_ITEMS:
+            if len(out) >= MAX_ITEMS and tally is None:
                 break
             name = source + item.source[1:]  # "-#2" -> "bounces.mbox#2"
-            out.append(explain_item(replace(item, source=name)))
+            explained = explain_item(replace(item, source=name))
+            if tally is not None:
+                tally.add(explained)
+            if len(out) < MAX_ITEMS:
+                out.append(explained)
     return out
 
 
-def _page(request: Request, *, values=None, errors=None, results=None, status_code=200, message=None):
+def _page(request: Request, *, values=None, errors=None, results=None, status_code=200, message=None, tally=None):
     json_lines = "\n".join(json.dumps(e.to_json(), ensure_ascii=False, separators=(",", ":"))
                            for e in results or ())
     return render_page(request, "explain.html", status_code=status_code, title="Explain an error", nav="explain",
                        values=values or {"text": ""}, errors=errors or {}, results=results, message=message,
-                       kind_words=_KIND_WORDS, json_lines=json_lines)
+                       kind_words=_KIND_WORDS, json_lines=json_lines, tally=tally, max_items=MAX_ITEMS)
 
 
 async def explain_form(request: Request):
@@ -73,8 +79,11 @@ async def explain_post(request: Request):
     if errors:
         return _page(request, values={"text": text}, errors=errors, status_code=400,
                      message="Nothing was explained yet (see below).")
-    results = explain_inputs_of(text, upload)
-    return _page(request, values={"text": text}, results=results)
+    from ..report.explain_summary import Tally
+
+    tally = Tally()
+    results = explain_inputs_of(text, upload, tally)
+    return _page(request, values={"text": text}, results=results, tally=tally if tally.inputs > 1 else None)
 
 
 def _safe_name(name: str) -> str:

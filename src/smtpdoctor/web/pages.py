@@ -5,14 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+import re
+
 import jinja2
+from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from .. import __version__
 from ..report.formats import transcript_glyph
 
-__all__ = ["render_page", "error_page", "glyph", "STEP_LABELS", "STATUS_MARKS"]
+__all__ = ["render_page", "error_page", "glyph", "linkify", "verdict_heading", "STEP_LABELS", "STATUS_MARKS"]
 
 STEP_LABELS = {
     "client-settings": "Client settings",
@@ -50,7 +53,47 @@ def short_evidence(evidence: Any) -> list[tuple[str, str]]:
     return out[:8]
 
 
+_URL = re.compile(r"https?://[^\s<>\"')]+[^\s<>\"').,;:!?]")
+
+
+def linkify(text: Any) -> Markup:
+    """A remedy with its help URLs as links (opened in a new tab, no referrer); everything else escaped."""
+    text = str(text)
+    out, last = [], 0
+    for m in _URL.finditer(text):
+        url = m.group(0)
+        out += [escape(text[last:m.start()]),
+                Markup('<a href="{0}" rel="noreferrer noopener" target="_blank">{0}</a>').format(url)]
+        last = m.end()
+    out.append(escape(text[last:]))
+    return Markup("").join(out)
+
+
+# The verdict heading as a plain sentence a newcomer reads first (the category name stays in the report).
+VERDICT_HEADINGS = {
+    "ok": "Nothing is wrong with what was tested.",
+    "blacklist": "Your sending address or domain is on a blocklist.",
+    "authentication": "The server did not accept the sign-in.",
+    "connection": "The server could not be reached or refused the connection.",
+    "port": "The port is wrong for this server.",
+    "firewall": "A firewall is blocking the connection.",
+    "dns": "A DNS record needs fixing.",
+    "client": "The sending tool's settings don't fit this server.",
+}
+
+
+def verdict_heading(verdict: Any) -> str:
+    """The heading for a verdict (or a bare category): a sentence, and an honest one when a step that decides
+    the answer could not be tested."""
+    category = getattr(verdict, "category", verdict)
+    if str(getattr(verdict, "confidence", "")) == "inconclusive":
+        return f"No answer yet: the {category} step could not be tested."
+    return VERDICT_HEADINGS.get(str(category), f"The problem: {category}.")
+
+
 _env.filters["glyph"] = glyph
+_env.filters["linkify"] = linkify
+_env.filters["verdict_heading"] = verdict_heading
 _env.filters["short_evidence"] = short_evidence
 _env.globals.update(version=__version__, STEP_LABELS=STEP_LABELS, STATUS_MARKS=STATUS_MARKS)
 
@@ -63,6 +106,8 @@ def render_page(request: Request, template: str, status_code: int = 200, **conte
     context.setdefault("errors", {})
     context.setdefault("message", None)
     context.setdefault("extra_nav", getattr(request.app.state, "extra_nav", ()))
+    runs = getattr(request.app.state, "runs", None)
+    context.setdefault("my_runs", runs.of(cookie) if runs is not None and cookie else [])
     html = _env.get_template(template).render(**context)
     return HTMLResponse(html, status_code=status_code)
 

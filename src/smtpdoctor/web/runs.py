@@ -41,6 +41,8 @@ class Run:
     error: str | None = None
     elapsed: float | None = None
     lab: str | None = None  # the lab scenario, in ``serve --lab``
+    owner: str | None = None  # the browser's cookie: its own history lists only its runs
+    wait: Any = None  # a report.progress.WaitStatus: what a diagnosis waits for, in words
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
@@ -56,10 +58,14 @@ class Run:
         self._changed = asyncio.Event()
 
     def on_step(self, step: str, status: str) -> None:
+        if self.wait is not None:
+            self.wait.on_step(step, status)
         self.steps[str(step)] = str(status)
         self._emit({"type": "step", "step": str(step), "status": str(status)})
 
     def on_line(self, line: Any) -> None:
+        if self.wait is not None:
+            self.wait.on_line(line)
         self._emit({"type": "line", **line.to_json(), "glyph": transcript_glyph(line.dir, line.tls)})
 
     def finish(self, *, result: Any = None, error: str | None = None) -> None:
@@ -96,12 +102,19 @@ class Runs:
         run_id = self._by_nonce.get(nonce)
         return self._runs.get(run_id) if run_id else None
 
+    def of(self, owner: str | None, limit: int = 10) -> list[Run]:
+        """The runs this browser started, newest first (what the page lists as its history)."""
+        if not owner:
+            return []
+        mine = [r for r in self._runs.values() if r.owner == owner]
+        return sorted(mine, key=lambda r: r.started, reverse=True)[:limit]
+
     def start(self, *, kind: str, title: str, nonce: str,
-              work: Callable[[Run], Awaitable[Any]]) -> Run:
+              work: Callable[[Run], Awaitable[Any]], owner: str | None = None) -> Run:
         """Start ``work(run)`` as a task; its return value is the result. Raises :class:`Busy`."""
         if self.active >= self.max_active:
             raise Busy(f"{self.active} checks are already running")
-        run = Run(id=secrets.token_urlsafe(16), kind=kind, title=title)
+        run = Run(id=secrets.token_urlsafe(16), kind=kind, title=title, owner=owner)
         self._runs[run.id] = run
         self._by_nonce[nonce] = run.id
         self._trim()

@@ -23,7 +23,13 @@ def blacklist(
     inputs: List[str] = typer.Argument(None, help="IPv4 or IPv6 addresses, CIDR ranges, or domains.",
                                        show_default=False),
     file: Optional[str] = typer.Option(None, "--file", help="Read inputs from FILE, one per line ('-' for stdin); "
-                                                             "'#' starts a comment."),
+                                                             "'#' starts a comment. A CSV with a header works too: "
+                                                             "the first column, or --column."),
+    column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the inputs "
+                                                                "(by its header name)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
+    summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object "
+                                                          "({\"summary\": ...}) after the per-input lines."),
     dnsbl: List[str] = typer.Option([], "--dnsbl", help="Zone to use instead of the built-in list (repeatable); "
                                                         "'default' adds the built-in default set, 'all' every "
                                                         "catalogue zone including those off by default."),
@@ -50,9 +56,13 @@ def blacklist(
     if timeout is not None and not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     check_each(parse_nameserver, resolver)
+    if column is not None and not file:
+        raise UsageError("--column goes with --file FILE.csv")
     from ..scale_options import scale_options
 
     bulk = scale_options(workers, cluster, output, partition_size, fmt)
+    if bulk.wanted and (column is not None or summary):
+        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
     try:
         zones, dead = select_zones(dnsbl or None)
     except UnknownZoneName as exc:
@@ -74,17 +84,19 @@ def blacklist(
         except ScaleError as exc:
             raise UsageError(str(exc)) from None
         raise typer.Exit(code)
-    files = [_read_file(file)] if file else []
+    files = [_read_file(file, column)] if file else []
     try:
         targets = parse_inputs(inputs or [], files)
     except BadInput as exc:
         raise UsageError(str(exc)) from None
     per_query = max(z.timeout for z in zones)
-    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate))
+    code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate, summary, quiet))
     raise typer.Exit(code)
 
 
-async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate) -> int:
+async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate, summary=False,
+                quiet=False) -> int:
+    import io
     import sys
 
     from ...flows.blacklist import open_lookup, stream_blacklist
@@ -92,10 +104,12 @@ async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, 
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
         lines = stream_blacklist(lookup, targets, zones, dead, concurrency=concurrency, rate=rate)
-        return await write_results(lines, len(targets), fmt, sys.stdout, sys.stderr)
+        return await write_results(lines, len(targets), fmt, sys.stdout, io.StringIO() if quiet else sys.stderr,
+                                   summary=summary)
 
 
-def _read_file(name: str) -> tuple[str, str]:
-    from ..common import read_text_list
+def _read_file(name: str, column: str | None = None) -> tuple[str, str]:
+    from ..common import read_text_list, values_from_list
 
-    return read_text_list(name, max_bytes=_MAX_FILE_BYTES, what="a list of addresses and domains")
+    label, text = read_text_list(name, max_bytes=_MAX_FILE_BYTES, what="a list of addresses and domains")
+    return label, values_from_list(label, text, column)

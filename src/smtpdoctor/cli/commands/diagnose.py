@@ -49,6 +49,8 @@ def diagnose(
     insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
     fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
     import asyncio
     import sys
@@ -62,21 +64,40 @@ def diagnose(
     if output:
         _check_writable(output)
     from ...flows.diagnose import run_diagnosis
-    from ...report import render
+    from ..live import live_status
 
-    report = asyncio.run(run_diagnosis(settings, on_step=_progress(fmt.value)))
-    text = render(report, fmt.value, verbose=verbose)
-    if fmt.value == "json" and not text.endswith("\n"):
+    with live_status(sys.stderr, timeout=settings.timeout, quiet=quiet) as status:
+        callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
+        report = asyncio.run(run_diagnosis(settings, **callbacks))
+    _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
+    if report.interrupted:
+        print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
+        raise typer.Exit(130)
+    raise typer.Exit(report.exit_code)
+
+
+def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:
+    """The report to ``output`` (atomically) or standard output: text as wide as the terminal, in colour
+    only there (never in a file, with --no-color or NO_COLOR)."""
+    import sys
+
+    from ...report import render
+    from ..common import terminal_output
+
+    if fmt == "text":
+        from ...report.text import render_text
+
+        width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
+        text = render_text(report, verbose=verbose, width=width, color=color)
+    else:
+        text = render(report, fmt, verbose=verbose)
+    if fmt == "json" and not text.endswith("\n"):
         text += "\n"
     if output:
         _write_atomically(output, text)
         print(f"smtpdoctor: report written to {output} ({report.verdict.category.value})", file=sys.stderr)
     else:
         sys.stdout.write(text)
-    if report.interrupted:
-        print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
-        raise typer.Exit(130)
-    raise typer.Exit(report.exit_code)
 
 
 def read_settings(options: dict, *, password_env: str | None = None, token_env: str | None = None):
@@ -143,24 +164,3 @@ def _write_atomically(path: str, text: str) -> None:
         except OSError:
             pass
         raise
-
-
-def _progress(fmt: str):
-    """Live progress on a terminal (stderr), one line per step as it starts and ends."""
-    import sys
-
-    if fmt != "text" or not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-
-    console = Console(stderr=True)
-    marks = {"running": "[dim]…[/]", "pass": "[green]✔[/]", "fail": "[red]✘[/]", "warn": "[yellow]![/]",
-             "skipped": "[dim]–[/]", "untested": "[yellow]?[/]"}
-
-    def on_step(step: str, status: str) -> None:
-        if status == "running":
-            console.print(f"[dim]checking {step}…[/]", highlight=False)
-        elif status in marks:
-            console.print(f"{marks[status]} {step}", highlight=False)
-
-    return on_step

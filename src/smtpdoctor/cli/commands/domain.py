@@ -28,7 +28,12 @@ def register(app: typer.Typer) -> None:
     def domain(
         domains: Optional[List[str]] = typer.Argument(None, help="Domains to audit (example.com, bücher.de).",
                                                       show_default=False),
-        file: Optional[Path] = typer.Option(None, "--file", help="Read domains from FILE, one a line ('-' = stdin)."),
+        file: Optional[Path] = typer.Option(None, "--file", help="Read domains from FILE, one a line ('-' = stdin; "
+                                                                   "'#' starts a comment), or a CSV with a header "
+                                                                   "(the first column, or --column)."),
+        column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the domains."),
+        summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object."),
+        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
         ip: Optional[str] = typer.Option(None, "--ip", help="The sending IP: check its PTR / FCrDNS and SPF result."),
         dkim_selector: List[str] = typer.Option([], "--dkim-selector", help="A DKIM selector to check (repeatable)."),
         helo: Optional[str] = typer.Option(None, "--helo", help="The HELO name of the sending server (compared with the PTR)."),
@@ -47,12 +52,12 @@ def register(app: typer.Typer) -> None:
         """Audit the DNS of sending domains: MX, PTR, SPF, DKIM, DMARC, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE."""
         code = run(domains or [], file=file, ip=ip, selectors=dkim_selector, helo=helo, eml=eml,
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
-                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous,
-                   scale=(workers, cluster, output, partition_size))
+                   fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous, column=column, summary=summary,
+                   quiet=quiet, scale=(workers, cluster, output, partition_size))
         raise typer.Exit(code)
 
 
-def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool]:
+def _read_inputs(domains: list[str], file: Path | None, column: str | None = None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
     from ...core.names import normalise_domain
@@ -64,9 +69,10 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
             raise UsageError("give at least one domain (or --file FILE)")
         check_each(normalise_domain, domains)  # BadDomain is a ValueError
         return list(domains), False
-    from ..common import read_text_list
+    from ..common import read_text_list, values_from_list
 
-    _, text = read_text_list(str(file), max_bytes=MAX_FILE_BYTES, what="a list of domains")
+    label, text = read_text_list(str(file), max_bytes=MAX_FILE_BYTES, what="a list of domains")
+    text = values_from_list(label, text, column)
     lines = [line.split("#", 1)[0].strip() for line in text.splitlines()]
     inputs = [line for line in lines if line]
     if not inputs:
@@ -77,8 +83,8 @@ def _read_inputs(domains: list[str], file: Path | None) -> tuple[list[str], bool
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
         timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
-        dnsbl: tuple[str, ...] = (), sts_previous: str | None = None,
-        scale: tuple = (None, None, None, None)) -> int:
+        dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
+        summary: bool = False, quiet: bool = False, scale: tuple = (None, None, None, None)) -> int:
     import asyncio
     import ipaddress
 
@@ -105,9 +111,13 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
 
         message = read_file(str(eml), max_bytes=MAX_EML_BYTES, what="a message (.eml)")
     previous = _sts_previous(sts_previous)
+    if column is not None and file is None:
+        raise UsageError("--column goes with --file FILE.csv")
     from ..scale_options import scale_options
 
     bulk = scale_options(*scale, fmt)
+    if bulk.wanted and (column is not None or summary):
+        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
     if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
         from ...scale.bulk import run_domain
         from ...scale.options import ScaleError
@@ -120,7 +130,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
                               ca_file=ca_file, timeout=timeout, concurrency=concurrency, dnsbl=dnsbl)
         except ScaleError as exc:
             raise UsageError(str(exc)) from None
-    inputs, _ = _read_inputs(list(domains), file)
+    inputs, from_file = _read_inputs(list(domains), file, column)
 
     from ...net.dns import Resolver
 
@@ -140,7 +150,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
-                                  sts_previous=previous))
+                                  sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
 
 
 def _sts_previous(text: str | None) -> tuple[str, str] | None:
@@ -157,14 +167,18 @@ def _sts_previous(text: str | None) -> tuple[str, str] | None:
 
 async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_source, context, concurrency,
                      fmt: OutputFormat, timeout: float, dnsbl: tuple[str, ...] = (),
-                     sts_previous: tuple[str, str] | None = None) -> int:
+                     sts_previous: tuple[str, str] | None = None, summary: bool = False,
+                     quiet: bool = False) -> int:
     import asyncio
     import sys
 
     from ...flows.domain_bulk import audit_stream
     from ...report.formats import write_json_line
+    from ...report.progress import LateBar
+    from ...report.summary import DomainTally
 
-    progress = _Progress(len(inputs)) if len(inputs) > 1 and sys.stderr.isatty() else None
+    tally = DomainTally()
+    progress = None if quiet else LateBar.on(sys.stderr, len(inputs), "auditing")
     codes: list[int] = []
     reports = []
     stream = audit_stream(res, inputs, concurrency=concurrency, ip=ip, selectors=selectors, helo=helo, eml=eml,
@@ -173,7 +187,8 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     try:
         async for audit in stream:
             if progress:
-                progress.advance(audit.domain or audit.given)
+                progress.advance(1, audit.domain or audit.given)
+            tally.add(audit)
             codes.append(audit.exit_code)
             if fmt is OutputFormat.json:
                 write_json_line(audit.to_json())
@@ -186,6 +201,10 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
         await stream.aclose()
         if progress:
             progress.close()
+    if summary and fmt is OutputFormat.json:
+        write_json_line(tally.to_json())
+    elif summary and fmt is OutputFormat.text:
+        sys.stdout.write(tally.text())
     if reports:
         from ...report import render_many
 
@@ -194,24 +213,3 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     from ...core.model import combine_exit_codes
 
     return combine_exit_codes(codes)
-
-
-class _Progress:
-    """A one-line progress bar on stderr (only when stderr is a terminal)."""
-
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-        from rich.console import Console
-
-        self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), console=Console(stderr=True), transient=True)
-        self._task = self._p.add_task("auditing", total=total)
-        self._p.start()
-
-    def advance(self, name: str) -> None:
-        self._p.update(self._task, advance=1, description=name[:40])
-
-    def close(self) -> None:
-        self._p.stop()
-
-

@@ -8,16 +8,10 @@ import typer
 
 from ..common import UsageError
 
-EXAMPLE = """Example:
-
-  smtpdoctor lab --scenario auth-wrong-password --scenario port-filtered
-  # then, in another terminal, paste the printed command; Ctrl-C here stops the lab
-"""
-
 
 def register(app: typer.Typer) -> None:
     app.command(help="Keep the lab's broken servers and DNS up and print, per scenario, the command to try "
-                     "against it, until Ctrl-C.\n\n" + EXAMPLE)(lab)
+                     "against it, until Ctrl-C.")(lab)
 
 
 def lab(

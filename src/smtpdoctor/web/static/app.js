@@ -63,6 +63,10 @@
     transcript.appendChild(span);
     transcript.scrollTop = transcript.scrollHeight;
   });
+  source.addEventListener("wait", function (ev) {  // what the run waits for, in words
+    var data = JSON.parse(ev.data);
+    if (status && data.text) status.textContent = "Checking\u2026 " + data.text;
+  });
   source.addEventListener("done", function () {
     source.close();
     if (status) status.textContent = "Finished. Loading the verdict\u2026";

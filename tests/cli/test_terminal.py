@@ -1,0 +1,94 @@
+"""The text report in a terminal: its width, colour only on a TTY (NO_COLOR, --no-color), titles in the walk.
+
+The CLI runs through typer's CliRunner (a pipe) and in a pseudo-terminal of a set size (the pty module), against
+a port of 127.0.0.1 where nothing listens: a real refused connection, the quickest real diagnosis.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import pty
+import re
+import select
+import socket
+import struct
+import subprocess
+import sys
+import termios
+import time
+
+from typer.testing import CliRunner
+
+from smtpdoctor.cli.app import build_app
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _args(port: int) -> list[str]:
+    return ["diagnose", "127.0.0.1", "--port", str(port), "--ports", "", "--timeout", "2"]
+
+
+def test_a_pipe_gets_plain_text_of_columns_width_with_titles_in_the_walk():
+    runner = CliRunner()
+    result = runner.invoke(build_app(), _args(_closed_port()), env={"COLUMNS": "64", "NO_COLOR": ""})
+    out = result.output
+    assert result.exit_code == 1, out
+    assert not ANSI.search(out)
+    assert max(len(line) for line in out.splitlines()) <= 64
+    walk = out[out.index("The troubleshooting walk"):]
+    assert "Nothing is listening on port" in walk  # the finding's title ...
+    assert "connection.port-closed" not in walk.split("Other findings")[0]  # ... not its id
+
+
+def _run_in_pty(args: list[str], cols: int, env_extra: dict[str, str]) -> tuple[int, str]:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, cols, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "NO_COLOR", "LINES")}
+    env.update(PYTHONPATH=SRC, TERM="xterm-256color", **env_extra)
+    proc = subprocess.Popen([sys.executable, "-m", "smtpdoctor.cli.app", *args], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 1)
+        if ready:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not data:
+                break
+            chunks.append(data)
+        elif proc.poll() is not None:
+            break
+    os.close(master)
+    code = proc.wait(timeout=30)
+    return code, b"".join(chunks).decode("utf-8", "replace").replace("\r\n", "\n")
+
+
+def test_a_terminal_gets_its_width_and_colour():
+    code, out = _run_in_pty(_args(_closed_port()), 72, {})
+    assert code == 1, out
+    assert ANSI.search(out)
+    report = ANSI.sub("", out)
+    report = report[report.index("╭"):]  # after the live progress lines on stderr
+    lines = report.splitlines()
+    assert max(len(line) for line in lines) <= 72
+    assert len(lines[0]) == 72  # the box spans the terminal, not a fixed 100 columns
+
+
+def test_no_color_and_the_option_turn_colour_off_on_a_terminal():
+    port = _closed_port()
+    code, out = _run_in_pty(_args(port), 90, {"NO_COLOR": "1"})
+    assert code == 1 and "╭" in out and not ANSI.search(out[out.index("╭"):])
+    code, out = _run_in_pty([*_args(port), "--no-color"], 90, {})
+    assert code == 1 and "╭" in out and not ANSI.search(out[out.index("╭"):])
