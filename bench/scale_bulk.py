@@ -128,7 +128,7 @@ def domains_bench(n: int, rtt: float, concurrency: int, workers: int, tmp: Path)
 
 def blocklist_bench(n: int, n_zones: int, rtt: float, workers: int, tmp: Path) -> list[dict]:
     _, bulk_zones, ips, _, records, _ = dnsbl_bench.workload(n, n_zones)
-    proc, address, path = dnsbl_bench.start_server(records, rtt, "fast")
+    stop, address = dnsbl_bench.start_server(records, rtt, "fast", bulk_zones)
     try:
         rows = []
         zones = [a for z in bulk_zones for a in ("--dnsbl", z.name)]
@@ -139,9 +139,7 @@ def blocklist_bench(n: int, n_zones: int, rtt: float, workers: int, tmp: Path) -
                                            "json", *zones], size, size * len(bulk_zones), workers)
         return rows
     finally:
-        proc.terminate()
-        proc.wait(10)
-        os.unlink(path)
+        stop()
 
 
 def corpus_lines() -> list[str]:
