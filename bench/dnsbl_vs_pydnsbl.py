@@ -292,9 +292,16 @@ def run_pydnsbl(python: str, address: str, ipv4_zones, bulk_zones, bulk_ips, lat
 
 # -- the kernel-path delay --------------------------------------------------------------------------------
 
-def in_delayed_netns(rtt: float, nfq_delay: str, argv: list[str]) -> int:
+def in_delayed_netns(rtt: float, nfq_delay: str, argv: list[str], hook: str = "prerouting") -> int:
     """Run this script again (``argv``) in a new network namespace whose loopback delays every packet by
-    rtt / 2 on output; tear everything down afterwards. Returns the inner run's exit status."""
+    rtt / 2; tear everything down afterwards. Returns the inner run's exit status.
+
+    ``hook`` is where the packets are held. ``prerouting`` (default): on their way in, after the loopback
+    device has handed them over, so a held packet no longer counts against the send buffer of the socket
+    that sent it: the delay is in the path, as in the Internet's routers. ``output``: on their way out, as
+    netem on a sending host's interface would hold them: every held answer then counts against the
+    *server's* socket send buffer (208 KiB by default, about 256 small answers), and the server's own
+    buffer, not the path, caps the answers in flight."""
     if os.geteuid() != 0:
         raise SystemExit("--delay kernel needs root (a network namespace and an iptables NFQUEUE rule)")
     if not Path(nfq_delay).exists():
@@ -308,7 +315,8 @@ def in_delayed_netns(rtt: float, nfq_delay: str, argv: list[str]) -> int:
         delay = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, nfq_delay, "--queue", str(queue),
                                   "--delay-ms", str(rtt * 500), "--pidfile", pidfile], stderr=subprocess.PIPE, text=True)
         delay.stderr.readline()  # "nfq_delay: queue … pid …" once it is bound
-        run("ip", "netns", "exec", ns, "iptables", "-t", "mangle", "-A", "OUTPUT", "-o", "lo", "-j", "NFQUEUE",
+        chain, iface = ("OUTPUT", "-o") if hook == "output" else ("PREROUTING", "-i")
+        run("ip", "netns", "exec", ns, "iptables", "-t", "mangle", "-A", chain, iface, "lo", "-j", "NFQUEUE",
             "--queue-num", str(queue), "--queue-bypass")
         return subprocess.run(["ip", "netns", "exec", ns, sys.executable, __file__, *argv]).returncode
     finally:
@@ -333,6 +341,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="interleaved rounds; the best of each side is shown")
     ap.add_argument("--delay", choices=("server", "kernel"), default="server",
                     help="where the RTT is added: the server holds answers back, or the kernel holds packets")
+    ap.add_argument("--delay-hook", choices=("prerouting", "output"), default="prerouting",
+                    help="with --delay kernel: hold packets on their way in (the path; default) or out (then each "
+                         "held answer counts against the server's socket send buffer)")
     ap.add_argument("--nfq-delay", default=os.environ.get("NFQ_DELAY", str(ROOT.parent / "shared/tools/nfq_delay.py")),
                     help="the NFQUEUE delay program for --delay kernel")
     ap.add_argument("--server-sndbuf", type=int, default=0,
@@ -345,7 +356,7 @@ def main() -> None:
         asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900, sndbuf=args.server_sndbuf))
         return
     if args.delay == "kernel" and not args.in_netns:
-        raise SystemExit(in_delayed_netns(args.rtt, args.nfq_delay, sys.argv[1:] + ["--in-netns"]))
+        raise SystemExit(in_delayed_netns(args.rtt, args.nfq_delay, sys.argv[1:] + ["--in-netns"], args.delay_hook))
     if not Path(args.pydnsbl_python).exists():
         raise SystemExit(f"{args.pydnsbl_python}: no such interpreter; create a venv with pydnsbl (see --help)")
 
@@ -371,6 +382,7 @@ def main() -> None:
                 "cpu_s": min(r["cpu_s"] for r in runs), "queries": runs[0]["queries"]}
 
     sndbuf_note = f", server SO_SNDBUF {args.server_sndbuf}" if args.server_sndbuf else ""
+    sndbuf_note += f", held on {args.delay_hook}" if args.delay == "kernel" else ""
     print(f"server: {args.server} (separate process), added RTT {rtt * 1000:.0f} ms ({args.delay} delay{sndbuf_note}); latency: 1 IP x "
           f"{len(ipv4_zones)} IPv4 zones; throughput: {len(bulk_ips)} IPs x {len(bulk_zones)} zones = "
           f"{lookups:,} lookups; best of {args.repeat} interleaved rounds (load average now "

@@ -110,9 +110,24 @@ def serve(zone_file: str, delay: float) -> None:
                 return response
             return super().answer(query)
 
+        def _respond(self, wire):
+            # The same question (the bytes after the id) gets the same answer: built once, so the server's
+            # CPU (dnspython per message, ~0.5 ms) does not cap what the clients are measured at.
+            key = wire[2:]
+            hit = self.wire_cache.get(key)
+            if hit is not None:
+                self.queries.append(hit[0])
+                return wire[:2] + hit[1]
+            before = len(self.queries)
+            out = super()._respond(wire)
+            if out is not None and len(self.queries) == before + 1:  # an ordinary question, not the count
+                self.wire_cache[key] = (self.queries[-1], out[2:])
+            return out
+
     async def main() -> None:
         zone = json.loads(Path(zone_file).read_text())
         async with CountingServer(zone, delay=delay) as srv:
+            srv.wire_cache = {}
             print(srv.address, flush=True)
             await asyncio.Event().wait()
 
@@ -202,8 +217,8 @@ def run_smtpdoctor(lab: LabProcess, domains: list[str], concurrency: int) -> dic
         f.write("\n".join(domains) + "\n")
         listing = f.name
     try:
-        args = [*smtpdoctor_cmd(), "domain", "--resolver", lab.address, "--format", "json", "--timeout", "2",
-                "--concurrency", str(concurrency)]
+        args = [*smtpdoctor_cmd(), "domain", "--resolver", lab.address, "--format", "json", "--timeout", "2"]
+        args += ["--concurrency", str(concurrency)] if concurrency else []
         args += ["--file", listing] if len(domains) > 1 else domains
         start, cpu = time.perf_counter(), _child_cpu()
         out = subprocess.run(args, capture_output=True, text=True, timeout=3600, env=tool_env())
@@ -259,7 +274,9 @@ def main() -> None:
     parser.add_argument("--checkdmarc-domains", type=int, default=None,
                         help="run checkdmarc on only this many of them and scale linearly (it is sequential)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the one-domain case (median)")
-    parser.add_argument("--concurrency", type=int, default=10, help="smtpdoctor --concurrency in the bulk run")
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="smtpdoctor --concurrency in the bulk run (default: the command's own default)")
+    parser.add_argument("--bulk-repeat", type=int, default=3, help="measured bulk runs (median), after a warm-up run")
     parser.add_argument("--checkdmarc-python", default=os.environ.get("CHECKDMARC_PYTHON", "/work/bench-venv/bin/python"))
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -299,14 +316,21 @@ def main() -> None:
         print(f"  smtpdoctor whole process            {ours_s * 1000:6.0f} ms = {ours_s / critical:.2f}x the critical path")
 
         names = [domain_name(i) for i in range(args.domains)]
-        bulk = run_smtpdoctor(lab, names, args.concurrency)
+        # A warm-up run first: the lab server (dnspython per message, ~0.5 ms of CPU each) builds each answer
+        # once and then answers from that table, so the runs measured are the client's, not the server's CPU.
+        run_smtpdoctor(lab, names, args.concurrency)
+        runs = [run_smtpdoctor(lab, names, args.concurrency) for _ in range(args.bulk_repeat)]
+        bulk = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]  # the median run
+        bulk_min = min(r["wall_s"] for r in runs)
         sample = names[: args.checkdmarc_domains] if args.checkdmarc_domains else names
         cd = run_checkdmarc(args.checkdmarc_python, lab, sample)
         scale = len(names) / len(sample)
         cd_total = cd["wall_s"] * scale if scale != 1 else cd["wall_s"]
         print(f"\n== {len(names)} domains")
-        print(f"  smtpdoctor  {bulk['wall_s']:7.2f} s  (CPU {bulk['cpu_s']:.2f} s; {bulk['queries']} queries, "
-              f"--concurrency {args.concurrency}; could-not-test findings {bulk['could_not_test']}; "
+        each = ", ".join(f"{r['wall_s']:.2f}" for r in runs)
+        print(f"  smtpdoctor  {bulk['wall_s']:7.2f} s  median of {len(runs)} (min {bulk_min:.2f} s; each: {each})")
+        print(f"              (CPU {bulk['cpu_s']:.2f} s; {bulk['queries']} queries, "
+              f"--concurrency {args.concurrency or 'default'}; could-not-test findings {bulk['could_not_test']}; "
               f"spf.ok {bulk['spf_ok']}, dkim.key-ok {bulk['dkim_ok']}, dmarc.ok {bulk['dmarc_ok']})")
         label = "" if scale == 1 else f"  (measured {cd['wall_s']:.1f} s for {len(sample)}, scaled x{scale:g})"
         print(f"  checkdmarc  {cd_total:7.2f} s  (CPU {cd['cpu_s'] * scale:.2f} s; {cd['queries']} queries; "

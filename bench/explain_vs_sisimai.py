@@ -30,9 +30,12 @@ CORPUS = ROOT / "tests" / "data" / "bounces" / "sisimai"
 PERL = HERE / "explain_sisimai.pl"
 
 
-# Children run as an installed package does: with compiled bytecode (this sandbox sets
-# PYTHONDONTWRITEBYTECODE, which would make every run recompile smtpdoctor from source).
+# Children run this tree's sources (not whatever copy is installed), as an installed package does: with
+# compiled bytecode (this sandbox sets PYTHONDONTWRITEBYTECODE, which would make every run recompile
+# smtpdoctor from source), cached in a private directory.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+ENV["PYTHONPATH"] = str(ROOT / "src")
+ENV.setdefault("PYTHONPYCACHEPREFIX", "/tmp/smtpdoctor-bench-pycache")  # mirrors absolute paths: trees do not mix
 
 
 def run(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:

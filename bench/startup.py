@@ -7,12 +7,18 @@ median CPU time (user + system, from ``os.wait4``: wall time on a shared machine
 load) and the modules loaded; the peer is ``python -c pass`` (what any Python CLI pays) measured in the
 same rounds, interleaved, so the ratio is honest under load. Several ``--src`` trees (e.g. before and after
 a change) are measured side by side. ``127.0.0.1:1`` is a resolver that refuses at once.
+
+The "imports" column is the issue's measure of import cost: the sum of the top-level cumulative times that
+``python -X importtime`` reports for the whole command (best of the rounds; ``-X importtime`` itself adds
+some overhead). Children run as an installed package does: with byte-code cached (a private
+``PYTHONPYCACHEPREFIX``, warmed once), whatever ``PYTHONDONTWRITEBYTECODE`` says.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -26,7 +32,14 @@ CASES = {
     "domain example.com (refused resolver)": ["domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "1"],
     "blacklist 192.0.2.1 (refused resolver)": ["blacklist", "192.0.2.1", "--resolver", "127.0.0.1:1",
                                                "--timeout", "1"],
+    "spf example.com --ip 192.0.2.1 (refused resolver)": ["spf", "example.com", "--ip", "192.0.2.1", "--resolver",
+                                                          "127.0.0.1:1", "--timeout", "1"],
+    "diagnose 127.0.0.1 --port 1 (refused)": ["diagnose", "127.0.0.1", "--port", "1", "--ports", "", "--domain",
+                                              "example.com", "--resolver", "127.0.0.1:1", "--timeout", "1"],
+    **{f"{name} --help": [name, "--help"] for name in ("spf", "domain", "blacklist", "headers", "reports", "demo",
+                                                      "lab", "serve", "watch", "history", "serve-metrics")},
 }
+_IMPORT = re.compile(r"import time:\s+\d+ \|\s+(\d+) \| (\S)")
 
 _COUNT = "import sys, runpy; sys.argv = ['smtpdoctor', *sys.argv[1:]]\n" \
          "try:\n    runpy.run_module('smtpdoctor.cli.app', run_name='__main__')\n" \
@@ -37,6 +50,14 @@ def cpu_of(argv: list[str], env: dict) -> float:
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, _, usage = os.wait4(proc.pid, 0)
     return usage.ru_utime + usage.ru_stime
+
+
+def imports_of(args: list[str] | None, env: dict) -> float:
+    """Seconds of top-level imports (cumulative, as ``-X importtime`` counts them) of one run."""
+    argv = [sys.executable, "-X", "importtime", "-c", "pass"] if args is None else \
+        [sys.executable, "-X", "importtime", "-m", "smtpdoctor.cli.app", *args]
+    err = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True).stderr
+    return sum(int(m.group(1)) for m in map(_IMPORT.match, err.splitlines()) if m) / 1e6
 
 
 def modules_of(args: list[str] | None, env: dict) -> int:
@@ -54,23 +75,32 @@ def main() -> None:
     ap.add_argument("--src", action="append", help="a source tree to measure (repeatable; default: src)")
     opts = ap.parse_args()
     trees = opts.src or ["src"]
-    envs = {t: dict(os.environ, PYTHONPATH=os.path.abspath(t)) for t in trees}
+    base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    base.setdefault("PYTHONPYCACHEPREFIX", "/tmp/smtpdoctor-bench-pycache")  # mirrors absolute paths
+    envs = {t: dict(base, PYTHONPATH=os.path.abspath(t)) for t in trees}
     samples: dict[tuple[str, str], list[float]] = {}
+    imports: dict[tuple[str, str], list[float]] = {}
+    for tree in trees:  # warm-up: writes the byte-code cache, as installing the package does
+        for args in CASES.values():
+            if args is not None:
+                subprocess.run([sys.executable, "-m", "smtpdoctor.cli.app", *args], env=envs[tree],
+                               capture_output=True)
     for _ in range(opts.rounds):
         for name, args in CASES.items():
             for tree in trees:
                 argv = [sys.executable, "-c", "pass"] if args is None else \
                     [sys.executable, "-m", "smtpdoctor.cli.app", *args]
                 samples.setdefault((name, tree), []).append(cpu_of(argv, envs[tree]))
+                imports.setdefault((name, tree), []).append(imports_of(args, envs[tree]))
     print(f"load average {os.getloadavg()[0]:.2f}, {opts.rounds} rounds, CPU seconds (user+sys) best / median\n")
     floor = {t: min(samples[("python -c pass (floor)", t)]) for t in trees}
-    print("| command | tree | best | median | modules | best − floor |")
-    print("|---|---|---|---|---|---|")
+    print("| command | tree | CPU best | CPU median | best − floor | imports best (median) | modules |")
+    print("|---|---|---|---|---|---|---|")
     for name, args in CASES.items():
         for tree in trees:
-            s = samples[(name, tree)]
-            print(f"| {name} | {tree} | {min(s):.3f} | {statistics.median(s):.3f} | "
-                  f"{modules_of(args, envs[tree])} | {min(s) - floor[tree]:.3f} |")
+            s, i = samples[(name, tree)], imports[(name, tree)]
+            print(f"| {name} | {tree} | {min(s):.3f} | {statistics.median(s):.3f} | {min(s) - floor[tree]:.3f} | "
+                  f"{min(i):.3f} ({statistics.median(i):.3f}) | {modules_of(args, envs[tree])} |")
 
 
 if __name__ == "__main__":

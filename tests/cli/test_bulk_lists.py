@@ -7,7 +7,7 @@ import io
 import json
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import app
 from smtpdoctor.cli.common import UsageError

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import COMMANDS, build_app, main
 from smtpdoctor.cli.examples import EXAMPLES

@@ -1,6 +1,6 @@
 """The text report in a terminal: its width, colour only on a TTY (NO_COLOR, --no-color), titles in the walk.
 
-The CLI runs through typer's CliRunner (a pipe) and in a pseudo-terminal of a set size (the pty module), against
+The CLI runs through click's CliRunner (a pipe) and in a pseudo-terminal of a set size (the pty module), against
 a port of 127.0.0.1 where nothing listens: a real refused connection, the quickest real diagnosis.
 """
 
@@ -18,7 +18,7 @@ import sys
 import termios
 import time
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import build_app
 

@@ -165,7 +165,7 @@ async def test_listing_on_a_catalogue_list_shows_its_delisting_rules(knot_factor
 
 def test_blacklist_text_report_shows_the_delisting_step(knot_factory):
     """The CLI's text report of a listing carries the list's delisting step and rules."""
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from smtpdoctor.cli.app import app
 

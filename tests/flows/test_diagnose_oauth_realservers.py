@@ -15,7 +15,7 @@ import time
 
 import pytest
 from realservers.token_endpoint import start_token_endpoint
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import app, main
 from smtpdoctor.core.model import Category

@@ -6,7 +6,7 @@ import dataclasses
 import json
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import app
 from smtpdoctor.lab.demo import run_demo, select

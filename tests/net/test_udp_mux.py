@@ -213,6 +213,11 @@ async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_wi
         assert mux._window == 74
         assert mux.rto() == pytest.approx(0.1)  # measured on loopback: the floor, not the 2 s timeout
         lost = await asyncio.gather(*(mux.submit(f"drop{i}.lab.test", "A") for i in range(5)))
+        cut = mux._window
+        # A round trip's worth of answers (one per slot) closes about half the gap to the window the loss
+        # cut (CUBIC-like regrowth), not the four answers' worth of linear probing.
+        await asyncio.gather(*(mux.submit(f"again{i}.lab.test", "A") for i in range(round(cut))))
+        regrown = mux._window
     finally:
         mux.close()
         transport.close()
@@ -220,6 +225,8 @@ async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_wi
     assert max(r.elapsed for r in lost) < 1.0  # one RTO (0.1 s) and a sweep, far below the 2 s timeout
     assert sorted(q for q in server.seen if q.startswith(b"drop")) == sorted([b"drop%d" % i for i in range(5)] * 2)
     assert mux._threshold == pytest.approx(74 * 0.7)  # five losses of one round: one cut
+    assert cut == pytest.approx(74 * 0.7, abs=1)  # the other four retried answers regrow it a little
+    assert cut + (74 - cut) * 0.35 < regrown < 74
 
 
 def test_servers_of_reads_the_facade():

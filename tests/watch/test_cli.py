@@ -6,7 +6,7 @@ import base64
 import json
 import urllib.request
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import build_app
 from smtpdoctor.lab.background import in_background

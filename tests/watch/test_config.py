@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import build_app
 from smtpdoctor.watch.config import ConfigError, parse_config, parse_interval

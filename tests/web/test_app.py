@@ -201,7 +201,7 @@ def test_password_reaches_no_page_stream_report_or_memory(client, lab):
 
 
 def test_json_equals_the_cli(client, lab, monkeypatch):
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from smtpdoctor.cli.app import app as cli
 

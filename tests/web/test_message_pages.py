@@ -7,7 +7,7 @@ import html as h
 import json
 import re
 
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import app as cli
 

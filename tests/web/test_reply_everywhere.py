@@ -7,7 +7,7 @@ import asyncio
 import json
 
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.cli.app import app as cli
 from smtpdoctor.judge.reply import classify

@@ -12,7 +12,7 @@ import time
 
 import httpx2 as httpx
 import pytest
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from smtpdoctor.web.pages import VERDICT_HEADINGS
 from smtpdoctor.cli.app import app as cli

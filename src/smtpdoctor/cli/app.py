@@ -1,18 +1,15 @@
 """The ``smtpdoctor`` console script.
 
 Start-up time matters for a command people type. The top-level help (``smtpdoctor``, ``smtpdoctor --help``)
-is printed from :data:`COMMANDS` without importing typer, and ``smtpdoctor NAME …`` builds a typer app
-with only the one command NAME registered, so a command pays for its own imports and nobody else's.
-``tests/cli/test_app.py`` keeps that table equal to the commands typer registers, and
+is printed from :data:`COMMANDS` without importing the CLI layer, and ``smtpdoctor NAME …`` builds a click
+group with only the one command NAME registered, so a command pays for its own imports and nobody else's.
+``tests/cli/test_app.py`` keeps that table equal to the commands registered, and
 ``tests/cli/test_import_budget.py`` asserts what each command loads.
 
-Why typer, and what it costs (``python -X importtime``, measured on typer 0.29): ``import typer`` is
-about 40 ms, and typer builds a pydantic ``TypeAdapter`` per parameter when it parses, so pydantic
-(~20 ms) comes with it; both are the price of the typed options every command declares. What was not
-necessary is rich: typer's default ``rich_markup_mode="rich"`` imports ``typer.rich_utils`` (rich's
-markdown, traceback, syntax, panels: ~150 ms and 160 modules) just to print ``--help`` and usage
-errors. The app is built with ``rich_markup_mode=None`` (plain click help), so rich is imported only
-by the commands that render with it, when they render.
+The CLI layer is click, with each command's parameters declared in its signature (:mod:`.layer`, which also
+says why not typer: typer 0.29 built a pydantic ``TypeAdapter`` per parameter, ~0.13 s of every command's
+start-up, more than a command's whole import budget). rich is imported only by the commands that render
+with it, when they render.
 """
 
 from __future__ import annotations
@@ -45,27 +42,16 @@ _app = None
 
 
 def build_app(only: str | None = None):
-    """The typer app: with ``only`` (a name in :data:`COMMANDS`) just that command, else all (built once)."""
+    """The click group: with ``only`` (a name in :data:`COMMANDS`) just that command, else all (built once)."""
     global _app
     if only is None and _app is not None:
         return _app
     import importlib
 
-    import typer
+    from .layer import App, to_click
 
-    app = typer.Typer(name="smtpdoctor", help=TAGLINE, no_args_is_help=True, add_completion=False,
-                      pretty_exceptions_enable=False, rich_markup_mode=None)
-
-    def _version(value: bool) -> None:
-        if value:
-            print(version_line())
-            raise typer.Exit(0)
-
-    @app.callback()
-    def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                           help="Print the version and exit.")) -> None:
-        """Finds out why e-mail won't send or won't land, and says what to do about it."""
-
+    app = App("smtpdoctor", TAGLINE)
+    app.version = version_line
     for name in ([only] if only in COMMANDS else COMMANDS):
         try:
             module = importlib.import_module(f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
@@ -76,12 +62,12 @@ def build_app(only: str | None = None):
         module.register(app)
     from .examples import epilog
 
-    for info in app.registered_commands:  # every command's --help ends with a worked example
-        name = info.name or (info.callback.__name__ if info.callback else "")
-        info.epilog = info.epilog or epilog(name)
+    for name, command in app.commands.items():  # every command's --help ends with a worked example
+        command.epilog = command.epilog or epilog(name)
+    group = to_click(app)
     if only not in COMMANDS:
-        _app = app
-    return app
+        _app = group
+    return group
 
 
 def __getattr__(name: str):  # ``from smtpdoctor.cli.app import app`` builds it on demand (PEP 562)
@@ -120,28 +106,24 @@ def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):
         print(version_line())
         sys.exit(0)
+    import click
+
     from .common import UsageError, fail
 
-    import typer
-
     try:
-        code = build_app(sys.argv[1])(standalone_mode=False)
+        code = build_app(sys.argv[1]).main(sys.argv[1:], standalone_mode=False)
     except UsageError as exc:
         fail(str(exc))
-    except typer.Exit as exc:
+    except click.exceptions.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help())
+        sys.exit(0)
+    except click.UsageError as exc:  # click's own usage errors (exit status 2): one line too, with the way on
+        fail(usage_hint(exc.format_message(), sys.argv[1:]))
+    except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except (click.Abort, KeyboardInterrupt):
         print("smtpdoctor: interrupted", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:
-        # typer vendors click; its usage errors carry exit_code 2 and format_message(). Matched by shape
-        # so that the private module path of the vendored click does not matter.
-        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
-            print(exc.ctx.get_help())
-            sys.exit(0)
-        if getattr(exc, "exit_code", None) == 2 and hasattr(exc, "format_message"):
-            fail(usage_hint(exc.format_message(), sys.argv[1:]))
-        raise
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -7,20 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-import typer
-
 from ..report.formats import OutputFormat
 from .common import UsageError
+from .layer import Option
 
 __all__ = ["WORKERS", "CLUSTER", "OUTPUT", "PARTITION_SIZE", "scale_options"]
 
-WORKERS = typer.Option(None, "--workers", help="Run on a local Dask cluster of N worker processes.",
+WORKERS = Option(None, "--workers", help="Run on a local Dask cluster of N worker processes.",
                        show_default=False)
-CLUSTER = typer.Option(None, "--cluster", help="Run on an existing Dask scheduler (tcp://HOST:8786).",
+CLUSTER = Option(None, "--cluster", help="Run on an existing Dask scheduler (tcp://HOST:8786).",
                        show_default=False)
-OUTPUT = typer.Option(None, "--output", help="Write the results to a Parquet file (FILE.parquet).",
+OUTPUT = Option(None, "--output", help="Write the results to a Parquet file (FILE.parquet).",
                       show_default=False)
-PARTITION_SIZE = typer.Option(None, "--partition-size", help="Inputs per partition of a --workers/--cluster run.",
+PARTITION_SIZE = Option(None, "--partition-size", help="Inputs per partition of a --workers/--cluster run.",
                               show_default=False)
 
 

@@ -17,7 +17,6 @@ from typing import BinaryIO, Iterable, Iterator
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label
-from ..judge.explain.message import MAX_MESSAGE_BYTES, explain_message, looks_like_message
 from ..judge.explain.reply import explain_text
 from ..protocol.maillog import failure_lines, looks_like_maillog
 
@@ -80,6 +79,8 @@ def iter_mbox(stream: BinaryIO, source: str, first: bytes = b"", *, start: int =
     that looks like a separator starts a message. Works a megabyte at a time; each message keeps at most
     MAX_MESSAGE_BYTES (the rest is skipped). Messages are numbered from ``start`` + 1 (a partition of a
     large mbox starts further in)."""
+    from ..judge.explain.message import MAX_MESSAGE_BYTES
+
     index = start
     parts: list[bytes] = []
     size = 0
@@ -149,6 +150,9 @@ def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
     if is_binary(first):  # said at once: an endless device (/dev/zero, /dev/urandom) is not read on
         yield Item(source=source, error="binary data, not a message or a reply")
         return
+    # the message reader (the email package, bounce formats) is imported for files, not for reply text
+    from ..judge.explain.message import MAX_MESSAGE_BYTES, looks_like_message
+
     if first.startswith(b"From ") and looks_like_message(first.split(b"\n", 1)[1] if b"\n" in first else b""):
         yield from iter_mbox(stream, source, first)
         return
@@ -247,6 +251,8 @@ def explain_item(item: Item) -> Explained:
         if item.error is not None:
             return Explained(source=item.source, kind=Kind.UNPARSED, note=item.error)
         if item.message is not None:
+            from ..judge.explain.message import explain_message
+
             return explain_message(item.message, item.source)
         return explain_text(item.text or "", item.source)
     except Exception as exc:  # noqa: BLE001 - a bug must not stop a bulk run; it is reported per input

@@ -118,12 +118,28 @@ class ProviderRule:
         return self._match
 
 
+class LazyPattern:
+    """A regular expression compiled on its first ``search``: a provider's own host and marker patterns are
+    needed only when the combined one (``any_host``, ``any_marker``) has matched, which most replies never do."""
+
+    __slots__ = ("pattern", "_compiled")
+
+    def __init__(self, pattern: str) -> None:
+        self.pattern = pattern
+        self._compiled: re.Pattern[str] | None = None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern)
+        return self._compiled.search(text)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Provider:
     id: str
     name: str
-    hosts: re.Pattern[str] | None
-    markers: re.Pattern[str] | None
+    hosts: LazyPattern | None
+    markers: LazyPattern | None
     help: str | None
     rules: tuple[ProviderRule, ...]
 
@@ -239,8 +255,8 @@ def knowledge() -> Knowledge:
         rules = tuple(_rule(r) for r in p.get("rule") or ())
         providers.append(Provider(
             id=p["id"], name=p["name"],
-            hosts=re.compile(_lower_pattern(p["hosts"])) if p.get("hosts") else None,
-            markers=re.compile(_lower_pattern(p["markers"])) if p.get("markers") else None,
+            hosts=LazyPattern(_lower_pattern(p["hosts"])) if p.get("hosts") else None,
+            markers=LazyPattern(_lower_pattern(p["markers"])) if p.get("markers") else None,
             help=p.get("help"), rules=rules,
         ))
     order = raw["order"]

@@ -16,7 +16,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Iterator
+from typing import Awaitable, Callable, Iterator, Protocol
 
 from ..core.model import TranscriptLine
 from ..protocol.capabilities import Capabilities, parse_ehlo
@@ -28,7 +28,18 @@ from ..protocol.replies import Reply
 from ..core.observations import TlsFacts
 from .tls import cert_facts, peer_chain
 
-__all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S"]
+__all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S",
+           "ConnectWatch"]
+
+
+class ConnectWatch(Protocol):
+    """What one connect tells about its host, and what the host's other ports tell about one connect."""
+
+    def answered(self, address: str, port: int, rtt: float) -> None:
+        """The host answered this connect (SYN-ACK or RST) after ``rtt`` seconds."""
+
+    def silence(self, address: str, port: int) -> Awaitable[str]:
+        """Resolves, with the reason, once a connect still unanswered is filtered with high confidence."""
 
 # (direction, text, after_334) -> text to keep
 Redact = Callable[[str, str, bool], str]
@@ -117,6 +128,28 @@ def map_exceptions(phase: str) -> Iterator[None]:
         raise ConnectFailed(f"{exc.strerror or exc}", phase=phase, errno=exc.errno) from None
 
 
+async def _connect(sock: socket.socket, address: str, port: int, watch: ConnectWatch | None) -> None:
+    """``sock_connect``, given up with :class:`ConnectTimeout` when ``watch`` rules the port filtered."""
+    connect = asyncio.get_running_loop().sock_connect(sock, (address, port))
+    if watch is None:
+        await connect
+        return
+    task = asyncio.ensure_future(connect)
+    silence = asyncio.ensure_future(watch.silence(address, port))
+    try:
+        await asyncio.wait({task, silence}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for pending in (task, silence):
+            if not pending.done():
+                pending.cancel()
+                with contextlib.suppress(BaseException):
+                    await pending
+    if task.done() and not task.cancelled():
+        task.result()  # connected, or the error that stopped it
+        return
+    raise ConnectTimeout(silence.result(), phase="connect")
+
+
 class SmtpSession:
     """One SMTP connection. Open with :meth:`open`; every method raises only :mod:`.errors` types."""
 
@@ -138,8 +171,10 @@ class SmtpSession:
     # -- opening ----------------------------------------------------------------------------------
     @classmethod
     async def open(cls, address: str, port: int, *, server_name: str | None = None, timeouts: Timeouts = Timeouts(),
-                   source_ip: str | None = None, transcript: Transcript | None = None) -> "SmtpSession":
-        """Open the TCP connection (no greeting read yet)."""
+                   source_ip: str | None = None, transcript: Transcript | None = None,
+                   watch: ConnectWatch | None = None) -> "SmtpSession":
+        """Open the TCP connection (no greeting read yet). With ``watch``, an answer is reported to it, and
+        the connect is given up as filtered when the watch says so (before ``timeouts.connect``)."""
         start = time.perf_counter()
         if transcript:
             transcript.add("info", f"Trying {address}:{port}...", port=port, tls=False, address=address)
@@ -148,10 +183,12 @@ class SmtpSession:
                 sock = _socket_for(address, source_ip)
                 try:
                     async with asyncio.timeout(timeouts.connect):
-                        await asyncio.get_running_loop().sock_connect(sock, (address, port))
+                        await _connect(sock, address, port, watch)
                 except ConnectionRefusedError as exc:
                     icmp = _icmp_error(sock)
                     sock.close()
+                    if icmp is None and watch is not None:
+                        watch.answered(address, port, time.perf_counter() - start)  # a TCP reset
                     if icmp is not None:
                         raise ConnectRejected(
                             f"connection rejected by a filter (ICMP type {icmp[0]} code {icmp[1]}, not a TCP reset)",
@@ -168,6 +205,8 @@ class SmtpSession:
         session = cls(reader, writer, address=address, port=port, server_name=server_name or address,
                       timeouts=timeouts, transcript=transcript)
         session.connect_time = time.perf_counter() - start
+        if watch is not None:
+            watch.answered(address, port, session.connect_time)
         session._record("info", f"Connected to {address}:{port} in {session.connect_time * 1000:.0f} ms")
         return session
 

@@ -29,6 +29,10 @@ from .dns import Resolver, parse_nameserver
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
 _TYPES = {"A": 1, "TXT": 16}
+# With ``full=True`` (the facade's transport): every type a mail audit asks; the answers of those
+# ``dns_wire`` does not read itself are parsed by dnspython.
+_FULL_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
+               "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
 _RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}
 _RCVBUF = 4 << 20
 
@@ -83,14 +87,24 @@ def _label(label: str) -> bytes:
     return raw
 
 
-def encode_query(qid: int, name: str, qtype: int) -> bytes:
-    """A standard query with RD set, no EDNS. Raises ValueError for a name that is not plain ASCII labels."""
+# EDNS0 as the facade asks (dnspython's use_edns(0, DO, 1232)): the root name, type OPT, a 1232-byte UDP
+# payload, extended rcode 0, version 0, the DO bit, no options.
+_OPT = struct.pack("!BHHIH", 0, 41, 1232, 0x8000, 0)
+
+
+def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:
+    """A standard query with RD set; with ``edns``, also AD and an EDNS0 record with the DO bit and a 1232-byte
+    payload (what the facade sends). Raises ValueError for a name that is not plain ASCII labels."""
     try:
-        qname = b"".join([_label(lab) for lab in name.rstrip(".").split(".")])
+        bare = name.rstrip(".")
+        qname = b"".join([_label(lab) for lab in bare.split(".")]) if bare else b""  # "" or ".": the root
     except UnicodeEncodeError:
         raise ValueError(f"not an ASCII name: {name!r}") from None
     if len(qname) > 254:
         raise ValueError(f"name too long: {name!r}")
+    if edns:
+        return (struct.pack("!HHHHHH", qid, 0x0120, 1, 0, 0, 1) + qname + b"\0" + struct.pack("!HH", qtype, 1)
+                + _OPT)
     return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\0" + struct.pack("!HH", qtype, 1)
 
 
@@ -262,6 +276,8 @@ class _Query:
         self.mux, self.name, self.rdtype, self.qtype, self.future = mux, name, rdtype, qtype, future
         self.body = wire[2:]
         self.qname = name.encode("ascii").lower()
+        if mux.full:
+            self.qname = tuple(self.qname.split(b".")) if self.qname else ()  # dns_wire compares labels
         self.start = time.perf_counter()
         self.lifetime = lifetime
         self.deadline = 0.0
@@ -322,6 +338,11 @@ class _Query:
         self.send()  # kept registered under its id: a late answer to this send is still taken
 
     def answered(self, sock: _Socket, data: bytes) -> None:
+        if self.mux.full:
+            from .dns_wire import settle
+
+            settle(self, data)
+            return
         try:
             rcode, records, ttl, truncated = decode_answer(data, self.qname, self.qtype)
         except MalformedAnswer as exc:
@@ -354,7 +375,8 @@ class _Query:
     def finish(self, outcome: Outcome, **kw) -> None:
         result = DnsResult(name=self.name, rdtype=self.rdtype, outcome=outcome,
                            elapsed=time.perf_counter() - self.start, **kw)
-        self.mux.log.append(QueryLogEntry(self.name, self.rdtype, outcome, result.elapsed))
+        if not self.mux.full:
+            self.mux.log.append(QueryLogEntry(self.name, self.rdtype, outcome, result.elapsed))
         self.mux._release()
         if not self.future.done():
             self.future.set_result(result)
@@ -374,9 +396,11 @@ class MuxResolver:
       (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query. A lost packet costs
       about one RTO instead of the whole ``timeout`` (2 s against a 50 ms round trip was the collapse:
       every burst that overflowed a queue stalled the sweep for 2 s);
-    * the window starts at 64 and grows by one per answer (slow start) up to a threshold, then by four
-      per round trip; a loss multiplies it by 0.7 (not below 8) and sets the threshold there, at most
-      once per round of sends. A loss counts when a retried query is then answered: the
+    * the window starts at 64 and grows by one per answer (slow start) up to a threshold; a loss
+      multiplies it by 0.7 (not below 8) and sets the threshold there, at most once per round of sends.
+      Above the threshold it closes half the gap to the window the loss cut, per round trip (CUBIC's
+      concave regrowth: a queue that overflowed in one burst held that much a moment before), then
+      probes by four per round trip. A loss counts when a retried query is then answered: the
       question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
       too) is not congestion and does not shrink the window for the other zones.
     """
@@ -386,12 +410,17 @@ class MuxResolver:
     _PROBE = 4.0  # answers' worth of growth per round trip above the threshold
 
     def __init__(self, nameservers: Sequence[str], fallback: Resolver, *, timeout: float = 2.0,
-                 lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None) -> None:
+                 lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None,
+                 full: bool = False) -> None:
         if not nameservers:
             raise ValueError("MuxResolver needs at least one nameserver")
         if max_in_flight < 1:
             raise ValueError("max_in_flight must be at least 1")
         self.servers = [parse_nameserver(ns) for ns in nameservers]
+        self.full = full  # any type, EDNS with DO and AD, answers read as the facade reads them; no cache, no log
+        # A recursive resolver's cold answers take hundreds of ms: the facade's questions are not re-sent
+        # before 1 s (RFC 6298's floor). Block-list zones answer from hot caches: 0.1 s.
+        self._min_rto = min(timeout, 1.0) if full else self._MIN_RTO
         self.fallback = fallback
         self.timeout = timeout
         self.lifetime = lifetime
@@ -405,6 +434,7 @@ class MuxResolver:
         self._in_flight = 0
         self._window = float(min(64, max_in_flight))
         self._threshold = float(max_in_flight)
+        self._cut_from = 0.0  # the window a loss last cut
         self._srtt: float | None = None
         self._rttvar = 0.0
         self._sweep_handle: asyncio.TimerHandle | None = None
@@ -485,7 +515,7 @@ class MuxResolver:
         """The retransmission timeout now (RFC 6298's formula over this run's answers)."""
         if self._srtt is None:
             return min(self.timeout, 1.0)
-        return min(self.timeout, max(self._MIN_RTO, self._srtt + 4 * self._rttvar))
+        return min(self.timeout, max(self._min_rto, self._srtt + 4 * self._rttvar))
 
     def _answered(self, query: "_Query") -> None:
         now = time.perf_counter()
@@ -498,12 +528,14 @@ class MuxResolver:
                 self._srtt += 0.125 * (sample - self._srtt)
         elif query.first_sent > self._last_cut:  # answered after a retry: a packet was dropped
             self._last_cut = now
+            self._cut_from = self._window
             self._threshold = self._window = max(min(8.0, float(self.max_in_flight)), self._window * self._DECREASE)
             return
         if self._window < self._threshold:
             self._window += 1.0
         elif self._window < self.max_in_flight:
-            self._window += self._PROBE / self._window
+            # One round trip brings about ``window`` answers: half the gap back per round trip, then probing.
+            self._window += max(self._PROBE, (self._cut_from - self._window) / 2) / self._window
         self._window = min(self._window, float(self.max_in_flight))
 
     def _release(self) -> None:
@@ -517,17 +549,18 @@ class MuxResolver:
         Must be called from a running event loop. Asked once per run; later askers share the answer."""
         self._open()
         key = (name.rstrip(".").lower(), rdtype.upper())
-        fut = self._cache.get(key)
+        fut = None if self.full else self._cache.get(key)
         if fut is not None and not fut.cancelled():
             return fut
         assert self._loop is not None
         fut = self._loop.create_future()
-        self._cache[key] = fut
-        qtype = _TYPES.get(key[1])
+        if not self.full:  # the facade that owns a full layer keeps the cache
+            self._cache[key] = fut
+        qtype = (_FULL_TYPES if self.full else _TYPES).get(key[1])
         try:
             if qtype is None:
                 raise ValueError("not a type this layer handles")
-            wire = encode_query(0, key[0], qtype)
+            wire = encode_query(0, key[0], qtype, edns=self.full)
         except ValueError:  # another type, or a name the hand encoder does not take (IDN, long)
             self._in_flight += 1
             self._to_facade(key[0], key[1], fut, release=True)
@@ -541,14 +574,15 @@ class MuxResolver:
         """The facade's signature: ``await query(name, rdtype) -> DnsResult``."""
         return await asyncio.shield(self.submit(name, rdtype))
 
-    def _to_facade(self, name: str, rdtype: str, fut: asyncio.Future, release: bool = False) -> None:
+    def _to_facade(self, name: str, rdtype: str, fut: asyncio.Future, release: bool = False, tcp: bool = False) -> None:
         async def ask() -> None:
             try:
-                result = await self.fallback.query(name, rdtype)
+                result = await (self.fallback.query(name, rdtype, tcp=True) if tcp else self.fallback.query(name, rdtype))
             finally:
                 if release:
                     self._release()
-            self.log.append(QueryLogEntry(name, rdtype, result.outcome, result.elapsed))
+            if not self.full:
+                self.log.append(QueryLogEntry(name, rdtype, result.outcome, result.elapsed))
             if not fut.done():
                 fut.set_result(result)
 

@@ -5,40 +5,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError, check_each
+from ..layer import App, Argument, Exit, Option
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 _MAX_FILE_BYTES = 5_000_000
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Check IP addresses, CIDR ranges (up to /24, /120) and domains against DNS block lists, "
                      "with health guards that tell 'listed' from a refused query or a broken list.")(blacklist)
 
 
 def blacklist(
-    inputs: List[str] = typer.Argument(None, help="IPv4 or IPv6 addresses, CIDR ranges, or domains.",
+    inputs: List[str] = Argument(None, help="IPv4 or IPv6 addresses, CIDR ranges, or domains.",
                                        show_default=False),
-    file: Optional[str] = typer.Option(None, "--file", help="Read inputs from FILE, one per line ('-' for stdin); "
+    file: Optional[str] = Option(None, "--file", help="Read inputs from FILE, one per line ('-' for stdin); "
                                                              "'#' starts a comment. A CSV with a header works too: "
                                                              "the first column, or --column."),
-    column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the inputs "
+    column: Optional[str] = Option(None, "--column", help="The CSV column of --file that holds the inputs "
                                                                 "(by its header name)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
-    summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object "
+    quiet: bool = Option(False, "--quiet", "-q", help="No progress bar on stderr."),
+    summary: bool = Option(False, "--summary", help="With --format json: end with one summary object "
                                                           "({\"summary\": ...}) after the per-input lines."),
-    dnsbl: List[str] = typer.Option([], "--dnsbl", help="Zone to use instead of the built-in list (repeatable); "
+    dnsbl: List[str] = Option([], "--dnsbl", help="Zone to use instead of the built-in list (repeatable); "
                                                         "'default' adds the built-in default set, 'all' every "
                                                         "catalogue zone including those off by default."),
-    resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to ask (repeatable; "
+    resolver: List[str] = Option([], "--resolver", help="DNS server IP[:PORT] to ask (repeatable; "
                                                               "default: the system's). Use your own resolver."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines) | markdown | html"),
-    concurrency: int = typer.Option(512, "--concurrency", help="Queries in flight at once."),
-    rate: float = typer.Option(8000.0, "--rate", help="Queries per second, at most."),
-    timeout: Optional[float] = typer.Option(None, "--timeout", help="Seconds to wait for each zone's answer "
+    fmt: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines) | markdown | html"),
+    concurrency: int = Option(512, "--concurrency", help="Queries in flight at once."),
+    rate: float = Option(8000.0, "--rate", help="Queries per second, at most."),
+    timeout: Optional[float] = Option(None, "--timeout", help="Seconds to wait for each zone's answer "
                                                                     "(default: the catalogue's, 4 s)."),
     workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
     partition_size: Optional[int] = PARTITION_SIZE,
@@ -83,7 +82,7 @@ def blacklist(
                                  concurrency=concurrency, rate=rate)
         except ScaleError as exc:
             raise UsageError(str(exc)) from None
-        raise typer.Exit(code)
+        raise Exit(code)
     files = [_read_file(file, column)] if file else []
     try:
         targets = parse_inputs(inputs or [], files)
@@ -91,7 +90,7 @@ def blacklist(
         raise UsageError(str(exc)) from None
     per_query = max(z.timeout for z in zones)
     code = asyncio.run(_main(list(resolver), per_query, targets, zones, dead, fmt, concurrency, rate, summary, quiet))
-    raise typer.Exit(code)
+    raise Exit(code)
 
 
 async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate, summary=False,

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from typing import List
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Exit, Option
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Run the built-in lab: start broken servers and DNS faults on loopback, diagnose each, show the verdicts.")(demo)
 
 
 def demo(
-    scenario: List[str] = typer.Option([], "--scenario", help="Run only this scenario (repeatable)."),
-    list_: bool = typer.Option(False, "--list", help="List the scenarios and exit."),
-    concurrency: int = typer.Option(8, "--concurrency", help="Scenarios diagnosed at once (1-32)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines) | markdown | html"),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Print each scenario's full report."),
+    scenario: List[str] = Option([], "--scenario", help="Run only this scenario (repeatable)."),
+    list_: bool = Option(False, "--list", help="List the scenarios and exit."),
+    concurrency: int = Option(8, "--concurrency", help="Scenarios diagnosed at once (1-32)."),
+    fmt: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines) | markdown | html"),
+    verbose: bool = Option(False, "--verbose", "-v", help="Print each scenario's full report."),
 ) -> None:
     import asyncio
     import sys
@@ -35,7 +34,7 @@ def demo(
     if list_:
         for s in chosen:
             print(f"{s.name:34} {s.expect_category.value:15} {s.description}")
-        raise typer.Exit(0)
+        raise Exit(0)
 
     from rich.console import Console
     from rich.table import Table
@@ -57,14 +56,14 @@ def demo(
 
         for r in results:
             write_json_line(r.to_json())
-        raise typer.Exit(1 if wrong else 0)
+        raise Exit(1 if wrong else 0)
     if fmt.value in ("markdown", "html"):
         from ...report import render_many
 
         reports = [r.report for r in results if r.report is not None]
         title = f"smtpdoctor demo: {len(results) - len(wrong)} of {len(results)} lab scenarios diagnosed right"
         sys.stdout.write(render_many(reports, fmt.value, title=title) if reports else "")
-        raise typer.Exit(1 if wrong else 0)
+        raise Exit(1 if wrong else 0)
 
     out = Console(width=max(Console().width, 120))
     table = Table(title="smtpdoctor demo — the lab's broken servers and DNS faults, diagnosed")
@@ -91,4 +90,4 @@ def demo(
     out.print(f"{len(results) - len(wrong)} of {len(results)} scenarios diagnosed right, covering causes: "
               f"{', '.join(causes)}.")
     out.print("Practise by hand: [bold]smtpdoctor lab[/] keeps these servers up and prints the command to try on each.")
-    raise typer.Exit(1 if wrong else 0)
+    raise Exit(1 if wrong else 0)

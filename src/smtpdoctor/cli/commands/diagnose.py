@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Argument, Exit, Option
 
 
 # where each field of Settings is given on the command line, for the one-line error
@@ -19,38 +18,38 @@ FLAGS = {"host": "HOST", "port": "--port", "security": "--security", "user": "--
          "insecure_auth": "--insecure-auth", "provider": "--provider"}
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Probe an SMTP server like a real client and name the one root cause, with the fix.")(diagnose)
 
 
 def diagnose(
-    host: str = typer.Argument(..., help="SMTP server name or IP address, e.g. smtp.example.com"),
-    port: Optional[str] = typer.Option(None, "--port", "-p", help="Port configured in your client (default: 587, or 465 with --security tls)."),
-    security: str = typer.Option("auto", "--security", "-s", help="auto | starttls | tls (implicit, 'SSL/TLS') | none"),
-    user: Optional[str] = typer.Option(None, "--user", "-u", help="SMTP user name."),
-    password_env: Optional[str] = typer.Option(None, "--password-env", help="Name of the environment variable holding the password."),
-    mail_from: Optional[str] = typer.Option(None, "--from", help="Sender address (MAIL FROM)."),
-    rcpt_to: Optional[str] = typer.Option(None, "--to", help="Recipient address (RCPT TO)."),
-    helo: Optional[str] = typer.Option(None, "--helo", help="Name to send in EHLO (default: our address literal)."),
-    source_ip: Optional[str] = typer.Option(None, "--source-ip", help="Local address to connect from."),
-    domain: Optional[str] = typer.Option(None, "--domain", help="Sending domain to audit (default: the --from domain)."),
-    ip: Optional[str] = typer.Option(None, "--ip", help="Sending IP to check (PTR, blocklists)."),
-    dkim_selector: List[str] = typer.Option([], "--dkim-selector", help="DKIM selector to check (repeatable)."),
-    resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to use (repeatable)."),
-    dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
-    ports: Optional[str] = typer.Option(None, "--ports", help="Ports to sweep besides the configured one, comma-separated (default 25,465,587,2525; '' for none)."),
-    auth_mech: Optional[str] = typer.Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2, OAUTHBEARER."),
-    token_env: Optional[str] = typer.Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2 or OAUTHBEARER)."),
-    provider: Optional[str] = typer.Option(None, "--provider", help="Read the answers as this provider's (a preset key such as gmail, microsoft-365) when the host is not its usual name, e.g. a local relay in front of it."),
-    send: bool = typer.Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
-    output: Optional[str] = typer.Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
-    timeout: Optional[str] = typer.Option(None, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds (default 10, at most 300)."),
-    ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
-    insecure_auth: bool = typer.Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
-    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
-    no_color: bool = typer.Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
+    host: str = Argument(..., help="SMTP server name or IP address, e.g. smtp.example.com"),
+    port: Optional[str] = Option(None, "--port", "-p", help="Port configured in your client (default: 587, or 465 with --security tls)."),
+    security: str = Option("auto", "--security", "-s", help="auto | starttls | tls (implicit, 'SSL/TLS') | none"),
+    user: Optional[str] = Option(None, "--user", "-u", help="SMTP user name."),
+    password_env: Optional[str] = Option(None, "--password-env", help="Name of the environment variable holding the password."),
+    mail_from: Optional[str] = Option(None, "--from", help="Sender address (MAIL FROM)."),
+    rcpt_to: Optional[str] = Option(None, "--to", help="Recipient address (RCPT TO)."),
+    helo: Optional[str] = Option(None, "--helo", help="Name to send in EHLO (default: our address literal)."),
+    source_ip: Optional[str] = Option(None, "--source-ip", help="Local address to connect from."),
+    domain: Optional[str] = Option(None, "--domain", help="Sending domain to audit (default: the --from domain)."),
+    ip: Optional[str] = Option(None, "--ip", help="Sending IP to check (PTR, blocklists)."),
+    dkim_selector: List[str] = Option([], "--dkim-selector", help="DKIM selector to check (repeatable)."),
+    resolver: List[str] = Option([], "--resolver", help="DNS server IP[:PORT] to use (repeatable)."),
+    dnsbl: List[str] = Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
+    ports: Optional[str] = Option(None, "--ports", help="Ports to sweep besides the configured one, comma-separated (default 25,465,587,2525; '' for none)."),
+    auth_mech: Optional[str] = Option(None, "--auth-mech", help="Force one AUTH mechanism: PLAIN, LOGIN, LOGIN-INITIAL, CRAM-MD5, XOAUTH2, OAUTHBEARER."),
+    token_env: Optional[str] = Option(None, "--token-env", help="Environment variable holding an OAuth2 access token (XOAUTH2 or OAUTHBEARER)."),
+    provider: Optional[str] = Option(None, "--provider", help="Read the answers as this provider's (a preset key such as gmail, microsoft-365) when the host is not its usual name, e.g. a local relay in front of it."),
+    send: bool = Option(False, "--send", help="Send one real test message (DATA) instead of stopping after RCPT TO."),
+    output: Optional[str] = Option(None, "--output", "-o", help="Write the report to this file instead of standard output."),
+    timeout: Optional[str] = Option(None, "--timeout", help="Connect timeout and the limit of each SMTP step, in seconds (default 10, at most 300)."),
+    ca_file: Optional[str] = Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
+    insecure_auth: bool = Option(False, "--insecure-auth", help="Send the credentials even when the server's certificate failed verification (the report says so)."),
+    fmt: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
+    verbose: bool = Option(False, "--verbose", "-v", help="Show every finding and the transcript."),
+    no_color: bool = Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
+    quiet: bool = Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
     import asyncio
     import sys
@@ -72,8 +71,8 @@ def diagnose(
     _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
     if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
-        raise typer.Exit(130)
-    raise typer.Exit(report.exit_code)
+        raise Exit(130)
+    raise Exit(report.exit_code)
 
 
 def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:

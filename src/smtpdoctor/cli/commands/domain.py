@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from ...report.domain import render_text
 from ...report.formats import OutputFormat
 from ..common import UsageError, check_each
+from ..layer import App, Argument, Exit, Option
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "MAX_FILE_BYTES", "MAX_EML_BYTES"]
@@ -23,28 +22,28 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_EML_BYTES = 25 * 1024 * 1024
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     @app.command("domain")
     def domain(
-        domains: Optional[List[str]] = typer.Argument(None, help="Domains to audit (example.com, bücher.de).",
+        domains: Optional[List[str]] = Argument(None, help="Domains to audit (example.com, bücher.de).",
                                                       show_default=False),
-        file: Optional[Path] = typer.Option(None, "--file", help="Read domains from FILE, one a line ('-' = stdin; "
+        file: Optional[Path] = Option(None, "--file", help="Read domains from FILE, one a line ('-' = stdin; "
                                                                    "'#' starts a comment), or a CSV with a header "
                                                                    "(the first column, or --column)."),
-        column: Optional[str] = typer.Option(None, "--column", help="The CSV column of --file that holds the domains."),
-        summary: bool = typer.Option(False, "--summary", help="With --format json: end with one summary object."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar on stderr."),
-        ip: Optional[str] = typer.Option(None, "--ip", help="The sending IP: check its PTR / FCrDNS and SPF result."),
-        dkim_selector: List[str] = typer.Option([], "--dkim-selector", help="A DKIM selector to check (repeatable)."),
-        helo: Optional[str] = typer.Option(None, "--helo", help="The HELO name of the sending server (compared with the PTR)."),
-        eml: Optional[Path] = typer.Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
-        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
-        dnsbl: List[str] = typer.Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
-        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust for the MTA-STS policy fetch (labs, private CAs)."),
-        mta_sts_previous: Optional[str] = typer.Option(None, "--mta-sts-previous", help="ID:SHA256 of the MTA-STS id and policy of an earlier run (its JSON mta_sts.id, mta_sts.sha256): finds a changed policy under an unchanged id."),
-        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        concurrency: int = typer.Option(10, "--concurrency", help="Domains audited at once (each asks ~20 questions)."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+        column: Optional[str] = Option(None, "--column", help="The CSV column of --file that holds the domains."),
+        summary: bool = Option(False, "--summary", help="With --format json: end with one summary object."),
+        quiet: bool = Option(False, "--quiet", "-q", help="No progress bar on stderr."),
+        ip: Optional[str] = Option(None, "--ip", help="The sending IP: check its PTR / FCrDNS and SPF result."),
+        dkim_selector: List[str] = Option([], "--dkim-selector", help="A DKIM selector to check (repeatable)."),
+        helo: Optional[str] = Option(None, "--helo", help="The HELO name of the sending server (compared with the PTR)."),
+        eml: Optional[Path] = Option(None, "--eml", help="A sample message (.eml) whose DKIM signatures to verify."),
+        resolver: List[str] = Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
+        dnsbl: List[str] = Option([], "--dnsbl", help="Also check the domain (and --ip) against this blocklist zone (repeatable; 'default' for the built-in list)."),
+        ca_file: Optional[Path] = Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust for the MTA-STS policy fetch (labs, private CAs)."),
+        mta_sts_previous: Optional[str] = Option(None, "--mta-sts-previous", help="ID:SHA256 of the MTA-STS id and policy of an earlier run (its JSON mta_sts.id, mta_sts.sha256): finds a changed policy under an unchanged id."),
+        timeout: float = Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        concurrency: int = Option(50, "--concurrency", help="Domains audited at once (each asks ~20 questions; at most 256 questions are in flight)."),
+        format: OutputFormat = Option(OutputFormat.text, "--format", "-f",
                                             help="text | json (JSON Lines) | markdown | html"),
         workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
         partition_size: Optional[int] = PARTITION_SIZE,
@@ -54,7 +53,7 @@ def register(app: typer.Typer) -> None:
                    resolvers=resolver, ca_file=ca_file, timeout=timeout, concurrency=concurrency,
                    fmt=format, dnsbl=tuple(dnsbl), sts_previous=mta_sts_previous, column=column, summary=summary,
                    quiet=quiet, scale=(workers, cluster, output, partition_size))
-        raise typer.Exit(code)
+        raise Exit(code)
 
 
 def _read_inputs(domains: list[str], file: Path | None, column: str | None = None) -> tuple[list[str], bool]:
@@ -82,7 +81,7 @@ def _read_inputs(domains: list[str], file: Path | None, column: str | None = Non
 
 def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, selectors: list[str] = (),
         helo: str | None = None, eml: Path | None = None, resolvers: list[str] = (), ca_file: Path | None = None,
-        timeout: float = 3.0, concurrency: int = 10, fmt: OutputFormat = OutputFormat.text,
+        timeout: float = 3.0, concurrency: int = 50, fmt: OutputFormat = OutputFormat.text,
         dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
         summary: bool = False, quiet: bool = False, scale: tuple = (None, None, None, None)) -> int:
     import asyncio

@@ -5,31 +5,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Argument, Exit, Option
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
 
 __all__ = ["register", "explain"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Explain SMTP replies and bounce messages: the cause, the provider's meaning and the fix. "
                      "Give reply text, .eml files, directories, mbox files, maildirs, or '-' for stdin.")(explain)
 
 
 def explain(
-    inputs: List[str] = typer.Argument(None, help="Reply text, files, directories (maildir too), mbox files, "
+    inputs: List[str] = Argument(None, help="Reply text, files, directories (maildir too), mbox files, "
                                                   "or '-' for standard input.", show_default=False),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f",
+    fmt: OutputFormat = Option(OutputFormat.text, "--format", "-f",
                                      help="text | json (JSON Lines, one object per input) | markdown | html"),
-    summary: bool = typer.Option(None, "--summary/--no-summary",
+    summary: bool = Option(None, "--summary/--no-summary",
                                  help="Print the bulk summary table (default: when more than 5 inputs)."),
-    progress: bool = typer.Option(None, "--progress/--no-progress",
+    progress: bool = Option(None, "--progress/--no-progress",
                                   help="Show a progress counter on stderr (default: when stderr is a terminal)."),
-    jobs: int = typer.Option(0, "--jobs", "-j", help="Worker processes for many messages (0: one per CPU core)."),
-    suppression: Optional[Path] = typer.Option(None, "--suppression", help="Write the hard-bounced addresses "
+    jobs: int = Option(0, "--jobs", "-j", help="Worker processes for many messages (0: one per CPU core)."),
+    suppression: Optional[Path] = Option(None, "--suppression", help="Write the hard-bounced addresses "
                                                "to FILE, one a line (for a suppression list).", show_default=False),
     workers: Optional[int] = WORKERS, cluster: Optional[str] = CLUSTER, output: Optional[Path] = OUTPUT,
     partition_size: Optional[int] = PARTITION_SIZE,
@@ -59,7 +58,7 @@ def explain(
 
     bulk = scale_options(workers, cluster, output, partition_size, fmt)
     if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the inputs partition by partition
-        raise typer.Exit(_bulk(args, stdin, bulk, bool(summary), suppression))
+        raise Exit(_bulk(args, stdin, bulk, bool(summary), suppression))
     stream = explain_inputs(args, stdin, jobs=jobs or (os.cpu_count() or 1))
     tally = Tally()
     problems = False
@@ -90,7 +89,7 @@ def explain(
         hard.write(suppression)
     if unreadable(tally):
         raise UsageError(unreadable(tally))
-    raise typer.Exit(1 if problems else 0)
+    raise Exit(1 if problems else 0)
 
 
 def _render(stream, fmt: OutputFormat, out, note, tally, summary: bool | None) -> None:

@@ -6,33 +6,32 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Argument, Exit, Option
 
 __all__ = ["register", "run", "read_message"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     @app.command("headers")
     def headers(
-        message: str = typer.Argument(..., help="The message: an .eml file, '-' for standard input, or the "
+        message: str = Argument(..., help="The message: an .eml file, '-' for standard input, or the "
                                                 "headers pasted as text.", show_default=False),
-        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
-        authserv_id: Optional[str] = typer.Option(None, "--authserv-id",
+        resolver: List[str] = Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
+        authserv_id: Optional[str] = Option(None, "--authserv-id",
                                                   help="The receiver's authserv-id (default: the one that wrote "
                                                        "Authentication-Results at the receiving hop)."),
-        bulk: bool = typer.Option(False, "--bulk", help="Judge as bulk marketing mail: one-click unsubscribe "
+        bulk: bool = Option(False, "--bulk", help="Judge as bulk marketing mail: one-click unsubscribe "
                                                         "is required (Gmail/Yahoo 2024)."),
-        redact_addresses: bool = typer.Option(False, "--redact-addresses",
+        redact_addresses: bool = Option(False, "--redact-addresses",
                                               help="Hide the recipients' addresses, so the report can go to an ESP."),
-        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding, passes included."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
+        timeout: float = Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        verbose: bool = Option(False, "--verbose", "-v", help="Show every finding, passes included."),
+        format: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Read a delivered message's headers: hops, DKIM/SPF/DMARC/ARC recomputed, bulk-sender rules."""
-        raise typer.Exit(run(message, resolvers=resolver, authserv_id=authserv_id, bulk=bulk,
+        raise Exit(run(message, resolvers=resolver, authserv_id=authserv_id, bulk=bulk,
                              redact=redact_addresses, timeout=timeout, fmt=format, verbose=verbose))
 
 

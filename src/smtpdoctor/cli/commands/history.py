@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Argument, Option
 
 __all__ = ["register"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Show a watched target's timeline: verdicts, what changed, and the alerts.")(history)
 
 
 def history(
-    target: str = typer.Argument(..., help="The target's name (smtp.example.com:587, example.com, 192.0.2.1) "
+    target: str = Argument(..., help="The target's name (smtp.example.com:587, example.com, 192.0.2.1) "
                                            "or key (domain:example.com)."),
-    db: Optional[str] = typer.Option(None, "--db", help="SQLite file or postgresql://… URL (default: the watch's)."),
-    limit: int = typer.Option(100, "--limit", help="The newest N results."),
-    all_results: bool = typer.Option(False, "--all", help="Every result, not only those where something changed."),
-    fmt: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines)"),
+    db: Optional[str] = Option(None, "--db", help="SQLite file or postgresql://… URL (default: the watch's)."),
+    limit: int = Option(100, "--limit", help="The newest N results."),
+    all_results: bool = Option(False, "--all", help="Every result, not only those where something changed."),
+    fmt: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json (JSON Lines)"),
 ) -> None:
     import sys
 

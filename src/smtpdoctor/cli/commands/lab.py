@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import List
 
-import typer
-
 from ..common import UsageError
+from ..layer import App, Exit, Option
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Keep the lab's broken servers and DNS up and print, per scenario, the command to try "
                      "against it, until Ctrl-C.")(lab)
 
 
 def lab(
-    scenario: List[str] = typer.Option([], "--scenario", help="Start only this scenario (repeatable; default: all)."),
-    list_: bool = typer.Option(False, "--list", help="List the scenarios with their cause and exit."),
+    scenario: List[str] = Option([], "--scenario", help="Start only this scenario (repeatable; default: all)."),
+    list_: bool = Option(False, "--list", help="List the scenarios with their cause and exit."),
 ) -> None:
     import asyncio
 
@@ -35,7 +34,7 @@ def lab(
         width = max(len(s.name) for s in chosen) + 2
         for s in chosen:
             print(f"{s.name.ljust(width)}{s.expect_category.value:15} {s.description}")
-        raise typer.Exit(0)
+        raise Exit(0)
     try:
         asyncio.run(_serve(chosen))
     except KeyboardInterrupt:

@@ -6,35 +6,34 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Argument, Exit, Option
 
 __all__ = ["register", "run", "RowWriter"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     @app.command("reports")
     def reports(
-        inputs: List[str] = typer.Argument(None, help="Report files (.xml, .json, .gz, .zip, .eml), mbox files, "
+        inputs: List[str] = Argument(None, help="Report files (.xml, .json, .gz, .zip, .eml), mbox files, "
                                                       "Maildirs or directories.", show_default=False),
-        imap: Optional[str] = typer.Option(None, "--imap", help="Also read the reports in an IMAP folder: "
+        imap: Optional[str] = Option(None, "--imap", help="Also read the reports in an IMAP folder: "
                                                                "imaps://user@host[:port]/FOLDER ('@' in the user as %40)."),
-        password_env: str = typer.Option("SMTPDOCTOR_IMAP_PASSWORD", "--password-env",
+        password_env: str = Option("SMTPDOCTOR_IMAP_PASSWORD", "--password-env",
                                          help="The environment variable holding the IMAP password."),
-        ca_file: Optional[Path] = typer.Option(None, "--ca-file", help="Extra CA certificates for the IMAP server."),
-        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server for the PTR of each source."),
-        no_dns: bool = typer.Option(False, "--no-dns", help="Do not look up the PTR of sources (offline)."),
-        output: Optional[Path] = typer.Option(None, "--output", "-o",
+        ca_file: Optional[Path] = Option(None, "--ca-file", help="Extra CA certificates for the IMAP server."),
+        resolver: List[str] = Option([], "--resolver", help="Ask this DNS server for the PTR of each source."),
+        no_dns: bool = Option(False, "--no-dns", help="Do not look up the PTR of sources (offline)."),
+        output: Optional[Path] = Option(None, "--output", "-o",
                                               help="Also write one row per report record to FILE (.jsonl, .csv "
                                                    "or .parquet) for analysts."),
-        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every finding, passes included."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
+        timeout: float = Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        verbose: bool = Option(False, "--verbose", "-v", help="Show every finding, passes included."),
+        format: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Summarise DMARC aggregate and TLS-RPT reports: who sends as your domain, and what fails."""
-        raise typer.Exit(run(inputs or [], resolvers=resolver, no_dns=no_dns, output=output, timeout=timeout,
+        raise Exit(run(inputs or [], resolvers=resolver, no_dns=no_dns, output=output, timeout=timeout,
                              fmt=format, verbose=verbose, imap=imap, password_env=password_env, ca_file=ca_file))
 
 

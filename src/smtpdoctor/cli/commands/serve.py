@@ -4,29 +4,28 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import typer
-
 from ..common import UsageError, check_each
+from ..layer import App, Option
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Open the local web page: the same checks as the command line, in a browser.")(serve)
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Anything but loopback needs a token."),
-    port: int = typer.Option(8025, "--port", "-p", help="Port to listen on (0: a free one)."),
-    token: Optional[str] = typer.Option(None, "--token", envvar="SMTPDOCTOR_TOKEN", show_envvar=True,
+    host: str = Option("127.0.0.1", "--host", help="Address to listen on. Anything but loopback needs a token."),
+    port: int = Option(8025, "--port", "-p", help="Port to listen on (0: a free one)."),
+    token: Optional[str] = Option(None, "--token", envvar="SMTPDOCTOR_TOKEN", show_envvar=True,
                                         help="Access token (at least 16 characters). Generated when listening "
                                              "on a non-loopback address without one."),
-    resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] for every check (repeatable)."),
-    dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
-    ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Default limit of each SMTP step, in seconds (at most 300)."),
-    max_runs: int = typer.Option(2, "--max-runs", help="Checks that may run at the same time."),
-    lab: bool = typer.Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
+    resolver: List[str] = Option([], "--resolver", help="DNS server IP[:PORT] for every check (repeatable)."),
+    dnsbl: List[str] = Option([], "--dnsbl", help="Blocklist zone to use instead of the built-in list (repeatable)."),
+    ca_file: Optional[str] = Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
+    timeout: float = Option(10.0, "--timeout", help="Default limit of each SMTP step, in seconds (at most 300)."),
+    max_runs: int = Option(2, "--max-runs", help="Checks that may run at the same time."),
+    lab: bool = Option(False, "--lab", help="Also offer the built-in lab's broken servers on the Diagnose "
                                                   "page (to try smtpdoctor, or to teach)."),
-    watch_db: Optional[str] = typer.Option(None, "--watch-db", help="The database of 'smtpdoctor watch' to show on "
+    watch_db: Optional[str] = Option(None, "--watch-db", help="The database of 'smtpdoctor watch' to show on "
                                                                     "the Watch history page (default: its default file)."),
 ) -> None:
     import secrets

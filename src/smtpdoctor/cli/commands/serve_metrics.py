@@ -4,28 +4,27 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import typer
-
 from ..common import UsageError
+from ..layer import App, Option
 
 __all__ = ["register"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command("serve-metrics", help="Prometheus exporter: /probe?target=…&module=submission|domain|blocklist "
                                       "runs one fresh check, like blackbox_exporter.")(serve_metrics)
 
 
 def serve_metrics(
-    listen: str = typer.Option("127.0.0.1:9469", "--listen", help="HOST:PORT to listen on."),
-    resolver: List[str] = typer.Option([], "--resolver", help="DNS server IP[:PORT] to ask (repeatable)."),
-    dnsbl: List[str] = typer.Option([], "--dnsbl", help="Blocklist zone instead of the built-in list (repeatable)."),
-    ca_file: Optional[str] = typer.Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
-    timeout: float = typer.Option(10.0, "--timeout", help="Seconds per connection and per SMTP step."),
-    user: Optional[str] = typer.Option(None, "--user", help="SMTP user for module=submission."),
-    password_env: Optional[str] = typer.Option(None, "--password-env", help="Environment variable holding the password."),
-    mail_from: Optional[str] = typer.Option(None, "--from", help="Sender address for module=submission."),
-    rcpt_to: Optional[str] = typer.Option(None, "--to", help="Recipient address for module=submission."),
+    listen: str = Option("127.0.0.1:9469", "--listen", help="HOST:PORT to listen on."),
+    resolver: List[str] = Option([], "--resolver", help="DNS server IP[:PORT] to ask (repeatable)."),
+    dnsbl: List[str] = Option([], "--dnsbl", help="Blocklist zone instead of the built-in list (repeatable)."),
+    ca_file: Optional[str] = Option(None, "--ca-file", help="Extra CA certificates (PEM) to trust."),
+    timeout: float = Option(10.0, "--timeout", help="Seconds per connection and per SMTP step."),
+    user: Optional[str] = Option(None, "--user", help="SMTP user for module=submission."),
+    password_env: Optional[str] = Option(None, "--password-env", help="Environment variable holding the password."),
+    mail_from: Optional[str] = Option(None, "--from", help="Sender address for module=submission."),
+    rcpt_to: Optional[str] = Option(None, "--to", help="Recipient address for module=submission."),
 ) -> None:
     import os
     import sys

@@ -9,27 +9,26 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-import typer
-
 from ...report.formats import OutputFormat
 from ..common import UsageError
+from ..layer import App, Argument, Exit, Option
 
 __all__ = ["register", "run", "validate"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     @app.command("spf")
     def spf(
-        domain: str = typer.Argument(..., help="The domain whose SPF policy to evaluate (MAIL FROM or HELO domain)."),
-        ip: str = typer.Option(..., "--ip", help="The sending IP address to evaluate."),
-        sender: Optional[str] = typer.Option(None, "--sender", help="The MAIL FROM address (default postmaster@DOMAIN)."),
-        helo: Optional[str] = typer.Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
-        resolver: List[str] = typer.Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
-        timeout: float = typer.Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
-        format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
+        domain: str = Argument(..., help="The domain whose SPF policy to evaluate (MAIL FROM or HELO domain)."),
+        ip: str = Option(..., "--ip", help="The sending IP address to evaluate."),
+        sender: Optional[str] = Option(None, "--sender", help="The MAIL FROM address (default postmaster@DOMAIN)."),
+        helo: Optional[str] = Option(None, "--helo", help="The HELO/EHLO name (for %{h} macros; default DOMAIN)."),
+        resolver: List[str] = Option([], "--resolver", help="Ask this DNS server (IP[:PORT], repeatable)."),
+        timeout: float = Option(3.0, "--timeout", help="Seconds per DNS query attempt."),
+        format: OutputFormat = Option(OutputFormat.text, "--format", "-f", help="text | json | markdown | html"),
     ) -> None:
         """Evaluate SPF (RFC 7208 check_host) for a sending IP and show every step."""
-        raise typer.Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
+        raise Exit(run(domain, ip=ip, sender=sender, helo=helo, resolvers=resolver, timeout=timeout,
                              fmt=format))
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-import typer
-
 from ..common import UsageError
+from ..layer import App, Argument, Exit, Option
 
 __all__ = ["register", "parse_listen"]
 
 
-def register(app: typer.Typer) -> None:
+def register(app: App) -> None:
     app.command(help="Watch servers, domains and IPs on a schedule: history in a database, alerts when "
                      "something changes, Prometheus metrics.")(watch)
 
@@ -24,11 +23,11 @@ def parse_listen(text: str, what: str = "--metrics") -> tuple[str, int]:
 
 
 def watch(
-    config: str = typer.Argument(..., help="The configuration file (TOML): targets, intervals, alert channels."),
-    once: bool = typer.Option(False, "--once", help="Check every target once and exit (for cron and CI)."),
-    db: Optional[str] = typer.Option(None, "--db", help="SQLite file or postgresql://… URL (default: "
+    config: str = Argument(..., help="The configuration file (TOML): targets, intervals, alert channels."),
+    once: bool = Option(False, "--once", help="Check every target once and exit (for cron and CI)."),
+    db: Optional[str] = Option(None, "--db", help="SQLite file or postgresql://… URL (default: "
                                                         "$XDG_DATA_HOME/smtpdoctor/watch.sqlite3)."),
-    metrics: Optional[str] = typer.Option(None, "--metrics", help="Serve Prometheus metrics on HOST:PORT."),
+    metrics: Optional[str] = Option(None, "--metrics", help="Serve Prometheus metrics on HOST:PORT."),
 ) -> None:
     import asyncio
     import signal
@@ -42,7 +41,7 @@ def watch(
     except ConfigError as exc:
         for line in exc.errors:
             print(f"smtpdoctor: error: {' '.join(line.split())}", file=sys.stderr)
-        raise typer.Exit(2)
+        raise Exit(2)
     try:
         store = open_store(db or cfg.db)
     except StoreError as exc:
@@ -63,7 +62,7 @@ def watch(
             for r in results:
                 print(f"{r.target.key}: {r.category}"
                       + (f" ({r.verdict.get('finding')})" if r.verdict.get("finding") else ""), file=sys.stderr)
-            raise typer.Exit(worst)
+            raise Exit(worst)
 
         async def forever() -> None:
             stop = asyncio.Event()
