@@ -28,5 +28,6 @@ def test_each_worker_parses_the_knowledge_once_over_many_partitions(lab, inputs,
     for infos in (findings, selectors):
         # Once per worker process that ran a partition (the scheduler may give one worker all of them) ...
         assert [info.misses for info in infos.values()] in ([1, 1], [0, 1], [1, 0])
-    # ... and every later audit in any partition read the parsed copy.
-    assert sum(info.hits for info in findings.values()) >= audited - 2
+    # ... and every partition after a worker's first read the parsed copy.
+    partitions = -(-audited // 3)
+    assert sum(info.hits for info in findings.values()) >= partitions - 2
