@@ -236,7 +236,7 @@ async def run_ours(address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, 
         if r.listed:
             listed.add(r.target.value)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
-    queries = len(res.log)
+    queries = getattr(res, "asked", None) or len(res.log)
     if layer == "mux":
         res.close()
     return {"latency_s": statistics.median(latencies), "bulk_s": elapsed, "cpu_s": cpu, "queries": queries,

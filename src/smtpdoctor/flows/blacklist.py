@@ -66,8 +66,9 @@ async def blacklist_findings(resolver: Resolver, *, ip: str | None, domain: str 
         if isinstance(lookup, MuxResolver):
             lookup.close()
             log = getattr(resolver, "log", None)
-            if isinstance(log, list):
+            if log is not None:
                 log.extend(lookup.log)
+                resolver.asked = getattr(resolver, "asked", 0) + lookup.asked
     return (*out, *run_findings(results, healths, env, dead, selected=selected))
 
 

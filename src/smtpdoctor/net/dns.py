@@ -2,9 +2,11 @@
 
 * failures are values: every query returns a :class:`DnsResult` whose ``outcome`` tells NXDOMAIN from
   "no data", SERVFAIL, REFUSED and a timeout; nobody above this layer catches a dnspython exception;
-* one run, one cache: each (name, type) is asked once per :class:`Resolver`; concurrent askers of the same
-  question share one in-flight query;
-* a query log (what was asked, the outcome, the time) for reports and benchmarks;
+* one run, one cache: each (name, type) is asked once per :class:`Resolver` while its answer is among the
+  last ``cache_size`` answers used (an LRU: a bulk run over a million domains must not keep every answer);
+  concurrent askers of the same question share one in-flight query, which is never evicted;
+* a query log (what was asked, the outcome, the time) of the last ``log_size`` questions, for reports and
+  benchmarks; ``asked`` counts every question of the run;
 * ``nameservers`` ("IP" or "IP:PORT", "[v6]:PORT") point every query at given servers (labs, tests,
   ``--resolver``); otherwise the system's resolver configuration is used.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Sequence
@@ -30,7 +33,51 @@ from ..core.names import parse_nameserver
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 from . import without_doh
 
-__all__ = ["Resolver", "parse_nameserver"]
+__all__ = ["Resolver", "AnswerCache", "parse_nameserver", "CACHE_SIZE", "LOG_SIZE"]
+
+# A domain audit asks about 30 questions and a bulk run audits up to ``--concurrency * 4`` domains at once:
+# 8,192 answers outlive every audit in flight at the default concurrency, and hold a few MB.
+CACHE_SIZE = 8192
+LOG_SIZE = 4096
+
+
+class AnswerCache:
+    """(name, type) -> the future of its answer, at most ``size`` answered entries (least recently used go
+    first). Futures still in flight are kept whatever the size: their askers share them."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        if size < 1:
+            raise ValueError("cache size must be at least 1")
+        self.size = size
+        self._entries: OrderedDict[tuple[str, str], asyncio.Future] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def get(self, key: tuple[str, str]) -> asyncio.Future | None:
+        fut = self._entries.get(key)
+        if fut is not None:
+            self._entries.move_to_end(key)
+        return fut
+
+    def put(self, key: tuple[str, str], fut: asyncio.Future) -> None:
+        self._entries[key] = fut
+        self._entries.move_to_end(key)
+        self._trim()
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def _trim(self) -> None:
+        # Oldest first; an unanswered future goes to the back (it is in use). At most one pass.
+        for _ in range(len(self._entries)):
+            if len(self._entries) <= self.size:
+                return
+            key, fut = next(iter(self._entries.items()))
+            if fut.done():
+                del self._entries[key]
+            else:
+                self._entries.move_to_end(key)
 
 
 def _normal(name: str) -> str:
@@ -47,6 +94,8 @@ class Resolver:
         timeout: float = 3.0,
         lifetime: float = 6.0,
         dnssec: bool = True,
+        cache_size: int = CACHE_SIZE,
+        log_size: int = LOG_SIZE,
     ) -> None:
         # dnspython's resolver (~40 ms of imports, ~1 ms of CPU per question) is built on first use: the UDP
         # layer asks nearly everything, and a run that never falls back never imports it.
@@ -55,8 +104,9 @@ class Resolver:
         self._timeout, self._lifetime, self._dnssec = timeout, lifetime, dnssec
         self._dnspython = None
         self._mux = None  # the UDP layer, opened on the first question (None: not yet; False: not usable)
-        self._cache: dict[tuple[str, str], asyncio.Future[DnsResult]] = {}
-        self.log: list[QueryLogEntry] = []
+        self._cache = AnswerCache(cache_size)
+        self.log: deque[QueryLogEntry] = deque(maxlen=log_size)
+        self.asked = 0  # every question of the run sent (the log keeps the last ``log_size``)
 
     @property
     def _resolver(self):
@@ -127,8 +177,13 @@ class Resolver:
                 fut.add_done_callback(self._logged)
             else:
                 fut = asyncio.ensure_future(self._ask(*key))
-            self._cache[key] = fut
+            self.asked += 1
+            self._cache.put(key, fut)
+            fut.add_done_callback(self._answered)
         return fut
+
+    def _answered(self, fut: asyncio.Future[DnsResult]) -> None:
+        self._cache._trim()  # an answered future may now be evicted
 
     def _logged(self, fut: asyncio.Future[DnsResult]) -> None:
         r = fut.result()

@@ -24,7 +24,7 @@ from collections import deque
 from typing import Sequence
 
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
-from .dns import Resolver, parse_nameserver
+from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
@@ -426,10 +426,11 @@ class MuxResolver:
         self.lifetime = lifetime
         self.max_in_flight = max_in_flight
         self.rate = rate or 0.0
-        self.log: list[QueryLogEntry] = []
+        self.log: deque[QueryLogEntry] = deque(maxlen=LOG_SIZE)  # the last questions; ``asked`` counts all
+        self.asked = 0
         self._sockets: list[_Socket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._cache: dict[tuple[str, str], asyncio.Future[DnsResult]] = {}
+        self._cache = AnswerCache(CACHE_SIZE)
         self._queue: deque[_Query] = deque()
         self._in_flight = 0
         self._window = float(min(64, max_in_flight))
@@ -554,8 +555,10 @@ class MuxResolver:
             return fut
         assert self._loop is not None
         fut = self._loop.create_future()
-        if not self.full:  # the facade that owns a full layer keeps the cache
-            self._cache[key] = fut
+        if not self.full:  # the facade that owns a full layer keeps the cache (and counts)
+            self.asked += 1
+            self._cache.put(key, fut)
+            fut.add_done_callback(lambda _f: self._cache._trim())
         qtype = (_FULL_TYPES if self.full else _TYPES).get(key[1])
         try:
             if qtype is None:
