@@ -3,6 +3,7 @@ the same lines, the same summary and the same hard-bounce list as one pass in on
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from scalelab import smtpdoctor
 from smtpdoctor.flows.explain import explain_item
 from smtpdoctor.report.explain_summary import Tally
 from smtpdoctor.scale.explain_parts import RangeUnit, explain_partitions, explain_units, read_unit
-from smtpdoctor.scale.summary import merge
+from smtpdoctor.scale.summary import Combined, merge
 
 pytestmark = pytest.mark.realserver
 
@@ -124,6 +125,27 @@ def test_same_lines_summary_and_suppression_in_process_local_and_cluster(mail, t
     assert "Summary: 561 inputs" in whole.stderr
     assert f"Hard bounces (addresses to suppress): {len(suppress)}" in whole.stderr
     assert local.stderr == remote.stderr == whole.stderr
+
+
+def test_hard_bounces_kept_only_when_a_summary_or_suppression_list_asks(mail, tmp_path):
+    from smtpdoctor.scale.bulk import run_explain
+    from smtpdoctor.scale.jobs import explain_partition
+    from smtpdoctor.scale.options import ScaleOptions
+
+    parts = list(explain_partitions(explain_units([str(mail["log"])], None, range_bytes=8 * 1024), 7))
+    kept, dropped = Combined(), Combined(keep_hard=False)
+    for part in parts:
+        asked, unasked = explain_partition(part, True), explain_partition(part, False)
+        assert unasked.lines == asked.lines and unasked.extra[1] == []  # the worker ships no addresses
+        kept.add(asked.extra)
+        dropped.add(asked.extra)
+    assert len(kept.hard) == 200 and "user0@example.com" in kept.hard.addresses  # every third of 600 lines
+    assert len(dropped.hard) == 0 and dropped.tally.to_json() == kept.tally.to_json()
+    # The driver in this process (--output alone): the summary still counts them.
+    err = io.StringIO()
+    options = ScaleOptions(output=tmp_path / "out.parquet")
+    assert run_explain([str(mail["log"])], None, options, summary=True, err=err) == 1
+    assert "Hard bounces (addresses to suppress): 200" in err.getvalue()
 
 
 def test_worker_range_reads_only_its_bytes(mail):

@@ -155,9 +155,10 @@ def run_explain(args: list[str], stdin, options: ScaleOptions, *, summary: bool 
     size = options.partition_size or EXPLAIN_PARTITION
     range_bytes = options.partition_size * 1024 if options.partition_size else RANGE_BYTES
     parts = _first(explain_partitions(explain_units(args, stdin, range_bytes=range_bytes), size), "inputs")
-    combined = Combined()
-    run_partitions("explain", explain_partition, parts, lambda workers: None, options, on_extra=combined.add,
-                   err=err)
+    keep_hard = summary or suppression is not None  # the summary counts them, the suppression list lists them
+    combined = Combined(keep_hard=keep_hard)
+    run_partitions("explain", explain_partition, parts, lambda workers: keep_hard, options,
+                   on_extra=combined.add, err=err)
     tally = combined.tally
     if summary:
         TextRenderer(err, False).finish(tally, True)

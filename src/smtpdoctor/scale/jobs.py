@@ -134,8 +134,9 @@ async def _blocklists(targets: list, s: BlacklistSettings) -> tuple[str, int]:
     return out.getvalue(), code
 
 
-def explain_partition(part: Partition, _settings: None = None) -> PartResult:
-    """``explain``: each unit's inputs through the explainer; the partition's tally and hard bounces."""
+def explain_partition(part: Partition, keep_hard: bool = True) -> PartResult:
+    """``explain``: each unit's inputs through the explainer; the partition's tally and (``keep_hard``: a
+    summary or a suppression list asked for them) its hard-bounced addresses."""
     from ..flows.explain import explain_item
     from ..report.explain_summary import Tally
     from .explain_parts import read_unit
@@ -149,7 +150,8 @@ def explain_partition(part: Partition, _settings: None = None) -> PartResult:
         for item in read_unit(unit):
             e = explain_item(item)
             tally.add(e)
-            hard.extend(hard_bounced(e))
+            if keep_hard:
+                hard.extend(hard_bounced(e))
             problems = problems or any(r.explanation.reason not in ("delivered", "vacation") for r in e.results)
             lines.append(dumps(e.to_json()))
     return PartResult(index=part.index, lines=tuple(lines), code=1 if problems else 0,

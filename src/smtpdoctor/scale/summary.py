@@ -72,17 +72,20 @@ def merge(into, other) -> None:
 
 
 class Combined:
-    """The run's summary, fed one partition at a time, in order."""
+    """The run's summary, fed one partition at a time, in order. The hard-bounced addresses (one per
+    address of the whole run: a million bounces, tens of MB) are kept only with ``keep_hard``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep_hard: bool = True) -> None:
         from ..report.explain_summary import Tally
 
         self.tally = Tally()
         self.hard = HardBounces()
+        self.keep_hard = keep_hard
         self.problems = False
 
     def add(self, extra) -> None:
         tally, hard, problems = extra
         merge(self.tally, tally)
-        self.hard.update(hard)
+        if self.keep_hard:
+            self.hard.update(hard)
         self.problems = self.problems or problems
