@@ -12,7 +12,7 @@ from smtpdoctor.flows.domain import audit_domain
 from smtpdoctor.flows.domain_bulk import audit_stream
 from smtpdoctor.lab.background import in_background
 from smtpdoctor.lab.dns_server import LabDnsServer
-from smtpdoctor.net.dns import AnswerCache, Resolver
+from smtpdoctor.net.dns import Resolver
 
 
 def _name(i: int) -> str:
@@ -81,22 +81,3 @@ def test_bulk_lines_equal_single_domain_runs_with_a_forgetful_cache(lab):
     assert len({str(line["findings"]) for line in lines}) > 1  # the domains differ
     assert lines == alone
 
-
-def test_answer_cache_evicts_least_recently_used_answers_never_ones_in_flight():
-    async def go():
-        loop = asyncio.get_running_loop()
-        cache = AnswerCache(2)
-        futs = {k: loop.create_future() for k in "abcd"}
-        for k in "abc":
-            cache.put((k, "A"), futs[k])
-        assert len(cache) == 3  # nothing answered yet: nothing to evict
-        for k in "abc":
-            futs[k].set_result(k)
-        assert cache.get(("a", "A")) is futs["a"]  # a is now the most recently used
-        cache.put(("d", "A"), futs["d"])  # in flight; b and c are the oldest answered entries
-        return cache
-
-    cache = asyncio.run(go())
-    assert len(cache) == 2
-    assert cache.get(("b", "A")) is None and cache.get(("c", "A")) is None
-    assert cache.get(("a", "A")) is not None and cache.get(("d", "A")) is not None

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from smtpdoctor.core.observations import Outcome
-from smtpdoctor.net.dns import Resolver, parse_nameserver
+from smtpdoctor.net.dns import AnswerCache, Resolver, parse_nameserver
 from smtpdoctor.lab.dns_server import LabDnsServer
 
 ZONE = {
@@ -82,3 +82,23 @@ def test_servers_and_nameserver_parsing():
     for bad in ("localhost", "1.2.3.4:0", "1.2.3.4:99999", "[::1", "999.1.1.1"):
         with pytest.raises(ValueError):
             parse_nameserver(bad)
+
+
+def test_answer_cache_evicts_least_recently_used_answers_never_ones_in_flight():
+    async def go():
+        loop = asyncio.get_running_loop()
+        cache = AnswerCache(2)
+        futs = {k: loop.create_future() for k in "abcd"}
+        for k in "abc":
+            cache.put((k, "A"), futs[k])
+        assert len(cache) == 3  # nothing answered yet: nothing to evict
+        for k in "abc":
+            futs[k].set_result(k)
+        assert cache.get(("a", "A")) is futs["a"]  # a is now the most recently used
+        cache.put(("d", "A"), futs["d"])  # in flight; b and c are the oldest answered entries
+        return cache
+
+    cache = asyncio.run(go())
+    assert len(cache) == 2
+    assert cache.get(("b", "A")) is None and cache.get(("c", "A")) is None
+    assert cache.get(("a", "A")) is not None and cache.get(("d", "A")) is not None
