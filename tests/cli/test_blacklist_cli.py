@@ -199,6 +199,23 @@ def test_offline_blacklist_is_inconclusive_exit_3_with_one_finding(denying_resol
     assert "not listed" not in first and "Notes on the lists" not in text.output
 
 
+def test_refusing_resolver_is_the_same_verdict_and_every_list_says_refused():
+    """Nothing listens at the resolver's port: the same 'could not test' (exit 3), each list's reason a
+    refusal (the kernel's ICMP port unreachable), not a timeout waited out."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed when the block ends
+    r = run("192.0.2.1", "--resolver", f"127.0.0.1:{port}", "--format", "json", "--timeout", "10")
+    assert r.exit_code == 3, r.output
+    (obj,) = lines(r.output)
+    assert obj["verdict"]["finding"] == "dnsbl.untested" and obj["verdict"]["confidence"] == "inconclusive"
+    assert [f["id"] for f in obj["findings"]] == ["dnsbl.untested"]
+    assert obj["results"] and all(res["status"] == "failed" and f"127.0.0.1:{port} refused" in res["why"]
+                                  for res in obj["results"])
+
+
 def test_every_object_carries_a_verdict_and_text_leads_with_it(lab):
     r = run("192.0.2.1", "192.0.2.9", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "-f", "json")
     listed, clean = lines(r.output)

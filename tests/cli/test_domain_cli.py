@@ -107,6 +107,24 @@ def test_dead_resolver_is_one_finding_inconclusive_exit_3():
     assert doc["verdict"]["finding"] == "domain.resolver-unusable"
 
 
+def test_refusing_resolver_is_the_same_finding_and_its_lookups_say_refused():
+    """Nothing listens at the resolver's port: the same one finding and exit 3 as a silent resolver, its
+    lookups refused (ICMP port unreachable) rather than timed out."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed when the block ends
+    result = run("good.test", "--resolver", f"127.0.0.1:{port}", "-f", "json", "--timeout", "10")
+    assert result.exit_code == 3, result.stdout
+    doc = lines(result.stdout)[0]
+    assert doc["verdict"]["finding"] == "domain.resolver-unusable" and doc["status"] == "inconclusive"
+    (unusable,) = [f for f in doc["findings"] if f["id"] == "domain.resolver-unusable"]
+    assert unusable["evidence"]["root"]["outcome"] == "refused"
+    assert unusable["evidence"]["root"]["failure"]["kind"] == "refused"
+    assert all("refused" in lookup["error"] for lookup in unusable["evidence"]["lookups"])
+
+
 def test_every_object_carries_a_verdict_in_the_guides_order(dns):
     docs = lines(run("bad.test", "good.test", "--resolver", dns, "-f", "json", "--timeout", "1").stdout)
     bad, good = (d["verdict"] for d in docs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import struct
 import time
 
@@ -245,16 +246,45 @@ async def test_blacklist_findings_go_through_the_layer_and_fill_the_facade_log(m
     assert ("1.2.0.192.bl.spamcop.net", "A") in {(e.name, e.rdtype) for e in facade.log}
 
 
-async def test_nothing_listening_is_an_error_value_not_a_hang():
+def _closed_port() -> int:
     import socket as _socket
 
     probe = _socket.socket(_socket.AF_INET, _socket.SOCK_DGRAM)
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
-    probe.close()  # a port with nothing behind it
-    mux = MuxResolver([f"127.0.0.1:{port}"], Resolver([f"127.0.0.1:{port}"]), timeout=0.2, lifetime=0.6)
+    probe.close()  # a port with nothing behind it: the kernel answers with ICMP port unreachable
+    return port
+
+
+async def test_nothing_listening_is_refused_on_every_question():
+    port = _closed_port()
+    # A timeout far above what the run takes: a refusal missed would read TIMEOUT, not REFUSED.
+    mux = MuxResolver([f"127.0.0.1:{port}"], Resolver([f"127.0.0.1:{port}"]), timeout=5, lifetime=10)
     try:
         results = await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(5)))
     finally:
         mux.close()
-    assert {r.outcome for r in results} <= {Outcome.ERROR, Outcome.TIMEOUT}
+    assert {r.outcome for r in results} == {Outcome.REFUSED}
+    assert {r.failure.kind for r in results} == {"refused"}
+    assert {r.failure.errno for r in results} == {errno.ECONNREFUSED}
+    assert f"127.0.0.1:{port}" in results[0].error
+
+
+async def test_a_closed_port_refuses_the_first_question_through_the_facade():
+    port = _closed_port()
+    facade = Resolver([f"127.0.0.1:{port}"], timeout=5, lifetime=10)
+    result = await facade.query("example.com", "MX")  # the facade's layer (full answers, EDNS)
+    assert result.outcome is Outcome.REFUSED and result.failure.kind == "refused"
+    assert result.to_json()["failure"]["kind"] == "refused"
+
+
+async def test_a_refusing_server_passes_its_questions_to_the_next(make_lab):
+    port = _closed_port()
+    async with make_lab({f"n{i}.lab.test": {"A": [f"192.0.2.{i}"]} for i in range(6)}) as srv:
+        mux = MuxResolver([f"127.0.0.1:{port}", srv.address], Resolver([srv.address]), timeout=5, lifetime=10)
+        try:
+            results = await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(6)))
+        finally:
+            mux.close()
+    assert [r.records for r in results] == [(f"192.0.2.{i}",) for i in range(6)]
+    assert all(r.failure is None for r in results)

@@ -68,14 +68,18 @@ class DnsResult:
     elapsed: float = 0.0
     txt_strings: tuple[tuple[bytes, ...], ...] = ()  # TXT only: the raw character-strings of each record
     signatures: tuple[str, ...] = ()  # RRSIG rdata (text) covering these records, as the resolver gave them
+    failure: Failure | None = None  # why no server answered, when the network said so (a refusal)
 
     @property
     def ok(self) -> bool:
         return self.outcome is Outcome.OK
 
     def to_json(self) -> dict:
-        return {"name": self.name, "type": self.rdtype, "outcome": str(self.outcome),
-                "records": list(self.records), "error": self.error}
+        out = {"name": self.name, "type": self.rdtype, "outcome": str(self.outcome),
+               "records": list(self.records), "error": self.error}
+        if self.failure is not None:
+            out["failure"] = self.failure.to_json()
+        return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,15 +16,15 @@ It lives beside the facade in ``smtpdoctor.net.dns`` as its fast UDP transport f
 from __future__ import annotations
 
 import asyncio
-import random
 import socket
 import struct
 import time
 from collections import deque
 from typing import Sequence
 
-from ..core.observations import DnsResult, Outcome, QueryLogEntry
+from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
+from .udp_socket import REFUSALS, UdpSocket, refusal
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
@@ -34,9 +34,6 @@ _TYPES = {"A": 1, "TXT": 16}
 _FULL_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
                "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
 _RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}
-_RCVBUF = 4 << 20
-
-
 def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     """The ``nameserver`` lines of resolv.conf (scope ids dropped); empty when there is none to read."""
     out: list[str] = []
@@ -54,8 +51,6 @@ def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     except OSError:
         return []
     return out
-
-
 
 
 def servers_of(resolver: object) -> list[str]:
@@ -176,100 +171,12 @@ def decode_answer(data: bytes, name: bytes, qtype: int) -> tuple[int, tuple[str,
         raise MalformedAnswer(str(exc) or "truncated packet") from None
 
 
-class _Socket:
-    """One connected, non-blocking UDP socket to one server, read by the event loop's reader callback."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, server: tuple[str, int]) -> None:
-        family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            self.sock.setblocking(False)
-            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                try:
-                    self.sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
-                except OSError:
-                    pass
-            self.sock.connect(server)
-            self.loop = loop
-            loop.add_reader(self.sock.fileno(), self._readable)
-        except BaseException:
-            self.sock.close()
-            raise
-        self.pending: dict[int, _Query] = {}
-        self.held: deque[_Query] = deque()  # sends the kernel refused for now (EAGAIN), in order
-
-    def _readable(self) -> None:
-        for _ in range(256):  # bounded: give the loop back now and then
-            try:
-                data = self.sock.recv(4096)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # ICMP port unreachable and the like: the query times out and is retried
-                return
-            if len(data) >= 2:
-                query = self.pending.get(struct.unpack_from("!H", data)[0])
-                if query is not None:
-                    query.answered(self, data)
-
-    def send(self, wire: bytes) -> bool:
-        """Hand ``wire`` to the kernel: False when the send buffer is full (EAGAIN), i.e. not sent.
-
-        A full send buffer is not a lost packet. Every datagram counts against the socket's send buffer
-        until it has left the host's queues, so when the path itself holds packets (a delay in the
-        kernel, a busy interface) a few hundred queries in flight fill the default 208 KiB. Counting
-        that as a loss cost each refused query a whole timeout and cut the window: the sweep crawled
-        at a fifth of pydnsbl's rate. Refused sends are held and sent when the socket is writable."""
-        try:
-            self.sock.send(wire)
-        except (BlockingIOError, InterruptedError):
-            return False
-        except ConnectionRefusedError:
-            # A connected UDP socket reports an earlier packet's ICMP "port unreachable" on the next call;
-            # that error belonged to the earlier query. Send again: a second refusal is this query's.
-            try:
-                self.sock.send(wire)
-            except (BlockingIOError, InterruptedError):
-                return False
-        return True
-
-    def hold(self, query: "_Query") -> None:
-        if not self.held:
-            self.loop.add_writer(self.sock.fileno(), self._writable)
-        self.held.append(query)
-
-    def _writable(self) -> None:
-        held = self.held
-        while held:
-            query = held[0]
-            if query.sock is self and self.pending.get(query.qid) is query:  # still waiting to go out
-                if not query.transmit():
-                    return  # still full: wait for the next writable event
-            held.popleft()
-        self.loop.remove_writer(self.sock.fileno())
-
-    def new_id(self) -> int:
-        for _ in range(1000):
-            qid = random.getrandbits(16)
-            if qid not in self.pending:
-                return qid
-        raise RuntimeError("no free query id")
-
-    def close(self) -> None:
-        try:
-            self.loop.remove_reader(self.sock.fileno())
-            self.loop.remove_writer(self.sock.fileno())
-        except (ValueError, RuntimeError):  # the loop is already closed
-            pass
-        self.held.clear()
-        self.sock.close()
-
-
 class _Query:
     """One question: queued, sent, answered or timed out, retried over the servers until its lifetime
     ends. Callback-driven (no task per query), which is what makes the layer cheap."""
 
     __slots__ = ("mux", "name", "qname", "rdtype", "qtype", "future", "start", "lifetime", "deadline", "attempt",
-                 "qid", "expires", "error", "body", "sock", "packet", "sent", "first_sent")
+                 "qid", "expires", "error", "body", "sock", "packet", "sent", "first_sent", "refused_by")
 
     def __init__(self, mux: "MuxResolver", name: str, rdtype: str, qtype: int, future: asyncio.Future,
                  wire: bytes, lifetime: float) -> None:
@@ -284,10 +191,11 @@ class _Query:
         self.attempt = 0
         self.qid = -1
         self.expires = 0.0
-        self.sock: _Socket | None = None
+        self.sock: UdpSocket | None = None
         self.packet = b""
         self.sent = self.first_sent = 0.0
         self.error = "no answer"
+        self.refused_by: tuple[UdpSocket, ...] = ()  # the servers that refused this question
 
     def begin(self) -> None:
         """Called when the query leaves the queue: its lifetime starts now."""
@@ -302,6 +210,11 @@ class _Query:
             return
         sockets = self.mux._sockets
         sock = sockets[self.attempt % len(sockets)]
+        for _ in range(len(sockets)):  # not back to a server that refused it (one has not: see refused)
+            if sock not in self.refused_by:
+                break
+            self.attempt += 1
+            sock = sockets[self.attempt % len(sockets)]
         self.attempt += 1
         if sock is not self.sock or sock.pending.get(self.qid) is not self:
             # A new server (or the first send): a new id. To the same server the id is kept, so a late
@@ -322,6 +235,10 @@ class _Query:
             if not self.sock.send(self.packet):
                 return False
         except OSError as exc:
+            failure = refusal(exc, self.sock.server)
+            if failure is not None:
+                self.refused(self.sock, failure)
+                return True
             self.sock.pending.pop(self.qid, None)
             self.finish(Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
             return True
@@ -333,11 +250,23 @@ class _Query:
         self.expires = now + min(wait, max(0.0, self.deadline - now))
         return True
 
+    def refused(self, sock: UdpSocket, failure: Failure) -> None:
+        """``sock``'s server refused (ICMP unreachable): ask the next server that has not, or, when every
+        server has, finish now with the refusal as a value."""
+        self._stop()
+        self.refused_by += (sock,)
+        self.first_sent = float("-inf")  # a refusal is not a dropped packet: the window stays as it is
+        if len(self.refused_by) >= len(self.mux._sockets):
+            self.finish(REFUSALS[failure.errno][1], error=failure.message, failure=failure)  # type: ignore[index]
+            return
+        self.error = failure.message
+        self.send()
+
     def expired(self) -> None:
         self.error = "timeout"
         self.send()  # kept registered under its id: a late answer to this send is still taken
 
-    def answered(self, sock: _Socket, data: bytes) -> None:
+    def answered(self, sock: UdpSocket, data: bytes) -> None:
         if self.mux.full:
             from .dns_wire import settle
 
@@ -428,7 +357,7 @@ class MuxResolver:
         self.rate = rate or 0.0
         self.log: deque[QueryLogEntry] = deque(maxlen=LOG_SIZE)  # the last questions; ``asked`` counts all
         self.asked = 0
-        self._sockets: list[_Socket] = []
+        self._sockets: list[UdpSocket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cache = AnswerCache(CACHE_SIZE)
         self._queue: deque[_Query] = deque()
@@ -452,7 +381,7 @@ class MuxResolver:
             self._loop = loop
             self._cache.clear()  # futures of another loop are of no use here
         if not self._sockets:
-            self._sockets = [_Socket(loop, server) for server in self.servers]
+            self._sockets = [UdpSocket(loop, server) for server in self.servers]
 
     def close(self) -> None:
         if self._sweep_handle is not None:
