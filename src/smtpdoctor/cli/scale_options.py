@@ -24,12 +24,13 @@ PARTITION_SIZE = Option(None, "--partition-size", help="Inputs per partition of 
 
 
 def scale_options(workers: Optional[int], cluster: Optional[str], output: Optional[Path],
-                  partition_size: Optional[int], fmt: OutputFormat):
+                  partition_size: Optional[int], fmt: OutputFormat, *, progress: bool = True):
     """The checked options; a bulk run writes JSON Lines or Parquet, so text output is refused there."""
     from ..scale.options import BadScaleOption, ScaleOptions
 
     try:
-        options = ScaleOptions(workers=workers, cluster=cluster, output=output, partition_size=partition_size)
+        options = ScaleOptions(workers=workers, cluster=cluster, output=output, partition_size=partition_size,
+                               progress=progress)
     except BadScaleOption as exc:
         raise UsageError(str(exc)) from None
     if options.distributed and options.output is None and fmt is not OutputFormat.json:

@@ -17,7 +17,10 @@ DELAY_S = 1.0
 
 
 class LateBar:
-    def __init__(self, stream, total: int, label: str, *, delay: float = DELAY_S,
+    """``total`` inputs (a bar with a count and time left), or ``None`` when the count is not known
+    beforehand (a partitioned run: a count of results and the time so far)."""
+
+    def __init__(self, stream, total: int | None, label: str, *, delay: float = DELAY_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._stream = stream
         self._total = total
@@ -29,13 +32,14 @@ class LateBar:
         self._task = None
 
     @classmethod
-    def on(cls, stream, total: int, label: str) -> "LateBar | None":
-        """A bar for ``stream`` if it is a terminal and there is more than one item, else None."""
+    def on(cls, stream, total: int | None, label: str) -> "LateBar | None":
+        """A bar for ``stream`` if it is a terminal and there is more than one item (or an unknown number), else
+        None."""
         try:
             tty = stream.isatty()
         except (AttributeError, ValueError):
             tty = False
-        return cls(stream, total, label) if tty and total > 1 else None
+        return cls(stream, total, label) if tty and (total is None or total > 1) else None
 
     def advance(self, n: int = 1, description: str | None = None) -> None:
         self._done += n
@@ -43,10 +47,13 @@ class LateBar:
             if self._clock() < self._start:
                 return
             from rich.console import Console
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
 
-            self._p = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                               TimeRemainingColumn(), console=Console(file=self._stream), transient=True)
+            columns = ((BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()) if self._total is not None
+                       else (TextColumn("{task.completed} results"), TimeElapsedColumn()))
+            self._p = Progress(TextColumn("{task.description}"), *columns, console=Console(file=self._stream),
+                               transient=True)
             self._task = self._p.add_task(self._label, total=self._total, completed=self._done - n)
             self._p.start()
         self._p.update(self._task, advance=n, **({"description": description[:40]} if description else {}))

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
+from ..report.progress import LateBar
 from .options import BadScaleOption, ScaleError, ScaleOptions
 from .partition import Line, Partition, cut, read_lines
 from .runner import open_executor, share
@@ -46,7 +47,7 @@ def run_partitions(command: str, job: Callable, partitions: Iterator[Partition],
     err = err or sys.stderr
     with open_executor(options) as executor:
         sink = open_sink(command, options.output)
-        progress = _Progress(err, command)
+        progress = LateBar.on(err, None, command) if options.progress else None
         codes: list[int] = []
         try:
             for result in executor.map_ordered(job, partitions, settings(executor.workers)):
@@ -57,9 +58,11 @@ def run_partitions(command: str, job: Callable, partitions: Iterator[Partition],
                 codes.append(result.code)
                 if on_extra is not None:
                     on_extra(result.extra)
-                progress.advance(len(lines))
+                if progress is not None:
+                    progress.advance(len(lines))
         finally:
-            progress.close()
+            if progress is not None:
+                progress.close()
             sink.close()
     from .jobs import run_code
 
@@ -108,33 +111,6 @@ def _check_resolvers(resolvers) -> None:
         except ValueError as exc:
             raise BadScaleOption(str(exc)) from None
 
-
-class _Progress:
-    """Results written so far, as a rich progress line on stderr (only when stderr is a terminal)."""
-
-    def __init__(self, stream, command: str) -> None:
-        self._p = None
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError):
-            tty = False
-        if not tty:
-            return
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._p = Progress(SpinnerColumn(), TextColumn(f"{command}: {{task.completed}} results"),
-                           TimeElapsedColumn(), console=Console(file=stream), transient=True)
-        self._task = self._p.add_task(command, total=None)
-        self._p.start()
-
-    def advance(self, n: int) -> None:
-        if self._p is not None:
-            self._p.advance(self._task, n)
-
-    def close(self) -> None:
-        if self._p is not None:
-            self._p.stop()
 
 
 EXPLAIN_PARTITION = 200  # files (or inputs) per partition; a large mbox or log goes by byte range

@@ -25,6 +25,7 @@ class ScaleOptions:
     cluster: str | None = None
     output: Path | None = None
     partition_size: int | None = None  # inputs per partition; None = the command's default
+    progress: bool = True  # a progress line on stderr of a terminal (-q, --no-progress: none)
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.cluster is not None:

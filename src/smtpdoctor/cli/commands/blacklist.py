@@ -59,7 +59,7 @@ def blacklist(
         raise UsageError("--column goes with --file FILE.csv")
     from ..scale_options import scale_options
 
-    bulk = scale_options(workers, cluster, output, partition_size, fmt)
+    bulk = scale_options(workers, cluster, output, partition_size, fmt, progress=not quiet)
     if bulk.wanted and (column is not None or summary):
         raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
     try:

@@ -114,7 +114,7 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         raise UsageError("--column goes with --file FILE.csv")
     from ..scale_options import scale_options
 
-    bulk = scale_options(*scale, fmt)
+    bulk = scale_options(*scale, fmt, progress=not quiet)
     if bulk.wanted and (column is not None or summary):
         raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
     if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks

@@ -56,7 +56,7 @@ def explain(
         raise UsageError("--jobs must be between 0 and 256")
     from ..scale_options import scale_options
 
-    bulk = scale_options(workers, cluster, output, partition_size, fmt)
+    bulk = scale_options(workers, cluster, output, partition_size, fmt, progress=progress is not False)
     if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the inputs partition by partition
         raise Exit(_bulk(args, stdin, bulk, bool(summary), suppression))
     stream = explain_inputs(args, stdin, jobs=jobs or (os.cpu_count() or 1))
