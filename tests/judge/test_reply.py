@@ -343,3 +343,20 @@ def test_exported_names():
         "Classification", "Facts", "classify", "classify_facts", "clean_diagnostic", "judged", "to_finding",
         "PHASES", "STAGES",
     }
+
+
+@pytest.mark.parametrize("text", [
+    "550-5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders "
+    "to authenticate with either SPF or DKIM.",
+    "550 5.7.26 This mail has been blocked because the sender is unauthenticated. Gmail requires all senders "
+    "to authenticate with either SPF or DKIM.",
+])
+def test_a_gmail_reply_pasted_without_its_gsmtp_tail_is_still_gmails(text):
+    # What users paste is often the sentence alone, without the help URL and "- gsmtp" that end the reply.
+    result = classify(None, text)
+    assert result.provider == "gmail"
+    assert result.reason == "authfailure"
+
+
+def test_a_reply_that_only_mentions_gmail_is_not_called_gmails():
+    assert classify(None, "550 5.1.1 <bob@gmail.com>: Recipient address rejected: User unknown").provider != "gmail"
