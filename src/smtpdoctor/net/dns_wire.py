@@ -20,15 +20,20 @@ import struct
 import dns.ipv6
 
 from ..core.observations import Outcome
-from .udp_mux import _RCODES, MalformedAnswer
 
-__all__ = ["Answer", "NeedsDnspython", "read_answer", "settle"]
+__all__ = ["Answer", "MalformedAnswer", "NeedsDnspython", "RCODES", "read_answer", "read_records", "settle"]
+
+RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}  # the rest: an error
 
 _ESCAPED = b'"().;\\@$'
 _SAFE = bytes(c for c in range(0x21, 0x7F) if c not in _ESCAPED)
 _MAX_CHAIN = 16  # dnspython's dns.message.MAX_CHAIN
 _RRSIG, _CNAME, _IN = 46, 5, 1
 _NAME_TYPES = {2, 5, 12}  # NS, CNAME, PTR: one domain name
+
+
+class MalformedAnswer(ValueError):
+    """An answer that cannot be read (too short, bad name compression ...)."""
 
 
 class NeedsDnspython(Exception):
@@ -138,35 +143,64 @@ def read_answer(data: bytes, qname: tuple[bytes, ...], qtype: int) -> Answer:
     ("another question" when it answers a different one) and :class:`NeedsDnspython` for a NOERROR
     answer this reader does not read."""
     try:
-        if len(data) < 12:
-            raise MalformedAnswer("short answer")
-        flags, qd, an = struct.unpack_from("!HHH", data, 2)
-        if not flags & 0x8000 or qd != 1:
-            raise MalformedAnswer("not a response to one question")
-        labels, i = _name(data, 12)
-        qt, _ = struct.unpack_from("!HH", data, i)
-        if qt != qtype or _key(labels) != qname:
-            raise MalformedAnswer("answer for another question")
-        i += 4
+        flags, an, i = _question(data, qname, qtype)
         out = Answer(flags & 0x000F, bool(flags & 0x0200), bool(flags & 0x0020))
         if out.rcode != 0 or out.truncated:
             return out
         rrs = []
-        for _ in range(an):
-            owner, i = _name(data, i)
-            rtype, rclass, ttl, rdlen = struct.unpack_from("!HHIH", data, i)
-            i += 10
-            if i + rdlen > len(data):
-                raise MalformedAnswer("record runs past the end")
+        for owner, rtype, rclass, ttl, at, rdlen in _records(data, i, an):
             if rtype == _RRSIG:
                 raise NeedsDnspython("signatures")
             if rclass == _IN:
-                rrs.append((_key(owner), rtype, ttl, i, rdlen))
-            i += rdlen
+                rrs.append((_key(owner), rtype, ttl, at, rdlen))
         _chain(out, data, rrs, qname, qtype)
         return out
     except (IndexError, struct.error) as exc:
         raise MalformedAnswer(str(exc) or "truncated packet") from None
+
+
+def read_records(data: bytes, qname: tuple[bytes, ...], qtype: int) -> tuple[int, tuple[str, ...], int | None, bool]:
+    """(rcode, every ``qtype`` record of the answer section as text, their smallest TTL, truncated), whatever
+    their owner: the blocklist sweep's reading (A and TXT, no chain to follow). Same errors as read_answer."""
+    try:
+        flags, an, i = _question(data, qname, qtype)
+        records: list[str] = []
+        ttl: int | None = None
+        for _, rtype, _, rttl, at, rdlen in _records(data, i, an):
+            if rtype == qtype:
+                ttl = rttl if ttl is None else min(ttl, rttl)
+                records.append(_rdata_text(data, rtype, at, rdlen)[0])
+        return flags & 0x000F, tuple(records), ttl, bool(flags & 0x0200)
+    except NeedsDnspython as exc:
+        raise MalformedAnswer(f"not read here: {exc}") from None
+    except (IndexError, struct.error) as exc:
+        raise MalformedAnswer(str(exc) or "truncated packet") from None
+
+
+def _question(data: bytes, qname: tuple[bytes, ...], qtype: int) -> tuple[int, int, int]:
+    """(flags, answer count, offset of the answer section) of a response to ``qname``/``qtype``."""
+    if len(data) < 12:
+        raise MalformedAnswer("short answer")
+    flags, qd, an = struct.unpack_from("!HHH", data, 2)
+    if not flags & 0x8000 or qd != 1:
+        raise MalformedAnswer("not a response to one question")
+    labels, i = _name(data, 12)
+    qt, _ = struct.unpack_from("!HH", data, i)
+    if qt != qtype or _key(labels) != qname:
+        raise MalformedAnswer("answer for another question")
+    return flags, an, i + 4
+
+
+def _records(data: bytes, i: int, count: int):
+    """The answer section's records: (owner labels, type, class, ttl, rdata offset, rdata length)."""
+    for _ in range(count):
+        owner, i = _name(data, i)
+        rtype, rclass, ttl, rdlen = struct.unpack_from("!HHIH", data, i)
+        i += 10
+        if i + rdlen > len(data):
+            raise MalformedAnswer("record runs past the end")
+        yield owner, rtype, rclass, ttl, i, rdlen
+        i += rdlen
 
 
 def _chain(out: Answer, data: bytes, rrs: list, qname: tuple[bytes, ...], qtype: int) -> None:
@@ -225,7 +259,7 @@ def settle(query, data: bytes) -> None:
     query._stop()
     mux = query.mux
     mux._answered(query)
-    outcome = _RCODES.get(answer.rcode, Outcome.ERROR)
+    outcome = RCODES.get(answer.rcode, Outcome.ERROR)
     if answer.truncated or outcome is Outcome.ERROR or (outcome is not None and outcome is not Outcome.NXDOMAIN
                                                         and len(mux.servers) > 1):
         mux._release()

@@ -24,6 +24,7 @@ from typing import Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
+from .dns_wire import RCODES as _RCODES, MalformedAnswer, read_records
 from .udp_socket import REFUSALS, UdpSocket, refusal
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
@@ -33,7 +34,6 @@ _TYPES = {"A": 1, "TXT": 16}
 # ``dns_wire`` does not read itself are parsed by dnspython.
 _FULL_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
                "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
-_RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}
 def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     """The ``nameserver`` lines of resolv.conf (scope ids dropped); empty when there is none to read."""
     out: list[str] = []
@@ -60,10 +60,6 @@ def servers_of(resolver: object) -> list[str]:
     if servers is None:
         return []
     return [f"[{address}]:{port}" if ":" in address else f"{address}:{port}" for address, port in servers]
-
-
-class MalformedAnswer(ValueError):
-    """An answer that cannot be read (too short, bad name compression ...)."""
 
 
 _LABELS: dict[str, bytes] = {}  # encoded labels ("0".."255", zone labels) repeat across queries
@@ -103,72 +99,12 @@ def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> byte
     return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\0" + struct.pack("!HH", qtype, 1)
 
 
-def _skip_name(data: bytes, i: int) -> int:
-    for _ in range(128):
-        n = data[i]
-        if n == 0:
-            return i + 1
-        if n & 0xC0 == 0xC0:
-            return i + 2
-        i += n + 1
-    raise MalformedAnswer("name too long")
-
-
-def _question(data: bytes) -> tuple[bytes, int, int]:
-    i, labels = 12, []
-    while True:
-        n = data[i]
-        if n == 0 or n & 0xC0:
-            break
-        labels.append(data[i + 1:i + 1 + n])
-        i += n + 1
-    if data[i] != 0:
-        raise MalformedAnswer("compressed question name")
-    qtype, _ = struct.unpack_from("!HH", data, i + 1)
-    return b".".join(labels).lower(), qtype, i + 5
-
-
 def decode_answer(data: bytes, name: bytes, qtype: int) -> tuple[int, tuple[str, ...], int | None, bool]:
-    """(rcode, records of ``qtype`` as text, ttl, truncated) from a response to ``name``/``qtype``.
+    """(rcode, records of ``qtype`` as text, ttl, truncated) from a response to ``name``/``qtype``, read by
+    :func:`smtpdoctor.net.dns_wire.read_records` (the one reader of answers by hand).
 
     Raises :class:`MalformedAnswer` for a response that is short, garbled, or not for this question."""
-    try:
-        if len(data) < 12:
-            raise MalformedAnswer("short answer")
-        flags, qd, an = struct.unpack_from("!HHH", data, 2)
-        if not flags & 0x8000 or qd != 1:
-            raise MalformedAnswer("not a response to one question")
-        qname, qt, i = _question(data)
-        if qname != name or qt != qtype:
-            raise MalformedAnswer("answer for another question")
-        truncated = bool(flags & 0x0200)
-        records: list[str] = []
-        ttl: int | None = None
-        for _ in range(an):
-            i = _skip_name(data, i)
-            rtype, _, rttl, rdlen = struct.unpack_from("!HHIH", data, i)
-            i += 10
-            rdata = data[i:i + rdlen]
-            if len(rdata) != rdlen:
-                raise MalformedAnswer("record runs past the end")
-            i += rdlen
-            if rtype != qtype:
-                continue  # a CNAME on the way
-            ttl = rttl if ttl is None else min(ttl, rttl)
-            if rtype == 1:
-                if rdlen != 4:
-                    raise MalformedAnswer("A record of bad length")
-                records.append(socket.inet_ntoa(rdata))
-            else:
-                strings, j = [], 0
-                while j < rdlen:
-                    n = rdata[j]
-                    strings.append(rdata[j + 1:j + 1 + n])
-                    j += n + 1
-                records.append(b"".join(strings).decode("utf-8", "replace"))
-        return flags & 0x000F, tuple(records), ttl, truncated
-    except (IndexError, struct.error) as exc:
-        raise MalformedAnswer(str(exc) or "truncated packet") from None
+    return read_records(data, tuple(name.rstrip(b".").split(b".")), qtype)
 
 
 class _Query:
