@@ -174,14 +174,14 @@ async def test_names_that_never_answer_do_not_shrink_the_window(make_lab):
     recs = {f"dead{i}.lab.test": "TIMEOUT" for i in range(4)}
     recs["alive.lab.test"] = {"A": ["127.0.0.2"]}
     async with make_lab(recs) as srv:
-        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.5, max_in_flight=128)
-        assert mux._window == 64
+        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.5, max_in_flight=512)
+        assert mux._window == 200  # the first flight
         dead = await asyncio.gather(*(mux.submit(f"dead{i}.lab.test", "A") for i in range(4)))
         assert {r.outcome for r in dead} == {Outcome.TIMEOUT}
-        assert mux._window == 64
+        assert mux._window == 200
         await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(50)))
         mux.close()
-    assert mux._window == 114  # slow start: one more per answer
+    assert mux._window == 250  # slow start: one more per answer
 
 
 class _DropFirst(asyncio.DatagramProtocol):
@@ -207,7 +207,9 @@ async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_wi
     loop = asyncio.get_running_loop()
     transport, server = await loop.create_datagram_endpoint(_DropFirst, local_addr=("127.0.0.1", 0))
     address = "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
-    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=128)
+    # A first flight of 64: a window that slow start is still growing (below the 128 allowed).
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=128,
+                      initial_window=64)
     try:
         warm = await asyncio.gather(*(mux.submit(f"ok{i}.lab.test", "A") for i in range(10)))
         assert {r.outcome for r in warm} == {Outcome.NXDOMAIN}
@@ -228,6 +230,47 @@ async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_wi
     assert mux._threshold == pytest.approx(74 * 0.7)  # five losses of one round: one cut
     assert cut == pytest.approx(74 * 0.7, abs=1)  # the other four retried answers regrow it a little
     assert cut + (74 - cut) * 0.35 < regrown < 74
+
+
+async def _drop_first_server():
+    loop = asyncio.get_running_loop()
+    transport, server = await loop.create_datagram_endpoint(_DropFirst, local_addr=("127.0.0.1", 0))
+    return transport, server, "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
+
+
+async def test_a_question_lost_in_the_first_flight_is_asked_again_at_the_measured_rto():
+    # Sent before any round trip is measured, the first flight's questions expire after RFC 6298's 1 s.
+    # Once its other answers have measured the round trip (loopback: the 0.1 s floor), a lost one is asked
+    # again then: with a lifetime of 0.9 s it is answered; held to the 1 s it would time out unasked.
+    transport, server, address = await _drop_first_server()
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=0.9)
+    try:
+        assert mux.rto() == 1.0  # nothing measured yet
+        results = await asyncio.gather(*(mux.submit(f"{'drop' if i % 10 == 0 else 'ok'}{i}.lab.test", "A")
+                                         for i in range(40)))
+    finally:
+        mux.close()
+        transport.close()
+    assert [r.outcome for r in results] == [Outcome.NXDOMAIN] * 40
+    assert sorted(q for q in server.seen if q.startswith(b"drop")) == sorted([b"drop%d" % i for i in (0, 10, 20, 30)] * 2)
+    assert len(server.seen) == 44  # every question once, the four lost ones twice: nothing asked early
+
+
+async def test_the_first_flight_is_two_hundred_questions_then_slow_start():
+    transport, server, address = await _drop_first_server()
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=512)
+    try:
+        assert mux._window == 200  # what pydnsbl keeps in flight throughout
+        futures = [mux.submit(f"ok{i}.lab.test", "A") for i in range(240)]
+        assert mux._in_flight == 200 and len(mux._queue) == 40  # the rest waits for answers
+        await asyncio.gather(*futures)
+    finally:
+        mux.close()
+        transport.close()
+    assert mux._window == 440  # slow start: one more per answer
+    assert len(server.seen) == 240
+    full = MuxResolver([address], Resolver([address]), full=True)
+    assert full._window == 64  # the facade's questions go to a resolver with cold caches: a smaller flight
 
 
 def test_servers_of_reads_the_facade():

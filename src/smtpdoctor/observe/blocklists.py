@@ -181,11 +181,17 @@ class Engine:
         return TargetResult(target=target, results=tuple(results))
 
     async def stream(self, targets: Iterable[Target], *, window: int | None = None) -> AsyncIterator[TargetResult]:
-        """Results in input order, with up to ``window`` targets in flight (default: enough to keep the
-        concurrency limit busy)."""
+        """Results in input order, with up to ``window`` targets in flight (default: four times the
+        concurrency limit's worth of questions).
+
+        In input order, one target whose question was lost holds the head for a retransmission timeout
+        (at least 0.1 s) and a round trip while no later target may start; twice the limit's worth (1,024
+        questions at the default 512) is about one such wait at the default rate, so the queue ran dry
+        after every loss. Four times keeps the rate busy through it; a target costs a task and a few
+        futures, so 200 targets waiting is nothing."""
         if window is None:
             per_target = max(1, len(self.zones))
-            window = max(4, 2 * self.limits.concurrency // per_target)
+            window = max(4, 4 * self.limits.concurrency // per_target)
         it = iter(targets)
         pending: deque[asyncio.Task[TargetResult]] = deque()
         try:
