@@ -318,3 +318,26 @@ async def test_a_target_waiting_for_a_lost_answer_does_not_stop_four_times_the_l
     before_retry = targets[:targets.index(lost, 1)]
     assert before_retry[0] == lost and len(set(before_retry)) == 4 * 8  # the window: 32 targets asked
     assert len(targets) == 64 + 1  # every target once, the lost one twice
+
+
+async def test_test_points_and_a_listings_txt_go_ahead_of_the_queued_targets(make_lab):
+    # Every target waits for the zones' test points, and the targets behind a listed one (results come in
+    # input order) wait for its TXT reason: both are asked ahead of the questions already waiting.
+    from smtpdoctor.net.udp_mux import MuxResolver
+
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.3": "127.0.0.2"}, txt={"192.0.2.3": "listed: test"})
+    async with make_lab(recs) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]), max_in_flight=4)
+        try:
+            engine = Engine(mux, zones("bl.spamcop.net"), concurrency=4, rate=None)
+            results = [r async for r in engine.stream(parse_inputs(["192.0.2.0/26"]))]
+        finally:
+            mux.close()
+    assert [r.target.value for r in results if r.listed] == ["192.0.2.3"]
+    assert results[3].results[0].reason == "listed: test"
+    asked = srv.queries
+    assert sorted(asked[:2]) == [("1.0.0.127.bl.spamcop.net", "A"), ("2.0.0.127.bl.spamcop.net", "A")]
+    a_at = asked.index(("3.2.0.192.bl.spamcop.net", "A"))
+    # 16 targets are queued at the start (four times the limit); at the tail the TXT would follow them all.
+    assert asked.index(("3.2.0.192.bl.spamcop.net", "TXT")) <= a_at + 2 * 4  # the four out, four more
+    assert len(asked) == 2 + 64 + 1

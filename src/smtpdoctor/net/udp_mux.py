@@ -427,9 +427,11 @@ class MuxResolver:
             self._drain()
 
     # -- asking ---------------------------------------------------------------------------------------
-    def submit(self, name: str, rdtype: str, *, lifetime: float | None = None) -> asyncio.Future[DnsResult]:
+    def submit(self, name: str, rdtype: str, *, lifetime: float | None = None,
+               first: bool = False) -> asyncio.Future[DnsResult]:
         """Ask ``name``/``rdtype``; the future's result is a :class:`DnsResult` (never an exception).
-        Must be called from a running event loop. Asked once per run; later askers share the answer."""
+        Must be called from a running event loop. Asked once per run; later askers share the answer.
+        ``first``: at the head of the queue, not its tail (a question other work is already waiting for)."""
         self._open()
         key = (name.rstrip(".").lower(), rdtype.upper())
         fut = None if self.full else self._cache.get(key)
@@ -450,8 +452,11 @@ class MuxResolver:
             self._in_flight += 1
             self._to_facade(key[0], key[1], fut, release=True)
             return fut
-        self._queue.append(_Query(self, key[0], key[1], qtype, fut, wire,
-                                  min(lifetime, self.lifetime) if lifetime else self.lifetime))
+        query = _Query(self, key[0], key[1], qtype, fut, wire, min(lifetime, self.lifetime) if lifetime else self.lifetime)
+        if first:
+            self._queue.appendleft(query)
+        else:
+            self._queue.append(query)
         self._drain()
         return fut
 
