@@ -244,7 +244,7 @@ async def run_ours(address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, 
     if layer == "mux":
         res.close()
     return {"latency_s": statistics.median(latencies), "bulk_s": elapsed, "cpu_s": cpu, "queries": queries,
-            "listed": sorted(listed)}
+            "listed": sorted(listed), "retransmitted": getattr(res, "retransmitted", None)}
 
 
 def run_ours_in(src: str, address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, layer: str, rtt: float) -> dict:
@@ -448,7 +448,8 @@ def report(args, rounds, trees, ipv4_zones, bulk_zones, bulk_ips, expected) -> N
         ratios = [t["bulk_s"] / o[k]["bulk_s"] for t, o, _ in rounds]
         print(f"{src}: ratio latency (pydnsbl / smtpdoctor) {theirs_best['latency_s'] / ours_best['latency_s']:.2f}x; "
               f"throughput (smtpdoctor / pydnsbl) best {theirs_best['bulk_s'] / ours_best['bulk_s']:.2f}x, "
-              f"median round {statistics.median(ratios):.2f}x (per round: {', '.join(f'{x:.2f}' for x in ratios)})")
+              f"median round {statistics.median(ratios):.2f}x (per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+              f"questions sent again per round: {', '.join(str(o[k].get('retransmitted')) for _, o, _ in rounds)})")
     agree = all(set(o["listed"]) == set(t["listed"]) == expected for t, ours, _ in rounds for o in ours)
     print(f"same listed addresses found by all ({len(expected)} expected): {'yes' if agree else 'NO'}; "
           f"smtpdoctor also sent {rounds[0][1][0]['queries'] - lookups} health-guard and TXT queries")

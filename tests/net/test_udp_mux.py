@@ -273,6 +273,26 @@ async def test_the_first_flight_is_two_hundred_questions_then_slow_start():
     assert full._window == 64  # the facade's questions go to a resolver with cold caches: a smaller flight
 
 
+async def test_the_window_comes_back_after_several_cuts_in_a_row():
+    # A server that stalls (descheduled on a busy host) loses questions several round trips in a row: one
+    # cut each. Probing then doubles its step every round trip without a loss, so the window is back near
+    # what it was within a few round trips of answers instead of growing by four per round trip.
+    transport, server, address = await _drop_first_server()
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=512)
+    try:
+        for k in range(4):
+            await asyncio.gather(*(mux.submit(f"drop{k}x{i}.lab.test", "A") for i in range(3)))
+        low = mux._window
+        for k in range(6):  # 1,200 answers, never more than 200 out (a loopback server's buffer holds them)
+            await asyncio.gather(*(mux.submit(f"ok{k}x{i}.lab.test", "A") for i in range(200)))
+    finally:
+        mux.close()
+        transport.close()
+    assert mux.retransmitted == 12  # the twelve lost questions, asked again once each
+    assert low < 200 * 0.7 ** 3  # four losing rounds: cut four times
+    assert mux._window > 400  # probing by four per round trip would be near 150 here
+
+
 def test_servers_of_reads_the_facade():
     assert servers_of(Resolver(["127.0.0.1:5353", "[::1]:53"])) == ["127.0.0.1:5353", "[::1]:53"]
     assert servers_of(object()) == []

@@ -182,6 +182,8 @@ class _Query:
         now = self.sent = time.perf_counter()
         if self.attempt == 1:
             self.first_sent = now
+        else:
+            self.mux.retransmitted += 1
         # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt.
         wait = min(self.mux.timeout, self.mux.rto() * (1 << min(self.attempt - 1, 10)))
         self.expires = now + min(wait, max(0.0, self.deadline - now))
@@ -267,7 +269,9 @@ class MuxResolver:
       multiplies it by 0.7 (not below 8) and sets the threshold there, at most once per round of sends.
       Above the threshold it closes half the gap to the window the loss cut, per round trip (CUBIC's
       concave regrowth: a queue that overflowed in one burst held that much a moment before), then
-      probes by four per round trip. A loss counts when a retried query is then answered: the
+      probes by four per round trip, doubling every round trip without a loss (CUBIC's convex
+      phase): a server that stalled for a moment (descheduled on a busy host) costs several cuts in a
+      row, and probing by four alone then took dozens of round trips back to what the path carries. A loss counts when a retried query is then answered: the
       question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
       too) is not congestion and does not shrink the window for the other zones.
     """
@@ -303,6 +307,7 @@ class MuxResolver:
         self.rate = rate or 0.0
         self.log: deque[QueryLogEntry] = deque(maxlen=LOG_SIZE)  # the last questions; ``asked`` counts all
         self.asked = 0
+        self.retransmitted = 0  # questions sent again (their earlier packet, or its answer, was lost)
         self._sockets: list[UdpSocket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cache = AnswerCache(CACHE_SIZE)
@@ -312,6 +317,8 @@ class MuxResolver:
         self._window = float(min(first, max_in_flight))
         self._threshold = float(max_in_flight)
         self._cut_from = 0.0  # the window a loss last cut
+        self._probe = self._PROBE  # growth per round trip while probing: doubles every round trip without loss
+        self._round_answers = 0.0  # answers since the probe last doubled
         self._srtt: float | None = None
         self._rttvar = 0.0
         self._sweep_handle: asyncio.TimerHandle | None = None
@@ -412,13 +419,18 @@ class MuxResolver:
         elif query.first_sent > self._last_cut:  # answered after a retry: a packet was dropped
             self._last_cut = now
             self._cut_from = self._window
+            self._probe, self._round_answers = self._PROBE, 0.0
             self._threshold = self._window = max(min(8.0, float(self.max_in_flight)), self._window * self._DECREASE)
             return
         if self._window < self._threshold:
             self._window += 1.0
         elif self._window < self.max_in_flight:
             # One round trip brings about ``window`` answers: half the gap back per round trip, then probing.
-            self._window += max(self._PROBE, (self._cut_from - self._window) / 2) / self._window
+            self._window += max(self._probe, (self._cut_from - self._window) / 2) / self._window
+            self._round_answers += 1.0
+            if self._round_answers >= self._window:  # a round trip's answers without a loss
+                self._round_answers = 0.0
+                self._probe = min(2 * self._probe, float(self.max_in_flight))
         self._window = min(self._window, float(self.max_in_flight))
 
     def _release(self) -> None:
