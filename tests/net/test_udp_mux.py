@@ -293,6 +293,31 @@ async def test_the_window_comes_back_after_several_cuts_in_a_row():
     assert mux._window > 400  # probing by four per round trip would be near 150 here
 
 
+async def test_answers_waiting_in_the_socket_are_read_before_questions_are_declared_late():
+    # The client held off the CPU (a busy host) for longer than the retransmission timeout: the server has
+    # answered everything meanwhile, more than one read's worth (256). Those answers are read before the
+    # sweep looks for late questions, so none is asked again and the window is not cut.
+    from smtpdoctor.lab.background import in_background
+    from smtpdoctor.lab.dns_server import LabDnsServer
+
+    with in_background(LabDnsServer({})) as (server,):  # its own thread: it answers while this loop is held
+        mux = MuxResolver([server.address], Resolver([server.address]), timeout=2.0, lifetime=4.0,
+                          max_in_flight=2048, initial_window=600)
+        try:
+            await asyncio.gather(*(mux.submit(f"warm{i}.lab.test", "A") for i in range(10)))
+            assert mux.rto() == pytest.approx(0.1)
+            futures = []
+            for k in range(3):  # 450 answers, in bursts a server's socket buffer takes whole
+                futures += [mux.submit(f"n{k}x{i}.lab.test", "A") for i in range(150)]
+                time.sleep(0.5)  # this loop held: no reads, the sweep overdue
+            results = await asyncio.gather(*futures)
+        finally:
+            mux.close()
+    assert {r.outcome for r in results} == {Outcome.NXDOMAIN}
+    assert mux.retransmitted == 0
+    assert mux._window == 600 + 10 + 450  # slow start, never cut
+
+
 def test_servers_of_reads_the_facade():
     assert servers_of(Resolver(["127.0.0.1:5353", "[::1]:53"])) == ["127.0.0.1:5353", "[::1]:53"]
     assert servers_of(object()) == []

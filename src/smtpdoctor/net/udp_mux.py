@@ -362,6 +362,11 @@ class MuxResolver:
         round trip is known (RFC 6298's 1 s); once answers have measured 50 ms, a lost one is asked again
         after about 0.1 s, not 1 s."""
         self._sweep_handle = None
+        for sock in self._sockets:
+            # Answers already in the socket first: a process that was held off the CPU (a busy host) finds
+            # more than one read's worth waiting, and the loop runs this sweep before the next read. Their
+            # questions are answered, not late; asked again, they each cut the window as a loss.
+            sock.read_all()
         now = time.perf_counter()
         rto, cap = self.rto(), self.timeout
         waiting = False
