@@ -118,9 +118,8 @@ class _Query:
                  wire: bytes, lifetime: float) -> None:
         self.mux, self.name, self.rdtype, self.qtype, self.future = mux, name, rdtype, qtype, future
         self.body = wire[2:]
-        self.qname = name.encode("ascii").lower()
-        if mux.full:
-            self.qname = tuple(self.qname.split(b".")) if self.qname else ()  # dns_wire compares labels
+        qname = name.encode("ascii").lower()
+        self.qname = tuple(qname.split(b".")) if qname else ()  # dns_wire compares labels: split once, here
         self.start = time.perf_counter()
         self.lifetime = lifetime
         self.deadline = 0.0
@@ -212,7 +211,7 @@ class _Query:
             settle(self, data)
             return
         try:
-            rcode, records, ttl, truncated = decode_answer(data, self.qname, self.qtype)
+            rcode, records, ttl, truncated = read_records(data, self.qname, self.qtype)
         except MalformedAnswer as exc:
             if "another question" in str(exc):
                 return  # a stray or spoofed packet with a matching id: keep waiting
@@ -248,6 +247,8 @@ class _Query:
         self.mux._release()
         if not self.future.done():
             self.future.set_result(result)
+        if not self.mux.full:
+            self.mux._cache._trim()  # answered: it may go now (a call, not a done-callback per question)
 
 
 class MuxResolver:
@@ -459,7 +460,6 @@ class MuxResolver:
         if not self.full:  # the facade that owns a full layer keeps the cache (and counts)
             self.asked += 1
             self._cache.put(key, fut)
-            fut.add_done_callback(lambda _f: self._cache._trim())
         qtype = (_FULL_TYPES if self.full else _TYPES).get(key[1])
         try:
             if qtype is None:
@@ -492,5 +492,7 @@ class MuxResolver:
                 self.log.append(QueryLogEntry(name, rdtype, result.outcome, result.elapsed))
             if not fut.done():
                 fut.set_result(result)
+            if not self.full:
+                self._cache._trim()
 
         asyncio.ensure_future(ask())
