@@ -318,6 +318,56 @@ async def test_answers_waiting_in_the_socket_are_read_before_questions_are_decla
     assert mux._window == 600 + 10 + 450  # slow start, never cut
 
 
+class _Stall(asyncio.DatagramProtocol):
+    """A DNS responder that answers at once, except questions whose name starts with "slow": those it
+    answers ``hold`` seconds late (a server held off the CPU), every copy it receives."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold, self.seen = hold, []
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        qname = data[13:13 + data[12]]
+        self.seen.append(qname)
+        end = data.index(b"\0", 12) + 5
+        answer = data[:2] + struct.pack("!HHHHH", 0x8183, 1, 0, 0, 0) + data[12:end]
+        if qname.startswith(b"slow"):
+            asyncio.get_running_loop().call_later(self.hold, self.transport.sendto, answer, addr)
+        else:
+            self.transport.sendto(answer, addr)
+
+
+@pytest.mark.parametrize("later_answered, asked_again", [(False, 0), (True, 20)])
+async def test_late_questions_are_asked_again_at_one_rto_only_when_a_later_question_was_answered(
+        later_answered, asked_again):
+    # Twenty questions answered 0.15 s late: between one measured RTO (0.1 s on loopback) and two. With
+    # nothing sent after them answered, the server has stalled: they are not asked again and the window is
+    # not cut. With later questions answered meanwhile, the path delivers: they count as lost at one RTO.
+    loop = asyncio.get_running_loop()
+    transport, server = await loop.create_datagram_endpoint(lambda: _Stall(0.15), local_addr=("127.0.0.1", 0))
+    address = "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=512)
+    try:
+        await asyncio.gather(*(mux.submit(f"warm{i}.lab.test", "A") for i in range(10)))
+        assert mux.rto() == pytest.approx(0.1)
+        window = mux._window
+        slow = [mux.submit(f"slow{i}.lab.test", "A") for i in range(20)]
+        if later_answered:
+            await asyncio.sleep(0.01)
+            await asyncio.gather(*(mux.submit(f"fast{i}.lab.test", "A") for i in range(5)))
+        results = await asyncio.gather(*slow)
+    finally:
+        mux.close()
+        transport.close()
+    assert {r.outcome for r in results} == {Outcome.NXDOMAIN}
+    assert mux.retransmitted == asked_again
+    assert len([q for q in server.seen if q.startswith(b"slow")]) == 20 + asked_again
+    if not later_answered:
+        assert mux._window == window + 20  # never cut: slow start took every answer
+
+
 def test_servers_of_reads_the_facade():
     assert servers_of(Resolver(["127.0.0.1:5353", "[::1]:53"])) == ["127.0.0.1:5353", "[::1]:53"]
     assert servers_of(object()) == []

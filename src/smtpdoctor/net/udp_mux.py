@@ -183,8 +183,9 @@ class _Query:
             self.first_sent = now
         else:
             self.mux.retransmitted += 1
-        # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt.
-        wait = min(self.mux.timeout, self.mux.rto() * (1 << min(self.attempt - 1, 10)))
+        # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt;
+        # twice that while no later question has been answered (see MuxResolver._sweep).
+        wait = min(self.mux.timeout, self.mux._stalled * self.mux.rto() * (1 << min(self.attempt - 1, 10)))
         self.expires = now + min(wait, max(0.0, self.deadline - now))
         return True
 
@@ -263,17 +264,19 @@ class MuxResolver:
 
     * the retransmission timeout is measured, not fixed: ``srtt + 4 * rttvar`` over first-send answers
       (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query, and applied at each
-      sweep to every question out (so the first flight, sent with no measure yet, is not held to 1 s). A lost packet costs
-      about one RTO instead of the whole ``timeout`` (2 s against a 50 ms round trip was the collapse:
-      every burst that overflowed a queue stalled the sweep for 2 s);
+      sweep to every question out (so the first flight, sent with no measure yet, is not held to 1 s);
+      without ``full``, twice that while no question sent after it has been answered (a stalled server,
+      not a loss). A lost packet costs about one RTO instead of the whole ``timeout`` (2 s against a
+      50 ms round trip was the collapse: every burst that overflowed a queue stalled the sweep for 2 s);
     * the window starts at 200 (64 with ``full``) and grows by one per answer (slow start) up to a threshold; a loss
       multiplies it by 0.7 (not below 8) and sets the threshold there, at most once per round of sends.
       Above the threshold it closes half the gap to the window the loss cut, per round trip (CUBIC's
       concave regrowth: a queue that overflowed in one burst held that much a moment before), then
       probes by four per round trip, doubling every round trip without a loss (CUBIC's convex
       phase): a server that stalled for a moment (descheduled on a busy host) costs several cuts in a
-      row, and probing by four alone then took dozens of round trips back to what the path carries. A loss counts when a retried query is then answered: the
-      question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
+      row, and probing by four alone then took dozens of round trips back to what the path carries.
+      A loss counts when a retried query is then answered: the question was answerable, so the packet
+      was dropped. A zone that never answers (retries unanswered
       too) is not congestion and does not shrink the window for the other zones.
     """
 
@@ -321,6 +324,10 @@ class MuxResolver:
         self._probe = self._PROBE  # growth per round trip while probing: doubles every round trip without loss
         self._round_answers = 0.0  # answers since the probe last doubled
         self._srtt: float | None = None
+        self._newest_answered = 0.0  # when the newest question answered at its first send was sent
+        # RTOs to wait while no later question was answered: 2 for the sweep; 1 for the facade's questions,
+        # which come few at a time (a lone lost question has no later one) and already wait at least 1 s.
+        self._stalled = 1.0 if full else 2.0
         self._rttvar = 0.0
         self._sweep_handle: asyncio.TimerHandle | None = None
         self._last_cut = float("-inf")
@@ -361,7 +368,13 @@ class MuxResolver:
         """Retry every question whose wait is over: its expiry (set when it was sent), or, sooner, the
         retransmission timeout measured since. The questions of the first flight are sent before any
         round trip is known (RFC 6298's 1 s); once answers have measured 50 ms, a lost one is asked again
-        after about 0.1 s, not 1 s."""
+        after about 0.1 s, not 1 s.
+
+        One RTO when a question sent after it has been answered (RACK's evidence: the path delivers, so
+        this packet was lost); two while none has (the server or the path has stalled, or it is the last
+        question out). A server held off the CPU for a little longer than one RTO answered every
+        question out late; asking all of them again doubled its load at the worst moment, and each
+        late answer then counted as a loss and cut the window (one round in five at load 6)."""
         self._sweep_handle = None
         for sock in self._sockets:
             # Answers already in the socket first: a process that was held off the CPU (a busy host) finds
@@ -369,11 +382,12 @@ class MuxResolver:
             # questions are answered, not late; asked again, they each cut the window as a loss.
             sock.read_all()
         now = time.perf_counter()
-        rto, cap = self.rto(), self.timeout
+        rto, cap, newest, stalled = self.rto(), self.timeout, self._newest_answered, self._stalled * self.rto()
         waiting = False
         for sock in self._sockets:
             late = [q for q in sock.pending.values()
-                    if q.expires <= now or 0.0 < q.sent <= now - min(cap, rto * (1 << min(q.attempt - 1, 10)))]
+                    if q.expires <= now or 0.0 < q.sent <= now - min(cap, (rto if q.sent < newest else stalled)
+                                                                     * (1 << min(q.attempt - 1, 10)))]
             for query in late:
                 query.expired()
             waiting = waiting or bool(sock.pending)
@@ -416,6 +430,8 @@ class MuxResolver:
     def _answered(self, query: "_Query") -> None:
         now = time.perf_counter()
         if query.attempt == 1:  # Karn: only an answer to a query sent once measures the round trip
+            if query.sent > self._newest_answered:
+                self._newest_answered = query.sent
             sample = now - query.sent
             if self._srtt is None:
                 self._srtt, self._rttvar = sample, sample / 2
