@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .mime_reader import NotExact
 from .mail_parts import ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, blocks_from_text, fields_from_text
 
 __all__ = ["parts_of"]
@@ -77,6 +78,8 @@ def parts_of(msg: Msg) -> MailParts:
 def _decode_part(part: Msg) -> str:
     try:
         payload = part.get_payload(decode=True)
+    except NotExact:
+        raise  # the hand reader's tree: the email package reads this message instead
     except Exception:  # noqa: BLE001 - broken transfer encoding: fall back to the raw text
         payload = None
     if payload is None:
