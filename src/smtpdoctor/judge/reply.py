@@ -94,12 +94,14 @@ def clean_diagnostic(text: str) -> str:
 
 
 def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:
+    """The first provider whose hosts name one of ``host``'s names, else the first whose markers are in
+    ``text`` (each pattern is tried only where its literals occur: see reply_rules.LazyPattern)."""
     for name in host.split():
         if kb.any_host.search(name):
             for p in kb.providers:
                 if p.hosts is not None and p.hosts.search(name):
                     return p
-    if kb.any_marker.search(text):
+    if kb.any_marker.may_match(text):
         for p in kb.providers:
             if p.markers is not None and p.markers.search(text):
                 return p
