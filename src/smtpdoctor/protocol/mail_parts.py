@@ -113,6 +113,8 @@ def blocks_from_text(text: str) -> list[dict[str, str]]:
 
 def has_text_dsn(text: str) -> bool:
     """Does this text hold delivery-status fields (a Final- or Original-Recipient line)?"""
+    if text.isascii() and "recipient" not in text.lower():
+        return False  # the pattern needs the word (re.I folds some non-ASCII letters: then it decides)
     return _DSN_IN_TEXT.search(text) is not None
 
 

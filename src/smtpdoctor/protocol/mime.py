@@ -22,7 +22,6 @@ from .mime_walk import parts_of
 __all__ = ["read_message", "read_message_stdlib", "looks_like_message", "MAX_MESSAGE_BYTES"]
 
 _EMBEDDED = re.compile(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
-_BLANK = re.compile(rb"\r?\n\r?\n")
 
 
 def read_message(data: bytes) -> MailParts | Unreadable:
@@ -90,10 +89,20 @@ def _skip_original_body(data: bytes) -> bytes:
     rest = data[m.end():]
     if b"delivery-status" in rest or b"feedback-report" in rest:
         return data
-    part_head = _BLANK.search(data, m.end())
-    if part_head is None:
+    part_head = _blank_end(data, m.end())
+    if part_head < 0:
         return data
-    inner_head = _BLANK.search(data, part_head.end())
-    if inner_head is None or len(data) - inner_head.end() < 2048:
+    inner_head = _blank_end(data, part_head)
+    if inner_head < 0 or len(data) - inner_head < 2048:
         return data
-    return data[:inner_head.end()]
+    return data[:inner_head]
+
+
+def _blank_end(data: bytes, start: int) -> int:
+    """Where the first match of ``\\r?\\n\\r?\\n`` from ``start`` ends (-1: none), found with bytes.find (the
+    regex, with no literal to start from, tried every byte of the original message)."""
+    lf = data.find(b"\n\n", start)
+    crlf = data.find(b"\n\r\n", start)
+    if crlf >= 0 and (lf < 0 or crlf < lf):
+        return crlf + 3
+    return lf + 2 if lf >= 0 else -1

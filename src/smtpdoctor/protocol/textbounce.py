@@ -11,10 +11,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS"]
+__all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS",
+           "find_addresses"]
 
 ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
+_LOCAL_CHARS = frozenset(chr(c) for c in range(128) if re.fullmatch(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]", chr(c)))
+
+
+def find_addresses(text: str) -> list[re.Match[str]]:
+    """``ADDRESS.finditer(text)``, started only where an address can start: the run of local-part characters
+    before each "@" (the plain scan retried the pattern at every character of every word: 13 µs a bounce)."""
+    out = []
+    pos = 0
+    while True:
+        at = text.find("@", pos)
+        if at < 0:
+            return out
+        start = at
+        while start > pos and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        m = ADDRESS.match(text, start) if start < at else None
+        if m is None:
+            pos = at + 1  # no domain after this "@": no match can use it
+        else:
+            out.append(m)
+            pos = m.end()
 
 # Where the copy of the original message (or its headers) begins: nothing after it is the server's words.
 _ORIGINAL_PHRASES = (
@@ -69,7 +91,7 @@ class TextFailure:
 def unquote(text: str) -> str:
     """Remove "> " quoting when a bounce was forwarded inline (most of its lines quoted)."""
     lines = text.count("\n") + 1
-    if lines > 3 and len(_QUOTED.findall(text)) > lines // 2:
+    if lines > 3 and text.count("\n>") + text.startswith(">") > lines // 2:  # lines starting with ">"
         return _QUOTED.sub("", text)
     return text
 
@@ -108,7 +130,7 @@ def find_remote_host(text: str) -> str:
 def _candidates(text: str, exclude: set[str]) -> list[tuple[int, int, str, bool]]:
     """(start, end, address, weak) for every address that may be a failed recipient."""
     out = []
-    for m in ADDRESS.finditer(text):
+    for m in find_addresses(text):
         addr = m.group(0).strip(".")
         low = addr.lower()
         local = low.partition("@")[0]
