@@ -14,7 +14,6 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import tomllib
 from typing import Any
 
 __all__ = ["knowledge_toml", "load_toml"]
@@ -28,6 +27,8 @@ def knowledge_toml(*parts: str) -> dict[str, Any]:
     if folder is not None:
         return load_toml(os.path.join(folder, *parts))
     from importlib import resources  # a zipped install: no folder to cache in
+
+    import tomllib
 
     return tomllib.loads(resources.files("smtpdoctor.knowledge").joinpath(*parts).read_text(encoding="utf-8"))
 
@@ -53,6 +54,8 @@ def load_toml(path: str) -> dict[str, Any]:
             return data
     except (OSError, EOFError, ValueError, TypeError):
         pass
+    import tomllib  # only when the cache is stale: ~3 ms of imports
+
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
     if not sys.dont_write_bytecode:

@@ -22,8 +22,6 @@ from typing import Any, Mapping
 
 from ..core import catalogue
 from ..core.explanation import Classification, ListingCitation
-from .citations import rejection_cites_listing
-from .checklist import rule_note
 from ..core.model import Category, Finding
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
@@ -320,6 +318,10 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
             spec = kb.reasons["securityerror"]
             result = dataclasses.replace(result, reason="securityerror", category=Category.AUTHENTICATION,
                                          summary="The server refused our authentication.", remedy=spec.remedy)
+        # imported here: a bounce's classify_facts needs neither the blocklist catalogue nor the bulk rules
+        from .checklist import rule_note
+        from .citations import rejection_cites_listing
+
         if result.reason not in ("delivered", "vacation", "feedback"):
             result = dataclasses.replace(result, citation=rejection_cites_listing(body))
         note = rule_note(result.provider, result.status)
