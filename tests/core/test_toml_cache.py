@@ -8,7 +8,6 @@ import tomllib
 
 import pytest
 
-from smtpdoctor.core import toml_cache
 from smtpdoctor.core.toml_cache import knowledge_toml, load_toml
 
 
