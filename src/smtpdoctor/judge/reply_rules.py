@@ -86,17 +86,16 @@ class ReasonSpec:
             return False
         if self.literal is not None and self.literal.search(text):
             return True
-        return any(_aligned(text, seq) for seq in self.aligned)
-
-
-def _aligned(text: str, seq: tuple[str, ...]) -> bool:
-    pos = 0
-    for part in seq:
-        found = text.find(part, pos)
-        if found < 0:
-            return False
-        pos = found + len(part)
-    return True
+        for seq in self.aligned:  # the substrings in this order (a loop here: forty sequences a reply)
+            pos = 0
+            for part in seq:
+                found = text.find(part, pos)
+                if found < 0:
+                    break
+                pos = found + len(part)
+            else:
+                return True
+        return False
 
 
 class ProviderRule:
