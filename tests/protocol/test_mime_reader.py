@@ -5,7 +5,6 @@ goes to the email package, so ``read_message`` always equals ``read_message_stdl
 from __future__ import annotations
 
 import email
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings

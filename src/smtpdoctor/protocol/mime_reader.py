@@ -3,9 +3,10 @@ policy ``compat32`` (``email.feedparser``), for the shapes bounces come in, read
 ``find`` calls instead of line by line.
 
 Why by hand: no well-kept library reads MIME faster than the standard one, and the standard one is correct
-but slow for this job: ``email.message_from_bytes`` took about 200 µs of CPU per bounce of the vendored corpus
-(``tests/data/bounces/sisimai``, 405 messages), nearly half of ``explain``'s work per message; this reader
-takes about a fifth of that (``bench/explain_vs_sisimai.py``, docs/benchmarks/explain.md). It is a port of
+but slow for this job: reading a bounce of the vendored corpus (``tests/data/bounces/sisimai``, 405 messages)
+into its parts took 196 µs of CPU with ``email.message_from_bytes`` (about 40 % of ``explain``'s work per
+message, most of it the feed parser's generator per line and its policy calls per header) and takes 98 µs with
+this reader (docs/benchmarks/explain.md; ``bench/explain_vs_sisimai.py`` for the whole run). It is a port of
 ``FeedParser._parsegen`` and ``_parse_headers`` (the stack of end-of-part matchers, the RFC 2046 rule that an
 outer boundary ends every inner part, the newline before a boundary that belongs to it, delivery-status blocks
 split at blank lines) and of the ``Message`` calls ``protocol/mime_walk.py`` makes; a shape it does not read
