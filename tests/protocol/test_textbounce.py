@@ -55,3 +55,35 @@ def test_quick_word_tests_never_change_the_answer(text):
     for word in ("Final-Recipient: x", "final-recıpient:", "does not like recipient", "RCPT"):
         assert has_text_dsn(text + word) == (_DSN_IN_TEXT.search(text + word) is not None)
         assert _implied_command(text + word, "") == ("RCPT" if hint.search(text + word) else "")
+
+
+def _plain_cut_original(text: str) -> str:
+    """cut_original as written with the two plain searches."""
+    from smtpdoctor.protocol.textbounce import _HEADERS_BLOCK, _ORIGINAL, _ORIGINAL_ANYCASE
+
+    text = unquote(text)
+    end = len(text)
+    low = text.lower()
+    m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
+    if m:
+        end = m.start()
+    m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)
+    if m and m.start() < end and m.start() > 0 and text[m.start() - 1] == "\n":
+        end = m.start()
+    return text[:end]
+
+
+_BOUNCE_LINES = ["550 5.1.1 <a@b.example>: user unknown", "----- Original message -----", "original message",
+                 "  -- The original message headers", "Received: from x", "RECEIVED: by y", " continued",
+                 "Return-path: <a@b>", "Subject: hi", "X-Mailer: z", "Content-Type: message/rfc822",
+                 "this is a copy of the message, including all the headers.", "", "> quoted", "Message-ID: <1@x>",
+                 "forwarded message:", "ſubject", "Received:", "text Received: inline"]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(_BOUNCE_LINES), max_size=14), st.sampled_from(["\n", "\r\n"]))
+def test_cut_original_finds_what_the_plain_searches_find(lines, newline):
+    from smtpdoctor.protocol.textbounce import cut_original
+
+    text = newline.join(lines)
+    assert cut_original(text) == _plain_cut_original(text)

@@ -59,6 +59,8 @@ _HEADERS_BLOCK = re.compile(
     r"|Authentication-Results|MIME-Version|X-Mailer|Content-Type|Date|From|To|Subject|X-[\w-]+):)",
     re.I,
 )
+_HEADER_NAMES = ("return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "delivered-to:",
+                 "authentication-results:", "arc-seal:", "x-google-dkim-signature:", "x-gm-message-state:")
 _NOT_RECIPIENT_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
 _SENDER_CONTEXT = re.compile(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
                              r"reply-to|sent by)\s*[:=]?\s*<?$", re.I)
@@ -104,7 +106,10 @@ def cut_original(text: str) -> str:
     m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
     if m:
         end = m.start()
-    m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)
+    stop = end + 1 if end < len(text) else end
+    if text.isascii() and all(low.find(name, 0, stop) < 0 for name in _HEADER_NAMES):
+        return text[:end]  # none of the field names the pattern starts with (re.I folds only non-ASCII extras)
+    m = _HEADERS_BLOCK.search(text, 0, stop)
     if m and m.start() < end:
         # a block of header lines at the start of a line, after some text: the original's headers
         if m.start() > 0 and text[m.start() - 1] == "\n":
