@@ -47,3 +47,57 @@ def test_nothing_the_connection_does_not_need_is_loaded_before_the_first_syn():
     # and they did run, after it: the domain audit and the checks made their findings
     assert {"smtpdoctor.flows.domain", "smtpdoctor.judge.auth"} <= set(data["after"])
     assert "dmarc" in data["areas"] or "domain" in data["areas"], data["areas"]
+
+
+# The command line's own path: a host given by address gets its SYNs before asyncio, ssl, the SMTP session
+# or the probes are imported (flows/diagnose_early.py), and the session takes the connect over.
+_EARLY = ("asyncio", "ssl", "smtpdoctor.net.smtp", "smtpdoctor.observe.port", "smtpdoctor.flows.diagnose",
+          "smtpdoctor.core.model")
+
+_CLI = r"""
+import json, socket, sys
+from smtpdoctor.cli.app import main
+
+early = json.loads(sys.argv[1])
+seen = []
+plain = socket.socket.connect_ex
+
+def connect_ex(self, address):
+    seen.append({"address": list(address), "loaded": [name for name in early if name in sys.modules]})
+    return plain(self, address)
+
+socket.socket.connect_ex = connect_ex
+sys.argv = ["smtpdoctor", "diagnose", "127.0.0.1", "--port", sys.argv[2], "--ports", sys.argv[3], "--timeout", "3",
+            "--format", "json", "-q"]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps(seen), file=sys.stderr)
+"""
+
+
+def _free_ports(n: int) -> list[int]:
+    import socket
+
+    socks = [socket.socket() for _ in range(n)]
+    try:
+        for s in socks:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def test_the_command_sends_its_syns_before_asyncio_ssl_and_the_probes_load():
+    configured, other = _free_ports(2)  # nothing listens on either: both connects are refused
+    out = subprocess.run([sys.executable, "-c", _CLI, json.dumps(_EARLY), str(configured), str(other)],
+                         capture_output=True, text=True, timeout=120)
+    seen = json.loads(out.stderr.strip().splitlines()[-1])
+    assert [tuple(s["address"]) for s in seen] == [("127.0.0.1", configured), ("127.0.0.1", other)], seen
+    assert all(s["loaded"] == [] for s in seen), seen  # no connect of the probes' own: they took these over
+    report = json.loads(out.stdout)
+    refused = [line for line in report["transcript"] if line["text"] == "connection refused"]
+    assert sorted(line["port"] for line in refused) == sorted([configured, other])
+    assert report["verdict"]["category"] == "connection"

@@ -20,6 +20,7 @@ from smtpdoctor.core.model import (STEP_ORDER, DiagnoseObservations, Finding, Re
                                     StepAddress, Target, TranscriptLine)
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
+from smtpdoctor.net.early import EarlyConnects
 from smtpdoctor.net.smtp import DATA_REPLY_S, SmtpSession, Timeouts, Transcript
 from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation, HostLookup, SweepResult
 from smtpdoctor.observe.host import literal_host, resolve_host
@@ -58,20 +59,24 @@ class Diagnosis:
     out_of_time: bool = False  # the whole run's deadline (Timeouts.run) ended it
 
 
-def _options(settings: Settings) -> ProbeOptions:
+def _options(settings: Settings, early: EarlyConnects | None = None) -> ProbeOptions:
     timeouts = Timeouts.uniform(settings.timeout)
     if settings.send:  # the reply to DATA's final dot has its own, longer deadline
         timeouts = dataclasses.replace(timeouts, run=timeouts.run + max(0.0, DATA_REPLY_S - settings.timeout))
     if settings.run_timeout is not None:
         timeouts = dataclasses.replace(timeouts, run=settings.run_timeout)
     return ProbeOptions(server_name=settings.host, helo=settings.helo, timeouts=timeouts,
-                        ca_file=settings.ca_file, source_ip=settings.source_ip)
+                        ca_file=settings.ca_file, source_ip=settings.source_ip, early=early)
 
 
 async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
                         on_line: Callable[[TranscriptLine], None] | None = None,
-                        on_step: Callable[[str, str], None] | None = None) -> Report:
+                        on_step: Callable[[str, str], None] | None = None,
+                        early: EarlyConnects | None = None) -> Report:
     """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults.
+
+    ``early`` holds connects started before this module was imported (:func:`smtpdoctor.flows.diagnose_early.connect_early`): the probes
+    take them over; what none took is closed when the run ends.
 
     If the run is cancelled (Ctrl-C), the report of what was observed so far is still returned, with a
     ``run.interrupted`` finding naming what was not tested.
@@ -84,7 +89,7 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     bound = _options(settings).timeouts.run
     try:
         async with asyncio.timeout(bound):
-            await _observe(diagnosis, _LazyResolver(settings, resolver), redactor, transcript, notify)
+            await _observe(diagnosis, _LazyResolver(settings, resolver), redactor, transcript, notify, early)
     except TimeoutError:
         diagnosis.interrupted = diagnosis.out_of_time = True
         transcript.add("error", f"the run's time limit ({bound:g} s) is over: the report shows what was tested "
@@ -92,6 +97,9 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     except asyncio.CancelledError:
         diagnosis.interrupted = True
         transcript.add("info", "interrupted: the report shows what was tested until then", port=None, tls=False)
+    finally:
+        if early is not None:
+            early.close()
     from smtpdoctor.core import providers
     from smtpdoctor.verdict import decide, step_results
 
@@ -128,7 +136,7 @@ class _LazyResolver:
 
 
 async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, transcript: Transcript,
-                   notify) -> None:
+                   notify, early: EarlyConnects | None = None) -> None:
     """All the I/O of a run. Independent probes run at once; observations land in ``d`` as they come.
 
     The connections go first: the host lookup, then every probe's SYN. Only then are the domain audit
@@ -166,7 +174,7 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
             seen: list = []
             try:
                 d.sweep = await sweep(
-                    d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
+                    d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings, early),
                     implicit_tls_configured=settings.security is Security.TLS,
                     plaintext_configured=settings.security is Security.NONE, transcript=transcript,
                     on_session=session_walk, done=seen, quitting=d.quitting)
@@ -177,7 +185,9 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
 
     try:
         pending.append(asyncio.ensure_future(connection()))
-        await _connecting(transcript, pending[0])
+        # connects started early have had their answer meanwhile: the imports wait until the session first
+        # waits on a reply (its EHLO is out), not only until the SYNs are
+        await _connecting(transcript, pending[0], until="send" if early is not None else "Trying ")
         if domain or settings.ip:  # the blocklist engine comes first in the list; the domain audit after it
             await _import_in_steps(_ENGINES if domain else _ENGINES[:_ENGINES.index("smtpdoctor.flows.blacklist") + 1])
         notify("client-settings", "running")
@@ -238,15 +248,16 @@ async def _import_in_steps(names: tuple[str, ...]) -> None:
         await asyncio.sleep(0)
 
 
-async def _connecting(transcript: Transcript, connection: asyncio.Future) -> None:
+async def _connecting(transcript: Transcript, connection: asyncio.Future, *, until: str = "Trying ") -> None:
     """Return once the probes have put their SYNs on the wire (the transcript's first "Trying" line: every
-    probe of the sweep starts in the same turn of the loop and connects in its first step), or once the
-    connection step ended without any (a name that does not resolve)."""
+    probe of the sweep starts in the same turn of the loop and connects in its first step), or, with
+    ``until="send"``, once a probe first sent a command and waits on its reply; or once the connection
+    step ended without any (a name that does not resolve)."""
     opened = asyncio.Event()
     shown = transcript.on_line
 
     def watch(line: TranscriptLine) -> None:
-        if line.dir == "info" and line.text.startswith("Trying "):
+        if line.dir == "send" if until == "send" else line.dir == "info" and line.text.startswith(until):
             opened.set()
         if shown is not None:
             shown(line)

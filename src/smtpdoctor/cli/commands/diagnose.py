@@ -51,7 +51,6 @@ def diagnose(
     no_color: bool = Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
     quiet: bool = Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
-    import asyncio
     import sys
 
     settings = read_settings(
@@ -62,12 +61,17 @@ def diagnose(
         password_env=password_env, token_env=token_env)
     if output:
         _check_writable(output)
+    from ...flows.diagnose_early import connect_early
+
+    early = connect_early(settings)  # the SYNs first: asyncio and the probes load while the network answers
+    import asyncio
+
     from ...flows.diagnose import run_diagnosis
     from ..live import live_status
 
     with live_status(sys.stderr, timeout=settings.timeout, quiet=quiet) as status:
         callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
-        report = asyncio.run(run_diagnosis(settings, **callbacks))
+        report = asyncio.run(run_diagnosis(settings, early=early, **callbacks))
     _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
     if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
