@@ -106,9 +106,23 @@ def main() -> None:
     if sys.argv[1:] in (["--version"], ["-V"]):
         print(version_line())
         sys.exit(0)
-    import click
-
     from .common import UsageError, fail
+    from .layer import Exit
+
+    plain = _plain(sys.argv[1], sys.argv[2:])
+    if plain is not None:  # a plain command line: run without importing click (cli/plain_args.py)
+        function, kwargs = plain
+        try:
+            code = function(**kwargs)
+        except UsageError as exc:
+            fail(str(exc))
+        except Exit as exc:
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            print("smtpdoctor: interrupted", file=sys.stderr)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+    import click
 
     try:
         code = build_app(sys.argv[1]).main(sys.argv[1:], standalone_mode=False)
@@ -125,6 +139,27 @@ def main() -> None:
         print("smtpdoctor: interrupted", file=sys.stderr)
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _plain(name: str, args: list[str]):
+    """(the command's function, its keyword arguments) when ``args`` is a plain command line of command
+    ``name`` (:mod:`.plain_args`), else ``None``: click reads it."""
+    if name not in COMMANDS:
+        return None
+    import importlib
+
+    from .layer import App
+    from .plain_args import read_plain
+
+    app = App("smtpdoctor", TAGLINE)
+    try:
+        module = importlib.import_module(f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
+    except ModuleNotFoundError:
+        return None
+    module.register(app)
+    command = app.commands.get(name)
+    kwargs = read_plain(command.function, args) if command is not None else None
+    return None if kwargs is None else (command.function, kwargs)
 
 
 def run() -> None:

@@ -72,11 +72,12 @@ def _options(settings: Settings, early: EarlyConnects | None = None) -> ProbeOpt
 async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
                         on_line: Callable[[TranscriptLine], None] | None = None,
                         on_step: Callable[[str, str], None] | None = None,
-                        early: EarlyConnects | None = None) -> Report:
+                        early: EarlyConnects | None = None, prepare: Callable[[], object] | None = None) -> Report:
     """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults.
 
     ``early`` holds connects started before this module was imported (:func:`smtpdoctor.flows.diagnose_early.connect_early`): the probes
-    take them over; what none took is closed when the run ends.
+    take them over; what none took is closed when the run ends. ``prepare`` (the caller's own loading, e.g.
+    the text renderer) runs while the session still waits on a reply, after the checks are loaded.
 
     If the run is cancelled (Ctrl-C), the report of what was observed so far is still returned, with a
     ``run.interrupted`` finding naming what was not tested.
@@ -89,7 +90,8 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     bound = _options(settings).timeouts.run
     try:
         async with asyncio.timeout(bound):
-            await _observe(diagnosis, _LazyResolver(settings, resolver), redactor, transcript, notify, early)
+            await _observe(diagnosis, _LazyResolver(settings, resolver), redactor, transcript, notify, early,
+                           prepare)
     except TimeoutError:
         diagnosis.interrupted = diagnosis.out_of_time = True
         transcript.add("error", f"the run's time limit ({bound:g} s) is over: the report shows what was tested "
@@ -136,7 +138,7 @@ class _LazyResolver:
 
 
 async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, transcript: Transcript,
-                   notify, early: EarlyConnects | None = None) -> None:
+                   notify, early: EarlyConnects | None = None, prepare: Callable[[], object] | None = None) -> None:
     """All the I/O of a run. Independent probes run at once; observations land in ``d`` as they come.
 
     The connections go first: the host lookup, then every probe's SYN. Only then are the domain audit
@@ -200,6 +202,9 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
         await asyncio.gather(*pending[1:])
         if not pending[0].done():  # the session still waits on its replies: load the checks meanwhile
             _load_checks()
+            if prepare is not None:
+                await asyncio.sleep(0)  # a reply that came meanwhile is served first
+                prepare()
         while not all(task.done() for task in pending):  # the session may add a blocklist query late
             await asyncio.gather(*pending)
     except asyncio.CancelledError:

@@ -36,7 +36,7 @@ def render_text(report: Report, *, verbose: bool = False, width: int | None = No
     buf = io.StringIO()
     console = Console(file=buf, width=width or 80, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, soft_wrap=False, highlight=False,
-                      legacy_windows=False)
+                      legacy_windows=False, emoji=False)  # ":name:" in a server's reply stays as sent
     _render(console, report, verbose)
     return buf.getvalue()
 

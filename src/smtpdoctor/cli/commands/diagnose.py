@@ -71,12 +71,19 @@ def diagnose(
 
     with live_status(sys.stderr, timeout=settings.timeout, quiet=quiet) as status:
         callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
-        report = asyncio.run(run_diagnosis(settings, early=early, **callbacks))
+        prepare = _text_renderer if fmt.value == "text" else None  # rich loads while the session waits
+        report = asyncio.run(run_diagnosis(settings, early=early, prepare=prepare, **callbacks))
     _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
     if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise Exit(130)
     raise Exit(report.exit_code)
+
+
+def _text_renderer():
+    from ...report.text import render_text
+
+    return render_text
 
 
 def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:
