@@ -114,3 +114,13 @@ def test_a_plain_command_line_runs_without_importing_click_and_a_help_with_it():
     helped = subprocess.run([sys.executable, "-c", code, "explain", "--help"], capture_output=True, text=True,
                             timeout=60)
     assert helped.stderr.strip().splitlines()[-1] == "exit 0 True" and "Usage: smtpdoctor explain" in helped.stdout
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_parameters_are_read_from_the_code_as_inspect_reads_them(name):
+    import inspect
+
+    function = FUNCTIONS[name]
+    expected = [(p.name, p.default) for p in inspect.signature(function).parameters.values()
+                if type(p.default).__name__ == "_Param"]
+    assert [(n, spec) for n, _, spec in parameters(function)] == expected
