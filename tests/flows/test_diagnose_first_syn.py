@@ -101,3 +101,38 @@ def test_the_command_sends_its_syns_before_asyncio_ssl_and_the_probes_load():
     refused = [line for line in report["transcript"] if line["text"] == "connection refused"]
     assert sorted(line["port"] for line in refused) == sorted([configured, other])
     assert report["verdict"]["category"] == "connection"
+
+
+_LOADED = r"""
+import json, sys
+from smtpdoctor.cli.app import main
+
+names = json.loads(sys.argv[1])
+sys.argv = ["smtpdoctor", *sys.argv[2:]]
+try:
+    main()
+except SystemExit:
+    pass
+print(json.dumps([name for name in names if name in sys.modules]), file=sys.stderr)
+"""
+
+# what a diagnosis whose server never answered has no use for: the CLI layer's click (a plain command line),
+# the reply classifier (no reply to judge), the certificate parser (no TLS), the blocklist catalogue (no
+# zone to ask: --dnsbl names are checked as names), the text renderer (JSON asked for), dnspython (no name)
+_UNUSED = ("click", "smtpdoctor.judge.reply", "smtpdoctor.judge.reply_rules", "cryptography.x509",
+           "smtpdoctor.core.dnsbl_zones", "rich", "smtpdoctor.report.text", "dns.resolver")
+
+
+def test_a_run_that_reached_no_server_loads_nothing_it_does_not_use():
+    (port,) = _free_ports(1)
+    out = subprocess.run([sys.executable, "-c", _LOADED, json.dumps(_UNUSED), "diagnose", "127.0.0.1", "--port",
+                          str(port), "--ports", "", "--user", "me@example.com", "--password-env", "NO_SUCH_VAR_X",
+                          "--timeout", "2", "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    # --password-env names an unset variable: a usage error, before anything is loaded for the run
+    assert out.stderr.startswith("smtpdoctor: error: --password-env"), out.stderr
+    out = subprocess.run([sys.executable, "-c", _LOADED, json.dumps(_UNUSED), "diagnose", "127.0.0.1", "--port",
+                          str(port), "--ports", "", "--dnsbl", "zen.spamhaus.org", "--timeout", "2", "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert json.loads(out.stdout)["verdict"]["category"] == "connection"
+    assert json.loads(out.stderr.strip().splitlines()[-1]) == [], out.stderr
