@@ -190,7 +190,8 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
         # connects started early have had their answer meanwhile: the imports wait until the session first
         # waits on a reply (its EHLO is out), not only until the SYNs are
         await _connecting(transcript, pending[0], until="send" if early is not None else "Trying ")
-        await _import_in_steps(_CERTIFICATES)  # before the first handshake's certificate is read, if it can
+        if not pending[0].done():  # a connection is open: before its first certificate is read, if it can be
+            await _import_in_steps(_CERTIFICATES)
         if domain or settings.ip:  # the blocklist engine comes first in the list; the domain audit after it
             await _import_in_steps(_ENGINES if domain else _ENGINES[:_ENGINES.index("smtpdoctor.flows.blacklist") + 1])
         notify("client-settings", "running")
