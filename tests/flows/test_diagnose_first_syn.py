@@ -136,3 +136,37 @@ def test_a_run_that_reached_no_server_loads_nothing_it_does_not_use():
                          capture_output=True, text=True, timeout=120)
     assert json.loads(out.stdout)["verdict"]["category"] == "connection"
     assert json.loads(out.stderr.strip().splitlines()[-1]) == [], out.stderr
+
+
+_SILENT = r"""
+import asyncio, json, sys
+from smtpdoctor.core.settings import Settings
+from smtpdoctor.flows.diagnose import run_diagnosis
+from smtpdoctor.flows.diagnose_early import connect_early
+from smtpdoctor.lab.faults import Fault
+from smtpdoctor.lab.smtp_server import LabSmtpServer
+
+seen = {}
+
+def on_line(line):  # the greeting's deadline ends the connection step: was the domain audit loaded by then?
+    if line.dir == "error" and "domain" not in seen:
+        seen["domain"] = "smtpdoctor.flows.domain" in sys.modules
+
+async def main():
+    async with LabSmtpServer(faults=[Fault.slow_banner(30)]) as server:
+        settings = Settings(host="127.0.0.1", port=server.port, sweep_ports=(), domain="example.com",
+                            resolvers=("127.0.0.1:1",), timeout=2.0)
+        report = await run_diagnosis(settings, on_line=on_line, early=connect_early(settings))
+    print(json.dumps({"loaded_before_the_sweep_ended": seen.get("domain"),
+                      "areas": sorted({f.id.split(".")[0] for f in report.findings})}))
+
+asyncio.run(main())
+"""
+
+
+def test_a_silent_server_does_not_hold_the_domain_audit_until_its_timeout():
+    out = subprocess.run([sys.executable, "-c", _SILENT], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["loaded_before_the_sweep_ended"] is True, data
+    assert "dmarc" in data["areas"] or "domain" in data["areas"], data["areas"]

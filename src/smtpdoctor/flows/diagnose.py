@@ -188,7 +188,8 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
     try:
         pending.append(asyncio.ensure_future(connection()))
         # connects started early have had their answer meanwhile: the imports wait until the session first
-        # waits on a reply (its EHLO is out), not only until the SYNs are
+        # waits on a reply (its EHLO is out), not only until the SYNs are; a server that stays silent gets
+        # _SILENT_S (the domain audit must not wait for the sweep's timeouts)
         await _connecting(transcript, pending[0], until="send" if early is not None else "Trying ")
         if not pending[0].done():  # a connection is open: before its first certificate is read, if it can be
             await _import_in_steps(_CERTIFICATES)
@@ -272,6 +273,9 @@ async def _import_in_steps(names: tuple[str, ...]) -> None:
         await asyncio.sleep(0)
 
 
+_SILENT_S = 0.1  # how long the engines wait for a first command when the servers have not greeted yet
+
+
 async def _connecting(transcript: Transcript, connection: asyncio.Future, *, until: str = "Trying ") -> None:
     """Return once the probes have put their SYNs on the wire (the transcript's first "Trying" line: every
     probe of the sweep starts in the same turn of the loop and connects in its first step), or, with
@@ -289,7 +293,8 @@ async def _connecting(transcript: Transcript, connection: asyncio.Future, *, unt
     transcript.on_line = watch
     waiter = asyncio.ensure_future(opened.wait())
     try:
-        await asyncio.wait((waiter, connection), return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait((waiter, connection), return_when=asyncio.FIRST_COMPLETED,
+                           timeout=_SILENT_S if until == "send" else None)
     finally:
         waiter.cancel()
         transcript.on_line = shown
