@@ -75,8 +75,9 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
                         early: EarlyConnects | None = None, prepare: Callable[[], object] | None = None) -> Report:
     """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults.
 
-    ``early`` holds connects started before this module was imported (:func:`smtpdoctor.flows.diagnose_early.connect_early`): the probes
-    take them over; what none took is closed when the run ends. ``prepare`` (the caller's own loading, e.g.
+    ``early`` holds connects started before this module was imported
+    (:func:`smtpdoctor.flows.diagnose_early.connect_early`): the probes take them over; what none took is
+    closed when the run ends. ``prepare`` (the caller's own loading, e.g.
     the text renderer) runs while the session still waits on a reply, after the checks are loaded.
 
     If the run is cancelled (Ctrl-C), the report of what was observed so far is still returned, with a
@@ -187,9 +188,7 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
 
     try:
         pending.append(asyncio.ensure_future(connection()))
-        # connects started early have had their answer meanwhile: the imports wait until the session first
-        # waits on a reply (its EHLO is out), not only until the SYNs are; a server that stays silent gets
-        # _SILENT_S (the domain audit must not wait for the sweep's timeouts)
+        # connects started early were answered meanwhile: the imports wait for the first command (_SILENT_S at most)
         await _connecting(transcript, pending[0], until="send" if early is not None else "Trying ")
         if not pending[0].done():  # a connection is open: before its first certificate is read, if it can be
             await _import_in_steps(_CERTIFICATES)

@@ -71,7 +71,8 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
         return []
     if obs.sasl_error is not None:
         code = obs.reply.code if obs.reply else None
-        return [_reply().to_finding(classify_sasl_error(obs.sasl_error, code=code), preset, redactor=redactor, **params)]
+        failed = classify_sasl_error(obs.sasl_error, code=code)
+        return [_reply().to_finding(failed, preset, redactor=redactor, **params)]
     if obs.reply is None and obs.protocol_error:
         return [make("auth.garbage-reply", **params, problem=obs.transport_error or "not SMTP",
                      evidence={"stage": "auth", "mechanism": obs.mechanism, "error": obs.transport_error})]
