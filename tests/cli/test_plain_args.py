@@ -7,6 +7,7 @@ import enum
 import importlib
 import subprocess
 import sys
+from typing import List
 
 import click
 import pytest
@@ -124,3 +125,17 @@ def test_parameters_are_read_from_the_code_as_inspect_reads_them(name):
     expected = [(p.name, p.default) for p in inspect.signature(function).parameters.values()
                 if type(p.default).__name__ == "_Param"]
     assert [(n, spec) for n, _, spec in parameters(function)] == expected
+
+
+def test_a_list_default_and_a_required_list_are_read_as_click_reads_them():
+    from smtpdoctor.cli.layer import Argument, Option
+
+    def example(names: List[str] = Argument(..., help="names"),
+                ports: List[str] = Option(["25", "587"], "--port", help="ports"),
+                tries: int = Option(3, "--tries", help="tries")) -> None:
+        """What no command declares today: a required list, a list option with a default."""
+    for args in (["a"], ["a", "b", "--port", "465"], ["--tries", "5", "x"]):
+        plain = read_plain(example, args, environ={})
+        assert plain is not None and typed(plain) == typed(by_click(example, args)[1]), args
+    assert read_plain(example, [], environ={}) is None  # a required list with nothing: click says so
+    assert by_click(example, [])[0] == "error"

@@ -110,6 +110,8 @@ def _with_positionals(kinds, positional: list[str], values: list[str], given: di
     for name in positional:
         kind, many, spec = kinds[name]
         if many:
+            if not values and spec.default is ...:  # click wants at least one
+                return None
             try:
                 given[name] = [_value(kind, v) for v in values]
             except LookupError:
@@ -128,14 +130,21 @@ def _with_positionals(kinds, positional: list[str], values: list[str], given: di
     for name, (kind, many, spec) in kinds.items():
         if name in given:
             out[name] = given[name]
-        elif many:
-            out[name] = []  # click hands over an empty tuple
+        elif many:  # click hands over its default's values (an empty tuple for none)
+            try:
+                out[name] = [_value(kind, v) if isinstance(v, str) else _raise(v) for v in spec.default or ()]
+            except LookupError:
+                return None
         else:
             try:
                 out[name] = _default(kind, spec.default)
             except LookupError:
                 return None
     return out
+
+
+def _raise(value):
+    raise LookupError(value)
 
 
 def _default(kind, default):
