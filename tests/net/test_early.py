@@ -84,3 +84,16 @@ def test_a_connect_that_cannot_start_is_left_to_the_session_and_close_closes_the
         assert sock.fileno() == -1 and len(early) == 0
     finally:
         listener.close()
+
+
+async def test_a_connect_answered_before_its_time_was_up_is_not_timed_out_by_a_slow_start():
+    # the whole connect timeout went by while the run was starting, but the answer came within it
+    async with LabSmtpServer(faults=[Fault.starttls()]) as server:
+        early = EarlyConnects()
+        early.start(server.host, server.port)
+        time.sleep(0.3)
+        session = await SmtpSession.open(server.host, server.port, timeouts=Timeouts.uniform(0.2), early=early)
+        try:
+            assert (await session.greeting()).code == 220
+        finally:
+            await session.close()

@@ -134,6 +134,8 @@ async def _connect(sock: socket.socket, address: str, port: int, watch: ConnectW
                    started: bool = False) -> None:
     """``sock_connect`` (or, for a connect ``started`` already, the wait for its answer), given up with
     :class:`ConnectTimeout` when ``watch`` rules the port filtered."""
+    if started and _answered(sock):  # answered while the run started: no wait, whatever time is left
+        return
     connect = _answer(sock) if started else asyncio.get_running_loop().sock_connect(sock, (address, port))
     if watch is None:
         await connect
@@ -164,9 +166,19 @@ async def _answer(sock: socket.socket) -> None:
         await writable
     finally:
         loop.remove_writer(sock.fileno())
+    _answered(sock)
+
+
+def _answered(sock: socket.socket) -> bool:
+    """Whether a connect in flight has its answer (the socket is writable); raises the OSError of a failed one."""
+    import select
+
+    if not select.select((), (sock,), (), 0)[1]:
+        return False
     error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
     if error:
         raise OSError(error, os.strerror(error))
+    return True
 
 
 class SmtpSession:
