@@ -485,7 +485,8 @@ class MuxResolver:
             self._in_flight += 1
             self._to_facade(key[0], key[1], fut, release=True)
             return fut
-        query = _Query(self, key[0], key[1], qtype, fut, wire, min(lifetime, self.lifetime) if lifetime else self.lifetime)
+        query = _Query(self, key[0], key[1], qtype, fut, wire,
+                       min(lifetime, self.lifetime) if lifetime else self.lifetime)
         if first:
             self._queue.appendleft(query)
         else:
