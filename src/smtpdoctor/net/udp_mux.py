@@ -24,16 +24,14 @@ from typing import Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
-from .dns_wire import RCODES as _RCODES, MalformedAnswer, read_records
+from .dns_wire import QTYPES as _FULL_TYPES, RCODES as _RCODES, MalformedAnswer, encode_query, read_records
 from .udp_socket import REFUSALS, UdpSocket, refusal
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
 _TYPES = {"A": 1, "TXT": 16}
-# With ``full=True`` (the facade's transport): every type a mail audit asks; the answers of those
-# ``dns_wire`` does not read itself are parsed by dnspython.
-_FULL_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
-               "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
+# With ``full=True`` (the facade's transport): every type a mail audit asks (dns_wire.QTYPES); the answers of
+# those ``dns_wire`` does not read itself are parsed by dnspython.
 def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     """The ``nameserver`` lines of resolv.conf (scope ids dropped); empty when there is none to read."""
     out: list[str] = []
@@ -60,43 +58,6 @@ def servers_of(resolver: object) -> list[str]:
     if servers is None:
         return []
     return [f"[{address}]:{port}" if ":" in address else f"{address}:{port}" for address, port in servers]
-
-
-_LABELS: dict[str, bytes] = {}  # encoded labels ("0".."255", zone labels) repeat across queries
-
-
-def _label(label: str) -> bytes:
-    raw = _LABELS.get(label)
-    if raw is None:
-        data = label.encode("ascii")
-        if not 0 < len(data) < 64:
-            raise ValueError(f"bad label {label!r}")
-        raw = bytes((len(data),)) + data
-        if len(_LABELS) > 20_000:
-            _LABELS.clear()
-        _LABELS[label] = raw
-    return raw
-
-
-# EDNS0 as the facade asks (dnspython's use_edns(0, DO, 1232)): the root name, type OPT, a 1232-byte UDP
-# payload, extended rcode 0, version 0, the DO bit, no options.
-_OPT = struct.pack("!BHHIH", 0, 41, 1232, 0x8000, 0)
-
-
-def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:
-    """A standard query with RD set; with ``edns``, also AD and an EDNS0 record with the DO bit and a 1232-byte
-    payload (what the facade sends). Raises ValueError for a name that is not plain ASCII labels."""
-    try:
-        bare = name.rstrip(".")
-        qname = b"".join([_label(lab) for lab in bare.split(".")]) if bare else b""  # "" or ".": the root
-    except UnicodeEncodeError:
-        raise ValueError(f"not an ASCII name: {name!r}") from None
-    if len(qname) > 254:
-        raise ValueError(f"name too long: {name!r}")
-    if edns:
-        return (struct.pack("!HHHHHH", qid, 0x0120, 1, 0, 0, 1) + qname + b"\0" + struct.pack("!HH", qtype, 1)
-                + _OPT)
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\0" + struct.pack("!HH", qtype, 1)
 
 
 def decode_answer(data: bytes, name: bytes, qtype: int) -> tuple[int, tuple[str, ...], int | None, bool]:
@@ -178,13 +139,29 @@ class _Query:
             self.sock.pending.pop(self.qid, None)
             self.finish(Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
             return True
-        now = self.sent = time.perf_counter()
+        self._sent_at(time.perf_counter())
+        return True
+
+    def _sent_at(self, now: float) -> None:
+        self.sent = now
         if self.attempt == 1:
             self.first_sent = now
         # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt.
         wait = min(self.mux.timeout, self.mux.rto() * (1 << min(self.attempt - 1, 10)))
         self.expires = now + min(wait, max(0.0, self.deadline - now))
-        return True
+
+    def sent_before(self, sock: UdpSocket, qid: int, when: float) -> None:
+        """This question went out on ``sock`` with id ``qid`` at ``when``, before the layer opened (a
+        :class:`smtpdoctor.net.dns_first.Primer`): from now on it is waited for, read and retried as if the
+        layer had sent it then."""
+        self.start = when
+        self.deadline = when + self.lifetime
+        self.attempt = 1
+        self.sock, self.qid = sock, qid
+        sock.pending[qid] = self
+        self.packet = struct.pack("!H", qid) + self.body
+        self._sent_at(when)
+        self.mux._arm()
 
     def refused(self, sock: UdpSocket, failure: Failure) -> None:
         """``sock``'s server refused (ICMP unreachable): ask the next server that has not, or, when every
@@ -276,7 +253,7 @@ class MuxResolver:
 
     def __init__(self, nameservers: Sequence[str], fallback: Resolver, *, timeout: float = 2.0,
                  lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None,
-                 full: bool = False) -> None:
+                 full: bool = False, primer=None) -> None:
         if not nameservers:
             raise ValueError("MuxResolver needs at least one nameserver")
         if max_in_flight < 1:
@@ -287,6 +264,7 @@ class MuxResolver:
         # before 1 s (RFC 6298's floor). Block-list zones answer from hot caches: 0.1 s.
         self._min_rto = min(timeout, 1.0) if full else self._MIN_RTO
         self.fallback = fallback
+        self._primer = primer  # questions sent before the loop ran (net.dns_first): see adopt()
         self.timeout = timeout
         self.lifetime = lifetime
         self.max_in_flight = max_in_flight
@@ -317,7 +295,27 @@ class MuxResolver:
             self._loop = loop
             self._cache.clear()  # futures of another loop are of no use here
         if not self._sockets:
-            self._sockets = [UdpSocket(loop, server) for server in self.servers]
+            primer = self._primer
+            self._sockets = [UdpSocket(loop, server, sock=primer.claim(server) if primer else None)
+                             for server in self.servers]
+
+    def adopt(self) -> dict[tuple[str, str], asyncio.Future[DnsResult]]:
+        """The futures of the questions the ``primer`` sent, on the socket this layer took from it when it
+        opened: each is this layer's own from now on, sent once at its time. Once, after the layer opened;
+        empty when the primer's server is not this layer's (the facade then asks them itself)."""
+        primer, self._primer = self._primer, None
+        if primer is None or not primer.taken:
+            return {}
+        sock = next(s for s in self._sockets if s.server == primer.server)
+        futures = {}
+        assert self._loop is not None
+        for (name, rdtype), (qid, wire, when) in primer.sent.items():
+            fut = self._loop.create_future()
+            query = _Query(self, name, rdtype, _FULL_TYPES[rdtype], fut, wire, self.lifetime)
+            self._in_flight += 1
+            query.sent_before(sock, qid, when)
+            futures[(name, rdtype)] = fut
+        return futures
 
     def close(self) -> None:
         if self._sweep_handle is not None:
