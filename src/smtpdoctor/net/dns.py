@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Iterable, Sequence
 
-from ..core.names import parse_nameserver
+from ..core.names import parse_nameserver, reverse_name
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 from . import without_doh
 
@@ -194,12 +194,9 @@ class Resolver:
         self.log.append(QueryLogEntry(r.name, r.rdtype, r.outcome, r.elapsed))
 
     async def ptr(self, address: str) -> DnsResult:
-        import dns.exception
-        import dns.reversename
-
         try:
-            name = dns.reversename.from_address(address).to_text()
-        except (ValueError, dns.exception.SyntaxError) as exc:
+            name = reverse_name(address)
+        except ValueError as exc:
             return DnsResult(name=address, rdtype="PTR", outcome=Outcome.ERROR, error=str(exc))
         return await self.query(name, "PTR")
 

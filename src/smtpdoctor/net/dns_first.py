@@ -17,11 +17,12 @@ from __future__ import annotations
 import random
 import socket
 import time
+from typing import Iterable, Sequence
 
 from .dns_wire import QTYPES, encode_query
 from .udp_socket import connected_socket
 
-__all__ = ["Primer"]
+__all__ = ["Primer", "prime"]
 
 MAX_PRIMED = 256  # as many questions as the facade's UDP layer has in flight at most
 
@@ -68,3 +69,21 @@ class Primer:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+
+
+def prime(questions: Iterable[tuple[str, str]], nameservers: Sequence[str]) -> Primer | None:
+    """A :class:`Primer` that has sent ``questions`` to the first of ``nameservers`` (``--resolver``
+    values); None when there is no server given (the system's resolver is found by the facade), nothing to
+    ask, or no socket to be had. Never raises: what it could not send, the facade asks."""
+    questions = list(questions)
+    if not nameservers or not questions:
+        return None
+    from ..core.names import parse_nameserver
+
+    try:
+        primer = Primer(parse_nameserver(nameservers[0]))
+    except (ValueError, OSError):
+        return None
+    for name, rdtype in questions:
+        primer.ask(name, rdtype)
+    return primer
