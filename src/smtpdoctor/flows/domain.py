@@ -148,7 +148,7 @@ async def audit_domain(
         "dnssec": _guard("dnssec", run.dnssec()),
         "dane": _guard("dane", run.dane()),
         "txt": _guard("domain", run.oversized_txt()),
-        "warm": _guard("domain", _warm_up(resolver.query(name, "TXT"))),
+        "warm": _guard("domain", _warm_up(resolver, name)),
     }
     results = dict(zip(topics, await asyncio.gather(*topics.values())))
     findings: list[Finding] = []
@@ -205,26 +205,45 @@ async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]
     return rest[:first] + [one] + rest[first:]
 
 
-async def _warm_up(first: Awaitable) -> tuple[tuple[Finding, ...], None]:
+_warmed = False  # _LATER is loaded: nothing waits for it any more (the first audit of a process loads it)
+
+
+async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], None]:
     """Import what the later checks and the report need (:data:`_LATER`), one module a turn of the loop,
-    once the ``first`` answer has come and the topics it woke have sent their next questions: the loop is
-    then waiting for the second round trip. Once per process. (The DKIM key parser, ``cryptography``, is
+    once the first answer (``name``'s TXT) has come and the topics it woke have sent their next questions:
+    the loop is then waiting for the second round trip. Once per process. (The DKIM key parser, ``cryptography``, is
     not among them: the DKIM check loads it only when a key is there.)"""
-    await first
-    for _ in range(3):
-        await asyncio.sleep(0)  # the topics the answers woke run first
+    global _warmed
+    if _warmed:
+        return (), None
+    await resolver.query(name, "TXT")
+    await _settled(resolver)
     for module in _LATER:
         importlib.import_module(module)
         await asyncio.sleep(0)  # an answer that arrives meanwhile waits for one module, not for all
+    _warmed = True
     return (), None
 
 
-async def _after_chains() -> None:
-    """A few turns of the loop, so that the topics woken by the same burst of answers send their next
-    questions before a topic that ends here runs its check (and imports it): that check is not on the
-    critical path, a chain's next question is."""
-    for _ in range(4):
+async def _settled(resolver: Resolver, *, calm: int = 8, most: int = 64) -> None:
+    """Turns of the loop until ``resolver`` has asked nothing new for ``calm`` turns in a row (at most
+    ``most`` turns): the topics woken by a burst of answers have sent their next questions by then (a
+    chain's next question goes through a few tasks and gathers, each a turn)."""
+    seen, quiet = resolver.asked, 0
+    for _ in range(most):
         await asyncio.sleep(0)
+        quiet = quiet + 1 if resolver.asked == seen else 0
+        if quiet >= calm:
+            return
+        seen = resolver.asked
+
+
+async def _after_chains(resolver: Resolver) -> None:
+    """Before a topic that ends here runs its check (and imports it, in a process's first audit): let the
+    chains woken by the same answers send their next questions first. That check is not on the critical
+    path; a chain's next question is."""
+    if not _warmed:
+        await _settled(resolver)
 
 
 async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) -> tuple[tuple[Finding, ...], Any]:
@@ -305,7 +324,7 @@ class _Run:
             self.r.query(f"_domainkey.{self.name}", "TXT"),
             self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in selectors]),
             self.r.query_many(extra))
-        await _after_chains()  # then the checks, and the key parser (cryptography) when a key is there
+        await _after_chains(self.r)  # then the checks, and the key parser (cryptography) when a key is there
         from ..judge.dns import dkim
 
         node = dkim.trusted_node(node, answers)
@@ -345,7 +364,7 @@ class _Run:
     async def mta_sts(self):
         txt, (mx_answer, hosts) = await asyncio.gather(self.r.query(f"_mta-sts.{self.name}", "TXT"),
                                                        self._mx_hosts())
-        await _after_chains()
+        await _after_chains(self.r)
         from ..judge.dns import mta_sts
         from ..protocol.mta_sts import policy_fingerprint, sts_records, txt_id
 
@@ -365,14 +384,14 @@ class _Run:
 
     async def tlsrpt(self):
         txt = await self.r.query(f"_smtp._tls.{self.name}", "TXT")
-        await _after_chains()
+        await _after_chains(self.r)
         from ..judge.dns import tlsrpt
 
         return tlsrpt.check_tlsrpt(self.name, txt), None
 
     async def bimi(self, dmarc_task: Awaitable):
         txt = await self.r.query(f"default._bimi.{self.name}", "TXT")
-        await _after_chains()
+        await _after_chains(self.r)
         from ..judge.dns import bimi
 
         if not bimi.bimi_records(txt):
