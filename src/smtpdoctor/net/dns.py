@@ -27,11 +27,14 @@ import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..core.names import parse_nameserver, reverse_name
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 from . import without_doh
+
+if TYPE_CHECKING:
+    from .dns_first import Primer
 
 __all__ = ["Resolver", "AnswerCache", "parse_nameserver", "CACHE_SIZE", "LOG_SIZE"]
 
@@ -96,7 +99,7 @@ class Resolver:
         dnssec: bool = True,
         cache_size: int = CACHE_SIZE,
         log_size: int = LOG_SIZE,
-        primer=None,
+        primer: "Primer | None" = None,
     ) -> None:
         # dnspython's resolver (~40 ms of imports, ~1 ms of CPU per question) is built on first use: the UDP
         # layer asks nearly everything, and a run that never falls back never imports it.

@@ -49,7 +49,12 @@ class Primer:
             qid = random.getrandbits(16)
         try:
             wire = encode_query(qid, key[0], QTYPES[key[1]], edns=True)
-            self.sock.send(wire)
+            try:
+                self.sock.send(wire)
+            except ConnectionRefusedError:
+                # An earlier question's ICMP "port unreachable", reported on this call (net/udp_socket.py):
+                # send again, so that the refusal is on the socket again when the UDP layer reads it.
+                self.sock.send(wire)
         except (ValueError, OSError):  # a name the writer does not take; a full buffer: asked later
             return False
         self._ids.add(qid)

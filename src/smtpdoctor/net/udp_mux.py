@@ -20,18 +20,23 @@ import socket
 import struct
 import time
 from collections import deque
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
 from .dns_wire import QTYPES as _FULL_TYPES, RCODES as _RCODES, MalformedAnswer, encode_query, read_records
 from .udp_socket import REFUSALS, UdpSocket, refusal
 
+if TYPE_CHECKING:
+    from .dns_first import Primer
+
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
+# The blocklist sweep's types. With ``full=True`` (the facade's transport): every type a mail audit asks
+# (dns_wire.QTYPES); the answers of those ``dns_wire`` does not read itself are parsed by dnspython.
 _TYPES = {"A": 1, "TXT": 16}
-# With ``full=True`` (the facade's transport): every type a mail audit asks (dns_wire.QTYPES); the answers of
-# those ``dns_wire`` does not read itself are parsed by dnspython.
+
+
 def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     """The ``nameserver`` lines of resolv.conf (scope ids dropped); empty when there is none to read."""
     out: list[str] = []
@@ -253,7 +258,7 @@ class MuxResolver:
 
     def __init__(self, nameservers: Sequence[str], fallback: Resolver, *, timeout: float = 2.0,
                  lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None,
-                 full: bool = False, primer=None) -> None:
+                 full: bool = False, primer: "Primer | None" = None) -> None:
         if not nameservers:
             raise ValueError("MuxResolver needs at least one nameserver")
         if max_in_flight < 1:
