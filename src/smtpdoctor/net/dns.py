@@ -225,9 +225,9 @@ class Resolver:
             # forwarder) and the ~250 datagrams a server socket's default 208 KiB receive buffer holds, beyond
             # which a resolver drops them and each drop costs a retransmission timeout.
             mux = MuxResolver(servers, _Dnspython(self), timeout=self._timeout, lifetime=self._lifetime,
-                              max_in_flight=256, full=True, primer=primer)
+                              max_in_flight=256, full=True)
             try:
-                mux._open()
+                mux._open(primer)
             except (NotImplementedError, OSError):  # a loop without add_reader; no socket to be had
                 mux.close()
                 if primer is not None:
@@ -235,7 +235,7 @@ class Resolver:
                 return False
             self._mux = mux
             weakref.finalize(self, mux.close)
-            for key, fut in mux.adopt().items():
+            for key, fut in (mux.adopt(primer) if primer is not None else {}).items():
                 self._keep(key, fut, logged=True)
         if primer is not None:
             primer.close()  # unless the layer took its socket: then this does nothing

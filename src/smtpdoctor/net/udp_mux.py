@@ -258,7 +258,7 @@ class MuxResolver:
 
     def __init__(self, nameservers: Sequence[str], fallback: Resolver, *, timeout: float = 2.0,
                  lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None,
-                 full: bool = False, primer: "Primer | None" = None) -> None:
+                 full: bool = False) -> None:
         if not nameservers:
             raise ValueError("MuxResolver needs at least one nameserver")
         if max_in_flight < 1:
@@ -269,7 +269,6 @@ class MuxResolver:
         # before 1 s (RFC 6298's floor). Block-list zones answer from hot caches: 0.1 s.
         self._min_rto = min(timeout, 1.0) if full else self._MIN_RTO
         self.fallback = fallback
-        self._primer = primer  # questions sent before the loop ran (net.dns_first): see adopt()
         self.timeout = timeout
         self.lifetime = lifetime
         self.max_in_flight = max_in_flight
@@ -293,23 +292,23 @@ class MuxResolver:
         self._last = time.monotonic()
         self._drain_scheduled = False
 
-    def _open(self) -> None:
+    def _open(self, primer: Primer | None = None) -> None:
+        """Sockets to the servers, on the running loop; the one to ``primer``'s server is the primer's own
+        (questions sent before the loop ran, net.dns_first: see :meth:`adopt`)."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self.close()
             self._loop = loop
             self._cache.clear()  # futures of another loop are of no use here
         if not self._sockets:
-            primer = self._primer
             self._sockets = [UdpSocket(loop, server, sock=primer.claim(server) if primer else None)
                              for server in self.servers]
 
-    def adopt(self) -> dict[tuple[str, str], asyncio.Future[DnsResult]]:
-        """The futures of the questions the ``primer`` sent, on the socket this layer took from it when it
-        opened: each is this layer's own from now on, sent once at its time. Once, after the layer opened;
-        empty when the primer's server is not this layer's (the facade then asks them itself)."""
-        primer, self._primer = self._primer, None
-        if primer is None or not primer.taken:
+    def adopt(self, primer: Primer) -> dict[tuple[str, str], asyncio.Future[DnsResult]]:
+        """The futures of the questions ``primer`` sent, on the socket this layer took from it when it opened
+        (``_open(primer)``): each is this layer's own from now on, sent once at its time. Empty when the
+        primer's server is not this layer's (the facade then asks them itself)."""
+        if not primer.taken:
             return {}
         sock = next(s for s in self._sockets if s.server == primer.server)
         futures = {}
