@@ -22,7 +22,7 @@ from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
 from ..core.model import Finding, Report, Severity, Target, Verdict, WithFindings, exit_code_for
 from ..core.dkim_selectors import common_selectors, first_tier
-from ..judge.dns import dmarc, mx, ptr
+from ..judge.dns import dmarc, mx
 from ..protocol.dmarc import DmarcPolicy, authorisation_name, mailto_domains
 from ..judge.dns.facts import HostAddresses
 from ..core.names import BadDomain, normalise_domain, parent_names
@@ -34,14 +34,13 @@ if TYPE_CHECKING:
     from ..net.dns import Resolver
 
 # What the chains' first answers do not need: the checks of the topics that end after one round (DKIM,
-# TLS-RPT, BIMI) or wait for a second (MTA-STS, DANE, DNSSEC), the checklist, the verdict, the HTTPS
-# client and the JSON writer. Imported by _warm_up in steps
+# TLS-RPT, BIMI) or wait for a second (MTA-STS, DNSSEC), the checklist, the verdict and the JSON writer.
+# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.) Imported by _warm_up in steps
 # once the first answers have been handled (each topic also imports what it uses, a no-op by then), so
 # that the first round trip, which overlaps the imports of this module, is not stretched by them.
 _LATER = ("smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
-          "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.net.https",
-          "smtpdoctor.judge.dns.dnssec", "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.dns.dane",
-          "smtpdoctor.protocol.dane", "smtpdoctor.judge.checklist", "smtpdoctor.verdict", "json")
+          "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
+          "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict", "json")
 
 try:  # imported here, not in the topic: an import inside the run would hold back every first question
     from .spf import audit_spf as _audit_spf
@@ -293,6 +292,8 @@ class _Run:
     async def ptr(self, ip: str | None, helo: str | None, banner_name: str | None):
         if not ip:
             return (), None
+        from ..judge.dns import ptr
+
         answer = await self.r.ptr(ip)
         names = ptr.ptr_names(answer)
         forward = await self._hosts(names[:10])
@@ -448,8 +449,8 @@ class _Run:
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
-        from ..judge.dns import dane
-        from ..protocol.dane import match_tlsa, parse_tlsa, tlsa_name
+        from ..protocol.dane import tlsa_name  # the check and the matching load after the answers
+
         hosts = hosts[:10]
         answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
@@ -465,6 +466,10 @@ class _Run:
                                                             timeouts=Timeouts.uniform(self.https_timeout))
                                              for h, a in targets))
             certificates = {c.host: c for c in fetched}
+        await _after_chains(self.r)
+        from ..judge.dns import dane
+        from ..protocol.dane import match_tlsa, parse_tlsa
+
         matches = {h: match_tlsa(h, [parse_tlsa(r) for r in answers[h].records], c.chain)
                    for h, c in (certificates or {}).items() if c.chain and not c.error}
         findings, found = dane.check_dane(answers, validations=validations, certificates=certificates,
