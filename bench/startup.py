@@ -41,8 +41,10 @@ CASES = {
 }
 _IMPORT = re.compile(r"import time:\s+\d+ \|\s+(\d+) \| (\S)")
 
-_COUNT = "import sys, runpy; sys.argv = ['smtpdoctor', *sys.argv[1:]]\n" \
-         "try:\n    runpy.run_module('smtpdoctor.cli.app', run_name='__main__')\n" \
+# main(), not the module as __main__: the program's entry point (app.run) ends the process at once when done
+_COUNT = "import sys; sys.argv = ['smtpdoctor', *sys.argv[1:]]\n" \
+         "from smtpdoctor.cli.app import main\n" \
+         "try:\n    main()\n" \
          "except SystemExit:\n    pass\nprint(len(sys.modules), file=sys.stderr)"
 
 

@@ -29,7 +29,7 @@ def test_second_read_comes_from_the_cache_and_equals_the_parse(writes_cache, mon
     first = load_toml(str(path))
     assert first == {"a": {"name": "x", "list": [1, 2.5, True], "b": {"c": "d"}}}
     assert [n for n in _cache_files(writes_cache) if n.startswith("rules.toml.")]  # written beside the file
-    monkeypatch.setattr(toml_cache.tomllib, "load", lambda fh: pytest.fail("parsed again"))
+    monkeypatch.setattr(toml_cache, "_parse", lambda fh: pytest.fail("parsed again"))
     assert load_toml(str(path)) == first
 
 
@@ -44,11 +44,24 @@ def test_a_changed_file_is_parsed_again(writes_cache):
     assert load_toml(str(path)) == {"v": "other"}
 
 
-def test_nothing_is_written_without_byte_code_and_dates_are_never_cached(writes_cache, monkeypatch):
+def test_dates_and_times_come_back_from_the_cache_as_parsed(writes_cache, monkeypatch):
+    import datetime as dt
+
     path = writes_cache / "dated.toml"
-    path.write_text("since = 2024-02-01\n", encoding="utf-8")
-    assert str(load_toml(str(path))["since"]) == "2024-02-01"  # marshal cannot hold a date: parsed each time
-    assert _cache_files(writes_cache) == []
+    path.write_text("since = 2024-02-01\nat = 2024-02-01T10:20:30.5+02:00\nlocal = 2024-02-01T10:20:30\n"
+                    "clock = 07:32:00\n[[rules]]\nuntil = [2025-01-01, \"text\"]\n", encoding="utf-8")
+    first = load_toml(str(path))
+    assert first["since"] == dt.date(2024, 2, 1) and first["clock"] == dt.time(7, 32)
+    assert first["at"].utcoffset() == dt.timedelta(hours=2) and first["local"].tzinfo is None
+    assert [n for n in _cache_files(writes_cache) if n.startswith("dated.toml.")]
+    monkeypatch.setattr(toml_cache, "_parse", lambda fh: pytest.fail("parsed again"))
+    again = load_toml(str(path))
+    assert again == first
+    assert {k: type(v) for k, v in again.items()} == {k: type(v) for k, v in first.items()}
+    assert type(again["rules"][0]["until"][0]) is dt.date
+
+
+def test_nothing_is_written_without_byte_code(writes_cache, monkeypatch):
     plain = writes_cache / "plain.toml"
     plain.write_text("n = 1\n", encoding="utf-8")
     monkeypatch.setattr(sys, "dont_write_bytecode", True)

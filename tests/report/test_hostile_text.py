@@ -36,3 +36,12 @@ async def test_hostile_greeting_is_inert_in_every_format():
     assert "````" in md
     data = json.loads(render(report, "json"))
     assert any("\x1b]0;pwned" in line["text"] for line in data["transcript"])  # JSON keeps the facts, escaped
+
+
+async def test_emoji_codes_in_a_reply_are_shown_as_sent_in_text():
+    # rich would turn ":ok:" or ":skull:" into pictures; the text report shows the server's words as sent
+    async with LabSmtpServer(faults=[Fault.greeting("554 5.7.1 :skull: go away :ok:")]) as server:
+        report = await run_diagnosis(Settings(host="127.0.0.1", port=server.port, security=Security.NONE,
+                                              sweep_ports=(), timeout=3))
+    out = render(report, "text", verbose=True)
+    assert ":skull: go away :ok:" in out and "💀" not in out and "🆗" not in out

@@ -165,21 +165,37 @@ def _classes(click):
     return TypedCommand, TypedArgument
 
 
-def _command(click, name: str, command: Command):
-    import inspect
+def parameters(function: Callable) -> list[tuple[str, Any, _Param]]:
+    """(name, type, declaration) of each parameter ``function`` declares with Option/Argument, in order.
+    Read from the function's code and defaults (what ``inspect.signature`` reads; inspect itself costs
+    ~5 ms to import, before a diagnosis' first SYN)."""
     import typing
 
-    function = command.function
+    code = function.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    positional = function.__defaults__ or ()
+    defaults = dict(zip(names[code.co_argcount - len(positional):code.co_argcount], positional))
+    defaults.update(function.__kwdefaults__ or {})
     hints = typing.get_type_hints(function)
-    params = [_parameter(click, p.name, hints.get(p.name, str), p.default)
-              for p in inspect.signature(function).parameters.values() if isinstance(p.default, _Param)]
+    return [(name, hints.get(name, str), defaults[name]) for name in names if isinstance(defaults.get(name), _Param)]
+
+
+def _call(function: Callable, kwargs: dict) -> Any:
+    return function(**kwargs)
+
+
+def _command(click, name: str, command: Command, call: Callable[[Callable, dict], Any] = _call):
+    import inspect
+
+    function = command.function
+    params = [_parameter(click, pname, kind, spec) for pname, kind, spec in parameters(function)]
 
     def run(**kwargs):
         for key, value in kwargs.items():  # click hands over tuples for many values; the commands take lists
             if isinstance(value, tuple):
                 kwargs[key] = list(value)
         try:
-            return function(**kwargs)
+            return call(function, kwargs)
         except Exit as exc:
             raise click.exceptions.Exit(exc.exit_code) from None
 

@@ -249,12 +249,12 @@ def catalogue() -> Catalogue:
 
 
 def _check_zone_name(name: str) -> str:
-    clean = name.strip().rstrip(".").lower()
-    labels = clean.split(".")
-    if (not clean or len(clean) > 200 or len(labels) < 2
-            or any(not lab or len(lab) > 63 or not all(c.isalnum() or c in "-_" for c in lab) for lab in labels)):
-        raise UnknownZoneName(f"{name!r} is not a DNS zone name (expected something like zen.spamhaus.org)")
-    return clean
+    from .validate import zone_name
+
+    try:
+        return zone_name(name)
+    except ValueError as exc:
+        raise UnknownZoneName(str(exc)) from None
 
 
 def select_zones(names: Sequence[str] | None, *, cat: Catalogue | None = None

@@ -141,7 +141,10 @@ def _normalise(host: str | None) -> str:
 def _pattern_matches(pattern: str, name: str) -> bool:
     if pattern.startswith("re:"):
         return re.fullmatch(pattern[3:], name) is not None
-    return fnmatch.fnmatchcase(name, pattern.lower())
+    pattern = pattern.lower()
+    if not any(c in pattern for c in "*?["):  # a plain name (most presets): fnmatch would compile a regex for it
+        return name == pattern
+    return fnmatch.fnmatchcase(name, pattern)
 
 
 def _preset(key: str, raw: Mapping[str, Any]) -> Preset:

@@ -5,8 +5,10 @@ the presets, the blocklist catalogue) costs ~40 ms of CPU in every process, and 
 command is what issue 16 measures. The parsed document is kept beside the file in ``__pycache__`` (or
 under ``sys.pycache_prefix``) as :mod:`marshal` data, keyed by the file's size and modification time;
 nothing is written when Python writes no byte-code (``PYTHONDONTWRITEBYTECODE``, ``-B``) or the folder is
-not writable, and a document marshal cannot hold (TOML dates) is simply parsed each time. No library
-does this: tomllib has no cache, and pickling would run code on load, marshal does not.
+not writable. TOML's dates and times, which marshal cannot hold, are kept as tagged tuples (a TOML
+document has no tuples) and made dates again on load: the presets and the bulk-sender rules carry dates,
+and were parsed in every process (~7 ms of CPU). No library does this: tomllib has no cache, and pickling
+would run code on load, marshal does not. tomllib itself is imported only to parse.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-import tomllib
 from typing import Any
 
 __all__ = ["knowledge_toml", "load_toml"]
 
-_TAG = f"{sys.implementation.cache_tag}-m{marshal.version}"
+_TAG = f"{sys.implementation.cache_tag}-m{marshal.version}-d1"
+_DATED = "\x00toml-dated"  # first item of a tuple that stands for a date, a time or a date-time
 
 
 def knowledge_toml(*parts: str) -> dict[str, Any]:
@@ -28,6 +30,8 @@ def knowledge_toml(*parts: str) -> dict[str, Any]:
     if folder is not None:
         return load_toml(os.path.join(folder, *parts))
     from importlib import resources  # a zipped install: no folder to cache in
+
+    import tomllib
 
     return tomllib.loads(resources.files("smtpdoctor.knowledge").joinpath(*parts).read_text(encoding="utf-8"))
 
@@ -48,16 +52,48 @@ def load_toml(path: str) -> dict[str, Any]:
     cached = _cache_path(path)
     try:
         with open(cached, "rb") as fh:
-            stored_key, data = marshal.load(fh)
+            stored_key, dated, data = marshal.load(fh)
         if tuple(stored_key) == key:
-            return data
+            return _undated(data) if dated else data
     except (OSError, EOFError, ValueError, TypeError):
         pass
     with open(path, "rb") as fh:
-        data = tomllib.load(fh)
+        data = _parse(fh)
     if not sys.dont_write_bytecode:
         _store(cached, key, data)
     return data
+
+
+def _parse(fh) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.load(fh)
+
+
+def _dated(value: Any, found: list) -> Any:
+    """``value`` with each date, time and date-time as a tagged tuple (``found`` gets one item if any)."""
+    import datetime as dt
+
+    if isinstance(value, dict):
+        return {k: _dated(v, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dated(v, found) for v in value]
+    if isinstance(value, (dt.date, dt.time)):  # a datetime is a date too
+        found[:] = [True]
+        return (_DATED, type(value).__name__, value.isoformat())
+    return value
+
+
+def _undated(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _undated(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_undated(v) for v in value]
+    if isinstance(value, tuple) and len(value) == 3 and value[0] == _DATED:
+        import datetime as dt
+
+        return getattr(dt, value[1]).fromisoformat(value[2])
+    return value
 
 
 def _cache_path(path: str) -> str:
@@ -69,9 +105,11 @@ def _cache_path(path: str) -> str:
 
 
 def _store(cached: str, key: tuple[int, int], data: dict[str, Any]) -> None:
+    found: list = []
+    data = _dated(data, found)
     try:
-        blob = marshal.dumps((key, data))
-    except ValueError:  # a value marshal cannot hold (a TOML date): parse it each time
+        blob = marshal.dumps((key, bool(found), data))
+    except ValueError:  # nothing TOML gives should reach here; if it does, the file is parsed each time
         return
     tmp = f"{cached}.{os.getpid()}.tmp"
     try:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["wire_text", "helo_name", "domain_name", "dkim_selector", "dnsbl_zones", "secret_from_env"]
+__all__ = ["wire_text", "helo_name", "domain_name", "dkim_selector", "dnsbl_zones", "zone_name",
+           "secret_from_env"]
 
 # C0 controls (CR, LF, NUL, ESC ...), DEL and C1 controls: none may go on the wire inside a command.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -54,11 +55,23 @@ def dkim_selector(text: str) -> str:
 
 
 def dnsbl_zones(names) -> tuple[str, ...]:
-    """Blocklist zones as ``blacklist --dnsbl`` takes them (names, ``default``, ``all``)."""
-    from .dnsbl_zones import select_zones
-
-    select_zones(tuple(names) or None)  # raises UnknownZoneName (a ValueError) for a name that is not a zone
+    """Blocklist zones as ``blacklist --dnsbl`` takes them (names, ``default``, ``all``). Only the names are
+    checked (what :func:`smtpdoctor.core.dnsbl_zones.select_zones` refuses): the catalogue is not loaded
+    for that, before the first connection of a diagnosis."""
+    for name in names:
+        if name.strip().lower() not in ("default", "all"):
+            zone_name(name)
     return tuple(names)
+
+
+def zone_name(name: str) -> str:
+    """A DNS zone name (``zen.spamhaus.org``), cleaned (lower case, no final dot), or ValueError."""
+    clean = name.strip().rstrip(".").lower()
+    labels = clean.split(".")
+    if (not clean or len(clean) > 200 or len(labels) < 2
+            or any(not lab or len(lab) > 63 or not all(c.isalnum() or c in "-_" for c in lab) for lab in labels)):
+        raise ValueError(f"{name!r} is not a DNS zone name (expected something like zen.spamhaus.org)")
+    return clean
 
 
 def secret_from_env(variable: str, *, option: str, allow_empty: bool = False):

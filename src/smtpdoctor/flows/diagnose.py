@@ -20,6 +20,7 @@ from smtpdoctor.core.model import (STEP_ORDER, DiagnoseObservations, Finding, Re
                                     StepAddress, Target, TranscriptLine)
 from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
+from smtpdoctor.net.early import EarlyConnects
 from smtpdoctor.net.smtp import DATA_REPLY_S, SmtpSession, Timeouts, Transcript
 from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation, HostLookup, SweepResult
 from smtpdoctor.observe.host import literal_host, resolve_host
@@ -58,20 +59,26 @@ class Diagnosis:
     out_of_time: bool = False  # the whole run's deadline (Timeouts.run) ended it
 
 
-def _options(settings: Settings) -> ProbeOptions:
+def _options(settings: Settings, early: EarlyConnects | None = None) -> ProbeOptions:
     timeouts = Timeouts.uniform(settings.timeout)
     if settings.send:  # the reply to DATA's final dot has its own, longer deadline
         timeouts = dataclasses.replace(timeouts, run=timeouts.run + max(0.0, DATA_REPLY_S - settings.timeout))
     if settings.run_timeout is not None:
         timeouts = dataclasses.replace(timeouts, run=settings.run_timeout)
     return ProbeOptions(server_name=settings.host, helo=settings.helo, timeouts=timeouts,
-                        ca_file=settings.ca_file, source_ip=settings.source_ip)
+                        ca_file=settings.ca_file, source_ip=settings.source_ip, early=early)
 
 
 async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
                         on_line: Callable[[TranscriptLine], None] | None = None,
-                        on_step: Callable[[str, str], None] | None = None) -> Report:
+                        on_step: Callable[[str, str], None] | None = None,
+                        early: EarlyConnects | None = None, prepare: Callable[[], object] | None = None) -> Report:
     """Diagnose ``settings`` and return the :class:`Report`. Never raises for network faults.
+
+    ``early`` holds connects started before this module was imported
+    (:func:`smtpdoctor.flows.diagnose_early.connect_early`): the probes take them over; what none took is
+    closed when the run ends. ``prepare`` (the caller's own loading, e.g.
+    the text renderer) runs while the session still waits on a reply, after the checks are loaded.
 
     If the run is cancelled (Ctrl-C), the report of what was observed so far is still returned, with a
     ``run.interrupted`` finding naming what was not tested.
@@ -84,7 +91,8 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     bound = _options(settings).timeouts.run
     try:
         async with asyncio.timeout(bound):
-            await _observe(diagnosis, _LazyResolver(settings, resolver), redactor, transcript, notify)
+            await _observe(diagnosis, _LazyResolver(settings, resolver), redactor, transcript, notify, early,
+                           prepare)
     except TimeoutError:
         diagnosis.interrupted = diagnosis.out_of_time = True
         transcript.add("error", f"the run's time limit ({bound:g} s) is over: the report shows what was tested "
@@ -92,6 +100,9 @@ async def run_diagnosis(settings: Settings, *, resolver: Resolver | None = None,
     except asyncio.CancelledError:
         diagnosis.interrupted = True
         transcript.add("info", "interrupted: the report shows what was tested until then", port=None, tls=False)
+    finally:
+        if early is not None:
+            early.close()
     from smtpdoctor.core import providers
     from smtpdoctor.verdict import decide, step_results
 
@@ -128,7 +139,7 @@ class _LazyResolver:
 
 
 async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, transcript: Transcript,
-                   notify) -> None:
+                   notify, early: EarlyConnects | None = None, prepare: Callable[[], object] | None = None) -> None:
     """All the I/O of a run. Independent probes run at once; observations land in ``d`` as they come.
 
     The connections go first: the host lookup, then every probe's SYN. Only then are the domain audit
@@ -166,7 +177,7 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
             seen: list = []
             try:
                 d.sweep = await sweep(
-                    d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings),
+                    d.host.addresses, settings.sweep_ports, settings.effective_port, _options(settings, early),
                     implicit_tls_configured=settings.security is Security.TLS,
                     plaintext_configured=settings.security is Security.NONE, transcript=transcript,
                     on_session=session_walk, done=seen, quitting=d.quitting)
@@ -177,7 +188,10 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
 
     try:
         pending.append(asyncio.ensure_future(connection()))
-        await _connecting(transcript, pending[0])
+        # connects started early were answered meanwhile: the imports wait for the first command (_SILENT_S at most)
+        await _connecting(transcript, pending[0], until="send" if early is not None else "Trying ")
+        if not pending[0].done():  # a connection is open: before its first certificate is read, if it can be
+            await _import_in_steps(_CERTIFICATES)
         if domain or settings.ip:  # the blocklist engine comes first in the list; the domain audit after it
             await _import_in_steps(_ENGINES if domain else _ENGINES[:_ENGINES.index("smtpdoctor.flows.blacklist") + 1])
         notify("client-settings", "running")
@@ -189,7 +203,10 @@ async def _observe(d: Diagnosis, resolvers: _LazyResolver, redactor: Redactor, t
         notify("blacklist", "running")
         await asyncio.gather(*pending[1:])
         if not pending[0].done():  # the session still waits on its replies: load the checks meanwhile
-            _load_checks()
+            await _load_checks()
+            if prepare is not None:
+                await asyncio.sleep(0)  # a reply that came meanwhile is served first
+                prepare()
         while not all(task.done() for task in pending):  # the session may add a blocklist query late
             await asyncio.gather(*pending)
     except asyncio.CancelledError:
@@ -219,10 +236,24 @@ async def _blocklists(d: Diagnosis, resolvers: _LazyResolver, ip: str | None, do
     d.blocklist.extend(await blacklist_findings(resolvers.get(), ip=ip, domain=domain, zones=d.settings.dnsbl_zones))
 
 
-# The DNS engines, in the order they import each other, in steps of 5-15 ms of CPU: imported at once they
-# hold the event loop ~0.1 s right after the SYNs, and the greeting and first replies would wait for them.
-_ENGINES = ("smtpdoctor.net.dns", "smtpdoctor.flows.blacklist", "smtpdoctor.judge.dns.spf", "smtpdoctor.flows.spf",
-            "smtpdoctor.judge.dns.dnssec", "smtpdoctor.judge.dns.bimi", "smtpdoctor.flows.domain")
+# What the run loads while its connections wait, in the order the modules import each other and in steps of
+# at most ~8 ms of CPU (measured with ``python -X importtime``): imported at once, the DNS engines held the
+# event loop ~0.1 s and cryptography's X.509 (read from the first certificate, in the middle of a handshake)
+# ~25 ms, and the replies that came meanwhile waited for all of it. A name here is only a step: the module
+# that needs it imports it anyway (a step that no longer exists is skipped).
+_CERTIFICATES = ("cryptography.hazmat.bindings._rust", "email.utils", "cryptography.x509.name",
+                 "cryptography.x509.extensions", "cryptography.x509")
+_ENGINES = ("smtpdoctor.net.dns", "smtpdoctor.core.dnsbl_zones", "smtpdoctor.core.dnsbl_facts",
+            "smtpdoctor.judge.blacklist", "smtpdoctor.flows.blacklist",
+            "smtpdoctor.protocol.spf.record", "smtpdoctor.protocol.spf.eval", "smtpdoctor.judge.dns.spf",
+            "smtpdoctor.flows.spf", "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.dns.dnssec",
+            "smtpdoctor.judge.dns.bimi", "defusedxml.ElementTree", "smtpdoctor.protocol.dkim",
+            "smtpdoctor.judge.dns.dkim", "smtpdoctor.flows.domain")
+_CHECKS = ("smtpdoctor.core.explanation", "smtpdoctor.judge.citations", "smtpdoctor.judge.checklist",
+           "smtpdoctor.judge.reply", "smtpdoctor.judge.auth", "smtpdoctor.judge.client", "smtpdoctor.judge.envelope",
+           "smtpdoctor.judge.firewall", "smtpdoctor.judge.host", "smtpdoctor.judge.reachability",
+           "smtpdoctor.judge.security_mode", "smtpdoctor.judge.server_facts", "smtpdoctor.judge.signin",
+           "smtpdoctor.judge.tls")
 
 
 async def _import_in_steps(names: tuple[str, ...]) -> None:
@@ -234,19 +265,26 @@ async def _import_in_steps(names: tuple[str, ...]) -> None:
     for name in names:
         if name in sys.modules:
             continue
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError:  # only a step (see above): whoever needs the module imports it and meets the error
+            pass
         await asyncio.sleep(0)
 
 
-async def _connecting(transcript: Transcript, connection: asyncio.Future) -> None:
+_SILENT_S = 0.1  # how long the engines wait for a first command when the servers have not greeted yet
+
+
+async def _connecting(transcript: Transcript, connection: asyncio.Future, *, until: str = "Trying ") -> None:
     """Return once the probes have put their SYNs on the wire (the transcript's first "Trying" line: every
-    probe of the sweep starts in the same turn of the loop and connects in its first step), or once the
-    connection step ended without any (a name that does not resolve)."""
+    probe of the sweep starts in the same turn of the loop and connects in its first step), or, with
+    ``until="send"``, once a probe first sent a command and waits on its reply; or once the connection
+    step ended without any (a name that does not resolve)."""
     opened = asyncio.Event()
     shown = transcript.on_line
 
     def watch(line: TranscriptLine) -> None:
-        if line.dir == "info" and line.text.startswith("Trying "):
+        if line.dir == "send" if until == "send" else line.dir == "info" and line.text.startswith(until):
             opened.set()
         if shown is not None:
             shown(line)
@@ -254,7 +292,8 @@ async def _connecting(transcript: Transcript, connection: asyncio.Future) -> Non
     transcript.on_line = watch
     waiter = asyncio.ensure_future(opened.wait())
     try:
-        await asyncio.wait((waiter, connection), return_when=asyncio.FIRST_COMPLETED)
+        await asyncio.wait((waiter, connection), return_when=asyncio.FIRST_COMPLETED,
+                           timeout=_SILENT_S if until == "send" else None)
     finally:
         waiter.cancel()
         transcript.on_line = shown
@@ -297,16 +336,16 @@ def _seen_ip(session: SmtpSession) -> str | None:
     return None
 
 
-def _load_checks() -> None:
-    """Load the checks, the reply classifier's rules and the provider presets (~60 ms of CPU) while the
-    session still waits on its replies, instead of after its last one. Each is loaded once per process;
-    judging would load them otherwise."""
+async def _load_checks() -> None:
+    """Load the checks, the reply classifier's rules and the provider presets (~30 ms of CPU) while the
+    session still waits on its replies, instead of after its last one, in steps. Each is loaded once per
+    process; judging would load them otherwise."""
+    await _import_in_steps(_CHECKS)
     from smtpdoctor.core import providers
-    from smtpdoctor.judge import auth, client, envelope, firewall, host, reachability, security_mode  # noqa: F401
-    from smtpdoctor.judge import server_facts, signin, tls  # noqa: F401
     from smtpdoctor.judge.reply_rules import knowledge
 
     knowledge()
+    await asyncio.sleep(0)
     providers.presets()
 
 

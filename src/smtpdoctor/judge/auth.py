@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from smtpdoctor.core.catalogue import make
-from smtpdoctor.judge.reply import Classification, classify, judged, to_finding
 from smtpdoctor.core.model import Finding
 from smtpdoctor.observe.facts import AuthObservation
 from smtpdoctor.core.providers import Preset
@@ -19,7 +18,19 @@ from smtpdoctor.core.settings import Settings
 from smtpdoctor.protocol.bearer import token_expiry
 from smtpdoctor.protocol.sasl import TOKEN_MECHANISMS, SaslError, choose_mechanism, normalise_offered
 
+if TYPE_CHECKING:
+    from smtpdoctor.judge.reply import Classification
+
 __all__ = ["check", "classify_auth", "classify_auth_offer", "classify_sasl_error"]
+
+
+def _reply():
+    """The one reply classifier, loaded when a reply or an offer is judged (~18 ms of imports: its rules,
+    the blocklist citations, the checklist): a run that never reached AUTH judges none."""
+    from smtpdoctor.judge import reply
+
+    return reply
+
 
 _OAUTH_REFUSALS = frozenset({"auth.credentials-rejected", "auth.failed", "auth.app-password-required"})
 _OFFER_WHY = {
@@ -47,7 +58,7 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
         return [make(f"auth.withheld-{obs.withheld}", **params, evidence={"withheld": obs.withheld})]
     if not obs.attempted:
         if obs.sasl_error is not None:
-            return [to_finding(classify_sasl_error(obs.sasl_error), preset, redactor=redactor, **params)]
+            return [_reply().to_finding(classify_sasl_error(obs.sasl_error), preset, redactor=redactor, **params)]
         offer = classify_auth_offer(offered=obs.offered, tls_active=obs.tls_active,
                                     starttls_offered=obs.starttls_offered,
                                     have_token=settings.oauth_token is not None,
@@ -56,11 +67,12 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
         if offer is not None:
             if tls_problem and offer.finding == "client.auth-not-offered" and not obs.tls_active:
                 return []
-            return [to_finding(offer, preset, redactor=redactor, **params)]
+            return [_reply().to_finding(offer, preset, redactor=redactor, **params)]
         return []
     if obs.sasl_error is not None:
         code = obs.reply.code if obs.reply else None
-        return [to_finding(classify_sasl_error(obs.sasl_error, code=code), preset, redactor=redactor, **params)]
+        failed = classify_sasl_error(obs.sasl_error, code=code)
+        return [_reply().to_finding(failed, preset, redactor=redactor, **params)]
     if obs.reply is None and obs.protocol_error:
         return [make("auth.garbage-reply", **params, problem=obs.transport_error or "not SMTP",
                      evidence={"stage": "auth", "mechanism": obs.mechanism, "error": obs.transport_error})]
@@ -71,7 +83,7 @@ def check(obs: AuthObservation | None, settings: Settings, preset: Preset | None
     result = classify_auth(obs.reply.code, obs.reply.enhanced, text,
                            preset.provider if preset is not None else None, mechanism=obs.mechanism,
                            oauth_error=obs.oauth_error, token_expired=_expired_at(settings, now))
-    findings = [to_finding(result, preset, redactor=redactor, mechanism=obs.mechanism, **params)]
+    findings = [_reply().to_finding(result, preset, redactor=redactor, mechanism=obs.mechanism, **params)]
     if obs.insecure:
         findings.append(make("auth.sent-unverified", **params, evidence={"insecure_auth": True}))
     return findings
@@ -106,7 +118,7 @@ def classify_auth(
     """
     if not isinstance(text, str):
         text = "\n".join(str(t) for t in text)
-    result = classify(code, text, enhanced=enhanced, phase="auth", provider=provider)
+    result = _reply().classify(code, text, enhanced=enhanced, phase="auth", provider=provider)
     mechanism = (mechanism or "").upper()
     if mechanism not in TOKEN_MECHANISMS or result.finding not in _OAUTH_REFUSALS:
         return result
@@ -146,7 +158,7 @@ def classify_auth_offer(
     if not names:
         reason = "before-tls" if (not tls_active and starttls_offered) else "not-on-port"
         why = _OFFER_WHY[reason].format(port=port if port is not None else "this port")
-        return judged("client.auth-not-offered", **base, reason=reason, why=why)
+        return _reply().judged("client.auth-not-offered", **base, reason=reason, why=why)
     chosen = choose_mechanism(
         names, have_token=have_token, have_password=have_password, forced=forced, encrypted=tls_active
     )
@@ -155,7 +167,7 @@ def classify_auth_offer(
     wanted = [forced.upper()] if forced else (list(TOKEN_MECHANISMS) if have_token else []) + (
         ["PLAIN", "LOGIN", "CRAM-MD5"] if have_password else []
     )
-    return judged("auth.mechanism-unsupported", **base, offered=" ".join(names), wanted=" ".join(wanted),
+    return _reply().judged("auth.mechanism-unsupported", **base, offered=" ".join(names), wanted=" ".join(wanted),
                   reason="no-common-mechanism",
                   why=f"The server offers {' '.join(names)}; the login needs {' or '.join(wanted) or 'a mechanism'}.")
 
@@ -166,7 +178,7 @@ def classify_sasl_error(error: SaslError, *, code: int | None = None, text: str 
     if code is not None:
         params["code"] = code
     if error.reason == "bad-input":
-        return judged("client.auth-input-invalid", **params)
+        return _reply().judged("client.auth-input-invalid", **params)
     if error.reason == "unsupported-mechanism":
-        return judged("auth.mechanism-unsupported", **params, why=error.message)
-    return judged("auth.garbage-reply", **params)
+        return _reply().judged("auth.mechanism-unsupported", **params, why=error.message)
+    return _reply().judged("auth.garbage-reply", **params)

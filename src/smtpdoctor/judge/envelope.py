@@ -4,7 +4,6 @@ owned, PTR required, blocked citing a list, rate limits and greylisting."""
 from __future__ import annotations
 
 from smtpdoctor.core.catalogue import make
-from smtpdoctor.judge.reply import classify, to_finding
 from smtpdoctor.core.model import Finding
 from smtpdoctor.observe.facts import EnvelopeObservation
 from smtpdoctor.core.providers import Preset
@@ -30,6 +29,8 @@ def check(obs: EnvelopeObservation | None, settings: Settings, preset: Preset | 
         if reply is None:
             continue
         text = redactor.redact(reply.text) if redactor is not None else reply.text
+        from smtpdoctor.judge.reply import classify, to_finding  # loaded when there is a reply to judge
+
         result = classify(reply.code, text, enhanced=reply.enhanced, phase=stage, provider=provider)
         findings.append(to_finding(result, preset, redactor=redactor, **params))
         if not reply.is_positive:

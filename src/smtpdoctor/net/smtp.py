@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno as errno_mod
+import os
 import socket
 import ssl
 import struct
@@ -26,6 +27,7 @@ from ..protocol.errors import (
 from ..protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
 from ..protocol.replies import Reply
 from ..core.observations import TlsFacts
+from .early import EarlyConnects, socket_for
 from .tls import cert_facts, peer_chain
 
 __all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S",
@@ -128,9 +130,13 @@ def map_exceptions(phase: str) -> Iterator[None]:
         raise ConnectFailed(f"{exc.strerror or exc}", phase=phase, errno=exc.errno) from None
 
 
-async def _connect(sock: socket.socket, address: str, port: int, watch: ConnectWatch | None) -> None:
-    """``sock_connect``, given up with :class:`ConnectTimeout` when ``watch`` rules the port filtered."""
-    connect = asyncio.get_running_loop().sock_connect(sock, (address, port))
+async def _connect(sock: socket.socket, address: str, port: int, watch: ConnectWatch | None, *,
+                   started: bool = False) -> None:
+    """``sock_connect`` (or, for a connect ``started`` already, the wait for its answer), given up with
+    :class:`ConnectTimeout` when ``watch`` rules the port filtered."""
+    if started and _answered(sock):  # answered while the run started: no wait, whatever time is left
+        return
+    connect = _answer(sock) if started else asyncio.get_running_loop().sock_connect(sock, (address, port))
     if watch is None:
         await connect
         return
@@ -148,6 +154,31 @@ async def _connect(sock: socket.socket, address: str, port: int, watch: ConnectW
         task.result()  # connected, or the error that stopped it
         return
     raise ConnectTimeout(silence.result(), phase="connect")
+
+
+async def _answer(sock: socket.socket) -> None:
+    """Wait for the answer to a connect in flight (what ``sock_connect`` does after its ``connect``): the
+    socket turns writable, and ``SO_ERROR`` says whether it connected (a refusal raises ConnectionRefusedError)."""
+    loop = asyncio.get_running_loop()
+    writable = loop.create_future()
+    loop.add_writer(sock.fileno(), lambda: writable.done() or writable.set_result(None))
+    try:
+        await writable
+    finally:
+        loop.remove_writer(sock.fileno())
+    _answered(sock)
+
+
+def _answered(sock: socket.socket) -> bool:
+    """Whether a connect in flight has its answer (the socket is writable); raises the OSError of a failed one."""
+    import select
+
+    if not select.select((), (sock,), (), 0)[1]:
+        return False
+    error = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+    if error:
+        raise OSError(error, os.strerror(error))
+    return True
 
 
 class SmtpSession:
@@ -172,18 +203,20 @@ class SmtpSession:
     @classmethod
     async def open(cls, address: str, port: int, *, server_name: str | None = None, timeouts: Timeouts = Timeouts(),
                    source_ip: str | None = None, transcript: Transcript | None = None,
-                   watch: ConnectWatch | None = None) -> "SmtpSession":
+                   watch: ConnectWatch | None = None, early: EarlyConnects | None = None) -> "SmtpSession":
         """Open the TCP connection (no greeting read yet). With ``watch``, an answer is reported to it, and
-        the connect is given up as filtered when the watch says so (before ``timeouts.connect``)."""
-        start = time.perf_counter()
+        the connect is given up as filtered when the watch says so (before ``timeouts.connect``). A connect
+        to this address and port started ``early`` is taken over (its time counts from its SYN)."""
+        taken = early.take(address, port, source_ip) if early is not None else None
+        start = taken[1] if taken else time.perf_counter()
         if transcript:
             transcript.add("info", f"Trying {address}:{port}...", port=port, tls=False, address=address)
         try:
             with map_exceptions("connect"):
-                sock = _socket_for(address, source_ip)
+                sock = taken[0] if taken else socket_for(address, source_ip)
                 try:
-                    async with asyncio.timeout(timeouts.connect):
-                        await _connect(sock, address, port, watch)
+                    async with asyncio.timeout(max(0.0, timeouts.connect - (time.perf_counter() - start))):
+                        await _connect(sock, address, port, watch, started=taken is not None)
                 except ConnectionRefusedError as exc:
                     icmp = _icmp_error(sock)
                     sock.close()
@@ -395,28 +428,7 @@ class SmtpSession:
 # the socket (MSG_ERRQUEUE) with its origin, type and code; a TCP reset queues nothing. That is how a
 # firewall's REJECT (ICMP port unreachable) is told from a closed port. The stdlib has no names for these
 # (linux/in.h, linux/in6.h, linux/errqueue.h), hence the numbers; elsewhere the options are simply not set.
-_IP_RECVERR = getattr(socket, "IP_RECVERR", 11)
-_IPV6_RECVERR = getattr(socket, "IPV6_RECVERR", 25)
 _SO_EE_ORIGIN_ICMP, _SO_EE_ORIGIN_ICMP6 = 2, 3
-
-
-def _socket_for(address: str, source_ip: str | None) -> socket.socket:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setblocking(False)
-        if sys.platform.startswith("linux"):
-            with contextlib.suppress(OSError):
-                if family == socket.AF_INET6:
-                    sock.setsockopt(socket.IPPROTO_IPV6, _IPV6_RECVERR, 1)
-                else:
-                    sock.setsockopt(socket.IPPROTO_IP, _IP_RECVERR, 1)
-        if source_ip:
-            sock.bind((source_ip, 0))
-    except BaseException:
-        sock.close()
-        raise
-    return sock
 
 
 def _icmp_error(sock: socket.socket) -> tuple[int, int] | None:

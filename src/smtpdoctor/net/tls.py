@@ -100,8 +100,11 @@ def peer_chain(sslobj: "ssl.SSLObject | None") -> tuple[bytes, ...]:
     return tuple(out)
 
 
+@functools.lru_cache(maxsize=32)
 def cert_facts(der: bytes) -> CertFacts | None:
-    """Parse a DER certificate with ``cryptography``. Returns None if it cannot be parsed."""
+    """Parse a DER certificate with ``cryptography``. Returns None if it cannot be parsed. A diagnosis meets
+    one certificate on several ports and connections (the sweep, the session, an unverified retry): each
+    is parsed once (the facts are frozen)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa

@@ -22,6 +22,7 @@ from ..protocol.errors import (
     ConnectTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
 from ..protocol.replies import Reply
+from ..net.early import EarlyConnects
 from ..net.smtp import ConnectWatch, SmtpSession, Timeouts, Transcript
 from ..core.observations import TlsFacts
 from ..net.tls import client_context
@@ -40,6 +41,7 @@ class ProbeOptions:
     stagger: float = 1.0  # silence after connect before also trying implicit TLS
     use_starttls: bool = True  # upgrade with STARTTLS when offered
     connect_watch: ConnectWatch | None = None  # the host's other ports: a silent port is filtered sooner
+    early: EarlyConnects | None = None  # connects started before the run (each taken by its first connection)
 
 
 async def probe_port(address: str, port: int, options: ProbeOptions, *, tls_first: bool = False,
@@ -70,7 +72,7 @@ async def _plain_first(address, port, options, transcript, base):
     try:
         plain = await SmtpSession.open(address, port, server_name=options.server_name, timeouts=options.timeouts,
                                        source_ip=options.source_ip, transcript=transcript,
-                                       watch=options.connect_watch)
+                                       watch=options.connect_watch, early=options.early)
     except TransportError as exc:
         return _connect_failure(base, exc), None
     connected = replace(base, connect_time=plain.connect_time, local_address=_local(plain))
@@ -139,7 +141,7 @@ async def _open_tls(address, port, options, transcript):
     try:
         session = await SmtpSession.open(address, port, server_name=options.server_name,
                                          timeouts=options.timeouts, source_ip=options.source_ip,
-                                         transcript=transcript, watch=options.connect_watch)
+                                         transcript=transcript, watch=options.connect_watch, early=options.early)
     except TransportError as exc:
         return exc
     try:
@@ -151,7 +153,7 @@ async def _open_tls(address, port, options, transcript):
         try:
             session = await SmtpSession.open(address, port, server_name=options.server_name,
                                              timeouts=options.timeouts, source_ip=options.source_ip,
-                                             transcript=transcript, watch=options.connect_watch)
+                                             transcript=transcript, watch=options.connect_watch, early=options.early)
             tls = await session.start_tls(client_context(verify=False), phase="tls")
         except TransportError as exc2:
             return exc2
@@ -244,7 +246,7 @@ async def _starttls_unverified(obs, options, helo, transcript):
     try:
         session = await SmtpSession.open(obs.address, obs.port, server_name=options.server_name,
                                          timeouts=options.timeouts, source_ip=options.source_ip,
-                                         transcript=transcript, watch=options.connect_watch)
+                                         transcript=transcript, watch=options.connect_watch, early=options.early)
         greeting = await session.greeting()
         if not greeting.is_positive:
             await session.close()

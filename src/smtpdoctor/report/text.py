@@ -8,6 +8,7 @@ from rich.console import Console, Group
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
 from ..core.model import Category, Report, Severity, StepStatus
 from .formats import transcript_glyph
@@ -36,7 +37,7 @@ def render_text(report: Report, *, verbose: bool = False, width: int | None = No
     buf = io.StringIO()
     console = Console(file=buf, width=width or 80, force_terminal=color, no_color=not color,
                       color_system="standard" if color else None, soft_wrap=False, highlight=False,
-                      legacy_windows=False)
+                      legacy_windows=False, emoji=False)  # ":name:" in a server's reply stays as sent
     _render(console, report, verbose)
     return buf.getvalue()
 
@@ -84,7 +85,7 @@ def _render(console: Console, report: Report, verbose: bool) -> None:
         if root and root.remedy:
             parts += ["", f"[bold]What to do (step {escape(step_title(root.step))}):[/]",
                       _hanging([(f"{i}.", escape(r)) for i, r in enumerate(root.remedy, 1)], 1)]
-    console.print(Panel(Group(*parts), title=title, border_style=style, expand=True))
+    console.print(Panel(Group(*parts), title=Text.from_markup(title, emoji=False), border_style=style, expand=True))
 
     steps = Table(title="The troubleshooting walk", show_header=False, box=None, pad_edge=False, title_justify="left")
     steps.add_column("step", no_wrap=True)

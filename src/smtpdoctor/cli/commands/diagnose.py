@@ -51,7 +51,6 @@ def diagnose(
     no_color: bool = Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
     quiet: bool = Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
-    import asyncio
     import sys
 
     settings = read_settings(
@@ -59,20 +58,38 @@ def diagnose(
              rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
              resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
              send=send, insecure_auth=insecure_auth, provider=provider),
-        password_env=password_env, token_env=token_env)
+        password_env=password_env, token_env=token_env, check_ca=False)
     if output:
         _check_writable(output)
+    from ...flows.diagnose_early import connect_early
+
+    early = connect_early(settings)  # the SYNs first: asyncio and the probes load while the network answers
+    try:
+        _check_ca_file(settings)  # OpenSSL reads it (ssl loads, ~8 ms) while the SYNs are out; before any TLS
+    except UsageError:
+        if early is not None:
+            early.close()
+        raise
+    import asyncio
+
     from ...flows.diagnose import run_diagnosis
     from ..live import live_status
 
     with live_status(sys.stderr, timeout=settings.timeout, quiet=quiet) as status:
         callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
-        report = asyncio.run(run_diagnosis(settings, **callbacks))
+        prepare = _text_renderer if fmt.value == "text" else None  # rich loads while the session waits
+        report = asyncio.run(run_diagnosis(settings, early=early, prepare=prepare, **callbacks))
     _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
     if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise Exit(130)
     raise Exit(report.exit_code)
+
+
+def _text_renderer():
+    from ...report.text import render_text
+
+    return render_text
 
 
 def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:
@@ -99,9 +116,11 @@ def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None
         sys.stdout.write(text)
 
 
-def read_settings(options: dict, *, password_env: str | None = None, token_env: str | None = None):
+def read_settings(options: dict, *, password_env: str | None = None, token_env: str | None = None,
+                  check_ca: bool = True):
     """The command line's options through :meth:`Settings.parse`; the secrets are read from the environment
-    (or a prompt on a terminal) first. The first bad field is one line (UsageError, exit 2)."""
+    (or a prompt on a terminal) first. The first bad field is one line (UsageError, exit 2). With
+    ``check_ca=False`` the caller checks ``--ca-file`` itself (:func:`_check_ca_file`)."""
     import os
     import sys
 
@@ -126,6 +145,12 @@ def read_settings(options: dict, *, password_env: str | None = None, token_env: 
         name, message = settings.first()
         flag = FLAGS.get(name, name)
         raise UsageError(message if message.startswith(flag + " ") else f"{flag}: {message}")
+    if check_ca:
+        _check_ca_file(settings)
+    return settings
+
+
+def _check_ca_file(settings) -> None:
     if settings.ca_file:
         from ...core.names import ca_file
 
@@ -133,7 +158,6 @@ def read_settings(options: dict, *, password_env: str | None = None, token_env: 
             ca_file(settings.ca_file)  # read up front: a typo is one line, not a TLS failure blamed on the server
         except ValueError as exc:
             raise UsageError(str(exc)) from None
-    return settings
 
 
 def _check_writable(path: str) -> None:
