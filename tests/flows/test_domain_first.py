@@ -3,8 +3,9 @@
 * the questions flows/domain_first names are questions the audit asks (none is wasted), and an audit that
   finds them primed reports what an unprimed one reports, asking each question once;
 * in a fresh interpreter (this one has imported everything already), the command's first datagram goes
-  out while neither the event loop, nor the resolver facade, nor the audit or the SPF engine, nor
-  dnspython, cryptography or rich is loaded; they load afterwards and the run reports as usual.
+  out while neither click (a plain command line, cli/plain_args), nor the event loop, nor the resolver
+  facade, nor the audit or the SPF engine, nor dnspython, cryptography or rich is loaded; they load
+  afterwards and the run reports as usual.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def test_bulk_runs_and_bad_names_are_not_primed():
     assert ("25.2.0.192.in-addr.arpa", "PTR") in first_questions("good.test", ip=IP)
 
 
-LATER = ("asyncio", "smtpdoctor.net.dns", "smtpdoctor.net.udp_mux", "smtpdoctor.flows.domain",
+LATER = ("click", "asyncio", "smtpdoctor.net.dns", "smtpdoctor.net.udp_mux", "smtpdoctor.flows.domain",
          "smtpdoctor.flows.spf", "smtpdoctor.protocol.spf.eval", "smtpdoctor.judge.dns.dkim", "smtpdoctor.core.model",
          "dns", "cryptography", "rich")
 
