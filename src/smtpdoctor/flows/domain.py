@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.) Imported by _warm_up in steps
 # once the first answers have been handled (each topic also imports what it uses, a no-op by then), so
 # that the first round trip, which overlaps the imports of this module, is not stretched by them.
-_LATER = ("smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
+_LATER = ("smtpdoctor.judge.dns.spf", "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
           "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict", "json")
 
