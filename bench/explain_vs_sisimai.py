@@ -1,12 +1,14 @@
 """Benchmark: ``smtpdoctor explain`` against sisimai (Debian's libsisimai-perl), whole process, same corpus.
 
-    python bench/explain_vs_sisimai.py [--runs 5] [--mbox-messages 100000]
+    python bench/explain_vs_sisimai.py [--runs 5] [--mbox-messages 100000] [--src OLD/src --src src]
 
 1. Speed: both tools read the 405 bounces of tests/data/bounces/sisimai/eml in one process each
    (smtpdoctor: ``smtpdoctor explain --format json FILES``; sisimai: ``bench/explain_sisimai.pl -q FILES``,
-   Sisimai->make). Runs alternate; CPU time (user+sys of the child, the best run) is the figure that survives
-   a busy machine; wall time (median) is shown too. Ratio = smtpdoctor messages/s / sisimai messages/s.
-   The same over one mbox holding the corpus ten times (4,050 messages): start-up cost no longer dominates.
+   Sisimai->make). Runs alternate; CPU time (user+sys of the child: the median and the best of the rounds) is
+   the figure that survives a busy machine; wall time (median) is shown too. Ratio = smtpdoctor messages/s /
+   sisimai messages/s, by median CPU. The same over one mbox holding the corpus ten times (4,050 messages):
+   start-up cost no longer dominates. ``--src`` (repeatable) names source trees to run side by side in the
+   same rounds (e.g. main's and a branch's: before and after), each with its own bytecode cache.
 2. Agreement with the corpus's expected.json (sisimai v5's answers) for smtpdoctor and for sisimai 4.25.
 3. Memory: smtpdoctor over an mbox of N messages (built by cycling the corpus) and of N/10: peak RSS of the
    whole process should not grow with N.
@@ -36,12 +38,14 @@ PERL = HERE / "explain_sisimai.pl"
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 ENV["PYTHONPATH"] = str(ROOT / "src")
 ENV.setdefault("PYTHONPYCACHEPREFIX", "/tmp/smtpdoctor-bench-pycache")  # mirrors absolute paths: trees do not mix
+TREES: list[str] = [str(ROOT / "src")]  # --src: the source trees compared
 
 
-def run(cmd: list[str], stdout=subprocess.DEVNULL) -> tuple[float, float, int]:
+def run(cmd: list[str], stdout=subprocess.DEVNULL, src: str | None = None) -> tuple[float, float, int]:
     """(wall seconds, child CPU seconds, peak RSS KiB) of one whole process."""
+    env = ENV if src is None else {**ENV, "PYTHONPATH": src}
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL, env=ENV)
+    proc = subprocess.Popen(cmd, stdout=stdout, stderr=subprocess.DEVNULL, env=env)
     _pid, _status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
@@ -55,39 +59,54 @@ def sisimai_cmd(files: list[str]) -> list[str]:
     return ["perl", str(PERL), "-q", *files]
 
 
-def speed(files: list[str], runs: int) -> dict:
-    run(ours_cmd(files[:1]))  # warm-up: writes the bytecode cache, as installing the package does
-    ours, theirs = [], []
-    for _ in range(runs):
-        ours.append(run(ours_cmd(files)))
-        theirs.append(run(sisimai_cmd(files)))
-    n = len(files)
+def _label(src: str, suffix: str = "") -> str:
+    return ("smtpdoctor" if len(TREES) == 1 else f"smtpdoctor[{src}]") + suffix
+
+
+def _rows(n: int, named: dict[str, list[tuple[float, float, int]]]) -> dict:
     out = {}
-    for name, rows in (("smtpdoctor", ours), ("sisimai", theirs)):
-        cpu = min(r[1] for r in rows)
+    for name, rows in named.items():
+        cpu = statistics.median(r[1] for r in rows)
         wall = statistics.median(r[0] for r in rows)
-        out[name] = {"cpu_s": cpu, "wall_s": wall, "msgs_per_s_cpu": n / cpu, "msgs_per_s_wall": n / wall,
-                     "rss_kib": max(r[2] for r in rows)}
+        out[name] = {"cpu_s": cpu, "cpu_best_s": min(r[1] for r in rows), "wall_s": wall,
+                     "msgs_per_s_cpu": n / cpu, "msgs_per_s_wall": n / wall, "rss_kib": max(r[2] for r in rows),
+                     "cpu_rounds": [round(r[1], 3) for r in rows]}
     return out
+
+
+def speed(files: list[str], runs: int) -> dict:
+    for src in TREES:
+        run(ours_cmd(files[:1]), src=src)  # warm-up: writes the bytecode cache, as installing the package does
+    named: dict[str, list] = {_label(src): [] for src in TREES}
+    named["sisimai"] = []
+    for _ in range(runs):
+        for src in TREES:
+            named[_label(src)].append(run(ours_cmd(files), src=src))
+        named["sisimai"].append(run(sisimai_cmd(files)))
+    return _rows(len(files), named)
 
 
 def bulk(files: list[str], copies: int, runs: int) -> dict:
+    named: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         mbox = Path(tmp) / "bulk.mbox"
         build_mbox(mbox, files, len(files) * copies)
-        ours, theirs = [], []
         for _ in range(runs):
-            ours.append(run(ours_cmd([str(mbox)])))
-            theirs.append(run(sisimai_cmd([str(mbox)])))
-        single = [run(ours_cmd(["--jobs", "1", str(mbox)])) for _ in range(runs)]
-    n = len(files) * copies
-    out = {}
-    for name, rows in (("smtpdoctor", ours), ("smtpdoctor -j1", single), ("sisimai", theirs)):
-        cpu = min(r[1] for r in rows)
-        wall = statistics.median(r[0] for r in rows)
-        out[name] = {"cpu_s": cpu, "wall_s": wall, "msgs_per_s_cpu": n / cpu, "msgs_per_s_wall": n / wall,
-                     "rss_kib": max(r[2] for r in rows)}
-    return out
+            for src in TREES:
+                named.setdefault(_label(src), []).append(run(ours_cmd([str(mbox)]), src=src))
+                named.setdefault(_label(src, " -j1"), []).append(run(ours_cmd(["--jobs", "1", str(mbox)]), src=src))
+            named.setdefault("sisimai", []).append(run(sisimai_cmd([str(mbox)])))
+    return _rows(len(files) * copies, named)
+
+
+def _report(rows: dict) -> None:
+    theirs = rows["sisimai"]["msgs_per_s_cpu"]
+    for name, row in rows.items():
+        ratio = "" if name == "sisimai" else f"   {row['msgs_per_s_cpu'] / theirs:.2f}x sisimai"
+        print(f"  {name:<24} {row['msgs_per_s_cpu']:7.0f} msgs/s CPU (median {row['cpu_s']:.2f} s, best "
+              f"{row['cpu_best_s']:.2f} s)   {row['msgs_per_s_wall']:7.0f} msgs/s wall ({row['wall_s']:.2f} s)   "
+              f"peak RSS {row['rss_kib'] // 1024} MiB{ratio}")
+        print(f"  {'':<24} CPU per round: {row['cpu_rounds']}")
 
 
 def agreement(expected: dict, answers: dict[str, list[tuple[str, str, str]]]) -> dict:
@@ -143,7 +162,7 @@ def memory(files: list[str], count: int) -> dict:
         for n in (count // 10, count):
             mbox = Path(tmp) / f"bounces-{n}.mbox"
             build_mbox(mbox, files, n)
-            wall, cpu, rss = run(ours_cmd([str(mbox)]))
+            wall, cpu, rss = run(ours_cmd([str(mbox)]), src=TREES[-1])
             out[n] = {"bytes": mbox.stat().st_size, "wall_s": wall, "cpu_s": cpu, "rss_kib": rss,
                       "msgs_per_s_cpu": n / cpu}
             mbox.unlink()
@@ -155,7 +174,10 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--mbox-messages", type=int, default=100_000, help="0 skips the memory run")
     ap.add_argument("--bulk-copies", type=int, default=10, help="corpus copies in the bulk mbox (0 skips)")
+    ap.add_argument("--src", action="append", help="a source tree to run (repeatable; default: this tree's src)")
     args = ap.parse_args()
+    if args.src:
+        TREES[:] = [str(Path(p).resolve()) for p in args.src]
     files = sorted(str(p) for p in (CORPUS / "eml").glob("*.eml"))
     if not files:
         print(f"corpus not found under {CORPUS}", file=sys.stderr)
@@ -164,25 +186,14 @@ def main() -> int:
     print(f"corpus: {len(files)} messages, {sum(len(v) for v in expected.values())} recipients; "
           f"cores: {os.cpu_count()}; load average: {os.getloadavg()[0]:.2f}")
 
-    s = speed(files, args.runs)
-    o, t = s["smtpdoctor"], s["sisimai"]
-    print(f"\nspeed, whole process, best of {args.runs} by CPU time (median wall time):")
-    for name, row in s.items():
-        print(f"  {name:<10} {row['msgs_per_s_cpu']:7.0f} msgs/s CPU ({row['cpu_s']:.2f} s)   "
-              f"{row['msgs_per_s_wall']:7.0f} msgs/s wall ({row['wall_s']:.2f} s)   peak RSS {row['rss_kib'] // 1024} MiB")
-    print(f"  ratio smtpdoctor/sisimai: {o['msgs_per_s_cpu'] / t['msgs_per_s_cpu']:.2f}x by CPU, "
-          f"{o['msgs_per_s_wall'] / t['msgs_per_s_wall']:.2f}x by wall")
+    print(f"\nspeed over {len(files)} files, whole process, {args.runs} rounds (ratio by median CPU time):")
+    _report(speed(files, args.runs))
 
     if args.bulk_copies:
-        b = bulk(files, args.bulk_copies, args.runs)
-        print(f"\nspeed over one mbox of {len(files) * args.bulk_copies} messages, whole process:")
-        for name, row in b.items():
-            print(f"  {name:<14} {row['msgs_per_s_cpu']:7.0f} msgs/s CPU ({row['cpu_s']:.2f} s)   "
-                  f"{row['msgs_per_s_wall']:7.0f} msgs/s wall ({row['wall_s']:.2f} s)   "
-                  f"peak RSS {row['rss_kib'] // 1024} MiB")
-        o, t = b["smtpdoctor"], b["sisimai"]
-        print(f"  ratio smtpdoctor/sisimai: {o['msgs_per_s_cpu'] / t['msgs_per_s_cpu']:.2f}x by CPU, "
-              f"{o['msgs_per_s_wall'] / t['msgs_per_s_wall']:.2f}x by wall")
+        print(f"\nspeed over one mbox of {len(files) * args.bulk_copies} messages, whole process "
+              f"(default --jobs, and -j1), {args.runs} rounds:")
+        _report(bulk(files, args.bulk_copies, args.runs))
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     a_ours = agreement(expected, ours_answers(files))
     a_them = agreement(expected, sisimai_answers(files))

@@ -1,4 +1,8 @@
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from smtpdoctor.protocol.capabilities import parse_ehlo
 from smtpdoctor.protocol.replies import (
@@ -81,3 +85,22 @@ def test_split_status_and_is_status():
     assert split_status("5.7.8 Error: bad") == ("5.7.8", "Error: bad")
     assert split_status("Error 5.7.8") == (None, "Error 5.7.8")
     assert is_status("5.7.139") and not is_status("5.7.1 text") and not is_status("")
+
+
+# The patterns are written digit-first for speed; they must find exactly what the plain forms find.
+_PLAIN_FORMS = {
+    "_IN_TEXT": r"(?<![\w./=])(?<![A-Za-z_]-)([245])\.(\d{1,3})\.(\d{1,3})(?![\d.]?\d)",
+    "_IPV4": r"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b",
+    "_REPLY": r"(?<![\w.\-/+=#])(?<!\d:)([245]\d\d)(?=[\s\-]|$|[,;:.](?!\d))",
+}
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="2451309.:-=/#+ _aZ\n,;", max_size=40))
+def test_digit_first_patterns_find_what_the_plain_forms_find(text):
+    from smtpdoctor.protocol import replies
+
+    for name, plain in _PLAIN_FORMS.items():
+        fast, slow = getattr(replies, name), re.compile(plain)
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
+               [(m.span(), m.groups()) for m in slow.finditer(text)], name

@@ -65,11 +65,21 @@ def to_json(value: Any) -> Any:
     raise TypeError(f"cannot write a {type(value).__name__} as JSON")
 
 
+_PLANS: dict[type, tuple[tuple[str, _Spec], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, _Spec], ...]:
+    """(field name, spec) per field of a dataclass, read once per class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        plan = _PLANS[cls] = tuple((f.name, f.metadata.get(_KEY, _PLAIN)) for f in dataclasses.fields(cls))
+    return plan
+
+
 def _fields(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        spec = f.metadata.get(_KEY, _PLAIN)
-        value = getattr(obj, f.name)
+    for name, spec in _plan(type(obj)):
+        value = getattr(obj, name)
         if spec.omit or (spec.skip_none and value is None) or (spec.skip_empty and not value):
             continue
         if spec.convert is not None and value is not None:
@@ -80,7 +90,7 @@ def _fields(obj: Any) -> dict[str, Any]:
         if spec.flatten:
             out.update(value or {})
         else:
-            out[spec.name or f.name] = value
+            out[spec.name or name] = value
     return out
 
 

@@ -22,8 +22,6 @@ from typing import Any, Mapping
 
 from ..core import catalogue
 from ..core.explanation import Classification, ListingCitation
-from .citations import rejection_cites_listing
-from .checklist import rule_note
 from ..core.model import Category, Finding
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
@@ -45,7 +43,6 @@ _WHY = {
     "client.auth-not-offered": "The server refused the AUTH command: \"{reply}\".",
 }
 
-_SPACES = re.compile(r"\s+")
 _CONTINUATION = re.compile(r"(?m)^\s*(?:<<<\s*)?([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
 _HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
 _LEADING_CODE = re.compile(r"^\s*([2-5]\d\d)(?:[ -]|$)")
@@ -90,16 +87,18 @@ def clean_diagnostic(text: str) -> str:
                 else:
                     out.append(ln)
             text = " ".join(out)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())  # runs of white space (str.isspace, as re's \s) to one space, 3x a re.sub
 
 
 def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:
+    """The first provider whose hosts name one of ``host``'s names, else the first whose markers are in
+    ``text`` (each pattern is tried only where its literals occur: see reply_rules.LazyPattern)."""
     for name in host.split():
         if kb.any_host.search(name):
             for p in kb.providers:
                 if p.hosts is not None and p.hosts.search(name):
                     return p
-    if kb.any_marker.search(text):
+    if kb.any_marker.may_match(text):
         for p in kb.providers:
             if p.markers is not None and p.markers.search(text):
                 return p
@@ -319,6 +318,10 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
             spec = kb.reasons["securityerror"]
             result = dataclasses.replace(result, reason="securityerror", category=Category.AUTHENTICATION,
                                          summary="The server refused our authentication.", remedy=spec.remedy)
+        # imported here: a bounce's classify_facts needs neither the blocklist catalogue nor the bulk rules
+        from .checklist import rule_note
+        from .citations import rejection_cites_listing
+
         if result.reason not in ("delivered", "vacation", "feedback"):
             result = dataclasses.replace(result, citation=rejection_cites_listing(body))
         note = rule_note(result.provider, result.status)

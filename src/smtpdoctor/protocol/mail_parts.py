@@ -1,8 +1,9 @@
 """A message read into the parts that explain a bounce, as values: the top-level header fields, the
 field groups of each delivery-status part (RFC 3464) and feedback report (RFC 5965), the readable text,
 and what the attached original says about its recipient. ``protocol/mime.py`` makes them from bytes
-with the standard ``email`` package; ``judge/explain/message.py`` judges them. This module imports no
-``email`` (whose ``email.utils`` loads ``socket``): the judge reads it.
+(with the hand reader ``protocol/mime_reader.py``, or the standard ``email`` package for what it declines);
+``judge/explain/message.py`` judges them. This module imports no ``email`` (whose ``email.utils`` loads
+``socket``): the judge reads it.
 
 Also the reader of a delivery-status body found as plain text (a report whose MIME boundaries are
 broken, or a block quoted in prose): header-like field groups separated by blank lines.
@@ -113,6 +114,8 @@ def blocks_from_text(text: str) -> list[dict[str, str]]:
 
 def has_text_dsn(text: str) -> bool:
     """Does this text hold delivery-status fields (a Final- or Original-Recipient line)?"""
+    if text.isascii() and "recipient" not in text.lower():
+        return False  # the pattern needs the word (re.I folds some non-ASCII letters: then it decides)
     return _DSN_IN_TEXT.search(text) is not None
 
 

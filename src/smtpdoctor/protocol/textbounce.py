@@ -11,10 +11,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS"]
+__all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS",
+           "find_addresses"]
 
 ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
+_LOCAL_CHARS = frozenset(chr(c) for c in range(128) if re.fullmatch(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]", chr(c)))
+
+
+def find_addresses(text: str) -> list[re.Match[str]]:
+    """``ADDRESS.finditer(text)``, started only where an address can start: the run of local-part characters
+    before each "@" (the plain scan retried the pattern at every character of every word: 13 µs a bounce)."""
+    out = []
+    pos = 0
+    while True:
+        at = text.find("@", pos)
+        if at < 0:
+            return out
+        start = at
+        while start > pos and text[start - 1] in _LOCAL_CHARS:
+            start -= 1
+        m = ADDRESS.match(text, start) if start < at else None
+        if m is None:
+            pos = at + 1  # no domain after this "@": no match can use it
+        else:
+            out.append(m)
+            pos = m.end()
 
 # Where the copy of the original message (or its headers) begins: nothing after it is the server's words.
 _ORIGINAL_PHRASES = (
@@ -37,6 +59,8 @@ _HEADERS_BLOCK = re.compile(
     r"|Authentication-Results|MIME-Version|X-Mailer|Content-Type|Date|From|To|Subject|X-[\w-]+):)",
     re.I,
 )
+_HEADER_NAMES = ("return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "delivered-to:",
+                 "authentication-results:", "arc-seal:", "x-google-dkim-signature:", "x-gm-message-state:")
 _NOT_RECIPIENT_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
 _SENDER_CONTEXT = re.compile(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
                              r"reply-to|sent by)\s*[:=]?\s*<?$", re.I)
@@ -69,7 +93,7 @@ class TextFailure:
 def unquote(text: str) -> str:
     """Remove "> " quoting when a bounce was forwarded inline (most of its lines quoted)."""
     lines = text.count("\n") + 1
-    if lines > 3 and len(_QUOTED.findall(text)) > lines // 2:
+    if lines > 3 and text.count("\n>") + text.startswith(">") > lines // 2:  # lines starting with ">"
         return _QUOTED.sub("", text)
     return text
 
@@ -82,7 +106,10 @@ def cut_original(text: str) -> str:
     m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
     if m:
         end = m.start()
-    m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)
+    stop = end + 1 if end < len(text) else end
+    if text.isascii() and all(low.find(name, 0, stop) < 0 for name in _HEADER_NAMES):
+        return text[:end]  # none of the field names the pattern starts with (re.I folds only non-ASCII extras)
+    m = _HEADERS_BLOCK.search(text, 0, stop)
     if m and m.start() < end:
         # a block of header lines at the start of a line, after some text: the original's headers
         if m.start() > 0 and text[m.start() - 1] == "\n":
@@ -108,7 +135,7 @@ def find_remote_host(text: str) -> str:
 def _candidates(text: str, exclude: set[str]) -> list[tuple[int, int, str, bool]]:
     """(start, end, address, weak) for every address that may be a failed recipient."""
     out = []
-    for m in ADDRESS.finditer(text):
+    for m in find_addresses(text):
         addr = m.group(0).strip(".")
         low = addr.lower()
         local = low.partition("@")[0]

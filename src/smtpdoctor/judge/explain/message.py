@@ -17,7 +17,7 @@ from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
                                              has_text_dsn, text_dsn_blocks)
 from smtpdoctor.protocol.ses import ses_events
-from smtpdoctor.protocol.textbounce import ADDRESS, cut_original, find_command, find_remote_host, read_text_bounce
+from smtpdoctor.protocol.textbounce import cut_original, find_addresses, find_command, find_remote_host, read_text_bounce
 
 __all__ = ["explain_parts"]
 
@@ -46,7 +46,7 @@ _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|
 
 
 def _addresses(value: str) -> list[str]:
-    return [a.strip(".") for a in ADDRESS.findall(value or "")]
+    return [m.group(0).strip(".") for m in find_addresses(value or "")]
 
 
 _TYPE_NAME = re.compile(r"^[A-Za-z][\w.+-]*$")
@@ -84,6 +84,8 @@ _RCPT_HINT = re.compile(r"\brcpt\b|does not like recipient|recipient address rej
 
 def _implied_command(diag: str, recipient: str) -> str:
     """RCPT when the words are about the recipient (how most MTAs word a refused RCPT TO)."""
+    if diag.isascii() and "rcpt" not in diag.lower() and "recipient" not in diag.lower():
+        return ""  # the pattern needs one of these words (re.I folds some non-ASCII letters: then it decides)
     if _RCPT_HINT.search(diag):
         return "RCPT"
     return ""

@@ -1,0 +1,58 @@
+"""judge/reply_rules: a pattern is tried only on texts holding one of its required literals, and that
+quick test never changes what the pattern finds."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smtpdoctor.judge.reply_rules import LazyPattern, knowledge, required_literals
+
+
+def test_required_literals_of_simple_patterns():
+    assert required_literals(r"spamhaus") == ("spamhaus",)
+    assert required_literals(r"\bqq\.com\b") == ("qq.com",)
+    assert required_literals(r"block ?listed|blocklisted") == ("listed",)  # the parser factors out "block"
+    assert required_literals(r"cannot find your (?:reverse )?hostname") == ("cannot find your ",)
+    assert required_literals(r"a(?:bcd|efg)h") == ("bcd", "efg")
+    assert required_literals(r"\d+|x") is None  # one alternative needs no literal
+    assert required_literals(r"(?i)spamhaus") is None  # case-blind: no literal test
+    assert required_literals(r"x{0,3}") is None
+
+
+def _patterns() -> list[LazyPattern]:
+    kb = knowledge()
+    out = [kb.any_marker]
+    for p in kb.providers:
+        out += [x for x in (p.hosts, p.markers) if x is not None]
+        out += [r.match for r in p.rules]
+    return out + [r.match for r in kb.rules]
+
+
+TEXTS = [
+    "550 5.7.1 service unavailable; client host [192.0.2.1] blocked using zen.spamhaus.org",
+    "550-5.7.1 gmail requires all senders to authenticate with either spf or dkim. gsmtp",
+    "554 5.7.1 <x@example.org>: relay access denied", "421 4.7.0 [ts01] messages from 192.0.2.1 deferred",
+    "550 5.7.606-649 access denied, banned sending ip [192.0.2.1] protection.outlook.com",
+    "535 5.7.8 username and password not accepted", "mx.google.com", "mta7.am0.yahoodns.net", "",
+]
+
+
+def test_every_knowledge_pattern_finds_what_its_regex_finds():
+    patterns = _patterns()
+    assert len(patterns) > 50
+    for lazy in patterns:
+        plain = re.compile(lazy.pattern, lazy.flags)
+        for text in TEXTS:
+            assert bool(lazy.search(text)) == bool(plain.search(text)), (lazy.pattern, text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["spamhaus", "gsmtp", "5.7.1", "qq.com", "relay", "denied", " ", "-", "[ts01]",
+                                  "outlook.com", "550", "blocked using", "listed", "yahoo", "x"]), max_size=12))
+def test_generated_texts_agree(words):
+    text = "".join(words)
+    for lazy in _patterns():
+        assert bool(lazy.search(text)) == bool(re.compile(lazy.pattern, lazy.flags).search(text))
