@@ -68,7 +68,10 @@ def modules_of(args: list[str] | None, env: dict) -> int:
                              capture_output=True, text=True, env=env)
     else:
         out = subprocess.run([sys.executable, "-c", _COUNT, *args], capture_output=True, text=True, env=env)
-    return int(out.stderr.strip().splitlines()[-1])
+    counts = [line for line in out.stderr.splitlines() if line.strip().isdigit()]
+    if not counts:  # the tree's command ended the process before the count was printed
+        return -1
+    return int(counts[-1])
 
 
 def main() -> None:
