@@ -61,7 +61,8 @@ def main() -> None:
         conf.write_text(f"nameserver {host}\n")
         wrap = ["unshare", "--mount", "sh", "-c", f'mount --bind "{conf}" /etc/resolv.conf && exec "$@"', "sh"]
         domain = common.domain_name(0)
-        print(f"load average {os.getloadavg()[0]:.1f}; lab DNS at {host}:53, every answer waits {args.rtt * 1000:.0f} ms")
+        print(f"load average {os.getloadavg()[0]:.1f}; lab DNS at {host}:53, "
+              f"every answer waits {args.rtt * 1000:.0f} ms")
         with in_background(LabDnsServer(common.zones(1), delay=args.rtt, host=host, port=53)):
             walls: dict[str, list[float]] = {tree: [] for tree in args.src}
             reports: dict[str, dict] = {}

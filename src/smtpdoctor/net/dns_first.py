@@ -90,7 +90,8 @@ def servers_for(resolvers: Sequence[str]) -> list[str]:
 def prime(questions: Iterable[tuple[str, str]], nameservers: Sequence[str]) -> Primer | None:
     """A :class:`Primer` that has sent ``questions`` to the first of ``nameservers`` (:func:`servers_for`:
     ``--resolver`` values or the system's resolver); None when there is no server (the facade finds the
-    system's resolver itself), nothing to ask, or no socket to be had. Never raises: what it could not send, the facade asks."""
+    system's resolver itself), nothing to ask, or no socket to be had. Never raises: what it could not
+    send, the facade asks."""
     questions = list(questions)
     if not nameservers or not questions:
         return None

@@ -23,13 +23,15 @@ What it accepts, and why each is safe:
 
 Anything else (``edns0``, which changes dnspython's query when the facade does not set EDNS itself;
 ``sortlist``, unknown keywords or options, a ``nameserver`` line without an address, no server at all, a
-file that cannot be read) returns None. ``udp_mux.system_nameservers`` is the blocklist sweep's lenient
-reading of the same lines (it skips what it cannot use); this one must refuse instead.
+file that cannot be read; Windows, where dnspython reads the registry) returns None.
+``udp_mux.system_nameservers`` is the blocklist sweep's lenient reading of the same lines (it skips what
+it cannot use); this one must refuse instead.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import sys
 
 __all__ = ["system_servers", "RESOLV_CONF"]
 
@@ -40,6 +42,8 @@ _HARMLESS_OPTIONS = ("ndots:", "timeout:", "attempts:")
 def system_servers(path: str = RESOLV_CONF) -> list[str] | None:
     """The ``nameserver`` addresses of ``path`` as the facade's ``nameservers`` (``"[v6]"`` for IPv6), or
     None when the file has anything that may make dnspython's reading differ (see the module's doc)."""
+    if sys.platform == "win32":  # dnspython reads the registry there, not a file
+        return None
     try:
         with open(path, encoding="utf-8") as fh:
             lines = fh.read().splitlines()
