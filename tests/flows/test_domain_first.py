@@ -11,6 +11,9 @@
 from __future__ import annotations
 
 import json
+import os
+import random
+import shutil
 import subprocess
 import sys
 
@@ -24,6 +27,7 @@ from smtpdoctor.net.dns import Resolver
 from smtpdoctor.net.dns_first import prime
 
 from support.dns_zones import good_zone, lab_resolver
+from realservers._proc import require
 
 IP = "192.0.2.25"
 
@@ -88,7 +92,12 @@ def send(self, data, *args):
     return _send(self, data, *args)
 
 socket.socket.send = send
-sys.argv = ["smtpdoctor", *sys.argv[2:]]
+args = sys.argv[2:]
+if args[0] == "--unprimed":  # the control run: the command's primer sends nothing
+    import smtpdoctor.net.dns_first as dns_first
+    dns_first.prime = lambda *a, **k: None
+    args = args[1:]
+sys.argv = ["smtpdoctor", *args]
 from smtpdoctor.cli.app import main
 out = io.StringIO()
 with contextlib.redirect_stdout(out):
@@ -108,9 +117,9 @@ def lab_address(rsa2048):
         yield server.address
 
 
-def _run(*args: str) -> dict:
-    out = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(LATER), *args], capture_output=True, text=True,
-                         timeout=120)
+def _run(*args: str, wrap: list[str] = ()) -> dict:
+    out = subprocess.run([*wrap, sys.executable, "-c", _PROBE, json.dumps(LATER), *args], capture_output=True,
+                         text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -133,3 +142,43 @@ def test_spf_sends_its_first_question_before_loading_the_engine(lab_address):
     assert "ip4:192.0.2.0/24" in data["output"]
     assert {"asyncio", "smtpdoctor.protocol.spf.eval"} <= set(data["after"])
     assert data["dnspython"] == [] and "rich" not in data["after"] and "cryptography" not in data["after"]
+
+
+@pytest.fixture(scope="module")
+def system_lab(rsa2048, tmp_path_factory):
+    """A lab DNS server on port 53 of a loopback address of its own, and a resolv.conf naming it (as a
+    system's would: no port), seen as /etc/resolv.conf by the commands run with the returned ``wrap`` (a
+    private mount namespace: the machine's own file is not touched)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        require("a private /etc/resolv.conf needs root and unshare(1)")
+    host = f"127.{random.randrange(64, 250)}.{random.randrange(1, 250)}.{random.randrange(1, 250)}"
+    conf = tmp_path_factory.mktemp("resolv") / "resolv.conf"
+    conf.write_text(f"# a lab resolver\nsearch corp.test\nnameserver {host}\noptions ndots:2 timeout:2\n")
+    wrap = ["unshare", "--mount", "sh", "-c", f'mount --bind "{conf}" /etc/resolv.conf && exec "$@"', "sh"]
+    lab = LabDnsServer({".": {"NS": ["a.root-servers.test."]}, **_zone(rsa2048)}, host=host, port=53)
+    with in_background(lab) as (server,):
+        yield server, wrap
+
+
+def _findings(output: str) -> dict:
+    doc = json.loads(output)
+    doc.pop("timings", None)
+    return doc
+
+
+@pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json"],
+                                     ["spf", "good.test", "--ip", "192.0.2.9", "--format", "json"]])
+def test_the_system_resolver_is_primed_too(system_lab, command):
+    """Without --resolver, the first datagram still leaves before the engines load, to the server of the
+    system's resolv.conf (the one the audit asks), and the report equals an unprimed run's."""
+    server, wrap = system_lab
+    server.queries.clear()
+    primed = _run(*command, wrap=wrap)
+    assert primed["at_first"] == [], primed["at_first"]
+    primed_queries = sorted(server.queries)
+    assert ("good.test", "TXT") in primed_queries  # the lab got the questions: it is the system's resolver
+    server.queries.clear()
+    plain = _run("--unprimed", *command, wrap=wrap)
+    assert "asyncio" in plain["at_first"]  # the control: nothing left before the imports
+    assert _findings(primed["output"]) == _findings(plain["output"])
+    assert primed_queries == sorted(server.queries)  # the same questions, each once

@@ -22,7 +22,7 @@ from typing import Iterable, Sequence
 from .dns_wire import QTYPES, encode_query
 from .udp_socket import connected_socket
 
-__all__ = ["Primer", "prime"]
+__all__ = ["Primer", "prime", "servers_for"]
 
 MAX_PRIMED = 256  # as many questions as the facade's UDP layer has in flight at most
 
@@ -76,10 +76,22 @@ class Primer:
             self.sock = None
 
 
+def servers_for(resolvers: Sequence[str]) -> list[str]:
+    """The servers a command's primer and its resolver facade both ask: ``--resolver`` values when given,
+    else the system's resolver when :func:`smtpdoctor.net.resolv_conf.system_servers` is sure of it, else
+    none (the facade then lets dnspython read the system's configuration, and nothing is primed)."""
+    if resolvers:
+        return list(resolvers)
+    from .resolv_conf import system_servers
+
+    return system_servers() or []
+
+
 def prime(questions: Iterable[tuple[str, str]], nameservers: Sequence[str]) -> Primer | None:
-    """A :class:`Primer` that has sent ``questions`` to the first of ``nameservers`` (``--resolver``
-    values); None when there is no server given (the system's resolver is found by the facade), nothing to
-    ask, or no socket to be had. Never raises: what it could not send, the facade asks."""
+    """A :class:`Primer` that has sent ``questions`` to the first of ``nameservers`` (:func:`servers_for`:
+    ``--resolver`` values or the system's resolver); None when there is no server (the facade finds the
+    system's resolver itself), nothing to ask, or no socket to be had. Never raises: what it could not
+    send, the facade asks."""
     questions = list(questions)
     if not nameservers or not questions:
         return None

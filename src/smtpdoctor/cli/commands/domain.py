@@ -131,15 +131,16 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     # The heads of the audit's longest chains leave now, before the event loop and the engines are
     # imported (flows/domain_first.py): the first round trip overlaps those imports.
     from ...flows.domain_first import questions_of
-    from ...net.dns_first import prime
+    from ...net.dns_first import prime, servers_for
 
-    primer = None if from_file else prime(questions_of(inputs, ip=ip, selectors=selectors), list(resolvers))
+    servers = servers_for(resolvers)  # --resolver, or the system's resolver when its file is plain enough
+    primer = None if from_file else prime(questions_of(inputs, ip=ip, selectors=selectors), servers)
     import asyncio
 
     from ...net.dns import Resolver
 
     try:
-        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
     except ValueError as exc:
         if primer is not None:
             primer.close()

@@ -70,9 +70,10 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
     domain, ip, sender, helo = validate(domain, ip, sender, helo)
     # check_host's first question (the domain's TXT) leaves before the event loop and the SPF engine are
     # imported (net/dns_first.py): its round trip overlaps those imports.
-    from ...net.dns_first import prime
+    from ...net.dns_first import prime, servers_for
 
-    primer = prime([(domain, "TXT")], list(resolvers))
+    servers = servers_for(resolvers)  # --resolver, or the system's resolver when its file is plain enough
+    primer = prime([(domain, "TXT")], servers)
     import asyncio
 
     from ...net.dns import Resolver
@@ -80,7 +81,7 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
     from ...protocol.spf.eval import check_host
 
     try:
-        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
     except ValueError as exc:
         if primer is not None:
             primer.close()
