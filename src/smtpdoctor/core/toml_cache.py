@@ -16,7 +16,10 @@ from __future__ import annotations
 import marshal
 import os
 import sys
-from typing import Any
+
+TYPE_CHECKING = False  # typing loads after a command's first questions leave (issue 16)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["knowledge_toml", "load_toml"]
 

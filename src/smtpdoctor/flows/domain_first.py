@@ -13,11 +13,14 @@ and what is loaded when they leave.
 
 from __future__ import annotations
 
-from typing import Sequence
+TYPE_CHECKING = False  # typing loads after a command's first questions leave (issue 16)
+if TYPE_CHECKING:
+    from typing import Sequence
 
 from ..core.dkim_selectors import first_tier
-from ..core.names import BadDomain, normalise_domain, parent_names, reverse_name
-from ..protocol.dmarc import tree_walk
+# the plain-text rules, without the data classes of core.names, protocol.dmarc and core.observations
+from ..core.name_text import BadDomain, domain_parts, parent_names, reverse_name
+from ..protocol.dmarc_walk import tree_walk
 
 __all__ = ["first_questions", "questions_of", "MAX_DOMAINS"]
 
@@ -53,7 +56,7 @@ def questions_of(domains: Sequence[str], *, ip: str | None = None,
     out: list[tuple[str, str]] = []
     for domain in domains:
         try:
-            out += first_questions(normalise_domain(domain).name, ip=ip, selectors=selectors)
+            out += first_questions(domain_parts(domain)[0], ip=ip, selectors=selectors)
         except BadDomain:
             continue
     return out

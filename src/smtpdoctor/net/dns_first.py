@@ -17,7 +17,10 @@ from __future__ import annotations
 import random
 import socket
 import time
-from typing import Iterable, Sequence
+
+TYPE_CHECKING = False  # typing loads after a command's first questions leave (issue 16)
+if TYPE_CHECKING:
+    from typing import Iterable, Sequence
 
 from .dns_wire import QTYPES, encode_query
 from .udp_socket import connected_socket
@@ -95,7 +98,7 @@ def prime(questions: Iterable[tuple[str, str]], nameservers: Sequence[str]) -> P
     questions = list(questions)
     if not nameservers or not questions:
         return None
-    from ..core.names import parse_nameserver
+    from ..core.name_text import parse_nameserver
 
     try:
         primer = Primer(parse_nameserver(nameservers[0]))

@@ -18,7 +18,9 @@ from __future__ import annotations
 import socket
 import struct
 
-from ..core.observations import Outcome
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..core.observations import Outcome
 
 __all__ = ["Answer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query", "read_answer", "read_records",
            "settle"]
@@ -26,7 +28,23 @@ __all__ = ["Answer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "e
 # Every type a mail audit asks (the facade's transport takes these; dnspython parses those not read here).
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
           "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
-RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}  # the rest: an error
+
+
+def _rcodes() -> dict[int, Outcome | None]:
+    """``RCODES``: rcode -> the outcome it is (None: NOERROR; the rest: an error). Built on first use (PEP 562):
+    the outcomes come with core.observations and its data classes, which the primer's writer does without."""
+    global RCODES
+    from ..core.observations import Outcome
+
+    RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}
+    return RCODES
+
+
+def __getattr__(name: str):
+    if name == "RCODES":
+        return _rcodes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 _ESCAPED = b'"().;\\@$'
 _SAFE = bytes(c for c in range(0x21, 0x7F) if c not in _ESCAPED)
@@ -283,6 +301,7 @@ def settle(query, data: bytes) -> None:
     """Finish a full-mode query of :mod:`smtpdoctor.net.udp_mux` with ``data``, its answer, read as the
     facade reads it; hand it to the facade where the facade does more (TCP after a truncated answer, another
     server after SERVFAIL or REFUSED when there is one, any other rcode)."""
+    from ..core.observations import Outcome
     from .dns import read_wire
 
     try:
@@ -301,7 +320,7 @@ def settle(query, data: bytes) -> None:
     query._stop()
     mux = query.mux
     mux._answered(query)
-    outcome = RCODES.get(answer.rcode, Outcome.ERROR)
+    outcome = (globals().get("RCODES") or _rcodes()).get(answer.rcode, Outcome.ERROR)
     if answer.truncated or outcome is Outcome.ERROR or (outcome is not None and outcome is not Outcome.NXDOMAIN
                                                         and len(mux.servers) > 1):
         mux._release()

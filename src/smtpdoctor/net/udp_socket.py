@@ -15,11 +15,10 @@ import random
 import socket
 import struct
 from collections import deque
-from typing import TYPE_CHECKING
-
-from ..core.observations import Failure, Outcome
-
+TYPE_CHECKING = False  # not typing's: a command's primer imports this module before typing (net/dns_first.py)
 if TYPE_CHECKING:
+    from ..core.observations import Failure
+
     import asyncio
 
     from .udp_mux import _Query
@@ -29,17 +28,35 @@ __all__ = ["REFUSALS", "UdpSocket", "connected_socket", "refusal"]
 _RCVBUF = 4 << 20
 # What a connected UDP socket reports after an ICMP error about one of its packets: the server's port is
 # closed (port unreachable), or its host or network cannot be reached.
-REFUSALS = {errno.ECONNREFUSED: ("refused", Outcome.REFUSED), errno.EHOSTUNREACH: ("unreachable", Outcome.ERROR),
-             errno.ENETUNREACH: ("unreachable", Outcome.ERROR)}
+# Built on first use (``REFUSALS``, PEP 562): the outcomes come with core.observations and its data classes,
+# which a command's primer sends its first questions without (net/dns_first.py).
+
+
+def _refusals() -> dict[int, tuple[str, object]]:
+    global REFUSALS
+    from ..core.observations import Outcome
+
+    REFUSALS = {errno.ECONNREFUSED: ("refused", Outcome.REFUSED), errno.EHOSTUNREACH: ("unreachable", Outcome.ERROR),
+                errno.ENETUNREACH: ("unreachable", Outcome.ERROR)}
+    return REFUSALS
+
+
+def __getattr__(name: str):
+    if name == "REFUSALS":
+        return _refusals()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def refusal(exc: OSError, server: tuple[str, int]) -> Failure | None:
     """The ICMP error ``exc`` as a :class:`Failure` (kind "refused" or "unreachable"); None for other errors."""
-    if exc.errno not in REFUSALS:
+    from ..core.observations import Failure
+
+    refusals = globals().get("REFUSALS") or _refusals()
+    if exc.errno not in refusals:
         return None
     host = f"[{server[0]}]" if ":" in server[0] else server[0]
     what = "nothing listens on" if exc.errno == errno.ECONNREFUSED else "cannot reach"
-    return Failure(kind=REFUSALS[exc.errno][0], phase="query", errno=exc.errno,
+    return Failure(kind=refusals[exc.errno][0], phase="query", errno=exc.errno,
                    message=f"the DNS server {host}:{server[1]} refused: {what} it ({exc.strerror})")
 
 

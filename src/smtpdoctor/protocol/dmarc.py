@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from ..core.observations import DnsResult
+from .dmarc_walk import MAX_WALK, tree_walk
 from .tags import parse_tags
 
 __all__ = ["DmarcPolicy", "dmarc_records", "parse_dmarc", "mailto_domains", "authorisation_name", "KNOWN_TAGS",
@@ -20,20 +21,7 @@ KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf"
 OBSOLETE_TAGS = ("pct", "rf", "ri")  # removed by RFC 9989 (pct is replaced by t=y)
 POLICIES = ("none", "quarantine", "reject")
 STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
-MAX_WALK = 8  # RFC 9989: the tree walk asks at most 8 names
 _MAILTO = re.compile(r"mailto:([^@\s!,]+)@([^!\s,]+?)(?:!(\d+[kmgt]?))?\Z", re.IGNORECASE)
-
-
-def tree_walk(domain: str) -> tuple[str, ...]:
-    """The names whose ``_dmarc`` TXT records the RFC 9989 tree walk asks for, in order: the domain, then
-    (jumping to 7 labels when it has 8 or more) one label shorter each time, down to the TLD. At most 8."""
-    labels = domain.lower().rstrip(".").split(".")
-    names = [".".join(labels)]
-    rest = labels[-(MAX_WALK - 1):] if len(labels) >= MAX_WALK else labels[1:]
-    while rest:
-        names.append(".".join(rest))
-        rest = rest[1:]
-    return tuple(names)
 
 
 
