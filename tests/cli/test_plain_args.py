@@ -139,3 +139,31 @@ def test_a_list_default_and_a_required_list_are_read_as_click_reads_them():
         assert plain is not None and typed(plain) == typed(by_click(example, args)[1]), args
     assert read_plain(example, [], environ={}) is None  # a required list with nothing: click says so
     assert by_click(example, [])[0] == "error"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_plain_reader_reads_every_commands_annotations_from_their_text(name, monkeypatch):
+    """``plain_parameters`` (no typing, no pathlib) gives what ``parameters`` + ``_kind`` give, a ``Path`` as
+    the stand-in the reader hands to click, for every command without falling back to ``get_type_hints``."""
+    from pathlib import Path
+
+    from smtpdoctor.cli import layer
+
+    function = FUNCTIONS[name]
+    expected = [(n, *_kind(a), spec) for n, a, spec in parameters(function)]
+    expected = [(n, layer._Other if kind is Path else kind, many, spec) for n, kind, many, spec in expected]
+
+    def no_typing(function):
+        raise AssertionError("plain_parameters fell back to typing.get_type_hints")
+
+    monkeypatch.setattr(layer, "parameters", no_typing)
+    assert layer.plain_parameters(function) == expected
+
+
+def test_an_annotation_the_text_reader_does_not_know_goes_to_typing():
+    from smtpdoctor.cli.layer import Option, plain_parameters
+
+    def odd(names: tuple[str, ...] = Option((), "--name", help="n"), size: int = Option(1, "--size", help="s")) -> None:
+        """An annotation no command uses."""
+    assert [(n, k, m) for n, k, m, _ in plain_parameters(odd)] == [("names", tuple[str, ...], False),
+                                                                   ("size", int, False)]

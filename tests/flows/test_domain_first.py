@@ -79,16 +79,22 @@ def test_bulk_runs_and_bad_names_are_not_primed():
 LATER = ("click", "asyncio", "smtpdoctor.net.dns", "smtpdoctor.net.udp_mux", "smtpdoctor.flows.domain",
          "smtpdoctor.flows.spf", "smtpdoctor.protocol.spf.eval", "smtpdoctor.judge.dns.dkim", "smtpdoctor.core.model",
          "dns", "cryptography", "rich")
+# Not needed to send a question: the data classes (their machinery and the modules that build them at import),
+# typing and pathlib (the CLI layer reads a plain command line without them), the knowledge file's parser
+# (its cache is warm, as after any first run)
+NOT_AT_FIRST = ("smtpdoctor.core.observations", "smtpdoctor.core.names", "smtpdoctor.protocol.dmarc",
+                "smtpdoctor.scale.options", "dataclasses", "inspect", "typing", "pathlib", "tomllib")
 
 _PROBE = r"""
 import io, json, socket, sys, contextlib
-later = json.loads(sys.argv[1])
+later, not_at_first = json.loads(sys.argv[1])
 seen = {}
 _send = socket.socket.send
 
 def send(self, data, *args):
     if self.type == socket.SOCK_DGRAM and "first" not in seen:
         seen["first"] = [name for name in later if name in sys.modules]
+        seen["lean"] = [name for name in not_at_first if name in sys.modules]
     return _send(self, data, *args)
 
 socket.socket.send = send
@@ -105,7 +111,8 @@ with contextlib.redirect_stdout(out):
         main()
     except SystemExit:
         pass
-print(json.dumps({"at_first": seen.get("first"), "after": [n for n in later if n in sys.modules],
+print(json.dumps({"at_first": seen.get("first"), "lean": seen.get("lean"),
+                  "lean_after": [n for n in not_at_first if n in sys.modules], "after": [n for n in later if n in sys.modules],
                   "dnspython": sorted(n for n in sys.modules if n == "dns" or n.startswith("dns.")),
                   "output": out.getvalue()}))
 """
@@ -117,9 +124,18 @@ def lab_address(rsa2048):
         yield server.address
 
 
-def _run(*args: str, wrap: list[str] = ()) -> dict:
-    out = subprocess.run([*wrap, sys.executable, "-c", _PROBE, json.dumps(LATER), *args], capture_output=True,
-                         text=True, timeout=120)
+@pytest.fixture(scope="module")
+def pycache(tmp_path_factory) -> dict:
+    """An environment whose runs keep their byte code and the knowledge files' parsed cache (core/toml_cache.py)
+    in a folder of their own, as an installed package does after its first run."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path_factory.mktemp("pycache"))
+    return env
+
+
+def _run(*args: str, wrap: list[str] = (), env: dict | None = None) -> dict:
+    out = subprocess.run([*wrap, sys.executable, "-c", _PROBE, json.dumps([LATER, NOT_AT_FIRST]), *args],
+                         capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -142,6 +158,24 @@ def test_spf_sends_its_first_question_before_loading_the_engine(lab_address):
     assert "ip4:192.0.2.0/24" in data["output"]
     assert {"asyncio", "smtpdoctor.protocol.spf.eval"} <= set(data["after"])
     assert data["dnspython"] == [] and "rich" not in data["after"] and "cryptography" not in data["after"]
+
+
+@pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json"],
+                                     ["spf", "good.test", "--ip", "192.0.2.9"]])
+def test_the_first_datagram_leaves_with_the_name_rules_the_writer_and_the_socket_only(lab_address, pycache,
+                                                                                      command):
+    """Before the first question: no data class is built (no dataclasses, no core.observations, core.names or
+    protocol.dmarc), and neither typing nor pathlib is imported (the CLI layer reads the plain command line
+    from the annotations' text). They load afterwards, for the audit, and the run reports as usual."""
+    _run(*command, "--resolver", lab_address, env=pycache)  # the first run writes the caches
+    data = _run(*command, "--resolver", lab_address, env=pycache)
+    assert data["at_first"] == [] and data["lean"] == [], data
+    # the probe sees them: they load once the question is out
+    assert {"dataclasses", "typing", "smtpdoctor.core.observations"} <= set(data["lean_after"]), data["lean_after"]
+    if command[0] == "domain":
+        assert {f["id"] for f in json.loads(data["output"])["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok"}
+    else:
+        assert data["output"].startswith("SPF pass for 192.0.2.9")
 
 
 @pytest.fixture(scope="module")

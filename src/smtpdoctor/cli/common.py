@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+
+TYPE_CHECKING = False  # typing loads after domain's first questions leave (issue 16)
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 __all__ = ["UsageError", "fail", "read_text_list", "read_file", "check_each", "terminal_output", "values_from_list"]
 

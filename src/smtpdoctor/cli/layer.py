@@ -21,8 +21,10 @@ every command module and its tests would change, for a cost that is no longer th
 from __future__ import annotations
 
 import enum
-from pathlib import Path
-from typing import Any, Callable, Union, get_args, get_origin
+
+TYPE_CHECKING = False  # typing and pathlib load when click reads a command line, not for a plain one
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 __all__ = ["App", "Argument", "Command", "Option", "Exit", "to_click"]
 
@@ -82,6 +84,8 @@ class App:
 
 def _kind(annotation) -> tuple[Any, bool]:
     """(the element type, whether many values are taken) of ``X``, ``Optional[X]``, ``List[X]``."""
+    from typing import Union, get_args, get_origin
+
     if get_origin(annotation) is Union:
         annotation = next(a for a in get_args(annotation) if a is not type(None))
     if get_origin(annotation) is list:
@@ -93,6 +97,8 @@ def _label(kind, many: bool) -> str:
     """The metavar typer showed: ``<int>``, ``<path>``, ``<list[str]>``, ``<text|json>``."""
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return "<" + "|".join(str(m.value) for m in kind) + ">"
+    from pathlib import Path
+
     name = "path" if kind is Path else getattr(kind, "__name__", str(kind))
     return f"<list[{name}]>" if many else f"<{name}>"
 
@@ -100,6 +106,8 @@ def _label(kind, many: bool) -> str:
 def _click_type(click, kind):
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
         return click.Choice([m.value for m in kind])
+    from pathlib import Path
+
     return {int: click.INT, float: click.FLOAT, Path: click.Path(path_type=Path)}.get(kind, click.STRING)
 
 
@@ -176,8 +184,78 @@ def parameters(function: Callable) -> list[tuple[str, Any, _Param]]:
     positional = function.__defaults__ or ()
     defaults = dict(zip(names[code.co_argcount - len(positional):code.co_argcount], positional))
     defaults.update(function.__kwdefaults__ or {})
-    hints = typing.get_type_hints(function)
+    hints = typing.get_type_hints(function, localns=_annotation_names())
     return [(name, hints.get(name, str), defaults[name]) for name in names if isinstance(defaults.get(name), _Param)]
+
+
+def _annotation_names() -> dict[str, Any]:
+    """The names a command's annotations may use without importing them (a command module imports ``Path``,
+    ``List`` and ``Optional`` only for its type checker, so that a plain command line loads neither pathlib nor
+    typing: :func:`plain_parameters`)."""
+    import typing
+    from pathlib import Path
+
+    return {"Path": Path, "List": typing.List, "Optional": typing.Optional}
+
+
+class _Other:
+    """The type of an annotation :func:`plain_parameters` does not resolve (``Path``, a class it cannot see):
+    like ``Path`` for :mod:`.plain_args`, a value click must judge, a default only when it is None."""
+
+
+_BASES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def _plain_kind(text: str, names: dict) -> tuple[Any, bool] | None:
+    """``_kind`` of an annotation written ``X``, ``Optional[X]``, ``X | None``, ``List[X]``, ``list[X]`` (and
+    their combinations), read from its text; None for anything else."""
+    text = text.replace(" ", "")
+    if text.startswith("Optional[") and text.endswith("]"):
+        text = text[9:-1]
+    elif text.endswith("|None"):
+        text = text[:-5]
+    elif text.startswith("None|"):
+        text = text[5:]
+    many = False
+    for head in ("List[", "list["):
+        if text.startswith(head) and text.endswith("]"):
+            text, many = text[len(head):-1], True
+            break
+    if not text.isidentifier() or text in ("None", "Optional", "List", "list", "Union"):
+        return None
+    if text in _BASES:
+        return _BASES[text], many
+    found = names.get(text)
+    if isinstance(found, type) and issubclass(found, enum.Enum):
+        return found, many
+    if found is None or isinstance(found, type) and found not in _BASES.values():
+        return _Other, many  # Path, or a class the plain reader treats as Path (it hands it to click)
+    return None
+
+
+def plain_parameters(function: Callable) -> list[tuple[str, Any, bool, _Param]]:
+    """(name, element type, many values, declaration) of each parameter, as :func:`parameters` and
+    :func:`_kind` give them for the plain reader (:mod:`.plain_args`), but read from the annotations' text
+    without ``typing.get_type_hints`` (typing and pathlib are ~6 ms of imports before ``domain``'s first
+    question; ``tests/cli/test_layer.py`` compares the two for every command). Any annotation it does not
+    read sends it to :func:`parameters`."""
+    code = function.__code__
+    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+    positional = function.__defaults__ or ()
+    defaults = dict(zip(names[code.co_argcount - len(positional):code.co_argcount], positional))
+    defaults.update(function.__kwdefaults__ or {})
+    annotations = function.__annotations__
+    out = []
+    for name in names:
+        spec = defaults.get(name)
+        if not isinstance(spec, _Param):
+            continue
+        text = annotations.get(name, "str")
+        kind = _plain_kind(text, function.__globals__) if isinstance(text, str) else None
+        if kind is None:
+            return [(n, *_kind(a), p) for n, a, p in parameters(function)]
+        out.append((name, kind[0], kind[1], spec))
+    return out
 
 
 def _call(function: Callable, kwargs: dict) -> Any:

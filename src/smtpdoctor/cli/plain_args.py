@@ -20,10 +20,12 @@ from __future__ import annotations
 import enum
 import os
 import re
-from pathlib import Path
-from typing import Any, Callable
 
-from .layer import _kind, _Param, parameters
+from .layer import _Param, plain_parameters
+
+TYPE_CHECKING = False  # typing loads after domain's first questions leave (issue 16)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 __all__ = ["read_plain"]
 
@@ -59,12 +61,10 @@ def _flags(name: str, spec: _Param) -> dict[str, tuple[str, bool | None]]:
 
 def read_plain(function: Callable, args: list[str], environ=os.environ) -> dict[str, Any] | None:
     """The keyword arguments click would call ``function`` with for ``args``, or ``None``: click must read it."""
-    params = parameters(function)
     options: dict[str, tuple[str, bool | None]] = {}
     kinds: dict[str, tuple[Any, bool, _Param]] = {}
     positional: list[str] = []
-    for name, annotation, spec in params:
-        kind, many = _kind(annotation)
+    for name, kind, many, spec in plain_parameters(function):
         kinds[name] = (kind, many, spec)
         if spec.is_argument:
             positional.append(name)

@@ -4,8 +4,10 @@ without importing Dask."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Optional
+TYPE_CHECKING = False  # pathlib and typing: not for a command line without these options (issue 16)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Optional
 
 from ..report.formats import OutputFormat
 from .common import UsageError

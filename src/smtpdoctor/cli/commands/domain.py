@@ -7,8 +7,10 @@ is done. Audits run concurrently (``--concurrency``), sharing one resolver and i
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import List, Optional
+TYPE_CHECKING = False  # for the type checker only: a plain command line loads neither (cli/layer.plain_parameters)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import List, Optional
 
 from ...report.formats import OutputFormat
 from ..common import UsageError, check_each
@@ -58,14 +60,15 @@ def register(app: App) -> None:
 def _read_inputs(domains: list[str], file: Path | None, column: str | None = None) -> tuple[list[str], bool]:
     """The inputs in order; the flag says they came from a file (bad lines become findings there)."""
 
-    from ...core.names import normalise_domain
-
     if domains and file is not None:
         raise UsageError("give domains as arguments or with --file, not both")
     if file is None:
         if not domains:
             raise UsageError("give at least one domain (or --file FILE)")
-        check_each(normalise_domain, domains)  # BadDomain is a ValueError
+        # core.names' rules on plain text: its data classes load after the first questions leave (issue 16)
+        from ...core.name_text import domain_parts
+
+        check_each(domain_parts, domains)  # BadDomain is a ValueError
         return list(domains), False
     from ..common import read_text_list, values_from_list
 
@@ -110,12 +113,14 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     previous = _sts_previous(sts_previous)
     if column is not None and file is None:
         raise UsageError("--column goes with --file FILE.csv")
-    from ..scale_options import scale_options
+    bulk = None
+    if any(value is not None for value in scale):  # else an in-process run: no bulk options to check or load
+        from ..scale_options import scale_options
 
-    bulk = scale_options(*scale, fmt, progress=not quiet)
-    if bulk.wanted and (column is not None or summary):
+        bulk = scale_options(*scale, fmt, progress=not quiet)
+    if bulk is not None and bulk.wanted and (column is not None or summary):
         raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
-    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
+    if bulk is not None and bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
         from ...scale.bulk import run_domain
         from ...scale.options import ScaleError
 

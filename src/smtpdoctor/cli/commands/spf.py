@@ -7,7 +7,9 @@ Exit status: 0 when the result is ``pass``, 1 for any other result, 2 for bad in
 
 from __future__ import annotations
 
-from typing import List, Optional
+TYPE_CHECKING = False  # for the type checker only: a plain command line loads no typing (cli/layer.plain_parameters)
+if TYPE_CHECKING:
+    from typing import List, Optional
 
 from ...report.formats import OutputFormat
 from ..common import UsageError
@@ -36,7 +38,7 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
     """Checked and normalised input, or :class:`UsageError` with one line saying what is wrong."""
     import ipaddress
 
-    from ...core.names import dns_name as normalize_domain
+    from ...core.name_text import dns_name as normalize_domain  # core.names' rule, without its data classes
 
     try:
         name = normalize_domain(domain)
