@@ -157,6 +157,8 @@ def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
     no such set, or ignores case): read from the parsed pattern, so it cannot drift from it."""
     from re import _parser  # the standard library's own parser of regular expressions
 
+    if flags & re.IGNORECASE:
+        return None
     try:
         parsed = _parser.parse(pattern, flags)
     except re.error:
@@ -221,7 +223,7 @@ class PhaseRule:
     stages: frozenset[str]
     codes: tuple[str, ...]
     statuses: tuple[str, ...]
-    text: re.Pattern[str] | None
+    text: LazyPattern | None  # compiled on first use: only a reply at a known phase (diagnose) reads it
     providers: frozenset[str]
     either: bool
     finding: str
@@ -252,7 +254,7 @@ def _code_matches(pattern: str, code: int) -> bool:
 def _phase_rule(raw: Mapping[str, Any]) -> PhaseRule:
     return PhaseRule(
         stages=frozenset(raw["stages"]), codes=tuple(raw.get("codes", ())), statuses=tuple(raw.get("statuses", ())),
-        text=re.compile(raw["text"], re.IGNORECASE) if raw.get("text") else None,
+        text=LazyPattern(raw["text"], re.IGNORECASE) if raw.get("text") else None,
         providers=frozenset(raw.get("providers", ())), either=raw.get("require", "all") == "text-or-status",
         finding=raw["finding"], confidence=raw.get("confidence", "high"), retry=bool(raw.get("retry", False)),
         blocklist=bool(raw.get("blocklist", False)), fallback=bool(raw.get("fallback", False)),

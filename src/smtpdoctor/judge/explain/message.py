@@ -205,7 +205,7 @@ def _original_recipients(originals: tuple[Original, ...], texts: list[str]) -> l
 
 def _simple(reason: str, recipient: str) -> Recipient:
     spec = knowledge().reasons[reason]
-    from smtpdoctor.core.model import Category
+    from smtpdoctor.core.category import Category
 
     exp = Explanation(reason=reason, category=Category(spec.category), status="", replycode="", provider=None,
                       summary=spec.summary, remedy=spec.remedy)
