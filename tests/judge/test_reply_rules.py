@@ -56,3 +56,12 @@ def test_generated_texts_agree(words):
     text = "".join(words)
     for lazy in _patterns():
         assert bool(lazy.search(text)) == bool(re.compile(lazy.pattern, lazy.flags).search(text))
+
+
+def test_the_cached_required_literals_are_the_ones_the_patterns_give():
+    kb = knowledge()
+    patterns = [kb.any_marker, *(z for p in kb.providers for z in (p.hosts, p.markers) if z is not None),
+                *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.rules)]
+    assert len(patterns) > 200
+    for z in patterns:  # each was given its literals by knowledge() (from the cache when it was warm)
+        assert z._needs == required_literals(z.pattern, z.flags), z.pattern
