@@ -59,12 +59,14 @@ def test_quick_word_tests_never_change_the_answer(text):
 
 def _plain_cut_original(text: str) -> str:
     """cut_original as written with the two plain searches."""
-    from smtpdoctor.protocol.textbounce import _HEADERS_BLOCK, _ORIGINAL, _ORIGINAL_ANYCASE
+    import re
+
+    from smtpdoctor.protocol.textbounce import _HEADERS_BLOCK, _ORIGINAL
 
     text = unquote(text)
     end = len(text)
     low = text.lower()
-    m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
+    m = _ORIGINAL.search(low) if len(low) == len(text) else re.compile(_ORIGINAL.pattern, re.I).search(text)
     if m:
         end = m.start()
     m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)

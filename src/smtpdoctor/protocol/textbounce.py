@@ -51,7 +51,7 @@ _ORIGINAL = re.compile(
     r"(?m)^[ \t>]*(?:[-=*_]{2,}[ \t]*(?:" + _ORIGINAL_PHRASES + r")"
     r"|(?:" + _ORIGINAL_PHRASES + r")[ \t]*(?:follows|below|is attached|is included|was)?[ \t]*[:.]?[ \t]*-*[ \t]*$)"
 )
-_ORIGINAL_ANYCASE = re.compile(_ORIGINAL.pattern, re.I)
+_ORIGINAL_ANYCASE: list[re.Pattern[str]] = []  # the same, ignoring case: compiled when first needed (1 ms)
 _HEADERS_BLOCK = re.compile(
     r"(?m)^(?:Return-Path|Received|Message-Id|DKIM-Signature|X-Received|Delivered-To|Authentication-Results"
     r"|ARC-Seal|X-Google-DKIM-Signature|X-Gm-Message-State):[^\n]*\n"
@@ -103,7 +103,12 @@ def cut_original(text: str) -> str:
     text = unquote(text)
     end = len(text)
     low = text.lower()
-    m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
+    if len(low) == len(text):
+        m = _ORIGINAL.search(low)
+    else:  # lower() changed the length (a few non-ASCII letters): positions must stay those of ``text``
+        if not _ORIGINAL_ANYCASE:
+            _ORIGINAL_ANYCASE.append(re.compile(_ORIGINAL.pattern, re.I))
+        m = _ORIGINAL_ANYCASE[0].search(text)
     if m:
         end = m.start()
     stop = end + 1 if end < len(text) else end
