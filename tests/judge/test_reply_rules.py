@@ -65,3 +65,39 @@ def test_the_cached_required_literals_are_the_ones_the_patterns_give():
     assert len(patterns) > 200
     for z in patterns:  # each was given its literals by knowledge() (from the cache when it was warm)
         assert z._needs == required_literals(z.pattern, z.flags), z.pattern
+
+
+def _every_literals():
+    kb = knowledge()
+    return [lit for spec in kb.reasons.values() for lit in (spec.literal, spec.exclude) if lit is not None]
+
+
+def _plain_search(lit, text: str) -> bool:
+    """Literals.search as its definition: any of the substrings occurs."""
+    return any(item in text for items in (lit.always, *lit.keyed.values()) for item in items)
+
+
+def test_reason_literals_find_what_a_plain_substring_search_finds_on_every_corpus_line():
+    from support.corpus import CORPUS
+
+    lines = {" ".join(line.lower().split()) for p in sorted((CORPUS / "eml").glob("*.eml"))
+             for line in p.read_text(encoding="utf-8", errors="replace").splitlines()}
+    literals = _every_literals()
+    assert len(literals) > 20 and len(lines) > 5000
+    hits = 0
+    for text in lines:
+        for lit in literals:
+            found = lit.search(text)
+            assert found == _plain_search(lit, text), text
+            hits += found
+    assert hits > 500  # the corpus's words do name reasons
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["user", "unknown", "mailbox", "full", "over quota", " ", "-", ".", "no such",
+                                 "relay", "denied", "not", "spam", "blocked", "x", "550", "account", "disabled"]),
+                max_size=14))
+def test_reason_literals_agree_on_generated_texts(words):
+    text = "".join(words)
+    for lit in _every_literals():
+        assert lit.search(text) == _plain_search(lit, text), text

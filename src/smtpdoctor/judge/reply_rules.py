@@ -31,7 +31,7 @@ def words_of(text: str) -> frozenset[str]:
 class Literals:
     """Lower-case substrings, any of which may match; indexed by an interior whole word of each."""
 
-    __slots__ = ("keyed", "always")
+    __slots__ = ("keyed", "always", "keys")
 
     def __init__(self, items: list[str]) -> None:
         self.keyed: dict[str, list[str]] = {}
@@ -42,6 +42,8 @@ class Literals:
                 self.keyed.setdefault(key, []).append(item)
             else:
                 self.always.append(item)
+        # the words as a frozenset: a set meets a set by its smaller side (0.1 µs; a dict's keys view, 0.45 µs)
+        self.keys = frozenset(self.keyed)
 
     def search(self, text: str) -> bool:
         for item in self.always:
@@ -49,7 +51,7 @@ class Literals:
                 return True
         words = words_of(text)
         keyed = self.keyed
-        for word in words & keyed.keys():
+        for word in words & self.keys:
             for item in keyed[word]:
                 if item in text:
                     return True
