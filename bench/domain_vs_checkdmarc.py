@@ -1,6 +1,7 @@
 """Benchmark: `smtpdoctor domain` against checkdmarc on the same local zones, with DNS round trips.
 
     python bench/domain_vs_checkdmarc.py [--rtt 0.05] [--domains 100] [--checkdmarc-domains 100]
+                                         [--src OLD/src --src src] [--repeat 11] [--no-bulk]
 
 Both tools ask one lab DNS server (smtpdoctor's LabDnsServer, in its own process on 127.0.0.1) whose
 every answer waits ``--rtt`` seconds: the round trip of a resolver on the Internet (the kernel here has
@@ -9,9 +10,13 @@ no netem). Each tool runs as a fresh process, as a user runs it: interpreter sta
 * one domain: wall time of each tool (median of --repeat runs), and the ratio;
 * N domains: smtpdoctor with --file (bounded concurrency, JSON Lines) against checkdmarc with the same
   list (checkdmarc runs domains one after another);
-* the critical path: the longest chain of dependent questions in the zone times the round trip; a tool
-  that asks every independent question at once approaches it. Shown for smtpdoctor's whole process and
-  for its audit alone (the in-process time, without start-up).
+* the critical path: the longest chain of dependent questions in the zone times the round trip measured
+  in the same run; a tool that asks every independent question at once approaches it. Shown for
+  smtpdoctor's whole process (`smtpdoctor domain` as a subprocess, with byte-code cached as an installed
+  package has it) and for its audit alone (in a warm process, without start-up).
+* ``--src`` (repeatable) runs ``python -m smtpdoctor.cli.app`` from each source tree instead of the installed
+  command, the trees and checkdmarc taking turns in every round (the machine's load hits them alike): before
+  and after a change in one run.
 
 checkdmarc must be installed in a separate virtualenv (default /work/bench-venv: `python -m venv
 /work/bench-venv && /work/bench-venv/bin/pip install checkdmarc`). The zones publish no MTA-STS and no
@@ -207,21 +212,28 @@ def run_checkdmarc(python: str, lab: LabProcess, domains: list[str]) -> dict:
     return info
 
 
-def smtpdoctor_cmd() -> list[str]:
+def smtpdoctor_cmd(tree: str | None = None) -> list[str]:
     exe = Path(sys.executable).with_name("smtpdoctor")
-    return [str(exe)] if exe.exists() else [sys.executable, "-m", "smtpdoctor.cli.app"]
+    return [str(exe)] if exe.exists() and tree is None else [sys.executable, "-m", "smtpdoctor.cli.app"]
 
 
-def run_smtpdoctor(lab: LabProcess, domains: list[str], concurrency: int) -> dict:
+def tree_env(tree: str | None) -> dict[str, str]:
+    env = tool_env()
+    if tree is not None:
+        env["PYTHONPATH"] = os.path.abspath(tree)
+    return env
+
+
+def run_smtpdoctor(lab: LabProcess, domains: list[str], concurrency: int, tree: str | None = None) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
         f.write("\n".join(domains) + "\n")
         listing = f.name
     try:
-        args = [*smtpdoctor_cmd(), "domain", "--resolver", lab.address, "--format", "json", "--timeout", "2"]
+        args = [*smtpdoctor_cmd(tree), "domain", "--resolver", lab.address, "--format", "json", "--timeout", "2"]
         args += ["--concurrency", str(concurrency)] if concurrency else []
         args += ["--file", listing] if len(domains) > 1 else domains
         start, cpu = time.perf_counter(), _child_cpu()
-        out = subprocess.run(args, capture_output=True, text=True, timeout=3600, env=tool_env())
+        out = subprocess.run(args, capture_output=True, text=True, timeout=3600, env=tree_env(tree))
         wall, cpu = time.perf_counter() - start, _child_cpu() - cpu
     finally:
         os.unlink(listing)
@@ -236,21 +248,31 @@ def run_smtpdoctor(lab: LabProcess, domains: list[str], concurrency: int) -> dic
             "could_not_test": sum(1 for s in ids for i in s if i.endswith("lookup-failed"))}
 
 
-def in_process_audit(lab: LabProcess, domain: str) -> float:
-    """smtpdoctor's audit alone, without interpreter start-up and imports (warm imports)."""
-    sys.path.insert(0, str(ROOT / "src"))
-    from smtpdoctor.net.dns import Resolver
-    from smtpdoctor.flows.domain import audit_domain
+_AUDIT_ALONE = r"""
+import asyncio, sys, time
+from smtpdoctor.net.dns import Resolver
+from smtpdoctor.flows.domain import audit_domain
 
-    async def main() -> float:
-        r = Resolver([lab.address], timeout=2, lifetime=4)
-        start = time.perf_counter()
-        await audit_domain(r, domain)
-        return time.perf_counter() - start
+async def main():
+    r = Resolver([sys.argv[1]], timeout=2, lifetime=4)
+    start = time.perf_counter()
+    await audit_domain(r, sys.argv[2])
+    return time.perf_counter() - start
 
-    elapsed = asyncio.run(main())
+asyncio.run(main())  # a first audit: what the audit imports while it runs is loaded once, as in a warm process
+print(asyncio.run(main()))
+"""
+
+
+def in_process_audit(lab: LabProcess, domain: str, tree: str | None = None) -> float:
+    """smtpdoctor's audit alone, without interpreter start-up and imports (a warm process, fresh resolver)."""
+    env = tree_env(tree if tree is not None else str(ROOT / "src"))
+    out = subprocess.run([sys.executable, "-c", _AUDIT_ALONE, lab.address, domain], capture_output=True, text=True,
+                         timeout=120, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"the in-process audit failed: {out.stderr[-2000:]}")
     lab.take_count()
-    return elapsed
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def measured_rtt(lab: LabProcess) -> float:
@@ -274,6 +296,11 @@ def main() -> None:
     parser.add_argument("--checkdmarc-domains", type=int, default=None,
                         help="run checkdmarc on only this many of them and scale linearly (it is sequential)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of the one-domain case (median)")
+    parser.add_argument("--checkdmarc-repeat", type=int, default=3,
+                        help="checkdmarc's runs of the one-domain case (~3 s each), among the first rounds")
+    parser.add_argument("--src", action="append", help="a source tree to run smtpdoctor from (repeatable; "
+                        "default: the installed command)")
+    parser.add_argument("--no-bulk", action="store_true", help="only the one-domain case")
     parser.add_argument("--concurrency", type=int, default=None,
                         help="smtpdoctor --concurrency in the bulk run (default: the command's own default)")
     parser.add_argument("--bulk-repeat", type=int, default=3, help="measured bulk runs (median), after a warm-up run")
@@ -290,53 +317,69 @@ def main() -> None:
     try:
         print(f"load average {load:.1f} on {os.cpu_count()} CPUs (wall times stretch when the machine is busy; "
               "CPU times do not)")
-        rtt = measured_rtt(lab)
         print(f"lab DNS at {lab.address}: every answer waits {args.rtt * 1000:.0f} ms (measured round trip "
-              f"{rtt * 1000:.1f} ms)")
+              f"{measured_rtt(lab) * 1000:.1f} ms)")
         one = domain_name(0)
-        run_smtpdoctor(lab, [one], 1)  # warm-up runs: bytecode compiled and cached for both tools
+        trees = args.src or [None]
+        for tree in trees:  # warm-up runs: bytecode compiled and cached for both tools
+            run_smtpdoctor(lab, [one], 1, tree)
         run_checkdmarc(args.checkdmarc_python, lab, [one])
-        ours = [run_smtpdoctor(lab, [one], 1) for _ in range(args.repeat)]
-        theirs = [run_checkdmarc(args.checkdmarc_python, lab, [one]) for _ in range(args.repeat)]
-        ours_s = statistics.median(r["wall_s"] for r in ours)
-        theirs_s = statistics.median(r["wall_s"] for r in theirs)
-        audit_s = statistics.median(in_process_audit(lab, one) for _ in range(args.repeat))
+        ours: dict = {tree: [] for tree in trees}
+        theirs, rtts = [], []
+        for i in range(args.repeat):  # the trees and the peer take turns: the load hits them alike
+            rtts.append(measured_rtt(lab))
+            for tree in trees:
+                ours[tree].append(run_smtpdoctor(lab, [one], 1, tree))
+            if i < args.checkdmarc_repeat:
+                theirs.append(run_checkdmarc(args.checkdmarc_python, lab, [one]))
+        rtt = statistics.median(rtts)
         critical = CRITICAL_DEPTH * rtt
-        print("\n== one domain (process wall time, median of %d)" % args.repeat)
-        ours_cpu = statistics.median(r["cpu_s"] for r in ours)
-        theirs_cpu = statistics.median(r["cpu_s"] for r in theirs)
-        print(f"  smtpdoctor  {ours_s:7.3f} s  (CPU {ours_cpu:.2f} s; {ours[0]['queries']} queries, all asked at once "
-              "where independent)")
-        print(f"  checkdmarc  {theirs_s:7.3f} s  (CPU {theirs_cpu:.2f} s; {theirs[0]['queries']} queries, one after "
-              f"another; its import alone {statistics.median(r['import_s'] for r in theirs):.2f} s)")
-        print(f"  ratio       checkdmarc / smtpdoctor = {theirs_s / ours_s:.1f}x")
-        print(f"\n== critical path: {CRITICAL_DEPTH} dependent round trips = {critical * 1000:.0f} ms")
-        print(f"  ({CRITICAL_CHAIN})")
-        print(f"  smtpdoctor audit alone (in process) {audit_s * 1000:6.0f} ms = {audit_s / critical:.2f}x the critical path")
-        print(f"  smtpdoctor whole process            {ours_s * 1000:6.0f} ms = {ours_s / critical:.2f}x the critical path")
+        theirs_s = statistics.median(r["wall_s"] for r in theirs)
+        print(f"\n== one domain, whole process (median of {args.repeat}; checkdmarc {len(theirs)} runs), "
+              f"load average now {os.getloadavg()[0]:.1f}")
+        print(f"   critical path: {CRITICAL_DEPTH} dependent round trips x {rtt * 1000:.1f} ms (measured in this run, "
+              f"median of {len(rtts)}) = {critical * 1000:.0f} ms")
+        print(f"   ({CRITICAL_CHAIN})")
+        for tree in trees:
+            runs = ours[tree]
+            wall = sorted(r["wall_s"] for r in runs)
+            median = statistics.median(wall)
+            audit_s = statistics.median(in_process_audit(lab, one, tree) for _ in range(3))
+            print(f"  smtpdoctor {tree or '(installed)'}: {median:.3f} s median (min {wall[0]:.3f}, max {wall[-1]:.3f}; "
+                  f"CPU {statistics.median(r['cpu_s'] for r in runs):.3f} s; {runs[0]['queries']} queries)")
+            print(f"      whole process = {median / critical:.2f}x the critical path (best run {wall[0] / critical:.2f}x); "
+                  f"the audit alone in a warm process {audit_s * 1000:.0f} ms = {audit_s / critical:.2f}x; "
+                  f"checkdmarc / smtpdoctor = {theirs_s / median:.1f}x")
+            print(f"      each run: {', '.join(f'{w:.3f}' for w in (r['wall_s'] for r in runs))}")
+        print(f"  checkdmarc  {theirs_s:7.3f} s  (CPU {statistics.median(r['cpu_s'] for r in theirs):.2f} s; "
+              f"{theirs[0]['queries']} queries, one after another; its import alone "
+              f"{statistics.median(r['import_s'] for r in theirs):.2f} s)")
+        if args.no_bulk:
+            return
 
         names = [domain_name(i) for i in range(args.domains)]
-        # A warm-up run first: the lab server (dnspython per message, ~0.5 ms of CPU each) builds each answer
-        # once and then answers from that table, so the runs measured are the client's, not the server's CPU.
-        run_smtpdoctor(lab, names, args.concurrency)
-        runs = [run_smtpdoctor(lab, names, args.concurrency) for _ in range(args.bulk_repeat)]
-        bulk = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]  # the median run
-        bulk_min = min(r["wall_s"] for r in runs)
+        print(f"\n== {len(names)} domains, --concurrency {args.concurrency or 'default'}")
+        for tree in trees:
+            # A warm-up run first: the lab server (dnspython per message, ~0.5 ms of CPU each) builds each answer
+            # once and then answers from that table, so the runs measured are the client's, not the server's CPU.
+            run_smtpdoctor(lab, names, args.concurrency, tree)
+            runs = [run_smtpdoctor(lab, names, args.concurrency, tree) for _ in range(args.bulk_repeat)]
+            bulk = sorted(runs, key=lambda r: r["wall_s"])[len(runs) // 2]  # the median run
+            bulk_min = min(r["wall_s"] for r in runs)
+            each = ", ".join(f"{r['wall_s']:.2f}" for r in runs)
+            print(f"  smtpdoctor {tree or '(installed)'}: {bulk['wall_s']:.2f} s median of {len(runs)} "
+                  f"(min {bulk_min:.2f} s; each: {each})")
+            print(f"              (CPU {bulk['cpu_s']:.2f} s; {bulk['queries']} queries; could-not-test findings "
+                  f"{bulk['could_not_test']}; spf.ok {bulk['spf_ok']}, dkim.key-ok {bulk['dkim_ok']}, "
+                  f"dmarc.ok {bulk['dmarc_ok']})")
         sample = names[: args.checkdmarc_domains] if args.checkdmarc_domains else names
         cd = run_checkdmarc(args.checkdmarc_python, lab, sample)
         scale = len(names) / len(sample)
         cd_total = cd["wall_s"] * scale if scale != 1 else cd["wall_s"]
-        print(f"\n== {len(names)} domains")
-        each = ", ".join(f"{r['wall_s']:.2f}" for r in runs)
-        print(f"  smtpdoctor  {bulk['wall_s']:7.2f} s  median of {len(runs)} (min {bulk_min:.2f} s; each: {each})")
-        print(f"              (CPU {bulk['cpu_s']:.2f} s; {bulk['queries']} queries, "
-              f"--concurrency {args.concurrency or 'default'}; could-not-test findings {bulk['could_not_test']}; "
-              f"spf.ok {bulk['spf_ok']}, dkim.key-ok {bulk['dkim_ok']}, dmarc.ok {bulk['dmarc_ok']})")
         label = "" if scale == 1 else f"  (measured {cd['wall_s']:.1f} s for {len(sample)}, scaled x{scale:g})"
         print(f"  checkdmarc  {cd_total:7.2f} s  (CPU {cd['cpu_s'] * scale:.2f} s; {cd['queries']} queries; "
               f"spf valid {cd['spf_valid']}, "
               f"dmarc valid {cd['dmarc_valid']} of {len(sample)}){label}")
-        print(f"  ratio       checkdmarc / smtpdoctor = {cd_total / bulk['wall_s']:.1f}x")
     finally:
         lab.close()
         import shutil

@@ -100,3 +100,18 @@ def test_dns_commands_load_no_web_stack(args):
     modules, _ = loaded("run", *args)
     assert "smtpdoctor.net.udp_mux" in modules  # the command really ran its DNS flow (the facade's UDP layer)
     assert _present(modules, WEB_STACK) == []
+
+
+@pytest.mark.parametrize("args", [
+    ("domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
+    ("domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "0.3", "--ip", "192.0.2.1"),
+    ("spf", "example.com", "--ip", "192.0.2.1", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
+])
+def test_domain_and_spf_load_what_their_answers_need(args):
+    # no DNSSEC signature to check: no dnspython (the answers are read by net/dns_wire); no DKIM key: no
+    # cryptography; no BIMI record: no XML reader; text without rich (issue 16)
+    modules, _ = loaded("run", *args)
+    assert "smtpdoctor.net.udp_mux" in modules
+    assert sorted(n for n in modules if n == "dns" or n.startswith("dns.")) == []
+    assert _present(modules, ("cryptography", "defusedxml", "rich", "importlib.metadata",
+                              "importlib.resources")) == []

@@ -20,6 +20,7 @@ ZONE = {
     "_spf.example.net": {"TXT": ["v=spf1 ip4:198.51.100.0/24 ~all"]},
     "slow.example.com": "TIMEOUT",
     "xn--bcher-kva.example": {"TXT": ["v=spf1 ip4:192.0.2.0/24 -all"]},
+    "v6.example": {"TXT": ["v=spf1 ip6:2001:db8:100::/48 -all"]},
     "twice.example": {"TXT": ["v=spf1 include:_spf.example.net ~all", "v=spf1 ip4:192.0.2.0/24 -all"]},
 }
 
@@ -51,6 +52,26 @@ def test_json_is_one_line_with_the_contract_keys(dns_address):
     assert data["trace"][0] == {"depth": 0, "domain": "example.com", "kind": "record",
                                 "text": "v=spf1 include:_spf.example.net mx -all exp=why.example.com",
                                 "outcome": "found", "detail": "", "lookups": 0}
+
+
+def test_text_shows_records_verbatim_and_colours_only_a_terminal(dns_address):
+    # ":100:" in an IPv6 prefix is text, not an emoji shortcode (a rich console printed "2001:db8💯:/48")
+    res = invoke("v6.example", "--ip", "2001:db8:100::1", "--resolver", dns_address)
+    assert res.exit_code == 0, res.output
+    assert '"v=spf1 ip6:2001:db8:100::/48 -all"' in res.stdout
+    assert "ip6:2001:db8:100::/48  match" in res.stdout
+    assert "\033[" not in res.stdout  # not a terminal: no colour codes
+    from smtpdoctor.report.spf import print_text
+
+    class Result:  # what print_text reads of a check_host result
+        result, ip, sender, domain, helo = "fail", "192.0.2.9", "a@b.example", "b.example", "b.example"
+        lookups, void_lookups, reason, explanation, trace = 1, 0, "-all in b.example", None, ()
+
+    import io
+
+    out = io.StringIO()
+    print_text(Result(), out, color=True)
+    assert out.getvalue().startswith("\033[1;31mSPF fail\033[0m for 192.0.2.9 sending as a@b.example")
 
 
 def test_pass_exits_zero_and_text_starts_with_the_result(dns_address):

@@ -102,6 +102,22 @@ def test_ad_bit_chain_and_smallest_ttl():
     assert answer.records == ("192.0.2.1", "192.0.2.2") and answer.ttl == 100
 
 
+def test_aaaa_text_is_dnspythons():
+    # read with the C library's inet_ntop, not dnspython: the same RFC 5952 text, zero runs and mapped forms included
+    import random
+
+    rng = random.Random(16)
+    addresses = ["::", "::1", "1::", "2001:db8::", "2001:db8:0:1::1", "2001:0:0:1:0:0:0:1", "::ffff:192.0.2.9",
+                 "::192.0.2.9", "fe80::1:0:0:0", "1:0:1:0:1:0:1:0"]
+    for _ in range(300):
+        groups = [rng.choice([0, 0, 1, 0xFFFF, rng.getrandbits(16)]) for _ in range(8)]
+        addresses.append(":".join(f"{g:x}" for g in groups))
+    for address in addresses:
+        rr = dns.rrset.from_text("a.test.", 60, "IN", "AAAA", address)
+        wire = _response(rr, rdtype="AAAA")
+        assert read_answer(wire, (b"a", b"test"), 28).records == (rr[0].to_text(),), address
+
+
 def test_duplicate_records_are_one_as_in_an_rdataset():
     rr = dns.rrset.from_text("a.test.", 60, "IN", "A", "192.0.2.1")
     wire = bytearray(_response(rr, rr))

@@ -7,8 +7,7 @@ import pytest
 
 from scalelab import records, smtpdoctor
 
-from smtpdoctor.core import catalogue
-from smtpdoctor.judge.dns import dkim
+from smtpdoctor.core import catalogue, dkim_selectors
 
 pytestmark = pytest.mark.realserver
 
@@ -22,12 +21,15 @@ def test_each_worker_parses_the_knowledge_once_over_many_partitions(lab, inputs,
     audited = len(records(run.stdout))
     assert audited == 42  # 40 domains, a bad line and a missing domain, in 14 partitions
     with Client(dask_cluster.address, timeout="10s") as client:
-        findings = client.run(catalogue.catalogue.cache_info)
-        selectors = client.run(dkim._selector_file.cache_info)
+        # the findings are read per area (knowledge/findings/<area>.toml), on first use
+        findings = client.run(catalogue._area_specs.cache_info)
+        areas = len(catalogue._areas())
+        selectors = client.run(dkim_selectors._selector_file.cache_info)
     assert len(findings) == 2
-    for infos in (findings, selectors):
-        # Once per worker process that ran a partition (the scheduler may give one worker all of them) ...
-        assert [info.misses for info in infos.values()] in ([1, 1], [0, 1], [1, 0])
+    # Once per worker process that ran a partition (the scheduler may give one worker all of them) ...
+    assert [info.misses for info in selectors.values()] in ([1, 1], [0, 1], [1, 0])
+    assert all(info.misses <= areas for info in findings.values())  # each area's file at most once
+    assert sum(info.misses for info in findings.values()) > 0
     # ... and every partition after a worker's first read the parsed copy.
     partitions = -(-audited // 3)
     assert sum(info.hits for info in findings.values()) >= partitions - 2

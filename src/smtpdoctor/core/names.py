@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain", "normalise_domain",
            "parent_names", "host_name", "port_number", "ip_address", "email_address", "AddressCheck",
-           "check_address", "envelope_path", "is_host_name", "ca_file", "MAX_CA_FILE_BYTES", "parse_nameserver"]
+           "check_address", "envelope_path", "is_host_name", "ca_file", "MAX_CA_FILE_BYTES", "parse_nameserver",
+           "reverse_name"]
 
 MAX_CA_FILE_BYTES = 10_000_000  # the Mozilla bundle is ~220 kB; anything past this is not a CA file
 
@@ -113,6 +114,15 @@ def normalise_domain(text: str) -> NormalisedDomain:
     if labels[-1].isdigit():
         raise BadDomain(f"{_show(given)} ends in a numeric label; not a domain name")
     return NormalisedDomain(given=given, name=name, unicode=unicode_form, changes=tuple(changes))
+
+
+def reverse_name(address: str) -> str:
+    """The PTR name of an IP address, as dnspython's ``dns.reversename.from_address`` writes it (lower case,
+    no final dot): an IPv4-mapped IPv6 address under in-addr.arpa. Raises ValueError for a non-address."""
+    ip = ipaddress.ip_address(address.strip())
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.reverse_pointer
 
 
 def parent_names(name: str) -> tuple[str, ...]:

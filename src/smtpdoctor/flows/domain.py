@@ -16,22 +16,31 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 
+import importlib
+
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
-from ..net.dns import Resolver
 from ..core.model import Finding, Report, Severity, Target, Verdict, WithFindings, exit_code_for
-from ..verdict import conclude, decide
-from ..judge.dns import bimi, bimi_files, dane, dkim, dmarc, dnssec, mta_sts, mx, ptr, tlsrpt
-from ..judge.checklist import ChecklistRow, build_checklist
-from ..judge.dns.dkim_verify import signature_findings
-from ..protocol.dane import match_tlsa, parse_tlsa, tlsa_name
+from ..core.dkim_selectors import common_selectors, first_tier
+from ..judge.dns import dmarc, mx
 from ..protocol.dmarc import DmarcPolicy, authorisation_name, mailto_domains
-from ..protocol.mta_sts import policy_fingerprint, sts_records, txt_id
 from ..judge.dns.facts import HostAddresses
 from ..core.names import BadDomain, normalise_domain, parent_names
 
 if TYPE_CHECKING:
     import ssl
+
+    from ..judge.checklist import ChecklistRow
+    from ..net.dns import Resolver
+
+# What the chains' first answers do not need: the checks of the topics that end after one round (DKIM,
+# TLS-RPT, BIMI) or wait for a second (MTA-STS, DNSSEC), the checklist, the verdict and the JSON writer.
+# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.) Imported by _warm_up in steps
+# once the first answers have been handled (each topic also imports what it uses, a no-op by then), so
+# that the first round trip, which overlaps the imports of this module, is not stretched by them.
+_LATER = ("smtpdoctor.judge.dns.spf", "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
+          "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
+          "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict", "json")
 
 try:  # imported here, not in the topic: an import inside the run would hold back every first question
     from .spf import audit_spf as _audit_spf
@@ -62,11 +71,14 @@ class DomainAudit(WithFindings):
     @property
     def verdict(self) -> Verdict:
         """The root cause for this domain in the guide's order (``ok`` when nothing is wrong)."""
+        from ..verdict import decide
+
         return decide(self.findings)
 
     def report(self) -> Report:
         """This audit as a :class:`~smtpdoctor.core.model.Report` (the Markdown and HTML tickets)."""
         from .. import __version__
+        from ..verdict import conclude
 
         verdict, steps, ordered = conclude(self.findings)
         shown = {"domain": self.domain or self.given, "sending IP": self.ip}
@@ -135,7 +147,7 @@ async def audit_domain(
         "dnssec": _guard("dnssec", run.dnssec()),
         "dane": _guard("dane", run.dane()),
         "txt": _guard("domain", run.oversized_txt()),
-        "warm": _guard("domain", _warm_up()),
+        "warm": _guard("domain", _warm_up(resolver, name)),
     }
     results = dict(zip(topics, await asyncio.gather(*topics.values())))
     findings: list[Finding] = []
@@ -164,6 +176,8 @@ async def audit_domain(
             data[area] = area_data
     findings = await _blame_resolver(resolver, name, findings)
     spf_audit = results["spf"][1]
+    from ..judge.checklist import build_checklist
+
     return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
                        checklist=build_checklist(findings, domain=name), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
@@ -190,14 +204,45 @@ async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]
     return rest[:first] + [one] + rest[first:]
 
 
-async def _warm_up() -> tuple[tuple[Finding, ...], None]:
-    """Load what the checks will need (the finding catalogue, the key parser) while the first questions
-    are on the wire, instead of after their answers, on the critical path. Once per process."""
-    for _ in range(3):
-        await asyncio.sleep(0)  # let every topic send its first questions
-    catalogue.catalogue()
-    import cryptography.hazmat.primitives.serialization  # noqa: F401  (DKIM keys)
+_warmed = False  # _LATER is loaded: nothing waits for it any more (the first audit of a process loads it)
+
+
+async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], None]:
+    """Import what the later checks and the report need (:data:`_LATER`), one module a turn of the loop,
+    once the first answer (``name``'s TXT) has come and the topics it woke have sent their next questions:
+    the loop is then waiting for the second round trip. Once per process. (The DKIM key parser, ``cryptography``, is
+    not among them: the DKIM check loads it only when a key is there.)"""
+    global _warmed
+    if _warmed:
+        return (), None
+    await resolver.query(name, "TXT")
+    await _settled(resolver)
+    for module in _LATER:
+        importlib.import_module(module)
+        await asyncio.sleep(0)  # an answer that arrives meanwhile waits for one module, not for all
+    _warmed = True
     return (), None
+
+
+async def _settled(resolver: Resolver, *, calm: int = 8, most: int = 64) -> None:
+    """Turns of the loop until ``resolver`` has asked nothing new for ``calm`` turns in a row (at most
+    ``most`` turns): the topics woken by a burst of answers have sent their next questions by then (a
+    chain's next question goes through a few tasks and gathers, each a turn)."""
+    seen, quiet = resolver.asked, 0
+    for _ in range(most):
+        await asyncio.sleep(0)
+        quiet = quiet + 1 if resolver.asked == seen else 0
+        if quiet >= calm:
+            return
+        seen = resolver.asked
+
+
+async def _after_chains(resolver: Resolver) -> None:
+    """Before a topic that ends here runs its check (and imports it, in a process's first audit): let the
+    chains woken by the same answers send their next questions first. That check is not on the critical
+    path; a chain's next question is."""
+    if not _warmed:
+        await _settled(resolver)
 
 
 async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) -> tuple[tuple[Finding, ...], Any]:
@@ -247,6 +292,8 @@ class _Run:
     async def ptr(self, ip: str | None, helo: str | None, banner_name: str | None):
         if not ip:
             return (), None
+        from ..judge.dns import ptr
+
         answer = await self.r.ptr(ip)
         names = ptr.ptr_names(answer)
         forward = await self._hosts(names[:10])
@@ -264,6 +311,7 @@ class _Run:
         refs: tuple = ()
         if eml is not None:
             from ..protocol import dkim_verify  # email parsing and dkimpy: only with a message
+            from ..judge.dns.dkim_verify import signature_findings
 
             refs = dkim_verify.signature_refs(eml)
         wanted = [s.strip().lower() for s in given if s.strip()]
@@ -271,15 +319,18 @@ class _Run:
         extra = [(f"{ref.s}._domainkey.{ref.d}", "TXT") for ref in refs]
         # Round one: the node, what we were told, and the most common selectors. Round two, only when the
         # node exists (RFC 8020: nothing exists below an NXDOMAIN) and round one found no key: the rest.
-        first = [s for s in dkim.first_tier() if s not in wanted] if discover else []
+        first = [s for s in first_tier() if s not in wanted] if discover else []
         selectors = wanted + first
         node, answers, extra_answers = await asyncio.gather(
             self.r.query(f"_domainkey.{self.name}", "TXT"),
             self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in selectors]),
             self.r.query_many(extra))
+        await _after_chains(self.r)  # then the checks, and the key parser (cryptography) when a key is there
+        from ..judge.dns import dkim
+
         node = dkim.trusted_node(node, answers)
         if discover and dkim.discover_more(node, dict(zip(selectors, answers))):
-            more = [s for s in dkim.common_selectors() if s not in selectors]
+            more = [s for s in common_selectors() if s not in selectors]
             selectors += more
             answers += await self.r.query_many([(f"{s}._domainkey.{self.name}", "TXT") for s in more])
         findings, keys = dkim.check_dkim(self.name, dict(zip(selectors, answers)), given=wanted,
@@ -312,12 +363,16 @@ class _Run:
         return findings, ({**base, **policy.to_json()} if policy else {**base, "found_at": None})
 
     async def mta_sts(self):
-        from ..net.https import fetch_policy
-
         txt, (mx_answer, hosts) = await asyncio.gather(self.r.query(f"_mta-sts.{self.name}", "TXT"),
                                                        self._mx_hosts())
+        await _after_chains(self.r)
+        from ..judge.dns import mta_sts
+        from ..protocol.mta_sts import policy_fingerprint, sts_records, txt_id
+
         fetch = None
         if sts_records(txt):
+            from ..net.https import fetch_policy
+
             fetch = await fetch_policy(self.r, self.name, port=self.https_port, timeout=self.https_timeout,
                                        ssl_context=self.ssl_context)
         findings, policy = mta_sts.check_mta_sts(self.name, txt, fetch, hosts,
@@ -330,15 +385,22 @@ class _Run:
 
     async def tlsrpt(self):
         txt = await self.r.query(f"_smtp._tls.{self.name}", "TXT")
+        await _after_chains(self.r)
+        from ..judge.dns import tlsrpt
+
         return tlsrpt.check_tlsrpt(self.name, txt), None
 
     async def bimi(self, dmarc_task: Awaitable):
         txt = await self.r.query(f"default._bimi.{self.name}", "TXT")
+        await _after_chains(self.r)
+        from ..judge.dns import bimi
+
         if not bimi.bimi_records(txt):
             return bimi.check_bimi(self.name, txt, None), None
         await dmarc_task
         policy = self.dmarc_policy
         findings = bimi.check_bimi(self.name, txt, policy, subdomain=bool(policy and policy.found_at != self.name))
+        from ..judge.dns import bimi_files  # the logo and certificate readers: only with a BIMI record
         from ..net.https import fetch_url
 
         logo, cert = bimi.bimi_locations(txt)
@@ -357,11 +419,16 @@ class _Run:
 
     async def dnssec(self):
         names = parent_names(self.name)
-        keys, ds, mx_answer = await asyncio.gather(
+        # The validation's own questions (SOA of each name, the root's keys) go with the first: none waits for
+        # the MX answer, so the topic is one round trip (the validation finds them answered).
+        keys, ds, mx_answer, _ = await asyncio.gather(
             self.r.query_many([(n, "DNSKEY") for n in names]),
             self.r.query_many([(n, "DS") for n in names]),
-            self.r.query(self.name, "MX"))
+            self.r.query(self.name, "MX"),
+            self.r.query_many([*((n, "SOA") for n in names), (".", "DNSKEY")]))
         validation = await self._validate(self.name, mx_answer)
+        from ..judge.dns import dnssec
+
         findings, chain = dnssec.check_dnssec(self.name, dict(zip(names, keys)), dict(zip(names, ds)),
                                               answers=(mx_answer,), validation=validation)
         return findings, {"chain": [c.to_json() for c in chain], "validation": validation.to_json()}
@@ -382,6 +449,8 @@ class _Run:
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
+        from ..protocol.dane import tlsa_name  # the check and the matching load after the answers
+
         hosts = hosts[:10]
         answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
@@ -397,6 +466,10 @@ class _Run:
                                                             timeouts=Timeouts.uniform(self.https_timeout))
                                              for h, a in targets))
             certificates = {c.host: c for c in fetched}
+        await _after_chains(self.r)
+        from ..judge.dns import dane
+        from ..protocol.dane import match_tlsa, parse_tlsa
+
         matches = {h: match_tlsa(h, [parse_tlsa(r) for r in answers[h].records], c.chain)
                    for h, c in (certificates or {}).items() if c.chain and not c.error}
         findings, found = dane.check_dane(answers, validations=validations, certificates=certificates,

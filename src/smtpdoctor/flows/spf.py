@@ -12,7 +12,6 @@ from typing import Any
 
 from ..net.dns import Resolver
 from ..core.model import Finding
-from ..judge.dns.spf import spf_findings
 from ..protocol.spf.eval import check_host
 from ..protocol.spf.result import CheckHostResult
 from ..protocol.spf.nodes import LookupNode, NodeStatus
@@ -63,4 +62,6 @@ async def audit_spf(resolver: Resolver, domain: str, *, ip: str | None = None, s
         tree, check = await asyncio.gather(tree_job, check_host(resolver, ip, domain, sender, helo=helo))
     else:
         tree, check = await tree_job, None
+    from ..judge.dns.spf import spf_findings  # not needed before the walk ends (flows/domain preloads it)
+
     return SpfAudit(domain=domain, tree=tree, check=check, findings=spf_findings(tree, check))

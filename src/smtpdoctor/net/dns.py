@@ -27,11 +27,14 @@ import weakref
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..core.names import parse_nameserver
+from ..core.names import parse_nameserver, reverse_name
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 from . import without_doh
+
+if TYPE_CHECKING:
+    from .dns_first import Primer
 
 __all__ = ["Resolver", "AnswerCache", "parse_nameserver", "CACHE_SIZE", "LOG_SIZE"]
 
@@ -96,6 +99,7 @@ class Resolver:
         dnssec: bool = True,
         cache_size: int = CACHE_SIZE,
         log_size: int = LOG_SIZE,
+        primer: "Primer | None" = None,
     ) -> None:
         # dnspython's resolver (~40 ms of imports, ~1 ms of CPU per question) is built on first use: the UDP
         # layer asks nearly everything, and a run that never falls back never imports it.
@@ -104,6 +108,8 @@ class Resolver:
         self._timeout, self._lifetime, self._dnssec = timeout, lifetime, dnssec
         self._dnspython = None
         self._mux = None  # the UDP layer, opened on the first question (None: not yet; False: not usable)
+        # Questions sent before the event loop ran (net.dns_first.Primer): the UDP layer takes them over.
+        self._primer = primer
         self._cache = AnswerCache(cache_size)
         self.log: deque[QueryLogEntry] = deque(maxlen=log_size)
         self.asked = 0  # every question of the run sent (the log keeps the last ``log_size``)
@@ -169,18 +175,19 @@ class Resolver:
     def _future(self, name: str, rdtype: str) -> asyncio.Future[DnsResult]:
         """The one future of this run for (name, type): from the cache, or asked now (in a running loop)."""
         key = (_normal(name), rdtype.upper())
+        mux = self._mux if self._mux is not None else self._open_mux()
         fut = self._cache.get(key)
         if fut is None:
-            mux = self._mux if self._mux is not None else self._open_mux()
-            if mux:
-                fut = mux.submit(*key)
-                fut.add_done_callback(self._logged)
-            else:
-                fut = asyncio.ensure_future(self._ask(*key))
-            self.asked += 1
-            self._cache.put(key, fut)
-            fut.add_done_callback(self._answered)
+            fut = mux.submit(*key) if mux else asyncio.ensure_future(self._ask(*key))
+            self._keep(key, fut, logged=bool(mux))
         return fut
+
+    def _keep(self, key: tuple[str, str], fut: asyncio.Future[DnsResult], *, logged: bool) -> None:
+        if logged:  # the UDP layer's answer: logged here (dnspython's are logged by _ask)
+            fut.add_done_callback(self._logged)
+        self.asked += 1
+        self._cache.put(key, fut)
+        fut.add_done_callback(self._answered)
 
     def _answered(self, fut: asyncio.Future[DnsResult]) -> None:
         self._cache._trim()  # an answered future may now be evicted
@@ -190,12 +197,9 @@ class Resolver:
         self.log.append(QueryLogEntry(r.name, r.rdtype, r.outcome, r.elapsed))
 
     async def ptr(self, address: str) -> DnsResult:
-        import dns.exception
-        import dns.reversename
-
         try:
-            name = dns.reversename.from_address(address).to_text()
-        except (ValueError, dns.exception.SyntaxError) as exc:
+            name = reverse_name(address)
+        except ValueError as exc:
             return DnsResult(name=address, rdtype="PTR", outcome=Outcome.ERROR, error=str(exc))
         return await self.query(name, "PTR")
 
@@ -215,6 +219,7 @@ class Resolver:
 
         servers = servers_of(self) if self._dnssec else []  # the layer sends the facade's DNSSEC query
         self._mux = False
+        primer, self._primer = self._primer, None
         if servers:
             # At most 128 questions in flight per run: below dnsmasq's 150 (dns-forward-max, the common local
             # forwarder) and the ~250 datagrams a server socket's default 208 KiB receive buffer holds, beyond
@@ -222,12 +227,18 @@ class Resolver:
             mux = MuxResolver(servers, _Dnspython(self), timeout=self._timeout, lifetime=self._lifetime,
                               max_in_flight=256, full=True)
             try:
-                mux._open()
+                mux._open(primer)
             except (NotImplementedError, OSError):  # a loop without add_reader; no socket to be had
                 mux.close()
+                if primer is not None:
+                    primer.close()
                 return False
             self._mux = mux
             weakref.finalize(self, mux.close)
+            for key, fut in (mux.adopt(primer) if primer is not None else {}).items():
+                self._keep(key, fut, logged=True)
+        if primer is not None:
+            primer.close()  # unless the layer took its socket: then this does nothing
         return self._mux
 
     async def _resolve(self, name: str, rdtype: str, start: float, *, tcp: bool = False) -> DnsResult:

@@ -1,4 +1,5 @@
-"""Reading a whole DNS answer by hand, with the facade's meaning, for the multiplexed UDP transport.
+"""Writing a DNS question and reading a whole DNS answer by hand, with the facade's meaning, for the
+multiplexed UDP transport (and the questions a command sends before its event loop runs, ``net/dns_first``).
 
 Why by hand: dnspython's ``dns.message.from_wire`` plus its CNAME-chain resolution cost 0.3-0.5 ms of CPU
 per answer on this machine (immutable names, rdata objects, rrset sets), most of the ~1 ms per question
@@ -17,12 +18,14 @@ from __future__ import annotations
 import socket
 import struct
 
-import dns.ipv6
-
 from ..core.observations import Outcome
 
-__all__ = ["Answer", "MalformedAnswer", "NeedsDnspython", "RCODES", "read_answer", "read_records", "settle"]
+__all__ = ["Answer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query", "read_answer", "read_records",
+           "settle"]
 
+# Every type a mail audit asks (the facade's transport takes these; dnspython parses those not read here).
+QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
+          "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
 RCODES = {0: None, 2: Outcome.SERVFAIL, 3: Outcome.NXDOMAIN, 5: Outcome.REFUSED}  # the rest: an error
 
 _ESCAPED = b'"().;\\@$'
@@ -38,6 +41,43 @@ class MalformedAnswer(ValueError):
 
 class NeedsDnspython(Exception):
     """An answer this reader leaves to dnspython (a type it does not read, signatures, a long chain)."""
+
+
+_LABELS: dict[str, bytes] = {}  # encoded labels ("0".."255", zone labels) repeat across queries
+
+
+def _label(label: str) -> bytes:
+    raw = _LABELS.get(label)
+    if raw is None:
+        data = label.encode("ascii")
+        if not 0 < len(data) < 64:
+            raise ValueError(f"bad label {label!r}")
+        raw = bytes((len(data),)) + data
+        if len(_LABELS) > 20_000:
+            _LABELS.clear()
+        _LABELS[label] = raw
+    return raw
+
+
+# EDNS0 as the facade asks (dnspython's use_edns(0, DO, 1232)): the root name, type OPT, a 1232-byte UDP
+# payload, extended rcode 0, version 0, the DO bit, no options.
+_OPT = struct.pack("!BHHIH", 0, 41, 1232, 0x8000, 0)
+
+
+def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:
+    """A standard query with RD set; with ``edns``, also AD and an EDNS0 record with the DO bit and a 1232-byte
+    payload (what the facade sends). Raises ValueError for a name that is not plain ASCII labels."""
+    try:
+        bare = name.rstrip(".")
+        qname = b"".join([_label(lab) for lab in bare.split(".")]) if bare else b""  # "" or ".": the root
+    except UnicodeEncodeError:
+        raise ValueError(f"not an ASCII name: {name!r}") from None
+    if len(qname) > 254:
+        raise ValueError(f"name too long: {name!r}")
+    if edns:
+        return (struct.pack("!HHHHHH", qid, 0x0120, 1, 0, 0, 1) + qname + b"\0" + struct.pack("!HH", qtype, 1)
+                + _OPT)
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\0" + struct.pack("!HH", qtype, 1)
 
 
 class Answer:
@@ -113,7 +153,9 @@ def _rdata_text(data: bytes, rtype: int, i: int, rdlen: int) -> tuple[str, tuple
     if rtype == 28:
         if rdlen != 16:
             raise MalformedAnswer("AAAA record of bad length")
-        return dns.ipv6.inet_ntoa(data[i:i + 16]), None
+        # The C library writes RFC 5952 text, as dnspython's dns.ipv6.inet_ntoa does (tests/net/test_dns_wire.py
+        # compares them), without loading dnspython for every AAAA answer.
+        return socket.inet_ntop(socket.AF_INET6, data[i:i + 16]), None
     if rtype in (16, 99):  # TXT, SPF: the facade keeps the strings and their join
         strings, j, end = [], i, i + rdlen
         while j < end:

@@ -20,20 +20,23 @@ import socket
 import struct
 import time
 from collections import deque
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
-from .dns_wire import RCODES as _RCODES, MalformedAnswer, read_records
+from .dns_wire import QTYPES as _FULL_TYPES, RCODES as _RCODES, MalformedAnswer, encode_query, read_records
 from .udp_socket import REFUSALS, UdpSocket, refusal
+
+if TYPE_CHECKING:
+    from .dns_first import Primer
 
 __all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
 
+# The blocklist sweep's types. With ``full=True`` (the facade's transport): every type a mail audit asks
+# (dns_wire.QTYPES); the answers of those ``dns_wire`` does not read itself are parsed by dnspython.
 _TYPES = {"A": 1, "TXT": 16}
-# With ``full=True`` (the facade's transport): every type a mail audit asks; the answers of those
-# ``dns_wire`` does not read itself are parsed by dnspython.
-_FULL_TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
-               "DS": 43, "DNSKEY": 48, "TLSA": 52, "SPF": 99, "CAA": 257}
+
+
 def system_nameservers(path: str = "/etc/resolv.conf") -> list[str]:
     """The ``nameserver`` lines of resolv.conf (scope ids dropped); empty when there is none to read."""
     out: list[str] = []
@@ -60,43 +63,6 @@ def servers_of(resolver: object) -> list[str]:
     if servers is None:
         return []
     return [f"[{address}]:{port}" if ":" in address else f"{address}:{port}" for address, port in servers]
-
-
-_LABELS: dict[str, bytes] = {}  # encoded labels ("0".."255", zone labels) repeat across queries
-
-
-def _label(label: str) -> bytes:
-    raw = _LABELS.get(label)
-    if raw is None:
-        data = label.encode("ascii")
-        if not 0 < len(data) < 64:
-            raise ValueError(f"bad label {label!r}")
-        raw = bytes((len(data),)) + data
-        if len(_LABELS) > 20_000:
-            _LABELS.clear()
-        _LABELS[label] = raw
-    return raw
-
-
-# EDNS0 as the facade asks (dnspython's use_edns(0, DO, 1232)): the root name, type OPT, a 1232-byte UDP
-# payload, extended rcode 0, version 0, the DO bit, no options.
-_OPT = struct.pack("!BHHIH", 0, 41, 1232, 0x8000, 0)
-
-
-def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:
-    """A standard query with RD set; with ``edns``, also AD and an EDNS0 record with the DO bit and a 1232-byte
-    payload (what the facade sends). Raises ValueError for a name that is not plain ASCII labels."""
-    try:
-        bare = name.rstrip(".")
-        qname = b"".join([_label(lab) for lab in bare.split(".")]) if bare else b""  # "" or ".": the root
-    except UnicodeEncodeError:
-        raise ValueError(f"not an ASCII name: {name!r}") from None
-    if len(qname) > 254:
-        raise ValueError(f"name too long: {name!r}")
-    if edns:
-        return (struct.pack("!HHHHHH", qid, 0x0120, 1, 0, 0, 1) + qname + b"\0" + struct.pack("!HH", qtype, 1)
-                + _OPT)
-    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname + b"\0" + struct.pack("!HH", qtype, 1)
 
 
 def decode_answer(data: bytes, name: bytes, qtype: int) -> tuple[int, tuple[str, ...], int | None, bool]:
@@ -178,13 +144,29 @@ class _Query:
             self.sock.pending.pop(self.qid, None)
             self.finish(Outcome.ERROR, error=f"{type(exc).__name__}: {exc}")
             return True
-        now = self.sent = time.perf_counter()
+        self._sent_at(time.perf_counter())
+        return True
+
+    def _sent_at(self, now: float) -> None:
+        self.sent = now
         if self.attempt == 1:
             self.first_sent = now
         # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt.
         wait = min(self.mux.timeout, self.mux.rto() * (1 << min(self.attempt - 1, 10)))
         self.expires = now + min(wait, max(0.0, self.deadline - now))
-        return True
+
+    def sent_before(self, sock: UdpSocket, qid: int, when: float) -> None:
+        """This question went out on ``sock`` with id ``qid`` at ``when``, before the layer opened (a
+        :class:`smtpdoctor.net.dns_first.Primer`): from now on it is waited for, read and retried as if the
+        layer had sent it then."""
+        self.start = when
+        self.deadline = when + self.lifetime
+        self.attempt = 1
+        self.sock, self.qid = sock, qid
+        sock.pending[qid] = self
+        self.packet = struct.pack("!H", qid) + self.body
+        self._sent_at(when)
+        self.mux._arm()
 
     def refused(self, sock: UdpSocket, failure: Failure) -> None:
         """``sock``'s server refused (ICMP unreachable): ask the next server that has not, or, when every
@@ -310,14 +292,34 @@ class MuxResolver:
         self._last = time.monotonic()
         self._drain_scheduled = False
 
-    def _open(self) -> None:
+    def _open(self, primer: Primer | None = None) -> None:
+        """Sockets to the servers, on the running loop; the one to ``primer``'s server is the primer's own
+        (questions sent before the loop ran, net.dns_first: see :meth:`adopt`)."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self.close()
             self._loop = loop
             self._cache.clear()  # futures of another loop are of no use here
         if not self._sockets:
-            self._sockets = [UdpSocket(loop, server) for server in self.servers]
+            self._sockets = [UdpSocket(loop, server, sock=primer.claim(server) if primer else None)
+                             for server in self.servers]
+
+    def adopt(self, primer: Primer) -> dict[tuple[str, str], asyncio.Future[DnsResult]]:
+        """The futures of the questions ``primer`` sent, on the socket this layer took from it when it opened
+        (``_open(primer)``): each is this layer's own from now on, sent once at its time. Empty when the
+        primer's server is not this layer's (the facade then asks them itself)."""
+        if not primer.taken:
+            return {}
+        sock = next(s for s in self._sockets if s.server == primer.server)
+        futures = {}
+        assert self._loop is not None
+        for (name, rdtype), (qid, wire, when) in primer.sent.items():
+            fut = self._loop.create_future()
+            query = _Query(self, name, rdtype, _FULL_TYPES[rdtype], fut, wire, self.lifetime)
+            self._in_flight += 1
+            query.sent_before(sock, qid, when)
+            futures[(name, rdtype)] = fut
+        return futures
 
     def close(self) -> None:
         if self._sweep_handle is not None:

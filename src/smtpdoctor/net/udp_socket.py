@@ -10,7 +10,6 @@ every question to a dead resolver waited out its whole timeout (``smtpdoctor dom
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import random
 import socket
@@ -21,9 +20,11 @@ from typing import TYPE_CHECKING
 from ..core.observations import Failure, Outcome
 
 if TYPE_CHECKING:
+    import asyncio
+
     from .udp_mux import _Query
 
-__all__ = ["REFUSALS", "UdpSocket", "refusal"]
+__all__ = ["REFUSALS", "UdpSocket", "connected_socket", "refusal"]
 
 _RCVBUF = 4 << 20
 # What a connected UDP socket reports after an ICMP error about one of its packets: the server's port is
@@ -42,20 +43,32 @@ def refusal(exc: OSError, server: tuple[str, int]) -> Failure | None:
                    message=f"the DNS server {host}:{server[1]} refused: {what} it ({exc.strerror})")
 
 
-class UdpSocket:
-    """One connected, non-blocking UDP socket to one server, read by the event loop's reader callback."""
+def connected_socket(server: tuple[str, int]) -> socket.socket:
+    """A non-blocking UDP socket with large buffers, connected to ``server`` (no event loop needed)."""
+    family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_DGRAM)
+    try:
+        sock.setblocking(False)
+        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
+            except OSError:
+                pass
+        sock.connect(server)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, server: tuple[str, int]) -> None:
-        family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_DGRAM)
+
+class UdpSocket:
+    """One connected, non-blocking UDP socket to one server, read by the event loop's reader callback.
+    ``sock``: a :func:`connected_socket` to ``server`` opened earlier (questions already sent on it)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, server: tuple[str, int],
+                 sock: socket.socket | None = None) -> None:
+        self.sock = sock if sock is not None else connected_socket(server)
         try:
-            self.sock.setblocking(False)
-            for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
-                try:
-                    self.sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
-                except OSError:
-                    pass
-            self.sock.connect(server)
             self.server = server
             self.loop = loop
             loop.add_reader(self.sock.fileno(), self._readable)

@@ -1,7 +1,7 @@
 """DMARC records (RFC 9989, which obsoletes RFC 7489): the ``_dmarc`` TXT record's grammar as a
 :class:`DmarcPolicy` (policies, alignment modes, ``rua``/``ruf`` URIs, the new tags ``t``, ``np`` and
-``psd``, the removed ``pct``, ``rf`` and ``ri`` named as obsolete), and the names a report destination's
-authorisation lives at. Sans-I/O: a record in, a value out; the organisational domain, alignment and
+``psd``, the removed ``pct``, ``rf`` and ``ri`` named as obsolete), the names a report destination's
+authorisation lives at, and the names the tree walk asks (:func:`tree_walk`). Sans-I/O: a record in, a value out; the organisational domain, alignment and
 what is wrong for delivery are judged in ``judge/dns/dmarc.py``."""
 
 from __future__ import annotations
@@ -13,14 +13,28 @@ from ..core.observations import DnsResult
 from .tags import parse_tags
 
 __all__ = ["DmarcPolicy", "dmarc_records", "parse_dmarc", "mailto_domains", "authorisation_name", "KNOWN_TAGS",
-           "OBSOLETE_TAGS", "POLICIES", "STRENGTH"]
+           "OBSOLETE_TAGS", "POLICIES", "STRENGTH", "MAX_WALK", "tree_walk"]
 
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf",
                         "psd", "t"})
 OBSOLETE_TAGS = ("pct", "rf", "ri")  # removed by RFC 9989 (pct is replaced by t=y)
 POLICIES = ("none", "quarantine", "reject")
 STRENGTH = {"none": 0, "quarantine": 1, "reject": 2}
+MAX_WALK = 8  # RFC 9989: the tree walk asks at most 8 names
 _MAILTO = re.compile(r"mailto:([^@\s!,]+)@([^!\s,]+?)(?:!(\d+[kmgt]?))?\Z", re.IGNORECASE)
+
+
+def tree_walk(domain: str) -> tuple[str, ...]:
+    """The names whose ``_dmarc`` TXT records the RFC 9989 tree walk asks for, in order: the domain, then
+    (jumping to 7 labels when it has 8 or more) one label shorter each time, down to the TLD. At most 8."""
+    labels = domain.lower().rstrip(".").split(".")
+    names = [".".join(labels)]
+    rest = labels[-(MAX_WALK - 1):] if len(labels) >= MAX_WALK else labels[1:]
+    while rest:
+        names.append(".".join(rest))
+        rest = rest[1:]
+    return tuple(names)
+
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

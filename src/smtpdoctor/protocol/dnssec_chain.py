@@ -16,10 +16,8 @@ A resolver that strips DNSSEC data (no RRSIG beside a DNSKEY set) makes the chai
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Mapping, Sequence
 
 from ..core.observations import DnsResult
@@ -30,8 +28,9 @@ __all__ = ["BrokenLink", "ChainValidation", "validate_chain", "root_anchors"]
 @cache
 def root_anchors() -> tuple[str, ...]:
     """The DS rdata of the root's key-signing keys (IANA), from knowledge/dnssec.toml."""
-    text = resources.files("smtpdoctor.knowledge").joinpath("dnssec.toml").read_text(encoding="utf-8")
-    return tuple(a["ds"] for a in tomllib.loads(text)["root_anchor"])
+    from ..core.toml_cache import knowledge_toml
+
+    return tuple(a["ds"] for a in knowledge_toml("dnssec.toml")["root_anchor"])
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,9 +129,8 @@ def validate_chain(
     now: float,
 ) -> ChainValidation:
     """``dnskey``/``ds``/``soa`` map "." and every parent name of ``domain`` (TLD ... domain) to their
-    answers; ``answer`` is one signed answer about the domain (its MX, say)."""
-    import dns.rrset
-
+    answers; ``answer`` is one signed answer about the domain (its MX, say). dnspython (the signature
+    arithmetic) is imported only when there are signed keys to check."""
     root = dnskey.get(".")
     if root is None or root.outcome.is_failure:
         return ChainValidation(status="failed", broken=BrokenLink(name=".", rdtype="DNSKEY", reason="lookup failed"))
@@ -141,6 +139,8 @@ def validate_chain(
     if not root.signatures:
         return ChainValidation(status="stripped", broken=BrokenLink(
             name=".", rdtype="DNSKEY", reason="the resolver returned the root's DNSKEYs without RRSIG"))
+    import dns.rrset
+
     keys = _rrset(".", "DNSKEY", root)
     trusted = _matching_keys(".", keys, anchors)
     if not trusted:

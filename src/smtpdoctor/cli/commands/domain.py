@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-from ...report.domain import render_text
 from ...report.formats import OutputFormat
 from ..common import UsageError, check_each
 from ..layer import App, Argument, Exit, Option
@@ -84,7 +83,6 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         timeout: float = 3.0, concurrency: int = 50, fmt: OutputFormat = OutputFormat.text,
         dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
         summary: bool = False, quiet: bool = False, scale: tuple = (None, None, None, None)) -> int:
-    import asyncio
     import ipaddress
 
     if not 1 <= concurrency <= 1000:
@@ -130,12 +128,21 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         except ScaleError as exc:
             raise UsageError(str(exc)) from None
     inputs, from_file = _read_inputs(list(domains), file, column)
+    # The heads of the audit's longest chains leave now, before the event loop and the engines are
+    # imported (flows/domain_first.py): the first round trip overlaps those imports.
+    from ...flows.domain_first import questions_of
+    from ...net.dns_first import prime
+
+    primer = None if from_file else prime(questions_of(inputs, ip=ip, selectors=selectors), list(resolvers))
+    import asyncio
 
     from ...net.dns import Resolver
 
     try:
-        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
+        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
     except ValueError as exc:
+        if primer is not None:
+            primer.close()
         raise UsageError(str(exc)) from None
     context = None
     if ca_file is not None:
@@ -176,6 +183,8 @@ async def _audit_all(res, inputs: list[str], *, ip, selectors, helo, eml, eml_so
     from ...report.progress import LateBar
     from ...report.summary import DomainTally
 
+    if fmt is OutputFormat.text:
+        from ...report.domain import render_text
     tally = DomainTally()
     progress = None if quiet else LateBar.on(sys.stderr, len(inputs), "auditing")
     codes: list[int] = []

@@ -65,19 +65,25 @@ def validate(domain: str, ip: str, sender: str | None, helo: str | None) -> tupl
 
 def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = None, resolvers: list[str] = (),
         timeout: float = 3.0, fmt: OutputFormat = OutputFormat.text) -> int:
-    import asyncio
-
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     domain, ip, sender, helo = validate(domain, ip, sender, helo)
+    # check_host's first question (the domain's TXT) leaves before the event loop and the SPF engine are
+    # imported (net/dns_first.py): its round trip overlaps those imports.
+    from ...net.dns_first import prime
+
+    primer = prime([(domain, "TXT")], list(resolvers))
+    import asyncio
 
     from ...net.dns import Resolver
     from ...protocol.spf.result import SpfResult
     from ...protocol.spf.eval import check_host
 
     try:
-        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2)
+        res = Resolver(list(resolvers) or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
     except ValueError as exc:
+        if primer is not None:
+            primer.close()
         raise UsageError(str(exc)) from None
     async def evaluate():
         result = await check_host(res, ip, domain, sender, helo=helo)
@@ -89,9 +95,12 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
 
         write_json_line({**result.to_json(), "fix": fix})
     elif fmt.value == "text":
-        from ...report.spf import print_text
+        import sys
 
-        print_text(result)
+        from ...report.spf import print_text
+        from ..common import terminal_output
+
+        print_text(result, color=terminal_output(sys.stdout)[1])
         if fix:
             print(f"\nFix: {fix}")
     else:

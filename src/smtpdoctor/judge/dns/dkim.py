@@ -5,7 +5,6 @@ The record parser is :mod:`smtpdoctor.protocol.dkim`.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Mapping, Sequence
 
 from ...core import catalogue
@@ -13,40 +12,13 @@ from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
 from ...protocol.dkim import DkimKey, parse_key_record
-from ...core.toml_cache import knowledge_toml
+from ...core.dkim_selectors import common_selectors, first_tier, selector_providers
 
 __all__ = ["DkimKey", "common_selectors", "first_tier", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
 
 WEAK_BITS = 1024  # below: error (Gmail, Yahoo and Microsoft ignore or reject such signatures)
 MIN_GOOD_BITS = 2048  # 1024 works today but is a warning (RFC 8301 recommends 2048)
-
-
-@cache
-def _selector_file() -> dict:
-    return knowledge_toml("dkim_selectors.toml")
-
-
-def _selector_data() -> dict[str, tuple[str, ...]]:
-    return {k: tuple(v) for k, v in _selector_file()["providers"].items()}
-
-
-def common_selectors() -> tuple[str, ...]:
-    """Every discovery selector: the first tier, then the providers' in file order."""
-    out: dict[str, None] = {s.lower(): None for s in first_tier()}
-    for selectors in _selector_data().values():
-        for s in selectors:
-            out.setdefault(s.lower(), None)
-    return tuple(out)
-
-
-def first_tier() -> tuple[str, ...]:
-    """The most common selectors, asked in the first round trip."""
-    return tuple(s.lower() for s in _selector_file().get("tiers", {}).get("first", ()))
-
-
-def selector_providers(selector: str) -> tuple[str, ...]:
-    return tuple(p for p, sels in _selector_data().items() if selector.lower() in sels)
 
 
 def trusted_node(node: DnsResult, answers: Sequence[DnsResult]) -> DnsResult | None:

@@ -21,7 +21,8 @@ from typing import Mapping
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from ...protocol.dmarc import STRENGTH, DmarcPolicy, authorisation_name, dmarc_records, mailto_domains, parse_dmarc
+from ...protocol.dmarc import (MAX_WALK, STRENGTH, DmarcPolicy, authorisation_name, dmarc_records, mailto_domains,
+                               parse_dmarc, tree_walk)
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
 
@@ -29,7 +30,6 @@ __all__ = ["OrgDomain", "organizational_domain", "psl_organizational_domain", "p
            "tree_walk", "organizational_domain_from_walk", "find_organizational_domain", "aligned",
            "report_destinations", "check_dmarc", "explain_new_tags", "MAX_WALK"]
 
-MAX_WALK = 8  # RFC 9989: the tree walk asks at most 8 names
 
 
 def psl_loaded() -> bool:
@@ -57,18 +57,6 @@ def organizational_domain(domain: str) -> str:
 
 
 psl_organizational_domain = organizational_domain
-
-
-def tree_walk(domain: str) -> tuple[str, ...]:
-    """The names whose ``_dmarc`` TXT records the RFC 9989 tree walk asks for, in order: the domain, then
-    (jumping to 7 labels when it has 8 or more) one label shorter each time, down to the TLD. At most 8."""
-    labels = domain.lower().rstrip(".").split(".")
-    names = [".".join(labels)]
-    rest = labels[-(MAX_WALK - 1):] if len(labels) >= MAX_WALK else labels[1:]
-    while rest:
-        names.append(".".join(rest))
-        rest = rest[1:]
-    return tuple(names)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

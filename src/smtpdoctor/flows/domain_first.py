@@ -1,0 +1,59 @@
+"""The domain audit's first questions, sent before the audit's engines are imported.
+
+The audit's critical path is its longest chain of dependent questions: the domain's TXT (SPF, then each
+``include:`` and the ``mx`` mechanism's hosts), its MX (then the hosts' addresses and TLSA) and the DMARC
+tree walk (then the report destinations' organisational domains and their authorisations), each about
+three round trips. :func:`first_questions` names the heads of those chains, which every audit of the
+domain asks in its first round; :func:`smtpdoctor.net.dns_first.prime` sends them with nothing but a socket and the wire writer, so they travel while the event loop, the checks and the report
+are imported. The audit then asks them as usual and finds them in flight. The other questions of its first round
+(DKIM, TLS-RPT, MTA-STS, BIMI, DNSSEC) go with them: every topic's round trips then count from the
+primer's send, not from the end of the imports. ``tests/flows/test_domain_first.py`` checks that every question named here is one the audit asks,
+and what is loaded when they leave.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..core.dkim_selectors import first_tier
+from ..core.names import BadDomain, normalise_domain, parent_names, reverse_name
+from ..protocol.dmarc import tree_walk
+
+__all__ = ["first_questions", "questions_of", "MAX_DOMAINS"]
+
+MAX_DOMAINS = 16  # more domains than this are a bulk run: its questions are paced by --concurrency
+
+
+def first_questions(name: str, *, ip: str | None = None, selectors: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """Every question the audit of the normalised domain ``name`` asks before any answer: the heads of its
+    chains (TXT, MX, the DMARC tree walk, the PTR of ``ip``), the DKIM node and selectors (``selectors``
+    given, then the first tier), TLS-RPT, MTA-STS, BIMI, and DNSSEC's keys, DS and SOA of every name
+    from the domain up, and the root's keys."""
+    names = parent_names(name)
+    wanted = [s.strip().lower() for s in selectors if s.strip()]
+    dkim = dict.fromkeys([*wanted, *first_tier()])
+    out = [(name, "TXT"), (name, "MX"), *((f"_dmarc.{n}", "TXT") for n in tree_walk(name))]
+    if ip:
+        try:
+            out.append((reverse_name(ip), "PTR"))
+        except ValueError:
+            pass  # the audit says so
+    out += [(f"_domainkey.{name}", "TXT"), *((f"{s}._domainkey.{name}", "TXT") for s in dkim),
+            (f"_smtp._tls.{name}", "TXT"), (f"_mta-sts.{name}", "TXT"), (f"default._bimi.{name}", "TXT")]
+    out += [(n, rdtype) for rdtype in ("DNSKEY", "DS", "SOA") for n in names]
+    return out + [(".", "DNSKEY")]
+
+
+def questions_of(domains: Sequence[str], *, ip: str | None = None,
+                 selectors: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """:func:`first_questions` of each of ``domains`` that is a valid name (the audit reports the others);
+    none for more than :data:`MAX_DOMAINS` domains (a bulk run: its questions are paced by --concurrency)."""
+    if len(domains) > MAX_DOMAINS:
+        return []
+    out: list[tuple[str, str]] = []
+    for domain in domains:
+        try:
+            out += first_questions(normalise_domain(domain).name, ip=ip, selectors=selectors)
+        except BadDomain:
+            continue
+    return out
