@@ -101,3 +101,15 @@ def test_reason_literals_agree_on_generated_texts(words):
     text = "".join(words)
     for lit in _every_literals():
         assert lit.search(text) == _plain_search(lit, text), text
+
+
+def test_the_cache_key_of_the_literal_reader_is_the_same_in_every_process():
+    import os
+    import subprocess
+    import sys
+
+    probe = ("from smtpdoctor.judge import reply_rules as r; "
+             "print(r._code_key(r.required_literals.__code__) + r._code_key(r._requirement.__code__))")
+    keys = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(keys) == 1 and len(keys.pop()) > 100  # else the cache would be computed again in every run

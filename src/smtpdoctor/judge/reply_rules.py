@@ -324,7 +324,8 @@ def _known_needs(patterns: list[LazyPattern]) -> None:
 def _code_key(code: Any) -> str:
     """What a function's code does, as text that is the same in every process (``marshal.dumps`` of code
     is not: it marks objects by their reference counts)."""
-    consts = ",".join(_code_key(c) if hasattr(c, "co_code") else repr(c) for c in code.co_consts)
+    consts = ",".join(_code_key(c) if hasattr(c, "co_code") else repr(sorted(c)) if isinstance(c, frozenset)
+                      else repr(c) for c in code.co_consts)  # a set's order follows per-process string hashes
     return f"{code.co_code.hex()}|{consts}|{','.join(code.co_names)}"
 
 
