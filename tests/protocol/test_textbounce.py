@@ -89,3 +89,23 @@ def test_cut_original_finds_what_the_plain_searches_find(lines, newline):
 
     text = newline.join(lines)
     assert cut_original(text) == _plain_cut_original(text)
+
+
+def test_cut_original_finds_what_the_plain_searches_find_on_every_corpus_text():
+    from smtpdoctor.protocol.mime import read_message
+    from smtpdoctor.protocol.textbounce import cut_original
+    from support.corpus import CORPUS
+
+    texts = []
+    for path in sorted((CORPUS / "eml").glob("*.eml")):
+        data = path.read_bytes()
+        texts.append(data.decode("utf-8", "replace"))
+        parts = read_message(data)
+        texts += list(getattr(parts, "texts", ())) + list(getattr(parts, "html", ()))
+    assert len(texts) > 800
+    cut = 0
+    for text in texts:
+        ours = cut_original(text)
+        assert ours == _plain_cut_original(text)
+        cut += len(ours) < len(text)
+    assert cut > 300  # most bounces quote their original: the searches found where it starts
