@@ -245,3 +245,20 @@ def test_the_digit_first_code_pattern_on_every_corpus_message():
     assert sum(bool(_AS_WRITTEN.search(t)) for t in texts) > 300
     for text in texts:
         assert _starts(_SMTP_CODE_NEAR, text) == _starts(_AS_WRITTEN, text)
+
+
+def test_the_delayed_words_gate_is_the_patterns_own_required_literals():
+    from smtpdoctor.judge.explain.message import _DELAYED_BODY, _DELAYED_NEEDS
+    from smtpdoctor.judge.reply_rules import required_literals
+
+    # every text the pattern matches holds one of them, so a text holding none is not searched
+    assert required_literals(_DELAYED_BODY.pattern) == _DELAYED_NEEDS
+
+
+def test_delayed_bounces_are_still_told_from_failed_ones():
+    delayed = explain_message(b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Warning\n\n"
+                              b"This is a warning message only.\n\n<rcpt@example.org>: 451 4.4.1 host not reachable\n")
+    failed = explain_message(b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Failure\n\n"
+                             b"Your message could not be delivered.\n\n<rcpt@example.org>: 550 5.1.1 no such user\n")
+    assert [r.action for r in delayed.results] == ["delayed"]
+    assert [r.action for r in failed.results] == ["failed"]

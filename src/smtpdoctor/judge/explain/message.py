@@ -44,6 +44,10 @@ _DELAYED = re.compile(r"\(delay\)|delayed mail|delivery delay|warning: could not
 _DELAYED_BODY = re.compile(r"this is a warning message only|delivery to the following recipients? (?:has|have) been "
                            r"delayed|message will be retried for|will continue to be attempted|"
                            r"has not yet been delivered|delivery attempts will continue")
+# Every match of _DELAYED_BODY holds one of these (its required literals, reply_rules.required_literals; a test
+# keeps them equal): most bounces hold none, and six ``in`` tests cost a fifth of the search (5.9 µs a text).
+_DELAYED_NEEDS = ("delivery attempts will continue", "delivery to the following recipient", "has not yet been delivered",
+                  "message will be retried for", "this is a warning message only", "will continue to be attempted")
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|ehlo|starttls|auth)", re.I)
 
 
@@ -303,7 +307,8 @@ def _explain_unstructured(msg: MailParts, has_dsn: bool, texts: list[str], sende
 
     if bounce_like or any(_SMTP_CODE_NEAR.search(h) for h in heads):
         wanted = list(dict.fromkeys(a for v in msg.header_all("X-Failed-Recipients") for a in _addresses(v)))
-        delayed = bool(_DELAYED.search(subject) or any(_DELAYED_BODY.search(h) for h in heads))
+        delayed = bool(_DELAYED.search(subject) or any(_DELAYED_BODY.search(h) for h in heads
+                                                        if any(w in h for w in _DELAYED_NEEDS)))
         action = "delayed" if delayed else "failed"
         results = _explain_text(texts, sender, wanted, action)
         if not results:
