@@ -1,7 +1,8 @@
 """smtpdoctor's DNSBL engine against pydnsbl (PyPI), on the same local zones, with added latency.
 
-    python bench/dnsbl_vs_pydnsbl.py [--rtt 0.05] [--ips 1000] [--zones 10] [--server fast|lab]
-                                     [--delay server|kernel] [--pydnsbl-python /work/bench-venv/bin/python]
+    python bench/dnsbl_vs_pydnsbl.py [--rtt 0.05] [--ips 1000] [--zones 10] [--server fast|lab|knot]
+                                     [--delay server|kernel] [--delay-hook prerouting|output] [--repeat 5]
+                                     [--src OTHER/src --src src] [--pydnsbl-python /work/bench-venv/bin/python]
 
 Both clients ask one DNS server process on loopback that serves the catalogue's IPv4 zones (test points, and
 1 % of the addresses listed with a TXT reason). The round trip --rtt is added one of two ways:
@@ -16,6 +17,9 @@ Measured in one run:
 
 * latency: one IP against every IPv4 zone of the catalogue, in round trips (median of 5 fresh IPs);
 * throughput: --ips addresses x --zones zones, as IP x zone lookups per second (pydnsbl's bulk_check).
+
+Rounds are interleaved (pydnsbl, then each --src tree, each in its own process), and the ratio is shown for
+the best of each side and for the median round (each round's smtpdoctor against that round's pydnsbl).
 
 pydnsbl runs in its own virtualenv (it is not a dependency of smtpdoctor): create it with
 ``python -m venv /work/bench-venv && /work/bench-venv/bin/pip install pydnsbl``. pydnsbl has no option for
@@ -240,7 +244,35 @@ async def run_ours(address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, 
     if layer == "mux":
         res.close()
     return {"latency_s": statistics.median(latencies), "bulk_s": elapsed, "cpu_s": cpu, "queries": queries,
-            "listed": sorted(listed)}
+            "listed": sorted(listed), "retransmitted": getattr(res, "retransmitted", None)}
+
+
+def run_ours_in(src: str, address: str, ipv4_zones, bulk_zones, bulk_ips, latency_ips, layer: str, rtt: float) -> dict:
+    """run_ours in a fresh interpreter whose smtpdoctor comes from ``src`` (another checkout's ``src``
+    directory: before and after a change, measured in one run)."""
+    cfg = {"src": src, "address": address, "ipv4_zones": [z.name for z in ipv4_zones],
+           "bulk_zones": [z.name for z in bulk_zones], "bulk_ips": bulk_ips, "latency_ips": latency_ips,
+           "layer": layer, "rtt": rtt}
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}  # as installed: byte-code cached
+    env.setdefault("PYTHONPYCACHEPREFIX", os.path.join(tempfile.gettempdir(), "dnsbl-bench-pycache"))
+    out = subprocess.run([sys.executable, __file__, "--run-ours"], input=json.dumps(cfg), capture_output=True,
+                         text=True, timeout=600, env=env)
+    if out.returncode != 0:
+        raise SystemExit(f"smtpdoctor run ({src}) failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _child_run_ours() -> None:
+    cfg = json.loads(sys.stdin.read())
+    sys.path.insert(0, str(Path(cfg["src"]).resolve()))
+    from smtpdoctor.core.dnsbl_zones import catalogue
+
+    by_name = {z.name: z for z in catalogue().zones}
+    ipv4_zones = [by_name[n] for n in cfg["ipv4_zones"]]
+    bulk_zones = [by_name[n] for n in cfg["bulk_zones"]]
+    result = asyncio.run(run_ours(cfg["address"], ipv4_zones, bulk_zones, cfg["bulk_ips"], cfg["latency_ips"],
+                                  cfg["layer"], cfg["rtt"]))
+    print(json.dumps(result))
 
 
 # -- pydnsbl (in its own virtualenv, as a subprocess) -----------------------------------------------------
@@ -349,11 +381,18 @@ def main() -> None:
     ap.add_argument("--server-sndbuf", type=int, default=0,
                     help="the fast server's SO_SNDBUF in bytes (default: the system's). With --delay kernel "
                          "every answer held in the delay counts against it: 208 KiB holds ~256 answers")
+    ap.add_argument("--src", action="append", default=None,
+                    help="a checkout's src directory to measure (repeat it to compare trees in one run, e.g. "
+                         "--src /path/to/main/src --src src); default: this checkout's")
+    ap.add_argument("--run-ours", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--serve", help=argparse.SUPPRESS)
     ap.add_argument("--in-netns", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.serve:
         asyncio.run(_serve(args.serve, args.rtt, args.server, lifetime=900, sndbuf=args.server_sndbuf))
+        return
+    if args.run_ours:
+        _child_run_ours()
         return
     if args.delay == "kernel" and not args.in_netns:
         raise SystemExit(in_delayed_netns(args.rtt, args.nfq_delay, sys.argv[1:] + ["--in-netns"], args.delay_hook))
@@ -363,17 +402,22 @@ def main() -> None:
     ipv4_zones, bulk_zones, bulk_ips, latency_ips, records, expected = workload(args.ips, args.zones)
     server_delay = 0.0 if args.delay == "kernel" else args.rtt
     stop, address = start_server(records, server_delay, args.server, ipv4_zones, args.server_sndbuf)
-    rounds: list[tuple[dict, dict, dict | None]] = []
+    trees = args.src or [str(ROOT / "src")]
+    rounds: list[tuple[dict, list[dict], dict | None]] = []
     try:
-        for _ in range(args.repeat):  # interleaved, so both see the same machine load
+        for _ in range(args.repeat):  # interleaved, so every client sees the same machine load
             theirs = run_pydnsbl(args.pydnsbl_python, address, ipv4_zones, bulk_zones, bulk_ips, latency_ips)
-            ours = asyncio.run(run_ours(address, ipv4_zones, bulk_zones, bulk_ips, latency_ips, "mux", args.rtt))
+            ours = [run_ours_in(src, address, ipv4_zones, bulk_zones, bulk_ips, latency_ips, "mux", args.rtt)
+                    for src in trees]
             facade = (asyncio.run(run_ours(address, ipv4_zones, bulk_zones, bulk_ips, latency_ips, "facade",
                                            args.rtt)) if args.facade else None)
             rounds.append((theirs, ours, facade))
     finally:
         stop()
+    report(args, rounds, trees, ipv4_zones, bulk_zones, bulk_ips, expected)
 
+
+def report(args, rounds, trees, ipv4_zones, bulk_zones, bulk_ips, expected) -> None:
     lookups = len(bulk_ips) * len(bulk_zones)
     rtt = args.rtt
 
@@ -387,25 +431,28 @@ def main() -> None:
           f"{len(ipv4_zones)} IPv4 zones; throughput: {len(bulk_ips)} IPs x {len(bulk_zones)} zones = "
           f"{lookups:,} lookups; best of {args.repeat} interleaved rounds (load average now "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    print(f"{'':32} {'1 IP x all zones':>18} {'bulk lookups/s':>15} {'CPU us/lookup':>14} {'queries':>8}")
+    print(f"{'':40} {'1 IP x all zones':>18} {'bulk lookups/s':>15} {'CPU us/lookup':>14} {'queries':>8}")
 
     def row(name: str, r: dict) -> None:
-        print(f"{name:32} {r['latency_s'] * 1000:9.0f} ms {r['latency_s'] / rtt:4.2f} RTT "
+        print(f"{name:40} {r['latency_s'] * 1000:9.0f} ms {r['latency_s'] / rtt:4.2f} RTT "
               f"{lookups / r['bulk_s']:15,.0f} {r['cpu_s'] / lookups * 1e6:14,.0f} {r['queries']:8,}")
 
     theirs_best = best([r[0] for r in rounds])
-    ours_best = best([r[1] for r in rounds])
     row("pydnsbl 1.1.7 (aiodns, 200)", theirs_best)
-    row("smtpdoctor (bulk UDP layer)", ours_best)
+    for k, src in enumerate(trees):
+        row(f"smtpdoctor ({src})"[:40], best([r[1][k] for r in rounds]))
     if args.facade:
         row("smtpdoctor (dnspython facade)", best([r[2] for r in rounds]))
-    per_round = ", ".join(f"{t['bulk_s'] / o['bulk_s']:.2f}" for t, o, _ in rounds)
-    print(f"ratio latency    (pydnsbl / smtpdoctor): {theirs_best['latency_s'] / ours_best['latency_s']:.2f}x")
-    print(f"ratio throughput (smtpdoctor / pydnsbl): {theirs_best['bulk_s'] / ours_best['bulk_s']:.2f}x "
-          f"(target >= 1.5x; per round: {per_round})")
-    agree = all(set(o["listed"]) == set(t["listed"]) == expected for t, o, _ in rounds)
-    print(f"same listed addresses found by both ({len(expected)} expected): {'yes' if agree else 'NO'}; "
-          f"smtpdoctor also sent {ours_best['queries'] - lookups} health-guard and TXT queries")
+    for k, src in enumerate(trees):
+        ours_best = best([r[1][k] for r in rounds])
+        ratios = [t["bulk_s"] / o[k]["bulk_s"] for t, o, _ in rounds]
+        print(f"{src}: ratio latency (pydnsbl / smtpdoctor) {theirs_best['latency_s'] / ours_best['latency_s']:.2f}x; "
+              f"throughput (smtpdoctor / pydnsbl) best {theirs_best['bulk_s'] / ours_best['bulk_s']:.2f}x, "
+              f"median round {statistics.median(ratios):.2f}x (per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+              f"questions sent again per round: {', '.join(str(o[k].get('retransmitted')) for _, o, _ in rounds)})")
+    agree = all(set(o["listed"]) == set(t["listed"]) == expected for t, ours, _ in rounds for o in ours)
+    print(f"same listed addresses found by all ({len(expected)} expected): {'yes' if agree else 'NO'}; "
+          f"smtpdoctor also sent {rounds[0][1][0]['queries'] - lookups} health-guard and TXT queries")
 
 
 if __name__ == "__main__":

@@ -236,3 +236,35 @@ def test_markdown_and_html_lead_with_the_verdict(lab, fmt, marker):
         assert r.output.startswith("<!DOCTYPE html>") and r.output.count("<html") == 1
         two = run("192.0.2.1", "192.0.2.9", "--resolver", lab.address, "--dnsbl", "zen.spamhaus.org", "-f", fmt)
         assert two.output.count("<html") == 1 and two.output.count("<h2>Verdict</h2>") == 2
+
+
+_MODULES_PROBE = r"""
+import contextlib, io, json, sys
+sys.argv = ["smtpdoctor", *sys.argv[1:]]
+from smtpdoctor.cli.app import main
+out, code = io.StringIO(), None
+with contextlib.redirect_stdout(out):
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+print(json.dumps({"code": code, "out": out.getvalue(), "modules": sorted(sys.modules)}))
+"""
+
+
+def test_a_blacklist_run_reads_its_answers_without_dnspythons_message_parser(lab):
+    # The import cost of `blacklist` (bench/startup.py measures it) is asserted here by the modules a whole
+    # run loads in a fresh interpreter: the sweep reads its A/TXT answers by hand (net/dns_wire), so neither
+    # dnspython's message and rdata parsers nor its resolver are imported, nor the report's rich renderer.
+    import subprocess
+
+    out = subprocess.run([sys.executable, "-c", _MODULES_PROBE, "blacklist", "192.0.2.1", "--resolver", lab.address,
+                          "--dnsbl", "zen.spamhaus.org"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["code"] == 1 and "192.0.2.1: LISTED on 1 of 1 lists" in data["out"]
+    modules = set(data["modules"])
+    assert "smtpdoctor.net.udp_mux" in modules
+    heavy = ("dns.message", "dns.rdata", "dns.resolver", "dns.asyncquery", "dns.name", "rich", "cryptography",
+             "email", "jinja2", "starlette", "dkim", "concurrent.futures.process")
+    assert [m for m in heavy if m in modules] == []

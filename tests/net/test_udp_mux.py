@@ -174,14 +174,14 @@ async def test_names_that_never_answer_do_not_shrink_the_window(make_lab):
     recs = {f"dead{i}.lab.test": "TIMEOUT" for i in range(4)}
     recs["alive.lab.test"] = {"A": ["127.0.0.2"]}
     async with make_lab(recs) as srv:
-        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.5, max_in_flight=128)
-        assert mux._window == 64
+        mux = MuxResolver([srv.address], Resolver([srv.address]), timeout=0.2, lifetime=0.5, max_in_flight=512)
+        assert mux._window == 200  # the first flight
         dead = await asyncio.gather(*(mux.submit(f"dead{i}.lab.test", "A") for i in range(4)))
         assert {r.outcome for r in dead} == {Outcome.TIMEOUT}
-        assert mux._window == 64
+        assert mux._window == 200
         await asyncio.gather(*(mux.submit(f"n{i}.lab.test", "A") for i in range(50)))
         mux.close()
-    assert mux._window == 114  # slow start: one more per answer
+    assert mux._window == 250  # slow start: one more per answer
 
 
 class _DropFirst(asyncio.DatagramProtocol):
@@ -207,7 +207,9 @@ async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_wi
     loop = asyncio.get_running_loop()
     transport, server = await loop.create_datagram_endpoint(_DropFirst, local_addr=("127.0.0.1", 0))
     address = "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
-    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=128)
+    # A first flight of 64: a window that slow start is still growing (below the 128 allowed).
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=128,
+                      initial_window=64)
     try:
         warm = await asyncio.gather(*(mux.submit(f"ok{i}.lab.test", "A") for i in range(10)))
         assert {r.outcome for r in warm} == {Outcome.NXDOMAIN}
@@ -228,6 +230,142 @@ async def test_a_dropped_packet_costs_one_retransmission_timeout_and_cuts_the_wi
     assert mux._threshold == pytest.approx(74 * 0.7)  # five losses of one round: one cut
     assert cut == pytest.approx(74 * 0.7, abs=1)  # the other four retried answers regrow it a little
     assert cut + (74 - cut) * 0.35 < regrown < 74
+
+
+async def _drop_first_server():
+    loop = asyncio.get_running_loop()
+    transport, server = await loop.create_datagram_endpoint(_DropFirst, local_addr=("127.0.0.1", 0))
+    return transport, server, "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
+
+
+async def test_a_question_lost_in_the_first_flight_is_asked_again_at_the_measured_rto():
+    # Sent before any round trip is measured, the first flight's questions expire after RFC 6298's 1 s.
+    # Once its other answers have measured the round trip (loopback: the 0.1 s floor), a lost one is asked
+    # again then: with a lifetime of 0.9 s it is answered; held to the 1 s it would time out unasked.
+    transport, server, address = await _drop_first_server()
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=0.9)
+    try:
+        assert mux.rto() == 1.0  # nothing measured yet
+        results = await asyncio.gather(*(mux.submit(f"{'drop' if i % 10 == 0 else 'ok'}{i}.lab.test", "A")
+                                         for i in range(40)))
+    finally:
+        mux.close()
+        transport.close()
+    assert [r.outcome for r in results] == [Outcome.NXDOMAIN] * 40
+    assert sorted(q for q in server.seen if q.startswith(b"drop")) == sorted([b"drop%d" % i for i in (0, 10, 20, 30)] * 2)
+    assert len(server.seen) == 44  # every question once, the four lost ones twice: nothing asked early
+
+
+async def test_the_first_flight_is_two_hundred_questions_then_slow_start():
+    transport, server, address = await _drop_first_server()
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=512)
+    try:
+        assert mux._window == 200  # what pydnsbl keeps in flight throughout
+        futures = [mux.submit(f"ok{i}.lab.test", "A") for i in range(240)]
+        assert mux._in_flight == 200 and len(mux._queue) == 40  # the rest waits for answers
+        await asyncio.gather(*futures)
+    finally:
+        mux.close()
+        transport.close()
+    assert mux._window == 440  # slow start: one more per answer
+    assert len(server.seen) == 240
+    full = MuxResolver([address], Resolver([address]), full=True)
+    assert full._window == 64  # the facade's questions go to a resolver with cold caches: a smaller flight
+
+
+async def test_the_window_comes_back_after_several_cuts_in_a_row():
+    # A server that stalls (descheduled on a busy host) loses questions several round trips in a row: one
+    # cut each. Probing then doubles its step every round trip without a loss, so the window is back near
+    # what it was within a few round trips of answers instead of growing by four per round trip.
+    transport, server, address = await _drop_first_server()
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=512)
+    try:
+        for k in range(4):
+            await asyncio.gather(*(mux.submit(f"drop{k}x{i}.lab.test", "A") for i in range(3)))
+        low = mux._window
+        for k in range(6):  # 1,200 answers, never more than 200 out (a loopback server's buffer holds them)
+            await asyncio.gather(*(mux.submit(f"ok{k}x{i}.lab.test", "A") for i in range(200)))
+    finally:
+        mux.close()
+        transport.close()
+    assert mux.retransmitted == 12  # the twelve lost questions, asked again once each
+    assert low < 200 * 0.7 ** 3  # four losing rounds: cut four times
+    assert mux._window > 400  # probing by four per round trip would be near 150 here
+
+
+async def test_answers_waiting_in_the_socket_are_read_before_questions_are_declared_late():
+    # The client held off the CPU (a busy host) for longer than the retransmission timeout: the server has
+    # answered everything meanwhile, more than one read's worth (256). Those answers are read before the
+    # sweep looks for late questions, so none is asked again and the window is not cut.
+    from smtpdoctor.lab.background import in_background
+    from smtpdoctor.lab.dns_server import LabDnsServer
+
+    with in_background(LabDnsServer({})) as (server,):  # its own thread: it answers while this loop is held
+        mux = MuxResolver([server.address], Resolver([server.address]), timeout=2.0, lifetime=4.0,
+                          max_in_flight=2048, initial_window=600)
+        try:
+            await asyncio.gather(*(mux.submit(f"warm{i}.lab.test", "A") for i in range(10)))
+            assert mux.rto() == pytest.approx(0.1)
+            futures = []
+            for k in range(3):  # 450 answers, in bursts a server's socket buffer takes whole
+                futures += [mux.submit(f"n{k}x{i}.lab.test", "A") for i in range(150)]
+                time.sleep(0.5)  # this loop held: no reads, the sweep overdue
+            results = await asyncio.gather(*futures)
+        finally:
+            mux.close()
+    assert {r.outcome for r in results} == {Outcome.NXDOMAIN}
+    assert mux.retransmitted == 0
+    assert mux._window == 600 + 10 + 450  # slow start, never cut
+
+
+class _Stall(asyncio.DatagramProtocol):
+    """A DNS responder that answers at once, except questions whose name starts with "slow": those it
+    answers ``hold`` seconds late (a server held off the CPU), every copy it receives."""
+
+    def __init__(self, hold: float) -> None:
+        self.hold, self.seen = hold, []
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        qname = data[13:13 + data[12]]
+        self.seen.append(qname)
+        end = data.index(b"\0", 12) + 5
+        answer = data[:2] + struct.pack("!HHHHH", 0x8183, 1, 0, 0, 0) + data[12:end]
+        if qname.startswith(b"slow"):
+            asyncio.get_running_loop().call_later(self.hold, self.transport.sendto, answer, addr)
+        else:
+            self.transport.sendto(answer, addr)
+
+
+@pytest.mark.parametrize("later_answered, asked_again", [(False, 0), (True, 20)])
+async def test_late_questions_are_asked_again_at_one_rto_only_when_a_later_question_was_answered(
+        later_answered, asked_again):
+    # Twenty questions answered 0.15 s late: between one measured RTO (0.1 s on loopback) and two. With
+    # nothing sent after them answered, the server has stalled: they are not asked again and the window is
+    # not cut. With later questions answered meanwhile, the path delivers: they count as lost at one RTO.
+    loop = asyncio.get_running_loop()
+    transport, server = await loop.create_datagram_endpoint(lambda: _Stall(0.15), local_addr=("127.0.0.1", 0))
+    address = "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
+    mux = MuxResolver([address], Resolver([address]), timeout=2.0, lifetime=4.0, max_in_flight=512)
+    try:
+        await asyncio.gather(*(mux.submit(f"warm{i}.lab.test", "A") for i in range(10)))
+        assert mux.rto() == pytest.approx(0.1)
+        window = mux._window
+        slow = [mux.submit(f"slow{i}.lab.test", "A") for i in range(20)]
+        if later_answered:
+            await asyncio.sleep(0.01)
+            await asyncio.gather(*(mux.submit(f"fast{i}.lab.test", "A") for i in range(5)))
+        results = await asyncio.gather(*slow)
+    finally:
+        mux.close()
+        transport.close()
+    assert {r.outcome for r in results} == {Outcome.NXDOMAIN}
+    assert mux.retransmitted == asked_again
+    assert len([q for q in server.seen if q.startswith(b"slow")]) == 20 + asked_again
+    if not later_answered:
+        assert mux._window == window + 20  # never cut: slow start took every answer
 
 
 def test_servers_of_reads_the_facade():

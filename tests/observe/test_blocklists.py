@@ -255,3 +255,89 @@ async def test_uribl_refusal_code_is_refused(make_lab):
                                                     zones=["multi.uribl.com"])
     assert healths[0].status is ZoneStatus.OK
     assert result.results[0].status is Status.REFUSED and "URIBL blocks this resolver" in result.results[0].why
+
+
+class _LoseOne:
+    """A DNS responder on a path that loses the first copy of one question (``lost``); it lists the test
+    point 127.0.0.2 and nothing else, and keeps every question it receives, in order."""
+
+    def __init__(self, lost: bytes) -> None:
+        self.lost, self.seen = lost, []
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+
+    def datagram_received(self, data: bytes, addr) -> None:
+        import struct
+
+        end = data.index(b"\0", 12)
+        labels, i = [], 12
+        while data[i]:
+            labels.append(data[i + 1:i + 1 + data[i]])
+            i += data[i] + 1
+        name = b".".join(labels)
+        self.seen.append(name)
+        if name == self.lost and self.seen.count(name) == 1:
+            return
+        question = data[12:end + 5]
+        if name.startswith(b"2.0.0.127."):
+            answer = struct.pack("!HHHIH", 0xC00C, 1, 1, 60, 4) + bytes((127, 0, 0, 2))
+            self.transport.sendto(data[:2] + struct.pack("!HHHHH", 0x8180, 1, 1, 0, 0) + question + answer, addr)
+        else:
+            self.transport.sendto(data[:2] + struct.pack("!HHHHH", 0x8183, 1, 0, 0, 0) + question, addr)
+
+    def error_received(self, exc) -> None:  # pragma: no cover - loopback
+        pass
+
+    def connection_lost(self, exc) -> None:
+        pass
+
+
+async def test_a_target_waiting_for_a_lost_answer_does_not_stop_four_times_the_limit_of_later_ones():
+    # Results come in input order, so the first target, whose question was lost, holds the head until it is
+    # asked again; meanwhile the engine keeps four times the concurrency limit's worth of later targets
+    # asked (with twice, the queue ran dry after every loss at the default rate).
+    import asyncio
+
+    from smtpdoctor.net.udp_mux import MuxResolver
+
+    lost = b"0.2.0.192.bl.spamcop.net"
+    loop = asyncio.get_running_loop()
+    transport, server = await loop.create_datagram_endpoint(lambda: _LoseOne(lost), local_addr=("127.0.0.1", 0))
+    address = "127.0.0.1:%d" % transport.get_extra_info("sockname")[1]
+    mux = MuxResolver([address], Resolver([address]), max_in_flight=8)
+    try:
+        engine = Engine(mux, zones("bl.spamcop.net"), concurrency=8, rate=None)
+        results = [r async for r in engine.stream(parse_inputs(["192.0.2.0/26"]))]
+    finally:
+        mux.close()
+        transport.close()
+    assert [r.target.value for r in results] == [f"192.0.2.{i}" for i in range(64)]
+    assert not any(r.listed for r in results)
+    targets = [q for q in server.seen if q.split(b".")[3] != b"127"]  # not the zone's test points
+    before_retry = targets[:targets.index(lost, 1)]
+    assert before_retry[0] == lost and len(set(before_retry)) == 4 * 8  # the window: 32 targets asked
+    assert len(targets) == 64 + 1  # every target once, the lost one twice
+
+
+async def test_test_points_and_a_listings_txt_go_ahead_of_the_queued_targets(make_lab):
+    # Every target waits for the zones' test points, and the targets behind a listed one (results come in
+    # input order) wait for its TXT reason: both are asked ahead of the questions already waiting.
+    from smtpdoctor.net.udp_mux import MuxResolver
+
+    recs = dnsbl_records("bl.spamcop.net", {"192.0.2.3": "127.0.0.2"}, txt={"192.0.2.3": "listed: test"})
+    async with make_lab(recs) as srv:
+        mux = MuxResolver([srv.address], Resolver([srv.address]), max_in_flight=4)
+        try:
+            engine = Engine(mux, zones("bl.spamcop.net"), concurrency=4, rate=None)
+            results = [r async for r in engine.stream(parse_inputs(["192.0.2.0/26"]))]
+        finally:
+            mux.close()
+    assert [r.target.value for r in results if r.listed] == ["192.0.2.3"]
+    assert results[3].results[0].reason == "listed: test"
+    asked = srv.queries
+    assert sorted(asked[:2]) == [("1.0.0.127.bl.spamcop.net", "A"), ("2.0.0.127.bl.spamcop.net", "A")]
+    a_at = asked.index(("3.2.0.192.bl.spamcop.net", "A"))
+    # 16 targets are queued at the start (four times the limit); at the tail the TXT would follow them all.
+    assert asked.index(("3.2.0.192.bl.spamcop.net", "TXT")) <= a_at + 2 * 4  # the four out, four more
+    assert len(asked) == 2 + 64 + 1

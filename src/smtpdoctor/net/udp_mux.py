@@ -84,9 +84,8 @@ class _Query:
                  wire: bytes, lifetime: float) -> None:
         self.mux, self.name, self.rdtype, self.qtype, self.future = mux, name, rdtype, qtype, future
         self.body = wire[2:]
-        self.qname = name.encode("ascii").lower()
-        if mux.full:
-            self.qname = tuple(self.qname.split(b".")) if self.qname else ()  # dns_wire compares labels
+        qname = name.encode("ascii").lower()
+        self.qname = tuple(qname.split(b".")) if qname else ()  # dns_wire compares labels: split once, here
         self.start = time.perf_counter()
         self.lifetime = lifetime
         self.deadline = 0.0
@@ -127,6 +126,7 @@ class _Query:
             self.packet = struct.pack("!H", self.qid) + self.body
         if sock.held or not self.transmit():
             self.expires = self.deadline  # not out yet: only its lifetime bounds the wait
+            self.sent = 0.0  # ... and no early retry: nothing is on the wire
             sock.hold(self)
         self.mux._arm()
 
@@ -151,8 +151,11 @@ class _Query:
         self.sent = now
         if self.attempt == 1:
             self.first_sent = now
-        # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt.
-        wait = min(self.mux.timeout, self.mux.rto() * (1 << min(self.attempt - 1, 10)))
+        else:
+            self.mux.retransmitted += 1
+        # Exponential backoff from the measured retransmission timeout, never beyond --timeout per attempt;
+        # twice that while no later question has been answered (see MuxResolver._sweep).
+        wait = min(self.mux.timeout, self.mux._stalled * self.mux.rto() * (1 << min(self.attempt - 1, 10)))
         self.expires = now + min(wait, max(0.0, self.deadline - now))
 
     def sent_before(self, sock: UdpSocket, qid: int, when: float) -> None:
@@ -191,7 +194,7 @@ class _Query:
             settle(self, data)
             return
         try:
-            rcode, records, ttl, truncated = decode_answer(data, self.qname, self.qtype)
+            rcode, records, ttl, truncated = read_records(data, self.qname, self.qtype)
         except MalformedAnswer as exc:
             if "another question" in str(exc):
                 return  # a stray or spoofed packet with a matching id: keep waiting
@@ -227,6 +230,8 @@ class _Query:
         self.mux._release()
         if not self.future.done():
             self.future.set_result(result)
+        if not self.mux.full:
+            self.mux._cache._trim()  # answered: it may go now (a call, not a done-callback per question)
 
 
 class MuxResolver:
@@ -240,25 +245,38 @@ class MuxResolver:
     (a router's, the loopback backlog, a socket buffer, a forwarder: dnsmasq keeps 150 queries at most):
 
     * the retransmission timeout is measured, not fixed: ``srtt + 4 * rttvar`` over first-send answers
-      (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query. A lost packet costs
-      about one RTO instead of the whole ``timeout`` (2 s against a 50 ms round trip was the collapse:
-      every burst that overflowed a queue stalled the sweep for 2 s);
-    * the window starts at 64 and grows by one per answer (slow start) up to a threshold; a loss
+      (Karn), at least 0.1 s, at most ``timeout``, doubled on each retry of a query, and applied at each
+      sweep to every question out (so the first flight, sent with no measure yet, is not held to 1 s);
+      without ``full``, twice that while no question sent after it has been answered (a stalled server,
+      not a loss). A lost packet costs about one RTO instead of the whole ``timeout`` (2 s against a
+      50 ms round trip was the collapse: every burst that overflowed a queue stalled the sweep for 2 s);
+    * the window starts at 200 (64 with ``full``) and grows by one per answer (slow start) up to a threshold; a loss
       multiplies it by 0.7 (not below 8) and sets the threshold there, at most once per round of sends.
       Above the threshold it closes half the gap to the window the loss cut, per round trip (CUBIC's
       concave regrowth: a queue that overflowed in one burst held that much a moment before), then
-      probes by four per round trip. A loss counts when a retried query is then answered: the
-      question was answerable, so the packet was dropped. A zone that never answers (retries unanswered
+      probes by four per round trip, doubling every round trip without a loss (CUBIC's convex
+      phase): a server that stalled for a moment (descheduled on a busy host) costs several cuts in a
+      row, and probing by four alone then took dozens of round trips back to what the path carries.
+      A loss counts when a retried query is then answered: the question was answerable, so the packet
+      was dropped. A zone that never answers (retries unanswered
       too) is not congestion and does not shrink the window for the other zones.
     """
 
     _MIN_RTO = 0.1
+    # The first flight: 200, what pydnsbl (the common Python checker) keeps in flight from its first
+    # moment and throughout (its default concurrency), so no more than list operators already see from
+    # one checker; half the courtesy rate's 50 ms burst (400 at 8,000/s), which stays the bound on starts
+    # per second. From 64, slow start took three round trips to reach the rate (0.08 s of a 1.3 s sweep).
+    # A first flight a small forwarder cannot hold (dnsmasq keeps 150) costs one measured RTO and cuts
+    # the window once, as any loss does.
+    _INITIAL_WINDOW = 200
+    _INITIAL_WINDOW_FULL = 64  # the facade's questions go to a recursive resolver with cold caches
     _DECREASE = 0.7  # CUBIC's factor: a halving (Reno) left the window far below what the path carries
     _PROBE = 4.0  # answers' worth of growth per round trip above the threshold
 
     def __init__(self, nameservers: Sequence[str], fallback: Resolver, *, timeout: float = 2.0,
                  lifetime: float = 4.0, max_in_flight: int = 512, rate: float | None = None,
-                 full: bool = False) -> None:
+                 full: bool = False, initial_window: int | None = None) -> None:
         if not nameservers:
             raise ValueError("MuxResolver needs at least one nameserver")
         if max_in_flight < 1:
@@ -275,15 +293,23 @@ class MuxResolver:
         self.rate = rate or 0.0
         self.log: deque[QueryLogEntry] = deque(maxlen=LOG_SIZE)  # the last questions; ``asked`` counts all
         self.asked = 0
+        self.retransmitted = 0  # questions sent again (their earlier packet, or its answer, was lost)
         self._sockets: list[UdpSocket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cache = AnswerCache(CACHE_SIZE)
         self._queue: deque[_Query] = deque()
         self._in_flight = 0
-        self._window = float(min(64, max_in_flight))
+        first = initial_window or (self._INITIAL_WINDOW_FULL if full else self._INITIAL_WINDOW)
+        self._window = float(min(first, max_in_flight))
         self._threshold = float(max_in_flight)
         self._cut_from = 0.0  # the window a loss last cut
+        self._probe = self._PROBE  # growth per round trip while probing: doubles every round trip without loss
+        self._round_answers = 0.0  # answers since the probe last doubled
         self._srtt: float | None = None
+        self._newest_answered = 0.0  # when the newest question answered at its first send was sent
+        # RTOs to wait while no later question was answered: 2 for the sweep; 1 for the facade's questions,
+        # which come few at a time (a lone lost question has no later one) and already wait at least 1 s.
+        self._stalled = 1.0 if full else 2.0
         self._rttvar = 0.0
         self._sweep_handle: asyncio.TimerHandle | None = None
         self._last_cut = float("-inf")
@@ -341,11 +367,29 @@ class MuxResolver:
             self._sweep_handle = self._loop.call_later(self._SWEEP, self._sweep)
 
     def _sweep(self) -> None:
+        """Retry every question whose wait is over: its expiry (set when it was sent), or, sooner, the
+        retransmission timeout measured since. The questions of the first flight are sent before any
+        round trip is known (RFC 6298's 1 s); once answers have measured 50 ms, a lost one is asked again
+        after about 0.1 s, not 1 s.
+
+        One RTO when a question sent after it has been answered (RACK's evidence: the path delivers, so
+        this packet was lost); two while none has (the server or the path has stalled, or it is the last
+        question out). A server held off the CPU for a little longer than one RTO answered every
+        question out late; asking all of them again doubled its load at the worst moment, and each
+        late answer then counted as a loss and cut the window (one round in five at load 6)."""
         self._sweep_handle = None
+        for sock in self._sockets:
+            # Answers already in the socket first: a process that was held off the CPU (a busy host) finds
+            # more than one read's worth waiting, and the loop runs this sweep before the next read. Their
+            # questions are answered, not late; asked again, they each cut the window as a loss.
+            sock.read_all()
         now = time.perf_counter()
+        rto, cap, newest, stalled = self.rto(), self.timeout, self._newest_answered, self._stalled * self.rto()
         waiting = False
         for sock in self._sockets:
-            late = [q for q in sock.pending.values() if q.expires <= now]
+            late = [q for q in sock.pending.values()
+                    if q.expires <= now or 0.0 < q.sent <= now - min(cap, (rto if q.sent < newest else stalled)
+                                                                     * (1 << min(q.attempt - 1, 10)))]
             for query in late:
                 query.expired()
             waiting = waiting or bool(sock.pending)
@@ -388,6 +432,8 @@ class MuxResolver:
     def _answered(self, query: "_Query") -> None:
         now = time.perf_counter()
         if query.attempt == 1:  # Karn: only an answer to a query sent once measures the round trip
+            if query.sent > self._newest_answered:
+                self._newest_answered = query.sent
             sample = now - query.sent
             if self._srtt is None:
                 self._srtt, self._rttvar = sample, sample / 2
@@ -397,13 +443,18 @@ class MuxResolver:
         elif query.first_sent > self._last_cut:  # answered after a retry: a packet was dropped
             self._last_cut = now
             self._cut_from = self._window
+            self._probe, self._round_answers = self._PROBE, 0.0
             self._threshold = self._window = max(min(8.0, float(self.max_in_flight)), self._window * self._DECREASE)
             return
         if self._window < self._threshold:
             self._window += 1.0
         elif self._window < self.max_in_flight:
             # One round trip brings about ``window`` answers: half the gap back per round trip, then probing.
-            self._window += max(self._PROBE, (self._cut_from - self._window) / 2) / self._window
+            self._window += max(self._probe, (self._cut_from - self._window) / 2) / self._window
+            self._round_answers += 1.0
+            if self._round_answers >= self._window:  # a round trip's answers without a loss
+                self._round_answers = 0.0
+                self._probe = min(2 * self._probe, float(self.max_in_flight))
         self._window = min(self._window, float(self.max_in_flight))
 
     def _release(self) -> None:
@@ -412,9 +463,11 @@ class MuxResolver:
             self._drain()
 
     # -- asking ---------------------------------------------------------------------------------------
-    def submit(self, name: str, rdtype: str, *, lifetime: float | None = None) -> asyncio.Future[DnsResult]:
+    def submit(self, name: str, rdtype: str, *, lifetime: float | None = None,
+               first: bool = False) -> asyncio.Future[DnsResult]:
         """Ask ``name``/``rdtype``; the future's result is a :class:`DnsResult` (never an exception).
-        Must be called from a running event loop. Asked once per run; later askers share the answer."""
+        Must be called from a running event loop. Asked once per run; later askers share the answer.
+        ``first``: at the head of the queue, not its tail (a question other work is already waiting for)."""
         self._open()
         key = (name.rstrip(".").lower(), rdtype.upper())
         fut = None if self.full else self._cache.get(key)
@@ -425,7 +478,6 @@ class MuxResolver:
         if not self.full:  # the facade that owns a full layer keeps the cache (and counts)
             self.asked += 1
             self._cache.put(key, fut)
-            fut.add_done_callback(lambda _f: self._cache._trim())
         qtype = (_FULL_TYPES if self.full else _TYPES).get(key[1])
         try:
             if qtype is None:
@@ -435,8 +487,12 @@ class MuxResolver:
             self._in_flight += 1
             self._to_facade(key[0], key[1], fut, release=True)
             return fut
-        self._queue.append(_Query(self, key[0], key[1], qtype, fut, wire,
-                                  min(lifetime, self.lifetime) if lifetime else self.lifetime))
+        query = _Query(self, key[0], key[1], qtype, fut, wire,
+                       min(lifetime, self.lifetime) if lifetime else self.lifetime)
+        if first:
+            self._queue.appendleft(query)
+        else:
+            self._queue.append(query)
         self._drain()
         return fut
 
@@ -455,5 +511,7 @@ class MuxResolver:
                 self.log.append(QueryLogEntry(name, rdtype, result.outcome, result.elapsed))
             if not fut.done():
                 fut.set_result(result)
+            if not self.full:
+                self._cache._trim()
 
         asyncio.ensure_future(ask())

@@ -78,12 +78,13 @@ class UdpSocket:
         self.pending: dict[int, _Query] = {}
         self.held: deque[_Query] = deque()  # sends the kernel refused for now (EAGAIN), in order
 
-    def _readable(self) -> None:
-        for _ in range(256):  # bounded: give the loop back now and then
+    def _readable(self) -> bool:
+        """Read up to 256 datagrams (bounded: give the loop back now and then); True when more may wait."""
+        for _ in range(256):
             try:
                 data = self.sock.recv(4096)
             except (BlockingIOError, InterruptedError):
-                return
+                return False
             except OSError as exc:
                 # The kernel got an ICMP port (or host) unreachable for a packet of this socket: nothing
                 # answers there, so none of its questions will be answered. They fail now, or go on to the
@@ -92,11 +93,18 @@ class UdpSocket:
                 if failure is not None:
                     for query in list(self.pending.values()):
                         query.refused(self, failure)
-                return
+                return False
             if len(data) >= 2:
                 query = self.pending.get(struct.unpack_from("!H", data)[0])
                 if query is not None:
                     query.answered(self, data)
+        return True
+
+    def read_all(self) -> None:
+        """Read every datagram waiting now (before deciding which questions are late)."""
+        for _ in range(1000):  # bounded: the socket's buffer holds fewer reads' worth than this
+            if self.sock.fileno() < 0 or not self._readable():
+                return
 
     def send(self, wire: bytes) -> bool:
         """Hand ``wire`` to the kernel: False when the send buffer is full (EAGAIN), i.e. not sent.

@@ -88,14 +88,16 @@ class Engine:
         self._health: dict[Kind, asyncio.Future[tuple[dict[str, ZoneHealth], Environment]]] = {}
 
     # -- single queries ---------------------------------------------------------------------------
-    def submit(self, zone: Zone, name: str, rdtype: str = "A") -> Awaitable[DnsResult]:
+    def submit(self, zone: Zone, name: str, rdtype: str = "A", *, first: bool = False) -> Awaitable[DnsResult]:
         """One query, under the limits and the zone's timeout. Failures are values, never exceptions.
 
         A layer with ``submit`` (the bulk UDP layer) queues, limits and times out on its own and hands
-        back a future, which costs no task; the facade gets the engine's semaphore, rate and timeout."""
+        back a future, which costs no task; the facade gets the engine's semaphore, rate and timeout.
+        ``first``: ahead of the questions waiting in the layer's queue (a question that work already
+        started is waiting for: the zones' test points, a listing's TXT reason)."""
         submit = getattr(self.resolver, "submit", None)
         if submit is not None:
-            return submit(name, rdtype, lifetime=zone.timeout)
+            return submit(name, rdtype, lifetime=zone.timeout, first=first)
         return self._ask(zone, name, rdtype)
 
     async def ask(self, zone: Zone, name: str, rdtype: str = "A") -> Answer:
@@ -122,17 +124,24 @@ class Engine:
             self._health[kind] = fut
         return fut
 
-    async def _check_health(self, kind: Kind) -> tuple[dict[str, ZoneHealth], Environment]:
-        zones = [z for z in self.zones if z.serves(kind)]
+    def _guards(self, zone: Zone, kind: Kind) -> tuple[list[Awaitable[DnsResult]], list[Kind]]:
+        """The zone's test points for ``kind``, asked now and ahead of the queue: every target of the kind
+        waits for them. Behind the first targets' questions they cost the sweep a round trip at its start."""
+        listed, unlisted = points_for(zone, kind)
+        asks = [self.submit(zone, f"{query_key(listed, kind)}.{zone.name}", first=True),
+                self.submit(zone, f"{query_key(unlisted, kind)}.{zone.name}", first=True)]
+        # A zone the catalogue does not describe: which kinds does it serve? Its "listed" test points
+        # of every kind tell, asked at the same time (no extra round trip).
+        others = [k for k in Kind if k is not kind] if not zone.known else []
+        asks += [self.submit(zone, f"{query_key(points_for(zone, k)[0], k)}.{zone.name}", first=True)
+                 for k in others]
+        return asks, others
 
-        async def one(zone: Zone) -> ZoneHealth:
-            listed, unlisted = points_for(zone, kind)
-            asks = [self.submit(zone, f"{query_key(listed, kind)}.{zone.name}"),
-                    self.submit(zone, f"{query_key(unlisted, kind)}.{zone.name}")]
-            # A zone the catalogue does not describe: which kinds does it serve? Its "listed" test points
-            # of every kind tell, asked at the same time (no extra round trip).
-            others = [k for k in Kind if k is not kind] if not zone.known else []
-            asks += [self.submit(zone, f"{query_key(points_for(zone, k)[0], k)}.{zone.name}") for k in others]
+    def _check_health(self, kind: Kind) -> Awaitable[tuple[dict[str, ZoneHealth], Environment]]:
+        zones = [z for z in self.zones if z.serves(kind)]
+        guards = [self._guards(zone, kind) for zone in zones]  # asked now, not when a task first runs
+
+        async def one(zone: Zone, asks: list[Awaitable[DnsResult]], others: list[Kind]) -> ZoneHealth:
             a, b, *rest = await asyncio.gather(*asks)
             served = None
             if not zone.known:
@@ -140,8 +149,11 @@ class Engine:
                 served = frozenset(k for k, r in points.items() if r.outcome is Outcome.OK)
             return judge_zone(zone, kind, _answer(a), _answer(b), served=served)
 
-        healths = await asyncio.gather(*(one(z) for z in zones))
-        return {h.zone.name: h for h in healths}, judge_environment(healths)
+        async def judge() -> tuple[dict[str, ZoneHealth], Environment]:
+            healths = await asyncio.gather(*(one(z, asks, others) for z, (asks, others) in zip(zones, guards)))
+            return {h.zone.name: h for h in healths}, judge_environment(healths)
+
+        return judge()
 
     async def healths(self) -> tuple[tuple[ZoneHealth, ...], Environment]:
         """Every health judged so far (for the kinds looked up in this run) and the worst environment."""
@@ -171,8 +183,9 @@ class Engine:
                    if not _not_served(by_zone.get(z.name))]
         listed = [i for i, r in enumerate(results) if r.status is Status.LISTED]
         if listed:
-            txts = await asyncio.gather(*(self.submit(results[i].zone, f"{key}.{results[i].zone.name}", "TXT")
-                                          for i in listed))
+            # Ahead of the queue: results come in input order, so the targets behind this one wait for it.
+            txts = await asyncio.gather(*(self.submit(results[i].zone, f"{key}.{results[i].zone.name}", "TXT",
+                                                      first=True) for i in listed))
             for i, txt in zip(listed, txts):
                 reason = " ".join(txt.records) if txt.outcome is Outcome.OK else None
                 r = results[i]
@@ -181,11 +194,17 @@ class Engine:
         return TargetResult(target=target, results=tuple(results))
 
     async def stream(self, targets: Iterable[Target], *, window: int | None = None) -> AsyncIterator[TargetResult]:
-        """Results in input order, with up to ``window`` targets in flight (default: enough to keep the
-        concurrency limit busy)."""
+        """Results in input order, with up to ``window`` targets in flight (default: four times the
+        concurrency limit's worth of questions).
+
+        In input order, one target whose question was lost holds the head for a retransmission timeout
+        (at least 0.1 s) and a round trip while no later target may start; twice the limit's worth (1,024
+        questions at the default 512) is about one such wait at the default rate, so the queue ran dry
+        after every loss. Four times keeps the rate busy through it; a target costs a task and a few
+        futures, so 200 targets waiting is nothing."""
         if window is None:
             per_target = max(1, len(self.zones))
-            window = max(4, 2 * self.limits.concurrency // per_target)
+            window = max(4, 4 * self.limits.concurrency // per_target)
         it = iter(targets)
         pending: deque[asyncio.Task[TargetResult]] = deque()
         try:
