@@ -81,6 +81,16 @@ def test_explain_of_a_reply_loads_no_tls_web_x509_or_dkim():
     assert parses > 0  # the reply rules and the catalogue are read on first use, not at import
 
 
+def test_explain_of_bounce_files_builds_no_report_classes_or_catalogue():
+    from support.corpus import CORPUS
+
+    modules, _ = loaded("run", "explain", "--format", "json", "-j1", str(CORPUS / "eml"))
+    assert "smtpdoctor.judge.explain.message" in modules  # the 405 bounces were read and judged
+    # a bounce's explanation names a category; core.model's report classes and the finding catalogue are
+    # for findings at a known SMTP phase (diagnose), built only where one is made
+    assert _present(modules, ("smtpdoctor.core.model", "smtpdoctor.core.catalogue")) == []
+
+
 @pytest.mark.parametrize("args", [
     ("domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
     ("blacklist", "192.0.2.1", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),

@@ -50,3 +50,47 @@ def test_the_contract_order_of_a_finding_and_a_transcript_line():
     assert list(finding.to_json()) == ["id", "category", "severity", "title", "detail", "remedy", "evidence", "step"]
     line = TranscriptLine(t=0.123456, port=25, dir="recv", tls=False, text="220 hi")
     assert line.to_json() == {"t": 0.1235, "port": 25, "dir": "recv", "tls": False, "text": "220 hi"}
+
+
+def _walk_every_field(value):
+    """The walker without its shortcuts for plain fields: every value goes through to_json."""
+    import dataclasses
+
+    from smtpdoctor.core import serialize
+
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        custom = getattr(type(value), "to_json", None)
+        if custom is not None and custom is not serialize.JsonMixin.to_json:
+            return value.to_json()
+        out = {}
+        for name, spec in serialize._plan(type(value)):
+            item = getattr(value, name)
+            if spec.omit or (spec.skip_none and item is None) or (spec.skip_empty and not item):
+                continue
+            if spec.convert is not None and item is not None:
+                item = spec.convert(item)
+            if spec.ndigits is not None and isinstance(item, float):
+                item = round(item, spec.ndigits)
+            item = _walk_every_field(item)
+            if spec.flatten:
+                out.update(item or {})
+            else:
+                out[spec.name or name] = item
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_walk_every_field(v) for v in value]
+    return serialize.to_json(value)
+
+
+def test_every_corpus_explanation_serialises_as_the_plain_walk():
+    import json
+
+    from smtpdoctor.flows.explain import explain_inputs
+    from support.corpus import CORPUS
+
+    results = list(explain_inputs([str(CORPUS / "eml")], jobs=1))
+    assert len(results) >= 405  # one corpus file is an mbox of two
+    for e in results:
+        ours, plain = e.to_json(), _walk_every_field(e)
+        assert ours == plain
+        assert json.dumps(ours) == json.dumps(plain)  # the same keys in the same order, the same types

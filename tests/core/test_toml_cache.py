@@ -94,3 +94,31 @@ def test_the_packaged_knowledge_reads_as_the_file_parses():
 
     text = resources.files("smtpdoctor.knowledge").joinpath("findings", "auth.toml").read_text(encoding="utf-8")
     assert knowledge_toml("findings", "auth.toml") == tomllib.loads(text)
+
+
+def test_derived_data_is_computed_once_and_again_after_a_change_of_file_or_version(writes_cache):
+    path = writes_cache / "rules.toml"
+    path.write_text('v = "old"\n', encoding="utf-8")
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {("a", 0): ("x", "y"), ("b", 16): None}
+
+    first = toml_cache.load_derived(str(path), "needs", b"v1", compute)
+    assert first == {("a", 0): ("x", "y"), ("b", 16): None} and len(calls) == 1
+    assert toml_cache.load_derived(str(path), "needs", b"v1", compute) == first and len(calls) == 1
+    toml_cache.load_derived(str(path), "needs", b"v2", compute)  # the code that computes it changed
+    assert len(calls) == 2
+    path.write_text('v = "newer"\n', encoding="utf-8")
+    toml_cache.load_derived(str(path), "needs", b"v2", compute)
+    assert len(calls) == 3
+
+
+def test_derived_data_is_not_written_without_byte_code(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    monkeypatch.setattr(sys, "pycache_prefix", None)
+    path = tmp_path / "rules.toml"
+    path.write_text('v = 1\n', encoding="utf-8")
+    assert toml_cache.load_derived(str(path), "needs", b"v1", lambda: {"k": 1}) == {"k": 1}
+    assert _cache_files(tmp_path) == []

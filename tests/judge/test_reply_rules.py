@@ -56,3 +56,60 @@ def test_generated_texts_agree(words):
     text = "".join(words)
     for lazy in _patterns():
         assert bool(lazy.search(text)) == bool(re.compile(lazy.pattern, lazy.flags).search(text))
+
+
+def test_the_cached_required_literals_are_the_ones_the_patterns_give():
+    kb = knowledge()
+    patterns = [kb.any_marker, *(z for p in kb.providers for z in (p.hosts, p.markers) if z is not None),
+                *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.rules)]
+    assert len(patterns) > 200
+    for z in patterns:  # each was given its literals by knowledge() (from the cache when it was warm)
+        assert z._needs == required_literals(z.pattern, z.flags), z.pattern
+
+
+def _every_literals():
+    kb = knowledge()
+    return [lit for spec in kb.reasons.values() for lit in (spec.literal, spec.exclude) if lit is not None]
+
+
+def _plain_search(lit, text: str) -> bool:
+    """Literals.search as its definition: any of the substrings occurs."""
+    return any(item in text for items in (lit.always, *lit.keyed.values()) for item in items)
+
+
+def test_reason_literals_find_what_a_plain_substring_search_finds_on_every_corpus_line():
+    from support.corpus import CORPUS
+
+    lines = {" ".join(line.lower().split()) for p in sorted((CORPUS / "eml").glob("*.eml"))
+             for line in p.read_text(encoding="utf-8", errors="replace").splitlines()}
+    literals = _every_literals()
+    assert len(literals) > 20 and len(lines) > 5000
+    hits = 0
+    for text in lines:
+        for lit in literals:
+            found = lit.search(text)
+            assert found == _plain_search(lit, text), text
+            hits += found
+    assert hits > 500  # the corpus's words do name reasons
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["user", "unknown", "mailbox", "full", "over quota", " ", "-", ".", "no such",
+                                 "relay", "denied", "not", "spam", "blocked", "x", "550", "account", "disabled"]),
+                max_size=14))
+def test_reason_literals_agree_on_generated_texts(words):
+    text = "".join(words)
+    for lit in _every_literals():
+        assert lit.search(text) == _plain_search(lit, text), text
+
+
+def test_the_cache_key_of_the_literal_reader_is_the_same_in_every_process():
+    import os
+    import subprocess
+    import sys
+
+    probe = ("from smtpdoctor.judge import reply_rules as r; "
+             "print(r._code_key(r.required_literals.__code__) + r._code_key(r._requirement.__code__))")
+    keys = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(keys) == 1 and len(keys.pop()) > 100  # else the cache would be computed again in every run

@@ -104,3 +104,58 @@ def test_digit_first_patterns_find_what_the_plain_forms_find(text):
         fast, slow = getattr(replies, name), re.compile(plain)
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == \
                [(m.span(), m.groups()) for m in slow.finditer(text)], name
+
+
+def _find_status_as_written_before(text: str, klass: str = "") -> str:
+    """find_status before its codes were kept for the last text (search, then sub, per call)."""
+    from smtpdoctor.protocol import replies
+
+    if not text or len(text) < 5:
+        return ""
+    if "." in text and replies._IPV4.search(text):
+        text = replies._IPV4.sub(" ", text)
+    matches = [m for m in replies._IN_TEXT.finditer(text) if int(m.group(2)) <= 7]
+    if not klass and any(m.group(1) != "2" for m in matches):
+        matches = [m for m in matches if m.group(1) != "2"]
+    found, vague = [], ""
+    for m in matches:
+        if klass and m.group(1) != klass:
+            continue
+        code = ".".join(m.groups())
+        if code.endswith(".0.0") or code == "4.4.7":
+            vague = vague or code
+            continue
+        found.append(code)
+    if vague:
+        found.append(vague)
+    if not found:
+        return ""
+    chosen = found[0]
+    for code in found[1:]:
+        chosen = prefer_status(chosen, code, "")
+    return chosen
+
+
+_CODEISH = st.lists(st.sampled_from(["5.1.1", "4.7.0", "2.0.0", "5.0.0", "4.4.7", "550", "192.0.2.1", "10.5.1.1",
+                                     "5.1.1.1", "x-5.1.1", "/4.2.2", " ", "-", ".", "[", "]", "a", "\n", "5.7.26"]),
+                    max_size=12).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_CODEISH, st.sampled_from(["", "2", "4", "5"]))
+def test_find_status_reads_as_before_for_each_class_asked_in_turn(text, klass):
+    # the classifier asks for one class and then for any, on the same text: the kept codes serve both
+    assert find_status(text, klass) == _find_status_as_written_before(text, klass)
+    assert find_status(text) == _find_status_as_written_before(text)
+    assert find_status(" " + text, klass) == _find_status_as_written_before(" " + text, klass)
+
+
+def test_find_status_reads_as_before_on_every_corpus_message_and_line():
+    from support.corpus import CORPUS
+
+    messages = [p.read_text(encoding="utf-8", errors="replace") for p in sorted((CORPUS / "eml").glob("*.eml"))]
+    texts = messages + [line for m in messages for line in m.splitlines() if "." in line]
+    assert len(messages) == 405 and len(texts) > 10_000
+    for text in texts:
+        for klass in ("5", "4", ""):
+            assert find_status(text, klass) == _find_status_as_written_before(text, klass)

@@ -59,12 +59,14 @@ def test_quick_word_tests_never_change_the_answer(text):
 
 def _plain_cut_original(text: str) -> str:
     """cut_original as written with the two plain searches."""
-    from smtpdoctor.protocol.textbounce import _HEADERS_BLOCK, _ORIGINAL, _ORIGINAL_ANYCASE
+    import re
+
+    from smtpdoctor.protocol.textbounce import _HEADERS_BLOCK, _ORIGINAL
 
     text = unquote(text)
     end = len(text)
     low = text.lower()
-    m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
+    m = _ORIGINAL.search(low) if len(low) == len(text) else re.compile(_ORIGINAL.pattern, re.I).search(text)
     if m:
         end = m.start()
     m = _HEADERS_BLOCK.search(text, 0, end + 1 if end < len(text) else end)
@@ -87,3 +89,23 @@ def test_cut_original_finds_what_the_plain_searches_find(lines, newline):
 
     text = newline.join(lines)
     assert cut_original(text) == _plain_cut_original(text)
+
+
+def test_cut_original_finds_what_the_plain_searches_find_on_every_corpus_text():
+    from smtpdoctor.protocol.mime import read_message
+    from smtpdoctor.protocol.textbounce import cut_original
+    from support.corpus import CORPUS
+
+    texts = []
+    for path in sorted((CORPUS / "eml").glob("*.eml")):
+        data = path.read_bytes()
+        texts.append(data.decode("utf-8", "replace"))
+        parts = read_message(data)
+        texts += list(getattr(parts, "texts", ())) + list(getattr(parts, "html", ()))
+    assert len(texts) > 800
+    cut = 0
+    for text in texts:
+        ours = cut_original(text)
+        assert ours == _plain_cut_original(text)
+        cut += len(ours) < len(text)
+    assert cut > 300  # most bounces quote their original: the searches found where it starts

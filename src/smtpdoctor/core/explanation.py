@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Mapping
 
-from .model import Category
+from .category import Category
 from .serialize import JsonMixin, js
 
 __all__ = ["Kind", "Classification", "Explanation", "ListingCitation", "Recipient", "Explained"]

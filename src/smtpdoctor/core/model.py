@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from .category import Category
 from .serialize import JsonMixin, js, to_json
 
 if TYPE_CHECKING:  # the values the probes and flows record; read, never imported at run time
@@ -55,19 +56,6 @@ def combine_exit_codes(codes) -> int:
     return EXIT_INCONCLUSIVE if EXIT_INCONCLUSIVE in codes else EXIT_OK
 
 SCHEMA = "smtpdoctor/report@1"
-
-
-class Category(StrEnum):
-    """The causes named by the guide "Troubleshooting SMTP Issues", plus ``ok``."""
-
-    BLACKLIST = "blacklist"
-    AUTHENTICATION = "authentication"
-    CONNECTION = "connection"
-    PORT = "port"
-    FIREWALL = "firewall"
-    DNS = "dns"
-    CLIENT = "client"
-    OK = "ok"
 
 
 class Severity(StrEnum):

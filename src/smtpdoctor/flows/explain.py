@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -187,10 +188,10 @@ def _utf8(data: bytes) -> bool:
         return False
 
 
-def _from_path(path: Path) -> Iterator[Item]:
+def _from_path(path: Path | str) -> Iterator[Item]:
     name = str(path)
     try:
-        with path.open("rb") as fh:
+        with open(name, "rb") as fh:  # the built-in open: Path.open costs a few µs more a file
             yield from _from_stream(fh, name)
     except OSError as exc:
         yield Item(source=name, error=f"cannot read: {exc.strerror or exc}")
@@ -215,16 +216,16 @@ def _walk(folder: Path) -> Iterator[Path]:
 def _existing(arg: str) -> tuple[Path, str | None]:
     """``(path, "dir" | "file")`` when ``arg`` names something that exists, else ``(path, None)``. A reply
     pasted as an argument is often longer than a file name may be (255 bytes) or holds a NUL: then the
-    operating system's refusal means "not a file", never an error."""
+    operating system's refusal means "not a file", never an error. One ``stat`` (``is_dir`` then ``exists``
+    were two)."""
     path = Path(arg)
     if len(arg.encode("utf-8", "surrogateescape")) > _MAX_PATH:
         return path, None
     try:
-        if path.is_dir():
-            return path, "dir"
-        return path, ("file" if path.exists() else None)
-    except (OSError, ValueError):  # ENAMETOOLONG, a NUL byte, a component over 255 bytes
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):  # missing, ENAMETOOLONG, a NUL byte, a component over 255 bytes
         return path, None
+    return path, ("dir" if stat.S_ISDIR(mode) else "file")
 
 
 def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Item]:

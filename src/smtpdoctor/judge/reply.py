@@ -18,13 +18,15 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from ..core import catalogue
 from ..core.explanation import Classification, ListingCitation
-from ..core.model import Category, Finding
+from ..core.category import Category
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
+
+if TYPE_CHECKING:  # the catalogue (and core.model) are imported where a finding is made: a bounce needs neither
+    from ..core.model import Finding
 
 __all__ = ["Classification", "Facts", "classify", "classify_facts", "clean_diagnostic", "judged", "to_finding",
            "PHASES", "STAGES"]
@@ -329,6 +331,8 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
             result = dataclasses.replace(result, bulk_rule=note, remedy=(*result.remedy, note))
     if phase in STAGES:
         return _at_phase(kb, result, phase, code, enhanced, body, provider or result.provider)
+    from ..core import catalogue
+
     finding = kb.reason_finding.get(result.reason)
     if finding is not None and catalogue.spec(finding).category != result.category:
         finding = None  # a provider's own category: no generic finding says it
@@ -379,6 +383,8 @@ def _at_phase(kb: Knowledge, result: Classification, stage: str, code: int | Non
 
 def _with_finding(result: Classification, finding: str, *, confidence: str, retry: bool,
                   params: Mapping[str, Any]) -> Classification:
+    from ..core import catalogue
+
     spec = catalogue.spec(finding)
     category = spec.category
     if category is Category.OK:
@@ -391,6 +397,8 @@ def _with_finding(result: Classification, finding: str, *, confidence: str, retr
 def judged(finding: str, *, confidence: str = "high", **params: Any) -> Classification:
     """A finding judged without a reply to classify (the EHLO offer, a broken SASL exchange), in the same
     shape, so :func:`to_finding` words it like any other."""
+    from ..core import catalogue
+
     spec = catalogue.spec(finding)
     return Classification(reason="securityerror", category=spec.category, status="", replycode="", provider=None,
                           summary=spec.title, finding=finding, confidence=confidence, params=params)
@@ -417,6 +425,8 @@ def to_finding(result: Classification, preset: Any = None, *, redactor: Any = No
         values = {k: redactor.redact(v) if isinstance(v, str) else v for k, v in values.items()}
     if preset is not None:
         values.setdefault("provider_name", preset.name)
+    from ..core import catalogue
+
     finding = catalogue.make(result.finding, **values)
     own = preset.remedy_for(result.finding, **values) if preset is not None else ()
     links = tuple(f"{h.title}: {h.url}" for h in preset.help) if own else ()

@@ -11,7 +11,8 @@ import re
 from typing import Any
 
 from .mime_reader import NotExact
-from .mail_parts import ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, blocks_from_text, fields_from_text
+from .mail_parts import (ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, blocks_from_text,
+                         decoded_value as _decoded, fields_from_text)
 
 __all__ = ["parts_of"]
 
@@ -66,7 +67,7 @@ def parts_of(msg: Msg) -> MailParts:
     found = _Walk()
     found.walk(msg)
     return MailParts(
-        headers=tuple((k.lower(), _decoded(v)) for k, v in msg.items()),
+        headers=tuple((k.lower(), v if type(v) is str else str(v)) for k, v in msg.items()),  # decoded when read
         content_type=msg.get_content_type(),
         dsn=tuple(_dsn_blocks(part) for part in found.dsn),
         feedback=tuple(_feedback(part) for part in found.arf),
@@ -93,19 +94,6 @@ def _decode_part(part: Msg) -> str:
         except (LookupError, UnicodeDecodeError):
             continue
     return payload.decode("latin-1")
-
-
-def _decoded(value: object) -> str:
-    """A field's value with its encoded words decoded and its white space folded."""
-    text = str(value)
-    if "=?" in text:
-        from email.header import decode_header, make_header
-
-        try:
-            text = str(make_header(decode_header(text)))
-        except Exception:  # noqa: BLE001 - a broken encoded-word: keep the raw text
-            pass
-    return " ".join(text.split())
 
 
 def _header(msg: Msg, name: str) -> str:

@@ -57,21 +57,31 @@ def is_status(value: str) -> bool:
     return bool(m) and m.end() == len(value)
 
 
+_last_codes: list = [None, []]  # the last text read and its codes: a classifier asks for one class, then any
+
+
+def _codes_in(text: str) -> list[tuple[str, str, str]]:
+    """(class, subject, detail) of each status code in ``text`` outside IPv4 addresses, subject at most 7."""
+    if _last_codes[0] is not text:
+        plain = _IPV4.sub(" ", text) if "." in text else text  # sub alone: a search first scanned twice
+        _last_codes[1] = [m.groups() for m in _IN_TEXT.finditer(plain) if int(m.group(2)) <= 7]
+        _last_codes[0] = text
+    return _last_codes[1]
+
+
 def find_status(text: str, klass: str = "") -> str:
     """The most specific enhanced status code anywhere in ``text`` (``""`` when none)."""
     if not text or len(text) < 5:
         return ""
-    if "." in text and _IPV4.search(text):
-        text = _IPV4.sub(" ", text)
-    matches = [m for m in _IN_TEXT.finditer(text) if int(m.group(2)) <= 7]
-    if not klass and any(m.group(1) != "2" for m in matches):
-        matches = [m for m in matches if m.group(1) != "2"]  # a failure code beats a transcript's "250 2.1.5"
+    matches = _codes_in(text)
+    if not klass and any(m[0] != "2" for m in matches):
+        matches = [m for m in matches if m[0] != "2"]  # a failure code beats a transcript's "250 2.1.5"
     found: list[str] = []
     vague = ""
     for m in matches:
-        if klass and m.group(1) != klass:
+        if klass and m[0] != klass:
             continue
-        code = ".".join(m.groups())
+        code = ".".join(m)
         if code.endswith(".0.0") or code == "4.4.7":
             vague = vague or code
             continue

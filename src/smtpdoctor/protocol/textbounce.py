@@ -51,7 +51,7 @@ _ORIGINAL = re.compile(
     r"(?m)^[ \t>]*(?:[-=*_]{2,}[ \t]*(?:" + _ORIGINAL_PHRASES + r")"
     r"|(?:" + _ORIGINAL_PHRASES + r")[ \t]*(?:follows|below|is attached|is included|was)?[ \t]*[:.]?[ \t]*-*[ \t]*$)"
 )
-_ORIGINAL_ANYCASE = re.compile(_ORIGINAL.pattern, re.I)
+_ORIGINAL_ANYCASE: list[re.Pattern[str]] = []  # the same, ignoring case: compiled when first needed (1 ms)
 _HEADERS_BLOCK = re.compile(
     r"(?m)^(?:Return-Path|Received|Message-Id|DKIM-Signature|X-Received|Delivered-To|Authentication-Results"
     r"|ARC-Seal|X-Google-DKIM-Signature|X-Gm-Message-State):[^\n]*\n"
@@ -59,6 +59,25 @@ _HEADERS_BLOCK = re.compile(
     r"|Authentication-Results|MIME-Version|X-Mailer|Content-Type|Date|From|To|Subject|X-[\w-]+):)",
     re.I,
 )
+
+
+def _at_line_starts(pattern: re.Pattern[str]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A ``(?m)^BODY`` pattern as (BODY, "\\nBODY"): the second starts with a literal, so ``re`` jumps from
+    newline to newline instead of trying ``^`` at every character (6.4 -> 3.8 µs over a bounce's text)."""
+    body = pattern.pattern.removeprefix("(?m)^")
+    return re.compile(body, pattern.flags), re.compile("\n" + body, pattern.flags)
+
+
+def _first_line_start(pair: tuple[re.Pattern[str], re.Pattern[str]], text: str, endpos: int) -> int:
+    """Where ``(?m)^BODY`` first matches in ``text[:endpos]`` (-1: nowhere), from :func:`_at_line_starts`."""
+    if pair[0].match(text, 0, endpos):
+        return 0
+    m = pair[1].search(text, 0, endpos)
+    return m.start() + 1 if m else -1
+
+
+_ORIGINAL_LINES = _at_line_starts(_ORIGINAL)
+_HEADERS_LINES = _at_line_starts(_HEADERS_BLOCK)
 _HEADER_NAMES = ("return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "delivered-to:",
                  "authentication-results:", "arc-seal:", "x-google-dkim-signature:", "x-gm-message-state:")
 _NOT_RECIPIENT_LOCAL = re.compile(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
@@ -103,17 +122,23 @@ def cut_original(text: str) -> str:
     text = unquote(text)
     end = len(text)
     low = text.lower()
-    m = _ORIGINAL.search(low) if len(low) == len(text) else _ORIGINAL_ANYCASE.search(text)
-    if m:
-        end = m.start()
+    if len(low) == len(text):
+        at = _first_line_start(_ORIGINAL_LINES, low, len(low))
+    else:  # lower() changed the length (a few non-ASCII letters): positions must stay those of ``text``
+        if not _ORIGINAL_ANYCASE:
+            _ORIGINAL_ANYCASE.append(re.compile(_ORIGINAL.pattern, re.I))
+        m = _ORIGINAL_ANYCASE[0].search(text)
+        at = m.start() if m else -1
+    if at >= 0:
+        end = at
     stop = end + 1 if end < len(text) else end
     if text.isascii() and all(low.find(name, 0, stop) < 0 for name in _HEADER_NAMES):
         return text[:end]  # none of the field names the pattern starts with (re.I folds only non-ASCII extras)
-    m = _HEADERS_BLOCK.search(text, 0, stop)
-    if m and m.start() < end:
+    at = _first_line_start(_HEADERS_LINES, text, stop)
+    if 0 <= at < end:
         # a block of header lines at the start of a line, after some text: the original's headers
-        if m.start() > 0 and text[m.start() - 1] == "\n":
-            end = m.start()
+        if at > 0 and text[at - 1] == "\n":
+            end = at
     return text[:end]
 
 

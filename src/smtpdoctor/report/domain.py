@@ -56,5 +56,6 @@ def render_text(audit) -> str:
                 lines.append(f"        {provider_name(provider)} answers: {reply.replace(chr(10), ' ')}")
             for gone in row.withdrawn:
                 lines.append(f"        no longer asked by {gone}")
-    lines.append(f"  {len(audit.findings)} findings in {audit.elapsed:.2f} s")
+    count = len(audit.findings)
+    lines.append(f"  {count} finding{'' if count == 1 else 's'} in {audit.elapsed:.2f} s")
     return strip_control("\n".join(lines) + "\n\n")  # records and names come from DNS

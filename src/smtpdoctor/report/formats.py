@@ -24,10 +24,16 @@ class OutputFormat(StrEnum):
     html = "html"
 
 
+_encode = None  # json.JSONEncoder(...).encode, made once: json.dumps with options builds an encoder per call
+
+
 def write_json_line(obj: object, stream=None) -> None:
     """One JSON object per line (JSON Lines), flushed so a thousand inputs stream."""
-    import json
+    global _encode
+    if _encode is None:
+        import json
 
+        _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     stream = stream or sys.stdout
-    stream.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
+    stream.write(_encode(obj) + "\n")
     stream.flush()

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from smtpdoctor.core.explanation import Explained, Kind
 from smtpdoctor.judge.explain.message import explain_parts
 from smtpdoctor.judge.explain.reply import explain_text
@@ -214,3 +219,46 @@ def test_untyped_diagnostic_code_keeps_all_its_words():
     first = explain_message(msg).results[0]
     assert first.diagnostic.startswith("550 5.1.1 <first@example.org>; Recipient address rejected")
     assert (first.explanation.reason, first.explanation.replycode) == ("userunknown", "550")
+
+
+_AS_WRITTEN = re.compile(r"\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b|#[45]\.\d\.\d")  # the code pattern's reading
+
+
+def _starts(pattern, text: str) -> list[int]:
+    return [m.start() for m in pattern.finditer(text)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["550", "5.1.1", "4.7.0", "#5.0.0", "#4.4.7", "x", "_", "é", "٣", " ", "-", ".", "a5",
+                                 "250 ", "2.0.0", "5.1", "12", "\n", "#"]), max_size=12).map("".join))
+def test_the_digit_first_code_pattern_finds_what_the_written_one_finds(text):
+    from smtpdoctor.judge.explain.message import _SMTP_CODE_NEAR
+
+    assert _starts(_SMTP_CODE_NEAR, text) == _starts(_AS_WRITTEN, text)
+
+
+def test_the_digit_first_code_pattern_on_every_corpus_message():
+    from smtpdoctor.judge.explain.message import _SMTP_CODE_NEAR
+    from support.corpus import CORPUS
+
+    texts = [p.read_text(encoding="utf-8", errors="replace").lower() for p in sorted((CORPUS / "eml").glob("*.eml"))]
+    assert sum(bool(_AS_WRITTEN.search(t)) for t in texts) > 300
+    for text in texts:
+        assert _starts(_SMTP_CODE_NEAR, text) == _starts(_AS_WRITTEN, text)
+
+
+def test_the_delayed_words_gate_is_the_patterns_own_required_literals():
+    from smtpdoctor.judge.explain.message import _DELAYED_BODY, _DELAYED_NEEDS
+    from smtpdoctor.judge.reply_rules import required_literals
+
+    # every text the pattern matches holds one of them, so a text holding none is not searched
+    assert required_literals(_DELAYED_BODY.pattern) == _DELAYED_NEEDS
+
+
+def test_delayed_bounces_are_still_told_from_failed_ones():
+    delayed = explain_message(b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Warning\n\n"
+                              b"This is a warning message only.\n\n<rcpt@example.org>: 451 4.4.1 host not reachable\n")
+    failed = explain_message(b"From: MAILER-DAEMON@mx.example.net\nTo: s@example.com\nSubject: Failure\n\n"
+                             b"Your message could not be delivered.\n\n<rcpt@example.org>: 550 5.1.1 no such user\n")
+    assert [r.action for r in delayed.results] == ["delayed"]
+    assert [r.action for r in failed.results] == ["failed"]

@@ -36,12 +36,18 @@ _AUTOREPLY_SUBJECT = re.compile(r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|an
 _BOUNCE_BODY = re.compile(r"could not be delivered|undeliverable|delivery has failed|permanent error|"
                           r"following address(?:es|\(es\))? failed|was not delivered|unable to deliver|"
                           r"delivery to the following recipients? failed|failed permanently|returned mail")
-_SMTP_CODE_NEAR = re.compile(r"\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b|#[45]\.\d\.\d")
+# a reply code or a status code: "\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b|#[45]\.\d\.\d" written digit-first (the
+# word boundary as a look-behind), so the search jumps from digit to digit: 19 -> 6 µs over a bounce's text
+_SMTP_CODE_NEAR = re.compile(r"[245](?<!\w[245])(?:\d\d[ -]|\.\d{1,3}\.\d{1,3}\b)|#[45]\.\d\.\d")
 _DELAYED = re.compile(r"\(delay\)|delayed mail|delivery delay|warning: could not send message for past|"
                       r"delivery status notification \(delay\)|still being retried", re.I)
 _DELAYED_BODY = re.compile(r"this is a warning message only|delivery to the following recipients? (?:has|have) been "
                            r"delayed|message will be retried for|will continue to be attempted|"
                            r"has not yet been delivered|delivery attempts will continue")
+# Every match of _DELAYED_BODY holds one of these (its required literals, reply_rules.required_literals; a test
+# keeps them equal): most bounces hold none, and six ``in`` tests cost a fifth of the search (5.9 µs a text).
+_DELAYED_NEEDS = ("delivery attempts will continue", "delivery to the following recipient", "has not yet been delivered",
+                  "message will be retried for", "this is a warning message only", "will continue to be attempted")
 _IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|ehlo|starttls|auth)", re.I)
 
 
@@ -205,7 +211,7 @@ def _original_recipients(originals: tuple[Original, ...], texts: list[str]) -> l
 
 def _simple(reason: str, recipient: str) -> Recipient:
     spec = knowledge().reasons[reason]
-    from smtpdoctor.core.model import Category
+    from smtpdoctor.core.category import Category
 
     exp = Explanation(reason=reason, category=Category(spec.category), status="", replycode="", provider=None,
                       summary=spec.summary, remedy=spec.remedy)
@@ -301,7 +307,8 @@ def _explain_unstructured(msg: MailParts, has_dsn: bool, texts: list[str], sende
 
     if bounce_like or any(_SMTP_CODE_NEAR.search(h) for h in heads):
         wanted = list(dict.fromkeys(a for v in msg.header_all("X-Failed-Recipients") for a in _addresses(v)))
-        delayed = bool(_DELAYED.search(subject) or any(_DELAYED_BODY.search(h) for h in heads))
+        delayed = bool(_DELAYED.search(subject) or any(_DELAYED_BODY.search(h) for h in heads
+                                                        if any(w in h for w in _DELAYED_NEEDS)))
         action = "delayed" if delayed else "failed"
         results = _explain_text(texts, sender, wanted, action)
         if not results:
