@@ -14,8 +14,9 @@ from smtpdoctor.net.dns import Resolver
 from smtpdoctor.lab.blocklists import dnsbl_records
 from smtpdoctor.observe.blocklists import check_targets
 from smtpdoctor.core.dnsbl_targets import parse_inputs
+from smtpdoctor.net.dns_wire import ForeignAnswer, read_records
 from smtpdoctor.net.udp_mux import (
-    MalformedAnswer, MuxResolver, decode_answer, encode_query, servers_of, system_nameservers,
+    MalformedAnswer, MuxResolver, encode_query, servers_of, system_nameservers,
 )
 from smtpdoctor.core.dnsbl_zones import select_zones
 
@@ -32,19 +33,25 @@ def test_encode_refuses_what_it_cannot_encode(name):
         encode_query(1, name, 1)
 
 
+def _read(data: bytes, name: bytes, qtype: int):
+    return read_records(data, tuple(name.split(b".")), qtype)
+
+
 def test_decode_refuses_garbage_and_foreign_answers():
     query = encode_query(7, "a.test", 1)
     response = bytearray(query)
     response[2] |= 0x80
+    with pytest.raises(MalformedAnswer) as short:
+        _read(b"\x00\x07", b"a.test", 1)
+    assert not isinstance(short.value, ForeignAnswer)  # unreadable: the query ends with an error
     with pytest.raises(MalformedAnswer):
-        decode_answer(b"\x00\x07", b"a.test", 1)
-    with pytest.raises(MalformedAnswer):
-        decode_answer(bytes(query), b"a.test", 1)  # QR not set: not a response
-    with pytest.raises(MalformedAnswer):
-        decode_answer(bytes(response), b"b.test", 1)  # another question
+        _read(bytes(query), b"a.test", 1)  # QR not set: not a response
+    with pytest.raises(ForeignAnswer):
+        _read(bytes(response), b"b.test", 1)  # another question: the asker keeps waiting
     bad = bytes(response[:4]) + struct.pack("!HHHH", 1, 1, 0, 0) + bytes(response[12:]) + b"\xc0\x0c\x00\x01"
-    with pytest.raises(MalformedAnswer):
-        decode_answer(bad, b"a.test", 1)  # an answer record cut short
+    with pytest.raises(MalformedAnswer) as cut:
+        _read(bad, b"a.test", 1)  # an answer record cut short
+    assert not isinstance(cut.value, ForeignAnswer)
 
 
 def test_system_nameservers(tmp_path):

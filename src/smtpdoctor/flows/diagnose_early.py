@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from typing import TYPE_CHECKING
 
-from ..net.early import EarlyConnects
+from ..net.early import EarlyConnects, sweep_order
 
 if TYPE_CHECKING:
     from ..core.settings import Settings
@@ -28,6 +28,6 @@ def connect_early(settings: "Settings") -> EarlyConnects | None:
     except ValueError:
         return None
     early = EarlyConnects()
-    for port in dict.fromkeys((settings.effective_port, *settings.sweep_ports)):  # the sweep's ports, in its order
+    for port in sweep_order(settings.effective_port, settings.sweep_ports):
         early.start(settings.host, port, settings.source_ip)
     return early

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence
 from ..core.names import parse_nameserver, reverse_name
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 from . import without_doh
+from .dns_wire import question_key
 
 if TYPE_CHECKING:
     from .dns_first import Primer
@@ -174,7 +175,7 @@ class Resolver:
 
     def _future(self, name: str, rdtype: str) -> asyncio.Future[DnsResult]:
         """The one future of this run for (name, type): from the cache, or asked now (in a running loop)."""
-        key = (_normal(name), rdtype.upper())
+        key = question_key(name, rdtype)
         mux = self._mux if self._mux is not None else self._open_mux()
         fut = self._cache.get(key)
         if fut is None:
@@ -221,11 +222,14 @@ class Resolver:
         self._mux = False
         primer, self._primer = self._primer, None
         if servers:
-            # At most 128 questions in flight per run: below dnsmasq's 150 (dns-forward-max, the common local
-            # forwarder) and the ~250 datagrams a server socket's default 208 KiB receive buffer holds, beyond
-            # which a resolver drops them and each drop costs a retransmission timeout.
+            # At most MAX_IN_FLIGHT (256) questions out per run: about the ~250 datagrams a server socket's
+            # default 208 KiB receive buffer holds, beyond which a resolver drops them and each drop costs a
+            # retransmission timeout. The layer's window opens at 64 and grows only while answers come back,
+            # so a forwarder that holds fewer (dnsmasq's dns-forward-max, 150) is met by the window.
+            from .dns_first import MAX_IN_FLIGHT
+
             mux = MuxResolver(servers, _Dnspython(self), timeout=self._timeout, lifetime=self._lifetime,
-                              max_in_flight=256, full=True)
+                              max_in_flight=MAX_IN_FLIGHT, full=True)
             try:
                 mux._open(primer)
             except (NotImplementedError, OSError):  # a loop without add_reader; no socket to be had

@@ -22,12 +22,12 @@ TYPE_CHECKING = False  # typing loads after a command's first questions leave (i
 if TYPE_CHECKING:
     from typing import Iterable, Sequence
 
-from .dns_wire import QTYPES, encode_query
-from .udp_socket import connected_socket
+from .dns_wire import QTYPES, encode_query, question_key
+from .udp_socket import connected_socket, send_datagram
 
 __all__ = ["Primer", "prime", "servers_for"]
 
-MAX_PRIMED = 256  # as many questions as the facade's UDP layer has in flight at most
+MAX_IN_FLIGHT = 256  # questions a run has out at once: primed here, then at most this many in the facade's UDP layer
 
 
 class Primer:
@@ -42,22 +42,17 @@ class Primer:
 
     def ask(self, name: str, rdtype: str) -> bool:
         """Send ``name``/``rdtype`` now (once); False when it was not sent (the facade asks it then)."""
-        key = (name.rstrip(".").lower(), rdtype.upper())
+        key = question_key(name, rdtype)
         if key in self.sent:
             return True
-        if self.sock is None or key[1] not in QTYPES or len(self.sent) >= MAX_PRIMED:
+        if self.sock is None or key[1] not in QTYPES or len(self.sent) >= MAX_IN_FLIGHT:
             return False
         qid = random.getrandbits(16)
         while qid in self._ids:
             qid = random.getrandbits(16)
         try:
             wire = encode_query(qid, key[0], QTYPES[key[1]], edns=True)
-            try:
-                self.sock.send(wire)
-            except ConnectionRefusedError:
-                # An earlier question's ICMP "port unreachable", reported on this call (net/udp_socket.py):
-                # send again, so that the refusal is on the socket again when the UDP layer reads it.
-                self.sock.send(wire)
+            send_datagram(self.sock, wire)
         except (ValueError, OSError):  # a name the writer does not take; a full buffer: asked later
             return False
         self._ids.add(qid)

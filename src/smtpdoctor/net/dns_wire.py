@@ -22,8 +22,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from ..core.observations import Outcome
 
-__all__ = ["Answer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query", "read_answer", "read_records",
-           "settle"]
+__all__ = ["Answer", "ForeignAnswer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query",
+           "question_key", "read_answer", "read_records", "settle"]
 
 # Every type a mail audit asks (the facade's transport takes these; dnspython parses those not read here).
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
@@ -57,6 +57,10 @@ class MalformedAnswer(ValueError):
     """An answer that cannot be read (too short, bad name compression ...)."""
 
 
+class ForeignAnswer(MalformedAnswer):
+    """A response to another question: a stray or spoofed packet whose id matched (the asker keeps waiting)."""
+
+
 class NeedsDnspython(Exception):
     """An answer this reader leaves to dnspython (a type it does not read, signatures, a long chain)."""
 
@@ -80,6 +84,12 @@ def _label(label: str) -> bytes:
 # EDNS0 as the facade asks (dnspython's use_edns(0, DO, 1232)): the root name, type OPT, a 1232-byte UDP
 # payload, extended rcode 0, version 0, the DO bit, no options.
 _OPT = struct.pack("!BHHIH", 0, 41, 1232, 0x8000, 0)
+
+
+def question_key(name: str, rdtype: str) -> tuple[str, str]:
+    """The one key of a question (name without its final dot, lower case; type in upper case): the primer's,
+    the UDP layer's and the facade's cache agree on it, so a primed question is never asked twice."""
+    return name.rstrip(".").lower(), rdtype.upper()
 
 
 def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:
@@ -247,7 +257,7 @@ def _question(data: bytes, qname: tuple[bytes, ...], qtype: int) -> tuple[int, i
     labels, i = _name(data, 12)
     qt, _ = struct.unpack_from("!HH", data, i)
     if qt != qtype or _key(labels) != qname:
-        raise MalformedAnswer("answer for another question")
+        raise ForeignAnswer("answer for another question")
     return flags, an, i + 4
 
 
@@ -306,10 +316,11 @@ def settle(query, data: bytes) -> None:
 
     try:
         answer = read_answer(data, query.qname, query.qtype)
+    except ForeignAnswer:  # a stray or spoofed packet with a matching id: keep waiting
+        return
     except MalformedAnswer as exc:
-        if "another question" not in str(exc):  # else a stray packet with a matching id: keep waiting
-            query._stop()
-            query.finish(Outcome.ERROR, error=f"malformed answer: {exc}")
+        query._stop()
+        query.finish(Outcome.ERROR, error=f"malformed answer: {exc}")
         return
     except NeedsDnspython:
         query._stop()

@@ -16,13 +16,19 @@ import socket
 import sys
 import time
 
-__all__ = ["EarlyConnects", "socket_for"]
+__all__ = ["EarlyConnects", "socket_for", "sweep_order"]
 
 # Linux queues an ICMP error that ends a connect (a firewall's REJECT) on the socket (MSG_ERRQUEUE) when
 # these options are set: net/smtp reads it to tell a REJECT from a closed port. The stdlib has no names for
 # them (linux/in.h, linux/in6.h), hence the numbers; elsewhere they are simply not set.
 _IP_RECVERR = getattr(socket, "IP_RECVERR", 11)
 _IPV6_RECVERR = getattr(socket, "IPV6_RECVERR", 25)
+
+
+def sweep_order(configured_port: int, ports) -> tuple[int, ...]:
+    """The ports a sweep probes, in its order: the configured one first, each once. The early connects and the
+    sweep (observe/sweep.py) both use it, so every connect started early is one the sweep takes over."""
+    return tuple(dict.fromkeys((configured_port, *ports)))
 
 
 def socket_for(address: str, source_ip: str | None) -> socket.socket:

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
-from .dns_wire import QTYPES as _FULL_TYPES, RCODES as _RCODES, MalformedAnswer, encode_query, read_records
+from .dns_wire import QTYPES as _FULL_TYPES, RCODES as _RCODES, ForeignAnswer, MalformedAnswer, encode_query, question_key, read_records
 from .udp_socket import REFUSALS, UdpSocket, refusal
 
 if TYPE_CHECKING:
     from .dns_first import Primer
 
-__all__ = ["MuxResolver", "encode_query", "decode_answer", "MalformedAnswer", "system_nameservers", "servers_of"]
+__all__ = ["MuxResolver", "encode_query", "MalformedAnswer", "system_nameservers", "servers_of"]
 
 # The blocklist sweep's types. With ``full=True`` (the facade's transport): every type a mail audit asks
 # (dns_wire.QTYPES); the answers of those ``dns_wire`` does not read itself are parsed by dnspython.
@@ -63,14 +63,6 @@ def servers_of(resolver: object) -> list[str]:
     if servers is None:
         return []
     return [f"[{address}]:{port}" if ":" in address else f"{address}:{port}" for address, port in servers]
-
-
-def decode_answer(data: bytes, name: bytes, qtype: int) -> tuple[int, tuple[str, ...], int | None, bool]:
-    """(rcode, records of ``qtype`` as text, ttl, truncated) from a response to ``name``/``qtype``, read by
-    :func:`smtpdoctor.net.dns_wire.read_records` (the one reader of answers by hand).
-
-    Raises :class:`MalformedAnswer` for a response that is short, garbled, or not for this question."""
-    return read_records(data, tuple(name.rstrip(b".").split(b".")), qtype)
 
 
 class _Query:
@@ -195,9 +187,9 @@ class _Query:
             return
         try:
             rcode, records, ttl, truncated = read_records(data, self.qname, self.qtype)
+        except ForeignAnswer:
+            return  # a stray or spoofed packet with a matching id: keep waiting
         except MalformedAnswer as exc:
-            if "another question" in str(exc):
-                return  # a stray or spoofed packet with a matching id: keep waiting
             self._stop()
             self.finish(Outcome.ERROR, error=f"malformed answer: {exc}")
             return
@@ -469,7 +461,7 @@ class MuxResolver:
         Must be called from a running event loop. Asked once per run; later askers share the answer.
         ``first``: at the head of the queue, not its tail (a question other work is already waiting for)."""
         self._open()
-        key = (name.rstrip(".").lower(), rdtype.upper())
+        key = question_key(name, rdtype)
         fut = None if self.full else self._cache.get(key)
         if fut is not None and not fut.cancelled():
             return fut

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from .udp_mux import _Query
 
-__all__ = ["REFUSALS", "UdpSocket", "connected_socket", "refusal"]
+__all__ = ["REFUSALS", "UdpSocket", "connected_socket", "refusal", "send_datagram"]
 
 _RCVBUF = 4 << 20
 # What a connected UDP socket reports after an ICMP error about one of its packets: the server's port is
@@ -58,6 +58,16 @@ def refusal(exc: OSError, server: tuple[str, int]) -> Failure | None:
     what = "nothing listens on" if exc.errno == errno.ECONNREFUSED else "cannot reach"
     return Failure(kind=refusals[exc.errno][0], phase="query", errno=exc.errno,
                    message=f"the DNS server {host}:{server[1]} refused: {what} it ({exc.strerror})")
+
+
+def send_datagram(sock: socket.socket, wire: bytes) -> None:
+    """Send ``wire`` on a connected UDP socket. Such a socket reports an earlier packet's ICMP "port
+    unreachable" on the next call; that error belonged to the earlier packet, so send again: a second refusal
+    is this one's (and stays on the socket for the reader). Other errors, EAGAIN included, are the caller's."""
+    try:
+        sock.send(wire)
+    except ConnectionRefusedError:
+        sock.send(wire)
 
 
 def connected_socket(server: tuple[str, int]) -> socket.socket:
@@ -132,16 +142,9 @@ class UdpSocket:
         that as a loss cost each refused query a whole timeout and cut the window: the sweep crawled
         at a fifth of pydnsbl's rate. Refused sends are held and sent when the socket is writable."""
         try:
-            self.sock.send(wire)
+            send_datagram(self.sock, wire)
         except (BlockingIOError, InterruptedError):
             return False
-        except ConnectionRefusedError:
-            # A connected UDP socket reports an earlier packet's ICMP "port unreachable" on the next call;
-            # that error belonged to the earlier query. Send again: a second refusal is this query's.
-            try:
-                self.sock.send(wire)
-            except (BlockingIOError, InterruptedError):
-                return False
         return True
 
     def hold(self, query: "_Query") -> None:

@@ -17,6 +17,7 @@ import asyncio
 from dataclasses import dataclass, replace
 from typing import Awaitable, Callable
 
+from ..net.early import sweep_order
 from ..net.smtp import SmtpSession, Transcript
 from .facts import PortObservation
 from .port import ProbeOptions, probe_port
@@ -80,7 +81,7 @@ async def sweep(addresses: tuple[str, ...], ports: tuple[int, ...], configured_p
     With ``quitting``, the walked session's QUIT is said in the background and handed over there (the
     caller ends it with :meth:`SmtpSession.end_quit`): nothing waits on its reply's round trip.
     """
-    all_ports = tuple(dict.fromkeys((configured_port, *ports)))
+    all_ports = sweep_order(configured_port, ports)
     claimed = False
     if options.connect_watch is None:
         options = replace(options, connect_watch=HostSilence())
