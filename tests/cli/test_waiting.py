@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from smtpdoctor.cli.live import WaitStatus
+from smtpdoctor.report.progress import WaitStatus
 from smtpdoctor.core.model import TranscriptLine
 
 SRC = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "src"))

@@ -93,8 +93,6 @@ def fast_help() -> str:
 def usage_hint(message: str, argv: list[str]) -> str:
     """A usage error with the way to the fix: the command's help, which ends with a worked example."""
     command = next((a for a in argv if a in COMMANDS), None)
-    if "--port" in message and ("integer" in message or "number" in message):
-        message = message.rstrip(".") + ". A port must be a number, 1–65535 (587: submission with STARTTLS, 465: implicit TLS)."
     where = f"smtpdoctor {command} --help" if command else "smtpdoctor --help"
     return f"{message.rstrip().rstrip('.')}; see '{where}' for an example"
 

@@ -135,7 +135,7 @@ def _parameter(click, name: str, annotation, spec: _Param):
         arg = _click_classes(click)[1]([name], nargs=-1 if many else 1, help=spec.help, **common)
         arg.label = _label(kind, many)
         return arg
-    flags = list(spec.decls) or ["--" + name.replace("_", "-")]
+    flags = flags_of(name, spec)
     if kind is bool:
         common.pop("type")
         return click.Option(flags + [name], is_flag=True, default=default, help=spec.help, show_default=False,
@@ -179,13 +179,24 @@ def parameters(function: Callable) -> list[tuple[str, Any, _Param]]:
     ~5 ms to import, before a diagnosis' first SYN)."""
     import typing
 
+    hints = typing.get_type_hints(function, localns=_annotation_names())
+    return [(name, hints.get(name, str), spec) for name, spec in _declared(function)]
+
+
+def _declared(function: Callable) -> list[tuple[str, _Param]]:
+    """(name, declaration) of each parameter ``function`` declares with Option/Argument, in order, read from
+    its code object and defaults."""
     code = function.__code__
     names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
     positional = function.__defaults__ or ()
     defaults = dict(zip(names[code.co_argcount - len(positional):code.co_argcount], positional))
     defaults.update(function.__kwdefaults__ or {})
-    hints = typing.get_type_hints(function, localns=_annotation_names())
-    return [(name, hints.get(name, str), defaults[name]) for name in names if isinstance(defaults.get(name), _Param)]
+    return [(name, defaults[name]) for name in names if isinstance(defaults.get(name), _Param)]
+
+
+def flags_of(name: str, spec: _Param) -> list[str]:
+    """The spellings of option ``name``: its declared ones, or ``--name-with-hyphens``."""
+    return list(spec.decls) or ["--" + name.replace("_", "-")]
 
 
 def _annotation_names() -> dict[str, Any]:
@@ -239,17 +250,9 @@ def plain_parameters(function: Callable) -> list[tuple[str, Any, bool, _Param]]:
     without ``typing.get_type_hints`` (typing and pathlib are ~6 ms of imports before ``domain``'s first
     question; ``tests/cli/test_layer.py`` compares the two for every command). Any annotation it does not
     read sends it to :func:`parameters`."""
-    code = function.__code__
-    names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
-    positional = function.__defaults__ or ()
-    defaults = dict(zip(names[code.co_argcount - len(positional):code.co_argcount], positional))
-    defaults.update(function.__kwdefaults__ or {})
     annotations = function.__annotations__
     out = []
-    for name in names:
-        spec = defaults.get(name)
-        if not isinstance(spec, _Param):
-            continue
+    for name, spec in _declared(function):
         text = annotations.get(name, "str")
         kind = _plain_kind(text, function.__globals__) if isinstance(text, str) else None
         if kind is None:

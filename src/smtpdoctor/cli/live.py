@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ..report.progress import WaitStatus
 
-__all__ = ["WaitStatus", "live_status"]
+__all__ = ["live_status"]
 
 
 class _Live:
@@ -36,9 +36,6 @@ class _Live:
 
 
 class _Quiet:
-    def __init__(self, status: WaitStatus) -> None:
-        self.status = status
-
     def __enter__(self) -> WaitStatus | None:
         return None
 
@@ -52,5 +49,4 @@ def live_status(stream, *, timeout: float, quiet: bool = False):
         tty = stream.isatty()
     except (AttributeError, ValueError):
         tty = False
-    status = WaitStatus(timeout)
-    return _Live(status, stream) if tty and not quiet else _Quiet(status)
+    return _Live(WaitStatus(timeout), stream) if tty and not quiet else _Quiet()

@@ -21,7 +21,7 @@ import enum
 import os
 import re
 
-from .layer import _Param, plain_parameters
+from .layer import _Param, flags_of, plain_parameters
 
 TYPE_CHECKING = False  # typing loads after domain's first questions leave (issue 16)
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ def _value(kind, text: str):
 def _flags(name: str, spec: _Param) -> dict[str, tuple[str, bool | None]]:
     """Each spelling of an option -> (parameter, the value a flag sets, or None: takes a value)."""
     out: dict[str, tuple[str, bool | None]] = {}
-    for decl in spec.decls or ("--" + name.replace("_", "-"),):
+    for decl in flags_of(name, spec):
         on, _, off = decl.partition("/")
         out[on] = (name, True)
         if off:

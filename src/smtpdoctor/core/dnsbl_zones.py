@@ -269,11 +269,13 @@ def select_zones(names: Sequence[str] | None, *, cat: Catalogue | None = None
     cat = cat or catalogue()
     if not names:
         return cat.default_zones, ()
+    from .validate import ZONE_WORDS
+
     chosen: dict[str, Zone] = {}
     dead: list[tuple[str, DeadZone]] = []
     for raw in names:
         word = raw.strip().lower()
-        if word in ("default", "all"):
+        if word in ZONE_WORDS:
             for z in (cat.default_zones if word == "default" else cat.zones):
                 chosen.setdefault(z.name, z)
             continue

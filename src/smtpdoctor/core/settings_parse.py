@@ -178,10 +178,11 @@ class _Reader:
         if not (text.isascii() and text.isdigit()):
             self.errors["port"] = f"{text[:20]!r} is not a port number: {_PORT_HINT}"
             return None
-        if not 1 <= int(text) <= 65535:
+        try:
+            return names.port_number(int(text))
+        except names.BadName:
             self.errors["port"] = f"port {text[:20]} is out of range: {_PORT_HINT}"
             return None
-        return int(text)
 
     def _auth_mech(self) -> str | None:
         text = self.text("auth_mech")

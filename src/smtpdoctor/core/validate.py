@@ -54,12 +54,15 @@ def dkim_selector(text: str) -> str:
     return text.strip()
 
 
+ZONE_WORDS = ("default", "all")  # what --dnsbl takes besides zone names (core/dnsbl_zones.select_zones)
+
+
 def dnsbl_zones(names) -> tuple[str, ...]:
     """Blocklist zones as ``blacklist --dnsbl`` takes them (names, ``default``, ``all``). Only the names are
     checked (what :func:`smtpdoctor.core.dnsbl_zones.select_zones` refuses): the catalogue is not loaded
     for that, before the first connection of a diagnosis."""
     for name in names:
-        if name.strip().lower() not in ("default", "all"):
+        if name.strip().lower() not in ZONE_WORDS:
             zone_name(name)
     return tuple(names)
 

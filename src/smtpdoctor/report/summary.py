@@ -12,7 +12,9 @@ from collections import Counter
 __all__ = ["BlacklistTally", "DomainTally"]
 
 
-def _table(head: tuple[str, str], rows: list[tuple[str, int]]) -> list[str]:
+def _table(head: tuple[str, str], counts: Counter[str]) -> list[str]:
+    """``counts`` as two columns, most first (ties by name)."""
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     width = max(len(head[0]), *(len(name) for name, _ in rows))
     lines = [f"  {head[0]:<{width}}  {head[1]}"]
     lines += [f"  {name:<{width}}  {count:>{len(head[1])}}" for name, count in rows]
@@ -55,7 +57,7 @@ class BlacklistTally:
     def text(self) -> str:
         lines = ["", "Summary: " + self.total_line()]
         if self.per_list:
-            lines += _table(("list", "listed"), sorted(self.per_list.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines += _table(("list", "listed"), self.per_list)
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict:
@@ -91,8 +93,7 @@ class DomainTally:
     def text(self) -> str:
         lines = ["Summary: " + self.total_line()]
         if self.error_areas:
-            lines += _table(("errors in", "domains"),
-                            sorted(self.error_areas.items(), key=lambda kv: (-kv[1], kv[0])))
+            lines += _table(("errors in", "domains"), self.error_areas)
         return "\n".join(lines) + "\n"
 
     def to_json(self) -> dict:

@@ -1,8 +1,9 @@
 import pytest
 
 from smtpdoctor.core.observations import Outcome
+from smtpdoctor.core.dkim_selectors import common_selectors, first_tier
 from smtpdoctor.judge.dns.dkim import (
-    check_dkim, common_selectors, discover_more, first_tier, parse_key_record, selector_providers, trusted_node,
+    check_dkim, discover_more, parse_key_record, selector_providers, trusted_node,
 )
 
 from support.dns_zones import RSA_512, answer

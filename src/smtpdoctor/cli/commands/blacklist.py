@@ -95,7 +95,6 @@ def blacklist(
 
 async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, rate, summary=False,
                 quiet=False) -> int:
-    import io
     import sys
 
     from ...flows.blacklist import open_lookup, stream_blacklist
@@ -103,7 +102,7 @@ async def _main(nameservers, per_query, targets, zones, dead, fmt, concurrency, 
 
     async with open_lookup(nameservers, per_query, concurrency=concurrency, rate=rate) as lookup:
         lines = stream_blacklist(lookup, targets, zones, dead, concurrency=concurrency, rate=rate)
-        return await write_results(lines, len(targets), fmt, sys.stdout, io.StringIO() if quiet else sys.stderr,
+        return await write_results(lines, len(targets), fmt, sys.stdout, None if quiet else sys.stderr,
                                    summary=summary)
 
 

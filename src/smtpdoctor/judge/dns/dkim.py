@@ -12,9 +12,9 @@ from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
 from ...protocol.dkim import DkimKey, parse_key_record
-from ...core.dkim_selectors import common_selectors, first_tier, selector_providers
+from ...core.dkim_selectors import selector_providers
 
-__all__ = ["DkimKey", "common_selectors", "first_tier", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
+__all__ = ["DkimKey", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
 
 WEAK_BITS = 1024  # below: error (Gmail, Yahoo and Microsoft ignore or reject such signatures)

@@ -21,14 +21,14 @@ from typing import Mapping
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from ...protocol.dmarc import (MAX_WALK, STRENGTH, DmarcPolicy, authorisation_name, dmarc_records, mailto_domains,
+from ...protocol.dmarc import (STRENGTH, DmarcPolicy, authorisation_name, dmarc_records, mailto_domains,
                                parse_dmarc, tree_walk)
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
 
 __all__ = ["OrgDomain", "organizational_domain", "psl_organizational_domain", "psl_loaded",
            "tree_walk", "organizational_domain_from_walk", "find_organizational_domain", "aligned",
-           "report_destinations", "check_dmarc", "explain_new_tags", "MAX_WALK"]
+           "report_destinations", "check_dmarc", "explain_new_tags"]
 
 
 
