@@ -61,7 +61,9 @@ def _plain_cut_original(text: str) -> str:
     """cut_original as written with the two plain searches."""
     import re
 
-    from smtpdoctor.protocol.textbounce import _HEADERS_BLOCK, _ORIGINAL
+    from smtpdoctor.protocol import textbounce
+
+    _ORIGINAL, _HEADERS_BLOCK = re.compile(textbounce._ORIGINAL), re.compile(textbounce._HEADERS_BLOCK, re.I)
 
     text = unquote(text)
     end = len(text)

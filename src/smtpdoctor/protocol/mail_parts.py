@@ -133,13 +133,17 @@ def blocks_from_text(text: str) -> list[dict[str, str]]:
 
 def has_text_dsn(text: str) -> bool:
     """Does this text hold delivery-status fields (a Final- or Original-Recipient line)?"""
+    return _dsn_start(text) is not None
+
+
+def _dsn_start(text: str) -> re.Match[str] | None:
     if text.isascii() and "recipient" not in text.lower():
-        return False  # the pattern needs the word (re.I folds some non-ASCII letters: then it decides)
-    return _DSN_IN_TEXT.search(text) is not None
+        return None  # the pattern needs the word (re.I folds some non-ASCII letters: then it decides)
+    return _DSN_IN_TEXT.search(text)
 
 
 def text_dsn_blocks(text: str) -> list[dict[str, str]]:
-    """The field groups of a delivery-status body inside text, from the paragraph of its first recipient."""
-    start = _DSN_IN_TEXT.search(text)
-    body = text[max(0, text.rfind("\n\n", 0, start.start()) if start else 0):]
-    return blocks_from_text(body)
+    """The field groups of a delivery-status body inside text, from the paragraph of its first recipient
+    (``[]``: the text holds none)."""
+    start = _dsn_start(text)
+    return [] if start is None else blocks_from_text(text[max(0, text.rfind("\n\n", 0, start.start())):])

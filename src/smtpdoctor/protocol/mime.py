@@ -16,7 +16,7 @@ from typing import Any
 
 from ..core.inputs import is_binary
 from .mail_parts import MAX_MESSAGE_BYTES, MailParts, Unreadable, looks_like_message
-from .mime_reader import NotExact, read_tree
+from .mime_reader import read_tree
 from .mime_walk import parts_of
 
 __all__ = ["read_message", "read_message_stdlib", "looks_like_message", "MAX_MESSAGE_BYTES"]
@@ -34,10 +34,8 @@ def read_message(data: bytes) -> MailParts | Unreadable:
         if not tree.keys():
             return Unreadable(note="no message headers")
         return parts_of(tree)
-    except NotExact:
-        return _stdlib(prepared)  # a shape the hand reader does not read exactly
-    except Exception:  # noqa: BLE001 - whatever went wrong, the email package's reading is the answer
-        return _stdlib(prepared)
+    except Exception:  # noqa: BLE001 - NotExact (a shape the hand reader does not read exactly) or anything
+        return _stdlib(prepared)  # else that went wrong: the email package's reading is the answer
 
 
 def read_message_stdlib(data: bytes) -> MailParts | Unreadable:

@@ -237,17 +237,21 @@ class _Reader:
         end = self.line_end(pos)
         return None if self.stops(pos, end, seps, blank) else end
 
+    def first_boundary(self, pos: int, limit: int, seps: tuple[bytes, ...]) -> int:
+        """Where the first boundary line of ``seps`` in ``data[pos:limit]`` starts (``limit``: none)."""
+        data = self.data
+        for sep in seps:
+            at = data.find(sep, pos, limit)
+            while at >= 0:
+                if (at == pos or data[at - 1] == 10) and _closes(data, at + len(sep), self.line_end(at)) is not None:
+                    limit = at
+                    break
+                at = data.find(sep, at + 1, limit)
+        return limit
+
     def next_stop(self, pos: int, seps: tuple[bytes, ...], blank: bool) -> int:
         """Where the first line at or after ``pos`` that ends the part starts (or the end of the data)."""
-        data, best = self.data, self.n
-        for sep in seps:
-            at = data.find(sep, pos, best)
-            while at >= 0:
-                if (at == pos or data[at - 1] == 10) and \
-                        _closes(data, at + len(sep), self.line_end(at)) is not None:
-                    best = at
-                    break
-                at = data.find(sep, at + 1, best)
+        data, best = self.data, self.first_boundary(pos, self.n, seps)
         if blank:
             if pos < best and (data[pos] == 10 or data.startswith(b"\r\n", pos)):
                 return pos
@@ -280,14 +284,8 @@ class _Reader:
     def headers(self, part: Part, pos: int, seps: tuple[bytes, ...], blank: bool) -> int:
         """The header lines up to the first that is none (a blank one is consumed); then the fields."""
         data = self.data
-        end = _HEADER_RUN.match(data, pos).end()  # the lines headerRE accepts, in one pass
-        for sep in seps:  # a boundary line that looks like a field ends the header (and the part) early
-            at = data.find(sep, pos, end)
-            while at >= 0:
-                if (at == pos or data[at - 1] == 10) and _closes(data, at + len(sep), self.line_end(at)) is not None:
-                    end = at
-                    break
-                at = data.find(sep, at + 1, end)
+        # the lines headerRE accepts, in one pass; a boundary line that looks like a field ends the header early
+        end = self.first_boundary(pos, _HEADER_RUN.match(data, pos).end(), seps)
         block = data[pos:end]
         if end < self.n and not self.stops(end, self.line_end(end), seps, blank) and data[end] in (10, 13):
             end = self.line_end(end)  # the blank line between header and body

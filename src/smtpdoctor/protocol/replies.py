@@ -57,16 +57,19 @@ def is_status(value: str) -> bool:
     return bool(m) and m.end() == len(value)
 
 
-_last_codes: list = [None, []]  # the last text read and its codes: a classifier asks for one class, then any
+# the last text read and its codes (a classifier asks for one class, then any): one tuple, replaced whole
+_last_codes: tuple[str | None, tuple[tuple[str, str, str], ...]] = (None, ())
 
 
-def _codes_in(text: str) -> list[tuple[str, str, str]]:
+def _codes_in(text: str) -> tuple[tuple[str, str, str], ...]:
     """(class, subject, detail) of each status code in ``text`` outside IPv4 addresses, subject at most 7."""
-    if _last_codes[0] is not text:
+    global _last_codes
+    last, codes = _last_codes
+    if last is not text:
         plain = _IPV4.sub(" ", text) if "." in text else text  # sub alone: a search first scanned twice
-        _last_codes[1] = [m.groups() for m in _IN_TEXT.finditer(plain) if int(m.group(2)) <= 7]
-        _last_codes[0] = text
-    return _last_codes[1]
+        codes = tuple(m.groups() for m in _IN_TEXT.finditer(plain) if int(m.group(2)) <= 7)
+        _last_codes = (text, codes)
+    return codes
 
 
 def find_status(text: str, klass: str = "") -> str:

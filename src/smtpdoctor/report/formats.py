@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 from enum import StrEnum
+from functools import cache
 
-__all__ = ["OutputFormat", "write_json_line", "GLYPHS", "transcript_glyph"]
+__all__ = ["OutputFormat", "json_line", "write_json_line", "GLYPHS", "transcript_glyph"]
 
 # swaks' transcript marks, the field's convention: " ->" sent, "<- " received, " ~>" / "<~ " under TLS,
 # "**>" errors, "===" what we say about the session. The one table: text, Markdown, HTML and the web page.
@@ -24,16 +25,21 @@ class OutputFormat(StrEnum):
     html = "html"
 
 
-_encode = None  # json.JSONEncoder(...).encode, made once: json.dumps with options builds an encoder per call
+@cache
+def _encoder():
+    import json
+
+    # made once: json.dumps with options builds an encoder per call
+    return json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def json_line(obj: object) -> str:
+    """``obj`` as one JSON Lines line (without its newline): the one encoding of every JSON Lines output."""
+    return _encoder()(obj)
 
 
 def write_json_line(obj: object, stream=None) -> None:
     """One JSON object per line (JSON Lines), flushed so a thousand inputs stream."""
-    global _encode
-    if _encode is None:
-        import json
-
-        _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     stream = stream or sys.stdout
-    stream.write(_encode(obj) + "\n")
+    stream.write(json_line(obj) + "\n")
     stream.flush()

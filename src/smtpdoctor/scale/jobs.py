@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,9 @@ __all__ = ["PartResult", "DomainSettings", "BlacklistSettings", "audit_domains",
 
 def dumps(obj: Any) -> str:
     """One JSON Lines line, exactly as the in-process commands write it (``report.formats.write_json_line``)."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    from ..report.formats import json_line
+
+    return json_line(obj)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

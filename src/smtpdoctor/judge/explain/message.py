@@ -15,7 +15,7 @@ from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.protocol.replies import find_replycode, is_status
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
-                                             has_text_dsn, text_dsn_blocks)
+                                             text_dsn_blocks)
 from smtpdoctor.protocol.ses import ses_events
 from smtpdoctor.protocol.textbounce import cut_original, find_addresses, find_command, find_remote_host, read_text_bounce
 
@@ -281,7 +281,7 @@ def explain_parts(msg: MailParts | Unreadable, source: str = "-") -> Explained:
     if not dsn and msg.forwarded is not None:  # a forwarded bounce: the report sits in an attached message
         dsn, texts = list(msg.forwarded.dsn), texts + list(msg.forwarded.texts)
     if not dsn:
-        dsn = [tuple(text_dsn_blocks(t)) for t in texts if has_text_dsn(t)]
+        dsn = [tuple(blocks) for blocks in map(text_dsn_blocks, texts) if blocks]
     if dsn:
         results = _explain_dsn(dsn, texts, sender)
         if results:
