@@ -96,7 +96,7 @@ def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:
     """The first provider whose hosts name one of ``host``'s names, else the first whose markers are in
     ``text`` (each pattern is tried only where its literals occur: see reply_rules.LazyPattern)."""
     for name in host.split():
-        if kb.any_host.search(name):
+        if kb.any_host.may_match(name):  # the providers' own patterns decide (a name may hold a literal only)
             for p in kb.providers:
                 if p.hosts is not None and p.hosts.search(name):
                     return p
