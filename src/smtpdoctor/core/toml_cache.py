@@ -55,7 +55,7 @@ def load_toml(path: str) -> dict[str, Any]:
     cached = _cache_path(path)
     try:
         with open(cached, "rb") as fh:
-            stored_key, dated, data = marshal.load(fh)
+            stored_key, dated, data = marshal.loads(fh.read())  # load(fh) reads the file a few bytes at a time
         if tuple(stored_key) == key:
             return _undated(data) if dated else data
     except (OSError, EOFError, ValueError, TypeError):
@@ -116,7 +116,7 @@ def load_derived(path: str, label: str, version: bytes, compute: Callable[[], An
     cached = _cache_path(path).removesuffix(".marshal") + f".{label}.marshal"
     try:
         with open(cached, "rb") as fh:
-            stored_key, data = marshal.load(fh)
+            stored_key, data = marshal.loads(fh.read())
         if tuple(stored_key) == key:
             return data
     except (OSError, EOFError, ValueError, TypeError):
