@@ -13,8 +13,11 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
+
+TYPE_CHECKING = False  # pathlib (with urllib.parse and ipaddress, 3 ms) is imported to walk a directory only
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label
@@ -199,6 +202,8 @@ def _from_path(path: Path | str) -> Iterator[Item]:
 
 def _walk(folder: Path) -> Iterator[Path]:
     """Files under ``folder`` in a stable order; a maildir's cur/ and new/ only (tmp/ is in flight)."""
+    from pathlib import Path
+
     if (folder / "cur").is_dir() and (folder / "new").is_dir():
         for sub in ("new", "cur"):
             for entry in sorted(os.scandir(folder / sub), key=lambda e: e.name):
@@ -213,19 +218,30 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield path
 
 
-def _existing(arg: str) -> tuple[Path, str | None]:
-    """``(path, "dir" | "file")`` when ``arg`` names something that exists, else ``(path, None)``. A reply
-    pasted as an argument is often longer than a file name may be (255 bytes) or holds a NUL: then the
-    operating system's refusal means "not a file", never an error. One ``stat`` (``is_dir`` then ``exists``
-    were two)."""
-    path = Path(arg)
+def _existing(arg: str) -> str | None:
+    """``"dir"`` or ``"file"`` when ``arg`` names something that exists, else None. A reply pasted as an
+    argument is often longer than a file name may be (255 bytes) or holds a NUL: then the operating system's
+    refusal means "not a file", never an error. One ``stat`` (``is_dir`` then ``exists`` were two)."""
     if len(arg.encode("utf-8", "surrogateescape")) > _MAX_PATH:
-        return path, None
+        return None
     try:
-        mode = os.stat(path).st_mode
+        mode = os.stat(path_text(arg)).st_mode  # as pathlib would: "x.eml/" names the file x.eml
     except (OSError, ValueError):  # missing, ENAMETOOLONG, a NUL byte, a component over 255 bytes
-        return path, None
-    return path, ("dir" if stat.S_ISDIR(mode) else "file")
+        return None
+    return "dir" if stat.S_ISDIR(mode) else "file"
+
+
+def path_text(arg: str) -> str:
+    """``str(pathlib.Path(arg))`` on POSIX (the name an input is reported by), without importing pathlib:
+    empty and ``.`` components dropped, a root of exactly two slashes kept (PurePosixPath's reading)."""
+    if os.name != "posix":
+        from pathlib import Path
+
+        return str(Path(arg))
+    stripped = arg.lstrip("/")
+    slashes = len(arg) - len(stripped)
+    root = "" if not slashes else "//" if slashes == 2 else "/"
+    return (root + "/".join(x for x in stripped.split("/") if x and x != ".")) or "."
 
 
 def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Item]:
@@ -238,12 +254,14 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
             else:
                 yield from _from_stream(stdin, "-")
             continue
-        path, kind = _existing(arg)
+        kind = _existing(arg)
         if kind == "dir":
-            for file in _walk(path):
+            from pathlib import Path
+
+            for file in _walk(Path(arg)):
                 yield from _from_path(file)
         elif kind == "file":
-            yield from _from_path(path)
+            yield from _from_path(path_text(arg))
         elif _LOOKS_LIKE_PATH.match(arg) and len(arg) <= _MAX_NAME:
             yield Item(source=arg, error="no such file or directory")
         else:

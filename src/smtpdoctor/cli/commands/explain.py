@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import List, Optional
+TYPE_CHECKING = False  # the annotations are read as text (cli.layer); pathlib and typing are not imported to run
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import List, Optional
 
 from ...report.formats import OutputFormat
 from ..common import UsageError
