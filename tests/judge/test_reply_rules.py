@@ -144,3 +144,54 @@ def test_the_cached_substring_index_is_the_one_the_rules_give():
                            (spec.exclude, given.get("not") or [])):
             fresh = literal_index(items)
             assert (None if lit is None else (lit.keyed, lit.always)) == fresh, name
+        assert spec.aligned_keys == tuple(rr_sequence_key(list(seq)) for seq in spec.aligned), name
+
+
+def rr_sequence_key(parts):
+    from smtpdoctor.judge.reply_rules import _sequence_key
+
+    return _sequence_key(parts)
+
+
+def _plain_matches(spec, text: str) -> bool:
+    """ReasonSpec.matches as its definition: no excluding substring, then any substring or any sequence of
+    substrings in order (no word index)."""
+    if not text or (spec.exclude is not None and _plain_search(spec.exclude, text)):
+        return False
+    if spec.literal is not None and _plain_search(spec.literal, text):
+        return True
+    for seq in spec.aligned:
+        pos = 0
+        for part in seq:
+            pos = text.find(part, pos)
+            if pos < 0:
+                break
+            pos += len(part)
+        else:
+            return True
+    return False
+
+
+def test_reasons_match_as_their_definition_on_every_corpus_line():
+    from support.corpus import CORPUS
+
+    lines = {" ".join(line.lower().split()) for p in sorted((CORPUS / "eml").glob("*.eml"))
+             for line in p.read_text(encoding="utf-8", errors="replace").splitlines()}
+    specs = list(knowledge().reasons.values())
+    hits = 0
+    for text in lines:
+        for spec in specs:
+            found = spec.matches(text)
+            assert found == _plain_matches(spec, text), (spec.name, text)
+            hits += found
+    assert hits > 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["mailbox ", "does not exist", "not", " found", "<", ">", "user", "unknown", " ",
+                                 "blocked by ", "access denied", "no ", "in name directory", "x", "non",
+                                 "existent user", "account "]), max_size=14))
+def test_reasons_match_as_their_definition_on_generated_texts(words):
+    text = "".join(words)
+    for spec in knowledge().reasons.values():
+        assert spec.matches(text) == _plain_matches(spec, text), (spec.name, text)

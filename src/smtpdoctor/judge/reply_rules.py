@@ -90,6 +90,9 @@ class ReasonSpec:
     remedy: tuple[str, ...]
     literal: Literals | None  # any of the substrings
     aligned: tuple[tuple[str, ...], ...]  # substrings that must appear in this order
+    # per sequence, an interior word of one of its substrings (None: none has one): a text without it as a
+    # whole word cannot hold the sequence, and a set look-up is cheaper than the first ``find``
+    aligned_keys: tuple[str | None, ...]
     exclude: Literals | None  # a match here vetoes the reason
 
     def matches(self, text: str) -> bool:
@@ -100,7 +103,12 @@ class ReasonSpec:
             return False
         if self.literal is not None and self.literal.search(text):
             return True
-        for seq in self.aligned:  # the substrings in this order (a loop here: forty sequences a reply)
+        if not self.aligned:
+            return False
+        words = words_of(text)
+        for key, seq in zip(self.aligned_keys, self.aligned):  # the substrings in this order (a loop here)
+            if key is not None and key not in words:
+                continue
             pos = 0
             for part in seq:
                 found = text.find(part, pos)
@@ -370,7 +378,15 @@ def _index(raw: dict[str, Any]) -> dict[str, Any]:
     sources = [z for p in raw.get("provider") or () for z in (p.get("hosts"), p.get("markers")) if z]
     sources += [r["match"] for p in raw.get("provider") or () for r in p.get("rule") or ()]
     sources += [r["match"] for r in raw.get("rule") or ()]
-    return {"literals": literals, "lowered": {z: _lower_pattern(z) for z in sources}}
+    aligned = {name: [_sequence_key([p.lower() for p in seq]) for seq in spec.get("aligned") or ()]
+               for name, spec in raw["reasons"].items()}
+    return {"literals": literals, "aligned": aligned, "lowered": {z: _lower_pattern(z) for z in sources}}
+
+
+def _sequence_key(parts: list[str]) -> str | None:
+    """The longest interior word of any of ``parts`` (see :func:`_interior_word`), or None."""
+    words = [w for w in map(_interior_word, parts) if w]
+    return max(words, key=len) if words else None
 
 
 def _known_needs(patterns: list[LazyPattern]) -> None:
@@ -396,7 +412,8 @@ def _code_key(code: Any) -> str:
 @cache
 def knowledge() -> Knowledge:
     raw = knowledge_toml("replies.toml")
-    version = "".join(_code_key(f.__code__) for f in (_index, literal_index, _interior_word, _lower_pattern))
+    version = "".join(_code_key(f.__code__) for f in (_index, literal_index, _interior_word, _lower_pattern,
+                                                       _sequence_key))
     index = knowledge_derived("replies.toml", "index", version.encode(), lambda: _index(raw))
     literals, lowered = index["literals"], index["lowered"]
     reasons = {}
@@ -409,6 +426,7 @@ def knowledge() -> Knowledge:
             remedy=_tuple(spec.get("remedy")),
             literal=_literal(literal),
             aligned=tuple(tuple(p.lower() for p in seq) for seq in spec.get("aligned") or ()),
+            aligned_keys=tuple(index["aligned"][name]),
             exclude=_literal(exclude),
         )
     providers = []
