@@ -24,6 +24,7 @@ from ..core.inputs import InputError, is_binary, read_head, size_label
 from ..judge.explain.reply import explain_text
 from ..protocol.mail_parts import MAX_MESSAGE_BYTES, looks_like_message
 from ..protocol.maillog import failure_lines, looks_like_maillog
+from ..protocol.compiled import compiled_re
 
 __all__ = ["Item", "iter_items", "explain_item", "explain_message", "explain_inputs", "iter_mbox", "iter_maillog", "MAX_REPLY_TEXT",
            "MAX_MBOX_MESSAGE_BYTES"]
@@ -36,7 +37,7 @@ MAX_MBOX_MESSAGE_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
 # An mbox separator: "From " + envelope sender + a date (asctime, or anything ending in a year). A bare
 # "From someone" line inside a body (unescaped, as mboxo writers leave it) does not split a message.
-_SEPARATOR = re.compile(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
+_SEPARATOR = compiled_re(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,12 +50,12 @@ class Item:
     error: str | None = None
 
 
-_FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
+_FROM_LINE = compiled_re(rb"(?m)^From [^\n]*")
 _MBOX_CHUNK = 256 * 1024
 # An argument that names a file rather than holding reply text (so a typo is reported, not "explained").
 _MAX_NAME = 255  # the longest file name (one path component) Linux and most file systems allow
 _MAX_PATH = 4096  # PATH_MAX on Linux
-_LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
+_LOOKS_LIKE_PATH = compiled_re(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
 def mbox_separators(block: bytes, prev_blank: bool) -> Iterator[re.Match]:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..core.explanation import Classification, ListingCitation
 from ..core.category import Category
+from ..protocol.compiled import compiled_re
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
 
@@ -45,9 +46,9 @@ _WHY = {
     "client.auth-not-offered": "The server refused the AUTH command: \"{reply}\".",
 }
 
-_CONTINUATION = re.compile(r"(?m)^\s*(?:<<<\s*)?([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
-_HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
-_LEADING_CODE = re.compile(r"^\s*([2-5]\d\d)(?:[ -]|$)")
+_CONTINUATION = compiled_re(r"(?m)^\s*(?:<<<\s*)?([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
+_HTML = compiled_re(r"<html>.*?</html>", re.I | re.S)
+_LEADING_CODE = compiled_re(r"^\s*([2-5]\d\d)(?:[ -]|$)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import fnmatch
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Mapping
 from ..core.toml_cache import knowledge_derived, knowledge_toml
+from ..protocol.compiled import compiled_re
 
 __all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRule", "Knowledge", "knowledge", "Literals", "words_of"]
 
@@ -168,51 +168,8 @@ class LazyPattern:
         if not self.may_match(text):
             return None
         if self._compiled is None:
-            self._compiled = _compile(self.pattern, self.flags)
+            self._compiled = compiled_re(self.pattern, self.flags)  # from the install's compiled form
         return self._compiled.search(text)
-
-
-_SRE_CODES: dict[str, list] | None = None  # read when the first pattern is compiled
-_PATTERNS: list[LazyPattern] = []  # the rules' patterns (set by ``knowledge``)
-
-
-def _compile(pattern: str, flags: int) -> re.Pattern[str]:
-    """``re.compile(pattern, flags)`` from the compiled form cached beside the parsed rules: parsing and
-    compiling the provider patterns a run meets was 8 ms of CPU in every process. The cached form is what
-    ``re`` itself hands ``_sre.compile``, keyed by the exact Python version and the engine's magic number;
-    a pattern it does not hold (or any failure) is compiled by ``re``."""
-    global _SRE_CODES
-    if _SRE_CODES is None:
-        _SRE_CODES = _sre_codes() if _PATTERNS else {}
-    entry = _SRE_CODES.get(f"{pattern}\x00{flags}")
-    if entry is not None:
-        import _sre
-
-        try:
-            return _sre.compile(pattern, entry[0], entry[1], entry[2], entry[3], tuple(entry[4]))
-        except Exception:  # noqa: BLE001 - a cache that does not fit this engine: compile as usual
-            pass
-    return re.compile(pattern, flags)
-
-
-def _sre_codes() -> dict[str, list]:
-    import _sre
-
-    version = f"{sys.version}|{_sre.MAGIC}|{_code_key(_sre_code.__code__)}".encode()
-    return knowledge_derived("replies.toml", "sre", version, lambda: {
-        f"{z.pattern}\x00{z.flags}": _sre_code(z.pattern, z.flags) for z in _PATTERNS})
-
-
-def _sre_code(pattern: str, flags: int) -> list:
-    """What ``re._compiler.compile`` passes to ``_sre.compile`` for ``pattern`` (but the pattern itself)."""
-    from re import _compiler, _parser  # the standard library's own parser and compiler of expressions
-
-    parsed = _parser.parse(pattern, flags)
-    indexgroup: list[str | None] = [None] * parsed.state.groups
-    for name, i in parsed.state.groupdict.items():
-        indexgroup[i] = name
-    return [int(flags | parsed.state.flags), [int(c) for c in _compiler._code(parsed, flags)], parsed.state.groups - 1,
-            dict(parsed.state.groupdict), indexgroup]
 
 
 def required_literals(pattern: str, flags: int = 0) -> tuple[str, ...] | None:
@@ -447,7 +404,6 @@ def knowledge() -> Knowledge:
     patterns = [any_host, any_marker, *(z for p in providers for z in (p.hosts, p.markers) if z is not None),
                 *(r.match for p in providers for r in p.rules), *(r.match for r in generic)]
     _known_needs(patterns)
-    _PATTERNS[:] = patterns
     return Knowledge(
         any_host=any_host,
         any_marker=any_marker,

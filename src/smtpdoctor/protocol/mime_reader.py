@@ -28,17 +28,18 @@ from __future__ import annotations
 import binascii
 import re
 from bisect import bisect_left
+from .compiled import compiled_re
 
 __all__ = ["NotExact", "Part", "read_tree"]
 
 # email.feedparser.headerRE: a header line, the envelope "From " line, or a continuation
-_HEADER_LINE = re.compile(rb"From |[\041-\071\073-\176]*:|[\t ]")
+_HEADER_LINE = compiled_re(rb"From |[\041-\071\073-\176]*:|[\t ]")
 # a run of such lines (the last one may lack its newline)
-_HEADER_RUN = re.compile(rb"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
+_HEADER_RUN = compiled_re(rb"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\n|\Z))*")
 # a field and its continuation lines, in a header block without envelope lines or nameless fields
-_FIELD = re.compile(r"([\041-\071\073-\176]*):([^\n]*(?:\n[\t ][^\n]*)*)")
-_FIELD_BYTES = re.compile(_FIELD.pattern.encode("ascii"))
-_BARE_CR = re.compile(rb"\r(?!\n)")
+_FIELD = compiled_re(r"([\041-\071\073-\176]*):([^\n]*(?:\n[\t ][^\n]*)*)")
+_FIELD_BYTES = compiled_re(_FIELD.pattern.encode("ascii"))
+_BARE_CR = compiled_re(rb"\r(?!\n)")
 _UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
 
 
