@@ -39,6 +39,10 @@ _HEADER_RUN = compiled_re(rb"(?:(?:From |[\041-\071\073-\176]*:|[\t ])[^\n]*(?:\
 # a field and its continuation lines, in a header block without envelope lines or nameless fields
 _FIELD = compiled_re(r"([\041-\071\073-\176]*):([^\n]*(?:\n[\t ][^\n]*)*)")
 _FIELD_BYTES = compiled_re(_FIELD.pattern.encode("ascii"))
+# the same with the value's leading blanks left out (``value.lstrip(" \t")``): for a block without CRs, whose values
+# need no ``rstrip("\r\n")`` either, findall makes the fields as they are kept, with no loop in Python (6.6 -> 5 µs
+# a message's header; leaving out the CRs too, ``[^\r\n]*``, made the search slower than the loop: 10 µs)
+_FIELD_LF = compiled_re(r"([\041-\071\073-\176]*):[ \t]*([^\n]*(?:\n[\t ][^\n]*)*)")
 _BARE_CR = compiled_re(rb"\r(?!\n)")
 _UUENCODE = ("x-uuencode", "uuencode", "uue", "x-uue")
 
@@ -316,6 +320,8 @@ class _Reader:
                 lines.append((pos + at, pos + at + len(line)))
                 at += len(line)
             self.fields(part, lines)
+        elif block.isascii() and b"\r" not in block:
+            part.fields = _FIELD_LF.findall(block.decode("ascii"))
         elif block.isascii():
             part.fields = [(name, value.lstrip(" \t").rstrip("\r\n"))
                            for name, value in _FIELD.findall(block.decode("ascii"))]
