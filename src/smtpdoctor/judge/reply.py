@@ -97,15 +97,33 @@ def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:
     """The first provider whose hosts name one of ``host``'s names, else the first whose markers are in
     ``text`` (each pattern is tried only where its literals occur: see reply_rules.LazyPattern)."""
     for name in host.split():
-        if kb.any_host.may_match(name):  # the providers' own patterns decide (a name may hold a literal only)
-            for p in kb.providers:
-                if p.hosts is not None and p.hosts.search(name):
-                    return p
+        found = _host_provider(kb, name)
+        if found is not None:
+            return found
     if kb.any_marker.may_match(text):
         for p in kb.providers:
             if p.markers is not None and p.markers.search(text):
                 return p
     return None
+
+
+_HOST_NAMES_KEPT = 4096
+
+
+def _host_provider(kb: Knowledge, name: str) -> Provider | None:
+    """The first provider whose hosts pattern finds ``name``, remembered per name (a pure function of it)."""
+    cache = kb.host_providers
+    try:
+        return cache[name]
+    except KeyError:
+        pass
+    found = None
+    if kb.any_host.may_match(name):  # the providers' own patterns decide (a name may hold a literal only)
+        found = next((p for p in kb.providers if p.hosts is not None and p.hosts.search(name)), None)
+    if len(cache) >= _HOST_NAMES_KEPT:
+        cache.clear()
+    cache[name] = found
+    return found
 
 
 def _provider_rule(kb: Knowledge, text: str, host: str,

@@ -295,6 +295,9 @@ class Knowledge:
     rules: tuple[ProviderRule, ...]  # rules of no provider, tried when no provider's rule matched
     phase_rules: tuple[PhaseRule, ...]
     reason_finding: Mapping[str, str]  # reason -> the finding of a MAIL/RCPT/DATA reply no specific rule named
+    # host name -> the provider its name says (or None), as found: the same names come back bounce after bounce
+    # (the recipient's domain, the receiving MX); bounded by clearing it when full
+    host_providers: dict[str, Provider | None] = field(default_factory=dict, compare=False, repr=False)
 
     def provider(self, pid: str | None) -> Provider | None:
         return next((p for p in self.providers if p.id == pid), None) if pid else None
