@@ -233,3 +233,13 @@ def test_generated_messages_with_bare_crs_read_the_same(lines):
     """Lines ending in a bare CR here and there: where the hand reader reads them, it reads what the email
     package reads."""
     check("".join(line + end for line, end in lines).encode("latin-1"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet='ab=; \t"\\Xé', max_size=24))
+def test_parameters_split_as_the_email_package_splits_them(value):
+    from email.message import _parseparam
+
+    from smtpdoctor.protocol.mime_reader import _split_params
+
+    assert _split_params(value) == _parseparam(value)

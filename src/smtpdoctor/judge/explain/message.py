@@ -112,16 +112,17 @@ def _explain_dsn(parts: list[tuple[Block, ...]], texts: list[str], sender: set[s
     text_failures = None
     for part in parts:
         blocks = [dict(b) for b in part]  # a nameless recipient gets the address the prose names
-        per_message = blocks[0] if blocks and not _recipient_of(blocks[0]) else {}
+        rcpts = [_recipient_of(b) for b in blocks]  # each block's, read once
+        per_message = blocks[0] if blocks and not rcpts[0] else {}
         reporting = _strip_type(per_message.get("reporting-mta", ""))[1]
-        nameless = [b for b in blocks if not _recipient_of(b) and b.get("final-recipient") and b.get("status")]
-        if nameless and not any(_recipient_of(b) for b in blocks):
+        nameless = [b for b, r in zip(blocks, rcpts) if not r and b.get("final-recipient") and b.get("status")]
+        if nameless and not any(rcpts):
             # delivery to a file or a pipe: the report names no address; the prose does
             found = [f for t in texts for f in read_text_bounce(t, exclude=sender)]
             for b, f in zip(nameless, found):
                 b["final-recipient"] = "rfc822; " + f.recipient
-        for block in blocks:
-            rcpt = _recipient_of(block)
+            rcpts = [_recipient_of(b) for b in blocks]
+        for block, rcpt in zip(blocks, rcpts):
             if not rcpt:
                 continue
             key = rcpt.lower()
