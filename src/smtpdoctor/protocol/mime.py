@@ -65,7 +65,7 @@ def _stdlib(data: bytes) -> MailParts | Unreadable:
 
 
 def _prepare(data: bytes) -> bytes | Unreadable:
-    if not data or not data.strip():
+    if not data or data.isspace():  # (strip() copied the whole message to say so)
         return Unreadable(note="empty input")
     if is_binary(data[:8192]):
         return Unreadable(note="binary data, not a message")

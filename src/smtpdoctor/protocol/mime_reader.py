@@ -133,14 +133,16 @@ class Part:
 
     def get(self, name: str, failobj: object = None) -> object:
         name = name.lower()
+        size = len(name)  # names are ASCII: only one of the same length can be the same lower-cased
         for n, v in self.fields:
-            if n.lower() == name:
+            if len(n) == size and n.lower() == name:
                 return v
         return failobj
 
     def get_all(self, name: str, failobj: object = None) -> object:
         name = name.lower()
-        found = [v for n, v in self.fields if n.lower() == name]
+        size = len(name)
+        found = [v for n, v in self.fields if len(n) == size and n.lower() == name]
         return found or failobj
 
     def get_content_type(self) -> str:

@@ -68,7 +68,7 @@ def parts_of(msg: Msg) -> MailParts:
     found = _Walk()
     found.walk(msg)
     return MailParts(
-        headers=tuple((k.lower(), v if type(v) is str else str(v)) for k, v in msg.items()),  # decoded when read
+        headers=tuple([(k.lower(), v if type(v) is str else str(v)) for k, v in msg.items()]),  # decoded when read
         content_type=msg.get_content_type(),
         dsn=tuple(_dsn_blocks(part) for part in found.dsn),
         feedback=tuple(_feedback(part) for part in found.arf),
