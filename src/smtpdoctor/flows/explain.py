@@ -271,11 +271,22 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
 
 def explain_message(data: bytes, source: str = "-") -> Explained:
     """Explain one message given as bytes: read into its parts (``protocol.mime``), then judged. The MIME
-    reader and the message judge are imported here: explaining a reply text needs neither."""
+    reader and the message judge are imported on the first message: explaining a reply text needs neither
+    (and an import statement run for every message of an mbox cost a few µs each time)."""
+    read, judge = _message_steps or _load_message_steps()
+    return judge(read(data), source)
+
+
+_message_steps: tuple = ()
+
+
+def _load_message_steps() -> tuple:
+    global _message_steps
     from ..judge.explain.message import explain_parts
     from ..protocol.mime import read_message
 
-    return explain_parts(read_message(data), source)
+    _message_steps = (read_message, explain_parts)
+    return _message_steps
 
 
 def explain_item(item: Item) -> Explained:

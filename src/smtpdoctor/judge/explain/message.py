@@ -13,6 +13,7 @@ from dataclasses import replace
 from smtpdoctor.judge.reply import Facts, classify_facts
 from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.protocol.replies import find_replycode, is_status
+from smtpdoctor.core.category import Category
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
                                              text_dsn_blocks)
@@ -214,8 +215,6 @@ def _original_recipients(originals: tuple[Original, ...], texts: list[str]) -> l
 
 def _simple(reason: str, recipient: str) -> Recipient:
     spec = knowledge().reasons[reason]
-    from smtpdoctor.core.category import Category
-
     exp = Explanation(reason=reason, category=Category(spec.category), status="", replycode="", provider=None,
                       summary=spec.summary, remedy=spec.remedy)
     return Recipient(recipient=recipient, explanation=exp, action="")
