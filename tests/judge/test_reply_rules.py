@@ -177,3 +177,17 @@ def test_reasons_match_as_their_definition_on_generated_texts(words):
     text = "".join(words)
     for spec in knowledge().reasons.values():
         assert spec.matches(text) == _plain_matches(spec, text), (spec.name, text)
+
+
+def test_the_first_generic_rule_is_the_first_in_order_whose_pattern_finds_the_text():
+    from support.corpus import CORPUS
+
+    kb = knowledge()
+    lines = sorted({" ".join(line.lower().split()) for p in sorted((CORPUS / "eml").glob("*.eml"))
+                    for line in p.read_text(encoding="utf-8", errors="replace").splitlines()})
+    found = 0
+    for text in [*lines, *TEXTS]:
+        plain = next((r for r in kb.rules if re.search(r.match.pattern, text, r.match.flags)), None)
+        assert kb.first_rule.first(text) is plain, text
+        found += plain is not None
+    assert found > 5  # the corpus does name generic rules

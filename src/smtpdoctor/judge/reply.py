@@ -282,7 +282,7 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
     marked = f"{status} {text}" if status else text
     provider, rule = _provider_rule(kb, marked, hosts, kb.provider(provider_id))
     if rule is None:
-        rule = next((r for r in kb.rules if r.match.search(marked)), None)
+        rule = kb.first_rule.first(marked)
     if f.reason and f.reason not in kb.retry:
         reason = f.reason
     elif rule is not None:
