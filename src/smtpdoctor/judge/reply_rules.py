@@ -17,7 +17,7 @@ from ..protocol.compiled import compiled_re
 
 __all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRule", "Knowledge", "knowledge", "Literals", "words_of"]
 
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = compiled_re(r"[a-z0-9]+")
 _last: list = [None, frozenset()]
 
 
