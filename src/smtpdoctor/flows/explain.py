@@ -173,7 +173,7 @@ def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
     except InputError as exc:
         yield Item(source=source, error=str(exc).removeprefix(f"{source}: "))
         return
-    if is_binary(data[:8192]):
+    if len(data) > len(first) and is_binary(data[:8192]):  # (``first`` itself was looked at above)
         yield Item(source=source, error="binary data, not a message or a reply")
     elif looks_like_message(data[:4096]):
         yield Item(source=source, message=data)  # a larger message is explained from its head
@@ -219,17 +219,19 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield path
 
 
-def _existing(arg: str) -> str | None:
-    """``"dir"`` or ``"file"`` when ``arg`` names something that exists, else None. A reply pasted as an
-    argument is often longer than a file name may be (255 bytes) or holds a NUL: then the operating system's
-    refusal means "not a file", never an error. One ``stat`` (``is_dir`` then ``exists`` were two)."""
+def _existing(arg: str) -> tuple[str, str | None]:
+    """``(name, "dir" | "file")`` when ``arg`` names something that exists, else ``(name, None)``; the name
+    as pathlib reads it (:func:`path_text`). A reply pasted as an argument is often longer than a file name may
+    be (255 bytes) or holds a NUL: then the operating system's refusal means "not a file", never an error. One
+    ``stat`` (``is_dir`` then ``exists`` were two)."""
     if len(arg.encode("utf-8", "surrogateescape")) > _MAX_PATH:
-        return None
+        return arg, None
+    name = path_text(arg)
     try:
-        mode = os.stat(path_text(arg)).st_mode  # as pathlib would: "x.eml/" names the file x.eml
+        mode = os.stat(name).st_mode  # as pathlib would: "x.eml/" names the file x.eml
     except (OSError, ValueError):  # missing, ENAMETOOLONG, a NUL byte, a component over 255 bytes
-        return None
-    return "dir" if stat.S_ISDIR(mode) else "file"
+        return name, None
+    return name, ("dir" if stat.S_ISDIR(mode) else "file")
 
 
 def path_text(arg: str) -> str:
@@ -239,6 +241,8 @@ def path_text(arg: str) -> str:
         from pathlib import Path
 
         return str(Path(arg))
+    if arg and "//" not in arg and "/./" not in arg and arg[-1] != "/" and arg[:2] != "./" and arg[-2:] != "/.":
+        return arg  # no empty or "." component: as written
     stripped = arg.lstrip("/")
     slashes = len(arg) - len(stripped)
     root = "" if not slashes else "//" if slashes == 2 else "/"
@@ -255,14 +259,14 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
             else:
                 yield from _from_stream(stdin, "-")
             continue
-        kind = _existing(arg)
+        name, kind = _existing(arg)
         if kind == "dir":
             from pathlib import Path
 
-            for file in _walk(Path(arg)):
+            for file in _walk(Path(name)):
                 yield from _from_path(file)
         elif kind == "file":
-            yield from _from_path(path_text(arg))
+            yield from _from_path(name)
         elif _LOOKS_LIKE_PATH.match(arg) and len(arg) <= _MAX_NAME:
             yield Item(source=arg, error="no such file or directory")
         else:
