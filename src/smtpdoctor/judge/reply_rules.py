@@ -94,6 +94,19 @@ class ReasonSpec:
     # whole word cannot hold the sequence, and a set look-up is cheaper than the first ``find``
     aligned_keys: tuple[str | None, ...]
     exclude: Literals | None  # a match here vetoes the reason
+    # the sequences by their key (those without one apart): a text's words pick the few to try
+    aligned_by_key: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, compare=False, repr=False)
+    aligned_free: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
+    aligned_words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_key: dict[str, list[tuple[str, ...]]] = {}
+        for key, seq in zip(self.aligned_keys, self.aligned):
+            if key is not None:
+                by_key.setdefault(key, []).append(seq)
+        object.__setattr__(self, "aligned_by_key", {k: tuple(v) for k, v in by_key.items()})
+        object.__setattr__(self, "aligned_free", tuple(q for k, q in zip(self.aligned_keys, self.aligned) if k is None))
+        object.__setattr__(self, "aligned_words", frozenset(by_key))
 
     def matches(self, text: str) -> bool:
         """``text`` is lower-case, whitespace-collapsed diagnostic text."""
@@ -105,19 +118,26 @@ class ReasonSpec:
             return True
         if not self.aligned:
             return False
-        words = words_of(text)
-        for key, seq in zip(self.aligned_keys, self.aligned):  # the substrings in this order (a loop here)
-            if key is not None and key not in words:
-                continue
-            pos = 0
-            for part in seq:
-                found = text.find(part, pos)
-                if found < 0:
-                    break
-                pos = found + len(part)
-            else:
+        for seq in self.aligned_free:
+            if _in_order(seq, text):
                 return True
+        by_key = self.aligned_by_key
+        for word in words_of(text) & self.aligned_words:  # only the sequences whose key is a word of the text
+            for seq in by_key[word]:
+                if _in_order(seq, text):
+                    return True
         return False
+
+
+def _in_order(seq: tuple[str, ...], text: str) -> bool:
+    """Do the substrings of ``seq`` occur in ``text`` in this order?"""
+    pos = 0
+    for part in seq:
+        found = text.find(part, pos)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
 
 
 class ProviderRule:
