@@ -75,35 +75,41 @@ def diagnose(
     from ...flows.diagnose import run_diagnosis
     from ..live import live_status
 
+    from ..common import terminal_output
+
+    width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
     with live_status(sys.stderr, timeout=settings.timeout, quiet=quiet) as status:
         callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
-        prepare = _text_renderer if fmt.value == "text" else None  # rich loads while the session waits
+        # the text writer loads while the session waits: rich only for colour (report/text.py)
+        prepare = (_text_writer_colour if color else _text_writer) if fmt.value == "text" else None
         report = asyncio.run(run_diagnosis(settings, early=early, prepare=prepare, **callbacks))
-    _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
+    _emit(report, fmt.value, verbose=verbose, width=width, color=color, output=output)
     if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise Exit(130)
     raise Exit(report.exit_code)
 
 
-def _text_renderer():
-    from ...report.text import render_text
+def _text_writer() -> None:
+    import smtpdoctor.report.text
+    import smtpdoctor.report.text_plain  # noqa: F401
 
-    return render_text
+
+def _text_writer_colour() -> None:
+    _text_writer()
+    import smtpdoctor.report.text_rich  # noqa: F401
 
 
-def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:
-    """The report to ``output`` (atomically) or standard output: text as wide as the terminal, in colour
-    only there (never in a file, with --no-color or NO_COLOR)."""
+def _emit(report, fmt: str, *, verbose: bool, width: int, color: bool, output: str | None) -> None:
+    """The report to ``output`` (atomically) or standard output: text ``width`` wide (the terminal's), in
+    colour only on a terminal (never in a file, with --no-color or NO_COLOR)."""
     import sys
 
     from ...report import render
-    from ..common import terminal_output
 
     if fmt == "text":
         from ...report.text import render_text
 
-        width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
         text = render_text(report, verbose=verbose, width=width, color=color)
     else:
         text = render(report, fmt, verbose=verbose)
