@@ -124,3 +124,4 @@ def test_diagnose_writes_its_text_report_without_rich_into_a_pipe():
     assert _present(modules, ("smtpdoctor.report.text_plain", "smtpdoctor.flows.domain")) == [
         "smtpdoctor.report.text_plain", "smtpdoctor.flows.domain"]  # the report was written, the domain audited
     assert _present(modules, ("rich", "smtpdoctor.report.text_rich", "smtpdoctor.report.ticket")) == []
+    assert _present(modules, ("defusedxml", "xml.etree.ElementTree")) == []  # no BIMI record: no files to read
