@@ -105,7 +105,7 @@ def _blocks(report: Report, verbose: bool, width: int) -> list:
     parts: list = []
     title = f"smtpdoctor — {target}"
     if len(strip_control(title)) > width - 8:  # a long host name goes in the box, where it wraps
-        parts.append(_hanging([(((("Target:", ""),), ((target, ""),)))]))
+        parts.append(_hanging([((("Target:", ""),), ((target, ""),))]))
         title = "smtpdoctor"
     parts.append(Line(head))
     if v.category is not Category.OK or v.inconclusive:
