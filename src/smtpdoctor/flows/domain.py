@@ -11,7 +11,6 @@ A topic that raises becomes a ``domain.check-crashed`` finding; the others are u
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Sequence
@@ -20,11 +19,12 @@ import importlib
 
 from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
-from ..core.model import Finding, Report, Severity, Target, Verdict, WithFindings, exit_code_for
+from ..core.model import Finding, Severity, Verdict, WithFindings
 from ..core.dkim_selectors import common_selectors, first_tier
 from ..judge.dns import dmarc, mx
 from ..protocol.dmarc import DmarcPolicy, authorisation_name, mailto_domains
 from ..judge.dns.facts import HostAddresses
+from ..core.name_text import tlsa_name
 from ..core.names import BadDomain, normalise_domain, parent_names
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 # that the first round trip, which overlaps the imports of this module, is not stretched by them.
 _LATER = ("smtpdoctor.judge.dns.spf", "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
-          "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict", "json")
+          "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict",
+          "smtpdoctor.core.report_model", "json")
 
 try:  # imported here, not in the topic: an import inside the run would hold back every first question
     from .spf import audit_spf as _audit_spf
@@ -78,6 +79,7 @@ class DomainAudit(WithFindings):
     def report(self) -> Report:
         """This audit as a :class:`~smtpdoctor.core.model.Report` (the Markdown and HTML tickets)."""
         from .. import __version__
+        from ..core.report_model import Report, Target
         from ..verdict import conclude
 
         verdict, steps, ordered = conclude(self.findings)
@@ -411,6 +413,8 @@ class _Run:
         if logo:
             findings += (bimi_files.check_logo(by_url[logo]),)
         if cert:
+            import datetime as dt
+
             findings += (bimi_files.check_certificate(by_url[cert], dt.datetime.now(dt.timezone.utc)),)
         if any(f.severity is Severity.ERROR for f in findings):  # the record may be fine, the logo shown is not
             findings = tuple(f for f in findings if f.id != "bimi.ok")
@@ -449,8 +453,6 @@ class _Run:
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
-        from ..protocol.dane import tlsa_name  # the check and the matching load after the answers
-
         hosts = hosts[:10]
         answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
