@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from smtpdoctor.cli.app import COMMANDS, build_app, fast_help
+from smtpdoctor.cli.app import COMMANDS, _plain, _registered, build_app, fast_help
 
 
 def test_fast_help_lists_exactly_the_registered_commands():
@@ -11,6 +11,17 @@ def test_fast_help_lists_exactly_the_registered_commands():
     assert built == registered
     for name in registered:
         assert f"  {name} " in fast_help()
+
+
+def test_one_registration_for_the_plain_reader_and_click():
+    assert list(_registered(COMMANDS).commands) == list(build_app().commands) == list(COMMANDS)
+    for name in COMMANDS:  # one command registered: the plain reader's and `smtpdoctor NAME`'s group alike
+        assert list(_registered([name]).commands) == [name] == list(build_app(name).commands)
+    assert _registered(["no-such-command"]).commands == {}  # a command whose module is not there: left out
+    function, kwargs = _plain("blacklist", ["192.0.2.1", "--quiet"])
+    assert function is _registered(["blacklist"]).commands["blacklist"].function
+    assert kwargs["inputs"] == ["192.0.2.1"] and kwargs["quiet"] is True
+    assert _plain("no-such-command", []) is None and _plain("blacklist", ["--help"]) is None
 
 
 def test_top_level_help_does_not_import_the_cli_layer():

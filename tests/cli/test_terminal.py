@@ -7,6 +7,7 @@ a port of 127.0.0.1 where nothing listens: a real refused connection, the quicke
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import pty
 import re
@@ -92,3 +93,38 @@ def test_no_color_and_the_option_turn_colour_off_on_a_terminal():
     assert code == 1 and "╭" in out and not ANSI.search(out[out.index("╭"):])
     code, out = _run_in_pty([*_args(port), "--no-color"], 90, {})
     assert code == 1 and "╭" in out and not ANSI.search(out[out.index("╭"):])
+
+
+def test_the_bar_the_live_status_and_colour_agree_on_what_a_terminal_is(tmp_path, monkeypatch):
+    from smtpdoctor.cli.common import terminal_output
+    from smtpdoctor.cli.live import live_status
+    from smtpdoctor.report.progress import LateBar
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    closed = open(tmp_path / "out.txt", "w")
+    closed.close()
+    for stream in (closed, None, io.StringIO()):  # no terminal: no bar, no live status, no colour, no crash
+        assert LateBar.on(stream, 5, "auditing") is None
+        with live_status(stream, timeout=1) as status:
+            assert status is None
+        assert terminal_output(stream)[1] is False
+    leader, follower = pty.openpty()
+    with os.fdopen(follower, "w") as tty:
+        assert isinstance(LateBar.on(tty, 5, "auditing"), LateBar)
+        assert terminal_output(tty)[1] is True
+    os.close(leader)
+
+
+def test_no_standard_input_means_no_password_prompt(monkeypatch, capsys):
+    import pytest
+
+    from smtpdoctor.cli.app import main
+
+    monkeypatch.setattr(sys, "stdin", None)  # started with stdin closed: nothing to prompt on
+    monkeypatch.setattr(sys, "argv", ["smtpdoctor", "diagnose", "127.0.0.1", "--port", str(_closed_port()),
+                                      "--user", "bob"])
+    with pytest.raises(SystemExit) as info:
+        main()
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "password" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1

@@ -62,3 +62,23 @@ def test_tls_failures_by_type_and_mx():
     (f,) = tls_findings(t)
     assert f.id == "tls-report.failures" and f.title.startswith("10 of 100 TLS sessions to shop.example failed (10.0 %)")
     assert f.evidence["by_mx"] == [{"mx": "mx1.shop.example", "type": "certificate-expired", "sessions": 10}]
+
+
+def test_the_sender_classes_are_read_through_the_knowledge_cache(tmp_path, monkeypatch):
+    import sys
+    import tomllib
+
+    from smtpdoctor.core.toml_cache import knowledge_toml
+    from smtpdoctor.judge import reports
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    monkeypatch.setattr(sys, "pycache_prefix", str(tmp_path))
+    knowledge_toml("senders.toml")  # parsed once, kept under the prefix
+    for name in ("load", "loads"):
+        monkeypatch.setattr(tomllib, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("parsed again")))
+    reports._services.cache_clear()
+    try:
+        assert service_for("o1.ptr1234.sendgrid.net").name == "SendGrid (Twilio)"
+        assert service_for("mail-sor-f41.google.com").key == "google" and service_for("mx.example") is None
+    finally:
+        reports._services.cache_clear()

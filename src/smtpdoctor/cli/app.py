@@ -46,20 +46,9 @@ def build_app(only: str | None = None):
     global _app
     if only is None and _app is not None:
         return _app
-    import importlib
+    from .layer import to_click
 
-    from .layer import App, to_click
-
-    app = App("smtpdoctor", TAGLINE)
-    app.version = version_line
-    for name in ([only] if only in COMMANDS else COMMANDS):
-        try:
-            module = importlib.import_module(f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"smtpdoctor.cli.commands.{name.replace('-', '_')}":
-                continue  # not built yet
-            raise
-        module.register(app)
+    app = _registered([only] if only in COMMANDS else COMMANDS)
     from .examples import epilog
 
     for name, command in app.commands.items():  # every command's --help ends with a worked example
@@ -68,6 +57,27 @@ def build_app(only: str | None = None):
     if only not in COMMANDS:
         _app = group
     return group
+
+
+def _registered(names):
+    """A :class:`.layer.App` with the commands ``names`` registered, each from its module
+    ``commands/<name>.py`` (a command whose module is not there is left out); without click."""
+    import importlib
+
+    from .layer import App
+
+    app = App("smtpdoctor", TAGLINE)
+    app.version = version_line
+    for name in names:
+        path = f"smtpdoctor.cli.commands.{name.replace('-', '_')}"
+        try:
+            module = importlib.import_module(path)
+        except ModuleNotFoundError as exc:
+            if exc.name == path:
+                continue  # not built yet
+            raise
+        module.register(app)
+    return app
 
 
 def __getattr__(name: str):  # ``from smtpdoctor.cli.app import app`` builds it on demand (PEP 562)
@@ -144,18 +154,9 @@ def _plain(name: str, args: list[str]):
     ``name`` (:mod:`.plain_args`), else ``None``: click reads it."""
     if name not in COMMANDS:
         return None
-    import importlib
-
-    from .layer import App
     from .plain_args import read_plain
 
-    app = App("smtpdoctor", TAGLINE)
-    try:
-        module = importlib.import_module(f"smtpdoctor.cli.commands.{name.replace('-', '_')}")
-    except ModuleNotFoundError:
-        return None
-    module.register(app)
-    command = app.commands.get(name)
+    command = _registered([name]).commands.get(name)
     kwargs = read_plain(command.function, args) if command is not None else None
     return None if kwargs is None else (command.function, kwargs)
 

@@ -59,10 +59,9 @@ def terminal_output(stream, *, no_color: bool = False) -> tuple[int, bool]:
     """
     import os
 
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
+    from ..report.formats import is_terminal
+
+    tty = is_terminal(stream)
     width = 0
     if tty:
         try:

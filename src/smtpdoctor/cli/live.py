@@ -6,6 +6,7 @@ standard output; nothing at all when stderr is not a terminal or with ``-q``.
 
 from __future__ import annotations
 
+from ..report.formats import is_terminal
 from ..report.progress import WaitStatus
 
 __all__ = ["live_status"]
@@ -45,8 +46,4 @@ class _Quiet:
 
 def live_status(stream, *, timeout: float, quiet: bool = False):
     """A context manager giving a :class:`WaitStatus` shown live on ``stream`` (a terminal), else None."""
-    try:
-        tty = stream.isatty()
-    except (AttributeError, ValueError):
-        tty = False
-    return _Live(WaitStatus(timeout), stream) if tty and not quiet else _Quiet()
+    return _Live(WaitStatus(timeout), stream) if is_terminal(stream) and not quiet else _Quiet()

@@ -13,7 +13,7 @@ from ..report.formats import OutputFormat
 from .common import UsageError
 from .layer import Option
 
-__all__ = ["WORKERS", "CLUSTER", "OUTPUT", "PARTITION_SIZE", "scale_options"]
+__all__ = ["WORKERS", "CLUSTER", "OUTPUT", "PARTITION_SIZE", "scale_options", "list_scale_options"]
 
 WORKERS = Option(None, "--workers", help="Run on a local Dask cluster of N worker processes.",
                        show_default=False)
@@ -39,4 +39,20 @@ def scale_options(workers: Optional[int], cluster: Optional[str], output: Option
         raise UsageError("--workers/--cluster write JSON Lines: add --format json (or --output FILE.parquet)")
     if options.partition_size is not None and not options.distributed:
         raise UsageError("--partition-size goes with --workers or --cluster")
+    return options
+
+
+def list_scale_options(scale: tuple, fmt: OutputFormat, *, quiet: bool, file, column: Optional[str],
+                       summary: bool):
+    """The checked options of a command that reads a list (``blacklist``, ``domain``): ``scale`` is its
+    (workers, cluster, output, partition_size). ``--column`` needs ``--file``; ``--column`` and ``--summary``
+    are read in-process only. None when no bulk option is given: an in-process run, which imports neither
+    ``smtpdoctor.scale.options`` nor its data class and pathlib."""
+    if column is not None and not file:
+        raise UsageError("--column goes with --file FILE.csv")
+    if all(value is None for value in scale):
+        return None
+    options = scale_options(*scale, fmt, progress=not quiet)
+    if options.wanted and (column is not None or summary):
+        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
     return options

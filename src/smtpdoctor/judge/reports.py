@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 from ..core import catalogue
 from ..core.model import Finding
+from ..core.toml_cache import knowledge_toml
 from ..protocol.dmarc_report import AggregateReport
 from ..protocol.tlsrpt import TlsReport
 
@@ -38,9 +37,8 @@ class Service:
 
 @cache
 def _services() -> tuple[tuple[str, Service], ...]:
-    text = resources.files("smtpdoctor.knowledge").joinpath("senders.toml").read_text(encoding="utf-8")
     out = []
-    for key, raw in tomllib.loads(text).items():
+    for key, raw in knowledge_toml("senders.toml").items():
         svc = Service(key=key, name=raw["name"], kind=raw["kind"], setup=raw.get("setup", ""))
         out += [(suffix.lower(), svc) for suffix in raw["ptr_suffixes"]]
     return tuple(sorted(out, key=lambda p: -len(p[0])))

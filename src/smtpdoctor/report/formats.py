@@ -6,7 +6,7 @@ import sys
 from enum import StrEnum
 from functools import cache
 
-__all__ = ["OutputFormat", "json_line", "write_json_line", "GLYPHS", "transcript_glyph"]
+__all__ = ["OutputFormat", "json_line", "write_json_line", "GLYPHS", "transcript_glyph", "is_terminal"]
 
 # swaks' transcript marks, the field's convention: " ->" sent, "<- " received, " ~>" / "<~ " under TLS,
 # "**>" errors, "===" what we say about the session. The one table: text, Markdown, HTML and the web page.
@@ -16,6 +16,16 @@ GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>",
 
 def transcript_glyph(direction: str, tls: bool) -> str:
     return GLYPHS.get((direction, bool(tls)), "   ")
+
+
+def is_terminal(stream) -> bool:
+    """True when ``stream`` is an interactive terminal (a person reads it, or types into it); False for a pipe,
+    a file, a closed stream, ``None`` (no standard stream at all) or an object without ``isatty``. The one test
+    behind progress bars, the live status, colour and width, and the password prompt."""
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):  # None or no isatty; ValueError: a closed file
+        return False
 
 
 class OutputFormat(StrEnum):

@@ -35,11 +35,9 @@ class LateBar:
     def on(cls, stream, total: int | None, label: str) -> "LateBar | None":
         """A bar for ``stream`` if it is a terminal and there is more than one item (or an unknown number), else
         None."""
-        try:
-            tty = stream.isatty()
-        except (AttributeError, ValueError):
-            tty = False
-        return cls(stream, total, label) if tty and (total is None or total > 1) else None
+        from .formats import is_terminal
+
+        return cls(stream, total, label) if is_terminal(stream) and (total is None or total > 1) else None
 
     def advance(self, n: int = 1, description: str | None = None) -> None:
         self._done += n

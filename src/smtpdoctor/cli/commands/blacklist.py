@@ -55,13 +55,10 @@ def blacklist(
     if timeout is not None and not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     check_each(parse_nameserver, resolver)
-    if column is not None and not file:
-        raise UsageError("--column goes with --file FILE.csv")
-    from ..scale_options import scale_options
+    from ..scale_options import list_scale_options
 
-    bulk = scale_options(workers, cluster, output, partition_size, fmt, progress=not quiet)
-    if bulk.wanted and (column is not None or summary):
-        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
+    bulk = list_scale_options((workers, cluster, output, partition_size), fmt, quiet=quiet, file=file,
+                              column=column, summary=summary)
     try:
         zones, dead = select_zones(dnsbl or None)
     except UnknownZoneName as exc:
@@ -73,7 +70,7 @@ def blacklist(
     if not zones:
         names = ", ".join(n for n, _ in dead)
         raise UsageError(f"no zone left to ask: {names} {'is' if len(dead) == 1 else 'are'} known dead")
-    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
+    if bulk is not None and bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
         from ...scale.bulk import run_blacklist
         from ...scale.options import ScaleError
 

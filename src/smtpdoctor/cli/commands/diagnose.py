@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from ...report.formats import OutputFormat
+from ...report.formats import OutputFormat, is_terminal
 from ..common import UsageError
 from ..layer import App, Argument, Exit, Option
 
@@ -136,7 +136,7 @@ def read_settings(options: dict, *, password_env: str | None = None, token_env: 
             raw["oauth_token"] = secret_from_env(token_env, option="--token-env").reveal()
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if raw.get("user") and not (password_env or token_env) and sys.stdin.isatty() and sys.stderr.isatty():
+    if raw.get("user") and not (password_env or token_env) and is_terminal(sys.stdin) and is_terminal(sys.stderr):
         import getpass
 
         raw["password"] = getpass.getpass(f"Password for {raw['user']}: ")

@@ -111,11 +111,9 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
 
         message = read_file(str(eml), max_bytes=MAX_EML_BYTES, what="a message (.eml)")
     previous = _sts_previous(sts_previous)
-    if column is not None and file is None:
-        raise UsageError("--column goes with --file FILE.csv")
-    bulk = _bulk_options(scale, fmt, quiet)
-    if bulk is not None and bulk.wanted and (column is not None or summary):
-        raise UsageError("--column and --summary work in-process only, not with --workers, --cluster or --output")
+    from ..scale_options import list_scale_options
+
+    bulk = list_scale_options(scale, fmt, quiet=quiet, file=file, column=column, summary=summary)
     if bulk is not None and bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the input in chunks
         from ...scale.bulk import run_domain
         from ...scale.options import ScaleError
@@ -159,16 +157,6 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
                                   eml_source=str(eml) if eml else "", context=context,
                                   concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
                                   sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
-
-
-def _bulk_options(scale: tuple, fmt: OutputFormat, quiet: bool):
-    """The checked --workers/--cluster/--output/--partition-size, or None when none is given (an in-process
-    run: the bulk options' module, a data class and pathlib, is not imported)."""
-    if all(value is None for value in scale):
-        return None
-    from ..scale_options import scale_options
-
-    return scale_options(*scale, fmt, progress=not quiet)
 
 
 def _sts_previous(text: str | None) -> tuple[str, str] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Optional
 
-from ...report.formats import OutputFormat
+from ...report.formats import OutputFormat, is_terminal
 from ..common import UsageError
 from ..layer import App, Argument, Exit, Option
 from ..scale_options import CLUSTER, OUTPUT, PARTITION_SIZE, WORKERS
@@ -42,7 +42,7 @@ def explain(
 
     args = list(inputs or [])
     if not args:
-        if sys.stdin is None or sys.stdin.isatty():
+        if sys.stdin is None or is_terminal(sys.stdin):
             raise UsageError("nothing to explain: give reply text, a file, a directory, or '-' to read stdin")
         args = ["-"]
     from ...flows.explain import MAX_REPLY_TEXT
@@ -51,7 +51,7 @@ def explain(
         raise UsageError("reply text on the command line is over 1 MB; put it in a file")
     stdin = sys.stdin.buffer if "-" in args and sys.stdin is not None else None
     out = sys.stdout
-    show_progress = sys.stderr.isatty() if progress is None else progress
+    show_progress = is_terminal(sys.stderr) if progress is None else progress
     if not 0 <= jobs <= 256:
         raise UsageError("--jobs must be between 0 and 256")
     from ..scale_options import scale_options
