@@ -93,7 +93,7 @@ NOT_AT_SECOND = ("smtpdoctor.core.catalogue", "smtpdoctor.core.model", "smtpdoct
                  "smtpdoctor.core.tls_observations", "smtpdoctor.judge.dns.facts", "smtpdoctor.judge.dns.mx",
                  "smtpdoctor.judge.dns.dmarc", "smtpdoctor.judge.dns.spf", "smtpdoctor.flows.domain_audit",
                  "smtpdoctor.protocol.spf.eval", "smtpdoctor.protocol.spf.result", "smtpdoctor.protocol.dane",
-                 "smtpdoctor.verdict", "urllib.parse", "random")
+                 "smtpdoctor.verdict", "smtpdoctor.core.names", "urllib.parse", "random")
 
 _PROBE = r"""
 import io, json, socket, sys, contextlib

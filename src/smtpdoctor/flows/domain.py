@@ -21,8 +21,8 @@ from ..core.dkim_selectors import common_selectors, first_tier
 from ..protocol.dmarc import (DmarcPolicy, OrgDomain, authorisation_name, discover_policy, find_organizational_domain,
                               mailto_domains, organizational_domain_from_walk, tree_walk)
 from ..protocol.mx import mx_hosts, parse_mx
-from ..core.name_text import tlsa_name
-from ..core.names import BadDomain, normalise_domain, parent_names
+# core.names' rules on plain text: its data classes are not needed for the audit (issue 16)
+from ..core.name_text import BadDomain, domain_parts, parent_names, tlsa_name
 
 if TYPE_CHECKING:
     import ssl
@@ -88,7 +88,7 @@ async def audit_domain(
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
-        nd = normalise_domain(domain)
+        name, unicode_form, changes = domain_parts(domain)  # normalise_domain's, as plain values
     except BadDomain as exc:
         from ..core import catalogue
         from .domain_audit import DomainAudit
@@ -96,7 +96,6 @@ async def audit_domain(
         finding = catalogue.make("domain.invalid-name", reason=str(exc), given=repr(domain[:80]))
         return DomainAudit(given=domain, domain=None, findings=(finding,), ip=ip,
                            elapsed=time.perf_counter() - start)
-    name = nd.name
     run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
                trust_anchors=trust_anchors, mx_port=mx_port, sts_previous=sts_previous)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
@@ -119,9 +118,9 @@ async def audit_domain(
     from .domain_audit import DomainAudit
 
     findings: list[Finding] = []
-    if nd.changes:
-        findings.append(catalogue.make("domain.normalised", given=nd.given.strip(), name=name,
-                                       changes=", ".join(nd.changes)))
+    if changes:
+        findings.append(catalogue.make("domain.normalised", given=domain.strip(), name=name,
+                                       changes=", ".join(changes)))
     data: dict[str, Any] = {}
     nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
     lying = False
@@ -146,7 +145,7 @@ async def audit_domain(
     spf_audit = results["spf"][1]
     from ..judge.checklist import build_checklist
 
-    return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
+    return DomainAudit(given=domain, domain=name, unicode=unicode_form, ip=ip, findings=tuple(findings),
                        checklist=build_checklist(findings, domain=name), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
 
