@@ -35,11 +35,13 @@ if TYPE_CHECKING:
 # What the chains' first answers do not need: the findings' catalogue, the checks (of the topics that end after
 # one round: DKIM, TLS-RPT, BIMI; of those that wait for a second: MX, DMARC, MTA-STS, DNSSEC), the checklist,
 # the verdict, the audit's and the report's data classes and the JSON writer.
-# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.) Imported by _warm_up in steps
-# once the first answers have been handled (each topic also imports what it uses, a no-op by then), so
-# that the first round trip, which overlaps the imports of this module, is not stretched by them.
+# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.)
+# Imported by _warm_up in steps once the first answers have been handled and the chains' second questions
+# sent (each topic also imports what it uses, a no-op by then): the first round trip, which overlaps the
+# imports of this module, is not stretched by them, and they are there when the second answers come.
 _LATER = ("smtpdoctor.core.catalogue", "smtpdoctor.judge.dns.facts", "smtpdoctor.judge.dns.mx",
-          "smtpdoctor.judge.dns.dmarc", "smtpdoctor.flows.domain_audit", "smtpdoctor.judge.dns.spf", "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
+          "smtpdoctor.judge.dns.dmarc", "smtpdoctor.flows.domain_audit", "smtpdoctor.judge.dns.spf",
+          "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
           "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict",
           "smtpdoctor.core.report_model", "json")
