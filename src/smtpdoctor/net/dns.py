@@ -25,8 +25,6 @@ import asyncio
 import time
 import weakref
 from collections import OrderedDict, deque
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from ..core.name_text import parse_nameserver, reverse_name
