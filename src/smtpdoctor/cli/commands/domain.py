@@ -134,29 +134,73 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
 
     servers = servers_for(resolvers)  # --resolver, or the system's resolver when its file is plain enough
     primer = None if from_file else prime(questions_of(inputs, ip=ip, selectors=selectors), servers)
-    import asyncio
+    loading = _Loading()
+    with loading:  # the audit's modules, while the first questions are on the wire
+        import asyncio
 
-    from ...net.dns import Resolver
+        from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
+        from ...net import udp_mux  # noqa: F401 (the facade's UDP layer, which reads the first answers)
+        from ...net.dns import Resolver
+    try:
+        try:
+            res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        except ValueError as exc:
+            if primer is not None:
+                primer.close()
+            raise UsageError(str(exc)) from None
+        context = _https_context(ca_file)
+        return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
+                                      eml_source=str(eml) if eml else "", context=context,
+                                      concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
+                                      sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
+    finally:
+        loading.release()
+
+
+def _https_context(ca_file: Path | None):
+    """The TLS context trusting ``--ca-file`` for the MTA-STS and BIMI fetches; None: the system's."""
+    if ca_file is None:
+        return None
+    from ...net.tls import client_context
+    from ...core.names import ca_file as check_ca_file
 
     try:
-        res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        return client_context(ca_file=check_ca_file(str(ca_file)))
     except ValueError as exc:
-        if primer is not None:
-            primer.close()
         raise UsageError(str(exc)) from None
-    context = None
-    if ca_file is not None:
-        from ...net.tls import client_context
-        from ...core.names import ca_file as check_ca_file
 
-        try:
-            context = client_context(ca_file=check_ca_file(str(ca_file)))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
-                                  eml_source=str(eml) if eml else "", context=context,
-                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
-                                  sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
+
+class _Loading:
+    """The audit's modules loaded without the cyclic garbage collector (``with``), then set aside as permanent.
+
+    Importing them allocates tens of thousands of long-lived objects (functions, classes and their
+    dictionaries); the collector went through them again and again for nothing, ~5 ms of CPU (counted with
+    ``gc.callbacks``) while the first answers waited to be read (issue 16), and once more when it was turned
+    back on. ``gc.freeze()`` sets them aside (module contents live as long as the process), so the collector,
+    running as usual afterwards, does not walk them. :meth:`release` gives them back to it when the command is
+    done (for a caller that runs it in-process); a caller that had paused the collector, or frozen objects of
+    its own, keeps its state."""
+
+    def __enter__(self) -> "_Loading":
+        import gc
+
+        self.collecting, self.freezing = gc.isenabled(), gc.get_freeze_count() == 0
+        gc.disable()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import gc
+
+        if self.freezing:
+            gc.freeze()
+        if self.collecting:
+            gc.enable()
+
+    def release(self) -> None:
+        if self.freezing:
+            import gc
+
+            gc.unfreeze()
 
 
 def _sts_previous(text: str | None) -> tuple[str, str] | None:
