@@ -51,28 +51,20 @@ def diagnose(
     no_color: bool = Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
     quiet: bool = Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
-    import gc
 
     options = dict(host=host, port=port, security=security, user=user, auth_mech=auth_mech, mail_from=mail_from,
                    rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
                    resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
                    send=send, insecure_auth=insecure_auth, provider=provider)
-    # No cyclic garbage collection while the command runs: its ~60 collections (each going over the objects
-    # the imports had just made) took ~10 ms of CPU and freed a few hundred objects (a healthy walk: ~50).
-    # Reference counting frees objects as usual. Afterwards the objects made meanwhile go to the oldest
-    # generation as they are (freeze, unfreeze): turned back on with all of them still young, the collector
-    # would go over them all at once (~8 ms) on the next allocation.
-    collecting, frozen = gc.isenabled(), gc.get_freeze_count()
-    gc.disable()
+    from ..collector import CollectorPaused
+
+    paused = CollectorPaused()  # no cyclic collection while the command runs (~10 ms of CPU, see there)
     try:
-        _diagnose(options, password_env=password_env, token_env=token_env, output=output, fmt=fmt.value,
-                  verbose=verbose, no_color=no_color, quiet=quiet)
+        with paused:
+            _diagnose(options, password_env=password_env, token_env=token_env, output=output, fmt=fmt.value,
+                      verbose=verbose, no_color=no_color, quiet=quiet)
     finally:
-        if collecting:
-            if not frozen:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+        paused.release()
 
 
 def _diagnose(options: dict, *, password_env: str | None, token_env: str | None, output: str | None, fmt: str,

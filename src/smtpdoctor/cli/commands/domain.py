@@ -134,7 +134,9 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
 
     servers = servers_for(resolvers)  # --resolver, or the system's resolver when its file is plain enough
     primer = None if from_file else prime(questions_of(inputs, ip=ip, selectors=selectors), servers)
-    loading = _Loading()
+    from ..collector import CollectorPaused
+
+    loading = CollectorPaused()
     with loading:  # the audit's modules, while the first questions are on the wire
         import asyncio
 
@@ -168,39 +170,6 @@ def _https_context(ca_file: Path | None):
         return client_context(ca_file=check_ca_file(str(ca_file)))
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-
-
-class _Loading:
-    """The audit's modules loaded without the cyclic garbage collector (``with``), then set aside as permanent.
-
-    Importing them allocates tens of thousands of long-lived objects (functions, classes and their
-    dictionaries); the collector went through them again and again for nothing, ~5 ms of CPU (counted with
-    ``gc.callbacks``) while the first answers waited to be read (issue 16), and once more when it was turned
-    back on. ``gc.freeze()`` sets them aside (module contents live as long as the process), so the collector,
-    running as usual afterwards, does not walk them. :meth:`release` gives them back to it when the command is
-    done (for a caller that runs it in-process); a caller that had paused the collector, or frozen objects of
-    its own, keeps its state."""
-
-    def __enter__(self) -> "_Loading":
-        import gc
-
-        self.collecting, self.freezing = gc.isenabled(), gc.get_freeze_count() == 0
-        gc.disable()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import gc
-
-        if self.freezing:
-            gc.freeze()
-        if self.collecting:
-            gc.enable()
-
-    def release(self) -> None:
-        if self.freezing:
-            import gc
-
-            gc.unfreeze()
 
 
 def _sts_previous(text: str | None) -> tuple[str, str] | None:
