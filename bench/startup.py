@@ -36,6 +36,9 @@ CASES = {
                                                           "127.0.0.1:1", "--timeout", "1"],
     "diagnose 127.0.0.1 --port 1 (refused)": ["diagnose", "127.0.0.1", "--port", "1", "--ports", "", "--domain",
                                               "example.com", "--resolver", "127.0.0.1:1", "--timeout", "1"],
+    "diagnose 127.0.0.1 --port 1 (refused) --format json": ["diagnose", "127.0.0.1", "--port", "1", "--ports", "",
+                                                            "--domain", "example.com", "--resolver", "127.0.0.1:1",
+                                                            "--timeout", "1", "--format", "json"],
     **{f"{name} --help": [name, "--help"] for name in ("spf", "domain", "blacklist", "headers", "reports", "demo",
                                                       "lab", "serve", "watch", "history", "serve-metrics")},
 }

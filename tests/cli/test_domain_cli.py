@@ -211,3 +211,21 @@ def test_a_resolver_that_denies_the_root_is_not_believed_about_ptr_either():
     doc = lines(result.stdout)[0]
     assert [f["id"] for f in doc["findings"]] == ["domain.resolver-broken"]
     assert result.exit_code == 3 and doc["verdict"]["confidence"] == "inconclusive"
+
+
+@pytest.mark.parametrize("paused", [False, True])
+def test_the_garbage_collector_is_as_the_caller_left_it(dns, paused):
+    """The command loads the audit's modules with the collector paused and their objects frozen; afterwards
+    the collector runs (or stays paused, if the caller had paused it) and nothing stays frozen."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    if paused:
+        gc.disable()
+    try:
+        result = run("good.test", "--resolver", dns, "--format", "json", "--timeout", "1")
+        assert gc.isenabled() is not paused
+        assert gc.get_freeze_count() == 0
+    finally:
+        gc.enable()
+    assert lines(result.stdout)[0]["domain"] == "good.test"

@@ -139,3 +139,13 @@ def test_domain_and_spf_load_what_their_answers_need(args):
     assert sorted(n for n in modules if n == "dns" or n.startswith("dns.")) == []
     assert _present(modules, ("cryptography", "defusedxml", "rich", "importlib.metadata",
                               "importlib.resources")) == []
+
+
+def test_diagnose_writes_its_text_report_without_rich_into_a_pipe():
+    # the text report is laid out by hand (report/text_plain.py); rich is for colour on a terminal
+    modules, _ = loaded("run", "diagnose", "127.0.0.1", "--port", "1", "--ports", "", "--domain", "example.com",
+                        "--resolver", "127.0.0.1:1", "--timeout", "1")
+    assert _present(modules, ("smtpdoctor.report.text_plain", "smtpdoctor.flows.domain")) == [
+        "smtpdoctor.report.text_plain", "smtpdoctor.flows.domain"]  # the report was written, the domain audited
+    assert _present(modules, ("rich", "smtpdoctor.report.text_rich", "smtpdoctor.report.ticket")) == []
+    assert _present(modules, ("defusedxml", "xml.etree.ElementTree")) == []  # no BIMI record: no files to read

@@ -95,6 +95,26 @@ def test_no_color_and_the_option_turn_colour_off_on_a_terminal():
     assert code == 1 and "╭" in out and not ANSI.search(out[out.index("╭"):])
 
 
+def test_a_servers_control_characters_are_shown_not_obeyed_in_a_pipe():
+    import asyncio
+
+    from smtpdoctor.lab.faults import Fault
+    from smtpdoctor.lab.smtp_server import LabSmtpServer
+
+    async def run() -> bytes:
+        async with LabSmtpServer(faults=[Fault.greeting("554 5.7.1 \x1b[2J\x1b]0;pwned\x07 go away")]) as server:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "smtpdoctor.cli.app", *_args(server.port), "--security", "none",
+                stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": SRC})
+            return (await proc.communicate())[0]
+
+    out = asyncio.run(run()).decode()
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2J\\x1b]0;pwned\\x07 go away" in out  # shown, in a box whose lines are all as wide
+    box = [line for line in out.splitlines() if line.startswith(("│", "╭", "╰"))]
+    assert box and len({len(line) for line in box}) == 1
+
+
 def test_the_bar_the_live_status_and_colour_agree_on_what_a_terminal_is(tmp_path, monkeypatch):
     from smtpdoctor.cli.common import terminal_output
     from smtpdoctor.cli.live import live_status

@@ -42,3 +42,11 @@ def test_importing_the_plain_rules_builds_no_data_class_and_loads_no_typing():
             "'smtpdoctor.core.observations', 'smtpdoctor.protocol.dmarc') if m in sys.modules]))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert json.loads(out.stdout) == []
+
+
+def test_the_tlsa_name_is_the_one_protocol_dane_gives():
+    from smtpdoctor.protocol import dane
+
+    assert dane.tlsa_name is name_text.tlsa_name
+    assert name_text.tlsa_name("mx.example.com") == "_25._tcp.mx.example.com"
+    assert name_text.tlsa_name("mx.example.com", 465) == "_465._tcp.mx.example.com"

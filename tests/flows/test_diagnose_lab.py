@@ -16,6 +16,8 @@ from smtpdoctor.flows.diagnose import run_diagnosis
 from smtpdoctor.lab.scenarios import SCENARIOS, Scenario
 from smtpdoctor.lab.world import LabWorld
 from smtpdoctor.report import render
+from smtpdoctor.report.text import render_text, report_blocks
+from smtpdoctor.report.text_rich import layout as rich_layout
 from support.markdown import outside_fences
 
 # Scenarios whose right verdict the product does not give yet: strict, so each flips when its fix lands.
@@ -75,6 +77,11 @@ async def test_scenario_verdict(scenario):
         for secret in secret_forms(scenario):
             assert secret not in out, (fmt, secret)
     json.loads(render(report, "json"))
+    # the text report, written without rich, is what rich writes (report/text_plain.py)
+    for width in (60, 80, 132):
+        for verbose in (False, True):
+            assert render_text(report, verbose=verbose, width=width) == rich_layout(
+                report_blocks(report, verbose=verbose, width=width), width), (width, verbose)
 
 
 @pytest.mark.parametrize("scenario", _params(TEXT_SCENARIOS, PENDING_TEXT))

@@ -5,7 +5,10 @@
 * in a fresh interpreter (this one has imported everything already), the command's first datagram goes
   out while neither click (a plain command line, cli/plain_args), nor the event loop, nor the resolver
   facade, nor the audit or the SPF engine, nor dnspython, cryptography or rich is loaded; they load
-  afterwards and the run reports as usual.
+  afterwards and the run reports as usual;
+* `domain`'s second round (the first question sent after an answer was read) leaves before the findings'
+  catalogue, core.model, the checks, check_host() and the report's classes are loaded: the chains' next
+  questions come from the parsers alone, and the rest loads while the audit waits.
 """
 
 from __future__ import annotations
@@ -85,19 +88,35 @@ LATER = ("click", "asyncio", "smtpdoctor.net.dns", "smtpdoctor.net.udp_mux", "sm
 NOT_AT_FIRST = ("smtpdoctor.core.observations", "smtpdoctor.core.names", "smtpdoctor.protocol.dmarc",
                 "smtpdoctor.scale.options", "dataclasses", "inspect", "typing", "pathlib", "tomllib")
 
+# Not needed to send the second round: what judges and reports the answers
+NOT_AT_SECOND = ("smtpdoctor.core.catalogue", "smtpdoctor.core.model", "smtpdoctor.core.report_model",
+                 "smtpdoctor.core.tls_observations", "smtpdoctor.judge.dns.facts", "smtpdoctor.judge.dns.mx",
+                 "smtpdoctor.judge.dns.dmarc", "smtpdoctor.judge.dns.spf", "smtpdoctor.flows.domain_audit",
+                 "smtpdoctor.protocol.spf.eval", "smtpdoctor.protocol.spf.result", "smtpdoctor.protocol.dane",
+                 "smtpdoctor.verdict", "smtpdoctor.core.names", "urllib.parse", "random")
+
 _PROBE = r"""
 import io, json, socket, sys, contextlib
-later, not_at_first = json.loads(sys.argv[1])
+later, not_at_first, not_at_second = json.loads(sys.argv[1])
 seen = {}
-_send = socket.socket.send
+_send, _recv = socket.socket.send, socket.socket.recv
 
 def send(self, data, *args):
     if self.type == socket.SOCK_DGRAM and "first" not in seen:
         seen["first"] = [name for name in later if name in sys.modules]
         seen["lean"] = [name for name in not_at_first if name in sys.modules]
+    if self.type == socket.SOCK_DGRAM and "read" in seen and "second" not in seen:
+        seen["second"] = [name for name in not_at_second if name in sys.modules]
     return _send(self, data, *args)
 
+def recv(self, *args):
+    data = _recv(self, *args)
+    if self.type == socket.SOCK_DGRAM:
+        seen["read"] = True
+    return data
+
 socket.socket.send = send
+socket.socket.recv = recv
 args = sys.argv[2:]
 if args[0] == "--unprimed":  # the control run: the command's primer sends nothing
     import smtpdoctor.net.dns_first as dns_first
@@ -111,7 +130,8 @@ with contextlib.redirect_stdout(out):
         main()
     except SystemExit:
         pass
-print(json.dumps({"at_first": seen.get("first"), "lean": seen.get("lean"),
+print(json.dumps({"at_first": seen.get("first"), "lean": seen.get("lean"), "at_second": seen.get("second"),
+                  "second_after": [n for n in not_at_second if n in sys.modules],
                   "lean_after": [n for n in not_at_first if n in sys.modules], "after": [n for n in later if n in sys.modules],
                   "dnspython": sorted(n for n in sys.modules if n == "dns" or n.startswith("dns.")),
                   "output": out.getvalue()}))
@@ -134,7 +154,7 @@ def pycache(tmp_path_factory) -> dict:
 
 
 def _run(*args: str, wrap: list[str] = (), env: dict | None = None) -> dict:
-    out = subprocess.run([*wrap, sys.executable, "-c", _PROBE, json.dumps([LATER, NOT_AT_FIRST]), *args],
+    out = subprocess.run([*wrap, sys.executable, "-c", _PROBE, json.dumps([LATER, NOT_AT_FIRST, NOT_AT_SECOND]), *args],
                          capture_output=True, text=True, timeout=120, env=env)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -216,3 +236,18 @@ def test_the_system_resolver_is_primed_too(system_lab, command):
     assert "asyncio" in plain["at_first"]  # the control: nothing left before the imports
     assert _findings(primed["output"]) == _findings(plain["output"])
     assert primed_queries == sorted(server.queries)  # the same questions, each once
+
+
+def test_the_second_round_leaves_before_the_checks_and_the_report_load(lab_address, pycache):
+    """The zone's chains (SPF include and ``mx``, the MX hosts' addresses and TLSA, the report destination's
+    DMARC walk) ask their second questions from the parsers alone; the catalogue, the checks, check_host()
+    and the report's classes load afterwards, and the report is whole."""
+    _run("domain", "good.test", "--format", "json", "--resolver", lab_address, env=pycache)
+    data = _run("domain", "good.test", "--format", "json", "--resolver", lab_address, env=pycache)
+    assert data["at_second"] == [], data["at_second"]
+    assert {"smtpdoctor.core.catalogue", "smtpdoctor.core.model", "smtpdoctor.core.report_model",
+            "smtpdoctor.judge.dns.dmarc", "smtpdoctor.judge.dns.mx", "smtpdoctor.flows.domain_audit",
+            "smtpdoctor.verdict"} <= set(data["second_after"]), data["second_after"]
+    report = json.loads(data["output"])
+    assert {f["id"] for f in report["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}
+    assert report["dmarc"]["found_at"] == "good.test" and report["spf"]["lookups"] >= 3

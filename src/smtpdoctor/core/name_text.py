@@ -13,7 +13,7 @@ import ipaddress
 import re
 
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "domain_parts", "reverse_name", "parent_names",
-           "parse_nameserver"]
+           "tlsa_name", "parse_nameserver"]
 
 _LDH = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)\Z")
 _MAX_NAME = 253  # presentation length without the final dot (RFC 1035: 255 octets on the wire)
@@ -116,6 +116,11 @@ def parent_names(name: str) -> tuple[str, ...]:
     """``a.b.example.com`` -> (a.b.example.com, b.example.com, example.com, com)."""
     labels = name.split(".")
     return tuple(".".join(labels[i:]) for i in range(len(labels)))
+
+
+def tlsa_name(host: str, port: int = 25) -> str:
+    """Where the TLSA records of ``host``'s TCP ``port`` live (RFC 6698 §3): ``_25._tcp.mx.example.com``."""
+    return f"_{port}._tcp.{host}"
 
 
 def _to_alabel(name: str, given: str) -> str:

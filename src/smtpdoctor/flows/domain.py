@@ -11,36 +11,40 @@ A topic that raises becomes a ``domain.check-crashed`` finding; the others are u
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 
 import importlib
 
-from ..core import catalogue
 from ..core.observations import DnsResult, Outcome
-from ..core.model import Finding, Report, Severity, Target, Verdict, WithFindings, exit_code_for
 from ..core.dkim_selectors import common_selectors, first_tier
-from ..judge.dns import dmarc, mx
-from ..protocol.dmarc import DmarcPolicy, authorisation_name, mailto_domains
-from ..judge.dns.facts import HostAddresses
-from ..core.names import BadDomain, normalise_domain, parent_names
+from ..protocol.dmarc import (DmarcPolicy, OrgDomain, authorisation_name, discover_policy, find_organizational_domain,
+                              mailto_domains, organizational_domain_from_walk, tree_walk)
+from ..protocol.mx import mx_hosts, parse_mx
+# core.names' rules on plain text: its data classes are not needed for the audit (issue 16)
+from ..core.name_text import BadDomain, domain_parts, parent_names, tlsa_name
 
 if TYPE_CHECKING:
     import ssl
 
-    from ..judge.checklist import ChecklistRow
+    from ..core.model import Finding
+    from ..judge.dns.facts import HostAddresses
     from ..net.dns import Resolver
+    from .domain_audit import DomainAudit
 
-# What the chains' first answers do not need: the checks of the topics that end after one round (DKIM,
-# TLS-RPT, BIMI) or wait for a second (MTA-STS, DNSSEC), the checklist, the verdict and the JSON writer.
-# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.) Imported by _warm_up in steps
-# once the first answers have been handled (each topic also imports what it uses, a no-op by then), so
-# that the first round trip, which overlaps the imports of this module, is not stretched by them.
-_LATER = ("smtpdoctor.judge.dns.spf", "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
+# What the chains' first answers do not need: the findings' catalogue, the checks (of the topics that end after
+# one round: DKIM, TLS-RPT, BIMI; of those that wait for a second: MX, DMARC, MTA-STS, DNSSEC), the checklist,
+# the verdict, the audit's and the report's data classes and the JSON writer.
+# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.)
+# Imported by _warm_up in steps once the first answers have been handled and the chains' second questions
+# sent (each topic also imports what it uses, a no-op by then): the first round trip, which overlaps the
+# imports of this module, is not stretched by them, and they are there when the second answers come.
+_LATER = ("smtpdoctor.core.catalogue", "smtpdoctor.judge.dns.facts", "smtpdoctor.judge.dns.mx",
+          "smtpdoctor.judge.dns.dmarc", "smtpdoctor.flows.domain_audit", "smtpdoctor.judge.dns.spf",
+          "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
-          "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict", "json")
+          "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict",
+          "smtpdoctor.core.report_model", "json")
 
 try:  # imported here, not in the topic: an import inside the run would hold back every first question
     from .spf import audit_spf as _audit_spf
@@ -56,54 +60,14 @@ AREA_ORDER = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta-sts", "tlsrpt"
 OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP size
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DomainAudit(WithFindings):
-    given: str
-    domain: str | None  # the normalised name (None when the input was not a domain name)
-    findings: tuple[Finding, ...]
-    checklist: tuple[ChecklistRow, ...] = ()
-    unicode: str | None = None
-    ip: str | None = None
-    data: dict[str, Any] = field(default_factory=dict)  # structured facts per topic (JSON-ready)
-    spf: Any = None  # the SpfAudit, when the SPF engine ran
-    elapsed: float = 0.0
+def __getattr__(name: str):
+    # DomainAudit is defined in flows/domain_audit.py and loads on first use (PEP 562): its base class and
+    # fields come with core.model, which the audit needs only once its first answers are read (issue 16)
+    if name == "DomainAudit":
+        from .domain_audit import DomainAudit
 
-    @property
-    def verdict(self) -> Verdict:
-        """The root cause for this domain in the guide's order (``ok`` when nothing is wrong)."""
-        from ..verdict import decide
-
-        return decide(self.findings)
-
-    def report(self) -> Report:
-        """This audit as a :class:`~smtpdoctor.core.model.Report` (the Markdown and HTML tickets)."""
-        from .. import __version__
-        from ..verdict import conclude
-
-        verdict, steps, ordered = conclude(self.findings)
-        shown = {"domain": self.domain or self.given, "sending IP": self.ip}
-        return Report(target=Target(domain=self.domain or self.given, ip=self.ip), verdict=verdict,
-                      findings=ordered, steps=steps, version=__version__,
-                      timings={"total_s": self.elapsed},
-                      extra={"settings": {k: v for k, v in shown.items() if v}})
-
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "schema": SCHEMA,
-            "domain": self.domain,
-            "input": self.given,
-            "unicode": self.unicode,
-            "ip": self.ip,
-            "status": {0: "ok", 1: "error", 3: "inconclusive"}[self.exit_code],
-            "verdict": self.verdict.to_json(),
-            "findings": [f.to_json() for f in self.findings],
-            "checklist": [r.to_json() for r in self.checklist],
-        }
-        out.update(self.data)
-        if self.spf is not None and hasattr(self.spf, "to_json"):
-            out["spf"] = self.spf.to_json()
-        out["timings"] = {"total_s": round(self.elapsed, 4)}
-        return out
+        return DomainAudit
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 async def audit_domain(
@@ -126,12 +90,14 @@ async def audit_domain(
 ) -> DomainAudit:
     start = time.perf_counter()
     try:
-        nd = normalise_domain(domain)
+        name, unicode_form, changes = domain_parts(domain)  # normalise_domain's, as plain values
     except BadDomain as exc:
+        from ..core import catalogue
+        from .domain_audit import DomainAudit
+
         finding = catalogue.make("domain.invalid-name", reason=str(exc), given=repr(domain[:80]))
         return DomainAudit(given=domain, domain=None, findings=(finding,), ip=ip,
                            elapsed=time.perf_counter() - start)
-    name = nd.name
     run = _Run(resolver, name, https_port=https_port, ssl_context=ssl_context, https_timeout=https_timeout,
                trust_anchors=trust_anchors, mx_port=mx_port, sts_previous=sts_previous)
     dmarc_task = asyncio.ensure_future(_guard("dmarc", run.dmarc()))
@@ -150,10 +116,13 @@ async def audit_domain(
         "warm": _guard("domain", _warm_up(resolver, name)),
     }
     results = dict(zip(topics, await asyncio.gather(*topics.values())))
+    from ..core import catalogue  # loaded by _warm_up while the audit waited for answers
+    from .domain_audit import DomainAudit
+
     findings: list[Finding] = []
-    if nd.changes:
-        findings.append(catalogue.make("domain.normalised", given=nd.given.strip(), name=name,
-                                       changes=", ".join(nd.changes)))
+    if changes:
+        findings.append(catalogue.make("domain.normalised", given=domain.strip(), name=name,
+                                       changes=", ".join(changes)))
     data: dict[str, Any] = {}
     nxdomain = any(f.id == "domain.nxdomain" for f in results["mx"][0])
     lying = False
@@ -178,7 +147,7 @@ async def audit_domain(
     spf_audit = results["spf"][1]
     from ..judge.checklist import build_checklist
 
-    return DomainAudit(given=domain, domain=name, unicode=nd.unicode, ip=ip, findings=tuple(findings),
+    return DomainAudit(given=domain, domain=name, unicode=unicode_form, ip=ip, findings=tuple(findings),
                        checklist=build_checklist(findings, domain=name), data=data, spf=spf_audit,
                        elapsed=time.perf_counter() - start)
 
@@ -193,6 +162,8 @@ async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]
     if not root.outcome.is_failure:
         return findings  # the resolver answers: the domain's own name servers fail, each topic says so
     areas = list(dict.fromkeys(f.id.split(".")[0] for f in failed))
+    from ..core import catalogue
+
     outcomes = sorted({str(f.evidence["outcome"]) for f in failed
                        if isinstance(f.evidence, dict) and f.evidence.get("outcome")})
     one = catalogue.make("domain.resolver-unusable", domain=name, count=len(areas), areas=", ".join(areas),
@@ -249,6 +220,8 @@ async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) ->
     try:
         return await coro
     except Exception as exc:  # a bug in one topic must not blank the others
+        from ..core import catalogue
+
         return (catalogue.make("domain.check-crashed", area=area, error=f"{type(exc).__name__}: {exc}"[:200]),), None
 
 
@@ -267,15 +240,17 @@ class _Run:
         self.ssl_context = ssl_context
         self.https_timeout = https_timeout
         self.dmarc_policy: DmarcPolicy | None = None  # set by the DMARC topic, read by BIMI
-        self.org: dmarc.OrgDomain | None = None  # the RFC 9989 organisational domain (DMARC topic)
+        self.org: OrgDomain | None = None  # the RFC 9989 organisational domain (DMARC topic)
 
     async def _hosts(self, names: Sequence[str]) -> dict[str, HostAddresses]:
         pairs = await asyncio.gather(*(self.r.addresses(n) for n in names))
+        from ..judge.dns.facts import HostAddresses
+
         return {n: HostAddresses(host=n, a=a, aaaa=aaaa) for n, (a, aaaa) in zip(names, pairs)}
 
     async def _mx_hosts(self) -> tuple[DnsResult, tuple[str, ...]]:
         answer = await self.r.query(self.name, "MX")
-        return answer, mx.mx_hosts(answer)
+        return answer, mx_hosts(answer)
 
     # -- topics -----------------------------------------------------------------------------------
     async def mx(self):
@@ -283,10 +258,11 @@ class _Run:
         addresses = await self._hosts(hosts)
         own = None
         if answer.outcome is Outcome.NODATA:
-            a, aaaa = await self.r.addresses(self.name)  # no MX: is there an implicit MX (RFC 5321 §5.1)?
-            own = HostAddresses(host=self.name, a=a, aaaa=aaaa)
+            own = (await self._hosts([self.name]))[self.name]  # no MX: is there an implicit MX (RFC 5321 §5.1)?
+        from ..judge.dns import mx
+
         findings = mx.check_mx(self.name, answer, addresses, domain_addresses=own)
-        return findings, {"outcome": str(answer.outcome), "records": [m.to_json() for m in mx.parse_mx(answer)],
+        return findings, {"outcome": str(answer.outcome), "records": [m.to_json() for m in parse_mx(answer)],
                           "hosts": {h: list(v.addresses) for h, v in addresses.items()}}
 
     async def ptr(self, ip: str | None, helo: str | None, banner_name: str | None):
@@ -303,6 +279,8 @@ class _Run:
 
     async def spf(self, ip: str | None, helo: str | None):
         if _audit_spf is None:
+            from ..core import catalogue
+
             return (catalogue.make("domain.spf-unavailable"),), None
         result = await _audit_spf(self.r, self.name, ip=ip, helo=helo)
         return tuple(result.findings), result
@@ -343,24 +321,37 @@ class _Run:
 
     async def dmarc(self):
         # RFC 9989: the policy and the organisational domain come from one DNS tree walk (at most 8
-        # _dmarc queries, asked at once); the org domains of report destinations from walks of their own.
-        names = dmarc.tree_walk(self.name)
+        # _dmarc queries, asked at once); the org domains of report destinations from walks of their own,
+        # asked before the checks are imported (they load while the audit waits for those answers).
+        names = tree_walk(self.name)
         walk = dict(zip(names, await self.r.query_many([(f"_dmarc.{n}", "TXT") for n in names])))
-        org = dmarc.organizational_domain_from_walk(self.name, walk)
-        findings, policy = dmarc.check_dmarc(self.name, walk, org=org)
+        org = organizational_domain_from_walk(self.name, walk)
+        policy = discover_policy(self.name, walk)  # the one check_dmarc returns
+        authorisations = None
         if policy is not None and (mailto := mailto_domains(policy)):
-            found_org = dmarc.organizational_domain_from_walk(policy.found_at, walk)
-            dest_orgs = await asyncio.gather(*(dmarc.find_organizational_domain(d, self.r) for d in mailto))
-            orgs = {policy.found_at: found_org.name, **{d: o.name for d, o in zip(mailto, dest_orgs)}}
-            dests = dmarc.report_destinations(policy, orgs)
-            if dests:
-                auth = await self.r.query_many([(authorisation_name(policy.found_at, d), "TXT") for d in dests])
-                findings, policy = dmarc.check_dmarc(self.name, walk, org=org,
-                                                     authorisations=dict(zip(dests, auth)))
+            authorisations = await self._authorisations(policy, walk, mailto)
+        from ..judge.dns import dmarc
+
+        findings, policy = dmarc.check_dmarc(self.name, walk, org=org, authorisations=authorisations)
         self.dmarc_policy = policy
         self.org = org
         base = {"org_domain": org.name, "org": org.to_json(), "walk": list(names)}
         return findings, ({**base, **policy.to_json()} if policy else {**base, "found_at": None})
+
+    async def _authorisations(self, policy: DmarcPolicy, walk: dict[str, DnsResult],
+                              mailto: Sequence[str]) -> dict[str, DnsResult] | None:
+        """The TXT answers at the authorisation names of ``policy``'s report destinations outside its
+        organisational domain (None when there are none); their organisational domains from their own walks."""
+        found_org = organizational_domain_from_walk(policy.found_at, walk)
+        dest_orgs = await asyncio.gather(*(find_organizational_domain(d, self.r) for d in mailto))
+        orgs = {policy.found_at: found_org.name, **{d: o.name for d, o in zip(mailto, dest_orgs)}}
+        from ..judge.dns import dmarc
+
+        dests = dmarc.report_destinations(policy, orgs)
+        if not dests:
+            return None
+        auth = await self.r.query_many([(authorisation_name(policy.found_at, d), "TXT") for d in dests])
+        return dict(zip(dests, auth))
 
     async def mta_sts(self):
         txt, (mx_answer, hosts) = await asyncio.gather(self.r.query(f"_mta-sts.{self.name}", "TXT"),
@@ -411,7 +402,11 @@ class _Run:
         if logo:
             findings += (bimi_files.check_logo(by_url[logo]),)
         if cert:
+            import datetime as dt
+
             findings += (bimi_files.check_certificate(by_url[cert], dt.datetime.now(dt.timezone.utc)),)
+        from ..core.model import Severity
+
         if any(f.severity is Severity.ERROR for f in findings):  # the record may be fine, the logo shown is not
             findings = tuple(f for f in findings if f.id != "bimi.ok")
         return findings, {"logo": by_url[logo].to_json() if logo else None,
@@ -449,8 +444,6 @@ class _Run:
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
-        from ..protocol.dane import tlsa_name  # the check and the matching load after the answers
-
         hosts = hosts[:10]
         answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
@@ -489,5 +482,7 @@ class _Run:
             if answer.outcome is Outcome.OK:
                 size = sum(len(s) for strings in answer.txt_strings for s in strings)
                 if size > OVERSIZED_TXT:
+                    from ..core import catalogue
+
                     out.append(catalogue.make("domain.txt-oversized", name=answer.name, size=size))
         return tuple(out), None

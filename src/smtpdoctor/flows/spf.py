@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..net.dns import Resolver
-from ..core.model import Finding
-from ..protocol.spf.eval import check_host
-from ..protocol.spf.result import CheckHostResult
 from ..protocol.spf.nodes import LookupNode, NodeStatus
 from ..protocol.spf.tree import build_tree, render_tree
+
+if TYPE_CHECKING:
+    from ..core.model import Finding
+    from ..net.dns import Resolver
+    from ..protocol.spf.result import CheckHostResult
 
 __all__ = ["SpfAudit", "audit_spf"]
 
@@ -59,6 +60,10 @@ async def audit_spf(resolver: Resolver, domain: str, *, ip: str | None = None, s
     domain = domain.rstrip(".").lower()
     tree_job = build_tree(resolver, domain, ip=ip, sender=sender, helo=helo)
     if ip is not None:
+        # check_host() and its result classes load only with an IP: a domain's audit without --ip reads
+        # its first answers while its modules are still being imported (issue 16)
+        from ..protocol.spf.eval import check_host
+
         tree, check = await asyncio.gather(tree_job, check_host(resolver, ip, domain, sender, helo=helo))
     else:
         tree, check = await tree_job, None

@@ -25,11 +25,9 @@ import asyncio
 import time
 import weakref
 from collections import OrderedDict, deque
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from ..core.names import parse_nameserver, reverse_name
+from ..core.name_text import parse_nameserver, reverse_name
 from ..core.observations import DnsResult, Outcome, QueryLogEntry
 from . import without_doh
 from .dns_wire import question_key

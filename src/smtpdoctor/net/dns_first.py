@@ -14,7 +14,6 @@ like any other. A question the primer could not send is simply asked again by th
 
 from __future__ import annotations
 
-import random
 import socket
 import time
 
@@ -22,7 +21,7 @@ TYPE_CHECKING = False  # typing loads after a command's first questions leave (i
 if TYPE_CHECKING:
     from typing import Iterable, Sequence
 
-from .dns_wire import QTYPES, encode_query, question_key
+from .dns_wire import QTYPES, encode_query, question_key, random_id
 from .udp_socket import connected_socket, send_datagram
 
 __all__ = ["Primer", "prime", "servers_for"]
@@ -47,9 +46,9 @@ class Primer:
             return True
         if self.sock is None or key[1] not in QTYPES or len(self.sent) >= MAX_IN_FLIGHT:
             return False
-        qid = random.getrandbits(16)
+        qid = random_id()
         while qid in self._ids:
-            qid = random.getrandbits(16)
+            qid = random_id()
         try:
             wire = encode_query(qid, key[0], QTYPES[key[1]], edns=True)
             send_datagram(self.sock, wire)

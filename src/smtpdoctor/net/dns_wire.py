@@ -15,6 +15,7 @@ additional sections, which the facade does not use either.
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from ..core.observations import Outcome
 
 __all__ = ["Answer", "ForeignAnswer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query",
-           "question_key", "read_answer", "read_records", "settle"]
+           "question_key", "random_id", "read_answer", "read_records", "settle"]
 
 # Every type a mail audit asks (the facade's transport takes these; dnspython parses those not read here).
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
@@ -90,6 +91,20 @@ def question_key(name: str, rdtype: str) -> tuple[str, str]:
     """The one key of a question (name without its final dot, lower case; type in upper case): the primer's,
     the UDP layer's and the facade's cache agree on it, so a primed question is never asked twice."""
     return name.rstrip(".").lower(), rdtype.upper()
+
+
+def _random_ids():
+    while True:  # 256 at a time: one system call per 256 questions
+        yield from struct.unpack("!256H", os.urandom(512))
+
+
+_IDS = _random_ids()
+
+
+def random_id() -> int:
+    """A query id nobody can predict (RFC 5452 §9.2), from the system's random source: also spares a command's
+    start the ``random`` module (the primer sends its first question before anything else loads)."""
+    return next(_IDS)
 
 
 def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:

@@ -11,10 +11,12 @@ every question to a dead resolver waited out its whole timeout (``smtpdoctor dom
 from __future__ import annotations
 
 import errno
-import random
 import socket
 import struct
 from collections import deque
+
+from .dns_wire import random_id
+
 TYPE_CHECKING = False  # not typing's: a command's primer imports this module before typing (net/dns_first.py)
 if TYPE_CHECKING:
     from ..core.observations import Failure
@@ -164,7 +166,7 @@ class UdpSocket:
 
     def new_id(self) -> int:
         for _ in range(1000):
-            qid = random.getrandbits(16)
+            qid = random_id()
             if qid not in self.pending:
                 return qid
         raise RuntimeError("no free query id")

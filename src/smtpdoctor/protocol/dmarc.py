@@ -2,19 +2,27 @@
 :class:`DmarcPolicy` (policies, alignment modes, ``rua``/``ruf`` URIs, the new tags ``t``, ``np`` and
 ``psd``, the removed ``pct``, ``rf`` and ``ri`` named as obsolete), the names a report destination's
 authorisation lives at, and the names the tree walk asks (:func:`tree_walk`). Sans-I/O: a record in, a value out; the organisational domain, alignment and
-what is wrong for delivery are judged in ``judge/dns/dmarc.py``."""
+what is wrong for delivery are judged in ``judge/dns/dmarc.py``.
+
+Also the walk's answers read as RFC 9989 reads them: which record applies (:func:`policy_discovery`,
+:func:`discover_policy`) and the organisational domain (:func:`organizational_domain_from_walk`, and the I/O
+shell :func:`find_organizational_domain` that asks a resolver). The domain audit asks the report
+destinations' walks from these as soon as the first answers are read, before the checks are imported
+(issue 16)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Mapping
 
 from ..core.observations import DnsResult
 from .dmarc_walk import MAX_WALK, tree_walk
 from .tags import parse_tags
 
 __all__ = ["DmarcPolicy", "dmarc_records", "parse_dmarc", "mailto_domains", "authorisation_name", "KNOWN_TAGS",
-           "OBSOLETE_TAGS", "POLICIES", "STRENGTH", "MAX_WALK", "tree_walk"]
+           "OBSOLETE_TAGS", "POLICIES", "STRENGTH", "MAX_WALK", "tree_walk", "OrgDomain", "policy_discovery",
+           "discover_policy", "organizational_domain_from_walk", "find_organizational_domain"]
 
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf",
                         "psd", "t"})
@@ -166,3 +174,83 @@ def mailto_domains(policy: DmarcPolicy) -> tuple[str, ...]:
 
 def authorisation_name(policy_domain: str, destination: str) -> str:
     return f"{policy_domain}._report._dmarc.{destination}"
+
+
+def policy_discovery(domain: str, walk: Mapping[str, DnsResult]) -> tuple[str, DnsResult] | None:
+    """The answer that decides policy discovery (RFC 9989) over ``walk`` (:func:`tree_walk`'s names of
+    ``domain`` -> the TXT answers at ``_dmarc.<name>``), with its name: the first that failed (the walk
+    cannot go on), the first holding DMARC records, or the domain's own TXT records that are not DMARC;
+    None when the walk found no record."""
+    for where in tree_walk(domain):
+        result = walk.get(where)
+        if result is None:
+            continue
+        if result.outcome.is_failure or dmarc_records(result) or (result.records and where == domain):
+            return where, result
+    return None
+
+
+def discover_policy(domain: str, walk: Mapping[str, DnsResult]) -> DmarcPolicy | None:
+    """The policy that applies to ``domain`` (:func:`policy_discovery` found exactly one DMARC record), else None."""
+    found = policy_discovery(domain, walk)
+    return _single_policy(found[1]) if found is not None else None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OrgDomain:
+    """The organisational domain of ``domain`` and why (which record of the walk decided)."""
+
+    domain: str
+    name: str
+    reason: str  # "psd=n at X", "psd=y at X", "highest DMARC record (X)", "no DMARC record in the walk"
+    queries: int
+    failed: DnsResult | None = None  # a walk query that failed: the answer may be wrong
+
+    def to_json(self) -> dict:
+        return {"name": self.name, "reason": self.reason, "queries": self.queries,
+                "complete": self.failed is None}
+
+
+def _single_policy(result: DnsResult | None) -> "DmarcPolicy | None":
+    if result is None or result.outcome.is_failure:
+        return None
+    records = dmarc_records(result)
+    if len(records) != 1:
+        return None  # none, or several (receivers apply none of them)
+    return parse_dmarc(result.name.removeprefix("_dmarc."), records[0])
+
+
+def organizational_domain_from_walk(domain: str, answers: Mapping[str, DnsResult]) -> OrgDomain:
+    """RFC 9989 over the walk's answers (``answers`` maps each name of :func:`tree_walk` to the TXT
+    answer at ``_dmarc.<name>``): the first record with psd=n names itself; a record with psd=y (not at
+    the domain itself) names the label below it; otherwise the record with the fewest labels; without any
+    record, the domain itself."""
+    domain = domain.lower().rstrip(".")
+    names = tree_walk(domain)
+    highest: str | None = None
+    failed = next((answers[n] for n in names if n in answers and answers[n].outcome.is_failure), None)
+    for name in names:
+        policy = _single_policy(answers.get(name))
+        if policy is None:
+            continue
+        if policy.psd == "n":
+            return OrgDomain(domain=domain, name=name, reason=f"psd=n at {name}", queries=len(names), failed=failed)
+        if policy.psd == "y" and name != domain:
+            below = domain[: -len(name) - 1].rsplit(".", 1)[-1] + "." + name
+            return OrgDomain(domain=domain, name=below, reason=f"psd=y at {name}", queries=len(names),
+                             failed=failed)
+        highest = name
+    if highest is not None:
+        return OrgDomain(domain=domain, name=highest, reason=f"highest DMARC record ({highest})",
+                         queries=len(names), failed=failed)
+    return OrgDomain(domain=domain, name=domain, reason="no DMARC record in the walk", queries=len(names),
+                     failed=failed)
+
+
+async def find_organizational_domain(name: str, resolver) -> OrgDomain:
+    """The organisational domain of ``name`` by the RFC 9989 tree walk, asked through ``resolver`` (the
+    :class:`smtpdoctor.net.dns.Resolver` facade: its per-run cache makes a second walk over the same names
+    free). The walk's questions go out at once."""
+    names = tree_walk(name)
+    results = await resolver.query_many([(f"_dmarc.{n}", "TXT") for n in names])
+    return organizational_domain_from_walk(name, dict(zip(names, results)))

@@ -6,7 +6,8 @@ import sys
 from enum import StrEnum
 from functools import cache
 
-__all__ = ["OutputFormat", "json_line", "write_json_line", "GLYPHS", "transcript_glyph", "is_terminal"]
+__all__ = ["OutputFormat", "json_line", "write_json_line", "GLYPHS", "transcript_glyph", "is_terminal", "STEP_TITLES",
+           "step_title"]
 
 # swaks' transcript marks, the field's convention: " ->" sent, "<- " received, " ~>" / "<~ " under TLS,
 # "**>" errors, "===" what we say about the session. The one table: text, Markdown, HTML and the web page.
@@ -16,6 +17,22 @@ GLYPHS = {("send", False): " ->", ("recv", False): "<- ", ("send", True): " ~>",
 
 def transcript_glyph(direction: str, tls: bool) -> str:
     return GLYPHS.get((direction, bool(tls)), "   ")
+
+
+# The guide's steps as every report names them (text, Markdown, HTML).
+STEP_TITLES = {
+    "client-settings": "1. Client settings",
+    "server-connection": "2. Server connection",
+    "authentication": "3. Authentication",
+    "firewall": "4. Firewall",
+    "dns": "5. DNS configuration",
+    "blacklist": "6. Blacklists",
+}
+
+
+def step_title(step) -> str:
+    """The guide's step as the reports name it: "4. Firewall"."""
+    return STEP_TITLES.get(str(step), str(step))
 
 
 def is_terminal(stream) -> bool:

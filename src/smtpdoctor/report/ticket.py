@@ -8,23 +8,9 @@ from dataclasses import dataclass
 from ..core.catalogue import area_of
 from ..core.model import Report
 from ..core.serialize import to_json
-from .formats import transcript_glyph
+from .formats import step_title, transcript_glyph
 
-__all__ = ["TicketView", "ticket_view", "STEP_TITLES", "step_title"]
-
-STEP_TITLES = {
-    "client-settings": "1. Client settings",
-    "server-connection": "2. Server connection",
-    "authentication": "3. Authentication",
-    "firewall": "4. Firewall",
-    "dns": "5. DNS configuration",
-    "blacklist": "6. Blacklists",
-}
-
-
-def step_title(step) -> str:
-    """The guide's step as the reports name it: "4. Firewall"."""
-    return STEP_TITLES.get(str(step), str(step))
+__all__ = ["TicketView", "ticket_view"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

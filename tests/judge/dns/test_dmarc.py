@@ -5,7 +5,7 @@ from smtpdoctor.judge.dns.dmarc import (
     aligned, check_dmarc, explain_new_tags, organizational_domain, organizational_domain_from_walk,
     psl_organizational_domain, report_destinations, tree_walk,
 )
-from smtpdoctor.protocol.dmarc import parse_dmarc
+from smtpdoctor.protocol.dmarc import discover_policy, parse_dmarc
 
 from support.dns_zones import answer
 
@@ -163,3 +163,18 @@ def test_psd_policy_found_by_the_walk():
     assert psd.title == ("brand.psd.example has no DMARC record of its own organisation; the public suffix "
                          "operator's policy at psd.example applies")
     assert policy.found_at == "psd.example"
+
+
+@pytest.mark.parametrize(("domain", "records", "outcome"), [
+    ("d.test", {"d.test": ["v=DMARC1; p=reject; rua=mailto:r@reports.test"]}, None),
+    ("mail.d.test", {"d.test": ["v=DMARC1; p=quarantine; sp=none"]}, None),  # found at the parent
+    ("d.test", {"d.test": ["v=DMARC1; p=none", "v=DMARC1; p=reject"]}, None),  # several: no policy
+    ("d.test", {"d.test": ["google-site-verification=x"]}, None),  # the domain's TXT, not DMARC
+    ("mail.d.test", {"d.test": ["v=DMARC1; p=reject"]}, Outcome.TIMEOUT),  # the walk failed first
+    ("d.test", {}, None),  # no record anywhere
+])
+def test_the_policy_the_audit_asks_from_is_the_one_the_check_returns(domain, records, outcome):
+    """The audit reads the report destinations from protocol.dmarc.discover_policy before the check is loaded:
+    it must be the policy check_dmarc decides on, whatever the walk found."""
+    answers = walk(domain, records, outcome)
+    assert discover_policy(domain, answers) == check_dmarc(domain, answers)[1]

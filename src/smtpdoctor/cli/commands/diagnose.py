@@ -51,14 +51,27 @@ def diagnose(
     no_color: bool = Option(False, "--no-color", help="No colour in the text report (also: NO_COLOR=1)."),
     quiet: bool = Option(False, "--quiet", "-q", help="No live status on stderr (what the run waits for)."),
 ) -> None:
+
+    options = dict(host=host, port=port, security=security, user=user, auth_mech=auth_mech, mail_from=mail_from,
+                   rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
+                   resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
+                   send=send, insecure_auth=insecure_auth, provider=provider)
+    from ..collector import CollectorPaused
+
+    paused = CollectorPaused()  # no cyclic collection while the command runs (~10 ms of CPU, see there)
+    try:
+        with paused:
+            _diagnose(options, password_env=password_env, token_env=token_env, output=output, fmt=fmt.value,
+                      verbose=verbose, no_color=no_color, quiet=quiet)
+    finally:
+        paused.release()
+
+
+def _diagnose(options: dict, *, password_env: str | None, token_env: str | None, output: str | None, fmt: str,
+              verbose: bool, no_color: bool, quiet: bool) -> None:
     import sys
 
-    settings = read_settings(
-        dict(host=host, port=port, security=security, user=user, auth_mech=auth_mech, mail_from=mail_from,
-             rcpt_to=rcpt_to, helo=helo, source_ip=source_ip, domain=domain, ip=ip, dkim_selectors=dkim_selector,
-             resolvers=resolver, dnsbl_zones=dnsbl, sweep_ports=ports, timeout=timeout, ca_file=ca_file,
-             send=send, insecure_auth=insecure_auth, provider=provider),
-        password_env=password_env, token_env=token_env, check_ca=False)
+    settings = read_settings(options, password_env=password_env, token_env=token_env, check_ca=False)
     if output:
         _check_writable(output)
     from ...flows.diagnose_early import connect_early
@@ -73,37 +86,42 @@ def diagnose(
     import asyncio
 
     from ...flows.diagnose import run_diagnosis
+    from ..common import terminal_output
     from ..live import live_status
 
+    width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
     with live_status(sys.stderr, timeout=settings.timeout, quiet=quiet) as status:
         callbacks = {"on_step": status.on_step, "on_line": status.on_line} if status else {}
-        prepare = _text_renderer if fmt.value == "text" else None  # rich loads while the session waits
+        # the text writer loads while the session waits: rich only for colour (report/text.py)
+        prepare = (_text_writer_colour if color else _text_writer) if fmt == "text" else None
         report = asyncio.run(run_diagnosis(settings, early=early, prepare=prepare, **callbacks))
-    _emit(report, fmt.value, verbose=verbose, no_color=no_color, output=output)
+    _emit(report, fmt, verbose=verbose, width=width, color=color, output=output)
     if report.interrupted:
         print("smtpdoctor: interrupted; the report shows what was tested until then", file=sys.stderr)
         raise Exit(130)
     raise Exit(report.exit_code)
 
 
-def _text_renderer():
-    from ...report.text import render_text
+def _text_writer() -> None:
+    import smtpdoctor.report.text
+    import smtpdoctor.report.text_plain  # noqa: F401
 
-    return render_text
+
+def _text_writer_colour() -> None:
+    _text_writer()
+    import smtpdoctor.report.text_rich  # noqa: F401
 
 
-def _emit(report, fmt: str, *, verbose: bool, no_color: bool, output: str | None) -> None:
-    """The report to ``output`` (atomically) or standard output: text as wide as the terminal, in colour
-    only there (never in a file, with --no-color or NO_COLOR)."""
+def _emit(report, fmt: str, *, verbose: bool, width: int, color: bool, output: str | None) -> None:
+    """The report to ``output`` (atomically) or standard output: text ``width`` wide (the terminal's), in
+    colour only on a terminal (never in a file, with --no-color or NO_COLOR)."""
     import sys
 
     from ...report import render
-    from ..common import terminal_output
 
     if fmt == "text":
         from ...report.text import render_text
 
-        width, color = terminal_output(sys.stdout, no_color=no_color or bool(output))
         text = render_text(report, verbose=verbose, width=width, color=color)
     else:
         text = render(report, fmt, verbose=verbose)

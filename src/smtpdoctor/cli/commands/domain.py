@@ -134,29 +134,42 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
 
     servers = servers_for(resolvers)  # --resolver, or the system's resolver when its file is plain enough
     primer = None if from_file else prime(questions_of(inputs, ip=ip, selectors=selectors), servers)
-    import asyncio
+    from ..collector import CollectorPaused
 
-    from ...net.dns import Resolver
+    loading = CollectorPaused()
+    with loading:  # the audit's modules, while the first questions are on the wire
+        import asyncio
+
+        from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
+        from ...net import udp_mux  # noqa: F401 (the facade's UDP layer, which reads the first answers)
+        from ...net.dns import Resolver
+    try:
+        try:
+            res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        except ValueError as exc:
+            if primer is not None:
+                primer.close()
+            raise UsageError(str(exc)) from None
+        context = _https_context(ca_file)
+        return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
+                                      eml_source=str(eml) if eml else "", context=context,
+                                      concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
+                                      sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
+    finally:
+        loading.release()
+
+
+def _https_context(ca_file: Path | None):
+    """The TLS context trusting ``--ca-file`` for the MTA-STS and BIMI fetches; None: the system's."""
+    if ca_file is None:
+        return None
+    from ...net.tls import client_context
+    from ...core.names import ca_file as check_ca_file
 
     try:
-        res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        return client_context(ca_file=check_ca_file(str(ca_file)))
     except ValueError as exc:
-        if primer is not None:
-            primer.close()
         raise UsageError(str(exc)) from None
-    context = None
-    if ca_file is not None:
-        from ...net.tls import client_context
-        from ...core.names import ca_file as check_ca_file
-
-        try:
-            context = client_context(ca_file=check_ca_file(str(ca_file)))
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-    return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
-                                  eml_source=str(eml) if eml else "", context=context,
-                                  concurrency=concurrency, fmt=fmt, timeout=timeout, dnsbl=dnsbl,
-                                  sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
 
 
 def _sts_previous(text: str | None) -> tuple[str, str] | None:

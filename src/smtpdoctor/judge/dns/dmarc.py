@@ -14,15 +14,15 @@ first use (never at import time: it costs ~80 ms). Everything else here is pure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from typing import Mapping
 
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from ...protocol.dmarc import (STRENGTH, DmarcPolicy, authorisation_name, dmarc_records, mailto_domains,
-                               parse_dmarc, tree_walk)
+from ...protocol.dmarc import (STRENGTH, DmarcPolicy, OrgDomain, authorisation_name, dmarc_records,
+                               find_organizational_domain, mailto_domains, organizational_domain_from_walk,
+                               parse_dmarc, policy_discovery, tree_walk)
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
 
@@ -57,66 +57,6 @@ def organizational_domain(domain: str) -> str:
 
 
 psl_organizational_domain = organizational_domain
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class OrgDomain:
-    """The organisational domain of ``domain`` and why (which record of the walk decided)."""
-
-    domain: str
-    name: str
-    reason: str  # "psd=n at X", "psd=y at X", "highest DMARC record (X)", "no DMARC record in the walk"
-    queries: int
-    failed: DnsResult | None = None  # a walk query that failed: the answer may be wrong
-
-    def to_json(self) -> dict:
-        return {"name": self.name, "reason": self.reason, "queries": self.queries,
-                "complete": self.failed is None}
-
-
-def _single_policy(result: DnsResult | None) -> "DmarcPolicy | None":
-    if result is None or result.outcome.is_failure:
-        return None
-    records = dmarc_records(result)
-    if len(records) != 1:
-        return None  # none, or several (receivers apply none of them)
-    return parse_dmarc(result.name.removeprefix("_dmarc."), records[0])
-
-
-def organizational_domain_from_walk(domain: str, answers: Mapping[str, DnsResult]) -> OrgDomain:
-    """RFC 9989 over the walk's answers (``answers`` maps each name of :func:`tree_walk` to the TXT
-    answer at ``_dmarc.<name>``): the first record with psd=n names itself; a record with psd=y (not at
-    the domain itself) names the label below it; otherwise the record with the fewest labels; without any
-    record, the domain itself."""
-    domain = domain.lower().rstrip(".")
-    names = tree_walk(domain)
-    highest: str | None = None
-    failed = next((answers[n] for n in names if n in answers and answers[n].outcome.is_failure), None)
-    for name in names:
-        policy = _single_policy(answers.get(name))
-        if policy is None:
-            continue
-        if policy.psd == "n":
-            return OrgDomain(domain=domain, name=name, reason=f"psd=n at {name}", queries=len(names), failed=failed)
-        if policy.psd == "y" and name != domain:
-            below = domain[: -len(name) - 1].rsplit(".", 1)[-1] + "." + name
-            return OrgDomain(domain=domain, name=below, reason=f"psd=y at {name}", queries=len(names),
-                             failed=failed)
-        highest = name
-    if highest is not None:
-        return OrgDomain(domain=domain, name=highest, reason=f"highest DMARC record ({highest})",
-                         queries=len(names), failed=failed)
-    return OrgDomain(domain=domain, name=domain, reason="no DMARC record in the walk", queries=len(names),
-                     failed=failed)
-
-
-async def find_organizational_domain(name: str, resolver) -> OrgDomain:
-    """The organisational domain of ``name`` by the RFC 9989 tree walk, asked through ``resolver`` (the
-    :class:`smtpdoctor.net.dns.Resolver` facade: its per-run cache makes a second walk over the same names
-    free). The walk's questions go out at once."""
-    names = tree_walk(name)
-    results = await resolver.query_many([(f"_dmarc.{n}", "TXT") for n in names])
-    return organizational_domain_from_walk(name, dict(zip(names, results)))
 
 
 def aligned(identifier: str, author: str, mode: str, orgs: Mapping[str, str]) -> bool:
@@ -162,17 +102,15 @@ def explain_new_tags(policy: DmarcPolicy) -> tuple[str, ...]:
 
 def _chosen(domain: str, walk: Mapping[str, DnsResult]) -> tuple[str, DnsResult] | Finding | None:
     """The first name of the tree walk holding DMARC records (policy discovery, RFC 9989)."""
-    for where in tree_walk(domain):
-        result = walk.get(where)
-        if result is None:
-            continue
-        if result.outcome.is_failure:
-            return could_not_test("dmarc", f"the DMARC record at _dmarc.{where}", result)
-        if dmarc_records(result):
-            return where, result
-        if result.records and where == domain:
-            return catalogue.make("dmarc.not-dmarc", name=f"_dmarc.{where}", record=result.records[0][:200])
-    return None
+    found = policy_discovery(domain, walk)
+    if found is None:
+        return None
+    where, result = found
+    if result.outcome.is_failure:
+        return could_not_test("dmarc", f"the DMARC record at _dmarc.{where}", result)
+    if not dmarc_records(result):
+        return catalogue.make("dmarc.not-dmarc", name=f"_dmarc.{where}", record=result.records[0][:200])
+    return where, result
 
 
 def check_dmarc(

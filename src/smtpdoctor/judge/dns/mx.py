@@ -4,45 +4,17 @@ duplicates, many records. Pure: DNS answers in, findings out."""
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from typing import Mapping
 
 from ...core import catalogue
 from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding
+from ...protocol.mx import MxRecord, is_ip_literal, mx_hosts, parse_mx
 from .facts import HostAddresses, could_not_test
-from ...core.serialize import JsonMixin
 
 __all__ = ["MxRecord", "parse_mx", "mx_hosts", "check_mx", "MANY_MX"]
 
 MANY_MX = 10  # SPF's "mx" mechanism fails past 10 MX names (RFC 7208 §4.6.4)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MxRecord(JsonMixin):
-    preference: int
-    host: str  # lower-case, no final dot; "" for the null MX "."
-
-
-def parse_mx(result: DnsResult) -> tuple[MxRecord, ...]:
-    out: list[MxRecord] = []
-    for text in result.records:
-        pref, _, host = text.partition(" ")
-        try:
-            preference = int(pref)
-        except ValueError:
-            continue
-        out.append(MxRecord(preference=preference, host=host.strip().rstrip(".").lower()))
-    return tuple(sorted(out, key=lambda r: (r.preference, r.host)))
-
-
-def mx_hosts(result: DnsResult) -> tuple[str, ...]:
-    """The distinct target host names worth resolving (no null MX, no IP literals), in preference order."""
-    seen: list[str] = []
-    for record in parse_mx(result):
-        if record.host and not _is_ip_literal(record.host) and record.host not in seen:
-            seen.append(record.host)
-    return tuple(seen)
 
 
 def check_mx(
@@ -91,7 +63,7 @@ def check_mx(
     usable = 0
     unknown = 0
     for host in seen:
-        if _is_ip_literal(host):
+        if is_ip_literal(host):
             findings.append(catalogue.make("mx.ip-literal", host=host))
             continue
         addrs = hosts.get(host)
@@ -118,14 +90,6 @@ def check_mx(
                                        hosts=", ".join(r.host for r in real[:5]) + (" …" if len(real) > 5 else ""),
                                        evidence={"mx": [r.to_json() for r in records]}))
     return tuple(findings)
-
-
-def _is_ip_literal(host: str) -> bool:
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
 
 
 _UNROUTABLE = tuple(ipaddress.ip_network(n) for n in (

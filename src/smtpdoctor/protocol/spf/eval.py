@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING
 import asyncio
 import ipaddress
 import time
-from dataclasses import dataclass
 
 from ...core.observations import DnsResult, Outcome
 from .macro import (
     EXP_LETTERS, MacroContext, MacroString, MacroSyntaxError, expand, parse_macro_string, uses_letter,
 )
 from .names import Address, is_check_host_domain, is_queryable, truncate, unmap
-from .record import Mechanism, SpfRecord, SpfSyntaxError, parse, select_records
-from .result import LOOKUP_LIMIT, MX_PTR_LIMIT, VOID_LIMIT, CheckHostResult, SpfResult, TraceStep
+from .record import Mechanism, SpfRecord, SpfSyntaxError, parse
+from .lookup import LOOKUP_LIMIT, MX_PTR_LIMIT, VOID_LIMIT, SpfRecordSet, fetch_spf_records
+from .result import CheckHostResult, SpfResult, TraceStep
 
 if TYPE_CHECKING:  # the resolver is injected: any object with the facade's async query()
     from ...net.dns import Resolver
@@ -42,31 +42,6 @@ class _PermError(Exception):
 
 class _TempError(Exception):
     pass
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SpfRecordSet:
-    """The SPF records found at a name (RFC 7208 4.4/4.5), as facts: ``outcome`` of the TXT query,
-    the SPF records (raw bytes) and the character-strings each was made of."""
-
-    name: str
-    outcome: Outcome
-    records: tuple[bytes, ...] = ()
-    strings: tuple[tuple[bytes, ...], ...] = ()
-    error: str | None = None
-
-
-async def fetch_spf_records(resolver: Resolver, name: str) -> SpfRecordSet:
-    answer = await resolver.query(name, "TXT")
-    recs: list[bytes] = []
-    strings: list[tuple[bytes, ...]] = []
-    for parts in answer.txt_strings:
-        joined = b"".join(parts)
-        if select_records([joined]):
-            recs.append(joined)
-            strings.append(tuple(parts))
-    return SpfRecordSet(name=name, outcome=answer.outcome, records=tuple(recs), strings=tuple(strings),
-                        error=answer.error)
 
 
 def _addresses(answer: DnsResult) -> list[Address]:

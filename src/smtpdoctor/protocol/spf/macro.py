@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
-from urllib.parse import quote
 
 __all__ = [
     "MacroSyntaxError",
@@ -175,7 +174,9 @@ def expand(ms: MacroString, ctx: MacroContext) -> str:
             out.append(part.text)
             continue
         value = _transform(_value(part.letter, ctx), part)
-        if part.escape:
+        if part.escape:  # an upper-case macro letter (RFC 7208 7.3), rare: urllib loads only for it
+            from urllib.parse import quote
+
             value = quote(value, safe="-._~")
         out.append(value)
     return "".join(out)

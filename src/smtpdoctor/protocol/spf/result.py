@@ -7,13 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 from ...core.serialize import JsonMixin
+from .lookup import LOOKUP_LIMIT, MX_PTR_LIMIT, VOID_LIMIT
 
 __all__ = ["SpfResult", "TraceStep", "CheckHostResult", "trace_lines", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT"]
-
-# RFC 7208 §4.6.4: 10 DNS-querying terms, 2 void lookups, 10 MX (and PTR) names
-LOOKUP_LIMIT = 10
-VOID_LIMIT = 2
-MX_PTR_LIMIT = 10
 
 
 class SpfResult(StrEnum):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...core.observations import Outcome
-from .eval import MX_PTR_LIMIT, fetch_spf_records
+from .lookup import MX_PTR_LIMIT, fetch_spf_records
 from .macro import MacroContext, MacroString, expand, uses_letter
 from .names import Address, is_check_host_domain, is_queryable, truncate, unmap
 from .nodes import LookupNode, NodeStatus, TermCost
