@@ -143,17 +143,13 @@ def _in_order(seq: tuple[str, ...], text: str) -> bool:
 class ProviderRule:
     """One provider rule; its regular expression is compiled on first use (most runs meet few providers)."""
 
-    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "_match")
+    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "match")
 
     def __init__(self, *, source: str, reason: str, category: str | None, summary: str | None,
                  remedy: tuple[str, ...], help: str | None, lowered: str) -> None:  # noqa: A002 - the data's own key
         self.source, self.reason, self.category = source, reason, category
         self.summary, self.remedy, self.help = summary, remedy, help
-        self._match = LazyPattern(lowered, re.S)  # compiled when first searched
-
-    @property
-    def match(self) -> LazyPattern:
-        return self._match
+        self.match = LazyPattern(lowered, re.S)  # ``source`` for lower-case text, compiled when first searched
 
 
 _UNSET: Any = object()
