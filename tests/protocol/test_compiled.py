@@ -65,3 +65,23 @@ def test_nothing_is_written_when_python_writes_no_byte_code(tmp_path):
     env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path), "PYTHONDONTWRITEBYTECODE": "1"}
     subprocess.run([sys.executable, "-c", "import smtpdoctor.protocol.mime"], env=env, check=True)
     assert not list(Path(tmp_path).rglob("compiled.py.*.marshal"))
+
+
+def test_a_python_whose_expression_compiler_differs_gets_re_compile_and_caches_nothing(monkeypatch):
+    def moved(pattern, flags):
+        from re import _parser
+
+        return _parser.no_such_function(pattern)  # the standard library's internals renamed or gone
+
+    monkeypatch.setattr(compiled, "_codes", {})
+    monkeypatch.setattr(compiled, "_new", {})
+    monkeypatch.setattr(compiled, "sre_code", moved)
+    pattern = compiled_re(r"not (\d+) cached", re.I)
+    assert pattern.search("NOT 42 CACHED").group(1) == "42"
+    assert compiled._new == {}
+
+
+def test_a_cached_form_the_engine_refuses_is_compiled_by_re(monkeypatch):
+    monkeypatch.setattr(compiled, "_codes", {(r"a(b)c", 0): [32, [999, 1, 2], 0, {}, [None, None]]})
+    pattern = compiled_re(r"a(b)c")
+    assert pattern.search("xabcx").span() == (1, 4) and pattern.groups == 1

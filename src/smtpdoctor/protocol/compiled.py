@@ -18,11 +18,11 @@ import sys
 
 import _sre
 
-from ..core.toml_cache import _cache_path, _write
+from ..core.toml_cache import cache_path, write_atomic
 
 __all__ = ["compiled_re", "sre_code"]
 
-_VERSION = f"{sys.version}|{_sre.MAGIC}"
+_VERSION = f"{sys.version}|{getattr(_sre, 'MAGIC', None)}"
 _codes: dict | None = None  # (pattern, flags) -> sre_code(...), read on the first call
 _new: dict = {}  # compiled here and not in the file yet
 
@@ -36,7 +36,11 @@ def compiled_re(pattern: str | bytes, flags: int = 0) -> re.Pattern:
     key = (pattern, flags)
     entry = _codes.get(key)
     if entry is None:
-        entry = _new[key] = sre_code(pattern, flags)
+        try:
+            entry = sre_code(pattern, flags)
+        except Exception:  # noqa: BLE001 - a Python whose re works otherwise inside: compile as usual
+            return re.compile(pattern, flags)
+        _new[key] = entry
         if len(_new) == 1:
             import atexit
 
@@ -60,7 +64,7 @@ def sre_code(pattern: str | bytes, flags: int) -> list:
 
 
 def _file() -> str:
-    return _cache_path(__file__)
+    return cache_path(__file__)
 
 
 def _load() -> dict:
@@ -83,5 +87,5 @@ def _save() -> None:
         blob = marshal.dumps((_VERSION, codes))
     except ValueError:
         return
-    _write(_file(), blob)
+    write_atomic(_file(), blob)
     _new.clear()
