@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Mapping
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 
 from .category import Category
 from .serialize import JsonMixin, js

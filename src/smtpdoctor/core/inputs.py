@@ -11,7 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import BinaryIO, Iterator
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterator
 
 __all__ = ["InputError", "open_input", "read_head", "read_limited", "read_input", "read_text", "is_binary", "size_label"]
 

@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from typing import Any, Callable, Mapping
+from collections.abc import Mapping  # not typing's (read at run time)
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import Any, Callable
 
 __all__ = ["to_json", "js", "JsonMixin"]
 

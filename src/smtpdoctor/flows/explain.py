@@ -13,7 +13,9 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from typing import BinaryIO, Iterable, Iterator
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterable, Iterator
 
 TYPE_CHECKING = False  # pathlib (with urllib.parse and ipaddress, 3 ms) is imported to walk a directory only
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
 
 from ..core.explanation import Classification, ListingCitation
 from ..core.category import Category
@@ -26,7 +25,10 @@ from ..protocol.compiled import compiled_re
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
 
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:  # the catalogue (and core.model) are imported where a finding is made: a bounce needs neither
+    from typing import Any, Mapping
+
     from ..core.model import Finding
 
 __all__ = ["Classification", "Facts", "classify", "classify_facts", "clean_diagnostic", "judged", "to_finding",

@@ -11,7 +11,9 @@ import fnmatch
 import re
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Mapping
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import Any, Mapping
 from ..core.toml_cache import knowledge_derived, knowledge_toml
 from ..protocol.compiled import compiled_re
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping  # not typing's: typing is not imported to run (issue 16)
 from .compiled import compiled_re
 
 __all__ = ["MailParts", "Original", "FeedbackPart", "Forwarded", "Unreadable", "Block", "blocks_from_text",

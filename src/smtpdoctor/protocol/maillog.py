@@ -9,7 +9,9 @@ read a line at a time (each kept up to MAX_LINE_BYTES), so a log of any size str
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, Iterator
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import BinaryIO, Iterator
 from .compiled import compiled_re
 
 __all__ = ["looks_like_maillog", "failure_lines", "failure_text", "MAX_LINE_BYTES"]

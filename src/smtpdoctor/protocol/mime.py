@@ -12,7 +12,9 @@ the body of an attached original is skipped when no report part follows it.
 from __future__ import annotations
 
 import re
-from typing import Any
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import Any
 
 from ..core.inputs import is_binary
 from .mail_parts import MAX_MESSAGE_BYTES, MailParts, Unreadable, looks_like_message

@@ -8,7 +8,11 @@ the attached original. Shared by both readers of ``protocol/mime.py``: the tree 
 from __future__ import annotations
 
 import re
-from typing import Any
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Msg = Any  # email.message.Message or mime_reader.Part: the same compat32 calls
 
 from .mime_reader import NotExact
 from .mail_parts import (ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, blocks_from_text,
@@ -22,8 +26,6 @@ _ORIGINAL_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-head
 _SCRIPT = compiled_re(r"(?is)<(script|style).*?</\1>")
 _BREAK = compiled_re(r"(?i)<br\s*/?>|</p>|</div>|</tr>")
 _TAG = compiled_re(r"<[^>]+>")
-
-Msg = Any  # email.message.Message or mime_reader.Part: the same compat32 calls
 
 
 class _Walk:

@@ -6,7 +6,9 @@ Renderers only present; they write to a stream as inputs arrive (nothing is held
 from __future__ import annotations
 
 import html
-from typing import TextIO
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 from ..core.explanation import Explained, Kind
 from ..core.text import SafeWriter, md_escape

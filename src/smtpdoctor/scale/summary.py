@@ -8,7 +8,9 @@ Hard bounces follow sisimai's rule: the reasons that say the address itself will
 
 from __future__ import annotations
 
-from typing import Iterable
+TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
+if TYPE_CHECKING:
+    from typing import Iterable
 
 __all__ = ["HARD_REASONS", "hard_bounced", "HardBounces", "merge", "Combined", "unreadable"]
 
