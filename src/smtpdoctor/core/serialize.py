@@ -48,6 +48,13 @@ def js(*, name: str | None = None, omit: bool = False, skip_none: bool = False, 
 
 def to_json(value: Any) -> Any:
     """``value`` as JSON-ready data (dicts, lists, text, numbers, booleans, None)."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind in _WALKED:  # a dataclass seen before, written field by field (most values of a report)
+        return _fields(value)
+    if kind is tuple or kind is list:
+        return [to_json(v) for v in value]
     if value is None or isinstance(value, (bool, int, float, str)):
         return value.value if isinstance(value, enum.Enum) else value
     if isinstance(value, enum.Enum):
@@ -58,6 +65,7 @@ def to_json(value: Any) -> Any:
         custom = getattr(type(value), "to_json", None)
         if custom is not None and custom is not JsonMixin.to_json:
             return value.to_json()
+        _WALKED.add(type(value))
         return _fields(value)
     if isinstance(value, Mapping):
         return {str(k.value if isinstance(k, enum.Enum) else k): to_json(v) for k, v in value.items()}
@@ -69,6 +77,8 @@ def to_json(value: Any) -> Any:
 
 
 _PLANS: dict[type, tuple[tuple[str, _Spec], ...]] = {}
+_AS_IS = frozenset({str, int, float, bool, type(None)})  # exact types (not enums) that are their own JSON
+_WALKED: set[type] = set()  # dataclasses without a to_json of their own, met before (not a Secret)
 
 
 def _plan(cls: type) -> tuple[tuple[str, _Spec], ...]:
@@ -79,7 +89,6 @@ def _plan(cls: type) -> tuple[tuple[str, _Spec], ...]:
     return plan
 
 
-_AS_IS = frozenset({str, int, float, bool, type(None)})  # exact types (not enums) that are their own JSON
 
 
 def _fields(obj: Any) -> dict[str, Any]:
@@ -93,6 +102,9 @@ def _fields(obj: Any) -> dict[str, Any]:
                 continue
             if kind is tuple and all(type(v) is str for v in value):
                 out[name] = list(value)
+                continue
+            if isinstance(value, enum.Enum):  # a category, a kind: its value, as to_json gives it
+                out[name] = value.value
                 continue
         if spec.omit or (spec.skip_none and value is None) or (spec.skip_empty and not value):
             continue
