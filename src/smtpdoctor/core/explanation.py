@@ -17,6 +17,8 @@ __all__ = ["Kind", "Classification", "Explanation", "ListingCitation", "Recipien
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ListingCitation(JsonMixin):
+    """The block list a rejection cites, and how to get off it."""
+
     list: str  # what to call it: "Spamhaus ZEN", "Microsoft (Outlook.com / Office 365) block list"
     zone: str | None  # the zone cited or meant (zen.spamhaus.org), None for lists that are not DNS zones
     address: str | None  # the IP address the reply names, when it names one

@@ -27,6 +27,8 @@ _KEY = "smtpdoctor.json"
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Spec:
+    """How one field is written in JSON (``js()``)."""  # a docstring: dataclass() then asks inspect for none
+
     name: str | None = None  # the key in JSON (default: the field's name)
     omit: bool = False  # never in JSON
     skip_none: bool = False  # left out when None

@@ -86,6 +86,8 @@ def _interior_word(item: str) -> str | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ReasonSpec:
+    """One reason of the reply rules: its category, words and the substrings that find it."""
+
     name: str
     category: str
     summary: str
@@ -281,6 +283,8 @@ def _requirement(items: list) -> frozenset[str] | None:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Provider:
+    """A mailbox provider of the reply rules: how its hosts and replies are known, and its rules."""
+
     id: str
     name: str
     hosts: LazyPattern | None
@@ -336,6 +340,8 @@ def _phase_rule(raw: Mapping[str, Any]) -> PhaseRule:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Knowledge:
+    """The reply rules (knowledge/replies.toml), read once."""
+
     reasons: dict[str, ReasonSpec]
     first: tuple[str, ...]
     second: tuple[str, ...]

@@ -70,6 +70,8 @@ class Forwarded:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MailParts:
+    """The values of a message the judge reads: its header fields, reports, texts and attached originals."""
+
     # top-level (lower-case name, value as read), in order; header() decodes and unfolds the value it returns
     # (a bounce has a dozen or more fields and the judge reads a few: decoding all was 10 µs a message)
     headers: tuple[tuple[str, str], ...]

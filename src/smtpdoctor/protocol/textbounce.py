@@ -111,6 +111,8 @@ _REMOTE = compiled_re(r"(?:host|server|mx|said by|remote host|by)\s+\[?([a-z0-9]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TextFailure:
+    """One recipient's failure as a bounce in words reports it."""
+
     recipient: str
     diagnostic: str
     command: str

@@ -18,6 +18,8 @@ MAX_LISTED = 200
 
 @dataclass(slots=True)
 class Tally:
+    """The counts of an explain run, for its summary."""
+
     inputs: int = 0
     results: int = 0
     kinds: Counter = field(default_factory=Counter)
