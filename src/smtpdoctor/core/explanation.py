@@ -9,26 +9,12 @@ TYPE_CHECKING = False  # the annotations are text: typing is not imported to run
 if TYPE_CHECKING:
     from typing import Any, Mapping
 
+    from .citation import ListingCitation  # made only where a reply cites a block list (judge/citations)
+
 from .category import Category
 from .serialize import JsonMixin, js
 
-__all__ = ["Kind", "Classification", "Explanation", "ListingCitation", "Recipient", "Explained"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ListingCitation(JsonMixin):
-    """The block list a rejection cites, and how to get off it."""
-
-    list: str  # what to call it: "Spamhaus ZEN", "Microsoft (Outlook.com / Office 365) block list"
-    zone: str | None  # the zone cited or meant (zen.spamhaus.org), None for lists that are not DNS zones
-    address: str | None  # the IP address the reply names, when it names one
-    delist: str | None
-    advice: str  # what to do first
-    matched: str  # the part of the reply that cites the list
-    known: bool  # the list is in smtpdoctor's catalogue (or a known non-DNS list)
-    retired: str | None = None  # the cited zone is known dead: why
-
-
+__all__ = ["Kind", "Classification", "Explanation", "Recipient", "Explained"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

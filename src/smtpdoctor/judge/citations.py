@@ -10,7 +10,7 @@ import re
 from functools import cache
 
 from ..core import catalogue as findings
-from ..core.explanation import ListingCitation
+from ..core.citation import ListingCitation
 from ..core.model import Finding
 from ..core.dnsbl_zones import Catalogue, catalogue
 

@@ -19,7 +19,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
-from ..core.explanation import Classification, ListingCitation
+from ..core.explanation import Classification
 from ..core.category import Category
 from ..protocol.compiled import compiled_re
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
