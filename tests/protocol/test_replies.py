@@ -98,7 +98,7 @@ _PLAIN_FORMS = {
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet="2451309.:-=/#+ _aZ\n,;", max_size=40))
 def test_digit_first_patterns_find_what_the_plain_forms_find(text):
-    from smtpdoctor.protocol import replies
+    from smtpdoctor.protocol import status_codes as replies
 
     for name, plain in _PLAIN_FORMS.items():
         fast, slow = getattr(replies, name), re.compile(plain)
@@ -108,7 +108,7 @@ def test_digit_first_patterns_find_what_the_plain_forms_find(text):
 
 def _find_status_as_written_before(text: str, klass: str = "") -> str:
     """find_status before its codes were kept for the last text (search, then sub, per call)."""
-    from smtpdoctor.protocol import replies
+    from smtpdoctor.protocol import status_codes as replies
 
     if not text or len(text) < 5:
         return ""

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..core.explanation import Classification
 from ..core.category import Category
 from ..protocol.compiled import compiled_re
-from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
+from ..protocol.status_codes import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
 
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)

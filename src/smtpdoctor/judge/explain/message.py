@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from smtpdoctor.judge.reply import Facts, classify_facts
 from smtpdoctor.judge.reply_rules import knowledge
-from smtpdoctor.protocol.replies import find_replycode, is_status
+from smtpdoctor.protocol.status_codes import find_replycode, is_status
 from smtpdoctor.core.category import Category
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,

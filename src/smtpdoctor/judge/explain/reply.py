@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from smtpdoctor.judge.reply import PHASES, classify
-from smtpdoctor.protocol.replies import find_status
+from smtpdoctor.protocol.status_codes import find_status
 from smtpdoctor.core.explanation import Explained, Kind, Recipient
 from smtpdoctor.protocol.textbounce import ADDRESS, find_command, find_remote_host
 from smtpdoctor.protocol.compiled import compiled_re
