@@ -45,7 +45,8 @@ class Unreadable:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Original:
-    """An attached original message (message/rfc822, text/rfc822-headers, ...): its To, as found."""
+    """An attached original message (message/rfc822, text/rfc822-headers, ...): its To, as found. The field
+    values are as read, encoded words (RFC 2047) and folding kept: :func:`decoded_value` where one is read."""
 
     inner_to: str | None  # To of the attached message's header, when it was parsed as a message
     own_to: str  # To of the part's own header fields

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 from .mime_reader import NotExact
 from .mail_parts import (ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, blocks_from_text,
-                         decoded_value as _decoded, fields_from_text)
+                         fields_from_text)
 from .compiled import compiled_re
 
 __all__ = ["parts_of"]
@@ -99,11 +99,6 @@ def _decode_part(part: Msg) -> str:
     return payload.decode("latin-1")
 
 
-def _header(msg: Msg, name: str) -> str:
-    value = msg.get(name)
-    return "" if value is None else _decoded(value)
-
-
 def _dsn_blocks(part: Msg) -> tuple[Block, ...]:
     """The field groups of a message/delivery-status part: per-message first, then per-recipient."""
     payload = part.get_payload()
@@ -143,8 +138,14 @@ def _original(part: Msg) -> Original:
     payload = part.get_payload()
     head = payload[0] if isinstance(payload, list) and payload else None
     line = ORIGINAL_TO.search(payload) if isinstance(payload, str) else None
-    return Original(inner_to=_header(head, "To") if head is not None and not isinstance(head, (str, bytes)) else None,
-                    own_to=_header(part, "To"), to_line=line.group(1) if line else None)
+    return Original(inner_to=_raw(head, "To") if head is not None and not isinstance(head, (str, bytes)) else None,
+                    own_to=_raw(part, "To"), to_line=line.group(1) if line else None)
+
+
+def _raw(msg: Msg, name: str) -> str:
+    """A field's value as read: decoded by the judge when it reads it (most bounces never do)."""
+    value = msg.get(name)
+    return "" if value is None else value if type(value) is str else str(value)
 
 
 def _forwarded(originals: list[Msg]) -> Forwarded | None:

@@ -169,6 +169,19 @@ def test_arf_feedback_report_lists_each_complaining_recipient():
     assert {str(r.explanation.category) for r in e.results} == {"client"}
 
 
+def test_arf_without_recipient_fields_names_the_original_to_decoded_when_read():
+    # the attached original's To is kept as read (encoded words, folding) and decoded where the judge reads it
+    msg = ARF.replace(b"Original-Rcpt-To: one@example.org\nOriginal-Rcpt-To: two@example.org\n", b"").replace(
+        b"To: one@example.org\n", b"To: =?utf-8?q?J=C3=B6rg_=3Cjoerg=40example=2Eorg=3E?=\n <jo@example.org>\n")
+    parts = read_message(msg)
+    (original,) = parts.originals
+    assert original.inner_to.startswith("=?utf-8?q?J=C3=B6rg")  # not decoded by the reader
+    e = explain_parts(parts)
+    assert e.kind is Kind.FEEDBACK
+    # decoded, the display name holds an address too: both are named, in order
+    assert [r.recipient for r in e.results] == ["joerg@example.org", "jo@example.org"]
+
+
 def test_auto_reply_is_vacation_not_a_failure():
     msg = (b"From: kim@example.org\nTo: sender@example.com\nAuto-Submitted: auto-replied\n"
            b"Subject: Out of office\n\nI am out of the office until Monday.\n")

@@ -16,7 +16,7 @@ from smtpdoctor.protocol.status_codes import find_replycode, is_status
 from smtpdoctor.core.category import Category
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
-                                             text_dsn_blocks)
+                                             decoded_value, text_dsn_blocks)
 from smtpdoctor.protocol.ses import ses_events
 from smtpdoctor.protocol.textbounce import cut_original, find_addresses, find_command, find_remote_host, read_text_bounce
 from smtpdoctor.protocol.compiled import compiled_re
@@ -200,7 +200,7 @@ def _explain_text(texts: list[str], sender: set[str], wanted: list[str], action:
 def _original_recipients(originals: tuple[Original, ...], texts: list[str]) -> list[str]:
     """The To: of the original message, for bounces whose words never name the failed address."""
     for orig in originals:
-        found = _addresses(orig.inner_to or "")
+        found = _addresses(decoded_value(orig.inner_to or ""))
         if found:
             return found[:1]
         if orig.to_line is not None:
@@ -232,7 +232,7 @@ def _explain_feedback(arf_parts: tuple[FeedbackPart, ...], originals: tuple[Orig
             rcpts.extend(_addresses(value))
     if not rcpts:
         for orig in originals:
-            rcpts.extend(_addresses(orig.inner_to if orig.inner_to is not None else orig.own_to))
+            rcpts.extend(_addresses(decoded_value(orig.inner_to if orig.inner_to is not None else orig.own_to)))
             if rcpts:
                 break
     if not rcpts:
