@@ -262,8 +262,6 @@ def explain_parts(msg: MailParts | Unreadable, source: str = "-") -> Explained:
     if isinstance(msg, Unreadable):
         return Explained(source=source, kind=Kind.UNPARSED, note=msg.note)
     texts = list(msg.texts or msg.html)
-    from_ = msg.header("From")
-    sender = set(a.lower() for a in _addresses(msg.header("To")))
 
     for text in texts[:1]:
         events = ses_events(text) if "notificationType" in text or '"eventType"' in text else []
@@ -273,12 +271,13 @@ def explain_parts(msg: MailParts | Unreadable, source: str = "-") -> Explained:
     if msg.header("X-Apple-Unsubscribe").lower() == "true":
         # Apple Mail's one-click "unsubscribe" message: the recipient asks to be taken off the list
         return Explained(source=source, kind=Kind.FEEDBACK,
-                         results=tuple(_simple("feedback", a) for a in _addresses(from_)[:1]))
+                         results=tuple(_simple("feedback", a) for a in _addresses(msg.header("From"))[:1]))
 
     if msg.feedback:
         results = _explain_feedback(msg.feedback, msg.originals, msg)
         return Explained(source=source, kind=Kind.FEEDBACK, results=tuple(results))
 
+    sender = set(a.lower() for a in _addresses(msg.header("To")))  # read here: an SES or ARF report needs none
     dsn = list(msg.dsn)
     if not dsn and msg.forwarded is not None:  # a forwarded bounce: the report sits in an attached message
         dsn, texts = list(msg.forwarded.dsn), texts + list(msg.forwarded.texts)
