@@ -92,6 +92,8 @@ def test_explain_of_bounce_files_builds_no_report_classes_or_catalogue():
     assert _present(modules, ("smtpdoctor.core.model", "smtpdoctor.core.catalogue")) == []
     # no bounce of the corpus cites a block list: the citation's class is not defined (issue 16)
     assert _present(modules, ("smtpdoctor.core.citation", "smtpdoctor.judge.citations")) == []
+    # the phase rules are a diagnosis's (a reply at a known SMTP phase): made on first use
+    assert "smtpdoctor.judge.phase_rules" not in modules
     # codes are read in text (protocol.status_codes): no SMTP reply value is made, its class is not defined
     assert "smtpdoctor.protocol.status_codes" in modules
     assert "smtpdoctor.protocol.replies" not in modules

@@ -23,7 +23,7 @@ from ..core.explanation import Classification
 from ..core.category import Category
 from ..protocol.compiled import compiled_re
 from ..protocol.status_codes import find_replycode, find_status, is_status, prefer_status
-from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
+from .reply_rules import Knowledge, Provider, ProviderRule, knowledge
 
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:  # the catalogue (and core.model) are imported where a finding is made: a bounce needs neither
