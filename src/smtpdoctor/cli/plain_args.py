@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 
 from .layer import _Param, flags_of, plain_parameters
 
@@ -29,8 +28,33 @@ if TYPE_CHECKING:
 
 __all__ = ["read_plain"]
 
-_INT = re.compile(r"[+-]?[0-9]+")  # what int() and click agree on (no "_", no spaces)
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _digits(text: str) -> bool:
+    """One or more of 0-9 (``str.isdigit`` alone also takes other scripts' digits)."""
+    return text.isascii() and text.isdigit()
+
+
+def _is_int(text: str) -> bool:
+    """``[+-]?[0-9]+``: what int() and click agree on (no "_", no spaces). Written without ``re``, which
+    loads after a command's first datagram (issue 16)."""
+    return _digits(text[1:] if text[:1] in ("+", "-") else text)
+
+
+def _is_float(text: str) -> bool:
+    """``[+-]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?``: what float() and click agree on."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    mantissa, exponent = body, None
+    for mark in "eE":
+        if mark in body:
+            mantissa, _, exponent = body.partition(mark)
+            break
+    if exponent is not None and not _is_int(exponent):
+        return False
+    whole, dot, fraction = mantissa.partition(".")
+    if not dot:
+        return _digits(whole)
+    return (_digits(whole) and (not fraction or _digits(fraction))) or (not whole and _digits(fraction))
 
 
 def _value(kind, text: str):
@@ -39,9 +63,9 @@ def _value(kind, text: str):
         if text not in {m.value for m in kind}:
             raise LookupError(text)
         return kind(text)
-    if kind is int and _INT.fullmatch(text):
+    if kind is int and _is_int(text):
         return int(text)
-    if kind is float and _FLOAT.fullmatch(text):
+    if kind is float and _is_float(text):
         return float(text)
     if kind is str:
         return text

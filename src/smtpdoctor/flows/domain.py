@@ -179,33 +179,54 @@ _warmed = False  # _LATER is loaded: nothing waits for it any more (the first au
 
 
 async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], None]:
-    """Import what the later checks and the report need (:data:`_LATER`), one module a turn of the loop,
-    once the first answer (``name``'s TXT) has come and the topics it woke have sent their next questions:
-    the loop is then waiting for the second round trip. Once per process. (The DKIM key parser, ``cryptography``, is
-    not among them: the DKIM check loads it only when a key is there.)"""
+    """Import what the later checks and the report need (:data:`_LATER`), one module at a time, once the
+    first answer (``name``'s TXT) has come and the topics it woke have sent their next questions: the loop
+    is then waiting for the second round trip. Before each module the chains go first (:func:`_yield_to_chains`):
+    an answer that came during the last import wakes its chain, which sends its next questions before the next
+    module loads. Once per process. (The DKIM key parser, ``cryptography``, is not among them: the DKIM check
+    loads it only when a key is there.)"""
     global _warmed
     if _warmed:
         return (), None
     await resolver.query(name, "TXT")
     await _settled(resolver)
     for module in _LATER:
+        await _yield_to_chains(resolver)
         importlib.import_module(module)
-        await asyncio.sleep(0)  # an answer that arrives meanwhile waits for one module, not for all
     _warmed = True
     return (), None
 
 
+def _activity(resolver: Resolver) -> tuple[int, int]:
+    """What moves while a chain moves: the questions asked and the answers come."""
+    return resolver.asked, resolver.answered
+
+
 async def _settled(resolver: Resolver, *, calm: int = 8, most: int = 64) -> None:
-    """Turns of the loop until ``resolver`` has asked nothing new for ``calm`` turns in a row (at most
-    ``most`` turns): the topics woken by a burst of answers have sent their next questions by then (a
-    chain's next question goes through a few tasks and gathers, each a turn)."""
-    seen, quiet = resolver.asked, 0
+    """Turns of the loop until ``resolver`` has asked nothing new and had no new answer for ``calm`` turns
+    in a row (at most ``most`` turns): the topics woken by a burst of answers have sent their next questions
+    by then (a chain's next question goes through a few tasks and gathers, each a turn)."""
+    seen, quiet = _activity(resolver), 0
     for _ in range(most):
         await asyncio.sleep(0)
-        quiet = quiet + 1 if resolver.asked == seen else 0
+        now = _activity(resolver)
+        quiet = quiet + 1 if now == seen else 0
         if quiet >= calm:
             return
-        seen = resolver.asked
+        seen = now
+
+
+async def _yield_to_chains(resolver: Resolver) -> None:
+    """Work that is off the critical path (an import, a check) goes after the chains: three turns of the loop
+    (one reads a datagram that came meanwhile, one sets its answer, one counts it), and when anything moved,
+    :func:`_settled`. A turn of the loop runs its ready callbacks in order, and work resumed by ``sleep(0)``
+    is ahead of a datagram read in the same turn: without this, every turn a chain needs to send its next
+    question would wait for one more module."""
+    seen = _activity(resolver)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    if _activity(resolver) != seen:
+        await _settled(resolver)
 
 
 async def _after_chains(resolver: Resolver) -> None:

@@ -112,6 +112,7 @@ class Resolver:
         self._cache = AnswerCache(cache_size)
         self.log: deque[QueryLogEntry] = deque(maxlen=log_size)
         self.asked = 0  # every question of the run sent (the log keeps the last ``log_size``)
+        self.answered = 0  # every answer of the run come (with ``asked``: whether the run's chains are moving)
 
     @property
     def _resolver(self):
@@ -189,6 +190,7 @@ class Resolver:
         fut.add_done_callback(self._answered)
 
     def _answered(self, fut: asyncio.Future[DnsResult]) -> None:
+        self.answered += 1
         self._cache._trim()  # an answered future may now be evicted
 
     def _logged(self, fut: asyncio.Future[DnsResult]) -> None:
