@@ -251,3 +251,83 @@ def test_the_second_round_leaves_before_the_checks_and_the_report_load(lab_addre
     report = json.loads(data["output"])
     assert {f["id"] for f in report["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}
     assert report["dmarc"]["found_at"] == "good.test" and report["spf"]["lookups"] >= 3
+
+
+_ORDER_PROBE = r"""
+import io, json, socket, sys, contextlib
+later = set(json.loads(sys.argv[1]))
+events = []
+
+def by_warm_up():
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "_warm_up":
+            return True
+        frame = frame.f_back
+    return False
+
+class Seen:  # records the start of an import made by the audit's warm-up, then declines
+    def find_spec(self, name, path=None, target=None):
+        if name in later and name not in sys.modules and by_warm_up():
+            events.append(("import", name))
+
+sys.meta_path.insert(0, Seen())
+_send, _recv = socket.socket.send, socket.socket.recv
+
+def send(self, data, *args):
+    if self.type == socket.SOCK_DGRAM:
+        events.append(("send", len(data)))
+    return _send(self, data, *args)
+
+def recv(self, *args):
+    data = _recv(self, *args)
+    if self.type == socket.SOCK_DGRAM:
+        events.append(("recv", len(data)))
+    return data
+
+socket.socket.send, socket.socket.recv = send, recv
+sys.argv = ["smtpdoctor", *sys.argv[2:]]
+from smtpdoctor.cli.app import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main()
+    except SystemExit:
+        pass
+print(json.dumps({"events": events, "output": out.getvalue()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_lab_address(rsa2048):
+    """The zone of :func:`lab_address`, every answer held 20 ms: answers come while the warm-up imports."""
+    lab = LabDnsServer({".": {"NS": ["a.root-servers.test."]}, **_zone(rsa2048)}, delay=0.02)
+    with in_background(lab) as (server,):
+        yield server.address
+
+
+def test_a_chains_next_question_leaves_before_the_next_module_of_the_warm_up(slow_lab_address, pycache):
+    """What judges and reports (flows/domain._LATER) loads while the audit waits for answers, one module at a
+    time, and an answer read meanwhile goes first: between a datagram read and the question the chain it woke
+    sends next, the warm-up starts no import (a turn of the loop runs work resumed by ``sleep(0)`` ahead of a
+    datagram read in the same turn: each turn a chain needs would otherwise wait for one more module)."""
+    from smtpdoctor.flows.domain import _LATER
+
+    watched = list(_LATER)
+    args = ["domain", "good.test", "--format", "json", "--resolver", slow_lab_address, "--timeout", "2"]
+    for _ in range(2):  # the first run writes the byte code
+        out = subprocess.run([sys.executable, "-c", _ORDER_PROBE, json.dumps(watched), *args], capture_output=True,
+                             text=True, timeout=120, env=pycache)
+        assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    events = data["events"]
+    kinds = [e[0] for e in events]
+    reads = [i for i, k in enumerate(kinds) if k == "recv"]
+    assert reads and "import" in kinds[reads[0]:], kinds  # the warm-up ran while answers came
+    late = []
+    for i, kind in enumerate(kinds):
+        if kind == "send" and i > reads[0]:
+            last_read = max(j for j in reads if j < i)
+            late += [events[j][1] for j in range(last_read, i) if kinds[j] == "import"]
+    assert late == [], (late, " ".join(k[0] if k != "import" else "I" for k in kinds))
+    assert {f["id"] for f in json.loads(data["output"])["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}

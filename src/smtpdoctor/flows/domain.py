@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # What the chains' first answers do not need: the findings' catalogue, the checks (of the topics that end after
 # one round: DKIM, TLS-RPT, BIMI; of those that wait for a second: MX, DMARC, MTA-STS, DNSSEC), the checklist,
 # the verdict, the audit's and the report's data classes and the JSON writer.
-# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.)
+# (The HTTPS client and the BIMI file readers load only when there is something for them; DANE's check, which
+# runs whenever there are MX hosts, after the last answer, loads here too.)
 # Imported by _warm_up in steps once the first answers have been handled and the chains' second questions
 # sent (each topic also imports what it uses, a no-op by then): the first round trip, which overlaps the
 # imports of this module, is not stretched by them, and they are there when the second answers come.
@@ -44,7 +45,7 @@ _LATER = ("smtpdoctor.core.catalogue", "smtpdoctor.judge.dns.facts", "smtpdoctor
           "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
           "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict",
-          "smtpdoctor.core.report_model", "json")
+          "smtpdoctor.core.report_model", "json", "smtpdoctor.judge.dns.dane")
 
 try:  # imported here, not in the topic: an import inside the run would hold back every first question
     from .spf import audit_spf as _audit_spf
@@ -235,6 +236,7 @@ async def _after_chains(resolver: Resolver) -> None:
     path; a chain's next question is."""
     if not _warmed:
         await _settled(resolver)
+        await _yield_to_chains(resolver)  # an answer read during a sibling's check, in the turn this one settled
 
 
 async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) -> tuple[tuple[Finding, ...], Any]:
@@ -280,6 +282,7 @@ class _Run:
         own = None
         if answer.outcome is Outcome.NODATA:
             own = (await self._hosts([self.name]))[self.name]  # no MX: is there an implicit MX (RFC 5321 §5.1)?
+        await _after_chains(self.r)  # the chain ends here: the others' next questions first
         from ..judge.dns import mx
 
         findings = mx.check_mx(self.name, answer, addresses, domain_addresses=own)
@@ -351,6 +354,7 @@ class _Run:
         authorisations = None
         if policy is not None and (mailto := mailto_domains(policy)):
             authorisations = await self._authorisations(policy, walk, mailto)
+        await _after_chains(self.r)
         from ..judge.dns import dmarc
 
         findings, policy = dmarc.check_dmarc(self.name, walk, org=org, authorisations=authorisations)
@@ -442,6 +446,7 @@ class _Run:
             self.r.query_many([(n, "DS") for n in names]),
             self.r.query(self.name, "MX"),
             self.r.query_many([*((n, "SOA") for n in names), (".", "DNSKEY")]))
+        await _after_chains(self.r)  # the validation is CPU, and no chain waits for it
         validation = await self._validate(self.name, mx_answer)
         from ..judge.dns import dnssec
 
