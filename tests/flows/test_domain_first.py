@@ -86,7 +86,8 @@ LATER = ("click", "asyncio", "smtpdoctor.net.dns", "smtpdoctor.net.udp_mux", "sm
 # typing and pathlib (the CLI layer reads a plain command line without them), the knowledge file's parser
 # (its cache is warm, as after any first run)
 NOT_AT_FIRST = ("smtpdoctor.core.observations", "smtpdoctor.core.names", "smtpdoctor.protocol.dmarc",
-                "smtpdoctor.scale.options", "dataclasses", "inspect", "typing", "pathlib", "tomllib")
+                "smtpdoctor.scale.options", "smtpdoctor.core.validate", "dataclasses", "inspect", "typing", "pathlib",
+                "tomllib")
 
 # Not needed to send the second round: what judges and reports the answers
 NOT_AT_SECOND = ("smtpdoctor.core.catalogue", "smtpdoctor.core.model", "smtpdoctor.core.report_model",
@@ -180,7 +181,19 @@ def test_spf_sends_its_first_question_before_loading_the_engine(lab_address):
     assert data["dnspython"] == [] and "rich" not in data["after"] and "cryptography" not in data["after"]
 
 
-@pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json"],
+def test_the_modules_before_the_first_datagram_compile_no_regular_expression():
+    """``re`` (~2 ms with its compiler) loads with asyncio, after the first datagram: the command line's reader
+    (its numbers), the name rules, the primer and the domain command's checks of its options do without it."""
+    code = ("import sys; from smtpdoctor.cli.app import _registered; _registered(['domain']); "
+            "import smtpdoctor.cli.plain_args, smtpdoctor.flows.domain_first, smtpdoctor.net.dns_first; "
+            "from smtpdoctor.cli.plain_args import read_plain; "
+            "print(sorted(n for n in ('re', 'ipaddress', 'smtpdoctor.core.validate') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["['ipaddress']"]  # the name rules need it (IP literals, --resolver)
+
+
+@pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json", "--timeout", "2"],
                                      ["spf", "good.test", "--ip", "192.0.2.9"]])
 def test_the_first_datagram_leaves_with_the_name_rules_the_writer_and_the_socket_only(lab_address, pycache,
                                                                                       command):
