@@ -198,9 +198,10 @@ async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], 
     return (), None
 
 
-def _activity(resolver: Resolver) -> tuple[int, int]:
-    """What moves while a chain moves: the questions asked and the answers come."""
-    return resolver.asked, resolver.answered
+def _activity(resolver: Resolver) -> tuple[int, int, int]:
+    """What moves while a chain moves: the questions asked and the answers come (the UDP layer's as it reads
+    them, every answer a turn later)."""
+    return resolver.asked, resolver.answered, resolver.reads
 
 
 async def _settled(resolver: Resolver, *, calm: int = 8, most: int = 64) -> None:
@@ -219,10 +220,10 @@ async def _settled(resolver: Resolver, *, calm: int = 8, most: int = 64) -> None
 
 async def _yield_to_chains(resolver: Resolver) -> None:
     """Work that is off the critical path (an import, a check) goes after the chains: three turns of the loop
-    (one reads a datagram that came meanwhile, one sets its answer, one counts it), and when anything moved,
-    :func:`_settled`. A turn of the loop runs its ready callbacks in order, and work resumed by ``sleep(0)``
-    is ahead of a datagram read in the same turn: without this, every turn a chain needs to send its next
-    question would wait for one more module."""
+    (a datagram that came meanwhile is read in the first, after this task's own step: the turn runs its ready
+    callbacks in order, and work resumed by ``sleep(0)`` is ahead of the read), and when anything moved,
+    :func:`_settled`. Without this, every turn a chain needs to send its next question would wait for one
+    more module."""
     seen = _activity(resolver)
     for _ in range(3):
         await asyncio.sleep(0)

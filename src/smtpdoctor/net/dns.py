@@ -144,6 +144,12 @@ class Resolver:
         return self._dnspython
 
     @property
+    def reads(self) -> int:
+        """Answers the UDP layer has read so far, counted as it reads them (``answered`` counts every answer,
+        a turn of the event loop later: in a done-callback)."""
+        return self._mux.answered if self._mux else 0
+
+    @property
     def nameservers(self) -> list[str]:
         return [str(ns) for ns in self._resolver.nameservers]
 
