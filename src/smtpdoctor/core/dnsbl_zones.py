@@ -8,7 +8,6 @@ query) and a weight.
 from __future__ import annotations
 
 import ipaddress
-import tomllib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cache
@@ -221,6 +220,8 @@ def _zone(raw: Mapping[str, Any], defaults: Mapping[str, Any]) -> Zone:
 
 def load_catalogue(text: str) -> Catalogue:
     """Parse catalogue TOML text (the packaged file, or a test's own)."""
+    import tomllib  # only here: the packaged catalogue comes parsed from core/toml_cache
+
     return _catalogue_from(tomllib.loads(text))
 
 

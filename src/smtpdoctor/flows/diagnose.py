@@ -22,13 +22,14 @@ from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
 from smtpdoctor.net.early import EarlyConnects
 from smtpdoctor.net.smtp import DATA_REPLY_S, SmtpSession, Timeouts, Transcript
-from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation, HostLookup, SweepResult
+from smtpdoctor.observe.facts import HostLookup, SweepResult
 from smtpdoctor.observe.host import literal_host, resolve_host
 from smtpdoctor.observe.port import ProbeOptions
 from smtpdoctor.observe.sweep import sweep
 
 if TYPE_CHECKING:
     from smtpdoctor.net.dns import Resolver
+    from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation
 
 # What the first connection does not need is imported on first use, after the probes' SYNs are on the
 # wire: dnspython (a host given by name needs it first), the domain audit and blocklist engines (once the
@@ -246,7 +247,7 @@ _CERTIFICATES = ("cryptography.hazmat.bindings._rust", "email.utils", "cryptogra
                  "cryptography.x509.extensions", "cryptography.x509")
 _ENGINES = ("smtpdoctor.net.dns", "smtpdoctor.core.dnsbl_zones", "smtpdoctor.core.dnsbl_facts",
             "smtpdoctor.judge.blacklist", "smtpdoctor.flows.blacklist",
-            "smtpdoctor.protocol.spf.record", "smtpdoctor.protocol.spf.eval", "smtpdoctor.judge.dns.spf",
+            "smtpdoctor.protocol.spf.record", "smtpdoctor.judge.dns.spf",
             "smtpdoctor.flows.spf", "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.dns.dnssec",
             "smtpdoctor.judge.dns.bimi", "smtpdoctor.protocol.dkim",
             "smtpdoctor.judge.dns.dkim", "smtpdoctor.flows.domain")
