@@ -17,18 +17,22 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterator, Protocol
 
 from ..core.model import TranscriptLine
-from ..protocol.capabilities import Capabilities, parse_ehlo
 from ..protocol.errors import (
     ConnectFailed, ConnectionClosed, ConnectRejected, ConnectRefused, ConnectReset, ConnectTimeout, HostUnreachable, ReadTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
-from ..protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
 from ..protocol.replies import Reply
 from ..core.observations import TlsFacts
 from .early import EarlyConnects, socket_for
 from .tls import cert_facts, peer_chain
+
+# The SMTP state machine (protocol.smtp) and the EHLO reader come with the first open connection, in
+# SmtpSession: a run whose ports all refuse, reject or stay silent never needs them (issue 16).
+if TYPE_CHECKING:
+    from ..protocol.capabilities import Capabilities
+    from ..protocol.smtp import ReplyEvent
 
 __all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S",
            "ConnectWatch"]
@@ -193,6 +197,8 @@ class SmtpSession:
         self.server_name = server_name
         self.timeouts = timeouts
         self.transcript = transcript
+        from ..protocol.smtp import ClientConnection
+
         self.conn = ClientConnection()
         self.tls: TlsFacts | None = None
         self.capabilities: Capabilities | None = None
@@ -285,6 +291,8 @@ class SmtpSession:
             raise exc from None
 
     async def _next_reply(self, phase: str) -> ReplyEvent:
+        from ..protocol.smtp import NEED_DATA, Closed, ReplyEvent
+
         while True:
             try:
                 event = self.conn.next_event()
@@ -361,6 +369,8 @@ class SmtpSession:
 
     async def ehlo(self, name: str) -> tuple[Reply, Capabilities | None]:
         reply = await self.command("EHLO", name)
+        from ..protocol.capabilities import parse_ehlo
+
         self.capabilities = parse_ehlo(reply) if reply.code == 250 else None
         return reply, self.capabilities
 

@@ -1,5 +1,6 @@
 """What the probes (observe/) hand to the checks, as frozen values: ports, the host lookup, the sweep, AUTH
-and the envelope (those two in :mod:`.submission_facts`). No socket, ssl or asyncio is imported here (a test keeps it so)."""
+and the envelope (those two in :mod:`.submission_facts`). No socket, ssl or asyncio is imported here (a test
+keeps it so)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from enum import StrEnum
 
 from ..core.observations import DnsResult, Failure, Outcome, TlsFacts
 from ..core.serialize import JsonMixin, js
-from ..protocol.capabilities import Capabilities
-from ..protocol.replies import Reply
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # read by an open connection's session, which imports them (net/smtp): issue 16
+    from ..protocol.capabilities import Capabilities
+    from ..protocol.replies import Reply
 
 __all__ = ["PortOutcome", "Mode", "TlsFailure", "PortObservation", "HostLookup", "SweepResult",
            "AuthObservation", "EnvelopeObservation"]

@@ -17,7 +17,6 @@ import time
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from ..protocol.capabilities import Capabilities
 from ..protocol.errors import (
     ConnectTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
