@@ -24,13 +24,14 @@ from ..protocol.errors import (
     ConnectFailed, ConnectionClosed, ConnectRejected, ConnectRefused, ConnectReset, ConnectTimeout, HostUnreachable, ReadTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
 from ..protocol.replies import Reply
-from ..core.observations import TlsFacts
 from .early import EarlyConnects, socket_for
 from .tls import cert_facts, peer_chain
 
 # The SMTP state machine (protocol.smtp) and the EHLO reader come with the first open connection, in
-# SmtpSession: a run whose ports all refuse, reject or stay silent never needs them (issue 16).
+# SmtpSession, the TLS facts' classes with the first handshake: a run whose ports all refuse, reject or stay
+# silent never needs them (issue 16).
 if TYPE_CHECKING:
+    from ..core.observations import TlsFacts
     from ..protocol.capabilities import Capabilities
     from ..protocol.smtp import ReplyEvent
 
@@ -265,6 +266,8 @@ class SmtpSession:
         sslobj: ssl.SSLObject | None = self._writer.get_extra_info("ssl_object")
         cipher = sslobj.cipher() if sslobj else None
         der = sslobj.getpeercert(binary_form=True) if sslobj else None
+        from ..core.observations import TlsFacts
+
         self.tls = TlsFacts(
             version=sslobj.version() if sslobj else None,
             cipher=cipher[0] if cipher else None,

@@ -8,11 +8,12 @@ import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..core.observations import DnsResult, Failure, Outcome, TlsFacts
+from ..core.observations import DnsResult, Failure, Outcome
 from ..core.serialize import JsonMixin, js
 
 TYPE_CHECKING = False
-if TYPE_CHECKING:  # read by an open connection's session, which imports them (net/smtp): issue 16
+if TYPE_CHECKING:  # made by an open connection's session, which imports them (net/smtp): issue 16
+    from ..core.observations import TlsFacts
     from ..protocol.capabilities import Capabilities
     from ..protocol.replies import Reply
 

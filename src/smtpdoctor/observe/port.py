@@ -23,7 +23,6 @@ from ..protocol.errors import (
 from ..protocol.replies import Reply
 from ..net.early import EarlyConnects
 from ..net.smtp import ConnectWatch, SmtpSession, Timeouts, Transcript
-from ..core.observations import TlsFacts
 from ..net.tls import client_context
 from .facts import Mode, PortObservation, PortOutcome, TlsFailure
 
