@@ -131,11 +131,13 @@ def test_diagnose_writes_its_text_report_without_rich_into_a_pipe():
 # the SMTP state machine and the EHLO reader (no connection opened), the TLS facts (no handshake, no HTTPS
 # fetch), the AUTH and envelope observations (no AUTH), a blocklist answer's decoder (no answer), the DKIM key
 # parser (no TXT record at a selector), SPF's check_host (no --ip), the sending services' ranges (no SPF fix
-# for an IP), the blacklist command's stream, the modules of a secret's escaped forms (no password).
+# for an IP), the blacklist command's stream, the modules of a secret's escaped forms (no password), the
+# provider presets' classes (127.0.0.1 matches no preset).
 UNUSED_WHEN_REFUSED = ("smtpdoctor.protocol.smtp", "smtpdoctor.protocol.capabilities",
                        "smtpdoctor.core.tls_observations", "smtpdoctor.observe.submission_facts",
                        "smtpdoctor.core.dnsbl_decode", "smtpdoctor.protocol.dkim", "smtpdoctor.protocol.spf.eval",
-                       "smtpdoctor.core.esps", "smtpdoctor.flows.blacklist_stream", "html", "urllib.parse")
+                       "smtpdoctor.core.esps", "smtpdoctor.flows.blacklist_stream", "smtpdoctor.core.preset_model",
+                       "html", "urllib.parse")
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
@@ -158,7 +160,7 @@ def test_the_blocklist_catalogue_module_imports_no_toml_parser():
 
 
 def test_names_loaded_where_they_are_used_are_still_named_where_they_were():
-    from smtpdoctor.core import dnsbl_decode, dnsbl_zones
+    from smtpdoctor.core import dnsbl_decode, dnsbl_zones, preset_model, providers
     from smtpdoctor.flows import blacklist, blacklist_stream
     from smtpdoctor.judge.dns import dkim
     from smtpdoctor.observe import facts, submission_facts
@@ -170,6 +172,8 @@ def test_names_loaded_where_they_are_used_are_still_named_where_they_were():
     assert blacklist.stream_blacklist is blacklist_stream.stream_blacklist
     assert blacklist.TargetLine is blacklist_stream.TargetLine and blacklist.ListNotes is blacklist_stream.ListNotes
     assert dkim.DkimKey is dkim_parser.DkimKey
+    assert providers.Preset is preset_model.Preset and providers.SignIn is preset_model.SignIn
+    assert providers.match("SMTP.gmail.com.") is providers.get("gmail") is not None  # built when one matches
     assert dkim.parse_key_record("s1", "v=DKIM1; p=") == dkim_parser.parse_key_record("s1", "v=DKIM1; p=")
     with pytest.raises(AttributeError):
         facts.NoSuchName  # noqa: B018 — a name never defined is still an AttributeError

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.core.model import Finding
-from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
 from smtpdoctor.protocol.bearer import token_expiry
 from smtpdoctor.protocol.sasl import TOKEN_MECHANISMS, SaslError, choose_mechanism, normalise_offered
 
 if TYPE_CHECKING:
+    from smtpdoctor.core.providers import Preset
     from smtpdoctor.observe.facts import AuthObservation  # built only by a run that reaches AUTH
     from smtpdoctor.judge.reply import Classification
 

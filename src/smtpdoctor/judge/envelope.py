@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.core.model import Finding
-from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
 
 if TYPE_CHECKING:
+    from smtpdoctor.core.providers import Preset
     from smtpdoctor.observe.facts import EnvelopeObservation  # built only by a run that reaches the envelope
 
 __all__ = ["check"]
