@@ -8,7 +8,8 @@
    the figure that survives a busy machine; wall time (median) is shown too. Ratio = smtpdoctor messages/s /
    sisimai messages/s, by median CPU. The same over one mbox holding the corpus ten times (4,050 messages):
    start-up cost no longer dominates. ``--src`` (repeatable) names source trees to run side by side in the
-   same rounds (e.g. main's and a branch's: before and after), each with its own bytecode cache.
+   same rounds (e.g. main's and a branch's: before and after), each with its own bytecode cache; their JSON
+   lines over the files and over the mbox are compared byte for byte.
 2. Agreement with the corpus's expected.json (sisimai v5's answers) for smtpdoctor and for sisimai 4.25.
 3. Memory: smtpdoctor over an mbox of N messages (built by cycling the corpus) and of N/10: peak RSS of the
    whole process should not grow with N.
@@ -97,6 +98,19 @@ def bulk(files: list[str], copies: int, runs: int) -> dict:
                 named.setdefault(_label(src, " -j1"), []).append(run(ours_cmd(["--jobs", "1", str(mbox)]), src=src))
             named.setdefault("sisimai", []).append(run(sisimai_cmd([str(mbox)])))
     return _rows(len(files) * copies, named)
+
+
+def same_output(args: list[str]) -> str:
+    """Whether every --src tree writes the same JSON lines for ``args`` (byte for byte): a speed-up must not
+    change an answer."""
+    outputs = {}
+    for src in TREES:
+        proc = subprocess.run(ours_cmd(args), capture_output=True, env={**ENV, "PYTHONPATH": src})
+        outputs[src] = proc.stdout
+    first = outputs[TREES[0]]
+    differ = [src for src, out in outputs.items() if out != first]
+    lines = first.count(b"\n")
+    return f"identical ({lines} lines)" if not differ else f"DIFFERENT in {', '.join(differ)} from {TREES[0]}"
 
 
 def _report(rows: dict) -> None:
@@ -193,6 +207,13 @@ def main() -> int:
         print(f"\nspeed over one mbox of {len(files) * args.bulk_copies} messages, whole process "
               f"(default --jobs, and -j1), {args.runs} rounds:")
         _report(bulk(files, args.bulk_copies, args.runs))
+    if len(TREES) > 1:
+        print(f"\nJSON lines of the trees over the {len(files)} files: {same_output(files)}")
+        if args.bulk_copies:
+            with tempfile.TemporaryDirectory() as tmp:
+                mbox = Path(tmp) / "same.mbox"
+                build_mbox(mbox, files, len(files) * args.bulk_copies)
+                print(f"JSON lines of the trees over the mbox: {same_output(['--jobs', '1', str(mbox)])}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
     a_ours = agreement(expected, ours_answers(files))

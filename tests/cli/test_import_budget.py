@@ -91,6 +91,18 @@ def test_explain_of_bounce_files_builds_no_report_classes_or_catalogue():
     assert _present(modules, ("smtpdoctor.core.model", "smtpdoctor.core.catalogue")) == []
 
 
+def test_explain_of_named_bounce_files_loads_no_email_parser_pathlib_or_bulk_options():
+    from support.corpus import CORPUS
+
+    files = sorted(str(p) for p in (CORPUS / "eml").glob("*.eml"))
+    modules, _ = loaded("run", "explain", "--format", "json", "--no-progress", *files)
+    assert "smtpdoctor.judge.explain.message" in modules
+    # the hand MIME reader reads every corpus message (a bare CR in a body, an 8-bit To included); a name is
+    # read as pathlib reads it without pathlib; no bulk option given, none is checked
+    assert _present(modules, ("email.feedparser", "email.parser", "pathlib", "urllib.parse",
+                              "smtpdoctor.scale.options")) == []
+
+
 @pytest.mark.parametrize("args", [
     ("domain", "example.com", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
     ("blacklist", "192.0.2.1", "--resolver", "127.0.0.1:1", "--timeout", "0.3"),
@@ -100,6 +112,18 @@ def test_dns_commands_load_no_web_stack(args):
     modules, _ = loaded("run", *args)
     assert "smtpdoctor.net.udp_mux" in modules  # the command really ran its DNS flow (the facade's UDP layer)
     assert _present(modules, WEB_STACK) == []
+
+
+def test_explain_of_named_bounce_files_loads_no_email_parser_pathlib_or_bulk_options():
+    from support.corpus import CORPUS
+
+    files = sorted(str(p) for p in (CORPUS / "eml").glob("*.eml"))
+    modules, _ = loaded("run", "explain", "--format", "json", "--no-progress", *files)
+    assert "smtpdoctor.judge.explain.message" in modules
+    # the hand MIME reader reads every corpus message (a bare CR in a body, an 8-bit To included); a name is
+    # read as pathlib reads it without pathlib; no bulk option given, none is checked
+    assert _present(modules, ("email.feedparser", "email.parser", "pathlib", "urllib.parse",
+                              "smtpdoctor.scale.options")) == []
 
 
 @pytest.mark.parametrize("args", [

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import tracemalloc
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from smtpdoctor.core.explanation import Kind
 from smtpdoctor.flows.explain import explain_inputs
 from smtpdoctor.flows.explain import iter_items
@@ -129,3 +132,22 @@ def test_endless_reply_text_on_stdin_is_refused_after_the_limit():
     assert [r.kind for r in results] == [Kind.UNPARSED]
     assert "larger than" in results[0].note
     assert stream.given < 3 * (1 << 20)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="/.ab\x00é", max_size=12))
+def test_an_input_is_named_as_pathlib_names_it(arg):
+    """flows.explain.path_text reads a name the way pathlib does (without importing it)."""
+    from pathlib import PurePosixPath
+
+    from smtpdoctor.flows.explain import path_text
+
+    assert path_text(arg) == str(PurePosixPath(arg))
+
+
+def test_a_file_named_with_a_trailing_slash_or_dots_is_read_under_its_plain_name(tmp_path):
+    from smtpdoctor.flows.explain import iter_items
+
+    (tmp_path / "m.eml").write_bytes(b"From: a@b\nTo: c@d\nSubject: x\n\nhello\n")
+    names = [item.source for item in iter_items([f"{tmp_path}//./m.eml/"])]
+    assert names == [f"{tmp_path}/m.eml"]

@@ -360,3 +360,30 @@ def test_a_gmail_reply_pasted_without_its_gsmtp_tail_is_still_gmails(text):
 
 def test_a_reply_that_only_mentions_gmail_is_not_called_gmails():
     assert classify(None, "550 5.1.1 <bob@gmail.com>: Recipient address rejected: User unknown").provider != "gmail"
+
+
+def test_a_host_names_provider_is_the_first_whose_hosts_pattern_finds_it_remembered_or_not():
+    import re as _re
+
+    from smtpdoctor.judge import reply as reply_module
+    from smtpdoctor.judge.reply_rules import knowledge
+
+    kb = knowledge()
+    names = ["mx.google.com", "gmail-smtp-in.l.google.com", "mta7.am0.yahoodns.net", "example.jp", "qq.com",
+             "mx1.hotmail.com", "protection.outlook.com", "x.ru", "mail.ru", "", "free.fr", "example.org"]
+    for _ in range(2):  # the second time from what the first remembered
+        for name in names:
+            plain = next((p for p in kb.providers if p.hosts is not None
+                          and _re.search(p.hosts.pattern, name)), None)
+            assert reply_module._host_provider(kb, name) is plain, name
+    assert any(reply_module._host_provider(kb, n) is not None for n in names)
+    kb.host_providers.clear()
+    old = reply_module._HOST_NAMES_KEPT
+    reply_module._HOST_NAMES_KEPT = 3
+    try:
+        for name in names:
+            reply_module._host_provider(kb, name)
+            assert len(kb.host_providers) <= 3  # bounded
+    finally:
+        reply_module._HOST_NAMES_KEPT = old
+        kb.host_providers.clear()

@@ -113,3 +113,81 @@ def test_the_cache_key_of_the_literal_reader_is_the_same_in_every_process():
     keys = {subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
     assert len(keys) == 1 and len(keys.pop()) > 100  # else the cache would be computed again in every run
+
+
+def test_the_cached_substring_index_is_the_one_the_rules_give():
+    from smtpdoctor.core.toml_cache import knowledge_toml
+    from smtpdoctor.judge.reply_rules import literal_index
+
+    raw = knowledge_toml("replies.toml")
+    for name, spec in knowledge().reasons.items():
+        given = raw["reasons"][name]
+        for lit, items in ((spec.literal, list(given.get("contains") or []) + list(given.get("more") or [])),
+                           (spec.exclude, given.get("not") or [])):
+            fresh = literal_index(items)
+            assert (None if lit is None else (lit.keyed, lit.always)) == fresh, name
+        assert spec.aligned_keys == tuple(rr_sequence_key(list(seq)) for seq in spec.aligned), name
+
+
+def rr_sequence_key(parts):
+    from smtpdoctor.judge.reply_rules import _sequence_key
+
+    return _sequence_key(parts)
+
+
+def _plain_matches(spec, text: str) -> bool:
+    """ReasonSpec.matches as its definition: no excluding substring, then any substring or any sequence of
+    substrings in order (no word index)."""
+    if not text or (spec.exclude is not None and _plain_search(spec.exclude, text)):
+        return False
+    if spec.literal is not None and _plain_search(spec.literal, text):
+        return True
+    for seq in spec.aligned:
+        pos = 0
+        for part in seq:
+            pos = text.find(part, pos)
+            if pos < 0:
+                break
+            pos += len(part)
+        else:
+            return True
+    return False
+
+
+def test_reasons_match_as_their_definition_on_every_corpus_line():
+    from support.corpus import CORPUS
+
+    lines = {" ".join(line.lower().split()) for p in sorted((CORPUS / "eml").glob("*.eml"))
+             for line in p.read_text(encoding="utf-8", errors="replace").splitlines()}
+    specs = list(knowledge().reasons.values())
+    hits = 0
+    for text in lines:
+        for spec in specs:
+            found = spec.matches(text)
+            assert found == _plain_matches(spec, text), (spec.name, text)
+            hits += found
+    assert hits > 500
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["mailbox ", "does not exist", "not", " found", "<", ">", "user", "unknown", " ",
+                                 "blocked by ", "access denied", "no ", "in name directory", "x", "non",
+                                 "existent user", "account "]), max_size=14))
+def test_reasons_match_as_their_definition_on_generated_texts(words):
+    text = "".join(words)
+    for spec in knowledge().reasons.values():
+        assert spec.matches(text) == _plain_matches(spec, text), (spec.name, text)
+
+
+def test_the_first_generic_rule_is_the_first_in_order_whose_pattern_finds_the_text():
+    from support.corpus import CORPUS
+
+    kb = knowledge()
+    lines = sorted({" ".join(line.lower().split()) for p in sorted((CORPUS / "eml").glob("*.eml"))
+                    for line in p.read_text(encoding="utf-8", errors="replace").splitlines()})
+    found = 0
+    for text in [*lines, *TEXTS]:
+        plain = next((r for r in kb.rules if re.search(r.match.pattern, text, r.match.flags)), None)
+        assert kb.first_rule.first(text) is plain, text
+        found += plain is not None
+    assert found > 5  # the corpus does name generic rules

@@ -52,10 +52,10 @@ def load_toml(path: str) -> dict[str, Any]:
     """The TOML file at ``path``, from its cache when the file has not changed since it was made."""
     st = os.stat(path)
     key = (st.st_size, st.st_mtime_ns)
-    cached = _cache_path(path)
+    cached = cache_path(path)
     try:
         with open(cached, "rb") as fh:
-            stored_key, dated, data = marshal.load(fh)
+            stored_key, dated, data = marshal.loads(fh.read())  # load(fh) reads the file a few bytes at a time
         if tuple(stored_key) == key:
             return _undated(data) if dated else data
     except (OSError, EOFError, ValueError, TypeError):
@@ -113,10 +113,10 @@ def load_derived(path: str, label: str, version: bytes, compute: Callable[[], An
     rules' required literals were 9 ms of CPU per ``explain`` run."""
     st = os.stat(path)
     key = (st.st_size, st.st_mtime_ns, version)
-    cached = _cache_path(path).removesuffix(".marshal") + f".{label}.marshal"
+    cached = cache_path(path).removesuffix(".marshal") + f".{label}.marshal"
     try:
         with open(cached, "rb") as fh:
-            stored_key, data = marshal.load(fh)
+            stored_key, data = marshal.loads(fh.read())
         if tuple(stored_key) == key:
             return data
     except (OSError, EOFError, ValueError, TypeError):
@@ -124,13 +124,15 @@ def load_derived(path: str, label: str, version: bytes, compute: Callable[[], An
     data = compute()
     if not sys.dont_write_bytecode:
         try:
-            _write(cached, marshal.dumps((key, data)))
+            write_atomic(cached, marshal.dumps((key, data)))
         except ValueError:  # not marshal-able: computed each time
             pass
     return data
 
 
-def _cache_path(path: str) -> str:
+def cache_path(path: str) -> str:
+    """Where data derived from ``path`` is kept: beside its byte-code (``__pycache__``, or under
+    ``sys.pycache_prefix``), as Python keeps a module's."""
     folder, name = os.path.split(os.path.abspath(path))
     if sys.pycache_prefix:
         drive, rest = os.path.splitdrive(folder)
@@ -145,10 +147,11 @@ def _store(cached: str, key: tuple[int, int], data: dict[str, Any]) -> None:
         blob = marshal.dumps((key, bool(found), data))
     except ValueError:  # nothing TOML gives should reach here; if it does, the file is parsed each time
         return
-    _write(cached, blob)
+    write_atomic(cached, blob)
 
 
-def _write(cached: str, blob: bytes) -> None:
+def write_atomic(cached: str, blob: bytes) -> None:
+    """Write ``blob`` to ``cached`` whole or not at all (a folder we may not write to: nothing is kept)."""
     tmp = f"{cached}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(cached), exist_ok=True)

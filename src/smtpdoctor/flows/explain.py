@@ -13,14 +13,18 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
+
+TYPE_CHECKING = False  # pathlib (with urllib.parse and ipaddress, 3 ms) is imported to walk a directory only
+if TYPE_CHECKING:
+    from pathlib import Path
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label
 from ..judge.explain.reply import explain_text
 from ..protocol.mail_parts import MAX_MESSAGE_BYTES, looks_like_message
 from ..protocol.maillog import failure_lines, looks_like_maillog
+from ..protocol.compiled import compiled_re
 
 __all__ = ["Item", "iter_items", "explain_item", "explain_message", "explain_inputs", "iter_mbox", "iter_maillog", "MAX_REPLY_TEXT",
            "MAX_MBOX_MESSAGE_BYTES"]
@@ -33,7 +37,7 @@ MAX_MBOX_MESSAGE_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
 # An mbox separator: "From " + envelope sender + a date (asctime, or anything ending in a year). A bare
 # "From someone" line inside a body (unescaped, as mboxo writers leave it) does not split a message.
-_SEPARATOR = re.compile(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
+_SEPARATOR = compiled_re(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,12 +50,12 @@ class Item:
     error: str | None = None
 
 
-_FROM_LINE = re.compile(rb"(?m)^From [^\n]*")
+_FROM_LINE = compiled_re(rb"(?m)^From [^\n]*")
 _MBOX_CHUNK = 256 * 1024
 # An argument that names a file rather than holding reply text (so a typo is reported, not "explained").
 _MAX_NAME = 255  # the longest file name (one path component) Linux and most file systems allow
 _MAX_PATH = 4096  # PATH_MAX on Linux
-_LOOKS_LIKE_PATH = re.compile(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
+_LOOKS_LIKE_PATH = compiled_re(r"^(?:[^\s]*/[^\s]*|[\w.-]+\.(?:eml|msg|mbox|mbx|txt|log|json))$")
 
 
 def mbox_separators(block: bytes, prev_blank: bool) -> Iterator[re.Match]:
@@ -169,7 +173,7 @@ def _from_stream(stream: BinaryIO, source: str) -> Iterator[Item]:
     except InputError as exc:
         yield Item(source=source, error=str(exc).removeprefix(f"{source}: "))
         return
-    if is_binary(data[:8192]):
+    if len(data) > len(first) and is_binary(data[:8192]):  # (``first`` itself was looked at above)
         yield Item(source=source, error="binary data, not a message or a reply")
     elif looks_like_message(data[:4096]):
         yield Item(source=source, message=data)  # a larger message is explained from its head
@@ -199,6 +203,8 @@ def _from_path(path: Path | str) -> Iterator[Item]:
 
 def _walk(folder: Path) -> Iterator[Path]:
     """Files under ``folder`` in a stable order; a maildir's cur/ and new/ only (tmp/ is in flight)."""
+    from pathlib import Path
+
     if (folder / "cur").is_dir() and (folder / "new").is_dir():
         for sub in ("new", "cur"):
             for entry in sorted(os.scandir(folder / sub), key=lambda e: e.name):
@@ -213,19 +219,34 @@ def _walk(folder: Path) -> Iterator[Path]:
                 yield path
 
 
-def _existing(arg: str) -> tuple[Path, str | None]:
-    """``(path, "dir" | "file")`` when ``arg`` names something that exists, else ``(path, None)``. A reply
-    pasted as an argument is often longer than a file name may be (255 bytes) or holds a NUL: then the
-    operating system's refusal means "not a file", never an error. One ``stat`` (``is_dir`` then ``exists``
-    were two)."""
-    path = Path(arg)
+def _existing(arg: str) -> tuple[str, str | None]:
+    """``(name, "dir" | "file")`` when ``arg`` names something that exists, else ``(name, None)``; the name
+    as pathlib reads it (:func:`path_text`). A reply pasted as an argument is often longer than a file name may
+    be (255 bytes) or holds a NUL: then the operating system's refusal means "not a file", never an error. One
+    ``stat`` (``is_dir`` then ``exists`` were two)."""
     if len(arg.encode("utf-8", "surrogateescape")) > _MAX_PATH:
-        return path, None
+        return arg, None
+    name = path_text(arg)
     try:
-        mode = os.stat(path).st_mode
+        mode = os.stat(name).st_mode  # as pathlib would: "x.eml/" names the file x.eml
     except (OSError, ValueError):  # missing, ENAMETOOLONG, a NUL byte, a component over 255 bytes
-        return path, None
-    return path, ("dir" if stat.S_ISDIR(mode) else "file")
+        return name, None
+    return name, ("dir" if stat.S_ISDIR(mode) else "file")
+
+
+def path_text(arg: str) -> str:
+    """``str(pathlib.Path(arg))`` on POSIX (the name an input is reported by), without importing pathlib:
+    empty and ``.`` components dropped, a root of exactly two slashes kept (PurePosixPath's reading)."""
+    if os.name != "posix":
+        from pathlib import Path
+
+        return str(Path(arg))
+    if arg and "//" not in arg and "/./" not in arg and arg[-1] != "/" and arg[:2] != "./" and arg[-2:] != "/.":
+        return arg  # no empty or "." component: as written
+    stripped = arg.lstrip("/")
+    slashes = len(arg) - len(stripped)
+    root = "" if not slashes else "//" if slashes == 2 else "/"
+    return (root + "/".join(x for x in stripped.split("/") if x and x != ".")) or "."
 
 
 def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[Item]:
@@ -238,12 +259,14 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
             else:
                 yield from _from_stream(stdin, "-")
             continue
-        path, kind = _existing(arg)
+        name, kind = _existing(arg)
         if kind == "dir":
-            for file in _walk(path):
+            from pathlib import Path
+
+            for file in _walk(Path(name)):
                 yield from _from_path(file)
         elif kind == "file":
-            yield from _from_path(path)
+            yield from _from_path(name)
         elif _LOOKS_LIKE_PATH.match(arg) and len(arg) <= _MAX_NAME:
             yield Item(source=arg, error="no such file or directory")
         else:
@@ -252,11 +275,22 @@ def iter_items(args: Iterable[str], stdin: BinaryIO | None = None) -> Iterator[I
 
 def explain_message(data: bytes, source: str = "-") -> Explained:
     """Explain one message given as bytes: read into its parts (``protocol.mime``), then judged. The MIME
-    reader and the message judge are imported here: explaining a reply text needs neither."""
+    reader and the message judge are imported on the first message: explaining a reply text needs neither
+    (and an import statement run for every message of an mbox cost a few µs each time)."""
+    read, judge = _message_steps or _load_message_steps()
+    return judge(read(data), source)
+
+
+_message_steps: tuple = ()
+
+
+def _load_message_steps() -> tuple:
+    global _message_steps
     from ..judge.explain.message import explain_parts
     from ..protocol.mime import read_message
 
-    return explain_parts(read_message(data), source)
+    _message_steps = (read_message, explain_parts)
+    return _message_steps
 
 
 def explain_item(item: Item) -> Explained:

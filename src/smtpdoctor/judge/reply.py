@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..core.explanation import Classification, ListingCitation
 from ..core.category import Category
+from ..protocol.compiled import compiled_re
 from ..protocol.replies import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, PhaseRule, Provider, ProviderRule, knowledge
 
@@ -45,9 +46,9 @@ _WHY = {
     "client.auth-not-offered": "The server refused the AUTH command: \"{reply}\".",
 }
 
-_CONTINUATION = re.compile(r"(?m)^\s*(?:<<<\s*)?([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
-_HTML = re.compile(r"<html>.*?</html>", re.I | re.S)
-_LEADING_CODE = re.compile(r"^\s*([2-5]\d\d)(?:[ -]|$)")
+_CONTINUATION = compiled_re(r"(?m)^\s*(?:<<<\s*)?([245]\d\d)[ -](?:([245]\.\d{1,3}\.\d{1,3})\s+)?")
+_HTML = compiled_re(r"<html>.*?</html>", re.I | re.S)
+_LEADING_CODE = compiled_re(r"^\s*([2-5]\d\d)(?:[ -]|$)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,15 +97,33 @@ def _provider_for(kb: Knowledge, text: str, host: str) -> Provider | None:
     """The first provider whose hosts name one of ``host``'s names, else the first whose markers are in
     ``text`` (each pattern is tried only where its literals occur: see reply_rules.LazyPattern)."""
     for name in host.split():
-        if kb.any_host.search(name):
-            for p in kb.providers:
-                if p.hosts is not None and p.hosts.search(name):
-                    return p
+        found = _host_provider(kb, name)
+        if found is not None:
+            return found
     if kb.any_marker.may_match(text):
         for p in kb.providers:
             if p.markers is not None and p.markers.search(text):
                 return p
     return None
+
+
+_HOST_NAMES_KEPT = 4096
+
+
+def _host_provider(kb: Knowledge, name: str) -> Provider | None:
+    """The first provider whose hosts pattern finds ``name``, remembered per name (a pure function of it)."""
+    cache = kb.host_providers
+    try:
+        return cache[name]
+    except KeyError:
+        pass
+    found = None
+    if kb.any_host.may_match(name):  # the providers' own patterns decide (a name may hold a literal only)
+        found = next((p for p in kb.providers if p.hosts is not None and p.hosts.search(name)), None)
+    if len(cache) >= _HOST_NAMES_KEPT:
+        cache.clear()
+    cache[name] = found
+    return found
 
 
 def _provider_rule(kb: Knowledge, text: str, host: str,
@@ -263,7 +282,7 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
     marked = f"{status} {text}" if status else text
     provider, rule = _provider_rule(kb, marked, hosts, kb.provider(provider_id))
     if rule is None:
-        rule = next((r for r in kb.rules if r.match.search(marked)), None)
+        rule = kb.first_rule.first(marked)
     if f.reason and f.reason not in kb.retry:
         reason = f.reason
     elif rule is not None:

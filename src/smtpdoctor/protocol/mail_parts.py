@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Mapping
+from .compiled import compiled_re
 
 __all__ = ["MailParts", "Original", "FeedbackPart", "Forwarded", "Unreadable", "Block", "blocks_from_text",
            "fields_from_text", "text_dsn_blocks", "has_text_dsn", "ORIGINAL_TO", "MAX_MESSAGE_BYTES", "looks_like_message"]
@@ -23,10 +24,10 @@ MAX_MESSAGE_BYTES = 2 * 1024 * 1024
 
 Block = Mapping[str, str]  # one field group: lower-case field name -> unfolded value (the first one)
 
-_FIELD_LINE = re.compile(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
-_DSN_IN_TEXT = re.compile(r"(?im)^(?:final|original)-recipient[ \t]*:")
-ORIGINAL_TO = re.compile(r"(?im)^To:[ \t]*(.+)$")  # the To: line of a header block given as text
-_HEADER_START = re.compile(rb"^(?:From |[!-9;-~]+:[ \t]?)")
+_FIELD_LINE = compiled_re(r"^([A-Za-z][\w-]*)\s*:\s*(.*)$")
+_DSN_IN_TEXT = compiled_re(r"(?im)^(?:final|original)-recipient[ \t]*:")
+ORIGINAL_TO = compiled_re(r"(?im)^To:[ \t]*(.+)$")  # the To: line of a header block given as text
+_HEADER_START = compiled_re(rb"^(?:From |[!-9;-~]+:[ \t]?)")
 
 
 def looks_like_message(head: bytes) -> bool:
@@ -120,10 +121,13 @@ def fields_from_text(text: str, block: dict[str, str]) -> None:
             block.setdefault(last, m.group(2).strip())
 
 
+_BLANK_LINE = compiled_re(r"\r?\n[ \t]*\r?\n")
+
+
 def blocks_from_text(text: str) -> list[dict[str, str]]:
     """Header-like blocks separated by blank lines (a delivery-status body read as text)."""
     out = []
-    for chunk in re.split(r"\r?\n[ \t]*\r?\n", text):
+    for chunk in _BLANK_LINE.split(text):
         block: dict[str, str] = {}
         fields_from_text(chunk, block)
         if block:

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 from typing import BinaryIO, Iterator
+from .compiled import compiled_re
 
 __all__ = ["looks_like_maillog", "failure_lines", "failure_text", "MAX_LINE_BYTES"]
 
 MAX_LINE_BYTES = 16 * 1024
 
 # syslog (RFC 3164 "Jan  2 03:04:05" or RFC 5424 / ISO time) + host + postfix/xxx[pid]:
-_POSTFIX = re.compile(rb"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ postfix(?:/[\w.-]+)+\[\d+\]: ")
-_POSTFIX_FAILURE = re.compile(r"\bto=<[^>]*>.*\bstatus=(?:bounced|deferred|expired)\b")
+_POSTFIX = compiled_re(rb"^(?:[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d|\d{4}-\d\d-\d\dT\S+) \S+ postfix(?:/[\w.-]+)+\[\d+\]: ")
+_POSTFIX_FAILURE = compiled_re(r"\bto=<[^>]*>.*\bstatus=(?:bounced|deferred|expired)\b")
 # Exim mainlog: date time [pid] message-id (old 6-6-2 or new 6-11-4 form) then the flag
-_EXIM = re.compile(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? (?:\[\d+\] )?"
+_EXIM = compiled_re(rb"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [+-]\d{4})? (?:\[\d+\] )?"
                    rb"[\w]{6}-[\w]{6,11}-[\w]{2,4} ")
-_EXIM_FAILURE = re.compile(r"^\d{4}-\d\d-\d\d [\d:.]+(?: [+-]\d{4})? (?:\[\d+\] )?\S+ (?:\*\*|==) (.*)$")
+_EXIM_FAILURE = compiled_re(r"^\d{4}-\d\d-\d\d [\d:.]+(?: [+-]\d{4})? (?:\[\d+\] )?\S+ (?:\*\*|==) (.*)$")
 
 
 def looks_like_maillog(head: bytes) -> bool:

@@ -18,10 +18,11 @@ from ..core.inputs import is_binary
 from .mail_parts import MAX_MESSAGE_BYTES, MailParts, Unreadable, looks_like_message
 from .mime_reader import read_tree
 from .mime_walk import parts_of
+from .compiled import compiled_re
 
 __all__ = ["read_message", "read_message_stdlib", "looks_like_message", "MAX_MESSAGE_BYTES"]
 
-_EMBEDDED = re.compile(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
+_EMBEDDED = compiled_re(rb"(?im)^content-type:[ \t]*(?:message/rfc822|text/rfc822-headers|message/rfc822-headers)")
 
 
 def read_message(data: bytes) -> MailParts | Unreadable:
@@ -64,7 +65,7 @@ def _stdlib(data: bytes) -> MailParts | Unreadable:
 
 
 def _prepare(data: bytes) -> bytes | Unreadable:
-    if not data or not data.strip():
+    if not data or data.isspace():  # (strip() copied the whole message to say so)
         return Unreadable(note="empty input")
     if is_binary(data[:8192]):
         return Unreadable(note="binary data, not a message")

@@ -13,14 +13,15 @@ from typing import Any
 from .mime_reader import NotExact
 from .mail_parts import (ORIGINAL_TO, Block, FeedbackPart, Forwarded, MailParts, Original, blocks_from_text,
                          decoded_value as _decoded, fields_from_text)
+from .compiled import compiled_re
 
 __all__ = ["parts_of"]
 
 _MAX_TEXT_CHARS = 64 * 1024
 _ORIGINAL_TYPES = ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers", "message/partial")
-_SCRIPT = re.compile(r"(?is)<(script|style).*?</\1>")
-_BREAK = re.compile(r"(?i)<br\s*/?>|</p>|</div>|</tr>")
-_TAG = re.compile(r"<[^>]+>")
+_SCRIPT = compiled_re(r"(?is)<(script|style).*?</\1>")
+_BREAK = compiled_re(r"(?i)<br\s*/?>|</p>|</div>|</tr>")
+_TAG = compiled_re(r"<[^>]+>")
 
 Msg = Any  # email.message.Message or mime_reader.Part: the same compat32 calls
 
@@ -67,7 +68,7 @@ def parts_of(msg: Msg) -> MailParts:
     found = _Walk()
     found.walk(msg)
     return MailParts(
-        headers=tuple((k.lower(), v if type(v) is str else str(v)) for k, v in msg.items()),  # decoded when read
+        headers=tuple([(k.lower(), v if type(v) is str else str(v)) for k, v in msg.items()]),  # decoded when read
         content_type=msg.get_content_type(),
         dsn=tuple(_dsn_blocks(part) for part in found.dsn),
         feedback=tuple(_feedback(part) for part in found.arf),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from .compiled import compiled_re
 
 __all__ = ["ses_events", "SesEvent"]
 
-_WRAP = re.compile(r"!\r?\n ")
+_WRAP = compiled_re(r"!\r?\n ")
 
 
 class SesEvent:

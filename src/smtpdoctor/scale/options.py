@@ -4,7 +4,10 @@ Parquet file (``--output``), the partition size. Pure: checking these imports no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+
+TYPE_CHECKING = False  # pathlib (with urllib.parse and ipaddress, 3 ms) only where a path is used
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["ScaleOptions", "ScaleError", "BadScaleOption", "MAX_WORKERS"]
 

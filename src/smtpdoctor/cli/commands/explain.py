@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import List, Optional
+TYPE_CHECKING = False  # the annotations are read as text (cli.layer); pathlib and typing are not imported to run
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import List, Optional
 
 from ...report.formats import OutputFormat, is_terminal
 from ..common import UsageError
@@ -54,11 +56,12 @@ def explain(
     show_progress = is_terminal(sys.stderr) if progress is None else progress
     if not 0 <= jobs <= 256:
         raise UsageError("--jobs must be between 0 and 256")
-    from ..scale_options import scale_options
+    if any(value is not None for value in (workers, cluster, output, partition_size)):
+        from ..scale_options import scale_options  # (none given: an in-process run, as domain and blacklist)
 
-    bulk = scale_options(workers, cluster, output, partition_size, fmt, progress=progress is not False)
-    if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the inputs partition by partition
-        raise Exit(_bulk(args, stdin, bulk, bool(summary), suppression))
+        bulk = scale_options(workers, cluster, output, partition_size, fmt, progress=progress is not False)
+        if bulk.wanted:  # a Dask run, or Parquet: smtpdoctor.scale reads the inputs partition by partition
+            raise Exit(_bulk(args, stdin, bulk, bool(summary), suppression))
     stream = explain_inputs(args, stdin, jobs=jobs or (os.cpu_count() or 1))
     tally = Tally()
     problems = False

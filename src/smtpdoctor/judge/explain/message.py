@@ -13,49 +13,52 @@ from dataclasses import replace
 from smtpdoctor.judge.reply import Facts, classify_facts
 from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.protocol.replies import find_replycode, is_status
+from smtpdoctor.core.category import Category
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
                                              text_dsn_blocks)
 from smtpdoctor.protocol.ses import ses_events
 from smtpdoctor.protocol.textbounce import cut_original, find_addresses, find_command, find_remote_host, read_text_bounce
+from smtpdoctor.protocol.compiled import compiled_re
 
 __all__ = ["explain_parts"]
 
-_BOUNCE_FROM = re.compile(r"mailer-daemon|post_?master|mail delivery|mail administrator|maildelivery|"
+_BOUNCE_FROM = compiled_re(r"mailer-daemon|post_?master|mail delivery|mail administrator|maildelivery|"
                           r"delivery subsystem|mail\.delivery|mdaemon|nobody@|double-bounce|bounce", re.I)
-_BOUNCE_SUBJECT = re.compile(
+_BOUNCE_SUBJECT = compiled_re(
     r"undeliver|undelivered|delivery (?:status|fail|failure|notification|report|problem)|returned mail|"
     r"failure notice|mail delivery failed|non[- ]?deliver|could not be delivered|delivery has failed|"
     r"mail system error|returned to sender|delivery failure|warning: could not send|delayed mail|"
     r"mail failure|rejected|error sending|failed delivery|nicht zustellbar|unzustellbar|non remis|"
     r"no se puede entregar|message you sent|undeliverable|bounce|\bndr\b|delivery delay|permanent error",
     re.I)
-_AUTOREPLY_SUBJECT = re.compile(r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
+_AUTOREPLY_SUBJECT = compiled_re(r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
                                 r"away from|vacation|absence|abwesenheit|autoreply|i am away|on leave|"
                                 r"r[eé]ponse automatique|auto:)", re.I)
-_BOUNCE_BODY = re.compile(r"could not be delivered|undeliverable|delivery has failed|permanent error|"
+_BOUNCE_BODY = compiled_re(r"could not be delivered|undeliverable|delivery has failed|permanent error|"
                           r"following address(?:es|\(es\))? failed|was not delivered|unable to deliver|"
                           r"delivery to the following recipients? failed|failed permanently|returned mail")
 # a reply code or a status code: "\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b|#[45]\.\d\.\d" written digit-first (the
 # word boundary as a look-behind), so the search jumps from digit to digit: 19 -> 6 µs over a bounce's text
-_SMTP_CODE_NEAR = re.compile(r"[245](?<!\w[245])(?:\d\d[ -]|\.\d{1,3}\.\d{1,3}\b)|#[45]\.\d\.\d")
-_DELAYED = re.compile(r"\(delay\)|delayed mail|delivery delay|warning: could not send message for past|"
+_SMTP_CODE_NEAR = compiled_re(r"[245](?<!\w[245])(?:\d\d[ -]|\.\d{1,3}\.\d{1,3}\b)|#[45]\.\d\.\d")
+_DELAYED = compiled_re(r"\(delay\)|delayed mail|delivery delay|warning: could not send message for past|"
                       r"delivery status notification \(delay\)|still being retried", re.I)
-_DELAYED_BODY = re.compile(r"this is a warning message only|delivery to the following recipients? (?:has|have) been "
+_DELAYED_BODY = compiled_re(r"this is a warning message only|delivery to the following recipients? (?:has|have) been "
                            r"delayed|message will be retried for|will continue to be attempted|"
                            r"has not yet been delivered|delivery attempts will continue")
 # Every match of _DELAYED_BODY holds one of these (its required literals, reply_rules.required_literals; a test
 # keeps them equal): most bounces hold none, and six ``in`` tests cost a fifth of the search (5.9 µs a text).
 _DELAYED_NEEDS = ("delivery attempts will continue", "delivery to the following recipient", "has not yet been delivered",
                   "message will be retried for", "this is a warning message only", "will continue to be attempted")
-_IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|data|end of data|helo|ehlo|starttls|auth)", re.I)
+_FIRST_OF_MANY = compiled_re(r"\s*[245]\d\d-")  # the first line of a multi-line reply ("550-...")
+_IN_REPLY = compiled_re(r"\(in reply to (rcpt to|mail from|data|end of data|helo|ehlo|starttls|auth)", re.I)
 
 
 def _addresses(value: str) -> list[str]:
     return [m.group(0).strip(".") for m in find_addresses(value or "")]
 
 
-_TYPE_NAME = re.compile(r"^[A-Za-z][\w.+-]*$")
+_TYPE_NAME = compiled_re(r"^[A-Za-z][\w.+-]*$")
 
 
 def _strip_type(value: str) -> tuple[str, str]:
@@ -84,7 +87,7 @@ def _recipient_of(block: dict[str, str]) -> str:
     return ""
 
 
-_RCPT_HINT = re.compile(r"\brcpt\b|does not like recipient|recipient address rejected|\[rcpt_to\]"
+_RCPT_HINT = compiled_re(r"\brcpt\b|does not like recipient|recipient address rejected|\[rcpt_to\]"
                         , re.I)
 
 
@@ -110,16 +113,17 @@ def _explain_dsn(parts: list[tuple[Block, ...]], texts: list[str], sender: set[s
     text_failures = None
     for part in parts:
         blocks = [dict(b) for b in part]  # a nameless recipient gets the address the prose names
-        per_message = blocks[0] if blocks and not _recipient_of(blocks[0]) else {}
+        rcpts = [_recipient_of(b) for b in blocks]  # each block's, read once
+        per_message = blocks[0] if blocks and not rcpts[0] else {}
         reporting = _strip_type(per_message.get("reporting-mta", ""))[1]
-        nameless = [b for b in blocks if not _recipient_of(b) and b.get("final-recipient") and b.get("status")]
-        if nameless and not any(_recipient_of(b) for b in blocks):
+        nameless = [b for b, r in zip(blocks, rcpts) if not r and b.get("final-recipient") and b.get("status")]
+        if nameless and not any(rcpts):
             # delivery to a file or a pipe: the report names no address; the prose does
             found = [f for t in texts for f in read_text_bounce(t, exclude=sender)]
             for b, f in zip(nameless, found):
                 b["final-recipient"] = "rfc822; " + f.recipient
-        for block in blocks:
-            rcpt = _recipient_of(block)
+            rcpts = [_recipient_of(b) for b in blocks]
+        for block, rcpt in zip(blocks, rcpts):
             if not rcpt:
                 continue
             key = rcpt.lower()
@@ -133,7 +137,7 @@ def _explain_dsn(parts: list[tuple[Block, ...]], texts: list[str], sender: set[s
             remote = _strip_type(block.get("remote-mta", ""))[1]
             command = _command_from(diag)
             thin = not find_replycode(diag)
-            truncated = bool(re.match(r"\s*[245]\d\d-", diag))  # only the first line of a multi-line reply
+            truncated = bool(_FIRST_OF_MANY.match(diag))  # only the first line of a multi-line reply
             if not diag or not command or truncated or thin:
                 if text_failures is None:
                     text_failures = {f.recipient.lower(): f for t in texts
@@ -211,8 +215,6 @@ def _original_recipients(originals: tuple[Original, ...], texts: list[str]) -> l
 
 def _simple(reason: str, recipient: str) -> Recipient:
     spec = knowledge().reasons[reason]
-    from smtpdoctor.core.category import Category
-
     exp = Explanation(reason=reason, category=Category(spec.category), status="", replycode="", provider=None,
                       summary=spec.summary, remedy=spec.remedy)
     return Recipient(recipient=recipient, explanation=exp, action="")

@@ -12,17 +12,18 @@ from smtpdoctor.judge.reply import PHASES, classify
 from smtpdoctor.protocol.replies import find_status
 from smtpdoctor.core.explanation import Explained, Kind, Recipient
 from smtpdoctor.protocol.textbounce import ADDRESS, find_command, find_remote_host
+from smtpdoctor.protocol.compiled import compiled_re
 
 __all__ = ["explain_text", "split_replies"]
 
-_LINE_CODE = re.compile(r"^\s*(?:<<<\s*)?([245]\d\d)([ -])")
-_POSTFIX_TO = re.compile(r"\bto=<([^>]+)>")
-_POSTFIX_STATUS = re.compile(r"\bstatus=\w+\s*\((.*)\)\s*$", re.S)
+_LINE_CODE = compiled_re(r"^\s*(?:<<<\s*)?([245]\d\d)([ -])")
+_POSTFIX_TO = compiled_re(r"\bto=<([^>]+)>")
+_POSTFIX_STATUS = compiled_re(r"\bstatus=\w+\s*\((.*)\)\s*$", re.S)
 # Words that name the recipient: a pasted reply saying them was, in practice, the answer to RCPT TO.
-_ABOUT_RECIPIENT = re.compile(r"user unknown|unknown user|no such user|recipient|mailbox unavailable|"
+_ABOUT_RECIPIENT = compiled_re(r"user unknown|unknown user|no such user|recipient|mailbox unavailable|"
                               r"mailbox not found|does not exist|address rejected", re.I)
 _PHASE_OF = {command: phase for phase, command in PHASES.items()}
-_IN_REPLY = re.compile(r"\(in reply to (rcpt to|mail from|end of data|data|helo|ehlo|starttls|auth)", re.I)
+_IN_REPLY = compiled_re(r"\(in reply to (rcpt to|mail from|end of data|data|helo|ehlo|starttls|auth)", re.I)
 
 
 def split_replies(text: str) -> list[str]:
