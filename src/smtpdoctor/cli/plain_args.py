@@ -2,9 +2,10 @@
 
 click stays the CLI layer (:mod:`.layer`): every ``--help``, every usage error and every form of option it
 knows. What this reader answers is only the plain forms that make up the command lines people type and
-scripts run: ``--name value``, ``--name=value``, ``-n value``, flags (``--x``, ``--no-x``), positionals in any
-order. It gives up (returns ``None``, and click reads the line) on everything else: ``--help``, an unknown
-or misspelt option, ``--``, joined short options (``-vq``, ``-p587``), a value that starts with ``-``, a
+scripts run: ``--name value``, ``--name=value``, ``-n value``, ``-n587`` (a short option joined to its value),
+flags (``--x``, ``--no-x``), positionals in any order. It gives up (returns ``None``, and click reads the
+line) on everything else: ``--help``, an unknown or misspelt option, ``--``, joined short flags (``-vq``), a
+separate value that starts with ``-``, a
 number click would have to judge, a path click checks, a missing required parameter, an option whose
 environment variable is set. The keyword arguments it returns are those click would hand the command
 (``tests/cli/test_plain_args.py`` compares the two over generated command lines of every command).
@@ -106,6 +107,8 @@ def read_plain(function: Callable, args: list[str], environ=os.environ) -> dict[
             values.append(token)
             continue
         flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        if flag not in options and not token.startswith("--") and options.get(token[:2], (0, True))[1] is None:
+            flag, eq, inline = token[:2], "joined", token[2:]  # -p587: a short option and its value, as click
         if flag not in options:
             return None
         name, sets = options[flag]
