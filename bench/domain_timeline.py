@@ -5,7 +5,9 @@
 Each run is a fresh `python -m smtpdoctor.cli.app domain D --resolver LAB --format json` (byte code cached, as
 an installed package has it) against the lab zone of ``bench/domain_vs_checkdmarc.py``, with a probe that
 timestamps the process's UDP sends and reads (wall clock and the process's CPU time): the first datagram,
-the first answer read, the second round (the first question sent after an answer was read), the end. The
+the first answer read, the second round (the first question sent after an answer was read), the third round
+(the first question sent after an answer of the second round was read: how long after the last answer read
+before it it left), the end. The
 critical path is three round trips; the whole process can approach it only when the second round leaves
 about one round trip after the first datagram, i.e. when the CPU spent in between (the imports the audit
 needs to read its first answers) fits in that round trip. Median and best of ``--repeat`` runs per tree (the
@@ -73,15 +75,21 @@ def one_run(lab, tree: str, imports: bool, folder: str, n: int) -> list:
     return json.loads(Path(path).read_text())
 
 
-def phases(events: list) -> dict:
+def phases(events: list, rtt: float) -> dict:
     """ms from the probe's start: first datagram, first answer read, the second round, the end; CPU too."""
     io = [e for e in events if e[1] in ("send", "recv", "end")]
     first = io[0]
     read = next(e for e in io if e[1] == "recv")
     second = next(e for e in io[io.index(read):] if e[1] == "send")
+    # the third round: the first question sent after an answer of the second round was read (a read at least
+    # half a round trip after the second round: not a first answer read late), and the last read before it
+    read2 = next((e for e in io[io.index(second):] if e[1] == "recv" and e[0] - second[0] > rtt / 2), None)
+    third = next((e for e in io[io.index(read2):] if e[1] == "send"), None) if read2 else None
+    last_read = max((e for e in io if e[1] == "recv" and third and e[0] <= third[0]), key=lambda e: e[0], default=None)
     return {"first": first[0] * 1000, "read": read[0] * 1000, "second": second[0] * 1000, "end": io[-1][0] * 1000,
             "cpu_first": first[3] * 1000, "cpu_between": (second[3] - first[3]) * 1000,
-            "events": events}
+            "third_lag": (third[0] - last_read[0]) * 1000 if third else None,
+            "third": third[0] * 1000 if third else None, "events": events}
 
 
 def show(tree: str, runs: list[dict], rtt_ms: float, imports: bool) -> None:
@@ -95,6 +103,11 @@ def show(tree: str, runs: list[dict], rtt_ms: float, imports: bool) -> None:
           + f" (the round trip: {rtt_ms:.1f} ms)")
     print("     " + line("CPU between them", [r["cpu_between"] for r in runs]))
     print("     " + line("first answer read, after the first datagram", [r["read"] - r["first"] for r in runs]))
+    lags = [r["third_lag"] for r in runs if r["third_lag"] is not None]
+    if lags:
+        print("     " + line("second round -> third round", [r["third"] - r["second"] for r in runs if r["third"]])
+              + f" (the round trip: {rtt_ms:.1f} ms)")
+        print("     " + line("the answer read -> the third round's first question", lags))
     print("     " + line("probe start -> end", [r["end"] for r in runs]))
     if imports:
         best = min(runs, key=lambda r: r["end"])
@@ -118,7 +131,7 @@ def main() -> None:
                 for tree in args.src:
                     events = one_run(lab, tree, args.imports, folder, n)
                     if n:  # the first run of each tree writes its byte code
-                        runs[tree].append(phases(events))
+                        runs[tree].append(phases(events, rtt_ms / 1000))
     finally:
         lab.close()
     print(f"one domain, {args.repeat} runs per tree, round trip {rtt_ms:.1f} ms, milliseconds from the probe's start "

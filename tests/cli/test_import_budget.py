@@ -156,3 +156,55 @@ def test_diagnose_writes_its_text_report_without_rich_into_a_pipe():
         "smtpdoctor.report.text_plain", "smtpdoctor.flows.domain"]  # the report was written, the domain audited
     assert _present(modules, ("rich", "smtpdoctor.report.text_rich", "smtpdoctor.report.ticket")) == []
     assert _present(modules, ("defusedxml", "xml.etree.ElementTree")) == []  # no BIMI record: no files to read
+
+
+# What a diagnosis whose port refuses and whose resolver refuses never uses, loaded where it is used (issue 16):
+# the SMTP state machine and the EHLO reader (no connection opened), the TLS facts (no handshake, no HTTPS
+# fetch), the AUTH and envelope observations (no AUTH), a blocklist answer's decoder (no answer), the DKIM key
+# parser (no TXT record at a selector), SPF's check_host (no --ip), the sending services' ranges (no SPF fix
+# for an IP), the blacklist command's stream, the modules of a secret's escaped forms (no password), the
+# provider presets' classes (127.0.0.1 matches no preset).
+UNUSED_WHEN_REFUSED = ("smtpdoctor.protocol.smtp", "smtpdoctor.protocol.capabilities",
+                       "smtpdoctor.core.tls_observations", "smtpdoctor.observe.submission_facts",
+                       "smtpdoctor.core.dnsbl_decode", "smtpdoctor.protocol.dkim", "smtpdoctor.protocol.spf.eval",
+                       "smtpdoctor.core.esps", "smtpdoctor.flows.blacklist_stream", "smtpdoctor.core.preset_model",
+                       "html", "urllib.parse")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_diagnose_of_a_refused_port_loads_only_what_it_uses(fmt):
+    modules, _ = loaded("run", "diagnose", "127.0.0.1", "--port", "1", "--ports", "", "--domain", "example.com",
+                        "--resolver", "127.0.0.1:1", "--timeout", "1", "--format", fmt)
+    ran = ("smtpdoctor.observe.port", "smtpdoctor.flows.blacklist", "smtpdoctor.judge.dns.dkim",
+           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.judge.tls", "smtpdoctor.judge.auth")
+    assert _present(modules, ran) == list(ran)  # the port was probed, the lists asked, every check judged
+    assert _present(modules, UNUSED_WHEN_REFUSED) == []
+
+
+def test_the_blocklist_catalogue_module_imports_no_toml_parser():
+    # the packaged catalogue comes parsed from core/toml_cache; tomllib only parses a given text (the probe
+    # above imports tomllib itself, to count the parses: a bare interpreter here)
+    code = "import sys, smtpdoctor.core.dnsbl_zones; print(sorted(n for n in sys.modules if n.startswith('tomllib')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_names_loaded_where_they_are_used_are_still_named_where_they_were():
+    from smtpdoctor.core import dnsbl_decode, dnsbl_zones, preset_model, providers
+    from smtpdoctor.flows import blacklist, blacklist_stream
+    from smtpdoctor.judge.dns import dkim
+    from smtpdoctor.observe import facts, submission_facts
+    from smtpdoctor.protocol import dkim as dkim_parser
+
+    assert facts.AuthObservation is submission_facts.AuthObservation
+    assert facts.EnvelopeObservation is submission_facts.EnvelopeObservation
+    assert dnsbl_zones.decode is dnsbl_decode.decode and dnsbl_zones.Decoded is dnsbl_decode.Decoded
+    assert blacklist.stream_blacklist is blacklist_stream.stream_blacklist
+    assert blacklist.TargetLine is blacklist_stream.TargetLine and blacklist.ListNotes is blacklist_stream.ListNotes
+    assert dkim.DkimKey is dkim_parser.DkimKey
+    assert providers.Preset is preset_model.Preset and providers.SignIn is preset_model.SignIn
+    assert providers.match("SMTP.gmail.com.") is providers.get("gmail") is not None  # built when one matches
+    assert dkim.parse_key_record("s1", "v=DKIM1; p=") == dkim_parser.parse_key_record("s1", "v=DKIM1; p=")
+    with pytest.raises(AttributeError):
+        facts.NoSuchName  # noqa: B018 — a name never defined is still an AttributeError

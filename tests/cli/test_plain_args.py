@@ -55,6 +55,8 @@ def _tokens(function) -> list[str]:
         for decl in spec.decls or ("--" + name.replace("_", "-"),):
             out += decl.split("/")
             out.append(decl.split("/")[0] + "=5")
+            if len(decl) == 2:  # a short option: joined to a value, as people write -p587
+                out += [decl + "587", decl + "json", decl + "=5", decl + "-3"]
         if isinstance(kind, type) and issubclass(kind, enum.Enum):
             out += [m.value for m in kind] + [m.value.upper() for m in kind]
     return out
@@ -82,7 +84,9 @@ def test_where_the_reader_answers_it_answers_as_click(name, data, monkeypatch):
                   "/tmp/ca.pem", "--resolver", "127.0.0.1:53", "--dnsbl", "bl.example", "--timeout", "5",
                   "--format", "json"]),
     ("diagnose", ["smtp.example.com", "-p", "465", "-s", "tls", "-v", "--no-color", "--ports="]),
+    ("diagnose", ["smtp.example.com", "-p587", "-sstarttls", "-v"]),
     ("explain", ["550 5.7.1 blocked using zen.spamhaus.org", "--format", "json"]),
+    ("explain", ["bounces.mbox", "-j1", "-fjson"]),
     ("domain", ["example.com", "bücher.de", "--resolver", "127.0.0.1:53", "--timeout", "1"]),
     ("blacklist", ["192.0.2.1", "example.com", "--dnsbl", "zen.spamhaus.org", "--dnsbl", "bl.spamcop.net"]),
     ("spf", ["example.com", "--ip", "192.0.2.1"]),

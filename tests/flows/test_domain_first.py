@@ -86,7 +86,8 @@ LATER = ("click", "asyncio", "smtpdoctor.net.dns", "smtpdoctor.net.udp_mux", "sm
 # typing and pathlib (the CLI layer reads a plain command line without them), the knowledge file's parser
 # (its cache is warm, as after any first run)
 NOT_AT_FIRST = ("smtpdoctor.core.observations", "smtpdoctor.core.names", "smtpdoctor.protocol.dmarc",
-                "smtpdoctor.scale.options", "dataclasses", "inspect", "typing", "pathlib", "tomllib")
+                "smtpdoctor.scale.options", "smtpdoctor.core.validate", "dataclasses", "inspect", "typing", "pathlib",
+                "tomllib")
 
 # Not needed to send the second round: what judges and reports the answers
 NOT_AT_SECOND = ("smtpdoctor.core.catalogue", "smtpdoctor.core.model", "smtpdoctor.core.report_model",
@@ -180,7 +181,19 @@ def test_spf_sends_its_first_question_before_loading_the_engine(lab_address):
     assert data["dnspython"] == [] and "rich" not in data["after"] and "cryptography" not in data["after"]
 
 
-@pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json"],
+def test_the_modules_before_the_first_datagram_compile_no_regular_expression():
+    """``re`` (~2 ms with its compiler) loads with asyncio, after the first datagram: the command line's reader
+    (its numbers), the name rules, the primer and the domain command's checks of its options do without it."""
+    code = ("import sys; from smtpdoctor.cli.app import _registered; _registered(['domain']); "
+            "import smtpdoctor.cli.plain_args, smtpdoctor.flows.domain_first, smtpdoctor.net.dns_first; "
+            "from smtpdoctor.cli.plain_args import read_plain; "
+            "print(sorted(n for n in ('re', 'ipaddress', 'smtpdoctor.core.validate') if n in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["['ipaddress']"]  # the name rules need it (IP literals, --resolver)
+
+
+@pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json", "--timeout", "2"],
                                      ["spf", "good.test", "--ip", "192.0.2.9"]])
 def test_the_first_datagram_leaves_with_the_name_rules_the_writer_and_the_socket_only(lab_address, pycache,
                                                                                       command):
@@ -251,3 +264,83 @@ def test_the_second_round_leaves_before_the_checks_and_the_report_load(lab_addre
     report = json.loads(data["output"])
     assert {f["id"] for f in report["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}
     assert report["dmarc"]["found_at"] == "good.test" and report["spf"]["lookups"] >= 3
+
+
+_ORDER_PROBE = r"""
+import io, json, socket, sys, contextlib
+later = set(json.loads(sys.argv[1]))
+events = []
+
+def by_warm_up():
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_name == "_warm_up":
+            return True
+        frame = frame.f_back
+    return False
+
+class Seen:  # records the start of an import made by the audit's warm-up, then declines
+    def find_spec(self, name, path=None, target=None):
+        if name in later and name not in sys.modules and by_warm_up():
+            events.append(("import", name))
+
+sys.meta_path.insert(0, Seen())
+_send, _recv = socket.socket.send, socket.socket.recv
+
+def send(self, data, *args):
+    if self.type == socket.SOCK_DGRAM:
+        events.append(("send", len(data)))
+    return _send(self, data, *args)
+
+def recv(self, *args):
+    data = _recv(self, *args)
+    if self.type == socket.SOCK_DGRAM:
+        events.append(("recv", len(data)))
+    return data
+
+socket.socket.send, socket.socket.recv = send, recv
+sys.argv = ["smtpdoctor", *sys.argv[2:]]
+from smtpdoctor.cli.app import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main()
+    except SystemExit:
+        pass
+print(json.dumps({"events": events, "output": out.getvalue()}))
+"""
+
+
+@pytest.fixture(scope="module")
+def slow_lab_address(rsa2048):
+    """The zone of :func:`lab_address`, every answer held 20 ms: answers come while the warm-up imports."""
+    lab = LabDnsServer({".": {"NS": ["a.root-servers.test."]}, **_zone(rsa2048)}, delay=0.02)
+    with in_background(lab) as (server,):
+        yield server.address
+
+
+def test_a_chains_next_question_leaves_before_the_next_module_of_the_warm_up(slow_lab_address, pycache):
+    """What judges and reports (flows/domain._LATER) loads while the audit waits for answers, one module at a
+    time, and an answer read meanwhile goes first: between a datagram read and the question the chain it woke
+    sends next, the warm-up starts no import (a turn of the loop runs work resumed by ``sleep(0)`` ahead of a
+    datagram read in the same turn: each turn a chain needs would otherwise wait for one more module)."""
+    from smtpdoctor.flows.domain import _LATER
+
+    watched = list(_LATER)
+    args = ["domain", "good.test", "--format", "json", "--resolver", slow_lab_address, "--timeout", "2"]
+    for _ in range(2):  # the first run writes the byte code
+        out = subprocess.run([sys.executable, "-c", _ORDER_PROBE, json.dumps(watched), *args], capture_output=True,
+                             text=True, timeout=120, env=pycache)
+        assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    events = data["events"]
+    kinds = [e[0] for e in events]
+    reads = [i for i, k in enumerate(kinds) if k == "recv"]
+    assert reads and "import" in kinds[reads[0]:], kinds  # the warm-up ran while answers came
+    late = []
+    for i, kind in enumerate(kinds):
+        if kind == "send" and i > reads[0]:
+            last_read = max(j for j in reads if j < i)
+            late += [events[j][1] for j in range(last_read, i) if kinds[j] == "import"]
+    assert late == [], (late, " ".join(k[0] if k != "import" else "I" for k in kinds))
+    assert {f["id"] for f in json.loads(data["output"])["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}

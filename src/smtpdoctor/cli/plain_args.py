@@ -2,9 +2,10 @@
 
 click stays the CLI layer (:mod:`.layer`): every ``--help``, every usage error and every form of option it
 knows. What this reader answers is only the plain forms that make up the command lines people type and
-scripts run: ``--name value``, ``--name=value``, ``-n value``, flags (``--x``, ``--no-x``), positionals in any
-order. It gives up (returns ``None``, and click reads the line) on everything else: ``--help``, an unknown
-or misspelt option, ``--``, joined short options (``-vq``, ``-p587``), a value that starts with ``-``, a
+scripts run: ``--name value``, ``--name=value``, ``-n value``, ``-n587`` (a short option joined to its value),
+flags (``--x``, ``--no-x``), positionals in any order. It gives up (returns ``None``, and click reads the
+line) on everything else: ``--help``, an unknown or misspelt option, ``--``, joined short flags (``-vq``), a
+separate value that starts with ``-``, a
 number click would have to judge, a path click checks, a missing required parameter, an option whose
 environment variable is set. The keyword arguments it returns are those click would hand the command
 (``tests/cli/test_plain_args.py`` compares the two over generated command lines of every command).
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import enum
 import os
-import re
 
 from .layer import _Param, flags_of, plain_parameters
 
@@ -29,8 +29,33 @@ if TYPE_CHECKING:
 
 __all__ = ["read_plain"]
 
-_INT = re.compile(r"[+-]?[0-9]+")  # what int() and click agree on (no "_", no spaces)
-_FLOAT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _digits(text: str) -> bool:
+    """One or more of 0-9 (``str.isdigit`` alone also takes other scripts' digits)."""
+    return text.isascii() and text.isdigit()
+
+
+def _is_int(text: str) -> bool:
+    """``[+-]?[0-9]+``: what int() and click agree on (no "_", no spaces). Written without ``re``, which
+    loads after a command's first datagram (issue 16)."""
+    return _digits(text[1:] if text[:1] in ("+", "-") else text)
+
+
+def _is_float(text: str) -> bool:
+    """``[+-]?(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:[eE][+-]?[0-9]+)?``: what float() and click agree on."""
+    body = text[1:] if text[:1] in ("+", "-") else text
+    mantissa, exponent = body, None
+    for mark in "eE":
+        if mark in body:
+            mantissa, _, exponent = body.partition(mark)
+            break
+    if exponent is not None and not _is_int(exponent):
+        return False
+    whole, dot, fraction = mantissa.partition(".")
+    if not dot:
+        return _digits(whole)
+    return (_digits(whole) and (not fraction or _digits(fraction))) or (not whole and _digits(fraction))
 
 
 def _value(kind, text: str):
@@ -39,9 +64,9 @@ def _value(kind, text: str):
         if text not in {m.value for m in kind}:
             raise LookupError(text)
         return kind(text)
-    if kind is int and _INT.fullmatch(text):
+    if kind is int and _is_int(text):
         return int(text)
-    if kind is float and _FLOAT.fullmatch(text):
+    if kind is float and _is_float(text):
         return float(text)
     if kind is str:
         return text
@@ -82,6 +107,8 @@ def read_plain(function: Callable, args: list[str], environ=os.environ) -> dict[
             values.append(token)
             continue
         flag, eq, inline = token.partition("=") if token.startswith("--") else (token, "", "")
+        if flag not in options and not token.startswith("--") and options.get(token[:2], (0, True))[1] is None:
+            flag, eq, inline = token[:2], "joined", token[2:]  # -p587: a short option and its value, as click
         if flag not in options:
             return None
         name, sets = options[flag]

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .observations import Outcome
 from .serialize import JsonMixin, js
 from .dnsbl_targets import Target
-from .dnsbl_zones import Decoded, Kind, Weight, Zone
+from .dnsbl_zones import Kind, Weight, Zone
+
+if TYPE_CHECKING:
+    from .dnsbl_decode import Decoded  # made with a zone's first answer
 
 __all__ = ["Answer", "ZoneStatus", "ZoneHealth", "Status", "ZoneResult", "TargetResult", "Environment"]
 

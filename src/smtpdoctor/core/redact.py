@@ -16,14 +16,10 @@ replies a diagnosis needs, and the two rules above already cover where a passwor
 
 from __future__ import annotations
 
-import base64
 import dataclasses
 import enum
-import html
-import json
 import re
 from typing import Callable, Iterable
-from urllib.parse import quote, quote_plus
 
 from .settings import Secret
 
@@ -41,6 +37,12 @@ def forms_of(value: str) -> set[str]:
     """Every text form under which ``value`` may show up in output."""
     if not value:
         return set()
+    # imported here: a run without a password or token (most) needs none of them (issue 16)
+    import base64
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
     raw = value.encode("utf-8", "surrogateescape")
     forms = {
         value,

@@ -4,8 +4,6 @@ for the ``blacklist`` command and its web page (targets in, one line of findings
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
-from typing import AsyncIterator
 
 from ..net.dns import Resolver
 from ..core.model import Finding
@@ -17,6 +15,18 @@ from ..core.dnsbl_zones import Kind, UnknownZoneName, select_zones
 from ..core import catalogue as findings
 
 __all__ = ["blacklist_findings", "open_lookup", "stream_blacklist", "TargetLine", "ListNotes"]
+
+# The ``blacklist`` command's stream and its two line classes are in .blacklist_stream: diagnose and domain
+# use blacklist_findings alone and need not build them (issue 16). Named here for the callers (PEP 562).
+_STREAM = frozenset({"stream_blacklist", "TargetLine", "ListNotes"})
+
+
+def __getattr__(name: str):
+    if name in _STREAM:
+        from . import blacklist_stream
+
+        return getattr(blacklist_stream, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _target(value: str, kinds: tuple[Kind, ...]) -> Target | Finding:
@@ -87,42 +97,3 @@ async def open_lookup(nameservers, per_query: float, *, concurrency: int, rate: 
     finally:
         if isinstance(lookup, MuxResolver):
             lookup.close()
-
-
-@dataclass(frozen=True, slots=True)
-class TargetLine:
-    """One target's results: its own findings, and the run-wide ones (the lists' health) known so far."""
-
-    result: object  # observe.blocklists' TargetResult
-    own: tuple[Finding, ...]
-    run_wide: tuple[Finding, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ListNotes:
-    """The last item of a stream: the run-wide findings once every answer is in."""
-
-    run_wide: tuple[Finding, ...]
-
-
-async def stream_blacklist(resolver, targets, zones, dead, *, concurrency: int,
-                           rate: float | None) -> AsyncIterator[TargetLine | ListNotes]:
-    """Ask every zone about every target; yield a :class:`TargetLine` per target as its answers complete
-    (input order), then one :class:`ListNotes`."""
-    from ..core.dnsbl_facts import ZoneStatus
-    from ..judge.blacklist import health_findings, retired_findings, target_findings
-    from ..observe.blocklists import Engine
-
-    engine = Engine(resolver, zones, concurrency=concurrency, rate=rate)
-    run_wide: tuple[Finding, ...] = ()
-    reported: frozenset[str] = frozenset()
-    kinds: set = set()
-    async for result in engine.stream(targets):
-        if result.target.kind not in kinds:  # a new kind brings its zones' health guards
-            kinds.add(result.target.kind)
-            healths, env = await engine.healths()
-            run_wide = (*retired_findings(dead), *health_findings(healths, env))
-            reported = frozenset(h.zone.name for h in healths if h.status is ZoneStatus.REFUSED)
-        yield TargetLine(result, target_findings(result, selected=zones, reported=reported), run_wide)
-    healths, env = await engine.healths()
-    yield ListNotes((*retired_findings(dead), *health_findings(healths, env)))

@@ -22,13 +22,14 @@ from smtpdoctor.core.redact import Redactor
 from smtpdoctor.core.settings import Security, Settings
 from smtpdoctor.net.early import EarlyConnects
 from smtpdoctor.net.smtp import DATA_REPLY_S, SmtpSession, Timeouts, Transcript
-from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation, HostLookup, SweepResult
+from smtpdoctor.observe.facts import HostLookup, SweepResult
 from smtpdoctor.observe.host import literal_host, resolve_host
 from smtpdoctor.observe.port import ProbeOptions
 from smtpdoctor.observe.sweep import sweep
 
 if TYPE_CHECKING:
     from smtpdoctor.net.dns import Resolver
+    from smtpdoctor.observe.facts import AuthObservation, EnvelopeObservation
 
 # What the first connection does not need is imported on first use, after the probes' SYNs are on the
 # wire: dnspython (a host given by name needs it first), the domain audit and blocklist engines (once the
@@ -241,15 +242,15 @@ async def _blocklists(d: Diagnosis, resolvers: _LazyResolver, ip: str | None, do
 # event loop ~0.1 s and cryptography's X.509 (read from the first certificate, in the middle of a handshake)
 # ~25 ms, and the replies that came meanwhile waited for all of it. A name here is only a step: the module
 # that needs it imports it anyway (a step that no longer exists is skipped). Only what every run with a
-# domain uses: the XML reader (defusedxml, ~3 ms) comes with a BIMI record's files, when the audit fetches them.
+# domain uses: the XML reader (defusedxml, ~3 ms) comes with a BIMI record's files, when the audit fetches them;
+# SPF's check_host with an IP to check (--ip); the DKIM key parser with a TXT record at a selector.
 _CERTIFICATES = ("cryptography.hazmat.bindings._rust", "email.utils", "cryptography.x509.name",
                  "cryptography.x509.extensions", "cryptography.x509")
 _ENGINES = ("smtpdoctor.net.dns", "smtpdoctor.core.dnsbl_zones", "smtpdoctor.core.dnsbl_facts",
             "smtpdoctor.judge.blacklist", "smtpdoctor.flows.blacklist",
-            "smtpdoctor.protocol.spf.record", "smtpdoctor.protocol.spf.eval", "smtpdoctor.judge.dns.spf",
+            "smtpdoctor.protocol.spf.record", "smtpdoctor.judge.dns.spf",
             "smtpdoctor.flows.spf", "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.dns.dnssec",
-            "smtpdoctor.judge.dns.bimi", "smtpdoctor.protocol.dkim",
-            "smtpdoctor.judge.dns.dkim", "smtpdoctor.flows.domain")
+            "smtpdoctor.judge.dns.bimi", "smtpdoctor.judge.dns.dkim", "smtpdoctor.flows.domain")
 _CHECKS = ("smtpdoctor.core.explanation", "smtpdoctor.judge.citations", "smtpdoctor.judge.checklist",
            "smtpdoctor.judge.reply", "smtpdoctor.judge.auth", "smtpdoctor.judge.client", "smtpdoctor.judge.envelope",
            "smtpdoctor.judge.firewall", "smtpdoctor.judge.host", "smtpdoctor.judge.reachability",

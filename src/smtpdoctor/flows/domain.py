@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # What the chains' first answers do not need: the findings' catalogue, the checks (of the topics that end after
 # one round: DKIM, TLS-RPT, BIMI; of those that wait for a second: MX, DMARC, MTA-STS, DNSSEC), the checklist,
 # the verdict, the audit's and the report's data classes and the JSON writer.
-# (DANE's check, the HTTPS client and the BIMI file readers load only when there is something for them.)
+# (The HTTPS client and the BIMI file readers load only when there is something for them; DANE's check, which
+# runs whenever there are MX hosts, after the last answer, loads here too.)
 # Imported by _warm_up in steps once the first answers have been handled and the chains' second questions
 # sent (each topic also imports what it uses, a no-op by then): the first round trip, which overlaps the
 # imports of this module, is not stretched by them, and they are there when the second answers come.
@@ -44,7 +45,7 @@ _LATER = ("smtpdoctor.core.catalogue", "smtpdoctor.judge.dns.facts", "smtpdoctor
           "smtpdoctor.judge.dns.dkim", "smtpdoctor.judge.dns.tlsrpt", "smtpdoctor.judge.dns.bimi",
           "smtpdoctor.judge.dns.mta_sts", "smtpdoctor.protocol.mta_sts", "smtpdoctor.judge.dns.dnssec",
           "smtpdoctor.protocol.dnssec_chain", "smtpdoctor.judge.checklist", "smtpdoctor.verdict",
-          "smtpdoctor.core.report_model", "json")
+          "smtpdoctor.core.report_model", "json", "smtpdoctor.judge.dns.dane")
 
 try:  # imported here, not in the topic: an import inside the run would hold back every first question
     from .spf import audit_spf as _audit_spf
@@ -179,33 +180,55 @@ _warmed = False  # _LATER is loaded: nothing waits for it any more (the first au
 
 
 async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], None]:
-    """Import what the later checks and the report need (:data:`_LATER`), one module a turn of the loop,
-    once the first answer (``name``'s TXT) has come and the topics it woke have sent their next questions:
-    the loop is then waiting for the second round trip. Once per process. (The DKIM key parser, ``cryptography``, is
-    not among them: the DKIM check loads it only when a key is there.)"""
+    """Import what the later checks and the report need (:data:`_LATER`), one module at a time, once the
+    first answer (``name``'s TXT) has come and the topics it woke have sent their next questions: the loop
+    is then waiting for the second round trip. Before each module the chains go first (:func:`_yield_to_chains`):
+    an answer that came during the last import wakes its chain, which sends its next questions before the next
+    module loads. Once per process. (The DKIM key parser, ``cryptography``, is not among them: the DKIM check
+    loads it only when a key is there.)"""
     global _warmed
     if _warmed:
         return (), None
     await resolver.query(name, "TXT")
     await _settled(resolver)
     for module in _LATER:
+        await _yield_to_chains(resolver)
         importlib.import_module(module)
-        await asyncio.sleep(0)  # an answer that arrives meanwhile waits for one module, not for all
     _warmed = True
     return (), None
 
 
+def _activity(resolver: Resolver) -> tuple[int, int, int]:
+    """What moves while a chain moves: the questions asked and the answers come (the UDP layer's as it reads
+    them, every answer a turn later)."""
+    return resolver.asked, resolver.answered, resolver.reads
+
+
 async def _settled(resolver: Resolver, *, calm: int = 8, most: int = 64) -> None:
-    """Turns of the loop until ``resolver`` has asked nothing new for ``calm`` turns in a row (at most
-    ``most`` turns): the topics woken by a burst of answers have sent their next questions by then (a
-    chain's next question goes through a few tasks and gathers, each a turn)."""
-    seen, quiet = resolver.asked, 0
+    """Turns of the loop until ``resolver`` has asked nothing new and had no new answer for ``calm`` turns
+    in a row (at most ``most`` turns): the topics woken by a burst of answers have sent their next questions
+    by then (a chain's next question goes through a few tasks and gathers, each a turn)."""
+    seen, quiet = _activity(resolver), 0
     for _ in range(most):
         await asyncio.sleep(0)
-        quiet = quiet + 1 if resolver.asked == seen else 0
+        now = _activity(resolver)
+        quiet = quiet + 1 if now == seen else 0
         if quiet >= calm:
             return
-        seen = resolver.asked
+        seen = now
+
+
+async def _yield_to_chains(resolver: Resolver) -> None:
+    """Work that is off the critical path (an import, a check) goes after the chains: three turns of the loop
+    (a datagram that came meanwhile is read in the first, after this task's own step: the turn runs its ready
+    callbacks in order, and work resumed by ``sleep(0)`` is ahead of the read), and when anything moved,
+    :func:`_settled`. Without this, every turn a chain needs to send its next question would wait for one
+    more module."""
+    seen = _activity(resolver)
+    for _ in range(3):
+        await asyncio.sleep(0)
+    if _activity(resolver) != seen:
+        await _settled(resolver)
 
 
 async def _after_chains(resolver: Resolver) -> None:
@@ -214,6 +237,7 @@ async def _after_chains(resolver: Resolver) -> None:
     path; a chain's next question is."""
     if not _warmed:
         await _settled(resolver)
+        await _yield_to_chains(resolver)  # an answer read during a sibling's check, in the turn this one settled
 
 
 async def _guard(area: str, coro: Awaitable[tuple[tuple[Finding, ...], Any]]) -> tuple[tuple[Finding, ...], Any]:
@@ -259,6 +283,7 @@ class _Run:
         own = None
         if answer.outcome is Outcome.NODATA:
             own = (await self._hosts([self.name]))[self.name]  # no MX: is there an implicit MX (RFC 5321 §5.1)?
+        await _after_chains(self.r)  # the chain ends here: the others' next questions first
         from ..judge.dns import mx
 
         findings = mx.check_mx(self.name, answer, addresses, domain_addresses=own)
@@ -330,6 +355,7 @@ class _Run:
         authorisations = None
         if policy is not None and (mailto := mailto_domains(policy)):
             authorisations = await self._authorisations(policy, walk, mailto)
+        await _after_chains(self.r)
         from ..judge.dns import dmarc
 
         findings, policy = dmarc.check_dmarc(self.name, walk, org=org, authorisations=authorisations)
@@ -421,6 +447,7 @@ class _Run:
             self.r.query_many([(n, "DS") for n in names]),
             self.r.query(self.name, "MX"),
             self.r.query_many([*((n, "SOA") for n in names), (".", "DNSKEY")]))
+        await _after_chains(self.r)  # the validation is CPU, and no chain waits for it
         validation = await self._validate(self.name, mx_answer)
         from ..judge.dns import dnssec
 

@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.core.model import Finding
-from smtpdoctor.observe.facts import AuthObservation
-from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
 from smtpdoctor.protocol.bearer import token_expiry
 from smtpdoctor.protocol.sasl import TOKEN_MECHANISMS, SaslError, choose_mechanism, normalise_offered
 
 if TYPE_CHECKING:
+    from smtpdoctor.core.providers import Preset
+    from smtpdoctor.observe.facts import AuthObservation  # built only by a run that reaches AUTH
     from smtpdoctor.judge.reply import Classification
 
 __all__ = ["check", "classify_auth", "classify_auth_offer", "classify_sasl_error"]

@@ -17,10 +17,13 @@ from dataclasses import dataclass
 from ..core import providers
 from ..core.catalogue import make
 from ..core.model import Finding, Severity
-from ..core.providers import Preset
 from ..core.names import AddressCheck, check_address, is_host_name
 from ..core.settings import Security, Settings
 from ..protocol.sasl import SUPPORTED_MECHANISMS, TOKEN_MECHANISMS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ..core.providers import Preset  # built only for a host that has a preset (issue 16)
 
 __all__ = ["lint", "check_helo", "LOCALHOST_NAMES"]
 

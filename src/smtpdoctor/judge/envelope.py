@@ -3,11 +3,15 @@ owned, PTR required, blocked citing a list, rate limits and greylisting."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from smtpdoctor.core.catalogue import make
 from smtpdoctor.core.model import Finding
-from smtpdoctor.observe.facts import EnvelopeObservation
-from smtpdoctor.core.providers import Preset
 from smtpdoctor.core.settings import Settings
+
+if TYPE_CHECKING:
+    from smtpdoctor.core.providers import Preset
+    from smtpdoctor.observe.facts import EnvelopeObservation  # built only by a run that reaches the envelope
 
 __all__ = ["check"]
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ..core.catalogue import make
 from ..core.model import Finding
-from ..core.providers import Preset, SignIn
 from ..core.settings import Settings
+
+if TYPE_CHECKING:
+    from ..core.providers import Preset, SignIn  # built only for a host that has a preset (issue 16)
 
 __all__ = ["check", "SOON_DAYS"]
 

@@ -10,8 +10,11 @@ from ..core.catalogue import make
 from ..core.model import Finding, Severity
 from ..observe.facts import Mode, PortOutcome
 from ..core.settings import Security
-from ..core.observations import TlsFacts
 from .server_facts import ServerFacts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # made by a handshake (core/tls_observations, loaded with it: issue 16)
+    from ..core.observations import TlsFacts
 
 __all__ = ["check", "EXPIRY_WARNING_DAYS", "OLD_PROTOCOLS", "INTERCEPTION_PROBLEMS"]
 

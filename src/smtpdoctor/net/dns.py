@@ -112,6 +112,7 @@ class Resolver:
         self._cache = AnswerCache(cache_size)
         self.log: deque[QueryLogEntry] = deque(maxlen=log_size)
         self.asked = 0  # every question of the run sent (the log keeps the last ``log_size``)
+        self.answered = 0  # every answer of the run come (with ``asked``: whether the run's chains are moving)
 
     @property
     def _resolver(self):
@@ -141,6 +142,12 @@ class Resolver:
                 r.flags = dns.flags.RD | dns.flags.AD
             self._dnspython = r
         return self._dnspython
+
+    @property
+    def reads(self) -> int:
+        """Answers the UDP layer has read so far, counted as it reads them (``answered`` counts every answer,
+        a turn of the event loop later: in a done-callback)."""
+        return self._mux.answered if self._mux else 0
 
     @property
     def nameservers(self) -> list[str]:
@@ -189,6 +196,7 @@ class Resolver:
         fut.add_done_callback(self._answered)
 
     def _answered(self, fut: asyncio.Future[DnsResult]) -> None:
+        self.answered += 1
         self._cache._trim()  # an answered future may now be evicted
 
     def _logged(self, fut: asyncio.Future[DnsResult]) -> None:

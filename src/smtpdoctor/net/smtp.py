@@ -17,18 +17,23 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Awaitable, Callable, Iterator, Protocol
 
 from ..core.model import TranscriptLine
-from ..protocol.capabilities import Capabilities, parse_ehlo
 from ..protocol.errors import (
     ConnectFailed, ConnectionClosed, ConnectRejected, ConnectRefused, ConnectReset, ConnectTimeout, HostUnreachable, ReadTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
-from ..protocol.smtp import NEED_DATA, ClientConnection, Closed, ReplyEvent
 from ..protocol.replies import Reply
-from ..core.observations import TlsFacts
 from .early import EarlyConnects, socket_for
 from .tls import cert_facts, peer_chain
+
+# The SMTP state machine (protocol.smtp) and the EHLO reader come with the first open connection, in
+# SmtpSession, the TLS facts' classes with the first handshake: a run whose ports all refuse, reject or stay
+# silent never needs them (issue 16).
+if TYPE_CHECKING:
+    from ..core.observations import TlsFacts
+    from ..protocol.capabilities import Capabilities
+    from ..protocol.smtp import ReplyEvent
 
 __all__ = ["Timeouts", "Transcript", "SmtpSession", "map_exceptions", "Redact", "RUN_STEPS", "DATA_REPLY_S",
            "ConnectWatch"]
@@ -193,6 +198,8 @@ class SmtpSession:
         self.server_name = server_name
         self.timeouts = timeouts
         self.transcript = transcript
+        from ..protocol.smtp import ClientConnection
+
         self.conn = ClientConnection()
         self.tls: TlsFacts | None = None
         self.capabilities: Capabilities | None = None
@@ -259,6 +266,8 @@ class SmtpSession:
         sslobj: ssl.SSLObject | None = self._writer.get_extra_info("ssl_object")
         cipher = sslobj.cipher() if sslobj else None
         der = sslobj.getpeercert(binary_form=True) if sslobj else None
+        from ..core.observations import TlsFacts
+
         self.tls = TlsFacts(
             version=sslobj.version() if sslobj else None,
             cipher=cipher[0] if cipher else None,
@@ -285,6 +294,8 @@ class SmtpSession:
             raise exc from None
 
     async def _next_reply(self, phase: str) -> ReplyEvent:
+        from ..protocol.smtp import NEED_DATA, Closed, ReplyEvent
+
         while True:
             try:
                 event = self.conn.next_event()
@@ -361,6 +372,8 @@ class SmtpSession:
 
     async def ehlo(self, name: str) -> tuple[Reply, Capabilities | None]:
         reply = await self.command("EHLO", name)
+        from ..protocol.capabilities import parse_ehlo
+
         self.capabilities = parse_ehlo(reply) if reply.code == 250 else None
         return reply, self.capabilities
 

@@ -10,7 +10,10 @@ import datetime as dt
 import functools
 import ssl
 from dataclasses import dataclass
-from ..core.observations import CertFacts
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # the TLS facts' classes load with the first handshake (core/tls_observations; issue 16)
+    from ..core.observations import CertFacts
 
 __all__ = ["peer_chain", "client_context", "cert_facts"]
 
@@ -131,6 +134,8 @@ def cert_facts(der: bytes) -> CertFacts | None:
             key = type(pub).__name__
     except Exception:  # an unsupported key algorithm must not stop the diagnosis
         key = "unknown"
+    from ..core.observations import CertFacts
+
     return CertFacts(
         subject=cert.subject.rfc4514_string(),
         issuer=cert.issuer.rfc4514_string(),

@@ -220,6 +220,7 @@ class _Query:
         if not self.mux.full:
             self.mux.log.append(QueryLogEntry(self.name, self.rdtype, outcome, result.elapsed))
         self.mux._release()
+        self.mux.answered += 1
         if not self.future.done():
             self.future.set_result(result)
         if not self.mux.full:
@@ -285,6 +286,7 @@ class MuxResolver:
         self.rate = rate or 0.0
         self.log: deque[QueryLogEntry] = deque(maxlen=LOG_SIZE)  # the last questions; ``asked`` counts all
         self.asked = 0
+        self.answered = 0  # questions finished (counted as their answer is read, not a turn of the loop later)
         self.retransmitted = 0  # questions sent again (their earlier packet, or its answer, was lost)
         self._sockets: list[UdpSocket] = []
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -15,7 +15,7 @@ from typing import Iterable
 
 from ..core.observations import Outcome
 from ..core.dnsbl_facts import Answer, Environment, Status, ZoneHealth, ZoneResult, ZoneStatus
-from ..core.dnsbl_zones import Effect, Kind, Zone, decode
+from ..core.dnsbl_zones import Effect, Kind, Zone
 
 __all__ = ["judge_zone", "judge_environment", "judge_answer", "points_for"]
 
@@ -33,6 +33,8 @@ def points_for(zone: Zone, kind: Kind) -> tuple[str, str]:
 def _effects(zone: Zone, answer: Answer | None):
     if answer is None or answer.outcome is not Outcome.OK:
         return ()
+    from ..core.dnsbl_decode import decode  # with the first answer (issue 16)
+
     return tuple(decode(zone, a) for a in answer.records)
 
 
@@ -101,6 +103,8 @@ def judge_answer(zone: Zone, health: ZoneHealth | None, answer: Answer, env: Env
     if answer.outcome.is_failure:
         return result(Status.FAILED, f"could not test: {answer.outcome}" + (f" ({answer.error})" if answer.error else ""))
     if answer.outcome is Outcome.OK:
+        from ..core.dnsbl_decode import decode  # with the first answer (issue 16)
+
         codes = tuple(decode(zone, a) for a in answer.records)
         effects = {c.effect for c in codes}
         if Effect.BROKEN in effects:

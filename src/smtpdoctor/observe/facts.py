@@ -1,5 +1,6 @@
 """What the probes (observe/) hand to the checks, as frozen values: ports, the host lookup, the sweep, AUTH
-and the envelope. No socket, ssl or asyncio is imported here (a test keeps it so)."""
+and the envelope (those two in :mod:`.submission_facts`). No socket, ssl or asyncio is imported here (a test
+keeps it so)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,30 @@ import ipaddress
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from ..core.observations import DnsResult, Failure, Outcome, TlsFacts
+from ..core.observations import DnsResult, Failure, Outcome
 from ..core.serialize import JsonMixin, js
-from ..protocol.capabilities import Capabilities
-from ..protocol.replies import Reply
-from ..protocol.sasl import SaslError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # made by an open connection's session, which imports them (net/smtp): issue 16
+    from ..core.observations import TlsFacts
+    from ..protocol.capabilities import Capabilities
+    from ..protocol.replies import Reply
 
 __all__ = ["PortOutcome", "Mode", "TlsFailure", "PortObservation", "HostLookup", "SweepResult",
            "AuthObservation", "EnvelopeObservation"]
+
+# The AUTH and envelope observations are in .submission_facts, built only by a run that reaches AUTH (two
+# frozen data classes and the SASL module, ~3 ms of imports a refused or filtered port never needs: issue 16);
+# named here too, as the probes' one door for the checks.
+_LATER = {"AuthObservation": "submission_facts", "EnvelopeObservation": "submission_facts"}
+
+
+def __getattr__(name: str):  # PEP 562: from .facts import AuthObservation loads them on first use
+    if name in _LATER:
+        import importlib
+
+        return getattr(importlib.import_module(f"{__package__}.{_LATER[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _HIDDEN = js(omit=True)  # read by the checks, not written into reports
 _MESSAGE = js(convert=lambda reply: reply.message)  # a reply (or a SASL error) as its one-line text
@@ -164,37 +181,3 @@ class SweepResult:
 
     def to_json(self) -> list[dict]:
         return [p.to_json() for p in self.ports]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuthObservation(JsonMixin):
-    attempted: bool
-    offered: tuple[str, ...]  # mechanisms offered on the session we would authenticate on
-    tls_active: bool = field(metadata=js(name="tls"))
-    starttls_offered: bool = field(metadata=_HIDDEN)
-    # Why AUTH was not attempted although credentials were given: "certificate-unverified" (the TLS
-    # session's certificate failed verification) or "no-tls" (TLS was asked for, the session is plain).
-    withheld: str | None = None
-    insecure: bool = False  # credentials were sent anyway (--insecure-auth) over such a session
-    mechanism: str | None = None
-    reply: Reply | None = field(default=None, metadata=_MESSAGE)  # the final reply (235, 535 ...)
-    sasl_error: SaslError | None = field(default=None, metadata=_MESSAGE)
-    transport_error: str | None = None
-    # the server's answer was not SMTP (garbage), as opposed to a network failure
-    protocol_error: bool = field(default=False, metadata=_HIDDEN)
-    oauth_error: dict | None = field(default=None, metadata=_HIDDEN)  # XOAUTH2: the decoded JSON error challenge
-    steps: int = field(default=0, metadata=_HIDDEN)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class EnvelopeObservation(JsonMixin):
-    sender: str | None
-    recipient: str | None
-    mail: Reply | None = field(default=None, metadata=_MESSAGE)
-    rcpt: Reply | None = field(default=None, metadata=_MESSAGE)
-    data: Reply | None = field(default=None, metadata=_MESSAGE)
-    smtputf8: bool = False
-    transport_error: str | None = None
-    stage_failed: str | None = field(default=None, metadata=_HIDDEN)  # where a transport failure happened
-    # an address the server cannot take (non-ASCII without SMTPUTF8)
-    address_error: str | None = field(default=None, metadata=_HIDDEN)

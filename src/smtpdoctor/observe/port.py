@@ -17,14 +17,12 @@ import time
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
-from ..protocol.capabilities import Capabilities
 from ..protocol.errors import (
     ConnectTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
 from ..protocol.replies import Reply
 from ..net.early import EarlyConnects
 from ..net.smtp import ConnectWatch, SmtpSession, Timeouts, Transcript
-from ..core.observations import TlsFacts
 from ..net.tls import client_context
 from .facts import Mode, PortObservation, PortOutcome, TlsFailure
 

@@ -19,7 +19,7 @@ from ..protocol.errors import RemoteProtocolError, SmtpError
 from ..protocol.replies import Reply
 from ..net.smtp import SmtpSession
 from ..protocol.sasl import SaslError, choose_mechanism, create, normalise_offered
-from .facts import AuthObservation, EnvelopeObservation
+from .submission_facts import AuthObservation, EnvelopeObservation
 
 __all__ = ["run_auth", "run_envelope", "test_message", "unsafe_for_secrets"]
 

@@ -86,25 +86,26 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         timeout: float = 3.0, concurrency: int = 50, fmt: OutputFormat = OutputFormat.text,
         dnsbl: tuple[str, ...] = (), sts_previous: str | None = None, column: str | None = None,
         summary: bool = False, quiet: bool = False, scale: tuple = (None, None, None, None)) -> int:
-    import ipaddress
-
     if not 1 <= concurrency <= 1000:
         raise UsageError("--concurrency must be between 1 and 1000")
     if not 0 < timeout <= 60:
         raise UsageError("--timeout must be between 0 and 60 seconds")
     if ip is not None:
+        import ipaddress
+
         try:
             ip = str(ipaddress.ip_address(ip.strip()))
         except ValueError:
             raise UsageError(f"--ip {ip!r} is not an IP address") from None
-    from ...core import validate as checks
+    if selectors or helo is not None:  # core.validate (and re) load after the first datagram otherwise
+        from ...core import validate as checks
 
-    try:
-        selectors = [checks.dkim_selector(sel) for sel in selectors]
-        if helo is not None:
-            helo = checks.helo_name(helo)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+        try:
+            selectors = [checks.dkim_selector(sel) for sel in selectors]
+            if helo is not None:
+                helo = checks.helo_name(helo)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
     message = None
     if eml is not None:
         from ..common import read_file

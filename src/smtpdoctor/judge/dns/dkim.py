@@ -5,20 +5,39 @@ The record parser is :mod:`smtpdoctor.protocol.dkim`.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ...core import catalogue
 from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
-from ...protocol.dkim import DkimKey, parse_key_record
 from ...core.dkim_selectors import selector_providers
+
+if TYPE_CHECKING:
+    from ...protocol.dkim import DkimKey
 
 __all__ = ["DkimKey", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
 
 WEAK_BITS = 1024  # below: error (Gmail, Yahoo and Microsoft ignore or reject such signatures)
 MIN_GOOD_BITS = 2048  # 1024 works today but is a warning (RFC 8301 recommends 2048)
+
+
+def parse_key_record(selector: str, record: str) -> DkimKey:
+    """:func:`smtpdoctor.protocol.dkim.parse_key_record`, imported with the first TXT record at a selector: an
+    audit that finds none (no answer, a resolver that refuses) never builds the parser's four data classes
+    (issue 16)."""
+    from ...protocol.dkim import parse_key_record as parse
+
+    return parse(selector, record)
+
+
+def __getattr__(name: str):  # PEP 562: DkimKey, named here for the callers, from the parser's module
+    if name == "DkimKey":
+        from ...protocol.dkim import DkimKey
+
+        return DkimKey
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def trusted_node(node: DnsResult, answers: Sequence[DnsResult]) -> DnsResult | None:

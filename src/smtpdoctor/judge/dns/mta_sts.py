@@ -9,14 +9,17 @@ unchanged id is found."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from ...core import catalogue
 from ...core.model import Finding, Severity
-from ...core.observations import DnsResult, PolicyFetch
+from ...core.observations import DnsResult
 from ...protocol.mta_sts import StsPolicy, mx_matches, parse_policy, policy_fingerprint, sts_records
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
+
+if TYPE_CHECKING:  # made by the HTTPS fetch (core/tls_observations, loaded with it: issue 16)
+    from ...core.observations import PolicyFetch
 
 __all__ = ["check_mta_sts", "MIN_SENSIBLE_MAX_AGE"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core import catalogue, esps
+from ...core import catalogue
 from ...core.model import Finding, Severity
 from ...protocol.spf.edit import add_mechanism, mechanism_for_ip, merge_records
 from ...protocol.spf.result import LOOKUP_LIMIT, VOID_LIMIT, CheckHostResult, SpfResult
@@ -160,6 +160,8 @@ def _fix_for(check: CheckHostResult, tree: LookupNode) -> tuple[str, dict]:
         own = mechanism_for_ip(check.ip)
     except ValueError:
         return f"Add the sending server to the SPF record of {check.domain}.", {}
+    from ...core import esps  # the sending services' ranges: only for a fix with --ip (issue 16)
+
     esp = esps.for_ip(check.ip)
     mechanism = own
     if esp is not None and not (record and esp.include.lower() in record.lower().split()):
