@@ -9,27 +9,20 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .core.lazy_names import lazy_names
+
 _API = {
-    "diagnose": "api", "diagnose_async": "api", "audit_domain": "api", "audit_domain_async": "api",
-    "check_blacklist": "api", "check_blacklist_async": "api", "check_spf": "api", "check_spf_async": "api",
-    "explain": "api",
-    "Report": "core.model", "Finding": "core.model", "Verdict": "core.model", "Category": "core.model",
-    "Severity": "core.model", "Step": "core.model", "Settings": "core.settings", "Secret": "core.settings",
-    "Security": "core.settings",
+    "diagnose": ".api", "diagnose_async": ".api", "audit_domain": ".api", "audit_domain_async": ".api",
+    "check_blacklist": ".api", "check_blacklist_async": ".api", "check_spf": ".api", "check_spf_async": ".api",
+    "explain": ".api",
+    "Report": ".core.model", "Finding": ".core.model", "Verdict": ".core.model", "Category": ".core.model",
+    "Severity": ".core.model", "Step": ".core.model", "Settings": ".core.settings", "Secret": ".core.settings",
+    "Security": ".core.settings",
 }
 
 __all__ = ["__version__", *_API]
 
-
-def __getattr__(name: str):
-    module = _API.get(name)
-    if module is None:
-        raise AttributeError(f"module 'smtpdoctor' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"smtpdoctor.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_names(globals(), _API)
 
 
 def __dir__():

@@ -13,6 +13,8 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, Mapping, Sequence
 
+from .lazy_names import lazy_names
+
 __all__ = [
     "Kind",
     "Weight",
@@ -297,12 +299,4 @@ def select_zones(names: Sequence[str] | None, *, cat: Catalogue | None = None
 
 # Reading an answer (:class:`Decoded`, :func:`decode`) is in .dnsbl_decode, loaded with the first answer of
 # a zone: a run whose queries all fail (a resolver that refuses) never builds it (issue 16). Named here too.
-_DECODE = frozenset({"Decoded", "decode"})
-
-
-def __getattr__(name: str):  # PEP 562
-    if name in _DECODE:
-        from . import dnsbl_decode
-
-        return getattr(dnsbl_decode, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), {"Decoded": ".dnsbl_decode", "decode": ".dnsbl_decode"})  # PEP 562

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from .category import Category
+from .lazy_names import lazy_names
 from .serialize import JsonMixin, js
 
 __all__ = [
@@ -161,11 +162,4 @@ class WithFindings:
 # only to report, and the domain audit reads its first answers while its modules are still being imported.
 _REPORT_CLASSES = frozenset({"StepResult", "Target", "TranscriptLine", "SettingsShown", "StepAddress",
                              "DiagnoseObservations", "Report"})
-
-
-def __getattr__(name: str):
-    if name in _REPORT_CLASSES:
-        from . import report_model
-
-        return getattr(report_model, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), dict.fromkeys(_REPORT_CLASSES, ".report_model"))

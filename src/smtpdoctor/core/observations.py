@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .lazy_names import lazy_names
 from .serialize import JsonMixin, js
 
 __all__ = ["Failure", "Outcome", "DnsResult", "QueryLogEntry", "CertFacts", "TlsFacts", "VERIFY_CODES",
@@ -92,11 +93,4 @@ class QueryLogEntry:
 # domain audit reads its first DNS answers while its modules are still being imported, and needs them only
 # for an MTA-STS or BIMI fetch, or a DANE check against a server's certificates.
 _TLS_NAMES = frozenset({"CertFacts", "TlsFacts", "VERIFY_CODES", "PolicyFetch"})
-
-
-def __getattr__(name: str):
-    if name in _TLS_NAMES:
-        from . import tls_observations
-
-        return getattr(tls_observations, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), dict.fromkeys(_TLS_NAMES, ".tls_observations"))

@@ -11,6 +11,7 @@ import fnmatch
 import re
 from functools import cache
 
+from .lazy_names import lazy_names
 from .toml_cache import knowledge_toml
 
 TYPE_CHECKING = False
@@ -25,15 +26,8 @@ SENDER_POLICIES = frozenset({"enforced", "rewritten", "verified", "any"})
 # The presets' classes (and the code that builds them) are in .preset_model, loaded with the first preset
 # built: finding that a host matches no preset reads only the host patterns (a diagnosis of one's own
 # server builds none: ~3 ms of imports, issue 16). Named here for the callers (PEP 562).
-_MODEL = frozenset({"PortPreset", "HelpLink", "SignIn", "Preset", "SIGNIN_METHODS"})
-
-
-def __getattr__(name: str):
-    if name in _MODEL:
-        from . import preset_model
-
-        return getattr(preset_model, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), dict.fromkeys(("PortPreset", "HelpLink", "SignIn", "Preset", "SIGNIN_METHODS"),
+                                                  ".preset_model"))
 
 
 def _normalise(host: str | None) -> str:

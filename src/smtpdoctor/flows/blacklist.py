@@ -13,20 +13,14 @@ from ..core.dnsbl_targets import BadInput, Target, parse_target
 from ..net.udp_mux import MuxResolver, servers_of
 from ..core.dnsbl_zones import Kind, UnknownZoneName, select_zones
 from ..core import catalogue as findings
+from ..core.lazy_names import lazy_names
 
 __all__ = ["blacklist_findings", "open_lookup", "stream_blacklist", "TargetLine", "ListNotes"]
 
 # The ``blacklist`` command's stream and its two line classes are in .blacklist_stream: diagnose and domain
 # use blacklist_findings alone and need not build them (issue 16). Named here for the callers (PEP 562).
-_STREAM = frozenset({"stream_blacklist", "TargetLine", "ListNotes"})
-
-
-def __getattr__(name: str):
-    if name in _STREAM:
-        from . import blacklist_stream
-
-        return getattr(blacklist_stream, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), dict.fromkeys(("stream_blacklist", "TargetLine", "ListNotes"),
+                                                  ".blacklist_stream"))
 
 
 def _target(value: str, kinds: tuple[Kind, ...]) -> Target | Finding:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Sequence
 
 import importlib
 
+from ..core.lazy_names import lazy_names
 from ..core.observations import DnsResult, Outcome
 from ..core.dkim_selectors import common_selectors, first_tier
 from ..protocol.dmarc import (DmarcPolicy, OrgDomain, authorisation_name, discover_policy, find_organizational_domain,
@@ -61,14 +62,9 @@ AREA_ORDER = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta-sts", "tlsrpt"
 OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP size
 
 
-def __getattr__(name: str):
-    # DomainAudit is defined in flows/domain_audit.py and loads on first use (PEP 562): its base class and
-    # fields come with core.model, which the audit needs only once its first answers are read (issue 16)
-    if name == "DomainAudit":
-        from .domain_audit import DomainAudit
-
-        return DomainAudit
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# DomainAudit is defined in flows/domain_audit.py and loads on first use (PEP 562): its base class and
+# fields come with core.model, which the audit needs only once its first answers are read (issue 16)
+__getattr__ = lazy_names(globals(), {"DomainAudit": ".domain_audit"})
 
 
 async def audit_domain(

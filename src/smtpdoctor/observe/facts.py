@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from ..core.observations import DnsResult, Failure, Outcome
+from ..core.lazy_names import lazy_names
 from ..core.serialize import JsonMixin, js
 
 TYPE_CHECKING = False
@@ -23,15 +24,8 @@ __all__ = ["PortOutcome", "Mode", "TlsFailure", "PortObservation", "HostLookup",
 # The AUTH and envelope observations are in .submission_facts, built only by a run that reaches AUTH (two
 # frozen data classes and the SASL module, ~3 ms of imports a refused or filtered port never needs: issue 16);
 # named here too, as the probes' one door for the checks.
-_LATER = {"AuthObservation": "submission_facts", "EnvelopeObservation": "submission_facts"}
-
-
-def __getattr__(name: str):  # PEP 562: from .facts import AuthObservation loads them on first use
-    if name in _LATER:
-        import importlib
-
-        return getattr(importlib.import_module(f"{__package__}.{_LATER[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), {"AuthObservation": ".submission_facts",  # PEP 562
+                                     "EnvelopeObservation": ".submission_facts"})
 
 _HIDDEN = js(omit=True)  # read by the checks, not written into reports
 _MESSAGE = js(convert=lambda reply: reply.message)  # a reply (or a SASL error) as its one-line text

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ...core import catalogue
+from ...core.lazy_names import lazy_names
 from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
@@ -32,12 +33,7 @@ def parse_key_record(selector: str, record: str) -> DkimKey:
     return parse(selector, record)
 
 
-def __getattr__(name: str):  # PEP 562: DkimKey, named here for the callers, from the parser's module
-    if name == "DkimKey":
-        from ...protocol.dkim import DkimKey
-
-        return DkimKey
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_names(globals(), {"DkimKey": "...protocol.dkim"})  # PEP 562: named here for the callers
 
 
 def trusted_node(node: DnsResult, answers: Sequence[DnsResult]) -> DnsResult | None:
