@@ -57,14 +57,14 @@ except ImportError as exc:  # the SPF engine is built separately; the audit work
 
 __all__ = ["DomainAudit", "audit_domain", "SCHEMA", "AREA_ORDER", "OVERSIZED_TXT"]
 
-SCHEMA = "smtpdoctor/domain@1"
 AREA_ORDER = ("domain", "mx", "ptr", "spf", "dkim", "dmarc", "mta-sts", "tlsrpt", "bimi", "dnssec", "dane")
 OVERSIZED_TXT = 1232  # bytes of TXT data that no longer fit the usual EDNS UDP size
 
 
-# DomainAudit is defined in flows/domain_audit.py and loads on first use (PEP 562): its base class and
-# fields come with core.model, which the audit needs only once its first answers are read (issue 16)
-__getattr__ = lazy_names(globals(), {"DomainAudit": ".domain_audit"})
+# DomainAudit (and its JSON's SCHEMA) are defined in flows/domain_audit.py and load on first use (PEP 562):
+# its base class and fields come with core.model, which the audit needs only once its first answers are read
+# (issue 16); domain_audit imports nothing from this module.
+__getattr__ = lazy_names(globals(), {"DomainAudit": ".domain_audit", "SCHEMA": ".domain_audit"})
 
 
 async def audit_domain(

@@ -9,13 +9,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..core.model import Finding, Verdict, WithFindings
-from .domain import SCHEMA
 
 if TYPE_CHECKING:
     from ..core.model import Report
     from ..judge.checklist import ChecklistRow
 
-__all__ = ["DomainAudit"]
+__all__ = ["DomainAudit", "SCHEMA"]
+
+SCHEMA = "smtpdoctor/domain@1"  # the domain JSON report's schema (re-exported by flows.domain)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
