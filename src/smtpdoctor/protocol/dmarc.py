@@ -193,7 +193,7 @@ def policy_discovery(domain: str, walk: Mapping[str, DnsResult]) -> tuple[str, D
 def discover_policy(domain: str, walk: Mapping[str, DnsResult]) -> DmarcPolicy | None:
     """The policy that applies to ``domain`` (:func:`policy_discovery` found exactly one DMARC record), else None."""
     found = policy_discovery(domain, walk)
-    return _single_policy(found[1]) if found is not None else None
+    return _single_policy(*found) if found is not None else None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -211,13 +211,15 @@ class OrgDomain:
                 "complete": self.failed is None}
 
 
-def _single_policy(result: DnsResult | None) -> "DmarcPolicy | None":
+def _single_policy(where: str, result: DnsResult | None) -> "DmarcPolicy | None":
+    """The policy of the one DMARC record in ``result``, the answer at ``_dmarc.<where>`` (``where`` is the
+    walk's name, not the answer's, which a server may spell in other case or with a final dot)."""
     if result is None or result.outcome.is_failure:
         return None
     records = dmarc_records(result)
     if len(records) != 1:
         return None  # none, or several (receivers apply none of them)
-    return parse_dmarc(result.name.removeprefix("_dmarc."), records[0])
+    return parse_dmarc(where, records[0])
 
 
 def organizational_domain_from_walk(domain: str, answers: Mapping[str, DnsResult]) -> OrgDomain:
@@ -230,7 +232,7 @@ def organizational_domain_from_walk(domain: str, answers: Mapping[str, DnsResult
     highest: str | None = None
     failed = next((answers[n] for n in names if n in answers and answers[n].outcome.is_failure), None)
     for name in names:
-        policy = _single_policy(answers.get(name))
+        policy = _single_policy(name, answers.get(name))
         if policy is None:
             continue
         if policy.psd == "n":

@@ -165,16 +165,15 @@ def test_psd_policy_found_by_the_walk():
     assert policy.found_at == "psd.example"
 
 
-@pytest.mark.parametrize(("domain", "records", "outcome"), [
-    ("d.test", {"d.test": ["v=DMARC1; p=reject; rua=mailto:r@reports.test"]}, None),
-    ("mail.d.test", {"d.test": ["v=DMARC1; p=quarantine; sp=none"]}, None),  # found at the parent
-    ("d.test", {"d.test": ["v=DMARC1; p=none", "v=DMARC1; p=reject"]}, None),  # several: no policy
-    ("d.test", {"d.test": ["google-site-verification=x"]}, None),  # the domain's TXT, not DMARC
-    ("mail.d.test", {"d.test": ["v=DMARC1; p=reject"]}, Outcome.TIMEOUT),  # the walk failed first
-    ("d.test", {}, None),  # no record anywhere
-])
-def test_the_policy_the_audit_asks_from_is_the_one_the_check_returns(domain, records, outcome):
-    """The audit reads the report destinations from protocol.dmarc.discover_policy before the check is loaded:
-    it must be the policy check_dmarc decides on, whatever the walk found."""
-    answers = walk(domain, records, outcome)
-    assert discover_policy(domain, answers) == check_dmarc(domain, answers)[1]
+@pytest.mark.parametrize("answer_name", ["_DMARC.Example.COM.", "_dmarc.example.com.", "_dmarc.EXAMPLE.com"])
+def test_the_policy_is_found_at_the_walk_name_whatever_the_answer_is_named(answer_name):
+    """The audit reads the report destinations from protocol.dmarc.discover_policy before the check is loaded;
+    the check returns that policy, found at the walk's name (not the answer's spelling of it)."""
+    answers = walk("mail.example.com", {})
+    answers["example.com"] = answer(answer_name, "TXT", "v=DMARC1; p=reject; psd=n; rua=mailto:r@reports.test")
+    discovered = discover_policy("mail.example.com", answers)
+    findings, policy = check_dmarc("mail.example.com", answers)
+    assert discovered.found_at == policy.found_at == "example.com"
+    assert discovered == policy
+    assert organizational_domain_from_walk("mail.example.com", answers).name == "example.com"
+    assert "dmarc.inherited" in ids(findings)

@@ -21,8 +21,8 @@ from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from ...protocol.dmarc import (STRENGTH, DmarcPolicy, OrgDomain, authorisation_name, dmarc_records,
-                               find_organizational_domain, mailto_domains, organizational_domain_from_walk,
-                               parse_dmarc, policy_discovery, tree_walk)
+                               discover_policy, find_organizational_domain, mailto_domains,
+                               organizational_domain_from_walk, policy_discovery, tree_walk)
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
 
@@ -133,11 +133,11 @@ def check_dmarc(
     if chosen is None:
         return (catalogue.make("dmarc.missing", domain=domain),), None
     where, result = chosen
-    records = dmarc_records(result)
-    if len(records) > 1:
+    policy = discover_policy(domain, walk)  # the policy the audit read its report destinations from
+    if policy is None:  # several DMARC records: receivers apply none of them
+        records = dmarc_records(result)
         return (catalogue.make("dmarc.several-records", name=f"_dmarc.{where}", count=len(records),
                                evidence={"records": list(records)}),), None
-    policy = parse_dmarc(where, records[0])
     subdomain = where != domain
     findings = _record_findings(domain, org, policy, subdomain=subdomain)
     effective = policy.effective_policy(subdomain=subdomain, exists=exists)
