@@ -267,9 +267,11 @@ def test_the_second_round_leaves_before_the_checks_and_the_report_load(lab_addre
 
 
 _ORDER_PROBE = r"""
-import io, json, socket, sys, contextlib
+import importlib, io, json, select, socket, sys, time, contextlib
 later = set(json.loads(sys.argv[1]))
 events = []
+steps = []  # each step of the warm-up: (module, a datagram was waiting to be read when it began)
+udp = []  # the sockets the audit asked on
 
 def by_warm_up():
     frame = sys._getframe(2)
@@ -285,11 +287,23 @@ class Seen:  # records the start of an import made by the audit's warm-up, then 
             events.append(("import", name))
 
 sys.meta_path.insert(0, Seen())
+_import_module = importlib.import_module
+
+def import_module(name, package=None):  # a step of the warm-up takes 30 ms: the answers (held 20 ms) come meanwhile
+    if name in later and sys._getframe(1).f_code.co_name == "_warm_up":
+        open_socks = [s for s in udp if s.fileno() >= 0]
+        steps.append((name, bool(open_socks and select.select(open_socks, [], [], 0)[0])))
+        time.sleep(0.03)
+    return _import_module(name, package)
+
+importlib.import_module = import_module
 _send, _recv = socket.socket.send, socket.socket.recv
 
 def send(self, data, *args):
     if self.type == socket.SOCK_DGRAM:
         events.append(("send", len(data)))
+        if self not in udp:
+            udp.append(self)
     return _send(self, data, *args)
 
 def recv(self, *args):
@@ -307,7 +321,7 @@ with contextlib.redirect_stdout(out):
         main()
     except SystemExit:
         pass
-print(json.dumps({"events": events, "output": out.getvalue()}))
+print(json.dumps({"events": events, "steps": steps, "output": out.getvalue()}))
 """
 
 
@@ -323,7 +337,8 @@ def test_a_chains_next_question_leaves_before_the_next_module_of_the_warm_up(slo
     """What judges and reports (flows/domain._LATER) loads while the audit waits for answers, one module at a
     time, and an answer read meanwhile goes first: between a datagram read and the question the chain it woke
     sends next, the warm-up starts no import (a turn of the loop runs work resumed by ``sleep(0)`` ahead of a
-    datagram read in the same turn: each turn a chain needs would otherwise wait for one more module)."""
+    datagram read in the same turn: each turn a chain needs would otherwise wait for one more module). Each
+    step of the warm-up is made slower than an answer, so that answers come during the steps."""
     from smtpdoctor.flows.domain import _LATER
 
     watched = list(_LATER)
@@ -343,4 +358,8 @@ def test_a_chains_next_question_leaves_before_the_next_module_of_the_warm_up(slo
             last_read = max(j for j in reads if j < i)
             late += [events[j][1] for j in range(last_read, i) if kinds[j] == "import"]
     assert late == [], (late, " ".join(k[0] if k != "import" else "I" for k in kinds))
+    # each step waits for the chains: an answer that came during one step is read before the next begins
+    # (the warm-up's modules all imported in one burst would leave the answers waiting until the last)
+    assert len(data["steps"]) == len(watched), data["steps"]
+    assert [name for name, waiting in data["steps"] if waiting] == [], data["steps"]
     assert {f["id"] for f in json.loads(data["output"])["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}
