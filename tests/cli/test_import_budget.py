@@ -202,7 +202,6 @@ def test_names_loaded_where_they_are_used_are_still_named_where_they_were():
     assert dnsbl_zones.decode is dnsbl_decode.decode and dnsbl_zones.Decoded is dnsbl_decode.Decoded
     assert blacklist.stream_blacklist is blacklist_stream.stream_blacklist
     assert blacklist.TargetLine is blacklist_stream.TargetLine and blacklist.ListNotes is blacklist_stream.ListNotes
-    assert dkim.DkimKey is dkim_parser.DkimKey
     assert providers.Preset is preset_model.Preset and providers.SignIn is preset_model.SignIn
     assert providers.match("SMTP.gmail.com.") is providers.get("gmail") is not None  # built when one matches
     assert dkim.parse_key_record("s1", "v=DKIM1; p=") == dkim_parser.parse_key_record("s1", "v=DKIM1; p=")

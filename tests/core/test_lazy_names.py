@@ -20,7 +20,6 @@ HOOKED = {
     "smtpdoctor.observe.facts": "AuthObservation",
     "smtpdoctor.flows.blacklist": "TargetLine",
     "smtpdoctor.flows.domain": "DomainAudit",
-    "smtpdoctor.judge.dns.dkim": "DkimKey",
 }
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 
 from smtpdoctor.flows.domain import audit_domain
-from smtpdoctor.judge.dns.dmarc import find_organizational_domain, organizational_domain
+from smtpdoctor.judge.dns.dmarc import organizational_domain
+from smtpdoctor.protocol.dmarc import find_organizational_domain
 from smtpdoctor.net.dns import Resolver
 
 DEEP = "a.b.c.d.e.f.g.h.deep.test"  # 10 labels: the walk asks it, then jumps to 7 labels

@@ -3,6 +3,7 @@
 import pytest
 
 from smtpdoctor.protocol.dmarc import authorisation_name, dmarc_records, mailto_domains, parse_dmarc
+from smtpdoctor.protocol.dmarc_walk import tree_walk
 
 from support.dns_zones import answer
 
@@ -34,3 +35,12 @@ def test_destinations_and_records():
     assert mailto_domains(policy) == ("d.test", "reports.example")
     assert authorisation_name("d.test", "reports.example") == "d.test._report._dmarc.reports.example"
     assert dmarc_records(answer("_dmarc.d.test", "TXT", "v=spf1 -all", " v=DMARC1; p=none")) == (" v=DMARC1; p=none",)
+
+
+def test_tree_walk_asks_at_most_eight_names():
+    assert tree_walk("a.b.example.com") == ("a.b.example.com", "b.example.com", "example.com", "com")
+    deep = "l1.l2.l3.l4.l5.l6.l7.l8.l9.example.com"  # 11 labels: the domain, then 7 labels down to the TLD
+    assert tree_walk(deep) == (deep, "l5.l6.l7.l8.l9.example.com", "l6.l7.l8.l9.example.com",
+                               "l7.l8.l9.example.com", "l8.l9.example.com", "l9.example.com", "example.com", "com")
+    assert len(tree_walk("a.b.c.d.e.f.g.h")) == 8  # 8 labels: every name, 8 queries
+    assert tree_walk("example.com") == ("example.com", "com")

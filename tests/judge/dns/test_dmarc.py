@@ -3,9 +3,10 @@ import pytest
 from smtpdoctor.core.observations import Outcome
 from smtpdoctor.judge.dns.dmarc import (
     aligned, check_dmarc, explain_new_tags, organizational_domain, organizational_domain_from_walk,
-    psl_organizational_domain, report_destinations, tree_walk,
+    psl_organizational_domain, report_destinations,
 )
 from smtpdoctor.protocol.dmarc import discover_policy, parse_dmarc
+from smtpdoctor.protocol.dmarc_walk import tree_walk
 
 from support.dns_zones import answer
 
@@ -107,15 +108,6 @@ def test_external_destinations_and_authorisation():
     assert ids(good) == ["dmarc.ok"]
     failed, _ = check_dmarc("d.test", record, authorisations={"reports.example": answer(auth_name, "TXT", outcome=Outcome.SERVFAIL)})
     assert "dmarc.lookup-failed" in ids(failed) and "dmarc.external-unauthorized" not in ids(failed)
-
-
-def test_tree_walk_asks_at_most_eight_names():
-    assert tree_walk("a.b.example.com") == ("a.b.example.com", "b.example.com", "example.com", "com")
-    deep = "l1.l2.l3.l4.l5.l6.l7.l8.l9.example.com"  # 11 labels: the domain, then 7 labels down to the TLD
-    assert tree_walk(deep) == (deep, "l5.l6.l7.l8.l9.example.com", "l6.l7.l8.l9.example.com",
-                               "l7.l8.l9.example.com", "l8.l9.example.com", "l9.example.com", "example.com", "com")
-    assert len(tree_walk("a.b.c.d.e.f.g.h")) == 8  # 8 labels: every name, 8 queries
-    assert tree_walk("example.com") == ("example.com", "com")
 
 
 def test_organisational_domain_from_the_walk():

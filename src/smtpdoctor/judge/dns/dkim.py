@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Mapping, Sequence
 
 from ...core import catalogue
-from ...core.lazy_names import lazy_names
 from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding, Severity
 from .facts import could_not_test
@@ -17,7 +16,7 @@ from ...core.dkim_selectors import selector_providers
 if TYPE_CHECKING:
     from ...protocol.dkim import DkimKey
 
-__all__ = ["DkimKey", "trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
+__all__ = ["trusted_node", "discover_more", "selector_providers", "parse_key_record", "check_dkim",
            "WEAK_BITS", "MIN_GOOD_BITS"]
 
 WEAK_BITS = 1024  # below: error (Gmail, Yahoo and Microsoft ignore or reject such signatures)
@@ -32,8 +31,6 @@ def parse_key_record(selector: str, record: str) -> DkimKey:
 
     return parse(selector, record)
 
-
-__getattr__ = lazy_names(globals(), {"DkimKey": "...protocol.dkim"})  # PEP 562: named here for the callers
 
 
 def trusted_node(node: DnsResult, answers: Sequence[DnsResult]) -> DnsResult | None:

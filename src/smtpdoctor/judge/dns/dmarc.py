@@ -21,13 +21,12 @@ from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
 from ...protocol.dmarc import (STRENGTH, DmarcPolicy, OrgDomain, authorisation_name, dmarc_records,
-                               discover_policy, find_organizational_domain, mailto_domains,
-                               organizational_domain_from_walk, policy_discovery, tree_walk)
+                               discover_policy, mailto_domains, organizational_domain_from_walk, policy_discovery)
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
 
 __all__ = ["OrgDomain", "organizational_domain", "psl_organizational_domain", "psl_loaded",
-           "tree_walk", "organizational_domain_from_walk", "find_organizational_domain", "aligned",
+           "organizational_domain_from_walk", "aligned",
            "report_destinations", "check_dmarc", "explain_new_tags"]
 
 

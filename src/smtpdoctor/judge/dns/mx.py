@@ -9,10 +9,10 @@ from typing import Mapping
 from ...core import catalogue
 from ...core.observations import DnsResult, Outcome
 from ...core.model import Finding
-from ...protocol.mx import MxRecord, is_ip_literal, mx_hosts, parse_mx
+from ...protocol.mx import is_ip_literal, parse_mx
 from .facts import HostAddresses, could_not_test
 
-__all__ = ["MxRecord", "parse_mx", "mx_hosts", "check_mx", "MANY_MX"]
+__all__ = ["parse_mx", "check_mx", "MANY_MX"]
 
 MANY_MX = 10  # SPF's "mx" mechanism fails past 10 MX names (RFC 7208 §4.6.4)
 

@@ -25,13 +25,13 @@ from .macro import (
 )
 from .names import Address, is_check_host_domain, is_queryable, truncate, unmap
 from .record import Mechanism, SpfRecord, SpfSyntaxError, parse
-from .lookup import LOOKUP_LIMIT, MX_PTR_LIMIT, VOID_LIMIT, SpfRecordSet, fetch_spf_records
+from .lookup import LOOKUP_LIMIT, MX_PTR_LIMIT, VOID_LIMIT, fetch_spf_records
 from .result import CheckHostResult, SpfResult, TraceStep
 
 if TYPE_CHECKING:  # the resolver is injected: any object with the facade's async query()
     from ...net.dns import Resolver
 
-__all__ = ["check_host", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT", "fetch_spf_records", "SpfRecordSet"]
+__all__ = ["check_host", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT", "fetch_spf_records"]
 
 SPECULATE_RECORDS = 40  # records fetched ahead of the evaluation, at most
 
