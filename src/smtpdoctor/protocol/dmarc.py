@@ -1,14 +1,15 @@
 """DMARC records (RFC 9989, which obsoletes RFC 7489): the ``_dmarc`` TXT record's grammar as a
 :class:`DmarcPolicy` (policies, alignment modes, ``rua``/``ruf`` URIs, the new tags ``t``, ``np`` and
 ``psd``, the removed ``pct``, ``rf`` and ``ri`` named as obsolete), the names a report destination's
-authorisation lives at, and the names the tree walk asks (:func:`tree_walk`). Sans-I/O: a record in, a value out; the organisational domain, alignment and
-what is wrong for delivery are judged in ``judge/dns/dmarc.py``.
+authorisation lives at, and the names the tree walk asks (:func:`tree_walk`, from ``dmarc_walk.py``).
 
-Also the walk's answers read as RFC 9989 reads them: which record applies (:func:`policy_discovery`,
-:func:`discover_policy`) and the organisational domain (:func:`organizational_domain_from_walk`, and the I/O
-shell :func:`find_organizational_domain` that asks a resolver). The domain audit asks the report
-destinations' walks from these as soon as the first answers are read, before the checks are imported
-(issue 16)."""
+The walk's answers read as RFC 9989 reads them: which record applies (:func:`policy_discovery`,
+:func:`discover_policy`, the one reading of the policy: ``judge/dns/dmarc.check_dmarc`` takes it from here)
+and the organisational domain (:func:`organizational_domain_from_walk`). All of that is pure: answers in, a
+value out. One function does I/O: :func:`find_organizational_domain` asks a resolver for a name's walk (the
+domain audit asks the report destinations' walks with it as soon as the first answers are read, before the
+checks are imported: issue 16). Alignment and what is wrong for delivery are judged in
+``judge/dns/dmarc.py``."""
 
 from __future__ import annotations
 

@@ -3,10 +3,11 @@
 explained, the removed tags ``pct``, ``rf`` and ``ri`` named as obsolete, alignment modes, ``rua``/``ruf``
 and their external-destination authorisation (RFC 9989, RFC 7489 §7.1).
 
-The organisational domain comes from the DNS tree walk (RFC 9989): at most 8 ``_dmarc`` TXT
-queries, the ``psd=`` tag of what they find decides (:func:`tree_walk`, :func:`organizational_domain_from_walk`,
-and the I/O shell :func:`find_organizational_domain` that asks a resolver). :func:`aligned` is the one
-identifier-alignment rule (RFC 9989) for every caller: the domain audit, message and report analysis.
+The walk's answers are read in :mod:`smtpdoctor.protocol.dmarc`: which record applies (``discover_policy``,
+whose policy :func:`check_dmarc` judges) and the organisational domain (at most 8 ``_dmarc`` TXT queries, the
+``psd=`` tag of what they find decides: ``organizational_domain_from_walk``, re-exported here, and the I/O
+shell ``find_organizational_domain``, which stays there). :func:`aligned` is the one identifier-alignment rule
+(RFC 9989) for every caller: the domain audit, message and report analysis.
 
 :func:`organizational_domain` (alias :func:`psl_organizational_domain`) is the RFC 7489 answer from the
 public suffix list, kept for callers that have no resolver; it loads the ``publicsuffixlist`` package on
@@ -61,7 +62,7 @@ psl_organizational_domain = organizational_domain
 def aligned(identifier: str, author: str, mode: str, orgs: Mapping[str, str]) -> bool:
     """RFC 9989 identifier alignment of an authenticated domain (DKIM d=, SPF MAIL FROM) with the
     author domain: strict (``s``) wants the same name; relaxed (``r``) the same organisational domain,
-    looked up in ``orgs`` (name -> organisational domain, from :func:`find_organizational_domain`)."""
+    looked up in ``orgs`` (name -> organisational domain, from ``protocol.dmarc.find_organizational_domain``)."""
     a, b = identifier.lower().rstrip("."), author.lower().rstrip(".")
     if a == b:
         return True
@@ -120,7 +121,7 @@ def check_dmarc(
     exists: bool = True,
     authorisations: Mapping[str, DnsResult] | None = None,
 ) -> tuple[tuple[Finding, ...], DmarcPolicy | None]:
-    """``walk`` maps the names of :func:`tree_walk` (``domain`` first) to the TXT answers at
+    """``walk`` maps the names of ``protocol.dmarc_walk.tree_walk`` (``domain`` first) to the TXT answers at
     ``_dmarc.<name>``; ``org`` is the organisational domain (computed from ``walk`` when not given);
     ``exists=False`` when ``domain`` itself does not exist (np= applies); ``authorisations`` the TXT answers
     at ``<policy domain>._report._dmarc.<destination>`` for each external report destination."""
