@@ -229,3 +229,18 @@ def test_the_garbage_collector_is_as_the_caller_left_it(dns, paused):
     finally:
         gc.enable()
     assert lines(result.stdout)[0]["domain"] == "good.test"
+
+
+def test_an_import_that_fails_while_loading_gives_the_collector_back(dns, monkeypatch):
+    """The audit's modules load with the collector paused: when one cannot be imported (or Ctrl-C lands
+    there), the collector is given back as the caller had it and nothing stays frozen."""
+    import gc
+    import sys
+
+    import smtpdoctor.net.dns  # noqa: F401 - so that monkeypatch puts it back afterwards
+
+    monkeypatch.setitem(sys.modules, "smtpdoctor.net.dns", None)  # importing it now fails
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    result = run("good.test", "--resolver", dns, "--format", "json", "--timeout", "1")
+    assert isinstance(result.exception, ImportError)
+    assert gc.isenabled() and gc.get_freeze_count() == 0

@@ -22,3 +22,16 @@ def test_what_is_not_a_name_is_one_clear_error():
             assert "\n" not in str(exc)
         else:
             raise AssertionError(reader)
+
+
+def test_a_line_break_at_a_labels_end_is_not_a_name():
+    """A label check anchored with ``$`` also matched before a final newline: ``mail\\n.example.com`` passed
+    as a host name into the settings (and from there into an SMTP session's target)."""
+    from smtpdoctor.core.settings import Settings
+
+    for text in ("mail\n.example.com", "mail.example.com\n", "mail.example\n.com"):
+        assert not names.is_host_name(text), text
+    for text in ("mail\n.example.com", "mail.example\n.com"):  # (blanks around a value are trimmed first)
+        errors = Settings.parse({"host": text, "port": "587"})
+        assert isinstance(errors, dict) and "not a valid host name" in errors["host"], text
+    assert names.is_host_name("mail.example.com")

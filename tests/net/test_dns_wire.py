@@ -145,3 +145,36 @@ def test_malformed_answers_are_told():
         read_answer(looped, (b"a", b"test"), 1)
     with pytest.raises(MalformedAnswer):
         read_answer(bytes(wire[:-3]), (b"a", b"test"), 1)
+
+
+def test_query_ids_are_drawn_safely_from_several_threads():
+    """Several threads (a Dask worker's) draw ids at once: none fails, each is a 16-bit number."""
+    import sys
+    import threading
+
+    from smtpdoctor.net.dns_wire import random_id
+
+    errors: list[BaseException] = []
+    seen: list[set] = []
+
+    def draw() -> None:
+        ids = set()
+        try:
+            for _ in range(50_000):
+                ids.add(random_id())
+        except BaseException as exc:  # noqa: BLE001 - what the test looks for
+            errors.append(exc)
+        seen.append(ids)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=draw) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert all(0 <= i < 65536 for ids in seen for i in ids) and all(len(ids) > 30_000 for ids in seen)  # unpredictable, so spread: ~35,000 of 50,000 distinct

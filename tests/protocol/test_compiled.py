@@ -81,7 +81,22 @@ def test_a_python_whose_expression_compiler_differs_gets_re_compile_and_caches_n
     assert compiled._new == {}
 
 
-def test_a_cached_form_the_engine_refuses_is_compiled_by_re(monkeypatch):
+def test_a_cached_form_the_engine_refuses_is_made_again_and_kept_to_heal_the_file(monkeypatch):
     monkeypatch.setattr(compiled, "_codes", {(r"a(b)c", 0): [32, [999, 1, 2], 0, {}, [None, None]]})
+    monkeypatch.setattr(compiled, "_new", {})
     pattern = compiled_re(r"a(b)c")
     assert pattern.search("xabcx").span() == (1, 4) and pattern.groups == 1
+    assert compiled._new[(r"a(b)c", 0)] == sre_code(r"a(b)c", 0)
+
+
+def test_processes_ending_together_lose_none_of_each_others_patterns(tmp_path):
+    """Each process adds what it compiled and replaces the file whole; under the lock none drops another's."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(tmp_path)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    probe = "import sys; from smtpdoctor.protocol.compiled import compiled_re\n" \
+            "for j in range(40): compiled_re(sys.argv[1] + '-' + str(j))"
+    procs = [subprocess.Popen([sys.executable, "-c", probe, f"proc{i}"], env=env) for i in range(8)]
+    assert [p.wait(timeout=60) for p in procs] == [0] * 8
+    (file,) = Path(tmp_path).rglob("compiled.py.*.marshal")
+    version, codes = marshal.loads(file.read_bytes())
+    assert {k for k in codes if k[0].startswith("proc")} == {(f"proc{i}-{j}", 0) for i in range(8) for j in range(40)}

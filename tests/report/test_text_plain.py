@@ -29,8 +29,8 @@ def styled(min_size: int = 0):
 
 
 def grids(columns: int, gap: int):
-    title = st.none() | st.just("The troubleshooting walk") if gap == 2 else st.none()
-    short = st.tuples(st.text(alphabet="abc .✔!?–", max_size=12), st.sampled_from(STYLES)).map(lambda s: (s,))
+    title = st.sampled_from([None, "The troubleshooting walk", ""]) if gap == 2 else st.none()
+    short = st.tuples(st.text(alphabet="abc .✔!?–\n", max_size=12), st.sampled_from(STYLES)).map(lambda s: (s,))
     row = st.tuples(*[short] * (columns - 1), styled())
     return st.builds(lambda rows, t: Grid(rows, columns=columns, gap=gap, title=t),
                      st.lists(row, min_size=1, max_size=4), title)
@@ -38,12 +38,12 @@ def grids(columns: int, gap: int):
 
 BLOCKS = st.one_of(styled().map(Line), grids(2, 1), grids(3, 1), grids(3, 2),
                    st.builds(lambda title, parts: Box(title, "red", parts),
-                             st.sampled_from(["smtpdoctor", "smtpdoctor — mail.example.com:587 (auto)"]),
+                             st.sampled_from(["smtpdoctor", "smtpdoctor — mail.example.com:587 (auto)", ""]),
                              st.lists(st.one_of(styled().map(Line), grids(2, 1)), min_size=1, max_size=4)))
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(BLOCKS, min_size=1, max_size=4), st.integers(min_value=20, max_value=140))
+@given(st.lists(BLOCKS, min_size=1, max_size=4), st.integers(min_value=1, max_value=140))
 def test_the_hand_layout_is_riches_byte_for_byte(blocks, width):
     ours = text_plain.layout(blocks, width)
     if ours is not None:  # None: handed to rich

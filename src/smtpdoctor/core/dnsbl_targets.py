@@ -54,8 +54,8 @@ def query_key(value: str, kind: Kind) -> str:
     return value
 
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")
-_NUMERIC = re.compile(r"^[0-9.]+$")
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
+_NUMERIC = re.compile(r"^[0-9.]+\Z")
 
 
 def _domain(text: str) -> str:

@@ -24,8 +24,8 @@ __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain",
 
 MAX_CA_FILE_BYTES = 10_000_000  # the Mozilla bundle is ~220 kB; anything past this is not a CA file
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$")  # DNS labels as hosts are named in practice
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.IGNORECASE)  # RFC 1123 host names
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")  # DNS labels as hosts are named in practice
+_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z", re.IGNORECASE)  # RFC 1123 host names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -145,8 +145,9 @@ class Resolver:
 
     @property
     def reads(self) -> int:
-        """Answers the UDP layer has read so far, counted as it reads them (``answered`` counts every answer,
-        a turn of the event loop later: in a done-callback)."""
+        """Questions the UDP layer has finished so far (answered, refused or given up), counted as each
+        finishes; ``answered`` counts them a turn of the event loop later, in a done-callback, and also
+        counts answers the facade takes over (TCP, dnspython). Either moves while the run's chains do."""
         return self._mux.answered if self._mux else 0
 
     @property

@@ -93,18 +93,19 @@ def question_key(name: str, rdtype: str) -> tuple[str, str]:
     return name.rstrip(".").lower(), rdtype.upper()
 
 
-def _random_ids():
-    while True:  # 256 at a time: one system call per 256 questions
-        yield from struct.unpack("!256H", os.urandom(512))
-
-
-_IDS = _random_ids()
+_IDS: list[int] = []  # drawn 256 at a time: one system call per 256 questions
 
 
 def random_id() -> int:
     """A query id nobody can predict (RFC 5452 §9.2), from the system's random source: also spares a command's
-    start the ``random`` module (the primer sends its first question before anything else loads)."""
-    return next(_IDS)
+    start the ``random`` module (the primer sends its first question before anything else loads). Safe from
+    several threads (a Dask worker may run several audits): ``list.pop`` and ``extend`` are each one step, and
+    a thread that finds it empty draws more."""
+    while True:
+        try:
+            return _IDS.pop()
+        except IndexError:  # empty (or emptied by another thread since it was refilled): draw more
+            _IDS.extend(struct.unpack("!256H", os.urandom(512)))
 
 
 def encode_query(qid: int, name: str, qtype: int, *, edns: bool = False) -> bytes:

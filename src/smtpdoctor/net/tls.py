@@ -6,10 +6,8 @@ optional ``ca_file`` (labs and private CAs).
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import ssl
-from dataclasses import dataclass
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # the TLS facts' classes load with the first handshake (core/tls_observations; issue 16)

@@ -16,7 +16,6 @@ It lives beside the facade in ``smtpdoctor.net.dns`` as its fast UDP transport f
 from __future__ import annotations
 
 import asyncio
-import socket
 import struct
 import time
 from collections import deque

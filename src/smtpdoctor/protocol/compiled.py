@@ -13,6 +13,7 @@ from input. No library does this (``re`` keeps its cache in memory only).
 from __future__ import annotations
 
 import marshal
+import os
 import re
 import sys
 
@@ -25,6 +26,7 @@ __all__ = ["compiled_re", "sre_code"]
 _VERSION = f"{sys.version}|{getattr(_sre, 'MAGIC', None)}"
 _codes: dict | None = None  # (pattern, flags) -> sre_code(...), read on the first call
 _new: dict = {}  # compiled here and not in the file yet
+_registered = False  # _save registered to run at exit
 
 
 def compiled_re(pattern: str | bytes, flags: int = 0) -> re.Pattern:
@@ -35,20 +37,28 @@ def compiled_re(pattern: str | bytes, flags: int = 0) -> re.Pattern:
     flags = int(flags)
     key = (pattern, flags)
     entry = _codes.get(key)
-    if entry is None:
+    if entry is not None:
         try:
-            entry = sre_code(pattern, flags)
-        except Exception:  # noqa: BLE001 - a Python whose re works otherwise inside: compile as usual
-            return re.compile(pattern, flags)
-        _new[key] = entry
-        if len(_new) == 1:
-            import atexit
-
-            atexit.register(_save)
+            return _sre.compile(pattern, entry[0], entry[1], entry[2], entry[3], tuple(entry[4]))
+        except Exception:  # noqa: BLE001 - a cached form this engine refuses: made again below, and kept
+            pass
     try:
-        return _sre.compile(pattern, entry[0], entry[1], entry[2], entry[3], tuple(entry[4]))
-    except Exception:  # noqa: BLE001 - a form that does not fit this engine: compile as usual
+        entry = sre_code(pattern, flags)
+        compiled = _sre.compile(pattern, entry[0], entry[1], entry[2], entry[3], tuple(entry[4]))
+    except Exception:  # noqa: BLE001 - a Python whose re works otherwise inside: compile as usual, keep nothing
         return re.compile(pattern, flags)
+    _new[key] = entry
+    _save_at_exit()
+    return compiled
+
+
+def _save_at_exit() -> None:
+    global _registered
+    if not _registered:
+        _registered = True
+        import atexit
+
+        atexit.register(_save)
 
 
 def sre_code(pattern: str | bytes, flags: int) -> list:
@@ -79,13 +89,29 @@ def _load() -> dict:
 
 
 def _save() -> None:
-    """Add the patterns compiled in this process to the file (another process may have added others)."""
+    """Add the patterns compiled in this process to the file. Processes that end together would each read
+    the file, add theirs and replace it whole, the last one dropping what the others added: the read and the
+    write are made under a lock on a file beside it (where the system has ``fcntl``; elsewhere, last wins)."""
     if sys.dont_write_bytecode or not _new:
         return
-    codes = {**_load(), **_new}
+    path = _file()
     try:
-        blob = marshal.dumps((_VERSION, codes))
-    except ValueError:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        lock = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:  # a folder we may not write to: nothing is kept, as for byte-code
         return
-    write_atomic(_file(), blob)
-    _new.clear()
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except (ImportError, OSError):
+            pass
+        try:
+            blob = marshal.dumps((_VERSION, {**_load(), **_new}))
+        except ValueError:
+            return
+        write_atomic(path, blob)
+        _new.clear()
+    finally:
+        os.close(lock)  # and with it the lock

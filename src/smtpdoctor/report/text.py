@@ -11,7 +11,7 @@ that is not one cell wide, a column too narrow for its marks) back to rich.
 from __future__ import annotations
 
 from ..core.model import Category, Report, Severity, StepStatus
-from .formats import STEP_TITLES, step_title, transcript_glyph
+from .formats import step_title, transcript_glyph
 from .text_blocks import Box, Grid, Line
 
 __all__ = ["render_text", "report_blocks"]
@@ -25,7 +25,7 @@ _SEV = {Severity.ERROR: (("error", "bold red"),), Severity.WARNING: (("warning",
 
 def _not_tested(report: Report) -> list[str]:
     """The steps that were skipped or could not run (a headline never says "No problem found" then)."""
-    out = [STEP_TITLES.get(str(s.name), str(s.name)).split(". ", 1)[-1].lower() for s in report.steps
+    out = [step_title(s.name).split(". ", 1)[-1].lower() for s in report.steps
            if s.status in (StepStatus.SKIPPED, StepStatus.UNTESTED)]
     if report.interrupted and not out:
         out.append("the rest of the run (interrupted)")
@@ -144,7 +144,7 @@ def _walk(report: Report) -> Grid:
         if used:
             lines.append(("via " + ", ".join(a.shown() for a in used), "dim"))
         cell = tuple(span for i, line in enumerate(lines) for span in ((("\n", ""),) if i else ()) + (line,))
-        rows.append((((STEP_TITLES.get(str(s.name), str(s.name)), ""),), _MARK[s.status], cell))
+        rows.append((((step_title(s.name), ""),), _MARK[s.status], cell))
     return Grid(rows, columns=3, gap=2, title="The troubleshooting walk")
 
 

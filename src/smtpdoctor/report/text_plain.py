@@ -18,7 +18,8 @@ a layout that needs four of its rules, taken from rich here (``rich/_wrap.py``, 
 Text printed on its own (not in a box or a grid) is not padded. :func:`layout` returns None for what it
 does not lay out exactly like rich: a character that is not one cell wide in every terminal (anything but
 printable ASCII, Latin-1 and the report's own marks), a tab, or a grid whose last column has no room; the
-caller then uses rich. ``tests/report/test_text_plain.py`` compares the two over every lab scenario.
+caller then uses rich. ``tests/flows/test_diagnose_lab.py`` compares the two over every lab scenario,
+``tests/report/test_text_plain.py`` over generated blocks.
 """
 
 from __future__ import annotations
@@ -124,7 +125,10 @@ def _widths(grid: Grid, width: int) -> list[int]:
     longest = [0] * count
     for row in grid.rows:
         for index, cell in enumerate(row):
-            longest[index] = max(longest[index], max(len(line) for line in plain(cell).split("\n")))
+            text = plain(cell)
+            longest[index] = max(longest[index], max(len(line) for line in text.split("\n")))
+            if "\n" in text and not text.strip("\n"):
+                raise _Decline  # only line breaks: rich gives a column of width 0 no extra lines
     widths = [(min(n + pad, width) if width - pad >= 1 else width) or 1 for n, pad in zip(longest, pads)]
     excess = sum(widths) - width
     if excess > 0:
@@ -141,6 +145,8 @@ def _left(grid: Grid, index: int) -> int:
 
 def _grid(grid: Grid, width: int) -> list[str]:
     widths = _widths(grid, width)
+    if grid.title == "":
+        raise _Decline  # rich writes no title line for an empty title
     out = _wrap(grid.title, sum(widths), pad=True) if grid.title is not None else []
     last = grid.columns - 1
     for row in grid.rows:
@@ -159,7 +165,7 @@ def _grid(grid: Grid, width: int) -> list[str]:
 def _box(box: Box, width: int) -> list[str]:
     inner = width - 4
     title = f" {_check(box.title)} "
-    if width <= 4 or len(title) > inner:
+    if width <= 4 or len(title) > inner or not box.title:  # rich draws an empty title as plain edge
         raise _Decline
     left = (inner - len(title)) // 2
     out = ["╭─" + "─" * left + title + "─" * (inner - len(title) - left) + "─╮"]

@@ -138,18 +138,16 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     from ..collector import CollectorPaused
 
     loading = CollectorPaused()
-    with loading:  # the audit's modules, while the first questions are on the wire
-        import asyncio
+    try:  # an import that fails, or Ctrl-C, still gives the collector back and closes the primer's socket
+        with loading:  # the audit's modules, while the first questions are on the wire
+            import asyncio
 
-        from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
-        from ...net import udp_mux  # noqa: F401 (the facade's UDP layer, which reads the first answers)
-        from ...net.dns import Resolver
-    try:
+            from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
+            from ...net import udp_mux  # noqa: F401 (the facade's UDP layer, which reads the first answers)
+            from ...net.dns import Resolver
         try:
             res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
         except ValueError as exc:
-            if primer is not None:
-                primer.close()
             raise UsageError(str(exc)) from None
         context = _https_context(ca_file)
         return asyncio.run(_audit_all(res, inputs, ip=ip, selectors=list(selectors), helo=helo, eml=message,
@@ -158,6 +156,8 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
                                       sts_previous=previous, summary=summary or (fmt is OutputFormat.text and (from_file or len(inputs) > 1)), quiet=quiet))
     finally:
         loading.release()
+        if primer is not None:  # a socket the UDP layer never claimed (claimed, it is the layer's to close)
+            primer.close()
 
 
 def _https_context(ca_file: Path | None):
