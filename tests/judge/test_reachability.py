@@ -37,6 +37,20 @@ def test_refused_everywhere_is_connection():
     assert f[0].category.value == "connection"
 
 
+def test_a_refused_port_with_no_other_port_swept_says_nothing_of_other_ports():
+    f = reachability.check(make_facts([port(587, REFUSED)]))
+    assert ids(f) == ["connection.port-refused"]
+    assert f[0].category.value == "connection"
+    assert "no other usual port" not in f[0].title and "no other port was tried" in f[0].detail
+    assert any("without --ports" in r for r in f[0].remedy)
+
+
+def test_a_refused_port_among_refused_and_filtered_ones_is_port_closed():
+    f = reachability.check(make_facts([port(587, REFUSED), port(25, REFUSED), port(2525, FILTERED)]))
+    assert ids(f)[0] == "connection.port-closed"
+    assert "no other usual port works" in f[0].title and "none tried" not in f[0].detail
+
+
 def test_timeout_while_host_answers_elsewhere_is_firewall_high_confidence():
     f = reachability.check(make_facts([port(587, FILTERED), port(25, REFUSED), port(465, mode=Mode.IMPLICIT_TLS)]))
     assert ids(f) == ["firewall.port-filtered", "port.alternatives"] or ids(f) == ["firewall.port-filtered"]

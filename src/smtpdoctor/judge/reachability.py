@@ -111,10 +111,11 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
         elif others and all(p.outcome is PortOutcome.REFUSED for p in others):
             ports = ", ".join(str(p.port) for p in (obs, *others))
             findings.append(make("connection.refused-everywhere", host=host, ports=ports, evidence=evidence))
-        else:
+        elif others:
             findings.append(make("connection.port-closed", host=host, port=port,
-                                 others=", ".join(_describe(p) for p in others) or "none tried",
-                                 evidence=evidence))
+                                 others=", ".join(_describe(p) for p in others), evidence=evidence))
+        else:  # no other port swept: nothing is known of them, so nothing is said of them
+            findings.append(make("connection.port-refused", host=host, port=port, evidence=evidence))
     elif outcome is PortOutcome.FILTERED:
         answering = [p for p in others if p.answered]
         if answering:
