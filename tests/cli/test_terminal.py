@@ -46,7 +46,7 @@ def test_a_pipe_gets_plain_text_of_columns_width_with_titles_in_the_walk():
     assert max(len(line) for line in out.splitlines()) <= 64
     walk = out[out.index("The troubleshooting walk"):]
     assert "Nothing is listening on port" in walk  # the finding's title ...
-    assert "connection.port-closed" not in walk.split("Other findings")[0]  # ... not its id
+    assert "connection.port-refused" not in walk.split("Other findings")[0]  # ... not its id
 
 
 def _run_in_pty(args: list[str], cols: int, env_extra: dict[str, str]) -> tuple[int, str]:

@@ -51,6 +51,13 @@ def test_a_refused_port_among_refused_and_filtered_ones_is_port_closed():
     assert "no other usual port works" in f[0].title and "none tried" not in f[0].detail
 
 
+def test_a_connection_that_failed_otherwise_says_its_error_and_nothing_of_other_ports():
+    f = reachability.check(make_facts([port(587, PortOutcome.ERROR, error="[Errno 24] Too many open files"),
+                                       port(25, REFUSED)]))
+    assert ids(f)[0] == "connection.failed"
+    assert "Too many open files" in f[0].title and "refused or filtered" not in f[0].detail
+
+
 def test_timeout_while_host_answers_elsewhere_is_firewall_high_confidence():
     f = reachability.check(make_facts([port(587, FILTERED), port(25, REFUSED), port(465, mode=Mode.IMPLICIT_TLS)]))
     assert ids(f) == ["firewall.port-filtered", "port.alternatives"] or ids(f) == ["firewall.port-filtered"]

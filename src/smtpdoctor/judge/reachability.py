@@ -144,8 +144,8 @@ def check(facts: ServerFacts, *, cites_listing=None) -> list[Finding]:
         findings.append(make("connection.not-smtp", port=port, kind=kinds.get(obs.not_smtp_kind or "", "?"),
                              sample=obs.sample or "", evidence={**evidence, "sample": obs.sample,
                                                                  "kind": obs.not_smtp_kind}))
-    else:
-        findings.append(make("connection.port-closed", host=host, port=port, others=obs.error or "error",
+    else:  # PortOutcome.ERROR: a failure that is none of the above (its text is all that is known)
+        findings.append(make("connection.failed", host=host, port=port, error=obs.error or "an unknown error",
                              evidence=evidence))
 
     if outcome is not PortOutcome.SMTP and working and not any(f.id == "port.wrong-port" for f in findings):
