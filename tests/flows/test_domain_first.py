@@ -96,6 +96,16 @@ NOT_AT_SECOND = ("smtpdoctor.core.catalogue", "smtpdoctor.core.model", "smtpdoct
                  "smtpdoctor.protocol.spf.eval", "smtpdoctor.protocol.spf.result", "smtpdoctor.protocol.dane",
                  "smtpdoctor.verdict", "smtpdoctor.core.names", "urllib.parse", "random")
 
+# the command run as the console script runs it, its standard output kept in ``out`` (both probes end so)
+_RUN_MAIN = r"""from smtpdoctor.cli.app import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main()
+    except SystemExit:
+        pass
+"""
+
 _PROBE = r"""
 import io, json, socket, sys, contextlib
 later, not_at_first, not_at_second = json.loads(sys.argv[1])
@@ -124,14 +134,7 @@ if args[0] == "--unprimed":  # the control run: the command's primer sends nothi
     dns_first.prime = lambda *a, **k: None
     args = args[1:]
 sys.argv = ["smtpdoctor", *args]
-from smtpdoctor.cli.app import main
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    try:
-        main()
-    except SystemExit:
-        pass
-print(json.dumps({"at_first": seen.get("first"), "lean": seen.get("lean"), "at_second": seen.get("second"),
+""" + _RUN_MAIN + r"""print(json.dumps({"at_first": seen.get("first"), "lean": seen.get("lean"), "at_second": seen.get("second"),
                   "second_after": [n for n in not_at_second if n in sys.modules],
                   "lean_after": [n for n in not_at_first if n in sys.modules], "after": [n for n in later if n in sys.modules],
                   "dnspython": sorted(n for n in sys.modules if n == "dns" or n.startswith("dns.")),
@@ -314,14 +317,7 @@ def recv(self, *args):
 
 socket.socket.send, socket.socket.recv = send, recv
 sys.argv = ["smtpdoctor", *sys.argv[2:]]
-from smtpdoctor.cli.app import main
-out = io.StringIO()
-with contextlib.redirect_stdout(out):
-    try:
-        main()
-    except SystemExit:
-        pass
-print(json.dumps({"events": events, "steps": steps, "output": out.getvalue()}))
+""" + _RUN_MAIN + r"""print(json.dumps({"events": events, "steps": steps, "output": out.getvalue()}))
 """
 
 
