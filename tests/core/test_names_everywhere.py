@@ -35,3 +35,15 @@ def test_a_line_break_at_a_labels_end_is_not_a_name():
         errors = Settings.parse({"host": text, "port": "587"})
         assert isinstance(errors, dict) and "not a valid host name" in errors["host"], text
     assert names.is_host_name("mail.example.com")
+
+
+def test_one_label_rule_and_no_letters_that_only_fold_to_ascii():
+    """names, dnsbl_targets and name_text share name_text.ldh_label; a case-blind pattern used to take the
+    Kelvin sign and the long s (which fold to k and s) as host-name letters."""
+    from smtpdoctor.core import dnsbl_targets, name_text
+
+    assert names.ldh_label is name_text.ldh_label
+    assert not names.is_host_name("\u212aelvin.example.com") and not names.is_host_name("ho\u017ft.example.com")
+    assert names.is_host_name("Mail-1.Example.COM") and not names.is_host_name("mail_1.example.com")
+    assert names.host_name("mail_1.example.com") == "mail_1.example.com"
+    assert [t.value for t in dnsbl_targets.parse_target("_dmarc.example.com")] == ["_dmarc.example.com"]

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from .name_text import ldh_label
 from .names import to_alabels
 from .dnsbl_zones import Kind
 
@@ -54,7 +55,6 @@ def query_key(value: str, kind: Kind) -> str:
     return value
 
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")
 _NUMERIC = re.compile(r"^[0-9.]+\Z")
 
 
@@ -67,7 +67,7 @@ def _domain(text: str) -> str:
     except ValueError:
         raise BadInput(f"{text!r} is not a valid domain name") from None
     labels = ascii_name.split(".")
-    if len(labels) < 2 or len(ascii_name) > 253 or not all(_LABEL.match(lab) for lab in labels):
+    if len(labels) < 2 or len(ascii_name) > 253 or not all(ldh_label(lab, underscore=True) for lab in labels):
         raise BadInput(f"{text!r} is not an IP address, CIDR range or domain name")
     if labels[-1].isdigit():
         raise BadInput(f"{text!r} is not a valid IPv4 address or domain name")

@@ -12,9 +12,10 @@ from __future__ import annotations
 import ipaddress
 
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "domain_parts", "reverse_name", "parent_names",
-           "tlsa_name", "parse_nameserver"]
+           "tlsa_name", "parse_nameserver", "ldh_label"]
 
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")  # a label's letters; ``re`` loads after the first datagram
+_LDH_UNDERSCORE = _LDH | {"_"}
 _MAX_NAME = 253  # presentation length without the final dot (RFC 1035: 255 octets on the wire)
 
 
@@ -93,7 +94,7 @@ def domain_parts(text: str) -> tuple[str, str | None, tuple[str, ...]]:
     for label in labels:
         if len(label) > 63:
             raise BadDomain(f"label {_show(label)} is {len(label)} characters long; the limit is 63")
-        if not _ldh(label):
+        if not ldh_label(label):
             raise BadDomain(f"{_show(given)}: label {_show(label)} may only hold letters, digits and inner hyphens")
     if len(labels) < 2:
         raise BadDomain(f"{_show(given)} is a single label; give a full domain such as example.com")
@@ -102,9 +103,12 @@ def domain_parts(text: str) -> tuple[str, str | None, tuple[str, ...]]:
     return name, unicode_form, tuple(changes)
 
 
-def _ldh(label: str) -> bool:
-    """``label`` is 1-63 of a-z, 0-9 and inner hyphens (RFC 952/1123 LDH, lower case)."""
-    return 0 < len(label) <= 63 and label[0] != "-" and label[-1] != "-" and _LDH.issuperset(label)
+def ldh_label(label: str, *, underscore: bool = False) -> bool:
+    """``label`` is 1-63 of a-z, 0-9 and inner hyphens (RFC 952/1123 LDH, lower case); with ``underscore``,
+    also ``_`` (as hosts and zones are named in practice: ``_spf``, ``mail_out``). The one label rule of
+    ``names``, ``dnsbl_targets`` and the name rules here."""
+    chars = _LDH_UNDERSCORE if underscore else _LDH
+    return 0 < len(label) <= 63 and label[0] != "-" and label[-1] != "-" and chars.issuperset(label)
 
 
 def reverse_name(address: str) -> str:

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 
 # the rules on plain text, importable without the data classes below (a command's first questions)
-from .name_text import (BadDomain, BadName, dns_name, domain_parts, parent_names, parse_nameserver, reverse_name,
-                        to_alabels)
+from .name_text import (BadDomain, BadName, dns_name, domain_parts, ldh_label, parent_names, parse_nameserver,
+                        reverse_name, to_alabels)
 
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain", "normalise_domain",
            "parent_names", "host_name", "port_number", "ip_address", "email_address", "AddressCheck",
@@ -24,8 +24,6 @@ __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "NormalisedDomain",
 
 MAX_CA_FILE_BYTES = 10_000_000  # the Mozilla bundle is ~220 kB; anything past this is not a CA file
 
-_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)\Z")  # DNS labels as hosts are named in practice
-_HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)\Z", re.IGNORECASE)  # RFC 1123 host names
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +58,7 @@ def host_name(text: str) -> str:
         name = to_alabels(name)
     except BadName:
         raise BadName(f"{text!r} is not a valid host name") from None
-    if len(name) > 253 or not all(_LABEL.match(label) for label in name.split(".")):
+    if len(name) > 253 or not all(ldh_label(label, underscore=True) for label in name.split(".")):
         raise BadName(f"{text!r} is not a valid host name")
     if re.fullmatch(r"[0-9.]+", name):
         raise BadName(f"{text!r} is neither an IP address nor a host name")
@@ -125,7 +123,7 @@ def is_host_name(name: str) -> bool:
     if not name or len(name) > 253:
         return False
     labels = name.rstrip(".").split(".")
-    return all(_HOST_LABEL.match(label) for label in labels)
+    return name.isascii() and all(ldh_label(label.lower()) for label in labels)  # RFC 1123 host names
 
 
 def check_address(address: str) -> AddressCheck:

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .providers import SENDER_POLICIES, host_matches
+from .providers import SENDER_POLICIES
 from .settings import Security
 
 __all__ = ["PortPreset", "HelpLink", "SignIn", "Preset", "SIGNIN_METHODS", "build"]
@@ -104,9 +104,6 @@ class Preset:
         steps = self.remedies.get(finding_id, ())
         values = {**_FALLBACK, "name": self.name, **{k: v for k, v in params.items() if v is not None}}
         return tuple(_fill(s, values) for s in steps)
-
-    def matches(self, host: str) -> bool:
-        return host_matches(self.hosts, host)
 
 
 # wording used when a remedy names something the caller did not give

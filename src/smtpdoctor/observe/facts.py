@@ -27,7 +27,6 @@ __all__ = ["PortOutcome", "Mode", "TlsFailure", "PortObservation", "HostLookup",
 __getattr__ = lazy_names(globals(), {"AuthObservation": ".submission_facts",  # PEP 562
                                      "EnvelopeObservation": ".submission_facts"})
 
-_HIDDEN = js(omit=True)  # read by the checks, not written into reports
 _MESSAGE = js(convert=lambda reply: reply.message)  # a reply (or a SASL error) as its one-line text
 
 
