@@ -173,6 +173,7 @@ async def _blame_resolver(resolver: Resolver, name: str, findings: list[Finding]
 
 
 _warmed = False  # _LATER is loaded: nothing waits for it any more (the first audit of a process loads it)
+_warming = False  # an audit has begun loading _LATER: audits running beside it (a bulk run) leave it to that one
 
 
 async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], None]:
@@ -182,9 +183,10 @@ async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], 
     an answer that came during the last import wakes its chain, which sends its next questions before the next
     module loads. Once per process. (The DKIM key parser, ``cryptography``, is not among them: the DKIM check
     loads it only when a key is there.)"""
-    global _warmed
-    if _warmed:
+    global _warmed, _warming
+    if _warming:
         return (), None
+    _warming = True
     await resolver.query(name, "TXT")
     await _settled(resolver)
     for module in _LATER:

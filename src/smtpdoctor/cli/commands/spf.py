@@ -76,23 +76,25 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
 
     servers = servers_for(resolvers)  # --resolver, or the system's resolver when its file is plain enough
     primer = prime([(domain, "TXT")], servers)
-    import asyncio
+    try:  # an error (or Ctrl-C) before the UDP layer claims the primer's socket still closes it, as in domain
+        import asyncio
 
-    from ...net.dns import Resolver
-    from ...protocol.spf.result import SpfResult
-    from ...protocol.spf.eval import check_host
+        from ...net.dns import Resolver
+        from ...protocol.spf.eval import check_host
 
-    try:
-        res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
-    except ValueError as exc:
-        if primer is not None:
+        try:
+            res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+        async def evaluate():
+            result = await check_host(res, ip, domain, sender, helo=helo)
+            return result, (await _fix(res, result) if result.result in _NOT_PERMITTED else None)
+
+        result, fix = asyncio.run(evaluate())
+    finally:
+        if primer is not None:  # claimed by the UDP layer, it is the layer's to close: then this does nothing
             primer.close()
-        raise UsageError(str(exc)) from None
-    async def evaluate():
-        result = await check_host(res, ip, domain, sender, helo=helo)
-        return result, (await _fix(res, result) if result.result in _NOT_PERMITTED else None)
-
-    result, fix = asyncio.run(evaluate())
     if fmt.value == "json":
         from ...report.formats import write_json_line
 
@@ -113,6 +115,8 @@ def run(domain: str, *, ip: str, sender: str | None = None, helo: str | None = N
         from ...report.spf import spf_document
 
         sys.stdout.write((to_markdown if fmt.value == "markdown" else to_html)(spf_document(result, fix)))
+    from ...protocol.spf.result import SpfResult
+
     if result.result is SpfResult.TEMPERROR:
         return 3  # a DNS lookup failed: the answer could not be tested (inconclusive)
     return 0 if result.result is SpfResult.PASS else 1
