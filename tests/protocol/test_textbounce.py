@@ -111,3 +111,12 @@ def test_cut_original_finds_what_the_plain_searches_find_on_every_corpus_text():
         assert ours == _plain_cut_original(text)
         cut += len(ours) < len(text)
     assert cut > 300  # most bounces quote their original: the searches found where it starts
+
+
+def test_the_quick_test_for_an_original_header_block_names_what_its_pattern_requires():
+    """cut_original returns early unless one of _HEADER_NAMES occurs: they must be the field names the
+    block's pattern starts with (read from the pattern itself), or a header block would be missed."""
+    from smtpdoctor.judge.reply_rules import required_literals
+    from smtpdoctor.protocol.textbounce import _HEADER_NAMES, _HEADERS_BLOCK
+
+    assert sorted(name.lower() + ":" for name in required_literals(_HEADERS_BLOCK)) == sorted(_HEADER_NAMES)

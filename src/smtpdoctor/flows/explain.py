@@ -15,11 +15,8 @@ import stat
 from dataclasses import dataclass
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:
+    from pathlib import Path  # imported to walk a directory only (with urllib.parse and ipaddress, 3 ms)
     from typing import BinaryIO, Iterable, Iterator
-
-TYPE_CHECKING = False  # pathlib (with urllib.parse and ipaddress, 3 ms) is imported to walk a directory only
-if TYPE_CHECKING:
-    from pathlib import Path
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label

@@ -11,7 +11,6 @@ the body of an attached original is skipped when no report part follows it.
 
 from __future__ import annotations
 
-import re
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:
     from typing import Any

@@ -26,7 +26,6 @@ exactly raises :class:`NotExact`, and ``protocol/mime.py`` reads that message wi
 from __future__ import annotations
 
 import binascii
-import re
 from bisect import bisect_left
 from .compiled import compiled_re
 

@@ -7,7 +7,6 @@ the attached original. Shared by both readers of ``protocol/mime.py``: the tree 
 
 from __future__ import annotations
 
-import re
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:
     from typing import Any

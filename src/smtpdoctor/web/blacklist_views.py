@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from ..report.formats import json_line
 from .forms import field_text
 from .forms_io import read_new_form
 from .pages import render_page
@@ -86,7 +87,7 @@ async def check(targets, config) -> BlacklistResult:
 
 def render_blacklist(result: BlacklistResult, fmt: str) -> str:
     if fmt == "json":
-        return "".join(json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n" for line in result.lines)
+        return "".join(json_line(line) + "\n" for line in result.lines)
     raise ValueError(fmt)
 
 

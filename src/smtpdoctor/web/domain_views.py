@@ -3,12 +3,12 @@ diagnosis, with the same JSON as ``smtpdoctor domain --format json``."""
 
 from __future__ import annotations
 
-import json
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from ..core import names as validate
+from ..report.formats import json_line
 from .forms import field_text
 from .forms_io import read_new_form
 from .pages import render_page
@@ -91,7 +91,7 @@ async def domain_post(request: Request):
 
 def render_domain(audit, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(audit.to_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
+        return json_line(audit.to_json()) + "\n"
     if fmt == "text":
         from ..report.domain import render_text
 

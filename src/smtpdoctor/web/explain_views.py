@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import replace
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from ..report.formats import json_line
 from .forms import field_text
 from .forms_io import read_form
 from .pages import render_page
@@ -45,7 +45,7 @@ def explain_inputs_of(text: str, upload: tuple[str, bytes] | None, tally=None):
 
 
 def _page(request: Request, *, values=None, errors=None, results=None, status_code=200, message=None, tally=None):
-    json_lines = "\n".join(json.dumps(e.to_json(), ensure_ascii=False, separators=(",", ":"))
+    json_lines = "\n".join(json_line(e.to_json())
                            for e in results or ())
     return render_page(request, "explain.html", status_code=status_code, title="Explain an error", nav="explain",
                        values=values or {"text": ""}, errors=errors or {}, results=results, message=message,

@@ -84,12 +84,11 @@ def _start(inputs, fmt: OutputFormat, progress, jobs: int, workers, cluster, out
             return args, stdin, bulk, None
     stream = explain_inputs(args, stdin, jobs=jobs or (os.cpu_count() or 1))
     first = next(stream, None)
-    return args, stdin, None, (stream if first is None else _chain(first, stream))
+    if first is None:
+        return args, stdin, None, stream
+    import itertools
 
-
-def _chain(first, rest):
-    yield first
-    yield from rest
+    return args, stdin, None, itertools.chain((first,), stream)
 
 
 def _write(stream, fmt: OutputFormat, summary, suppression, show_progress: bool, tally, write_json_line) -> None:

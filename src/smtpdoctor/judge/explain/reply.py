@@ -11,7 +11,7 @@ import re
 from smtpdoctor.judge.reply import PHASES, classify
 from smtpdoctor.protocol.status_codes import find_status
 from smtpdoctor.core.explanation import Explained, Kind, Recipient
-from smtpdoctor.protocol.textbounce import ADDRESS, find_command, find_remote_host
+from smtpdoctor.protocol.textbounce import find_addresses, find_command, find_remote_host
 from smtpdoctor.protocol.compiled import compiled_re
 
 __all__ = ["explain_text", "split_replies"]
@@ -66,7 +66,7 @@ def _one(reply: str) -> Recipient:
         command = find_command("after " + m.group(1))
     command = command or find_command(reply) or ("RCPT" if _ABOUT_RECIPIENT.search(reply) else "")
     if not recipient:
-        found = ADDRESS.findall(reply)
+        found = [m.group(0) for m in find_addresses(reply)]  # ADDRESS.findall, started only at an "@"
         if found and command == "RCPT":
             recipient = found[0]
     exp = classify(None, reply, phase=_PHASE_OF.get(command), host=find_remote_host(reply), recipient=recipient)
