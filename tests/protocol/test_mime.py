@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from smtpdoctor.protocol.mail_parts import MailParts, Unreadable, has_text_dsn, text_dsn_blocks
+from smtpdoctor.protocol.mail_parts import MailParts, Unreadable, text_dsn_blocks
 from smtpdoctor.protocol.mime import MAX_MESSAGE_BYTES, looks_like_message, read_message
 
 DSN = b"""\
@@ -103,6 +103,6 @@ def test_mbox_separator_and_size_bound():
 
 def test_a_delivery_status_body_inside_text():
     text = "The mail system said:\n\nReporting-MTA: dns; mx\n\nFinal-Recipient: rfc822; a@b.example\nStatus: 5.0.0\n"
-    assert has_text_dsn(text) and not has_text_dsn("nothing here")
+    assert text_dsn_blocks(text) != [] and text_dsn_blocks("nothing here") == []
     # read from the paragraph of the first recipient on
     assert text_dsn_blocks(text) == [{"final-recipient": "rfc822; a@b.example", "status": "5.0.0"}]

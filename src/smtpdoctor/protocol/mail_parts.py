@@ -17,7 +17,7 @@ from collections.abc import Mapping  # not typing's: typing is not imported to r
 from .compiled import compiled_re
 
 __all__ = ["MailParts", "Original", "FeedbackPart", "Forwarded", "Unreadable", "Block", "blocks_from_text",
-           "fields_from_text", "text_dsn_blocks", "has_text_dsn", "ORIGINAL_TO", "MAX_MESSAGE_BYTES", "looks_like_message"]
+           "fields_from_text", "text_dsn_blocks", "ORIGINAL_TO", "MAX_MESSAGE_BYTES", "looks_like_message"]
 
 #: Only the head of a message is read: the report parts come first, attachments after them do not matter.
 MAX_MESSAGE_BYTES = 2 * 1024 * 1024
@@ -138,12 +138,8 @@ def blocks_from_text(text: str) -> list[dict[str, str]]:
     return out
 
 
-def has_text_dsn(text: str) -> bool:
-    """Does this text hold delivery-status fields (a Final- or Original-Recipient line)?"""
-    return _dsn_start(text) is not None
-
-
 def _dsn_start(text: str) -> re.Match[str] | None:
+    """Where this text's delivery-status fields start (a Final- or Original-Recipient line), or None."""
     if text.isascii() and "recipient" not in text.lower():
         return None  # the pattern needs the word (re.I folds some non-ASCII letters: then it decides)
     return _DSN_IN_TEXT.search(text)
