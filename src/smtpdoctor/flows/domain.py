@@ -227,6 +227,10 @@ async def _yield_to_chains(resolver: Resolver) -> None:
         await asyncio.sleep(0)
     if _activity(resolver) != seen:
         await _settled(resolver)
+    for _ in range(8):  # an answer that came during other work of this turn (a check): read it first
+        if not resolver.answers_waiting():
+            return
+        await _settled(resolver)
 
 
 async def _after_chains(resolver: Resolver) -> None:

@@ -150,6 +150,10 @@ class Resolver:
         counts answers the facade takes over (TCP, dnspython). Either moves while the run's chains do."""
         return self._mux.answered if self._mux else 0
 
+    def answers_waiting(self) -> bool:
+        """An answer has come to the UDP layer's sockets and waits to be read (on the loop's next turn)."""
+        return bool(self._mux) and self._mux.waiting()
+
     @property
     def nameservers(self) -> list[str]:
         return [str(ns) for ns in self._resolver.nameservers]

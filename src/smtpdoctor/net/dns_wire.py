@@ -21,10 +21,10 @@ import struct
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..core.observations import Outcome
+    from ..core.observations import DnsResult, Outcome
 
 __all__ = ["Answer", "ForeignAnswer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query",
-           "question_key", "random_id", "read_answer", "read_records", "settle"]
+           "plain_result", "question_key", "random_id", "read_answer", "read_records", "settle"]
 
 # Every type a mail audit asks (the facade's transport takes these; dnspython parses those not read here).
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
@@ -358,6 +358,27 @@ def settle(query, data: bytes) -> None:
         host, port = mux.servers[0]
         query.finish(outcome, error=f"{host}:{port} answered {outcome.name}")
     else:
-        query.finish(Outcome.OK if answer.records else Outcome.NODATA, records=answer.records, ttl=answer.ttl,
-                     canonical_name=answer.canonical, authenticated=answer.authenticated,
-                     txt_strings=answer.txt_strings)
+        outcome, fields = _found(answer)
+        query.finish(outcome, **fields)
+
+
+def _found(answer: Answer) -> tuple[Outcome, dict]:
+    """The outcome and the facade's fields of a NOERROR answer."""
+    from ..core.observations import Outcome
+
+    return Outcome.OK if answer.records else Outcome.NODATA, {
+        "records": answer.records, "ttl": answer.ttl, "canonical_name": answer.canonical,
+        "authenticated": answer.authenticated, "txt_strings": answer.txt_strings}
+
+
+def plain_result(name: str, rdtype: str, answer: Answer) -> DnsResult | None:
+    """The facade's result of ``answer`` to ``name``/``rdtype`` when it is a whole NOERROR or NXDOMAIN answer
+    (what :func:`settle` makes of it); None for any other (the facade may ask it again, elsewhere or over TCP)."""
+    from ..core.observations import DnsResult, Outcome
+
+    if answer.truncated or answer.rcode not in (0, 3):
+        return None
+    if answer.rcode == 3:
+        return DnsResult(name=name, rdtype=rdtype, outcome=Outcome.NXDOMAIN)
+    outcome, fields = _found(answer)
+    return DnsResult(name=name, rdtype=rdtype, outcome=outcome, **fields)

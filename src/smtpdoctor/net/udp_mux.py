@@ -325,8 +325,10 @@ class MuxResolver:
 
     def adopt(self, primer: Primer) -> dict[tuple[str, str], asyncio.Future[DnsResult]]:
         """The futures of the questions ``primer`` sent, on the socket this layer took from it when it opened
-        (``_open(primer)``): each is this layer's own from now on, sent once at its time. Empty when the
-        primer's server is not this layer's (the facade then asks them itself)."""
+        (``_open(primer)``): each is this layer's own from now on, sent once at its time, and the datagrams the
+        primer read already (:meth:`~smtpdoctor.net.dns_first.Primer.follow`) are read now, as if they had
+        waited in the socket. Empty when the primer's server is not this layer's (the facade then asks them
+        itself)."""
         if not primer.taken:
             return {}
         sock = next(s for s in self._sockets if s.server == primer.server)
@@ -338,7 +340,21 @@ class MuxResolver:
             self._in_flight += 1
             query.sent_before(sock, qid, when)
             futures[(name, rdtype)] = fut
+        for data in primer.read:
+            sock.take(data)
+        if primer.failed is not None:
+            sock.refused_all(primer.failed)
         return futures
+
+    def waiting(self) -> bool:
+        """A datagram waits in one of the sockets, not read yet (the loop reads it on its next turn)."""
+        import select
+
+        socks = [s.sock for s in self._sockets if s.sock.fileno() >= 0]
+        try:
+            return bool(socks and select.select(socks, [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def close(self) -> None:
         if self._sweep_handle is not None:

@@ -115,19 +115,26 @@ class UdpSocket:
             except (BlockingIOError, InterruptedError):
                 return False
             except OSError as exc:
-                # The kernel got an ICMP port (or host) unreachable for a packet of this socket: nothing
-                # answers there, so none of its questions will be answered. They fail now, or go on to the
-                # next server, instead of each waiting out its timeout. Other errors: they time out and retry.
-                failure = refusal(exc, self.server)
-                if failure is not None:
-                    for query in list(self.pending.values()):
-                        query.refused(self, failure)
+                self.refused_all(exc)
                 return False
-            if len(data) >= 2:
-                query = self.pending.get(struct.unpack_from("!H", data)[0])
-                if query is not None:
-                    query.answered(self, data)
+            self.take(data)
         return True
+
+    def take(self, data: bytes) -> None:
+        """A datagram read from the socket: the answer of the question with its id, if one waits for it."""
+        if len(data) >= 2:
+            query = self.pending.get(struct.unpack_from("!H", data)[0])
+            if query is not None:
+                query.answered(self, data)
+
+    def refused_all(self, exc: OSError) -> None:
+        """A read raised ``exc``. When the kernel got an ICMP port (or host) unreachable for a packet of this
+        socket, nothing answers there, so none of its questions will be answered: they fail now, or go on to
+        the next server, instead of each waiting out its timeout. Other errors: they time out and retry."""
+        failure = refusal(exc, self.server)
+        if failure is not None:
+            for query in list(self.pending.values()):
+                query.refused(self, failure)
 
     def read_all(self) -> None:
         """Read every datagram waiting now (before deciding which questions are late)."""

@@ -140,6 +140,10 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     loading = CollectorPaused()
     try:  # an import that fails, or Ctrl-C, still gives the collector back and closes the primer's socket
         with loading:  # the audit's modules, while the first questions are on the wire
+            if primer is not None:  # their answers, read as they come: the second round leaves meanwhile
+                from ...flows.domain_next import NextRound
+
+                primer.follow(NextRound(inputs, ip=ip))
             import asyncio
 
             from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
