@@ -20,12 +20,12 @@ over these questions too, and the answers read so far, as if it had read them it
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import time
 
 TYPE_CHECKING = False  # typing loads after a command's first questions leave (issue 16)
 if TYPE_CHECKING:
+    import socket
     from typing import Callable, Iterable, Sequence
 
     from .dns_wire import Answer

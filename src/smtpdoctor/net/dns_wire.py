@@ -16,8 +16,8 @@ additional sections, which the facade does not use either.
 from __future__ import annotations
 
 import os
-import socket
 import struct
+from _socket import AF_INET6, inet_ntoa, inet_ntop  # not socket.py: see net/udp_socket.connected_socket
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -193,13 +193,13 @@ def _rdata_text(data: bytes, rtype: int, i: int, rdlen: int) -> tuple[str, tuple
     if rtype == 1:
         if rdlen != 4:
             raise MalformedAnswer("A record of bad length")
-        return socket.inet_ntoa(data[i:i + 4]), None
+        return inet_ntoa(data[i:i + 4]), None
     if rtype == 28:
         if rdlen != 16:
             raise MalformedAnswer("AAAA record of bad length")
         # The C library writes RFC 5952 text, as dnspython's dns.ipv6.inet_ntoa does (tests/net/test_dns_wire.py
         # compares them), without loading dnspython for every AAAA answer.
-        return socket.inet_ntop(socket.AF_INET6, data[i:i + 16]), None
+        return inet_ntop(AF_INET6, data[i:i + 16]), None
     if rtype in (16, 99):  # TXT, SPF: the facade keeps the strings and their join
         strings, j, end = [], i, i + rdlen
         while j < end:
