@@ -138,8 +138,12 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     from ..collector import CollectorPaused
 
     loading = CollectorPaused()
+    compiled = None
     try:  # an import that fails, or Ctrl-C, still gives the collector back and closes the primer's socket
         with loading:  # the audit's modules, while the first questions are on the wire
+            from ...core import dataclass_code as compiled
+
+            compiled.install()  # their data classes' methods, compiled by an earlier run (core/dataclass_code.py)
             if primer is not None:  # their answers, read as they come: the second round leaves meanwhile
                 from ...flows.domain_next import NextRound
 
@@ -162,6 +166,8 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         loading.release()
         if primer is not None:  # a socket the UDP layer never claimed (claimed, it is the layer's to close)
             primer.close()
+        if compiled is not None:
+            compiled.save()  # the data classes' methods this run compiled, for the next
 
 
 def _https_context(ca_file: Path | None):
