@@ -1,0 +1,92 @@
+"""core/dataclass_code: the methods dataclasses writes are compiled once, kept beside the byte code, and a
+later process defines the same classes from them, compiling nothing; the classes behave as dataclasses makes
+them (annotations included: the text is compiled without the caller's ``__future__`` flags)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+_DEFINE = r"""
+import dataclasses, json, sys
+compiled = []
+_compile = compile
+if sys.argv[1] == "cached":
+    from smtpdoctor.core import dataclass_code
+    dataclass_code.install()
+    dataclass_code.compile = lambda *a, **k: (compiled.append(a[0]), _compile(*a, **k))[1]
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Point:
+    x: int
+    y: int = 2
+    tags: tuple[str, ...] = ()
+
+@dataclasses.dataclass(order=True)
+class Box:
+    name: str
+    size: float = 1.0
+    items: list = dataclasses.field(default_factory=list)
+
+p, b = Point(x=1), Box("a")
+try:
+    p.x = 5
+    frozen = None
+except dataclasses.FrozenInstanceError as exc:
+    frozen = type(exc).__name__
+if sys.argv[1] == "cached":
+    dataclass_code.save()
+print(json.dumps({"repr": [repr(p), repr(b)], "eq": [p == Point(x=1), p == Point(x=1, y=3), b < Box("b")],
+                  "hash": hash(p) == hash(Point(x=1)), "frozen": frozen, "default": b.items,
+                  "annotations": {k: str(v) for k, v in Point.__init__.__annotations__.items()},
+                  "compiled": len(compiled), "slots": Point.__slots__}))
+"""
+
+
+def _run(mode: str, env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-c", _DEFINE, mode], capture_output=True, text=True, timeout=60,
+                         env=env, check=True)
+    return json.loads(out.stdout)
+
+
+def _env(tmp_path, **extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path / "pycache")
+    env.update(extra)
+    return env
+
+
+def test_a_later_process_compiles_nothing_and_the_classes_are_the_same(tmp_path):
+    env = _env(tmp_path)
+    plain = _run("plain", env)
+    first = _run("cached", env)
+    second = _run("cached", env)
+    assert first["compiled"] >= 8  # __init__, __repr__, __eq__, __hash__, __setattr__, __delattr__, the order
+    assert second["compiled"] == 0
+    for run in (first, second):
+        assert {k: v for k, v in run.items() if k != "compiled"} == {k: v for k, v in plain.items() if k != "compiled"}
+    # the annotations are the types themselves, as dataclasses gives them (not strings)
+    assert plain["annotations"]["x"] == "<class 'int'>" and plain["frozen"] == "FrozenInstanceError"
+    kept = [f for _, _, files in os.walk(tmp_path / "pycache") for f in files if f.endswith(".dataclasses.marshal")]
+    assert len(kept) == 1
+
+
+def test_nothing_is_kept_when_python_writes_no_byte_code(tmp_path):
+    env = _env(tmp_path, PYTHONDONTWRITEBYTECODE="1")
+    assert _run("cached", env)["compiled"] >= 8
+    assert _run("cached", env)["compiled"] >= 8  # compiled again: nothing was kept
+    assert not [f for _, _, files in os.walk(tmp_path) for f in files if f.endswith(".dataclasses.marshal")]
+
+
+def test_a_damaged_file_is_compiled_over(tmp_path):
+    env = _env(tmp_path)
+    _run("cached", env)
+    kept = [os.path.join(d, f) for d, _, files in os.walk(tmp_path / "pycache") for f in files
+            if f.endswith(".dataclasses.marshal")]
+    with open(kept[0], "wb") as fh:
+        fh.write(b"\x00not marshal")
+    again = _run("cached", env)
+    assert again["compiled"] >= 8 and again["eq"] == [True, False, True]
+    assert _run("cached", env)["compiled"] == 0  # written whole again
