@@ -85,3 +85,22 @@ async def test_a_refusal_read_by_the_reader_still_fails_the_audit_fast():
     start = loop.time()
     answer = await resolver.query("good.test", "TXT")
     assert answer.outcome.name == "REFUSED" and loop.time() - start < 1.0
+
+
+async def test_the_udp_layer_goes_on_with_the_step_for_the_answers_it_reads(rsa2048):
+    """The audit starts before any answer came (the imports were quick): the UDP layer reads them, gives each to
+    the primer's step and asks what it names at once; still the same report and the same questions, once."""
+    zone = _zone(rsa2048)
+    async with lab_resolver(zone, delay=0.02) as (r, srv):
+        plain = await audit_domain(r, "good.test")
+        plain_queries = sorted(srv.queries)
+        srv.queries.clear()
+        primer = prime(questions_of(["good.test"]), [srv.address])
+        step = NextRound(["good.test"])
+        primer.follow(step)
+        resolver = Resolver([srv.address], timeout=0.5, lifetime=1, primer=primer)
+        primed = await audit_domain(resolver, "good.test")
+    assert primer.read == []  # the reader had nothing yet: every answer was the layer's
+    assert {("_spf.esp.test", "TXT"), ("_netblocks.esp.test", "TXT"), ("_dmarc.reports.test", "TXT")} <= set(step.answers)
+    assert _report(primed) == _report(plain)
+    assert sorted(srv.queries) == plain_queries

@@ -50,6 +50,7 @@ class Primer:
         self.read: list[bytes] = []  # datagrams read by follow()'s thread, in order, for the UDP layer
         self.failed: OSError | None = None  # the error a read of follow()'s thread raised (an ICMP refusal)
         self._reader = None  # follow()'s thread, its wake-up pipe and the switch interval before it
+        self.step = None  # follow()'s step: the UDP layer goes on with it for the answers it reads itself
 
     def ask(self, name: str, rdtype: str) -> bool:
         """Send ``name``/``rdtype`` now (once); False when it was not sent (the facade asks it then)."""
@@ -76,9 +77,13 @@ class Primer:
         the questions ``step`` returns are sent at once (:meth:`ask`). In a thread: the command's main thread
         is importing what reads the answers on the event loop. The thread asks for the interpreter's lock
         every 0.2 ms while it lives (the default 5 ms would hold each of its sends that long behind an
-        import); ``step`` runs under that lock too, so it must use only modules already imported."""
+        import); ``step`` runs while the main thread imports, so it should use modules already imported (an
+        import of its own would wait for the main thread's). The facade's UDP layer, once it has taken the
+        socket over, gives ``step`` the answers it reads itself and asks what it returns at once, before the
+        chains those answers wake have gone through their turns of the loop (:meth:`smtpdoctor.net.dns.Resolver._open_mux`)."""
         if self.sock is None or self._reader is not None:
             return
+        self.step = step
         import threading
 
         wake = os.pipe()

@@ -352,14 +352,17 @@ def settle(query, data: bytes) -> None:
                                                         and len(mux.servers) > 1):
         mux._release()
         mux._to_facade(query.name, query.rdtype, query.future, tcp=answer.truncated)
-    elif outcome is Outcome.NXDOMAIN:
-        query.finish(outcome)
-    elif outcome is not None:
+    elif outcome is not None and outcome is not Outcome.NXDOMAIN:
         host, port = mux.servers[0]
         query.finish(outcome, error=f"{host}:{port} answered {outcome.name}")
     else:
-        outcome, fields = _found(answer)
-        query.finish(outcome, **fields)
+        if outcome is Outcome.NXDOMAIN:
+            query.finish(outcome)
+        else:
+            outcome, fields = _found(answer)
+            query.finish(outcome, **fields)
+        if mux.on_answer is not None:  # the questions that follow from it, asked now (udp_mux.on_answer)
+            mux.on_answer((query.name, query.rdtype), answer)
 
 
 def _found(answer: Answer) -> tuple[Outcome, dict]:

@@ -19,7 +19,7 @@ import asyncio
 import struct
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
@@ -28,6 +28,7 @@ from .udp_socket import REFUSALS, UdpSocket, refusal
 
 if TYPE_CHECKING:
     from .dns_first import Primer
+    from .dns_wire import Answer
 
 __all__ = ["MuxResolver", "encode_query", "MalformedAnswer", "system_nameservers", "servers_of"]
 
@@ -287,6 +288,9 @@ class MuxResolver:
         self.asked = 0
         self.answered = 0  # questions finished (counted as their answer is read, not a turn of the loop later)
         self.retransmitted = 0  # questions sent again (their earlier packet, or its answer, was lost)
+        # full mode: called with ((name, type), dns_wire.Answer) for each whole NOERROR or NXDOMAIN answer read,
+        # once its question is finished (the facade's follow-up questions: net/dns.Resolver._open_mux)
+        self.on_answer: Callable[[tuple[str, str], Answer], None] | None = None
         self._sockets: list[UdpSocket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cache = AnswerCache(CACHE_SIZE)
