@@ -75,9 +75,9 @@ class Primer:
         """Read the answers to the questions sent, as they come, until the socket is claimed or closed: each
         answer that :func:`~smtpdoctor.net.dns_wire.read_answer` reads goes to ``step`` with its question, and
         the questions ``step`` returns are sent at once (:meth:`ask`). In a thread: the command's main thread
-        is importing what reads the answers on the event loop. The thread asks for the interpreter's lock
-        every 0.2 ms while it lives (the default 5 ms would hold each of its sends that long behind an
-        import); ``step`` runs while the main thread imports, so it should use modules already imported (an
+        is importing what reads the answers on the event loop. While the thread lives the interpreter's switch
+        interval is 0.2 ms (with the default 5 ms, each of its reads and sends could wait that long for the
+        interpreter's lock behind an import); ``step`` runs while the main thread imports, so it should use modules already imported (an
         import of its own would wait for the main thread's). The facade's UDP layer, once it has taken the
         socket over, gives ``step`` the answers it reads itself and asks what it returns at once, before the
         chains those answers wake have gone through their turns of the loop (:meth:`smtpdoctor.net.dns.Resolver._open_mux`)."""
