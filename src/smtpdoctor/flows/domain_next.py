@@ -108,11 +108,12 @@ class NextRound:
     # -- MX: the hosts' addresses (flows/domain._Run.mx) and TLSA (_Run.dane) --------------------------
     def _mx(self, name: str, result: DnsResult) -> list[tuple[str, str]]:
         hosts = mx_hosts(result)
-        out = [(host, rdtype) for host in hosts for rdtype in ("A", "AAAA")]
+        out = []
+        if not result.outcome.is_failure and hosts:  # first: a TLSA record found leads to a third round
+            out += [(tlsa_name(host), "TLSA") for host in hosts[:10]]
+        out += [(host, rdtype) for host in hosts for rdtype in ("A", "AAAA")]
         if result.outcome is Outcome.NODATA:
             out += [(name, "A"), (name, "AAAA")]  # an implicit MX?
-        if not result.outcome.is_failure and hosts:
-            out += [(tlsa_name(host), "TLSA") for host in hosts[:10]]
         return out
 
     # -- DMARC: the report destinations' walks (flows/domain._Run._authorisations) ---------------------
