@@ -46,6 +46,7 @@ async def test_the_second_round_is_the_audits_and_changes_no_report(rsa2048, rec
         primer.follow(NextRound(["Good.Test"], ip=ip))
         hosts = plain.data["mx"]["hosts"]
         wanted = {("_spf.esp.test", "TXT"), ("_netblocks.esp.test", "TXT"), ("_dmarc.reports.test", "TXT"),
+                  ("good.test._report._dmarc.reports.test", "TXT"),  # the destination's authorisation (third round)
                   *((h, t) for h in hosts for t in ("A", "AAAA")), *((f"_25._tcp.{h}", "TLSA") for h in hosts)}
         if record != SPF_RECORDS[0]:
             wanted |= {("good.test", "A"), ("mail.good.test", "A")}
@@ -101,6 +102,7 @@ async def test_the_udp_layer_goes_on_with_the_step_for_the_answers_it_reads(rsa2
         resolver = Resolver([srv.address], timeout=0.5, lifetime=1, primer=primer)
         primed = await audit_domain(resolver, "good.test")
     assert primer.read == []  # the reader had nothing yet: every answer was the layer's
-    assert {("_spf.esp.test", "TXT"), ("_netblocks.esp.test", "TXT"), ("_dmarc.reports.test", "TXT")} <= set(step.answers)
+    assert {("_spf.esp.test", "TXT"), ("_netblocks.esp.test", "TXT"), ("_dmarc.reports.test", "TXT"),
+            ("good.test._report._dmarc.reports.test", "TXT")} <= set(step.answers)
     assert _report(primed) == _report(plain)
     assert sorted(srv.queries) == plain_queries

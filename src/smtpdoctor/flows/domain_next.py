@@ -10,7 +10,8 @@ the audit's chains will ask next with those answers, so that the second round do
   targets, and the lookups of its ``a``, ``mx`` and ``exists`` terms (:func:`~smtpdoctor.protocol.spf.terms.record_questions`),
   then the same for each include's record that comes before the loop runs;
 * MX (``flows/domain._Run.mx`` and ``dane``): the hosts' A and AAAA (the domain's own without MX), their TLSA;
-* DMARC (``_Run.dmarc``): the tree walk of each report destination's domain, once the domain's walk is in.
+* DMARC (``_Run.dmarc``): the tree walk of each report destination's domain, once the domain's walk is in,
+  then the authorisation records of the destinations outside its organisational domain.
 
 It asks only what the audit will ask (``tests/flows/test_domain_next.py`` runs audits with and without it:
 the same report, the same questions, each once); whatever it does not follow (a failed, truncated or signed
@@ -25,7 +26,8 @@ import ipaddress
 from ..core.name_text import BadDomain, domain_parts, tlsa_name
 from ..core.observations import DnsResult, Outcome
 from ..net.dns_wire import Answer, plain_result
-from ..protocol.dmarc import discover_policy, mailto_domains, tree_walk
+from ..protocol.dmarc import (DmarcPolicy, authorisation_name, discover_policy, external_destinations, mailto_domains,
+                              organizational_domain_from_walk, tree_walk)
 from ..protocol.mx import mx_hosts
 from ..protocol.spf.lookup import spf_records
 from ..protocol.spf.names import is_check_host_domain, truncate, unmap
@@ -56,6 +58,8 @@ class NextRound:
         self.spf: dict[str, list[tuple[str, ...]]] = {}
         self.spf_nodes = 0
         self.walked: set[str] = set()  # the domains whose DMARC walk has been followed
+        # DMARC: the domains waiting for their report destinations' walks, with their policy and walk
+        self.destinations: dict[str, tuple[DmarcPolicy, dict[str, DnsResult]]] = {}
         for name in self.names:
             self._spf_node(name, ())
 
@@ -75,6 +79,8 @@ class NextRound:
             for domain in self.names:
                 if domain not in self.walked:
                     out += self._dmarc(domain)
+            for domain in list(self.destinations):
+                out += self._authorisations(domain)
         return out
 
     # -- SPF: protocol/spf/tree.py's node() and _expand(), for the questions only ------------------------
@@ -116,16 +122,35 @@ class NextRound:
             out += [(name, "A"), (name, "AAAA")]  # an implicit MX?
         return out
 
-    # -- DMARC: the report destinations' walks (flows/domain._Run._authorisations) ---------------------
-    def _dmarc(self, domain: str) -> list[tuple[str, str]]:
+    # -- DMARC: the report destinations' walks, then their authorisations (flows/domain._Run._authorisations)
+    def _walk(self, domain: str) -> dict[str, DnsResult] | None:
+        """The answers of ``domain``'s DMARC tree walk; None while one is not in (or not followed)."""
         walk = {}
         for name in tree_walk(domain):
             found = self.answers.get((f"_dmarc.{name}", "TXT"))
             if found is None:
-                return []  # the walk is not all in yet
+                return None
             walk[name] = found
+        return walk
+
+    def _dmarc(self, domain: str) -> list[tuple[str, str]]:
+        walk = self._walk(domain)
+        if walk is None:
+            return []
         self.walked.add(domain)
         policy = discover_policy(domain, walk)
-        if policy is None:
+        if policy is None or not mailto_domains(policy):
             return []
+        self.destinations[domain] = (policy, walk)
         return [(f"_dmarc.{name}", "TXT") for dest in mailto_domains(policy) for name in tree_walk(dest)]
+
+    def _authorisations(self, domain: str) -> list[tuple[str, str]]:
+        policy, walk = self.destinations[domain]
+        orgs = {policy.found_at: organizational_domain_from_walk(policy.found_at, walk).name}
+        for dest in mailto_domains(policy):
+            dest_walk = self._walk(dest)
+            if dest_walk is None:
+                return []
+            orgs[dest] = organizational_domain_from_walk(dest, dest_walk).name
+        del self.destinations[domain]
+        return [(authorisation_name(policy.found_at, dest), "TXT") for dest in external_destinations(policy, orgs)]
