@@ -9,8 +9,9 @@ original message. Pure functions on text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
+
+from ..core.record import _SET, Record
 from .compiled import compiled_re
 
 __all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS",
@@ -109,15 +110,19 @@ _REMOTE = compiled_re(r"(?:host|server|mx|said by|remote host|by)\s+\[?([a-z0-9]
                      )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TextFailure:
+class TextFailure(Record):  # a Record: explain's path imports no dataclasses (core.record, issue 16)
     """One recipient's failure as a bounce in words reports it."""
 
-    recipient: str
-    diagnostic: str
-    command: str
-    remote_host: str
-    specific: bool = True  # False when no words follow the address and the whole report stands in
+    __slots__ = ("recipient", "diagnostic", "command", "remote_host", "specific")
+
+    def __init__(self, *, recipient: str, diagnostic: str, command: str, remote_host: str,
+                 specific: bool = True,  # False when no words follow the address and the whole report stands in
+                 ) -> None:
+        _SET(self, "recipient", recipient)
+        _SET(self, "diagnostic", diagnostic)
+        _SET(self, "command", command)
+        _SET(self, "remote_host", remote_host)
+        _SET(self, "specific", specific)
 
 
 def unquote(text: str) -> str:

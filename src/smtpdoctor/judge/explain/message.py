@@ -8,13 +8,13 @@ parses the MIME); the bounce's prose is read by ``protocol/textbounce.py``.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from smtpdoctor.judge.reply import Facts, classify_facts
 from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.protocol.status_codes import find_replycode, is_status
 from smtpdoctor.core.category import Category
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
+from smtpdoctor.core.record import replace
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
                                              decoded_value, text_dsn_blocks)
 from smtpdoctor.protocol.ses import ses_events
