@@ -162,15 +162,28 @@ def blocks_from_text(text: str) -> list[dict[str, str]]:
     return out
 
 
-def _dsn_start(text: str) -> re.Match[str] | None:
+# _DSN_IN_TEXT over lower-cased ASCII text, at line starts only: the first line, then a pattern that starts with
+# "\n", which ``re`` jumps to (``(?im)^`` tried every character, case folded: 11 -> 2 µs a bounce's text)
+_DSN_FIRST_LINE = compiled_re(r"(?:final|original)-recipient[ \t]*:")
+_DSN_LATER_LINE = compiled_re(r"\n(?:final|original)-recipient[ \t]*:")
+
+
+def _dsn_start(text: str) -> int | None:
     """Where this text's delivery-status fields start (a Final- or Original-Recipient line), or None."""
-    if text.isascii() and "recipient" not in text.lower():
-        return None  # the pattern needs the word (re.I folds some non-ASCII letters: then it decides)
-    return _DSN_IN_TEXT.search(text)
+    if not text.isascii():  # re.I folds some non-ASCII letters to ASCII ones: the pattern decides
+        m = _DSN_IN_TEXT.search(text)
+        return None if m is None else m.start()
+    low = text.lower()
+    if "recipient" not in low:
+        return None
+    if _DSN_FIRST_LINE.match(low):
+        return 0
+    m = _DSN_LATER_LINE.search(low)
+    return None if m is None else m.start() + 1
 
 
 def text_dsn_blocks(text: str) -> list[dict[str, str]]:
     """The field groups of a delivery-status body inside text, from the paragraph of its first recipient
     (``[]``: the text holds none)."""
     start = _dsn_start(text)
-    return [] if start is None else blocks_from_text(text[max(0, text.rfind("\n\n", 0, start.start())):])
+    return [] if start is None else blocks_from_text(text[max(0, text.rfind("\n\n", 0, start)):])

@@ -12,7 +12,7 @@ import re
 from functools import cache
 
 from ..core.record import _SET, Record
-from .compiled import compiled_re
+from .compiled import AnyCase, compiled_re
 
 __all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS",
            "find_addresses"]
@@ -91,8 +91,8 @@ _HEADERS_LINES = _at_line_starts(_HEADERS_BLOCK, re.I)
 _HEADER_NAMES = ("return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "delivered-to:",
                  "authentication-results:", "arc-seal:", "x-google-dkim-signature:", "x-gm-message-state:")
 _NOT_RECIPIENT_LOCAL = compiled_re(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
-_SENDER_CONTEXT = compiled_re(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
-                             r"reply-to|sent by)\s*[:=]?\s*<?$", re.I)
+_SENDER_CONTEXT = AnyCase(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
+                          r"reply-to|sent by)\s*[:=]?\s*<?$")
 _HEADER_LINE = compiled_re(r"^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|in-reply-to|references)[ \t]*:",
                           re.I)
 _QUOTED = compiled_re(r"(?m)^>[ \t]?")
