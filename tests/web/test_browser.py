@@ -159,6 +159,8 @@ def test_bad_input_shows_messages_and_keeps_serving(page, server):
     page.get_by_label("Password").fill("Typed-But-Bad-Form-77")
     page.get_by_role("button", name="Run the check").click()
     page.locator("#e-port").wait_for()
+    # app.js is deferred: it runs (and moves the cursor) once the page is parsed, which can be after #e-port shows.
+    page.wait_for_load_state("domcontentloaded")
     assert "is not a port number" in page.locator("#e-port").inner_text()
     assert page.get_by_label("Port", exact=True).get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Password").input_value() == ""  # never sent back
