@@ -45,6 +45,21 @@ def test_the_words_decide_an_ambiguous_code_for_any_server(reply, reason, words)
     assert words in got.summary
 
 
+@pytest.mark.parametrize(("reply", "words"), [
+    ("421 4.7.32 Your email has been rate limited because the From: header (RFC5322) in this message isn't aligned "
+     "with either the authenticated SPF or DKIM organizational domain.", "aligned"),
+    ("550 5.7.1 message rejected: DKIM signature verification failed", "DKIM"),
+    ("550 5.7.23 SPF validation failed", "SPF"),
+    # both checks (or DMARC) named: not one of them alone
+    ("550-5.7.26 This mail is unauthenticated. For this message, DKIM checks did not pass and SPF check for "
+     "[example.com] did not pass with ip: [192.0.2.1].", "SPF, DKIM or DMARC"),
+    ("550 5.7.1 Email rejected per DMARC policy for example.com: SPF fail and DKIM fail", "SPF, DKIM or DMARC"),
+])
+def test_the_check_named_is_the_cause_said(reply, words):
+    got = classify(None, reply)
+    assert got.reason == "authfailure" and words in got.summary, got.summary
+
+
 def test_gmail_4_7_29_is_about_tls_not_speed():
     got = classify(None, GMAIL_TLS, phase="data", provider="gmail")
     assert (got.reason, str(got.category), got.finding) == ("failedstarttls", "connection", "envelope.tls-required")
