@@ -316,9 +316,11 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
     summary = rule.summary if rule is not None and rule.summary else spec.summary
     remedy = (rule.remedy if rule is not None and rule.remedy else ()) + spec.remedy
     help_url = (rule.help if rule is not None and rule.help else None) or (provider.help if provider else None)
+    # a rule's ``retry = false`` (a 4xx that says retrying will not help) reaches classify() in params
+    params = {"retry": rule.retry} if rule is not None and rule.retry is not None else {}
     return Classification(reason=reason, category=category, status=status, replycode=replycode,
                        provider=provider.id if provider else None, summary=summary, remedy=remedy,
-                       help_url=help_url)
+                       help_url=help_url, params=params)
 
 
 def classify(code: int | None, text: str, *, enhanced: str | None = None, phase: str | None = None,
@@ -369,9 +371,9 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
     finding = kb.reason_finding.get(result.reason)
     if finding is not None and catalogue.spec(finding).category != result.category:
         finding = None  # a provider's own category: no generic finding says it
-    retry = (result.replycode or result.status)[:1] == "4"
+    retry = result.params.get("retry", (result.replycode or result.status)[:1] == "4")
     return replace(result, finding=finding, retryable=retry,
-                               params=_params(result, phase, code, result.status, body))
+                   params=_params(result, phase, code, result.status, body))
 
 
 def _params(result: Classification, phase: str, code: int | None, status: str | None, body: str) -> dict:

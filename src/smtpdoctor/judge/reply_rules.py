@@ -151,12 +151,14 @@ def _in_order(seq: tuple[str, ...], text: str) -> bool:
 class ProviderRule:
     """One provider rule; its regular expression is compiled on first use (most runs meet few providers)."""
 
-    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "match")
+    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "match", "retry")
 
     def __init__(self, *, source: str, reason: str, category: str | None, summary: str | None,
-                 remedy: tuple[str, ...], help: str | None, lowered: str) -> None:  # noqa: A002 - the data's own key
+                 remedy: tuple[str, ...], help: str | None, lowered: str,  # noqa: A002 - the data's own key
+                 retry: bool | None = None) -> None:
         self.source, self.reason, self.category = source, reason, category
         self.summary, self.remedy, self.help = summary, remedy, help
+        self.retry = retry  # False: a 4xx reply that says retrying will not help (None: the reply code says)
         self.match = LazyPattern(lowered, re.S)  # ``source`` for lower-case text, compiled when first searched
 
 
@@ -382,7 +384,8 @@ def _lower_pattern(pattern: str) -> str:
 
 def _rule(r: dict[str, Any], lowered: dict[str, str]) -> ProviderRule:
     return ProviderRule(source=r["match"], reason=r["reason"], category=r.get("category"), summary=r.get("summary"),
-                        remedy=_tuple(r.get("remedy")), help=r.get("help"), lowered=lowered[r["match"]])
+                        remedy=_tuple(r.get("remedy")), help=r.get("help"), lowered=lowered[r["match"]],
+                        retry=r.get("retry"))
 
 
 def _index(raw: dict[str, Any]) -> dict[str, Any]:
