@@ -120,6 +120,8 @@ def test_explain_of_named_bounce_files_loads_no_email_parser_pathlib_or_bulk_opt
     # read as pathlib reads it without pathlib; no bulk option given, none is checked
     assert _present(modules, ("email.feedparser", "email.parser", "pathlib", "urllib.parse",
                               "smtpdoctor.scale.options")) == []
+    # the values of the path are records (core.record), not dataclasses: dataclasses brings inspect (issue 16)
+    assert _present(modules, ("dataclasses", "inspect")) == []
 
 
 def test_the_bounce_readers_and_judges_import_no_typing():

@@ -172,12 +172,14 @@ DOCUMENTED = [
     # --------------------------------------------------------------------------------------- Yahoo / AOL
     ("yahoo", Y, "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user "
      "complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes", "blacklist", "badreputation"),
+    # "permanently deferred; Retrying will NOT succeed": Yahoo refuses the IP (a block), not a slow-down
     ("yahoo", Y, "421 4.7.0 [TSS09] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT "
-     "succeed. See https://postmaster.yahooinc.com/error-codes", "blacklist", "badreputation"),
+     "succeed. See https://postmaster.yahooinc.com/error-codes", "blacklist", "blocked"),
     ("yahoo", Y, "421 4.7.1 [TS03] All messages from 192.0.2.1 will be permanently deferred; Retrying will NOT "
-     "succeed. See https://postmaster.yahooinc.com/error-codes", "blacklist", "badreputation"),
+     "succeed. See https://postmaster.yahooinc.com/error-codes", "blacklist", "blocked"),
+    # Yahoo's 5.7.9 is a policy refusal for failed authentication (SPF, DKIM, DMARC): the cause is in DNS
     ("yahoo", Y, "554 5.7.9 Message not accepted for policy reasons. See https://postmaster.yahooinc.com/error-codes",
-     "client", "policyviolation"),
+     "dns", "policyviolation"),
     ("yahoo", Y, "550 5.7.9 This mail has been blocked because the sender is unauthenticated. Yahoo requires all "
      "senders to authenticate with either SPF or DKIM.", "dns", "authfailure"),
     ("yahoo", Y, "553 5.7.1 [BL21] Connections will not be accepted from 192.0.2.1, because the ip is in "

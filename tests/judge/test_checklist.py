@@ -59,12 +59,36 @@ def test_rules_carry_dates_and_arc_withdrawn_by_google_only():
     assert {p.provider for p in arc.active(before)} == {"gmail", "apple"}
     assert {p.provider for p in arc.active(after)} == {"apple"}  # Apple still asks for ARC
     row = {r.key: r for r in build_checklist((), today=after)}["arc"]
-    assert row.who == ("Apple iCloud all senders",)
+    assert row.who == ("Apple iCloud bulk senders",)  # Apple asks for ARC on forwarded bulk mail
     assert row.withdrawn == ("Gmail bulk senders (withdrawn 2026-03-11)",)
     # Microsoft's rules begin on 2025-05-05
     spf_who = {r.key: r for r in build_checklist((), today=dt.date(2025, 5, 4))}["spf"].who
     assert not any("Microsoft" in w for w in spf_who)
     assert any("Microsoft" in w for w in {r.key: r for r in build_checklist((), today=dt.date(2025, 5, 5))}["spf"].who)
+
+
+def _scopes(key):
+    rule = {r.key: r for r in rules()}[key]
+    return {v.provider: v.scope for v in rule.active(dt.date(2026, 12, 1))}
+
+
+def test_scopes_follow_the_field_notes():
+    """Gmail: every sender SPF *or* DKIM, PTR + FCrDNS, TLS, spam rate < 0.3 %; bulk senders SPF *and* DKIM.
+    Yahoo: a valid non-generic PTR with FCrDNS for bulk senders. Apple: ARC on forwarded bulk mail."""
+    assert _scopes("authenticated") == {"gmail": "all"}
+    assert _scopes("spf")["gmail"] == _scopes("dkim")["gmail"] == "bulk"
+    assert _scopes("spam-rate")["gmail"] == "all"
+    assert _scopes("ptr") == {"gmail": "all", "yahoo": "bulk"}
+    assert _scopes("ptr-generic") == {"yahoo": "bulk"}
+    assert _scopes("arc") == {"apple": "bulk"}
+
+
+def test_a_generic_ptr_fails_yahoos_row_not_gmails():
+    generic = catalogue.make("ptr.generic", ip="192.0.2.1", name="192-0-2-1.pool.example.net", reason="the IP in the name")
+    rows_ = {r.key: r for r in build_checklist((generic,), today=dt.date(2026, 6, 1))}
+    assert rows_["ptr-generic"].status == "fail" and rows_["ptr-generic"].who == ("Yahoo bulk senders",)
+    assert rows_["ptr"].status == "warn"  # it forward-confirms (else ptr.not-confirmed): Gmail's rule is met
+    assert predicted_reply(rows_.values(), "gmail") is None  # Gmail does not answer 5.7.25 for a generic name
 
 
 def test_failed_row_names_each_providers_reply():

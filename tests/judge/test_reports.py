@@ -3,6 +3,8 @@ project's reply classifier. Literal records in, findings out."""
 
 from __future__ import annotations
 
+import pytest
+
 from smtpdoctor.judge.reports import DmarcTally, TlsTally, classify_source, dmarc_findings, service_for, tls_findings
 from smtpdoctor.protocol.dmarc_report import AggregateRecord, AggregateReport
 from smtpdoctor.protocol.tlsrpt import TlsFailure, TlsPolicy, TlsReport
@@ -51,6 +53,37 @@ def test_google_rejection_in_a_report_is_explained_by_the_reply_classifier():
     found = [f for f in dmarc_findings(t, {}) if f.id == "dmarc-report.rejected"]
     assert len(found) == 1 and found[0].evidence["explanation"]["reason"] == "authfailure"
     assert found[0].title.startswith("12 messages from 192.0.2.50 were rejected:")
+
+
+GOOGLE_COMMENTS = [  # what Google writes into <reason><comment> (field notes), and what each code means at Gmail
+    ("550-5.7.30", "authfailure", "DKIM"),
+    ("421-4.7.30", "authfailure", "DKIM"),
+    ("550-5.7.27", "authfailure", "SPF"),
+    ("421-4.7.27", "authfailure", "SPF"),
+    ("421-4.7.29", "failedstarttls", "TLS"),
+    ("421-4.7.32", "authfailure", "aligned"),
+    ("550-5.7.25", "requireptr", "PTR"),
+]
+
+
+@pytest.mark.parametrize(("code", "reason", "word"), GOOGLE_COMMENTS)
+def test_google_report_comments_are_read_with_gmails_meanings(code, reason, word):
+    """Google's report names no provider in the comment: the reporter does (an RFC's x.7.30 is REQUIRETLS,
+    x.7.27 a null MX; at Gmail they are DKIM and SPF)."""
+    t = tally(rec("192.0.2.50", 3, reasons=(("local_policy", f"Sender requirement failed: {code}"),)))
+    (found,) = [f for f in dmarc_findings(t, {}) if f.id == "dmarc-report.rejected"]
+    exp = found.evidence["explanation"]
+    assert (exp["reason"], exp["provider"]) == (reason, "gmail"), exp
+    assert word in exp["summary"], exp["summary"]
+
+
+def test_a_report_comment_of_another_reporter_gets_no_gmail_meaning():
+    t = DmarcTally()
+    t.add(report(rec("192.0.2.50", 3, reasons=(("local_policy", "Sender requirement failed: 550-5.7.30"),)),
+                 org="receiver.example"))
+    (found,) = [f for f in dmarc_findings(t, {}) if f.id == "dmarc-report.rejected"]
+    exp = found.evidence["explanation"]
+    assert exp["provider"] is None and exp["reason"] not in ("failedstarttls", "authfailure"), exp
 
 
 def test_tls_failures_by_type_and_mx():

@@ -100,3 +100,26 @@ def test_processes_ending_together_lose_none_of_each_others_patterns(tmp_path):
     (file,) = Path(tmp_path).rglob("compiled.py.*.marshal")
     version, codes = marshal.loads(file.read_bytes())
     assert {k for k in codes if k[0].startswith("proc")} == {(f"proc{i}-{j}", 0) for i in range(8) for j in range(40)}
+
+
+def test_any_case_finds_what_ignorecase_finds():
+    from smtpdoctor.judge.explain import message
+    from smtpdoctor.protocol import textbounce
+    from smtpdoctor.protocol.compiled import AnyCase
+
+    patterns = [message._BOUNCE_FROM, message._BOUNCE_SUBJECT, message._DELAYED, message._RCPT_HINT,
+                textbounce._SENDER_CONTEXT]
+    texts = ["Mail Delivery Subsystem <MAILER-DAEMON@example.org>", "Undelivered Mail Returned to Sender",
+             "Warning: could not send message for past 4 hours", "Delivery Status Notification (Delay)",
+             "550 5.1.1 <a@b.example>: Recipient address rejected: User unknown", "RCPT TO:<a@b.example>",
+             "Mail From: ", "Envelope-From: <", "(expanded from ", "Ma\u212ail Delivery", "bounce\u017f", "plain words",
+             "MAILER-DAEMON (Mail Delivery System)", "Reply-To:", "Returned mail: see transcript for details",
+             "Sent by \u0130stanbul", "DELAYED MAIL", ""]
+    for any_case in patterns:
+        assert isinstance(any_case, AnyCase)
+        folding = re.compile(any_case.lower.pattern, re.I)
+        for text in texts:
+            got, want = any_case.search(text), folding.search(text)
+            assert (got is None) == (want is None), (any_case.lower.pattern, text)
+            if got is not None:
+                assert got.span() == want.span()

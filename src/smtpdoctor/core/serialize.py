@@ -1,4 +1,4 @@
-"""The one JSON serializer: a walker from frozen dataclasses to JSON values.
+"""The one JSON serializer: a walker from frozen dataclasses (and records, ``core.record``) to JSON values.
 
 Enums become their value, tuples, lists and sets become lists, mappings keep their keys (as text),
 dataclasses become objects in field order. A :class:`~smtpdoctor.core.settings.Secret` is refused: a
@@ -13,9 +13,10 @@ hand-written ``to_json()`` (an object whose JSON is not its fields) is called wh
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 from collections.abc import Mapping  # not typing's (read at run time)
+
+from .record import _SET, Record
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:
     from typing import Any, Callable
@@ -25,17 +26,25 @@ __all__ = ["to_json", "js", "JsonMixin"]
 _KEY = "smtpdoctor.json"
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class _Spec:
-    """How one field is written in JSON (``js()``)."""  # a docstring: dataclass() then asks inspect for none
+class _Spec(Record):  # a Record: this module imports no dataclasses (an explain run never does, issue 16)
+    """How one field is written in JSON (``js()``)."""
 
-    name: str | None = None  # the key in JSON (default: the field's name)
-    omit: bool = False  # never in JSON
-    skip_none: bool = False  # left out when None
-    skip_empty: bool = False  # left out when falsy ("" / () / None / 0)
-    convert: Callable[[Any], Any] | None = None  # applied to a value that is not None, before walking
-    ndigits: int | None = None  # round a float
-    flatten: bool = False  # a mapping (or dataclass) whose keys join the parent object
+    __slots__ = ("name", "omit", "skip_none", "skip_empty", "convert", "ndigits", "flatten")
+
+    def __init__(self, name: str | None = None,  # the key in JSON (default: the field's name)
+                 omit: bool = False,  # never in JSON
+                 skip_none: bool = False,  # left out when None
+                 skip_empty: bool = False,  # left out when falsy ("" / () / None / 0)
+                 convert: Callable[[Any], Any] | None = None,  # applied to a value that is not None, before walking
+                 ndigits: int | None = None,  # round a float
+                 flatten: bool = False) -> None:  # a mapping (or dataclass) whose keys join the parent object
+        _SET(self, "name", name)
+        _SET(self, "omit", omit)
+        _SET(self, "skip_none", skip_none)
+        _SET(self, "skip_empty", skip_empty)
+        _SET(self, "convert", convert)
+        _SET(self, "ndigits", ndigits)
+        _SET(self, "flatten", flatten)
 
 
 _PLAIN = _Spec()
@@ -63,7 +72,7 @@ def to_json(value: Any) -> Any:
         return value.value
     if type(value).__name__ == "Secret":
         raise TypeError("a Secret is never serialised")
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+    if isinstance(value, Record) or _is_dataclass(value):
         custom = getattr(type(value), "to_json", None)
         if custom is not None and custom is not JsonMixin.to_json:
             return value.to_json()
@@ -83,11 +92,22 @@ _AS_IS = frozenset({str, int, float, bool, type(None)})  # exact types (not enum
 _WALKED: set[type] = set()  # dataclasses without a to_json of their own, met before (not a Secret)
 
 
+def _is_dataclass(value: Any) -> bool:
+    """``dataclasses.is_dataclass`` of an instance, without importing dataclasses (what it reads)."""
+    return hasattr(type(value), "__dataclass_fields__") and not isinstance(value, type)
+
+
 def _plan(cls: type) -> tuple[tuple[str, _Spec], ...]:
-    """(field name, spec) per field of a dataclass, read once per class."""
+    """(field name, spec) per field of a dataclass or a :class:`~.record.Record`, read once per class."""
     plan = _PLANS.get(cls)
     if plan is None:
-        plan = _PLANS[cls] = tuple((f.name, f.metadata.get(_KEY, _PLAIN)) for f in dataclasses.fields(cls))
+        if issubclass(cls, Record):
+            plan = tuple((name, (cls._json.get(name) or {}).get(_KEY, _PLAIN)) for name in cls._fields)
+        else:
+            import dataclasses
+
+            plan = tuple((f.name, f.metadata.get(_KEY, _PLAIN)) for f in dataclasses.fields(cls))
+        _PLANS[cls] = plan
     return plan
 
 

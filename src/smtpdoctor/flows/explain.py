@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:
     from pathlib import Path  # imported to walk a directory only (with urllib.parse and ipaddress, 3 ms)
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
 
 from ..core.explanation import Explained, Kind
 from ..core.inputs import InputError, is_binary, read_head, size_label
+from ..core.record import _SET, Record
 from ..judge.explain.reply import explain_text
 from ..protocol.mail_parts import MAX_MESSAGE_BYTES, looks_like_message
 from ..protocol.maillog import failure_lines, looks_like_maillog
@@ -39,14 +39,17 @@ _CHUNK = 64 * 1024
 _SEPARATOR = compiled_re(rb"^From \S*\s.*(?:\d{1,2}:\d{2}|\d{4})\s*$")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Item:
+class Item(Record):  # a Record: explain's path imports no dataclasses (core.record, issue 16)
     """One input: a message (bytes), reply text, or a reason it could not be read."""
 
-    source: str
-    message: bytes | None = None
-    text: str | None = None
-    error: str | None = None
+    __slots__ = ("source", "message", "text", "error")
+
+    def __init__(self, *, source: str, message: bytes | None = None, text: str | None = None,
+                 error: str | None = None) -> None:
+        _SET(self, "source", source)
+        _SET(self, "message", message)
+        _SET(self, "text", text)
+        _SET(self, "error", error)
 
 
 _FROM_LINE = compiled_re(rb"(?m)^From [^\n]*")

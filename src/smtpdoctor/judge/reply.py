@@ -15,12 +15,11 @@ code, the action and the SMTP command. At a known phase the phase rules name the
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from dataclasses import dataclass
 
 from ..core.explanation import Classification
 from ..core.category import Category
+from ..core.record import _SET, Record, replace
 from ..protocol.compiled import compiled_re
 from ..protocol.status_codes import find_replycode, find_status, is_status, prefer_status
 from .reply_rules import Knowledge, Provider, ProviderRule, knowledge
@@ -53,19 +52,32 @@ _HTML = compiled_re(r"<html>.*?</html>", re.I | re.S)
 _LEADING_CODE = compiled_re(r"^\s*([2-5]\d\d)(?:[ -]|$)")
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Facts:
+class Facts(Record):  # a Record: explain's path imports no dataclasses (core.record, issue 16)
     """What a parser knows about one failure, before classification."""
 
-    diagnostic: str = ""  # the server's words (Diagnostic-Code or the error text)
-    status: str = ""  # Status: field
-    replycode: str = ""
-    command: str = ""  # CONN, EHLO, HELO, STARTTLS, AUTH, MAIL, RCPT, DATA
-    action: str = ""  # failed, delayed, delivered, expired, ...
-    diagnostic_type: str = ""  # SMTP, X-UNIX, X-POSTFIX, ...
-    remote_host: str = ""
-    recipient: str = ""  # the failed address: its domain may name the provider
-    reason: str = ""  # a reason a parser already knows (feedback, vacation, ...)
+    __slots__ = ("diagnostic", "status", "replycode", "command", "action", "diagnostic_type", "remote_host",
+                 "recipient", "reason")
+
+    def __init__(self, *,
+                 diagnostic: str = "",  # the server's words (Diagnostic-Code or the error text)
+                 status: str = "",  # Status: field
+                 replycode: str = "",
+                 command: str = "",  # CONN, EHLO, HELO, STARTTLS, AUTH, MAIL, RCPT, DATA
+                 action: str = "",  # failed, delayed, delivered, expired, ...
+                 diagnostic_type: str = "",  # SMTP, X-UNIX, X-POSTFIX, ...
+                 remote_host: str = "",
+                 recipient: str = "",  # the failed address: its domain may name the provider
+                 reason: str = "",  # a reason a parser already knows (feedback, vacation, ...)
+                 ) -> None:
+        _SET(self, "diagnostic", diagnostic)
+        _SET(self, "status", status)
+        _SET(self, "replycode", replycode)
+        _SET(self, "command", command)
+        _SET(self, "action", action)
+        _SET(self, "diagnostic_type", diagnostic_type)
+        _SET(self, "remote_host", remote_host)
+        _SET(self, "recipient", recipient)
+        _SET(self, "reason", reason)
 
 
 def clean_diagnostic(text: str) -> str:
@@ -304,9 +316,11 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
     summary = rule.summary if rule is not None and rule.summary else spec.summary
     remedy = (rule.remedy if rule is not None and rule.remedy else ()) + spec.remedy
     help_url = (rule.help if rule is not None and rule.help else None) or (provider.help if provider else None)
+    # a rule's ``retry = false`` (a 4xx that says retrying will not help) reaches classify() in params
+    params = {"retry": rule.retry} if rule is not None and rule.retry is not None else {}
     return Classification(reason=reason, category=category, status=status, replycode=replycode,
                        provider=provider.id if provider else None, summary=summary, remedy=remedy,
-                       help_url=help_url)
+                       help_url=help_url, params=params)
 
 
 def classify(code: int | None, text: str, *, enhanced: str | None = None, phase: str | None = None,
@@ -339,17 +353,17 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
         if phase == "auth" and result.reason in ("onhold", "undefined"):
             # Refused at AUTH: whatever the words, the credentials or the mechanism were refused.
             spec = kb.reasons["securityerror"]
-            result = dataclasses.replace(result, reason="securityerror", category=Category.AUTHENTICATION,
+            result = replace(result, reason="securityerror", category=Category.AUTHENTICATION,
                                          summary="The server refused our authentication.", remedy=spec.remedy)
         # imported here: a bounce's classify_facts needs neither the blocklist catalogue nor the bulk rules
         from .checklist import rule_note
         from .citations import rejection_cites_listing
 
         if result.reason not in ("delivered", "vacation", "feedback"):
-            result = dataclasses.replace(result, citation=rejection_cites_listing(body))
+            result = replace(result, citation=rejection_cites_listing(body))
         note = rule_note(result.provider, result.status)
         if note:
-            result = dataclasses.replace(result, bulk_rule=note, remedy=(*result.remedy, note))
+            result = replace(result, bulk_rule=note, remedy=(*result.remedy, note))
     if phase in STAGES:
         return _at_phase(kb, result, phase, code, enhanced, body, provider or result.provider)
     from ..core import catalogue
@@ -357,9 +371,9 @@ def classify(code: int | None, text: str, *, enhanced: str | None = None, phase:
     finding = kb.reason_finding.get(result.reason)
     if finding is not None and catalogue.spec(finding).category != result.category:
         finding = None  # a provider's own category: no generic finding says it
-    retry = (result.replycode or result.status)[:1] == "4"
-    return dataclasses.replace(result, finding=finding, retryable=retry,
-                               params=_params(result, phase, code, result.status, body))
+    retry = result.params.get("retry", (result.replycode or result.status)[:1] == "4")
+    return replace(result, finding=finding, retryable=retry,
+                   params=_params(result, phase, code, result.status, body))
 
 
 def _params(result: Classification, phase: str, code: int | None, status: str | None, body: str) -> dict:
@@ -392,7 +406,7 @@ def _at_phase(kb: Knowledge, result: Classification, stage: str, code: int | Non
     if rule.fallback and stage != "auth":
         if result.reason not in kb.reason_finding:
             # a catch-all finding says less than the reason: keep the reason's category
-            return dataclasses.replace(result, finding=finding, confidence=rule.confidence,
+            return replace(result, finding=finding, confidence=rule.confidence,
                                        retryable=rule.retry, params={**params, **rule.params})
         finding = kb.reason_finding[result.reason]
     params = {**rule.params, **params} if rule.blocklist else {**params, **rule.params}
@@ -409,9 +423,9 @@ def _with_finding(result: Classification, finding: str, *, confidence: str, retr
     spec = catalogue.spec(finding)
     category = spec.category
     if category is Category.OK:
-        return dataclasses.replace(result, finding=finding, category=category, confidence=confidence,
+        return replace(result, finding=finding, category=category, confidence=confidence,
                                    retryable=False, params=params, reason="delivered")
-    return dataclasses.replace(result, finding=finding, category=category, confidence=confidence,
+    return replace(result, finding=finding, category=category, confidence=confidence,
                                retryable=retry, params=params)
 
 
@@ -458,4 +472,4 @@ def to_finding(result: Classification, preset: Any = None, *, redactor: Any = No
     if redactor is not None:
         explained = {k: redactor.redact(v) if isinstance(v, str) else v for k, v in explained.items()}
     evidence = {**finding.evidence, "explanation": explained} if result.replycode and not result.ok else finding.evidence
-    return dataclasses.replace(finding, remedy=remedy, evidence=evidence)
+    return replace(finding, remedy=remedy, evidence=evidence)

@@ -8,11 +8,11 @@ regular expressions would cost more than a whole run over a few hundred bounces)
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cache
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:
     from typing import Any, Mapping
+from ..core.record import _SET, Record
 from ..core.toml_cache import knowledge_derived, knowledge_toml
 from ..protocol.compiled import compiled_re
 
@@ -83,33 +83,38 @@ def _interior_word(item: str) -> str | None:
     return best
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ReasonSpec:
+# Records, not dataclasses: cheaper to define, and explain's path imports no dataclasses (core.record, issue 16)
+class ReasonSpec(Record):
     """One reason of the reply rules: its category, words and the substrings that find it."""
 
-    name: str
-    category: str
-    summary: str
-    remedy: tuple[str, ...]
-    literal: Literals | None  # any of the substrings
-    aligned: tuple[tuple[str, ...], ...]  # substrings that must appear in this order
-    # per sequence, an interior word of one of its substrings (None: none has one): a text without it as a
-    # whole word cannot hold the sequence, and a set look-up is cheaper than the first ``find``
-    aligned_keys: tuple[str | None, ...]
-    exclude: Literals | None  # a match here vetoes the reason
-    # the sequences by their key (those without one apart): a text's words pick the few to try
-    aligned_by_key: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict, compare=False, repr=False)
-    aligned_free: tuple[tuple[str, ...], ...] = field(default=(), compare=False, repr=False)
-    aligned_words: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    __slots__ = ("name", "category", "summary", "remedy", "literal", "aligned", "aligned_keys", "exclude",
+                 "aligned_by_key", "aligned_free", "aligned_words")
+    # made from ``aligned`` and ``aligned_keys``: the sequences by their key (those without one apart), the keys
+    _nocompare = frozenset({"aligned_by_key", "aligned_free", "aligned_words"})
 
-    def __post_init__(self) -> None:
-        by_key: dict[str, list[tuple[str, ...]]] = {}
-        for key, seq in zip(self.aligned_keys, self.aligned):
+    def __init__(self, *, name: str, category: str, summary: str, remedy: tuple[str, ...],
+                 literal: Literals | None,  # any of the substrings
+                 aligned: tuple[tuple[str, ...], ...],  # substrings that must appear in this order
+                 # per sequence, an interior word of one of its substrings (None: none has one): a text without it
+                 # as a whole word cannot hold the sequence, and a set look-up is cheaper than the first ``find``
+                 aligned_keys: tuple[str | None, ...],
+                 exclude: Literals | None,  # a match here vetoes the reason
+                 ) -> None:
+        _SET(self, "name", name)
+        _SET(self, "category", category)
+        _SET(self, "summary", summary)
+        _SET(self, "remedy", remedy)
+        _SET(self, "literal", literal)
+        _SET(self, "aligned", aligned)
+        _SET(self, "aligned_keys", aligned_keys)
+        _SET(self, "exclude", exclude)
+        by_key: dict[str, list[tuple[str, ...]]] = {}  # a text's words pick the few sequences to try
+        for key, seq in zip(aligned_keys, aligned):
             if key is not None:
                 by_key.setdefault(key, []).append(seq)
-        object.__setattr__(self, "aligned_by_key", {k: tuple(v) for k, v in by_key.items()})
-        object.__setattr__(self, "aligned_free", tuple(q for k, q in zip(self.aligned_keys, self.aligned) if k is None))
-        object.__setattr__(self, "aligned_words", frozenset(by_key))
+        _SET(self, "aligned_by_key", {k: tuple(v) for k, v in by_key.items()})
+        _SET(self, "aligned_free", tuple(q for k, q in zip(aligned_keys, aligned) if k is None))
+        _SET(self, "aligned_words", frozenset(by_key))
 
     def matches(self, text: str) -> bool:
         """``text`` is lower-case, whitespace-collapsed diagnostic text."""
@@ -146,12 +151,14 @@ def _in_order(seq: tuple[str, ...], text: str) -> bool:
 class ProviderRule:
     """One provider rule; its regular expression is compiled on first use (most runs meet few providers)."""
 
-    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "match")
+    __slots__ = ("source", "reason", "category", "summary", "remedy", "help", "match", "retry")
 
     def __init__(self, *, source: str, reason: str, category: str | None, summary: str | None,
-                 remedy: tuple[str, ...], help: str | None, lowered: str) -> None:  # noqa: A002 - the data's own key
+                 remedy: tuple[str, ...], help: str | None, lowered: str,  # noqa: A002 - the data's own key
+                 retry: bool | None = None) -> None:
         self.source, self.reason, self.category = source, reason, category
         self.summary, self.remedy, self.help = summary, remedy, help
+        self.retry = retry  # False: a 4xx reply that says retrying will not help (None: the reply code says)
         self.match = LazyPattern(lowered, re.S)  # ``source`` for lower-case text, compiled when first searched
 
 
@@ -280,16 +287,19 @@ def _requirement(items: list) -> frozenset[str] | None:
     return max(candidates, key=lambda s: (min(map(len, s)), -len(s)))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Provider:
+class Provider(Record):
     """A mailbox provider of the reply rules: how its hosts and replies are known, and its rules."""
 
-    id: str
-    name: str
-    hosts: LazyPattern | None
-    markers: LazyPattern | None
-    help: str | None
-    rules: tuple[ProviderRule, ...]
+    __slots__ = ("id", "name", "hosts", "markers", "help", "rules")
+
+    def __init__(self, *, id: str, name: str, hosts: LazyPattern | None, markers: LazyPattern | None,  # noqa: A002
+                 help: str | None, rules: tuple[ProviderRule, ...]) -> None:  # noqa: A002
+        _SET(self, "id", id)
+        _SET(self, "name", name)
+        _SET(self, "hosts", hosts)
+        _SET(self, "markers", markers)
+        _SET(self, "help", help)
+        _SET(self, "rules", rules)
 
 
 class PhaseRules:
@@ -311,26 +321,40 @@ class PhaseRules:
         return iter(self._rules)
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Knowledge:
+class Knowledge(Record):
     """The reply rules (knowledge/replies.toml), read once."""
 
-    reasons: dict[str, ReasonSpec]
-    first: tuple[str, ...]
-    second: tuple[str, ...]
-    retry: frozenset[str]
-    status: dict[str, str]
-    pseudo_status: dict[str, str]
-    providers: tuple[Provider, ...]
-    any_host: LazyPattern  # any provider's host pattern (its literals are the quick "none of them" test)
-    any_marker: LazyPattern  # any provider's text marker (its literals are the quick test)
-    rules: tuple[ProviderRule, ...]  # rules of no provider, tried when no provider's rule matched
-    first_rule: FirstMatch  # the first of ``rules`` that finds a text
-    phase_rules: PhaseRules
-    reason_finding: Mapping[str, str]  # reason -> the finding of a MAIL/RCPT/DATA reply no specific rule named
-    # host name -> the provider its name says (or None), as found: the same names come back bounce after bounce
-    # (the recipient's domain, the receiving MX); bounded by clearing it when full
-    host_providers: dict[str, Provider | None] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("reasons", "first", "second", "retry", "status", "pseudo_status", "providers", "any_host",
+                 "any_marker", "rules", "first_rule", "phase_rules", "reason_finding", "host_providers")
+    _nocompare = frozenset({"host_providers"})
+
+    def __init__(self, *, reasons: dict[str, ReasonSpec], first: tuple[str, ...], second: tuple[str, ...],
+                 retry: frozenset[str], status: dict[str, str], pseudo_status: dict[str, str],
+                 providers: tuple[Provider, ...],
+                 any_host: LazyPattern,  # any provider's host pattern (its literals: the quick "none of them" test)
+                 any_marker: LazyPattern,  # any provider's text marker (its literals are the quick test)
+                 rules: tuple[ProviderRule, ...],  # rules of no provider, tried when no provider's rule matched
+                 first_rule: FirstMatch,  # the first of ``rules`` that finds a text
+                 phase_rules: PhaseRules,
+                 reason_finding: Mapping[str, str],  # reason -> the finding of a MAIL/RCPT/DATA reply no rule named
+                 # host name -> the provider its name says (or None), as found: the same names come back bounce
+                 # after bounce (the recipient's domain, the receiving MX); bounded by clearing it when full
+                 host_providers: dict[str, Provider | None] | None = None,
+                 ) -> None:
+        _SET(self, "reasons", reasons)
+        _SET(self, "first", first)
+        _SET(self, "second", second)
+        _SET(self, "retry", retry)
+        _SET(self, "status", status)
+        _SET(self, "pseudo_status", pseudo_status)
+        _SET(self, "providers", providers)
+        _SET(self, "any_host", any_host)
+        _SET(self, "any_marker", any_marker)
+        _SET(self, "rules", rules)
+        _SET(self, "first_rule", first_rule)
+        _SET(self, "phase_rules", phase_rules)
+        _SET(self, "reason_finding", reason_finding)
+        _SET(self, "host_providers", {} if host_providers is None else host_providers)
 
     def provider(self, pid: str | None) -> Provider | None:
         return next((p for p in self.providers if p.id == pid), None) if pid else None
@@ -360,7 +384,8 @@ def _lower_pattern(pattern: str) -> str:
 
 def _rule(r: dict[str, Any], lowered: dict[str, str]) -> ProviderRule:
     return ProviderRule(source=r["match"], reason=r["reason"], category=r.get("category"), summary=r.get("summary"),
-                        remedy=_tuple(r.get("remedy")), help=r.get("help"), lowered=lowered[r["match"]])
+                        remedy=_tuple(r.get("remedy")), help=r.get("help"), lowered=lowered[r["match"]],
+                        retry=r.get("retry"))
 
 
 def _index(raw: dict[str, Any]) -> dict[str, Any]:

@@ -64,7 +64,9 @@ class SourceStats:
     dispositions: Counter = field(default_factory=Counter)
     header_from: Counter = field(default_factory=Counter)
     reporters: Counter = field(default_factory=Counter)
-    rejections: Counter = field(default_factory=Counter)  # reply text written into the report -> messages
+    # (the reporter's names, the reply text written into its report) -> messages: the reporter says whose
+    # codes the reply uses (Google's 550-5.7.30 is DKIM, an RFC's x.7.30 is REQUIRETLS)
+    rejections: Counter = field(default_factory=Counter)
     ptr: str | None = None
 
     @property
@@ -110,6 +112,7 @@ class DmarcTally:
         day = dt.datetime.fromtimestamp(report.begin, dt.timezone.utc).strftime("%Y-%m-%d")
         bucket = self.days.setdefault(day, [0, 0])
         reporter = report.org_name or "?"
+        names = f"{report.org_name} {report.email.rpartition('@')[2]}".lower().strip()
         for rec in report.records:
             self.records += 1
             self.messages += rec.count
@@ -133,7 +136,7 @@ class DmarcTally:
                 if kind in FORWARD_REASONS or "arc=pass" in comment.lower().replace(" ", ""):
                     s.forwarded_hint += rec.count
                 if _REPLY.search(comment):
-                    s.rejections[comment[:300]] += rec.count
+                    s.rejections[(names, comment[:300])] += rec.count
 
 
 @dataclass(slots=True)
@@ -164,9 +167,9 @@ def _rejection_findings(stats: SourceStats) -> list[Finding]:
     from .reply import classify
 
     out = []
-    for text, messages in stats.rejections.most_common(3):
+    for (reporter, text), messages in stats.rejections.most_common(3):
         m = _REPLY.search(text)
-        exp = classify(int(m.group(1)), text, enhanced=m.group(2), phase="data")
+        exp = classify(int(m.group(1)), text, enhanced=m.group(2), phase="data", host=reporter)
         out.append(catalogue.make("dmarc-report.rejected", ip=stats.ip, messages=messages, reply=text[:200],
                                   summary=exp.summary, reason=exp.reason,
                                   remedy=tuple(exp.remedy) or None,

@@ -21,7 +21,7 @@ import _sre
 
 from ..core.toml_cache import cache_path, write_atomic
 
-__all__ = ["compiled_re", "sre_code"]
+__all__ = ["compiled_re", "sre_code", "AnyCase"]
 
 _VERSION = f"{sys.version}|{getattr(_sre, 'MAGIC', None)}"
 _codes: dict | None = None  # (pattern, flags) -> sre_code(...), read on the first call
@@ -115,3 +115,22 @@ def _save() -> None:
         _new.clear()
     finally:
         os.close(lock)  # and with it the lock
+
+
+class AnyCase:
+    """A pattern that ignores case, searched in ASCII text as its lower-case form over the lower-cased text: ``re``
+    runs ``IGNORECASE`` 2-3x slower (no literal prefix to jump to, every letter folded). Non-ASCII text is searched
+    with ``IGNORECASE`` (it folds some non-ASCII letters to ASCII ones: K, ſ, İ); the pattern is lower-case.
+    Positions agree (lower-casing ASCII text keeps its length); a match's groups are of the lower-cased text."""
+
+    __slots__ = ("lower", "folding")
+
+    def __init__(self, pattern: str) -> None:
+        self.lower = compiled_re(pattern)
+        self.folding = compiled_re(pattern, re.I)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.lower.search(text.lower()) if text.isascii() else self.folding.search(text)
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.lower.match(text.lower()) if text.isascii() else self.folding.match(text)

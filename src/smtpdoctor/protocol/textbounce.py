@@ -9,9 +9,10 @@ original message. Pure functions on text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
-from .compiled import compiled_re
+
+from ..core.record import _SET, Record
+from .compiled import AnyCase, compiled_re
 
 __all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "find_remote_host", "ADDRESS",
            "find_addresses"]
@@ -90,8 +91,8 @@ _HEADERS_LINES = _at_line_starts(_HEADERS_BLOCK, re.I)
 _HEADER_NAMES = ("return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "delivered-to:",
                  "authentication-results:", "arc-seal:", "x-google-dkim-signature:", "x-gm-message-state:")
 _NOT_RECIPIENT_LOCAL = compiled_re(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
-_SENDER_CONTEXT = compiled_re(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
-                             r"reply-to|sent by)\s*[:=]?\s*<?$", re.I)
+_SENDER_CONTEXT = AnyCase(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
+                          r"reply-to|sent by)\s*[:=]?\s*<?$")
 _HEADER_LINE = compiled_re(r"^[ \t]*(?:to|from|cc|subject|sent|date|reply-to|message-id|in-reply-to|references)[ \t]*:",
                           re.I)
 _QUOTED = compiled_re(r"(?m)^>[ \t]?")
@@ -109,15 +110,19 @@ _REMOTE = compiled_re(r"(?:host|server|mx|said by|remote host|by)\s+\[?([a-z0-9]
                      )
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TextFailure:
+class TextFailure(Record):  # a Record: explain's path imports no dataclasses (core.record, issue 16)
     """One recipient's failure as a bounce in words reports it."""
 
-    recipient: str
-    diagnostic: str
-    command: str
-    remote_host: str
-    specific: bool = True  # False when no words follow the address and the whole report stands in
+    __slots__ = ("recipient", "diagnostic", "command", "remote_host", "specific")
+
+    def __init__(self, *, recipient: str, diagnostic: str, command: str, remote_host: str,
+                 specific: bool = True,  # False when no words follow the address and the whole report stands in
+                 ) -> None:
+        _SET(self, "recipient", recipient)
+        _SET(self, "diagnostic", diagnostic)
+        _SET(self, "command", command)
+        _SET(self, "remote_host", remote_host)
+        _SET(self, "specific", specific)
 
 
 def unquote(text: str) -> str:

@@ -7,7 +7,6 @@ Memory is bounded: counters grow with the number of distinct reasons/providers/d
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
 from ..core.explanation import Explained, Kind
 
@@ -16,20 +15,34 @@ __all__ = ["Tally", "MAX_LISTED"]
 MAX_LISTED = 200
 
 
-@dataclass(slots=True)
 class Tally:
-    """The counts of an explain run, for its summary."""
+    """The counts of an explain run, for its summary. (A slotted class by hand, not a dataclass: explain's path
+    imports no dataclasses, core.record, issue 16.)"""
 
-    inputs: int = 0
-    results: int = 0
-    kinds: Counter = field(default_factory=Counter)
-    reasons: Counter = field(default_factory=Counter)
-    categories: Counter = field(default_factory=Counter)
-    providers: Counter = field(default_factory=Counter)
-    domains: Counter = field(default_factory=Counter)
-    headline: Counter = field(default_factory=Counter)  # (provider or domain, reason) -> count
-    unparsed: list[tuple[str, str]] = field(default_factory=list)
-    unparsed_count: int = 0
+    __slots__ = ("inputs", "results", "kinds", "reasons", "categories", "providers", "domains", "headline",
+                 "unparsed", "unparsed_count")
+    __hash__ = None  # mutable, compared by value
+
+    def __init__(self) -> None:
+        self.inputs = 0
+        self.results = 0
+        self.kinds: Counter = Counter()
+        self.reasons: Counter = Counter()
+        self.categories: Counter = Counter()
+        self.providers: Counter = Counter()
+        self.domains: Counter = Counter()
+        self.headline: Counter = Counter()  # (provider or domain, reason) -> count
+        self.unparsed: list[tuple[str, str]] = []
+        self.unparsed_count = 0
+
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other):
+        return self._values() == other._values() if other.__class__ is self.__class__ else NotImplemented
+
+    def __repr__(self) -> str:
+        return "Tally(" + ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__) + ")"
 
     def add(self, e: Explained) -> None:
         self.inputs += 1

@@ -8,30 +8,30 @@ parses the MIME); the bounce's prose is read by ``protocol/textbounce.py``.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from smtpdoctor.judge.reply import Facts, classify_facts
 from smtpdoctor.judge.reply_rules import knowledge
 from smtpdoctor.protocol.status_codes import find_replycode, is_status
 from smtpdoctor.core.category import Category
 from smtpdoctor.core.explanation import Explained, Explanation, Kind, Recipient
+from smtpdoctor.core.record import replace
 from smtpdoctor.protocol.mail_parts import (ORIGINAL_TO, Block, FeedbackPart, MailParts, Original, Unreadable,
                                              decoded_value, text_dsn_blocks)
 from smtpdoctor.protocol.ses import ses_events
 from smtpdoctor.protocol.textbounce import cut_original, find_addresses, find_command, find_remote_host, read_text_bounce
-from smtpdoctor.protocol.compiled import compiled_re
+from smtpdoctor.protocol.compiled import AnyCase, compiled_re
 
 __all__ = ["explain_parts"]
 
-_BOUNCE_FROM = compiled_re(r"mailer-daemon|post_?master|mail delivery|mail administrator|maildelivery|"
-                          r"delivery subsystem|mail\.delivery|mdaemon|nobody@|double-bounce|bounce", re.I)
-_BOUNCE_SUBJECT = compiled_re(
+# lower-case patterns that ignore case (protocol.compiled.AnyCase: ASCII text lower-cased, 2-3x faster than re.I)
+_BOUNCE_FROM = AnyCase(r"mailer-daemon|post_?master|mail delivery|mail administrator|maildelivery|"
+                       r"delivery subsystem|mail\.delivery|mdaemon|nobody@|double-bounce|bounce")
+_BOUNCE_SUBJECT = AnyCase(
     r"undeliver|undelivered|delivery (?:status|fail|failure|notification|report|problem)|returned mail|"
     r"failure notice|mail delivery failed|non[- ]?deliver|could not be delivered|delivery has failed|"
     r"mail system error|returned to sender|delivery failure|warning: could not send|delayed mail|"
     r"mail failure|rejected|error sending|failed delivery|nicht zustellbar|unzustellbar|non remis|"
-    r"no se puede entregar|message you sent|undeliverable|bounce|\bndr\b|delivery delay|permanent error",
-    re.I)
+    r"no se puede entregar|message you sent|undeliverable|bounce|\bndr\b|delivery delay|permanent error")
 _AUTOREPLY_SUBJECT = compiled_re(r"^\s*(?:auto(?:matic)?[ -]?(?:reply|response|antwort)|out of (?:the )?office|"
                                 r"away from|vacation|absence|abwesenheit|autoreply|i am away|on leave|"
                                 r"r[eé]ponse automatique|auto:)", re.I)
@@ -41,8 +41,8 @@ _BOUNCE_BODY = compiled_re(r"could not be delivered|undeliverable|delivery has f
 # a reply code or a status code: "\b[245]\d\d[ -]|\b[245]\.\d{1,3}\.\d{1,3}\b|#[45]\.\d\.\d" written digit-first (the
 # word boundary as a look-behind), so the search jumps from digit to digit: 19 -> 6 µs over a bounce's text
 _SMTP_CODE_NEAR = compiled_re(r"[245](?<!\w[245])(?:\d\d[ -]|\.\d{1,3}\.\d{1,3}\b)|#[45]\.\d\.\d")
-_DELAYED = compiled_re(r"\(delay\)|delayed mail|delivery delay|warning: could not send message for past|"
-                      r"delivery status notification \(delay\)|still being retried", re.I)
+_DELAYED = AnyCase(r"\(delay\)|delayed mail|delivery delay|warning: could not send message for past|"
+                   r"delivery status notification \(delay\)|still being retried")
 _DELAYED_BODY = compiled_re(r"this is a warning message only|delivery to the following recipients? (?:has|have) been "
                            r"delayed|message will be retried for|will continue to be attempted|"
                            r"has not yet been delivered|delivery attempts will continue")
@@ -87,17 +87,17 @@ def _recipient_of(block: dict[str, str]) -> str:
     return ""
 
 
-_RCPT_HINT = compiled_re(r"\brcpt\b|does not like recipient|recipient address rejected|\[rcpt_to\]"
-                        , re.I)
+_RCPT_HINT = AnyCase(r"\brcpt\b|does not like recipient|recipient address rejected|\[rcpt_to\]")
 
 
 def _implied_command(diag: str, recipient: str) -> str:
     """RCPT when the words are about the recipient (how most MTAs word a refused RCPT TO)."""
-    if diag.isascii() and "rcpt" not in diag.lower() and "recipient" not in diag.lower():
-        return ""  # the pattern needs one of these words (re.I folds some non-ASCII letters: then it decides)
-    if _RCPT_HINT.search(diag):
-        return "RCPT"
-    return ""
+    if diag.isascii():
+        low = diag.lower()
+        if "rcpt" not in low and "recipient" not in low:
+            return ""  # the pattern needs one of these words
+        return "RCPT" if _RCPT_HINT.lower.search(low) else ""
+    return "RCPT" if _RCPT_HINT.folding.search(diag) else ""  # re.I folds some non-ASCII letters to ASCII ones
 
 
 def _command_from(diag: str) -> str:

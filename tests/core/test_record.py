@@ -1,0 +1,105 @@
+"""core.record: a Record behaves as the frozen dataclass it replaces (equality, hash, repr, immutability, copy,
+pickle, and the dataclasses API through a dataclass of the same fields)."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import pickle
+
+import pytest
+
+from smtpdoctor.core.category import Category
+from smtpdoctor.core.explanation import Classification, Explained, Kind, Recipient
+from smtpdoctor.core.record import replace
+from smtpdoctor.core.serialize import js
+from smtpdoctor.judge.reply import Facts
+from smtpdoctor.judge.reply_rules import ReasonSpec
+
+
+def _classification(**kw) -> Classification:
+    values = dict(reason="userunknown", category=Category.CLIENT, status="5.1.1", replycode="550",
+                  provider=None, summary="No such user.")
+    values.update(kw)
+    return Classification(**values)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class _Same:  # the dataclass Facts was: a Record must compare, hash and print as it did
+    diagnostic: str = ""
+    status: str = ""
+    replycode: str = ""
+    command: str = ""
+    action: str = ""
+    diagnostic_type: str = ""
+    remote_host: str = ""
+    recipient: str = ""
+    reason: str = ""
+
+
+def test_equality_hash_and_repr_are_a_frozen_dataclass_s():
+    a, b = Facts(diagnostic="550 no", command="RCPT"), Facts(diagnostic="550 no", command="RCPT")
+    twin = _Same(diagnostic="550 no", command="RCPT")
+    assert a == b and hash(a) == hash(b) and a != Facts(diagnostic="550 no")
+    assert hash(a) == hash(twin)  # the same tuple of values
+    assert repr(a) == repr(twin).replace("_Same(", "Facts(")
+    assert a != twin  # another class: never equal, as dataclasses compare
+    with pytest.raises(TypeError):
+        Facts("550 no")  # keyword-only
+    with pytest.raises(TypeError):
+        Classification(reason="x")  # required fields
+
+
+def test_frozen_as_a_dataclass_is():
+    c = _classification()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        c.reason = "blocked"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        del c.status
+    with pytest.raises(AttributeError):
+        c.nothing  # noqa: B018 - no such field
+
+
+def test_copy_and_pickle_keep_every_value():
+    e = Explained(source="a.eml", kind=Kind.BOUNCE,
+                  results=(Recipient(recipient="u@example.org", explanation=_classification(), action="failed"),))
+    assert pickle.loads(pickle.dumps(e)) == e
+    assert copy.copy(e) == e and copy.deepcopy(e) == e
+
+
+def test_the_dataclasses_api_sees_the_same_fields():
+    c = _classification(params={"x": 1})
+    assert dataclasses.is_dataclass(c) and dataclasses.is_dataclass(Classification)
+    names = [f.name for f in dataclasses.fields(c)]
+    assert names == list(Classification.__slots__)
+    assert dataclasses.fields(Recipient)[1].metadata == js(flatten=True)
+    changed = dataclasses.replace(c, reason="blocked")
+    assert isinstance(changed, Classification) and changed.reason == "blocked" and changed.params == {"x": 1}
+    assert dataclasses.asdict(Facts(status="5.1.1"))["status"] == "5.1.1"
+    assert replace(c, reason="blocked") == changed
+
+
+def test_derived_fields_are_made_not_given_nor_compared():
+    spec = ReasonSpec(name="r", category="client", summary="", remedy=(), literal=None,
+                      aligned=(("no such", "user"), ("gone",)), aligned_keys=("such", None), exclude=None)
+    assert spec.aligned_by_key == {"such": (("no such", "user"),)} and spec.aligned_free == (("gone",),)
+    assert "aligned_by_key" not in repr(spec)
+    again = replace(spec, summary="")  # replace passes what __init__ takes; the rest is made again
+    assert again == spec and again.aligned_words == frozenset({"such"})
+    assert [f.name for f in dataclasses.fields(spec) if not f.init] == ["aligned_by_key", "aligned_free",
+                                                                        "aligned_words"]
+
+
+def test_replace_of_a_dataclass_is_dataclasses_replace():
+    assert replace(_Same(status="4.0.0"), status="5.0.0") == _Same(status="5.0.0")
+
+
+def test_the_secret_scrubber_reaches_into_a_record():
+    from smtpdoctor.core.redact import MASK, Redactor
+
+    redactor = Redactor()
+    redactor.add_forms(["hunter2-secret"])
+    c = _classification(summary="the server said hunter2-secret", params={"reply": "535 hunter2-secret"})
+    scrubbed = redactor.scrub(c)
+    assert isinstance(scrubbed, Classification)
+    assert scrubbed.summary == f"the server said {MASK}" and scrubbed.params == {"reply": f"535 {MASK}"}
