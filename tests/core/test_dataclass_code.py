@@ -90,3 +90,33 @@ def test_a_damaged_file_is_compiled_over(tmp_path):
     again = _run("cached", env)
     assert again["compiled"] >= 8 and again["eq"] == [True, False, True]
     assert _run("cached", env)["compiled"] == 0  # written whole again
+
+
+_BEFORE_IMPORT = r"""
+import json, sys
+from smtpdoctor.core import dataclass_code
+dataclass_code.install()
+loaded_by_install = "dataclasses" in sys.modules
+compiled = []
+_compile = compile
+dataclass_code.compile = lambda *a, **k: (compiled.append(a[0]), _compile(*a, **k))[1]
+import dataclasses
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    x: int
+
+print(json.dumps({"loaded_by_install": loaded_by_install, "patched": dataclasses.exec is dataclass_code._exec,
+                  "finder_left": any(type(f).__name__ == "_OnImport" for f in sys.meta_path),
+                  "compiled": len(compiled), "repr": repr(Point(1))}))
+"""  # no save(): the process's exit adds what it compiled
+
+
+def test_installed_before_dataclasses_is_imported_it_loads_nothing_and_the_exit_keeps_the_code(tmp_path):
+    env = _env(tmp_path)
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _BEFORE_IMPORT], capture_output=True, text=True,
+                                      timeout=60, env=env, check=True).stdout) for _ in range(2)]
+    assert [r["loaded_by_install"] for r in runs] == [False, False]  # a bounce run that defines none loads none
+    assert [r["patched"] for r in runs] == [True, True] and [r["finder_left"] for r in runs] == [False, False]
+    assert runs[0]["compiled"] >= 4 and runs[1]["compiled"] == 0
+    assert runs[1]["repr"] == "Point(x=1)"

@@ -4,12 +4,15 @@ A data class's ``__init__``, ``__repr__``, ``__eq__``, ``__hash__`` and, when fr
 ``__delattr__`` are written by ``dataclasses`` as source text and compiled with ``exec`` each time the class
 is defined: about 80 µs per method, 22 ms of CPU for the 48 classes a domain audit defines, a sixth of its
 whole process. The text depends only on the class's fields and options, so the compiled code is the same
-in every process. :func:`install` makes ``dataclasses`` compile through :func:`_exec`, which keeps each
-text's code object; :func:`save` writes them, as :mod:`marshal` data (what byte code is made of), beside the
-package's byte code (``__pycache__`` or ``sys.pycache_prefix``, as ``core/toml_cache.py`` keeps knowledge),
-and the next process loads them instead of compiling. The key is the whole source text, and the file is per
-interpreter version (its name carries the byte code's tag), so a stale entry cannot be used: a changed class
-writes a different text. Nothing is written when Python writes no byte code or the folder is not writable.
+in every process. :func:`install` (the program's entry point calls it for every command) makes
+``dataclasses`` compile through :func:`_exec` — at once when it is loaded already, else when something first
+imports it (a command that defines no data class, as ``explain`` over bounces, never loads it); ``_exec`` keeps
+each text's code object, and at exit the new ones are added, as :mod:`marshal` data (what byte code is made
+of), to a file beside the package's byte code (``__pycache__`` or ``sys.pycache_prefix``, as
+``core/toml_cache.py`` keeps knowledge): the next process loads them instead of compiling. The key is the
+whole source text, and the file is per interpreter (it holds the exact ``sys.version``), so a stale entry
+cannot be used: a changed class writes a different text. Nothing is written when Python writes no byte code
+or the folder is not writable.
 
 No library does this, and ``dataclasses`` has no hook for it: it calls the built-in ``exec`` by name, and
 that name is given a module global of its own here (a text is compiled exactly as ``exec`` would compile it:
@@ -18,66 +21,84 @@ no ``__future__`` flag of the caller, file name ``<string>``). Anything but a te
 
 from __future__ import annotations
 
-import marshal
 import os
 import sys
 
 __all__ = ["install", "save"]
 
+_VERSION = sys.version  # code objects are read back only by the interpreter that made them
 _MAX = 4000  # entries kept: a file of every data class the commands define is a few hundred
-_codes: dict[str, object] = {}  # source text -> its code object: loaded, then compiled by this process
+_codes: dict[str, object] | None = None  # source text -> its code object: read on the first class defined
+_new: dict[str, object] = {}  # compiled by this process, not in the file yet
 _used: set[str] = set()
-_new = False  # this process compiled a text the file did not have
-_path: str | None = None
 
 
 def install() -> None:
-    """From now on, data classes defined in this process reuse the methods earlier processes compiled (once
-    per process; a no-op when installed already)."""
-    global _path
-    import dataclasses
+    """From now on, data classes defined in this process reuse the methods earlier processes compiled; their
+    ``dataclasses`` is not imported for that (a no-op when installed already)."""
+    module = sys.modules.get("dataclasses")
+    if module is not None:
+        module.exec = _exec  # dataclasses' own global: it shadows the built-in for that module only
+    elif not any(isinstance(finder, _OnImport) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _OnImport())
 
-    if dataclasses.__dict__.get("exec") is _exec:
-        return
-    _path = _cache_file()
-    if _path is not None:
-        try:
-            with open(_path, "rb") as fh:
-                tag, codes = marshal.loads(fh.read())
-            if tag == sys.implementation.cache_tag and isinstance(codes, dict):
-                _codes.update(codes)
-        except (OSError, EOFError, ValueError, TypeError):
-            pass
-    dataclasses.exec = _exec  # dataclasses' own global: it shadows the built-in for that module only
+
+class _OnImport:
+    """A finder that answers nothing: when ``dataclasses`` is first imported it gives that module ``_exec`` as
+    its ``exec`` before the module's code runs, then leaves ``sys.meta_path``."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "dataclasses":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = finder.find_spec(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is not None and hasattr(loader, "exec_module"):
+            run = loader.exec_module
+
+            def exec_module(module, run=run):
+                module.exec = _exec
+                run(module)
+
+            loader.exec_module = exec_module  # this module's loader only
+        return spec
 
 
 def _exec(source, globals=None, locals=None, /):
-    global _new
+    global _codes
     if type(source) is str:
+        if _codes is None:
+            from .toml_cache import read_cache
+
+            path = _cache_file()
+            _codes = read_cache(path, _VERSION) if path else {}
         code = _codes.get(source)
         if code is None:
             code = compile(source, "<string>", "exec", dont_inherit=True)  # as exec(str) from dataclasses.py
-            _codes[source] = code
-            _new = True
+            _codes[source] = _new[source] = code
+            if len(_new) == 1:
+                import atexit
+
+                atexit.register(save)
         _used.add(source)
         source = code
     return exec(source, globals, locals)
 
 
 def save() -> None:
-    """Write what this process compiled, with what the file had (only the texts this process used when they
-    grow past a bound). Nothing when nothing is new, or byte code is not written."""
-    global _new
-    if not _new or _path is None or sys.dont_write_bytecode:
-        return
-    _new = False
-    codes = _codes if len(_codes) <= _MAX else {text: _codes[text] for text in _used}
-    from .toml_cache import write_atomic
+    """Add what this process compiled to the file (past a bound, only the texts this process used stay).
+    Nothing when nothing is new, or byte code is not written; also run at exit."""
+    path = _cache_file()
+    if path is not None and _new:
+        from .toml_cache import add_to_cache
 
-    try:
-        write_atomic(_path, marshal.dumps((sys.implementation.cache_tag, codes)))
-    except ValueError:
-        pass
+        if add_to_cache(path, _VERSION, _new, limit=_MAX, keep=_used):
+            _new.clear()
 
 
 def _cache_file() -> str | None:

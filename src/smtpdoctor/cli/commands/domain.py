@@ -157,18 +157,12 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         loading.release()
         if primer is not None:  # a socket the UDP layer never claimed (claimed, it is the layer's to close)
             primer.close()
-        from ...core import dataclass_code
-
-        dataclass_code.save()  # the data classes' methods this run compiled, for the next (none: nothing done)
 
 
 def _load_audit(primer, inputs: list[str], ip: str | None) -> None:
-    """Import the audit while its first questions are on the wire: their data classes' methods as an earlier
-    run compiled them (core/dataclass_code.py), and, once the parsers are in, the primer's reader, which asks
-    the chains' second questions from the first answers while the rest loads (flows/domain_next.py)."""
-    from ...core import dataclass_code
-
-    dataclass_code.install()
+    """Import the audit while its first questions are on the wire and, once the parsers are in, the primer's
+    reader, which asks the chains' second questions from the first answers while the rest loads
+    (flows/domain_next.py)."""
     if primer is not None:
         from ...flows.domain_next import NextRound
 
