@@ -120,3 +120,32 @@ def test_installed_before_dataclasses_is_imported_it_loads_nothing_and_the_exit_
     assert [r["patched"] for r in runs] == [True, True] and [r["finder_left"] for r in runs] == [False, False]
     assert runs[0]["compiled"] >= 4 and runs[1]["compiled"] == 0
     assert runs[1]["repr"] == "Point(x=1)"
+
+
+_FROM_ZIP = r"""
+import importlib.util, json, sys
+sys.path.insert(0, sys.argv[1])
+from smtpdoctor.core import dataclass_code
+dataclass_code.install()
+importlib.util.find_spec("dataclasses")  # a look-up alone: the finder stays for the real import
+import dataclasses, othermod
+print(json.dumps({"from_zip": dataclasses.__file__.startswith(sys.argv[1]),
+                  "patched": dataclasses.exec is dataclass_code._exec,
+                  "other_untouched": "exec" not in vars(othermod), "other_ran_exec": othermod.y,
+                  "source": "def dataclass" in dataclasses.__loader__.get_source("dataclasses")}))
+"""
+
+
+def test_a_loader_shared_with_other_modules_is_not_changed(tmp_path):
+    # a zipimporter serves every module of its archive: only dataclasses gets the cached exec
+    import dataclasses
+    import zipfile
+
+    archive = tmp_path / "lib.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(dataclasses.__file__, "dataclasses.py")
+        zf.writestr("othermod.py", "exec('y = 1')\n")
+    out = subprocess.run([sys.executable, "-c", _FROM_ZIP, str(archive)], capture_output=True, text=True,
+                         timeout=60, env=_env(tmp_path), check=True)
+    assert json.loads(out.stdout) == {"from_zip": True, "patched": True, "other_untouched": True,
+                                      "other_ran_exec": 1, "source": True}

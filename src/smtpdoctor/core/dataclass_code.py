@@ -44,33 +44,51 @@ def install() -> None:
 
 
 class _OnImport:
-    """A finder that answers nothing: when ``dataclasses`` is first imported it gives that module ``_exec`` as
-    its ``exec`` before the module's code runs, then leaves ``sys.meta_path``."""
+    """A finder that answers only for ``dataclasses``: the spec the other finders give, with a loader that gives
+    the module :func:`_exec` as its ``exec`` before the module's code runs; it leaves ``sys.meta_path`` once
+    that module is loaded (a look-up alone, ``importlib.util.find_spec``, loads nothing and keeps it)."""
 
     def find_spec(self, name, path=None, target=None):
         if name != "dataclasses":
             return None
-        sys.meta_path.remove(self)
         for finder in sys.meta_path:
-            spec = finder.find_spec(name, path, target)
+            find = getattr(finder, "find_spec", None)  # as importlib does: a finder of the old protocol is passed
+            if finder is self or find is None:
+                continue
+            spec = find(name, path, target)
             if spec is not None:
                 break
         else:
             return None
-        loader = spec.loader
-        if loader is not None and hasattr(loader, "exec_module"):
-            run = loader.exec_module
-
-            def exec_module(module, run=run):
-                module.exec = _exec
-                run(module)
-
-            loader.exec_module = exec_module  # this module's loader only
+        if spec.loader is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = _Loader(spec.loader, self)  # this spec's own: a loader shared by other modules is not changed
         return spec
+
+
+class _Loader:
+    """``dataclasses``' loader, but that the module has :func:`_exec` as its ``exec``."""
+
+    def __init__(self, loader, finder: _OnImport) -> None:
+        self.loader, self.finder = loader, finder
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module) -> None:
+        if self.finder in sys.meta_path:
+            sys.meta_path.remove(self.finder)
+        module.exec = _exec
+        self.loader.exec_module(module)
+
+    def __getattr__(self, name: str):  # get_source, is_package, ...: the real loader's
+        return getattr(self.loader, name)
 
 
 def _exec(source, globals=None, locals=None, /):
     global _codes
+    if globals is None:  # not how dataclasses calls it: run where the caller runs, as the built-in would
+        caller = sys._getframe(1)
+        globals, locals = caller.f_globals, caller.f_locals if locals is None else locals
     if type(source) is str:
         if _codes is None:
             from .toml_cache import read_cache
