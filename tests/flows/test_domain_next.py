@@ -106,3 +106,45 @@ async def test_the_udp_layer_goes_on_with_the_step_for_the_answers_it_reads(rsa2
             ("good.test._report._dmarc.reports.test", "TXT")} <= set(step.answers)
     assert _report(primed) == _report(plain)
     assert sorted(srv.queries) == plain_queries
+
+
+async def test_answers_the_reader_read_are_timed_when_they_came_not_when_handed_over(rsa2048):
+    """The thread reads the first answers while the audit imports; the UDP layer takes them later. Their round
+    trips (which set the retransmit timeout) and their times in the query log end when they were read."""
+    import time
+
+    zone = _zone(rsa2048)
+    async with lab_resolver(zone, delay=0.02) as (_, srv):
+        primer = prime(questions_of(["good.test"]), [srv.address])
+        first = set(primer.sent)
+        primer.follow(NextRound(["good.test"]))
+        for _ in range(300):  # the loop serves the lab: wait until the reader has read every first answer
+            if len(primer.read) >= len(first):
+                break
+            await asyncio.sleep(0.01)
+        assert len(primer.read) >= len(first)
+        time.sleep(0.4)  # "the imports": the layer takes the answers over this much later
+        resolver = Resolver([srv.address], timeout=0.5, lifetime=1, primer=primer)
+        await audit_domain(resolver, "good.test")
+    mux = resolver._mux
+    times = {(e.name, e.rdtype): e.elapsed for e in resolver.log if (e.name, e.rdtype) in first}
+    assert times and max(times.values()) < 0.3, times
+    assert mux._srtt is not None and mux._srtt < 0.3, mux._srtt
+
+
+def test_a_reader_that_cannot_start_leaves_nothing_behind(monkeypatch):
+    """No thread can start (a process at its limit): follow() gives up quietly, the switch interval is the
+    interpreter's again, and the primer closes without error; the command asks its next questions itself."""
+    import sys
+    import threading
+
+    def refuse(self):
+        raise RuntimeError("can't start new thread")
+
+    interval = sys.getswitchinterval()
+    primer = prime(questions_of(["good.test"]), ["127.0.0.1:9"])
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    primer.follow(NextRound(["good.test"]))
+    assert (primer._reader, primer.step, sys.getswitchinterval()) == (None, None, interval)
+    primer.close()
+    assert primer.sock is None

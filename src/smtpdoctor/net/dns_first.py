@@ -13,7 +13,7 @@ like any other. A question the primer could not send is simply asked again by th
 
 The first answers can come before the event loop has been imported (it takes about a round trip of CPU at
 50 ms). :meth:`Primer.follow` reads them meanwhile in a thread of its own and sends the questions a command
-is sure to ask next (a domain audit's second round: ``flows/domain_first.py``); the UDP layer then takes
+is sure to ask next (a domain audit's second round: ``flows/domain_next.py``); the UDP layer then takes
 over these questions too, and the answers read so far, as if it had read them itself.
 """
 
@@ -47,7 +47,7 @@ class Primer:
         self.sent: dict[tuple[str, str], tuple[int, bytes, float]] = {}  # (name, type) -> (id, wire, when)
         self._ids: dict[int, tuple[str, str]] = {}  # id -> (name, type)
         self.taken = False  # the UDP layer took the socket over
-        self.read: list[bytes] = []  # datagrams read by follow()'s thread, in order, for the UDP layer
+        self.read: list[tuple[bytes, float]] = []  # (datagram, when read) by follow()'s thread, for the UDP layer
         self.failed: OSError | None = None  # the error a read of follow()'s thread raised (an ICMP refusal)
         self._reader = None  # follow()'s thread, its wake-up pipe and the switch interval before it
         self.step = None  # follow()'s step: the UDP layer goes on with it for the answers it reads itself
@@ -83,14 +83,25 @@ class Primer:
         chains those answers wake have gone through their turns of the loop (:meth:`smtpdoctor.net.dns.Resolver._open_mux`)."""
         if self.sock is None or self._reader is not None:
             return
-        self.step = step
         import threading
 
-        wake = os.pipe()
+        try:
+            wake = os.pipe()
+        except OSError:  # no descriptor left: the command asks its next questions itself, as without follow()
+            return
+        interval = sys.getswitchinterval()
         thread = threading.Thread(target=self._read, args=(step, wake[0]), name="smtpdoctor-primer", daemon=True)
-        self._reader = (thread, wake, sys.getswitchinterval())
+        self._reader = (thread, wake, interval)
         sys.setswitchinterval(0.0002)
-        thread.start()
+        try:
+            thread.start()
+        except RuntimeError:  # no thread can start: the same, and nothing of follow() is left behind
+            self._reader = None
+            sys.setswitchinterval(interval)
+            os.close(wake[0])
+            os.close(wake[1])
+            return
+        self.step = step
 
     def _read(self, step, wake: int) -> None:
         import select
@@ -111,7 +122,7 @@ class Primer:
                 except OSError as exc:  # an ICMP refusal: the UDP layer reports it (UdpSocket.refused_all)
                     self.failed = exc
                     return
-                self.read.append(data)
+                self.read.append((data, time.perf_counter()))  # its round trip ends now, not when handed over
                 for name, rdtype in self._next(data, step):
                     self.ask(name, rdtype)
 
@@ -134,11 +145,13 @@ class Primer:
             return
         thread, (wake_r, wake_w), interval = self._reader
         self._reader = (None, None, None)
-        os.write(wake_w, b"x")
-        thread.join()
-        os.close(wake_r)
-        os.close(wake_w)
-        sys.setswitchinterval(interval)
+        try:
+            os.write(wake_w, b"x")
+            thread.join()
+        finally:  # a second Ctrl-C while joining: the interval and the pipe are given back all the same
+            sys.setswitchinterval(interval)
+            os.close(wake_r)
+            os.close(wake_w)
 
     def claim(self, server: tuple[str, int]) -> socket.socket | None:
         """The socket, for the UDP layer's connection to ``server`` when it is this primer's (once)."""

@@ -216,7 +216,7 @@ class _Query:
 
     def finish(self, outcome: Outcome, **kw) -> None:
         result = DnsResult(name=self.name, rdtype=self.rdtype, outcome=outcome,
-                           elapsed=time.perf_counter() - self.start, **kw)
+                           elapsed=(self.mux._arrived or time.perf_counter()) - self.start, **kw)
         if not self.mux.full:
             self.mux.log.append(QueryLogEntry(self.name, self.rdtype, outcome, result.elapsed))
         self.mux._release()
@@ -304,6 +304,7 @@ class MuxResolver:
         self._round_answers = 0.0  # answers since the probe last doubled
         self._srtt: float | None = None
         self._newest_answered = 0.0  # when the newest question answered at its first send was sent
+        self._arrived: float | None = None  # while adopt() hands over a datagram the primer read: when it was read
         # RTOs to wait while no later question was answered: 2 for the sweep; 1 for the facade's questions,
         # which come few at a time (a lone lost question has no later one) and already wait at least 1 s.
         self._stalled = 1.0 if full else 2.0
@@ -344,8 +345,12 @@ class MuxResolver:
             self._in_flight += 1
             query.sent_before(sock, qid, when)
             futures[(name, rdtype)] = fut
-        for data in primer.read:
-            sock.take(data)
+        try:
+            for data, when in primer.read:
+                self._arrived = when  # the round trip and the answer's time end when the thread read it
+                sock.take(data)
+        finally:
+            self._arrived = None
         if primer.failed is not None:
             sock.refused_all(primer.failed)
         return futures
@@ -443,7 +448,7 @@ class MuxResolver:
         return min(self.timeout, max(self._min_rto, self._srtt + 4 * self._rttvar))
 
     def _answered(self, query: "_Query") -> None:
-        now = time.perf_counter()
+        now = self._arrived or time.perf_counter()
         if query.attempt == 1:  # Karn: only an answer to a query sent once measures the round trip
             if query.sent > self._newest_answered:
                 self._newest_answered = query.sent
