@@ -21,7 +21,7 @@ from ..core.observations import DnsResult, Outcome
 from ..core.dkim_selectors import common_selectors, first_tier
 from ..protocol.dmarc import (DmarcPolicy, OrgDomain, authorisation_name, discover_policy, find_organizational_domain,
                               mailto_domains, organizational_domain_from_walk, tree_walk)
-from ..protocol.mx import mx_hosts, parse_mx
+from ..protocol.mx import DANE_HOSTS, mx_hosts, parse_mx
 # core.names' rules on plain text: its data classes are not needed for the audit (issue 16)
 from ..core.name_text import BadDomain, domain_parts, parent_names, tlsa_name
 
@@ -486,7 +486,7 @@ class _Run:
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
-        hosts = hosts[:10]
+        hosts = hosts[:DANE_HOSTS]
         answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
         validations = dict(zip(with_tlsa, await asyncio.gather(*(self._validate(h, answers[h]) for h in with_tlsa))))

@@ -28,7 +28,7 @@ from ..core.observations import DnsResult, Outcome
 from ..net.dns_wire import Answer, plain_result
 from ..protocol.dmarc import (DmarcPolicy, authorisation_name, discover_policy, external_destinations, mailto_domains,
                               organizational_domain_from_walk, tree_walk)
-from ..protocol.mx import mx_hosts
+from ..protocol.mx import DANE_HOSTS, mx_hosts
 from ..protocol.spf.lookup import spf_records
 from ..protocol.spf.names import is_check_host_domain, truncate, unmap
 from ..protocol.spf.record import SpfSyntaxError, parse
@@ -116,7 +116,7 @@ class NextRound:
         hosts = mx_hosts(result)
         out = []
         if not result.outcome.is_failure and hosts:  # first: a TLSA record found leads to a third round
-            out += [(tlsa_name(host), "TLSA") for host in hosts[:10]]
+            out += [(tlsa_name(host), "TLSA") for host in hosts[:DANE_HOSTS]]
         out += [(host, rdtype) for host in hosts for rdtype in ("A", "AAAA")]
         if result.outcome is Outcome.NODATA:
             out += [(name, "A"), (name, "AAAA")]  # an implicit MX?
