@@ -19,21 +19,20 @@ __all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "f
 
 ADDRESS = compiled_re(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")  # ADDRESS's
+_LOCAL_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-"  # ADDRESS's
 
 
 def find_addresses(text: str) -> list[re.Match[str]]:
     """``ADDRESS.finditer(text)``, started only where an address can start: the run of local-part characters
-    before each "@" (the plain scan retried the pattern at every character of every word: 13 µs a bounce)."""
+    before each "@" (the plain scan retried the pattern at every character of every word: 13 µs a bounce), found
+    by ``rstrip`` of the text before it (a loop over the characters in Python took 2-3 µs a message)."""
     out = []
     pos = 0
     while True:
         at = text.find("@", pos)
         if at < 0:
             return out
-        start = at
-        while start > pos and text[start - 1] in _LOCAL_CHARS:
-            start -= 1
+        start = pos + len(text[pos:at].rstrip(_LOCAL_STR))  # back over the local-part characters, in C
         m = ADDRESS.match(text, start) if start < at else None
         if m is None:
             pos = at + 1  # no domain after this "@": no match can use it
