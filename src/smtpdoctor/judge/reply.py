@@ -22,7 +22,7 @@ from ..core.category import Category
 from ..core.record import _SET, Record, replace
 from ..protocol.compiled import compiled_re
 from ..protocol.status_codes import find_replycode, find_status, is_status, prefer_status
-from .reply_rules import Knowledge, Provider, ProviderRule, knowledge
+from .reply_rules import Knowledge, Provider, ProviderRule, knowledge, words_of
 
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:  # the catalogue (and core.model) are imported where a finding is made: a bounce needs neither
@@ -271,6 +271,14 @@ def _temporary(replycode: str, text: str) -> bool:
     return any(w in text for w in _TEMPORARY_WORDS)
 
 
+def words_of_status(status: str) -> list[str]:
+    """The whole words (:func:`~.reply_rules.words_of`) of a status code: its numbers."""
+    return _STATUS_WORDS.findall(status.lower())
+
+
+_STATUS_WORDS = compiled_re(r"[a-z0-9]+")
+
+
 def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | None = None) -> Classification:
     """Classify one failure described by ``f``."""
     kb = kb or knowledge()
@@ -295,8 +303,9 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
     hosts = f"{f.remote_host} {f.recipient.rpartition('@')[2]}".lower()
     marked = f"{status} {text}" if status else text
     provider, rule = _provider_rule(kb, marked, hosts, kb.provider(provider_id))
-    if rule is None:
-        rule = kb.first_rule.first(marked)
+    if rule is None:  # the words of ``marked`` are those of the status and of the text (the reason probes' too)
+        words = words_of(text)
+        rule = kb.first_rule.first(marked, words.union(words_of_status(status)) if status else words)
     if f.reason and f.reason not in kb.retry:
         reason = f.reason
     elif rule is not None:
