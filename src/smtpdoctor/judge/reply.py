@@ -279,6 +279,9 @@ def words_of_status(status: str) -> list[str]:
 _STATUS_WORDS = compiled_re(r"[a-z0-9]+")
 
 
+_CATEGORIES = {c.value: c for c in Category}
+
+
 def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | None = None) -> Classification:
     """Classify one failure described by ``f``."""
     kb = kb or knowledge()
@@ -321,7 +324,8 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
             temporary = _temporary(replycode, " " + text) and reason not in ("hasmoved", "hostunknown", "userunknown")
             status = ("4" if temporary else "5") + ".0." + code
     spec = kb.reasons.get(reason) or kb.reasons["undefined"]
-    category = Category(rule.category if rule is not None and rule.category else spec.category)
+    named = rule.category if rule is not None and rule.category else spec.category
+    category = _CATEGORIES.get(named) or Category(named)  # (the enum's call, 0.45 µs; an unknown name raises)
     summary = rule.summary if rule is not None and rule.summary else spec.summary
     remedy = (rule.remedy if rule is not None and rule.remedy else ()) + spec.remedy
     help_url = (rule.help if rule is not None and rule.help else None) or (provider.help if provider else None)
