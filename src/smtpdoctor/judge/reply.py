@@ -22,7 +22,7 @@ from ..core.category import Category
 from ..core.record import _SET, Record, replace
 from ..protocol.compiled import compiled_re
 from ..protocol.status_codes import find_replycode, find_status, is_status, prefer_status
-from .reply_rules import Knowledge, Provider, ProviderRule, knowledge, words_of
+from .reply_rules import Knowledge, Provider, ProviderRule, knowledge, words_of, words_of_status
 
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:  # the catalogue (and core.model) are imported where a finding is made: a bounce needs neither
@@ -269,14 +269,6 @@ def _temporary(replycode: str, text: str) -> bool:
     if code.startswith("4"):
         return True
     return any(w in text for w in _TEMPORARY_WORDS)
-
-
-def words_of_status(status: str) -> list[str]:
-    """The whole words (:func:`~.reply_rules.words_of`) of a status code: its numbers."""
-    return _STATUS_WORDS.findall(status.lower())
-
-
-_STATUS_WORDS = compiled_re(r"[a-z0-9]+")
 
 
 _CATEGORIES = {c.value: c for c in Category}

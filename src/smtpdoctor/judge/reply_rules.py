@@ -16,7 +16,8 @@ from ..core.record import _SET, Record
 from ..core.toml_cache import knowledge_derived, knowledge_toml
 from ..protocol.compiled import compiled_re
 
-__all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRules", "Knowledge", "knowledge", "Literals", "words_of"]
+__all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRules", "Knowledge", "knowledge", "Literals", "words_of",
+           "words_of_status"]
 
 _WORD = compiled_re(r"[a-z0-9]+")
 _last: list = [None, frozenset()]
@@ -28,6 +29,11 @@ def words_of(text: str) -> frozenset[str]:
         _last[0] = text
         _last[1] = frozenset(_WORD.findall(text))
     return _last[1]
+
+
+def words_of_status(status: str) -> list[str]:
+    """The whole words (as :func:`words_of` reads them) of a status code: its numbers."""
+    return _WORD.findall(status.lower())
 
 
 class Literals:
@@ -210,7 +216,7 @@ class FirstMatch:
     tried (fifteen generic rules, one call each to learn that most name nothing, took 8 µs a reply). Of a rule's
     literals only those holding no other of its literals are looked for (the others cannot occur without one of
     them), and those with an interior whole word (:func:`_interior_word`) only when the text has that word: 29
-    ``in`` tests and a set meet instead of 68 ``in`` tests (8 -> 4 µs a reply)."""
+    ``in`` tests and a set meet instead of 68 ``in`` tests (8.2 -> 5.8 µs a reply)."""
 
     __slots__ = ("rules", "by_literal", "by_word", "words", "always")
 

@@ -168,7 +168,7 @@ class Part:
         if "\\" not in value and "*" not in value:
             # no escapes, no RFC 2231: when no ";" is inside quotes (each piece holds quotes in pairs), the pieces
             # are those _split_params makes, and what _params and _unquote make of the parameter asked for comes
-            # to ``_unquote`` of its stripped value: only that one is read (4.1 -> 1.6 µs a call)
+            # to ``_unquote`` of its stripped value: only that one is read (4.1 -> 2.4 µs a call)
             pieces = value.split(";")
             if '"' not in value or not any(f.count('"') % 2 for f in pieces):
                 for f in pieces:
