@@ -221,6 +221,7 @@ LINES = [
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.sampled_from(LINES), min_size=1, max_size=40), st.sampled_from(["\n", "\r\n"]),
        st.booleans())
+@example(["Content-Type: multipart/mixed; boundary=B", " folded", "--B", " folded"], "\n", False)  # folded boundary
 def test_generated_messages_read_the_same(lines, newline, final_newline):
     text = newline.join(lines) + (newline if final_newline else "")
     check(text.encode("latin-1"))

@@ -395,6 +395,10 @@ class _Reader:
 
     def multipart(self, part: Part, pos: int, seps: tuple[bytes, ...], blank: bool) -> int:
         boundary = part.get_boundary()
+        if boundary is not None and ("\n" in boundary or "\r" in boundary):
+            # a boundary parameter folded over lines: the feed parser matches it line by line, so never; a search
+            # over the bytes would match it across two lines
+            raise NotExact("a line break in the boundary")
         if boundary is None:  # no boundary: everything to the end of the part is its body
             stop = self.next_stop(pos, seps, blank)
             part.payload = self.data[pos:stop]
