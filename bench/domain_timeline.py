@@ -26,6 +26,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,7 +35,7 @@ import domain_vs_checkdmarc as lab_bench  # noqa: E402 (the lab zone, its server
 PROBE = r"""
 import json, socket, sys, time
 T0, out, imports = time.perf_counter(), sys.argv[1], sys.argv[2] == "1"
-events = []
+events = [(0.0, "start", time.time(), 0.0)]  # the wall clock, to place the probe within the parent's timing
 
 class Seen:  # records an import's start, then lets the usual finders find it
     def find_spec(self, name, path=None, target=None):
@@ -68,11 +69,15 @@ except SystemExit:
 
 def one_run(lab, tree: str, imports: bool, folder: str, n: int) -> list:
     path = f"{folder}/run{n}.json"
+    spawned = time.time()
     subprocess.run([sys.executable, "-c", PROBE, path, "1" if imports else "0", "domain", "--resolver", lab.address,
                     "--format", "json", "--timeout", "2", lab_bench.domain_name(0)],
                    env=lab_bench.tree_env(tree), capture_output=True, timeout=60, check=True)
+    exited = time.time()
     lab.take_count()
-    return json.loads(Path(path).read_text())
+    events = json.loads(Path(path).read_text())
+    started = events[0][2]
+    return events + [((started - spawned) * -1, "spawned", 0, 0.0), (exited - started, "exited", 0, 0.0)]
 
 
 def phases(events: list, rtt: float) -> dict:
@@ -86,7 +91,12 @@ def phases(events: list, rtt: float) -> dict:
     read2 = next((e for e in io[io.index(second):] if e[1] == "recv" and e[0] - second[0] > rtt / 2), None)
     third = next((e for e in io[io.index(read2):] if e[1] == "send"), None) if read2 else None
     last_read = max((e for e in io if e[1] == "recv" and third and e[0] <= third[0]), key=lambda e: e[0], default=None)
-    return {"first": first[0] * 1000, "read": read[0] * 1000, "second": second[0] * 1000, "end": io[-1][0] * 1000,
+    final_read = max(e[0] for e in io if e[1] == "recv")
+    spawned = next(e[0] for e in events if e[1] == "spawned")
+    exited = next(e[0] for e in events if e[1] == "exited")
+    return {"last_to_end": (io[-1][0] - final_read) * 1000, "exit_tail": (exited - io[-1][0]) * 1000,
+            "before_probe": -spawned * 1000, "whole": (exited - spawned) * 1000,
+            "first": first[0] * 1000, "read": read[0] * 1000, "second": second[0] * 1000, "end": io[-1][0] * 1000,
             "cpu_first": first[3] * 1000, "cpu_between": (second[3] - first[3]) * 1000,
             "third_lag": (third[0] - last_read[0]) * 1000 if third else None,
             "third": third[0] * 1000 if third else None, "events": events}
@@ -109,6 +119,10 @@ def show(tree: str, runs: list[dict], rtt_ms: float, imports: bool) -> None:
               + f" (the round trip: {rtt_ms:.1f} ms)")
         print("     " + line("the answer read -> the third round's first question", lags))
     print("     " + line("probe start -> end", [r["end"] for r in runs]))
+    print("     " + line("the last answer read -> end (atexit)", [r["last_to_end"] for r in runs]))
+    print("     " + line("spawn -> probe start", [r["before_probe"] for r in runs]) + ", "
+          + line("end -> exit seen by the parent", [r["exit_tail"] for r in runs]))
+    print("     " + line("spawn -> exit (the whole process)", [r["whole"] for r in runs]))
     if imports:
         best = min(runs, key=lambda r: r["end"])
         loaded = [e[2] for e in best["events"] if e[1] == "import" and best["first"] <= e[0] * 1000 <= best["second"]]

@@ -103,3 +103,25 @@ def test_the_secret_scrubber_reaches_into_a_record():
     scrubbed = redactor.scrub(c)
     assert isinstance(scrubbed, Classification)
     assert scrubbed.summary == f"the server said {MASK}" and scrubbed.params == {"reply": f"535 {MASK}"}
+
+
+def test_a_subclass_keeps_its_parents_fields():
+    from smtpdoctor.core.record import _SET, Record, replace
+
+    class Base(Record):
+        __slots__ = ("a",)
+
+        def __init__(self, *, a: int) -> None:
+            _SET(self, "a", a)
+
+    class Sub(Base):
+        __slots__ = ("b",)
+
+        def __init__(self, *, a: int, b: int) -> None:
+            super().__init__(a=a)
+            _SET(self, "b", b)
+
+    one = Sub(a=1, b=2)
+    assert Sub._fields == ("a", "b") and repr(one).endswith(".Sub(a=1, b=2)")
+    assert one != Sub(a=9, b=2) and one == Sub(a=1, b=2) and hash(one) == hash(Sub(a=1, b=2))
+    assert replace(one, b=3) == Sub(a=1, b=3)

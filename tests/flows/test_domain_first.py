@@ -190,10 +190,11 @@ def test_the_modules_before_the_first_datagram_compile_no_regular_expression():
     code = ("import sys; from smtpdoctor.cli.app import _registered; _registered(['domain']); "
             "import smtpdoctor.cli.plain_args, smtpdoctor.flows.domain_first, smtpdoctor.net.dns_first; "
             "from smtpdoctor.cli.plain_args import read_plain; "
-            "print(sorted(n for n in ('re', 'ipaddress', 'smtpdoctor.core.validate') if n in sys.modules))")
+            "print(sorted(n for n in ('re', 'ipaddress', 'socket', 'smtpdoctor.core.validate') if n in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["['ipaddress']"]  # the name rules need it (IP literals, --resolver)
+    # nor ipaddress (the name rules read a dotted quad themselves) nor socket.py (the primer's socket is of the C class)
+    assert out.stdout.split() == ["[]"]
 
 
 @pytest.mark.parametrize("command", [["domain", "good.test", "--format", "json", "--timeout", "2"],
@@ -359,3 +360,32 @@ def test_a_chains_next_question_leaves_before_the_next_module_of_the_warm_up(slo
     assert len(data["steps"]) == len(watched), data["steps"]
     assert [name for name, waiting in data["steps"] if waiting] == [], data["steps"]
     assert {f["id"] for f in json.loads(data["output"])["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}
+
+
+_CONNECT_PROBE = r"""
+import io, json, sys, contextlib
+seen = []
+
+def hook(event, args):  # an audit hook: this probe imports no socket module of its own
+    if event == "socket.connect" and not seen:
+        seen.append([name for name in ("socket", "ipaddress", "selectors") if name in sys.modules])
+
+sys.addaudithook(hook)
+sys.argv = ["smtpdoctor", *sys.argv[1:]]
+""" + _RUN_MAIN + r"""print(json.dumps({"at_connect": seen[0] if seen else None, "output": out.getvalue()}))
+"""
+
+
+def test_the_primers_socket_is_of_the_c_class_until_socket_py_loads(lab_address, pycache):
+    """In a process that has not loaded ``socket.py`` (its enums, ``selectors``) nor ``ipaddress``, the primer
+    connects without them; the UDP layer then takes that socket over as it is, and the report is whole."""
+    args = ["domain", "good.test", "--format", "json", "--resolver", lab_address]
+    for _ in range(2):  # the first run writes the caches
+        out = subprocess.run([sys.executable, "-c", _CONNECT_PROBE, *args], capture_output=True, text=True,
+                             timeout=120, env=pycache)
+        assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    assert data["at_connect"] == [], data["at_connect"]
+    report = json.loads(data["output"])
+    assert {f["id"] for f in report["findings"]} >= {"spf.ok", "dmarc.ok", "mx.ok", "dkim.key-ok"}
+    assert report["spf"]["lookups"] >= 3 and report["dmarc"]["found_at"] == "good.test"

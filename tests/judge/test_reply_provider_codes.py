@@ -154,3 +154,20 @@ def test_microsoft_5_7_515_as_printed_and_as_on_the_wire_read_alike():
     wire = explain_text(f"550 {text}").results[0].explanation
     assert printed.key == wire.key
     assert (wire.provider, wire.reason, wire.replycode, wire.status) == ("microsoft", "authfailure", "550", "5.7.515")
+
+
+@pytest.mark.parametrize("reply", [
+    "450 4.7.4 TLS is required, but was not offered by host mx.example.com[192.0.2.1]",
+    "454 4.7.0 TLS is required, but host mx.example.com[192.0.2.1] refused to start TLS: handshake failure",
+])
+def test_postfixs_own_tls_policy_is_not_the_receiver_asking_for_tls(reply):
+    # Postfix says its own smtp_tls_security_level needs TLS and the receiving host lacks it: the opposite of
+    # Gmail's "not sent over TLS", whose remedy (enable STARTTLS on the sender) would be wrong here
+    got = classify(None, reply, phase="rcpt")
+    assert got.finding != "envelope.tls-required" and got.retryable is True, got
+    assert not any("Enable STARTTLS" in r for r in got.remedy), got.remedy
+
+
+def test_another_servers_greylisting_that_says_retrying_will_not_succeed_yet_is_greylisting():
+    got = classify(None, "451 4.7.1 Greylisted; retrying will not succeed before 300 seconds", phase="rcpt")
+    assert (got.finding, got.retryable) == ("envelope.greylisted", True), got

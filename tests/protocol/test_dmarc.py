@@ -44,3 +44,16 @@ def test_tree_walk_asks_at_most_eight_names():
                                "l7.l8.l9.example.com", "l8.l9.example.com", "l9.example.com", "example.com", "com")
     assert len(tree_walk("a.b.c.d.e.f.g.h")) == 8  # 8 labels: every name, 8 queries
     assert tree_walk("example.com") == ("example.com", "com")
+
+
+def test_external_destinations_are_those_outside_the_policys_organisational_domain():
+    from smtpdoctor.judge.dns import dmarc as judged
+    from smtpdoctor.protocol.dmarc import aligned, external_destinations
+
+    policy = parse_dmarc("mail.d.test", "v=DMARC1; p=reject; rua=mailto:a@d.test,mailto:b@reports.test; "
+                                        "ruf=mailto:c@Other.Test.")
+    orgs = {"mail.d.test": "d.test", "d.test": "d.test", "reports.test": "reports.test", "other.test": "other.test"}
+    assert external_destinations(policy, orgs) == ("reports.test", "other.test")
+    assert judged.report_destinations(policy, orgs) == external_destinations(policy, orgs)
+    assert judged.aligned is aligned  # one rule, re-exported where the checks read it
+    assert aligned("Mail.D.Test.", "mail.d.test", "s", {}) and not aligned("x.d.test", "mail.d.test", "s", orgs)

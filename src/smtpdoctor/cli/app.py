@@ -172,6 +172,9 @@ def run() -> None:
     folders) and no other thread is running, there is nothing left for that clean-up to do. ``main`` alone
     (what the tests call in-process) still ends with ``SystemExit``.
     """
+    from ..core import dataclass_code
+
+    dataclass_code.install()  # data classes' methods as an earlier run compiled them (issue 16)
     try:
         main()
     except SystemExit as exc:

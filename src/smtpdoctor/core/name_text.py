@@ -9,10 +9,8 @@ import from there. Pure.
 
 from __future__ import annotations
 
-import ipaddress
-
 __all__ = ["BadName", "BadDomain", "to_alabels", "dns_name", "domain_parts", "reverse_name", "parent_names",
-           "tlsa_name", "parse_nameserver", "ldh_label"]
+           "tlsa_name", "parse_nameserver", "ldh_label", "is_ip_address"]
 
 _LDH = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")  # a label's letters; ``re`` loads after the first datagram
 _LDH_UNDERSCORE = _LDH | {"_"}
@@ -69,11 +67,7 @@ def domain_parts(text: str) -> tuple[str, str | None, tuple[str, ...]]:
         raise BadDomain(f"{_show(given)} is an e-mail address; give its domain ({_show(hint)})")
     if "://" in name or "/" in name:
         raise BadDomain(f"{_show(given)} is not a domain name (a URL?)")
-    try:
-        ipaddress.ip_address(name.strip("[]"))
-    except ValueError:
-        pass
-    else:
+    if is_ip_address(name.strip("[]")):
         raise BadDomain(f"{_show(given)} is an IP address, not a domain (use --ip for the sending IP)")
     if name.endswith("."):
         name = name[:-1]
@@ -114,6 +108,8 @@ def ldh_label(label: str, *, underscore: bool = False) -> bool:
 def reverse_name(address: str) -> str:
     """The PTR name of an IP address, as dnspython's ``dns.reversename.from_address`` writes it (lower case,
     no final dot): an IPv4-mapped IPv6 address under in-addr.arpa. Raises ValueError for a non-address."""
+    import ipaddress
+
     ip = ipaddress.ip_address(address.strip())
     if ip.version == 6 and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
@@ -161,11 +157,31 @@ def parse_nameserver(text: str) -> tuple[str, int]:
     elif text.count(":") == 1:
         host, p = text.split(":")
         port = _port(p, text)
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        raise ValueError(f"bad resolver address {text!r}: expected an IP address, optionally with :PORT") from None
+    if not is_ip_address(host):
+        raise ValueError(f"bad resolver address {text!r}: expected an IP address, optionally with :PORT")
     return host, port
+
+
+def is_ip_address(text: str) -> bool:
+    """Whether ``ipaddress.ip_address(text)`` takes ``text``. Without a colon only a dotted quad can be one, and
+    that is read here by ipaddress's rules (four ASCII decimal octets up to 255, no leading zero): the name
+    rules run before a command's first question, which then leaves without the ipaddress module (~3 ms to
+    import; issue 16). With a colon (IPv6), ipaddress decides."""
+    if ":" not in text:
+        parts = text.split(".")
+        return len(parts) == 4 and all(_octet(p) for p in parts)
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _octet(text: str) -> bool:
+    return (0 < len(text) <= 3 and text.isascii() and text.isdigit() and (text == "0" or text[0] != "0")
+            and int(text) <= 255)
 
 
 def _port(p: str, text: str) -> int:

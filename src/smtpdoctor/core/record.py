@@ -80,8 +80,8 @@ class Record:
     def __init_subclass__(cls, **kwargs) -> None:  # the field list read once per class
         super().__init_subclass__(**kwargs)
         fields = cls.__dict__.get("__slots__")
-        if fields:
-            cls._fields = fields = tuple(fields)
+        if fields:  # a record's subclass has its parents' fields first, as a dataclass's has
+            cls._fields = fields = super(cls, cls)._fields + tuple(fields)
             cls._compared = tuple(f for f in fields if f not in cls._nocompare)
             code = cls.__init__.__code__  # the fields __init__ takes (a derived cache is made by it, not given)
             params = set(code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount])

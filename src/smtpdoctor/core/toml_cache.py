@@ -19,7 +19,7 @@ import sys
 
 TYPE_CHECKING = False  # typing loads after a command's first questions leave (issue 16)
 if TYPE_CHECKING:
-    from typing import Any, Callable
+    from typing import Any, Callable, Collection
 
 __all__ = ["knowledge_toml", "load_toml", "knowledge_derived", "load_derived"]
 
@@ -148,6 +148,51 @@ def _store(cached: str, key: tuple[int, int], data: dict[str, Any]) -> None:
     except ValueError:  # nothing TOML gives should reach here; if it does, the file is parsed each time
         return
     write_atomic(cached, blob)
+
+
+def read_cache(cached: str, version: object) -> dict:
+    """The dict kept at ``cached`` as ``(version, dict)`` marshal data, or ``{}`` (none, damaged, another version)."""
+    try:
+        with open(cached, "rb") as fh:
+            kept, entries = marshal.loads(fh.read())  # load(fh) reads a few bytes at a time
+        if kept == version and isinstance(entries, dict):
+            return entries
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    return {}
+
+
+def add_to_cache(cached: str, version: object, new: dict, *, limit: int = 0, keep: Collection = ()) -> bool:
+    """Add ``new`` to the dict kept at ``cached`` (:func:`read_cache`); past ``limit`` entries only ``new`` and the
+    keys in ``keep`` stay. Processes that end together would each read the file, add theirs and replace it whole,
+    the last one dropping what the others added: the read and the write are made under a lock on a file beside
+    it (where the system has ``fcntl``; elsewhere, last wins). Nothing is written when Python writes no
+    byte-code or the folder is not ours to write; False then."""
+    if sys.dont_write_bytecode or not new:
+        return False
+    try:
+        os.makedirs(os.path.dirname(cached), exist_ok=True)
+        lock = os.open(cached + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return False
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except (ImportError, OSError):
+            pass
+        entries = {**read_cache(cached, version), **new}
+        if limit and len(entries) > limit:
+            entries = {key: value for key, value in entries.items() if key in new or key in keep}
+        try:
+            blob = marshal.dumps((version, entries))
+        except ValueError:  # not marshal-able: made again each time
+            return False
+        write_atomic(cached, blob)
+        return True
+    finally:
+        os.close(lock)  # and with it the lock
 
 
 def write_atomic(cached: str, blob: bytes) -> None:

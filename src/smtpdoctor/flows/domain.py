@@ -21,7 +21,7 @@ from ..core.observations import DnsResult, Outcome
 from ..core.dkim_selectors import common_selectors, first_tier
 from ..protocol.dmarc import (DmarcPolicy, OrgDomain, authorisation_name, discover_policy, find_organizational_domain,
                               mailto_domains, organizational_domain_from_walk, tree_walk)
-from ..protocol.mx import mx_hosts, parse_mx
+from ..protocol.mx import DANE_HOSTS, mx_hosts, parse_mx
 # core.names' rules on plain text: its data classes are not needed for the audit (issue 16)
 from ..core.name_text import BadDomain, domain_parts, parent_names, tlsa_name
 
@@ -192,8 +192,21 @@ async def _warm_up(resolver: Resolver, name: str) -> tuple[tuple[Finding, ...], 
     for module in _LATER:
         await _yield_to_chains(resolver)
         importlib.import_module(module)
+    await _yield_to_chains(resolver)
+    _read_knowledge()
     _warmed = True
     return (), None
+
+
+def _read_knowledge() -> None:
+    """What the last steps read from the knowledge files, read while the audit waits rather than after its
+    last answer: the checklist's rules, and the texts of the SPF and DMARC findings (their chains are the
+    audit's longest, so their checks come last)."""
+    from ..core import bulk_rules, catalogue
+
+    bulk_rules.rules()
+    for finding in ("spf.ok", "dmarc.ok"):
+        catalogue.spec(finding)
 
 
 def _activity(resolver: Resolver) -> tuple[int, int, int]:
@@ -226,6 +239,10 @@ async def _yield_to_chains(resolver: Resolver) -> None:
     for _ in range(3):
         await asyncio.sleep(0)
     if _activity(resolver) != seen:
+        await _settled(resolver)
+    for _ in range(8):  # an answer that came during other work of this turn (a check): read it first
+        if not resolver.answers_waiting():
+            return
         await _settled(resolver)
 
 
@@ -469,7 +486,7 @@ class _Run:
         answer, hosts = await self._mx_hosts()
         if answer.outcome.is_failure or not hosts:
             return (), None
-        hosts = hosts[:10]
+        hosts = hosts[:DANE_HOSTS]
         answers = dict(zip(hosts, await self.r.query_many([(tlsa_name(h), "TLSA") for h in hosts])))
         with_tlsa = [h for h in hosts if answers[h].ok]
         validations = dict(zip(with_tlsa, await asyncio.gather(*(self._validate(h, answers[h]) for h in with_tlsa))))

@@ -35,7 +35,9 @@ def first_questions(name: str, *, ip: str | None = None, selectors: Sequence[str
     names = parent_names(name)
     wanted = [s.strip().lower() for s in selectors if s.strip()]
     dkim = dict.fromkeys([*wanted, *first_tier()])
-    out = [(name, "TXT"), (name, "MX"), *((f"_dmarc.{n}", "TXT") for n in tree_walk(name))]
+    # the heads of the three-round chains first (SPF, the DMARC walk, then MX): a server answers a burst in
+    # order, and the second round follows from these answers in the order they come (flows/domain_next)
+    out = [(name, "TXT"), *((f"_dmarc.{n}", "TXT") for n in tree_walk(name)), (name, "MX")]
     if ip:
         try:
             out.append((reverse_name(ip), "PTR"))

@@ -150,6 +150,10 @@ class Resolver:
         counts answers the facade takes over (TCP, dnspython). Either moves while the run's chains do."""
         return self._mux.answered if self._mux else 0
 
+    def answers_waiting(self) -> bool:
+        """An answer has come to the UDP layer's sockets and waits to be read (on the loop's next turn)."""
+        return bool(self._mux) and self._mux.waiting()
+
     @property
     def nameservers(self) -> list[str]:
         return [str(ns) for ns in self._resolver.nameservers]
@@ -248,9 +252,24 @@ class Resolver:
             weakref.finalize(self, mux.close)
             for key, fut in (mux.adopt(primer) if primer is not None else {}).items():
                 self._keep(key, fut, logged=True)
+            if primer is not None and primer.taken and primer.step is not None:
+                mux.on_answer = self._follow(primer.step)
         if primer is not None:
             primer.close()  # unless the layer took its socket: then this does nothing
         return self._mux
+
+    def _follow(self, step):
+        """The UDP layer's ``on_answer``: the questions ``step`` (the primer's, net/dns_first.Primer.follow)
+        names from an answer just read, asked now; the chain that asks them too finds them in flight."""
+        def on_answer(key: tuple[str, str], answer) -> None:
+            try:
+                follow = step(key, answer)
+            except Exception:  # noqa: BLE001 - the chains ask their questions anyway, a few turns later
+                return
+            for name, rdtype in follow:
+                self._future(name, rdtype)
+
+        return on_answer
 
     async def _resolve(self, name: str, rdtype: str, start: float, *, tcp: bool = False) -> DnsResult:
         without_doh()  # before dnspython's query modules (see smtpdoctor.net)

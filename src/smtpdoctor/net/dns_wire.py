@@ -16,15 +16,15 @@ additional sections, which the facade does not use either.
 from __future__ import annotations
 
 import os
-import socket
 import struct
+from _socket import AF_INET6, inet_ntoa, inet_ntop  # not socket.py: see net/udp_socket.connected_socket
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from ..core.observations import Outcome
+    from ..core.observations import DnsResult, Outcome
 
 __all__ = ["Answer", "ForeignAnswer", "MalformedAnswer", "NeedsDnspython", "QTYPES", "RCODES", "encode_query",
-           "question_key", "random_id", "read_answer", "read_records", "settle"]
+           "plain_result", "question_key", "random_id", "read_answer", "read_records", "settle"]
 
 # Every type a mail audit asks (the facade's transport takes these; dnspython parses those not read here).
 QTYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "PTR": 12, "MX": 15, "TXT": 16, "AAAA": 28, "SRV": 33,
@@ -193,13 +193,13 @@ def _rdata_text(data: bytes, rtype: int, i: int, rdlen: int) -> tuple[str, tuple
     if rtype == 1:
         if rdlen != 4:
             raise MalformedAnswer("A record of bad length")
-        return socket.inet_ntoa(data[i:i + 4]), None
+        return inet_ntoa(data[i:i + 4]), None
     if rtype == 28:
         if rdlen != 16:
             raise MalformedAnswer("AAAA record of bad length")
         # The C library writes RFC 5952 text, as dnspython's dns.ipv6.inet_ntoa does (tests/net/test_dns_wire.py
         # compares them), without loading dnspython for every AAAA answer.
-        return socket.inet_ntop(socket.AF_INET6, data[i:i + 16]), None
+        return inet_ntop(AF_INET6, data[i:i + 16]), None
     if rtype in (16, 99):  # TXT, SPF: the facade keeps the strings and their join
         strings, j, end = [], i, i + rdlen
         while j < end:
@@ -352,12 +352,36 @@ def settle(query, data: bytes) -> None:
                                                         and len(mux.servers) > 1):
         mux._release()
         mux._to_facade(query.name, query.rdtype, query.future, tcp=answer.truncated)
-    elif outcome is Outcome.NXDOMAIN:
-        query.finish(outcome)
-    elif outcome is not None:
+    elif outcome is not None and outcome is not Outcome.NXDOMAIN:
         host, port = mux.servers[0]
         query.finish(outcome, error=f"{host}:{port} answered {outcome.name}")
     else:
-        query.finish(Outcome.OK if answer.records else Outcome.NODATA, records=answer.records, ttl=answer.ttl,
-                     canonical_name=answer.canonical, authenticated=answer.authenticated,
-                     txt_strings=answer.txt_strings)
+        if outcome is Outcome.NXDOMAIN:
+            query.finish(outcome)
+        else:
+            outcome, fields = _found(answer)
+            query.finish(outcome, **fields)
+        if mux.on_answer is not None:  # the questions that follow from it, asked now (udp_mux.on_answer)
+            mux.on_answer((query.name, query.rdtype), answer)
+
+
+def _found(answer: Answer) -> tuple[Outcome, dict]:
+    """The outcome and the facade's fields of a NOERROR answer."""
+    from ..core.observations import Outcome
+
+    return Outcome.OK if answer.records else Outcome.NODATA, {
+        "records": answer.records, "ttl": answer.ttl, "canonical_name": answer.canonical,
+        "authenticated": answer.authenticated, "txt_strings": answer.txt_strings}
+
+
+def plain_result(name: str, rdtype: str, answer: Answer) -> DnsResult | None:
+    """The facade's result of ``answer`` to ``name``/``rdtype`` when it is a whole NOERROR or NXDOMAIN answer
+    (what :func:`settle` makes of it); None for any other (the facade may ask it again, elsewhere or over TCP)."""
+    from ..core.observations import DnsResult, Outcome
+
+    if answer.truncated or answer.rcode not in (0, 3):
+        return None
+    if answer.rcode == 3:
+        return DnsResult(name=name, rdtype=rdtype, outcome=Outcome.NXDOMAIN)
+    outcome, fields = _found(answer)
+    return DnsResult(name=name, rdtype=rdtype, outcome=outcome, **fields)

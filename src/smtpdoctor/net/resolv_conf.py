@@ -30,8 +30,9 @@ it cannot use); this one must refuse instead.
 
 from __future__ import annotations
 
-import ipaddress
 import sys
+
+from ..core.name_text import is_ip_address
 
 __all__ = ["system_servers", "RESOLV_CONF"]
 
@@ -61,11 +62,9 @@ def system_servers(path: str = RESOLV_CONF) -> list[str] | None:
         if key == "nameserver":
             if not args or "%" in args[0]:
                 return None
-            try:
-                address = ipaddress.ip_address(args[0])
-            except ValueError:
+            if not is_ip_address(args[0]):
                 return None
-            servers.append(f"[{args[0]}]" if address.version == 6 else args[0])
+            servers.append(f"[{args[0]}]" if ":" in args[0] else args[0])  # IPv6 (an IPv4 address has no colon)
         elif key in ("domain", "search"):
             continue
         elif key == "options":

@@ -19,7 +19,7 @@ import asyncio
 import struct
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from ..core.observations import DnsResult, Failure, Outcome, QueryLogEntry
 from .dns import CACHE_SIZE, LOG_SIZE, AnswerCache, Resolver, parse_nameserver
@@ -28,6 +28,7 @@ from .udp_socket import REFUSALS, UdpSocket, refusal
 
 if TYPE_CHECKING:
     from .dns_first import Primer
+    from .dns_wire import Answer
 
 __all__ = ["MuxResolver", "encode_query", "MalformedAnswer", "system_nameservers", "servers_of"]
 
@@ -215,7 +216,7 @@ class _Query:
 
     def finish(self, outcome: Outcome, **kw) -> None:
         result = DnsResult(name=self.name, rdtype=self.rdtype, outcome=outcome,
-                           elapsed=time.perf_counter() - self.start, **kw)
+                           elapsed=(self.mux._arrived or time.perf_counter()) - self.start, **kw)
         if not self.mux.full:
             self.mux.log.append(QueryLogEntry(self.name, self.rdtype, outcome, result.elapsed))
         self.mux._release()
@@ -287,6 +288,9 @@ class MuxResolver:
         self.asked = 0
         self.answered = 0  # questions finished (counted as their answer is read, not a turn of the loop later)
         self.retransmitted = 0  # questions sent again (their earlier packet, or its answer, was lost)
+        # full mode: called with ((name, type), dns_wire.Answer) for each whole NOERROR or NXDOMAIN answer read,
+        # once its question is finished (the facade's follow-up questions: net/dns.Resolver._open_mux)
+        self.on_answer: Callable[[tuple[str, str], Answer], None] | None = None
         self._sockets: list[UdpSocket] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._cache = AnswerCache(CACHE_SIZE)
@@ -300,6 +304,7 @@ class MuxResolver:
         self._round_answers = 0.0  # answers since the probe last doubled
         self._srtt: float | None = None
         self._newest_answered = 0.0  # when the newest question answered at its first send was sent
+        self._arrived: float | None = None  # while adopt() hands over a datagram the primer read: when it was read
         # RTOs to wait while no later question was answered: 2 for the sweep; 1 for the facade's questions,
         # which come few at a time (a lone lost question has no later one) and already wait at least 1 s.
         self._stalled = 1.0 if full else 2.0
@@ -325,8 +330,10 @@ class MuxResolver:
 
     def adopt(self, primer: Primer) -> dict[tuple[str, str], asyncio.Future[DnsResult]]:
         """The futures of the questions ``primer`` sent, on the socket this layer took from it when it opened
-        (``_open(primer)``): each is this layer's own from now on, sent once at its time. Empty when the
-        primer's server is not this layer's (the facade then asks them itself)."""
+        (``_open(primer)``): each is this layer's own from now on, sent once at its time, and the datagrams the
+        primer read already (:meth:`~smtpdoctor.net.dns_first.Primer.follow`) are read now, as if they had
+        waited in the socket. Empty when the primer's server is not this layer's (the facade then asks them
+        itself)."""
         if not primer.taken:
             return {}
         sock = next(s for s in self._sockets if s.server == primer.server)
@@ -338,7 +345,25 @@ class MuxResolver:
             self._in_flight += 1
             query.sent_before(sock, qid, when)
             futures[(name, rdtype)] = fut
+        try:
+            for data, when in primer.read:
+                self._arrived = when  # the round trip and the answer's time end when the thread read it
+                sock.take(data)
+        finally:
+            self._arrived = None
+        if primer.failed is not None:
+            sock.refused_all(primer.failed)
         return futures
+
+    def waiting(self) -> bool:
+        """A datagram waits in one of the sockets, not read yet (the loop reads it on its next turn)."""
+        import select
+
+        socks = [s.sock for s in self._sockets if s.sock.fileno() >= 0]
+        try:
+            return bool(socks and select.select(socks, [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def close(self) -> None:
         if self._sweep_handle is not None:
@@ -423,7 +448,7 @@ class MuxResolver:
         return min(self.timeout, max(self._min_rto, self._srtt + 4 * self._rttvar))
 
     def _answered(self, query: "_Query") -> None:
-        now = time.perf_counter()
+        now = self._arrived or time.perf_counter()
         if query.attempt == 1:  # Karn: only an answer to a query sent once measures the round trip
             if query.sent > self._newest_answered:
                 self._newest_answered = query.sent

@@ -10,15 +10,18 @@ every question to a dead resolver waited out its whole timeout (``smtpdoctor dom
 
 from __future__ import annotations
 
+import _socket  # the C module under socket: see connected_socket
 import errno
-import socket
 import struct
+import sys
 from collections import deque
 
 from .dns_wire import random_id
 
 TYPE_CHECKING = False  # not typing's: a command's primer imports this module before typing (net/dns_first.py)
 if TYPE_CHECKING:
+    import socket
+
     from ..core.observations import Failure
 
     import asyncio
@@ -73,14 +76,21 @@ def send_datagram(sock: socket.socket, wire: bytes) -> None:
 
 
 def connected_socket(server: tuple[str, int]) -> socket.socket:
-    """A non-blocking UDP socket with large buffers, connected to ``server`` (no event loop needed)."""
-    family = socket.AF_INET6 if ":" in server[0] else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_DGRAM)
+    """A non-blocking UDP socket with large buffers, connected to ``server`` (no event loop needed).
+
+    Of ``socket.socket``'s class when the ``socket`` module is loaded (by the event loop, or anyone else);
+    before that, of the C class it extends, which has every call used here and by the UDP layer: a command's
+    first questions leave without ``socket.py``, whose import (enums of all its constants, ``selectors``) costs
+    ~7 ms of start-up (issue 16)."""
+    loaded = sys.modules.get("socket")
+    kind = loaded.socket if loaded is not None else _socket.socket
+    family = _socket.AF_INET6 if ":" in server[0] else _socket.AF_INET
+    sock = kind(family, _socket.SOCK_DGRAM)
     try:
         sock.setblocking(False)
-        for option in (socket.SO_RCVBUF, socket.SO_SNDBUF):
+        for option in (_socket.SO_RCVBUF, _socket.SO_SNDBUF):
             try:
-                sock.setsockopt(socket.SOL_SOCKET, option, _RCVBUF)
+                sock.setsockopt(_socket.SOL_SOCKET, option, _RCVBUF)
             except OSError:
                 pass
         sock.connect(server)
@@ -115,19 +125,26 @@ class UdpSocket:
             except (BlockingIOError, InterruptedError):
                 return False
             except OSError as exc:
-                # The kernel got an ICMP port (or host) unreachable for a packet of this socket: nothing
-                # answers there, so none of its questions will be answered. They fail now, or go on to the
-                # next server, instead of each waiting out its timeout. Other errors: they time out and retry.
-                failure = refusal(exc, self.server)
-                if failure is not None:
-                    for query in list(self.pending.values()):
-                        query.refused(self, failure)
+                self.refused_all(exc)
                 return False
-            if len(data) >= 2:
-                query = self.pending.get(struct.unpack_from("!H", data)[0])
-                if query is not None:
-                    query.answered(self, data)
+            self.take(data)
         return True
+
+    def take(self, data: bytes) -> None:
+        """A datagram read from the socket: the answer of the question with its id, if one waits for it."""
+        if len(data) >= 2:
+            query = self.pending.get(struct.unpack_from("!H", data)[0])
+            if query is not None:
+                query.answered(self, data)
+
+    def refused_all(self, exc: OSError) -> None:
+        """A read raised ``exc``. When the kernel got an ICMP port (or host) unreachable for a packet of this
+        socket, nothing answers there, so none of its questions will be answered: they fail now, or go on to
+        the next server, instead of each waiting out its timeout. Other errors: they time out and retry."""
+        failure = refusal(exc, self.server)
+        if failure is not None:
+            for query in list(self.pending.values()):
+                query.refused(self, failure)
 
     def read_all(self) -> None:
         """Read every datagram waiting now (before deciding which questions are late)."""

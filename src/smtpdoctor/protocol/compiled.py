@@ -12,14 +12,12 @@ from input. No library does this (``re`` keeps its cache in memory only).
 
 from __future__ import annotations
 
-import marshal
-import os
 import re
 import sys
 
 import _sre
 
-from ..core.toml_cache import cache_path, write_atomic
+from ..core.toml_cache import add_to_cache, cache_path, read_cache
 
 __all__ = ["compiled_re", "sre_code", "AnyCase"]
 
@@ -78,43 +76,14 @@ def _file() -> str:
 
 
 def _load() -> dict:
-    try:
-        with open(_file(), "rb") as fh:
-            version, codes = marshal.loads(fh.read())  # load(fh) reads a few bytes at a time
-        if version == _VERSION and isinstance(codes, dict):
-            return codes
-    except (OSError, EOFError, ValueError, TypeError):
-        pass
-    return {}
+    return read_cache(_file(), _VERSION)
 
 
 def _save() -> None:
-    """Add the patterns compiled in this process to the file. Processes that end together would each read
-    the file, add theirs and replace it whole, the last one dropping what the others added: the read and the
-    write are made under a lock on a file beside it (where the system has ``fcntl``; elsewhere, last wins)."""
-    if sys.dont_write_bytecode or not _new:
-        return
-    path = _file()
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        lock = os.open(path + ".lock", os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError:  # a folder we may not write to: nothing is kept, as for byte-code
-        return
-    try:
-        try:
-            import fcntl
-
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        except (ImportError, OSError):
-            pass
-        try:
-            blob = marshal.dumps((_VERSION, {**_load(), **_new}))
-        except ValueError:
-            return
-        write_atomic(path, blob)
+    """Add the patterns compiled in this process to the file (:func:`.toml_cache.add_to_cache`: under a lock,
+    so that processes ending together keep each other's)."""
+    if add_to_cache(_file(), _VERSION, _new):
         _new.clear()
-    finally:
-        os.close(lock)  # and with it the lock
 
 
 class AnyCase:

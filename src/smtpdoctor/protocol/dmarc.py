@@ -23,7 +23,8 @@ from .tags import parse_tags
 
 __all__ = ["DmarcPolicy", "dmarc_records", "parse_dmarc", "mailto_domains", "authorisation_name", "KNOWN_TAGS",
            "OBSOLETE_TAGS", "POLICIES", "STRENGTH", "MAX_WALK", "tree_walk", "OrgDomain", "policy_discovery",
-           "discover_policy", "organizational_domain_from_walk", "find_organizational_domain"]
+           "discover_policy", "organizational_domain_from_walk", "find_organizational_domain", "aligned",
+           "external_destinations"]
 
 KNOWN_TAGS = frozenset({"v", "p", "sp", "np", "pct", "adkim", "aspf", "fo", "rf", "ri", "rua", "ruf",
                         "psd", "t"})
@@ -175,6 +176,24 @@ def mailto_domains(policy: DmarcPolicy) -> tuple[str, ...]:
 
 def authorisation_name(policy_domain: str, destination: str) -> str:
     return f"{policy_domain}._report._dmarc.{destination}"
+
+
+def aligned(identifier: str, author: str, mode: str, orgs: Mapping[str, str]) -> bool:
+    """RFC 9989 identifier alignment of an authenticated domain (DKIM d=, SPF MAIL FROM) with the
+    author domain: strict (``s``) wants the same name; relaxed (``r``) the same organisational domain,
+    looked up in ``orgs`` (name -> organisational domain, from :func:`find_organizational_domain`)."""
+    a, b = identifier.lower().rstrip("."), author.lower().rstrip(".")
+    if a == b:
+        return True
+    if mode == "s":
+        return False
+    return orgs.get(a, a) == orgs.get(b, b)
+
+
+def external_destinations(policy: DmarcPolicy, orgs: Mapping[str, str]) -> tuple[str, ...]:
+    """The domains receiving reports for ``policy`` outside its organisational domain, which must authorise
+    them (RFC 9989, RFC 7489 §7.1); ``orgs``: name -> organisational domain, from the tree walks."""
+    return tuple(d for d in mailto_domains(policy) if not aligned(d, policy.found_at, "r", orgs))
 
 
 def policy_discovery(domain: str, walk: Mapping[str, DnsResult]) -> tuple[str, DnsResult] | None:

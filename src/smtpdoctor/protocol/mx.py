@@ -14,7 +14,9 @@ from ..core.serialize import JsonMixin
 if TYPE_CHECKING:
     from ..core.observations import DnsResult
 
-__all__ = ["MxRecord", "parse_mx", "mx_hosts", "is_ip_literal"]
+__all__ = ["MxRecord", "parse_mx", "mx_hosts", "is_ip_literal", "DANE_HOSTS"]
+
+DANE_HOSTS = 10  # the MX hosts (first by preference) whose TLSA records the audit reads (flows/domain, domain_next)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

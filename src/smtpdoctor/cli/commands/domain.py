@@ -140,10 +140,9 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
     loading = CollectorPaused()
     try:  # an import that fails, or Ctrl-C, still gives the collector back and closes the primer's socket
         with loading:  # the audit's modules, while the first questions are on the wire
+            _load_audit(primer, inputs, ip)
             import asyncio
 
-            from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
-            from ...net import udp_mux  # noqa: F401 (the facade's UDP layer, which reads the first answers)
             from ...net.dns import Resolver
         try:
             res = Resolver(servers or None, timeout=timeout, lifetime=timeout * 2, primer=primer)
@@ -158,6 +157,18 @@ def run(domains: list[str], *, file: Path | None = None, ip: str | None = None, 
         loading.release()
         if primer is not None:  # a socket the UDP layer never claimed (claimed, it is the layer's to close)
             primer.close()
+
+
+def _load_audit(primer, inputs: list[str], ip: str | None) -> None:
+    """Import the audit while its first questions are on the wire and, once the parsers are in, the primer's
+    reader, which asks the chains' second questions from the first answers while the rest loads
+    (flows/domain_next.py)."""
+    if primer is not None:
+        from ...flows.domain_next import NextRound
+
+        primer.follow(NextRound(inputs, ip=ip))
+    from ...flows import domain, domain_bulk  # noqa: F401 (the audit's: loaded here)
+    from ...net import udp_mux  # noqa: F401 (the facade's UDP layer, which reads the first answers)
 
 
 def _https_context(ca_file: Path | None):

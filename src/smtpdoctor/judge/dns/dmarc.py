@@ -6,8 +6,8 @@ and their external-destination authorisation (RFC 9989, RFC 7489 §7.1).
 The walk's answers are read in :mod:`smtpdoctor.protocol.dmarc`: which record applies (``discover_policy``,
 whose policy :func:`check_dmarc` judges) and the organisational domain (at most 8 ``_dmarc`` TXT queries, the
 ``psd=`` tag of what they find decides: ``organizational_domain_from_walk``, re-exported here, and the I/O
-shell ``find_organizational_domain``, which stays there). :func:`aligned` is the one identifier-alignment rule
-(RFC 9989) for every caller: the domain audit, message and report analysis.
+shell ``find_organizational_domain``, which stays there). :func:`aligned` (defined there, re-exported here) is the one
+identifier-alignment rule (RFC 9989) for every caller: the domain audit, message and report analysis.
 
 :func:`organizational_domain` (alias :func:`psl_organizational_domain`) is the RFC 7489 answer from the
 public suffix list, kept for callers that have no resolver; it loads the ``publicsuffixlist`` package on
@@ -21,8 +21,9 @@ from typing import Mapping
 from ...core import catalogue
 from ...core.observations import DnsResult
 from ...core.model import Finding
-from ...protocol.dmarc import (STRENGTH, DmarcPolicy, OrgDomain, authorisation_name, dmarc_records,
-                               discover_policy, mailto_domains, organizational_domain_from_walk, policy_discovery)
+from ...protocol.dmarc import (STRENGTH, DmarcPolicy, OrgDomain, aligned, authorisation_name, dmarc_records,
+                               discover_policy, external_destinations, mailto_domains, organizational_domain_from_walk,
+                               policy_discovery)
 from ...protocol.tags import parse_tags
 from .facts import could_not_test
 
@@ -59,18 +60,6 @@ def organizational_domain(domain: str) -> str:
 psl_organizational_domain = organizational_domain
 
 
-def aligned(identifier: str, author: str, mode: str, orgs: Mapping[str, str]) -> bool:
-    """RFC 9989 identifier alignment of an authenticated domain (DKIM d=, SPF MAIL FROM) with the
-    author domain: strict (``s``) wants the same name; relaxed (``r``) the same organisational domain,
-    looked up in ``orgs`` (name -> organisational domain, from ``protocol.dmarc.find_organizational_domain``)."""
-    a, b = identifier.lower().rstrip("."), author.lower().rstrip(".")
-    if a == b:
-        return True
-    if mode == "s":
-        return False
-    return orgs.get(a, a) == orgs.get(b, b)
-
-
 def report_destinations(policy: DmarcPolicy, orgs: Mapping[str, str] | None = None) -> tuple[str, ...]:
     """Domains receiving reports for ``policy`` outside its organisational domain (they need to authorise
     them). ``orgs`` maps names to their organisational domains (the tree walk); without it the public
@@ -78,7 +67,7 @@ def report_destinations(policy: DmarcPolicy, orgs: Mapping[str, str] | None = No
     if orgs is None:
         names = (policy.found_at,) + mailto_domains(policy)
         orgs = {n: organizational_domain(n) for n in names}
-    return tuple(d for d in mailto_domains(policy) if not aligned(d, policy.found_at, "r", orgs))
+    return external_destinations(policy, orgs)
 
 
 def explain_new_tags(policy: DmarcPolicy) -> tuple[str, ...]:

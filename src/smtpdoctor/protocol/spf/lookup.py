@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # the resolver is injected: any object with the facade's asyn
     from ...core.observations import Outcome
     from ...net.dns import Resolver
 
-__all__ = ["SpfRecordSet", "fetch_spf_records", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT"]
+__all__ = ["SpfRecordSet", "fetch_spf_records", "spf_records", "LOOKUP_LIMIT", "VOID_LIMIT", "MX_PTR_LIMIT"]
 
 # RFC 7208 §4.6.4: 10 DNS-querying terms, 2 void lookups, 10 MX (and PTR) names
 LOOKUP_LIMIT = 10
@@ -38,12 +38,18 @@ class SpfRecordSet:
 
 async def fetch_spf_records(resolver: Resolver, name: str) -> SpfRecordSet:
     answer = await resolver.query(name, "TXT")
+    recs, strings = spf_records(answer.txt_strings)
+    return SpfRecordSet(name=name, outcome=answer.outcome, records=recs, strings=strings, error=answer.error)
+
+
+def spf_records(txt_strings: tuple[tuple[bytes, ...], ...]) -> tuple[tuple[bytes, ...], tuple[tuple[bytes, ...], ...]]:
+    """The SPF records among a TXT answer's records (each given as its character-strings), joined, with the
+    character-strings of each."""
     recs: list[bytes] = []
     strings: list[tuple[bytes, ...]] = []
-    for parts in answer.txt_strings:
+    for parts in txt_strings:
         joined = b"".join(parts)
         if select_records([joined]):
             recs.append(joined)
             strings.append(tuple(parts))
-    return SpfRecordSet(name=name, outcome=answer.outcome, records=tuple(recs), strings=tuple(strings),
-                        error=answer.error)
+    return tuple(recs), tuple(strings)

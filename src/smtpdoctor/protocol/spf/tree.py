@@ -20,17 +20,17 @@ from typing import Any
 
 from ...core.observations import Outcome
 from .lookup import MX_PTR_LIMIT, fetch_spf_records
-from .macro import MacroContext, MacroString, expand, uses_letter
+from .macro import MacroString
 from .names import Address, is_check_host_domain, is_queryable, truncate, unmap
 from .nodes import LookupNode, NodeStatus, TermCost
 from .record import SpfRecord, SpfSyntaxError, parse
+from .terms import MAX_DEPTH, lookup_types, term_target
 
 if TYPE_CHECKING:  # the resolver is injected: any object with the facade's async query()
     from ...net.dns import Resolver
 
 __all__ = ["NodeStatus", "TermCost", "LookupNode", "build_tree", "render_tree", "MAX_DEPTH"]
 
-MAX_DEPTH = 12
 
 
 @dataclass
@@ -42,18 +42,9 @@ class _Builder:
     max_nodes: int
     nodes: int = 0
 
-    def ctx(self, domain: str) -> MacroContext:
-        sender = self.sender or f"postmaster@{domain}"
-        return MacroContext(sender=sender, domain=domain, ip=self.ip or ipaddress.IPv4Address(0),
-                            helo=self.helo or domain)
-
     def target(self, spec: MacroString | None, domain: str) -> str | None:
         """The expanded name, or None when it depends on something not known here."""
-        if spec is None:
-            return domain
-        if uses_letter(spec, "p") or (self.ip is None and uses_letter(spec, "icv")):
-            return None
-        return truncate(expand(spec, self.ctx(domain)))
+        return term_target(spec, domain, ip=self.ip, sender=self.sender, helo=self.helo)
 
     async def node(self, domain: str, via: str, path: tuple[str, ...]) -> LookupNode:
         domain = truncate(domain)
@@ -126,14 +117,7 @@ class _Builder:
 
     async def _lookup(self, kind: str, text: str, position: int,
                       target: str) -> tuple[TermCost, list[str]]:
-        if kind == "mx":
-            types = ["MX"]
-        elif kind == "exists":
-            types = ["A"]
-        elif self.ip is not None:
-            types = ["A" if self.ip.version == 4 else "AAAA"]
-        else:
-            types = ["A", "AAAA"]
+        types = lookup_types(kind, self.ip)
         answers = await self.resolver.query_many([(target, t) for t in types])
         failed = [f"{a.rdtype} {a.name}: {a.outcome}" for a in answers if a.outcome.is_failure]
         if failed:
