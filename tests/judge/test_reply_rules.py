@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from smtpdoctor.judge.reply_rules import LazyPattern, knowledge, required_literals
+from smtpdoctor.judge.reply_rules import LazyPattern, knowledge, required_literals, words_of, words_of_status
 
 
 def test_required_literals_of_simple_patterns():
@@ -189,5 +189,9 @@ def test_the_first_generic_rule_is_the_first_in_order_whose_pattern_finds_the_te
     for text in [*lines, *TEXTS]:
         plain = next((r for r in kb.rules if re.search(r.match.pattern, text, r.match.flags)), None)
         assert kb.first_rule.first(text) is plain, text
+        assert kb.first_rule.first(text, words_of(text)) is plain, text  # the words given, as classify_facts does
+        marked = "5.7.1 " + text  # a status before the text: its words joined to the text's, as classify_facts does
+        plain = next((r for r in kb.rules if re.search(r.match.pattern, marked, r.match.flags)), None)
+        assert kb.first_rule.first(marked, words_of(text).union(words_of_status("5.7.1"))) is plain, marked
         found += plain is not None
     assert found > 5  # the corpus does name generic rules

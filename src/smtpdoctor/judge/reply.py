@@ -22,7 +22,7 @@ from ..core.category import Category
 from ..core.record import _SET, Record, replace
 from ..protocol.compiled import compiled_re
 from ..protocol.status_codes import find_replycode, find_status, is_status, prefer_status
-from .reply_rules import Knowledge, Provider, ProviderRule, knowledge
+from .reply_rules import Knowledge, Provider, ProviderRule, knowledge, words_of, words_of_status
 
 TYPE_CHECKING = False  # the annotations are text: typing is not imported to run (issue 16)
 if TYPE_CHECKING:  # the catalogue (and core.model) are imported where a finding is made: a bounce needs neither
@@ -271,6 +271,9 @@ def _temporary(replycode: str, text: str) -> bool:
     return any(w in text for w in _TEMPORARY_WORDS)
 
 
+_CATEGORIES = {c.value: c for c in Category}
+
+
 def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | None = None) -> Classification:
     """Classify one failure described by ``f``."""
     kb = kb or knowledge()
@@ -295,8 +298,9 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
     hosts = f"{f.remote_host} {f.recipient.rpartition('@')[2]}".lower()
     marked = f"{status} {text}" if status else text
     provider, rule = _provider_rule(kb, marked, hosts, kb.provider(provider_id))
-    if rule is None:
-        rule = kb.first_rule.first(marked)
+    if rule is None:  # the words of ``marked`` are those of the status and of the text (the reason probes' too)
+        words = words_of(text)
+        rule = kb.first_rule.first(marked, words.union(words_of_status(status)) if status else words)
     if f.reason and f.reason not in kb.retry:
         reason = f.reason
     elif rule is not None:
@@ -312,7 +316,8 @@ def classify_facts(f: Facts, kb: Knowledge | None = None, provider_id: str | Non
             temporary = _temporary(replycode, " " + text) and reason not in ("hasmoved", "hostunknown", "userunknown")
             status = ("4" if temporary else "5") + ".0." + code
     spec = kb.reasons.get(reason) or kb.reasons["undefined"]
-    category = Category(rule.category if rule is not None and rule.category else spec.category)
+    named = rule.category if rule is not None and rule.category else spec.category
+    category = _CATEGORIES.get(named) or Category(named)  # (the enum's call, 0.45 µs; an unknown name raises)
     summary = rule.summary if rule is not None and rule.summary else spec.summary
     remedy = (rule.remedy if rule is not None and rule.remedy else ()) + spec.remedy
     help_url = (rule.help if rule is not None and rule.help else None) or (provider.help if provider else None)

@@ -16,7 +16,8 @@ from ..core.record import _SET, Record
 from ..core.toml_cache import knowledge_derived, knowledge_toml
 from ..protocol.compiled import compiled_re
 
-__all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRules", "Knowledge", "knowledge", "Literals", "words_of"]
+__all__ = ["ReasonSpec", "ProviderRule", "Provider", "PhaseRules", "Knowledge", "knowledge", "Literals", "words_of",
+           "words_of_status"]
 
 _WORD = compiled_re(r"[a-z0-9]+")
 _last: list = [None, frozenset()]
@@ -28,6 +29,11 @@ def words_of(text: str) -> frozenset[str]:
         _last[0] = text
         _last[1] = frozenset(_WORD.findall(text))
     return _last[1]
+
+
+def words_of_status(status: str) -> list[str]:
+    """The whole words (as :func:`words_of` reads them) of a status code: its numbers."""
+    return _WORD.findall(status.lower())
 
 
 class Literals:
@@ -207,26 +213,45 @@ class LazyPattern:
 class FirstMatch:
     """Rules tried in order for the first whose pattern finds a text, each tried only where one of its required
     literals occurs: the literals of all of them are looked for in one loop, and only the rules they name are
-    tried (fifteen generic rules, one call each to learn that most name nothing, took 8 µs a reply)."""
+    tried (fifteen generic rules, one call each to learn that most name nothing, took 8 µs a reply). Of a rule's
+    literals only those holding no other of its literals are looked for (the others cannot occur without one of
+    them), and those with an interior whole word (:func:`_interior_word`) only when the text has that word: 29
+    ``in`` tests and a set meet instead of 68 ``in`` tests (8.2 -> 5.8 µs a reply)."""
 
-    __slots__ = ("rules", "by_literal", "always")
+    __slots__ = ("rules", "by_literal", "by_word", "words", "always")
 
     def __init__(self, rules: tuple[ProviderRule, ...]) -> None:
         self.rules = rules
-        self.by_literal: dict[str, list[int]] = {}
+        self.by_literal: dict[str, list[int]] = {}  # literals without an interior word: looked for in every text
+        self.by_word: dict[str, list[tuple[str, list[int]]]] = {}  # the others, by their interior word
         self.always: list[int] = []  # rules whose pattern requires no literal: always tried
+        keyed: dict[str, list[int]] = {}
         for i, rule in enumerate(rules):
             needs = rule.match.needs()
             if needs is None:
                 self.always.append(i)
             for literal in needs or ():
-                self.by_literal.setdefault(literal, []).append(i)
+                if not any(other != literal and other in literal for other in needs):
+                    keyed.setdefault(literal, []).append(i)
+        for literal, ids in keyed.items():
+            word = _interior_word(literal)
+            if word is None:
+                self.by_literal[literal] = ids
+            else:
+                self.by_word.setdefault(word, []).append((literal, ids))
+        self.words = frozenset(self.by_word)
 
-    def first(self, text: str) -> ProviderRule | None:
+    def first(self, text: str, words: frozenset[str] | None = None) -> ProviderRule | None:
+        """``words``: the whole words of ``text`` when the caller has them (:func:`words_of`)."""
         tried = set(self.always)
         for literal, ids in self.by_literal.items():
             if literal in text:
                 tried.update(ids)
+        by_word = self.by_word
+        for word in (words_of(text) if words is None else words) & self.words:
+            for literal, ids in by_word[word]:
+                if literal in text:
+                    tried.update(ids)
         for i in sorted(tried):
             if self.rules[i].match.search(text):
                 return self.rules[i]

@@ -165,6 +165,20 @@ class Part:
         value = self.get("content-type")
         if value is None:
             return failobj
+        if "\\" not in value and "*" not in value:
+            # no escapes, no RFC 2231: when no ";" is inside quotes (each piece holds quotes in pairs), the pieces
+            # are those _split_params makes, and what _params and _unquote make of the parameter asked for comes
+            # to ``_unquote`` of its stripped value: only that one is read (4.1 -> 2.4 µs a call)
+            pieces = value.split(";")
+            if '"' not in value or not any(f.count('"') % 2 for f in pieces):
+                for f in pieces:
+                    i = f.find("=")
+                    if i < 0:
+                        if f.strip().lower() == param:
+                            return ""
+                    elif f[:i].strip().lower() == param:
+                        return _unquote(f[i + 1:].strip())
+                return failobj
         for k, v in _params(value):
             if k.lower() == param:
                 return _unquote(v)
@@ -381,6 +395,10 @@ class _Reader:
 
     def multipart(self, part: Part, pos: int, seps: tuple[bytes, ...], blank: bool) -> int:
         boundary = part.get_boundary()
+        if boundary is not None and ("\n" in boundary or "\r" in boundary):
+            # a boundary parameter folded over lines: the feed parser matches it line by line, so never; a search
+            # over the bytes would match it across two lines
+            raise NotExact("a line break in the boundary")
         if boundary is None:  # no boundary: everything to the end of the part is its body
             stop = self.next_stop(pos, seps, blank)
             part.payload = self.data[pos:stop]

@@ -19,21 +19,20 @@ __all__ = ["TextFailure", "read_text_bounce", "cut_original", "find_command", "f
 
 ADDRESS = compiled_re(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?"
                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+")
-_LOCAL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-")  # ADDRESS's
+_LOCAL_STR = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+/=?^_`{|}~.-"  # ADDRESS's
 
 
 def find_addresses(text: str) -> list[re.Match[str]]:
     """``ADDRESS.finditer(text)``, started only where an address can start: the run of local-part characters
-    before each "@" (the plain scan retried the pattern at every character of every word: 13 µs a bounce)."""
+    before each "@" (the plain scan retried the pattern at every character of every word: 13 µs a bounce), found
+    by ``rstrip`` of the text before it (a loop over the characters in Python took 2-3 µs a message)."""
     out = []
     pos = 0
     while True:
         at = text.find("@", pos)
         if at < 0:
             return out
-        start = at
-        while start > pos and text[start - 1] in _LOCAL_CHARS:
-            start -= 1
+        start = pos + len(text[pos:at].rstrip(_LOCAL_STR))  # back over the local-part characters, in C
         m = ADDRESS.match(text, start) if start < at else None
         if m is None:
             pos = at + 1  # no domain after this "@": no match can use it
@@ -88,8 +87,6 @@ def _first_line_start(pair: tuple[re.Pattern[str], re.Pattern[str]], text: str, 
 
 _ORIGINAL_LINES = _at_line_starts(_ORIGINAL)
 _HEADERS_LINES = _at_line_starts(_HEADERS_BLOCK, re.I)
-_HEADER_NAMES = ("return-path:", "received:", "message-id:", "dkim-signature:", "x-received:", "delivered-to:",
-                 "authentication-results:", "arc-seal:", "x-google-dkim-signature:", "x-gm-message-state:")
 _NOT_RECIPIENT_LOCAL = compiled_re(r"^(?:mailer-daemon|postmaster|mail-daemon|daemon|root|abuse|noreply|no-reply)$", re.I)
 _SENDER_CONTEXT = AnyCase(r"(?:mail\s+from|(?<!expanded )(?<!generated )from|sender|envelope-from|return-path|"
                           r"reply-to|sent by)\s*[:=]?\s*<?$")
@@ -146,8 +143,8 @@ def cut_original(text: str) -> str:
     if at >= 0:
         end = at
     stop = end + 1 if end < len(text) else end
-    if text.isascii() and all(low.find(name, 0, stop) < 0 for name in _HEADER_NAMES):
-        return text[:end]  # none of the field names the pattern starts with (re.I folds only non-ASCII extras)
+    # searched from line start to line start (1.9 µs over a bounce's text; looking for each of the ten field names
+    # it starts with first took 4.2)
     at = _first_line_start(_HEADERS_LINES, text, stop)
     if 0 <= at < end:
         # a block of header lines at the start of a line, after some text: the original's headers

@@ -142,7 +142,10 @@ def _explain_dsn(parts: list[tuple[Block, ...]], texts: list[str], sender: set[s
                 if text_failures is None:
                     text_failures = {f.recipient.lower(): f for t in texts
                                      for f in read_text_bounce(t, exclude=sender)}
-                tf = next((text_failures[a] for a in _all_recipients_of(block) if a in text_failures), None)
+                # the block's first address is its recipient (``key``): most are found by it, without the others
+                tf = text_failures.get(key)
+                if tf is None:
+                    tf = next((text_failures[a] for a in _all_recipients_of(block) if a in text_failures), None)
                 if tf is not None:
                     if not diag:
                         diag = tf.diagnostic
