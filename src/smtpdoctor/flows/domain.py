@@ -24,6 +24,7 @@ from ..protocol.dmarc import (DmarcPolicy, OrgDomain, authorisation_name, discov
 from ..protocol.mx import DANE_HOSTS, mx_hosts, parse_mx
 # core.names' rules on plain text: its data classes are not needed for the audit (issue 16)
 from ..core.name_text import BadDomain, domain_parts, parent_names, tlsa_name
+from .domain_first import ROOT_KEYS, dnssec_questions
 
 if TYPE_CHECKING:
     import ssl
@@ -457,11 +458,10 @@ class _Run:
         names = parent_names(self.name)
         # The validation's own questions (SOA of each name, the root's keys) go with the first: none waits for
         # the MX answer, so the topic is one round trip (the validation finds them answered).
+        keys_q, ds_q, soa_q = dnssec_questions(self.name)
         keys, ds, mx_answer, _ = await asyncio.gather(
-            self.r.query_many([(n, "DNSKEY") for n in names]),
-            self.r.query_many([(n, "DS") for n in names]),
-            self.r.query(self.name, "MX"),
-            self.r.query_many([*((n, "SOA") for n in names), (".", "DNSKEY")]))
+            self.r.query_many(keys_q), self.r.query_many(ds_q), self.r.query(self.name, "MX"),
+            self.r.query_many([*soa_q, ROOT_KEYS]))
         await _after_chains(self.r)  # the validation is CPU, and no chain waits for it
         validation = await self._validate(self.name, mx_answer)
         from ..judge.dns import dnssec
@@ -475,9 +475,9 @@ class _Run:
         from ..protocol import dnssec_chain
 
         names = parent_names(name)
+        keys_q, ds_q, soa_q = dnssec_questions(name)
         keys, ds, soa, root = await asyncio.gather(
-            self.r.query_many([(n, "DNSKEY") for n in names]), self.r.query_many([(n, "DS") for n in names]),
-            self.r.query_many([(n, "SOA") for n in names]), self.r.query(".", "DNSKEY"))
+            self.r.query_many(keys_q), self.r.query_many(ds_q), self.r.query_many(soa_q), self.r.query(*ROOT_KEYS))
         return dnssec_chain.validate_chain(
             name, {**dict(zip(names, keys)), ".": root}, dict(zip(names, ds)), dict(zip(names, soa)), answer,
             anchors=self.trust_anchors or dnssec_chain.root_anchors(), now=time.time())

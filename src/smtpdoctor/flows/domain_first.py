@@ -22,9 +22,18 @@ from ..core.dkim_selectors import first_tier
 from ..core.name_text import BadDomain, domain_parts, parent_names, reverse_name
 from ..protocol.dmarc_walk import tree_walk
 
-__all__ = ["first_questions", "questions_of", "MAX_DOMAINS"]
+__all__ = ["first_questions", "questions_of", "dnssec_questions", "ROOT_KEYS", "MAX_DOMAINS"]
 
 MAX_DOMAINS = 16  # more domains than this are a bulk run: its questions are paced by --concurrency
+ROOT_KEYS = (".", "DNSKEY")  # the root's keys: where the tool's own DNSSEC validation starts
+
+
+def dnssec_questions(name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The questions of the DNSSEC chain of ``name`` (besides :data:`ROOT_KEYS`): the DNSKEY, the DS and
+    the SOA of every name from ``name`` up (:func:`parent_names`' order), as three lists in that order. The
+    one list of them: the primer sends them, the audit's DNSSEC topic and its validation ask them."""
+    names = parent_names(name)
+    return ([(n, "DNSKEY") for n in names], [(n, "DS") for n in names], [(n, "SOA") for n in names])
 
 
 def first_questions(name: str, *, ip: str | None = None, selectors: Sequence[str] = ()) -> list[tuple[str, str]]:
@@ -32,7 +41,6 @@ def first_questions(name: str, *, ip: str | None = None, selectors: Sequence[str
     chains (TXT, MX, the DMARC tree walk, the PTR of ``ip``), the DKIM node and selectors (``selectors``
     given, then the first tier), TLS-RPT, MTA-STS, BIMI, and DNSSEC's keys, DS and SOA of every name
     from the domain up, and the root's keys."""
-    names = parent_names(name)
     wanted = [s.strip().lower() for s in selectors if s.strip()]
     dkim = dict.fromkeys([*wanted, *first_tier()])
     # the heads of the three-round chains first (SPF, the DMARC walk, then MX): a server answers a burst in
@@ -45,8 +53,8 @@ def first_questions(name: str, *, ip: str | None = None, selectors: Sequence[str
             pass  # the audit says so
     out += [(f"_domainkey.{name}", "TXT"), *((f"{s}._domainkey.{name}", "TXT") for s in dkim),
             (f"_smtp._tls.{name}", "TXT"), (f"_mta-sts.{name}", "TXT"), (f"default._bimi.{name}", "TXT")]
-    out += [(n, rdtype) for rdtype in ("DNSKEY", "DS", "SOA") for n in names]
-    return out + [(".", "DNSKEY")]
+    keys, ds, soa = dnssec_questions(name)
+    return [*out, *keys, *ds, *soa, ROOT_KEYS]
 
 
 def questions_of(domains: Sequence[str], *, ip: str | None = None,
