@@ -367,14 +367,14 @@ class _Run:
         names = tree_walk(self.name)
         walk = dict(zip(names, await self.r.query_many([(f"_dmarc.{n}", "TXT") for n in names])))
         org = organizational_domain_from_walk(self.name, walk)
-        policy = discover_policy(self.name, walk)  # the one check_dmarc returns
+        policy = discover_policy(self.name, walk)  # check_dmarc judges it (and returns it)
         authorisations = None
         if policy is not None and (mailto := mailto_domains(policy)):
             authorisations = await self._authorisations(policy, walk, mailto)
         await _after_chains(self.r)
         from ..judge.dns import dmarc
 
-        findings, policy = dmarc.check_dmarc(self.name, walk, org=org, authorisations=authorisations)
+        findings, policy = dmarc.check_dmarc(self.name, walk, org=org, authorisations=authorisations, policy=policy)
         self.dmarc_policy = policy
         self.org = org
         base = {"org_domain": org.name, "org": org.to_json(), "walk": list(names)}

@@ -169,3 +169,16 @@ def test_the_policy_is_found_at_the_walk_name_whatever_the_answer_is_named(answe
     assert discovered == policy
     assert organizational_domain_from_walk("mail.example.com", answers).name == "example.com"
     assert "dmarc.inherited" in ids(findings)
+
+
+def test_the_callers_discovered_policy_is_judged_without_a_second_discovery():
+    # the audit discovers the policy once (protocol.dmarc.discover_policy) and hands it in: the same findings
+    # as check_dmarc's own discovery, and the very policy it was given comes back
+    answers = walk("mail.d.test", {"d.test": ["v=DMARC1; p=reject; sp=none; t=y"]})
+    given = discover_policy("mail.d.test", answers)
+    findings, policy = check_dmarc("mail.d.test", answers, policy=given)
+    assert policy is given
+    assert findings == check_dmarc("mail.d.test", answers)[0]
+    assert ids(findings) == ["dmarc.inherited", "dmarc.rfc9989-tags", "dmarc.policy-none", "dmarc.no-rua"]
+    several = walk("d.test", {"d.test": ["v=DMARC1; p=none", "v=DMARC1; p=reject"]})
+    assert ids(check_dmarc("d.test", several, policy=discover_policy("d.test", several))[0]) == ["dmarc.several-records"]

@@ -109,24 +109,28 @@ def check_dmarc(
     org: OrgDomain | None = None,
     exists: bool = True,
     authorisations: Mapping[str, DnsResult] | None = None,
+    policy: DmarcPolicy | None = None,
 ) -> tuple[tuple[Finding, ...], DmarcPolicy | None]:
     """``walk`` maps the names of ``protocol.dmarc_walk.tree_walk`` (``domain`` first) to the TXT answers at
     ``_dmarc.<name>``; ``org`` is the organisational domain (computed from ``walk`` when not given);
     ``exists=False`` when ``domain`` itself does not exist (np= applies); ``authorisations`` the TXT answers
-    at ``<policy domain>._report._dmarc.<destination>`` for each external report destination."""
+    at ``<policy domain>._report._dmarc.<destination>`` for each external report destination; ``policy``
+    what ``protocol.dmarc.discover_policy(domain, walk)`` found, when the caller has it (the audit read its
+    report destinations from it; computed here when not given)."""
     domain = domain.lower().rstrip(".")
     org = org or organizational_domain_from_walk(domain, walk)
-    chosen = _chosen(domain, walk)
-    if isinstance(chosen, Finding):
-        return (chosen,), None
-    if chosen is None:
-        return (catalogue.make("dmarc.missing", domain=domain),), None
-    where, result = chosen
-    policy = discover_policy(domain, walk)  # the policy the audit read its report destinations from
-    if policy is None:  # several DMARC records: receivers apply none of them
-        records = dmarc_records(result)
+    policy = policy or discover_policy(domain, walk)
+    if policy is None:  # why none applies: no record, a failed answer, no DMARC record, several of them
+        chosen = _chosen(domain, walk)
+        if isinstance(chosen, Finding):
+            return (chosen,), None
+        if chosen is None:
+            return (catalogue.make("dmarc.missing", domain=domain),), None
+        where, result = chosen
+        records = dmarc_records(result)  # several DMARC records: receivers apply none of them
         return (catalogue.make("dmarc.several-records", name=f"_dmarc.{where}", count=len(records),
                                evidence={"records": list(records)}),), None
+    where = policy.found_at  # the name policy discovery chose
     subdomain = where != domain
     findings = _record_findings(domain, org, policy, subdomain=subdomain)
     effective = policy.effective_policy(subdomain=subdomain, exists=exists)
