@@ -505,10 +505,11 @@ class _Run:
         from ..judge.dns import dane
         from ..protocol.dane import match_tlsa, parse_tlsa
 
-        matches = {h: match_tlsa(h, [parse_tlsa(r) for r in answers[h].records], c.chain)
+        records = {h: [parse_tlsa(r) for r in answers[h].records] for h in with_tlsa}  # parsed once: matched, judged
+        matches = {h: match_tlsa(h, records[h], c.chain)
                    for h, c in (certificates or {}).items() if c.chain and not c.error}
         findings, found = dane.check_dane(answers, validations=validations, certificates=certificates,
-                                          matches=matches)
+                                          matches=matches, records=records)
         data = {h: [r.to_json() for r in recs] for h, recs in found.items()}
         if certificates is not None:
             data["certificates"] = {h: c.to_json() for h, c in certificates.items()}

@@ -78,6 +78,18 @@ def test_dane():
     assert ids(check_dane(tlsa("mx1.d.test", outcome=Outcome.SERVFAIL))[0]) == ["dane.lookup-failed"]
 
 
+def test_dane_judges_the_records_the_caller_parsed():
+    # the audit parses each host's TLSA records once (for the certificate match too) and hands them in: the
+    # same findings as parsing here, and those very records are the ones reported
+    from smtpdoctor.protocol.dane import parse_tlsa
+
+    answers = {**tlsa("mx1.d.test", f"3 1 1 {SHA256}", ad=True), **tlsa("mx2.d.test", "3 1 1 ab", ad=True)}
+    parsed = {h: [parse_tlsa(r) for r in a.records] for h, a in answers.items()}
+    found, recs = check_dane(answers, records=parsed)
+    assert found == check_dane(answers)[0] and ids(found) == ["dane.invalid"]
+    assert all(recs[h] is parsed[h] for h in answers)
+
+
 def _key_and_ds(owner: str) -> tuple[str, str]:
     import dns.dnssec
     from cryptography.hazmat.primitives.asymmetric import ec

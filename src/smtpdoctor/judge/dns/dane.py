@@ -35,11 +35,13 @@ def check_dane_certificates(host: str, cert: Any,
 def check_dane(answers: Mapping[str, DnsResult], *, validations: Mapping[str, Any] | None = None,
                certificates: Mapping[str, Any] | None = None,
                matches: Mapping[str, Sequence[tuple[TlsaRecord, str | None]]] | None = None,
+               records: Mapping[str, list[TlsaRecord]] | None = None,
                ) -> tuple[tuple[Finding, ...], dict[str, list[TlsaRecord]]]:
     """``answers`` maps each MX host to its TLSA answer at ``_25._tcp.<host>``; ``validations`` the tool's
     own DNSSEC validation of each answer (:class:`~smtpdoctor.protocol.dnssec_chain.ChainValidation`); ``certificates`` the
     chain each host presented on port 25 (when the audit was asked to connect), ``matches`` the TLSA records
-    matched against it (``protocol.dane.match_tlsa``)."""
+    matched against it (``protocol.dane.match_tlsa``), ``records`` the answers' records as the caller parsed
+    them (``protocol.dane.parse_tlsa``; a host not in it has its records parsed here)."""
     findings: list[Finding] = []
     found: dict[str, list[TlsaRecord]] = {}
     without: list[str] = []
@@ -51,9 +53,9 @@ def check_dane(answers: Mapping[str, DnsResult], *, validations: Mapping[str, An
         if not result.records:
             without.append(host)
             continue
-        records = [parse_tlsa(r) for r in result.records]
-        found[host] = records
-        bad = [p for r in records for p in r.problems]
+        parsed = records[host] if records is not None and host in records else [parse_tlsa(r) for r in result.records]
+        found[host] = parsed
+        bad = [p for r in parsed for p in r.problems]
         if bad:
             findings.append(catalogue.make("dane.invalid", host=host, name=tlsa_name(host), problems="; ".join(bad)))
         validation = (validations or {}).get(host)
