@@ -25,7 +25,7 @@ TEXTS = ["550 5.1.1 <user@example.org>: Recipient address rejected: User unknown
 def _every_pattern() -> list[tuple]:
     kb = knowledge()
     lazy = [kb.any_host, kb.any_marker, *(z for p in kb.providers for z in (p.hosts, p.markers) if z is not None),
-            *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.rules)]
+            *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.first_rule.rules)]
     return sorted({*compiled._codes, *compiled._new, *((z.pattern, z.flags) for z in lazy)}, key=repr)
 
 

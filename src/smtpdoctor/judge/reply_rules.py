@@ -350,7 +350,7 @@ class Knowledge(Record):
     """The reply rules (knowledge/replies.toml), read once."""
 
     __slots__ = ("reasons", "first", "second", "retry", "status", "pseudo_status", "providers", "any_host",
-                 "any_marker", "rules", "first_rule", "phase_rules", "reason_finding", "host_providers")
+                 "any_marker", "first_rule", "phase_rules", "reason_finding", "host_providers")
     _nocompare = frozenset({"host_providers"})
 
     def __init__(self, *, reasons: dict[str, ReasonSpec], first: tuple[str, ...], second: tuple[str, ...],
@@ -358,8 +358,8 @@ class Knowledge(Record):
                  providers: tuple[Provider, ...],
                  any_host: LazyPattern,  # any provider's host pattern (its literals: the quick "none of them" test)
                  any_marker: LazyPattern,  # any provider's text marker (its literals are the quick test)
-                 rules: tuple[ProviderRule, ...],  # rules of no provider, tried when no provider's rule matched
-                 first_rule: FirstMatch,  # the first of ``rules`` that finds a text
+                 # the rules of no provider (its ``rules``), tried when no provider's rule matched
+                 first_rule: FirstMatch,
                  phase_rules: PhaseRules,
                  reason_finding: Mapping[str, str],  # reason -> the finding of a MAIL/RCPT/DATA reply no rule named
                  # host name -> the provider its name says (or None), as found: the same names come back bounce
@@ -375,7 +375,6 @@ class Knowledge(Record):
         _SET(self, "providers", providers)
         _SET(self, "any_host", any_host)
         _SET(self, "any_marker", any_marker)
-        _SET(self, "rules", rules)
         _SET(self, "first_rule", first_rule)
         _SET(self, "phase_rules", phase_rules)
         _SET(self, "reason_finding", reason_finding)
@@ -500,7 +499,6 @@ def knowledge() -> Knowledge:
         status={str(k): v for k, v in raw["status"].items()},
         pseudo_status={k: str(v) for k, v in raw["pseudo_status"].items()},
         providers=tuple(providers),
-        rules=generic,
         first_rule=FirstMatch(generic),
         phase_rules=PhaseRules(tuple(raw.get("phase_rule") or ())),
         reason_finding=dict(raw.get("reason_finding") or {}),
