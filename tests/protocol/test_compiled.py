@@ -123,3 +123,5 @@ def test_any_case_finds_what_ignorecase_finds():
             assert (got is None) == (want is None), (any_case.lower.pattern, text)
             if got is not None:
                 assert got.span() == want.span()
+            given = any_case.search_lowered(text, text.lower())  # the caller's lower-cased copy: the same answer
+            assert (given is None) == (want is None) and (given is None or given.span() == want.span()), text
