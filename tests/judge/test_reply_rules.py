@@ -67,6 +67,31 @@ def test_the_cached_required_literals_are_the_ones_the_patterns_give():
         assert z._needs == required_literals(z.pattern, z.flags), z.pattern
 
 
+def test_one_cache_holds_all_that_is_derived_from_the_rules(tmp_path):
+    import marshal
+    import os
+    import subprocess
+    import sys
+
+    from smtpdoctor.core.toml_cache import cache_path, knowledge_folder
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path)
+    probe = "from smtpdoctor.judge.reply_rules import knowledge; knowledge()"
+    subprocess.run([sys.executable, "-c", probe], env=env, check=True)
+    parsed = cache_path(os.path.join(knowledge_folder(), "replies.toml")).rsplit(os.sep, 1)[1]
+    names = sorted(p.name for p in tmp_path.rglob("replies.toml.*"))
+    assert names == [parsed.removesuffix(".marshal") + ".index.marshal", parsed]  # the parsed file, one cache
+    (cached,) = tmp_path.rglob("replies.toml.*.index.marshal")
+    _, data = marshal.loads(cached.read_bytes())
+    kb = knowledge()
+    patterns = [kb.any_host, kb.any_marker, *(z for p in kb.providers for z in (p.hosts, p.markers) if z is not None),
+                *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.first_rule.rules)]
+    assert {"literals", "aligned", "lowered", "needs"} <= set(data)
+    for z in patterns:  # every pattern's required literals, as the pattern gives them
+        assert data["needs"][(z.pattern, int(z.flags))] == required_literals(z.pattern, z.flags), z.pattern
+
+
 def _every_literals():
     kb = knowledge()
     return [lit for spec in kb.reasons.values() for lit in (spec.literal, spec.exclude) if lit is not None]
