@@ -79,6 +79,16 @@ def test_the_dataclasses_api_sees_the_same_fields():
     assert replace(c, reason="blocked") == changed
 
 
+def test_the_dataclasses_api_sees_the_annotated_types():
+    types = {f.name: f.type for f in dataclasses.fields(Facts)}
+    assert types["diagnostic"] == "str" and types["reason"] == "str"  # as written in Facts.__init__
+    recipient = {f.name: f.type for f in dataclasses.fields(Recipient)}
+    assert recipient == {k: v for k, v in Recipient.__init__.__annotations__.items() if k != "return"}
+    spec = {f.name: f.type for f in dataclasses.fields(ReasonSpec)}
+    assert spec["aligned_keys"] == "tuple[str | None, ...]"
+    assert spec["aligned_by_key"] == "object"  # made by __init__, not given: no annotation to read
+
+
 def test_derived_fields_are_made_not_given_nor_compared():
     spec = ReasonSpec(name="r", category="client", summary="", remedy=(), literal=None,
                       aligned=(("no such", "user"), ("gone",)), aligned_keys=("such", None), exclude=None)

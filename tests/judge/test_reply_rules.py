@@ -28,7 +28,7 @@ def _patterns() -> list[LazyPattern]:
     for p in kb.providers:
         out += [x for x in (p.hosts, p.markers) if x is not None]
         out += [r.match for r in p.rules]
-    return out + [r.match for r in kb.rules]
+    return out + [r.match for r in kb.first_rule.rules]
 
 
 TEXTS = [
@@ -61,10 +61,35 @@ def test_generated_texts_agree(words):
 def test_the_cached_required_literals_are_the_ones_the_patterns_give():
     kb = knowledge()
     patterns = [kb.any_marker, *(z for p in kb.providers for z in (p.hosts, p.markers) if z is not None),
-                *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.rules)]
+                *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.first_rule.rules)]
     assert len(patterns) > 200
     for z in patterns:  # each was given its literals by knowledge() (from the cache when it was warm)
         assert z._needs == required_literals(z.pattern, z.flags), z.pattern
+
+
+def test_one_cache_holds_all_that_is_derived_from_the_rules(tmp_path):
+    import marshal
+    import os
+    import subprocess
+    import sys
+
+    from smtpdoctor.core.toml_cache import cache_path, knowledge_folder
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(tmp_path)
+    probe = "from smtpdoctor.judge.reply_rules import knowledge; knowledge()"
+    subprocess.run([sys.executable, "-c", probe], env=env, check=True)
+    parsed = cache_path(os.path.join(knowledge_folder(), "replies.toml")).rsplit(os.sep, 1)[1]
+    names = sorted(p.name for p in tmp_path.rglob("replies.toml.*"))
+    assert names == [parsed.removesuffix(".marshal") + ".index.marshal", parsed]  # the parsed file, one cache
+    (cached,) = tmp_path.rglob("replies.toml.*.index.marshal")
+    _, data = marshal.loads(cached.read_bytes())
+    kb = knowledge()
+    patterns = [kb.any_host, kb.any_marker, *(z for p in kb.providers for z in (p.hosts, p.markers) if z is not None),
+                *(r.match for p in kb.providers for r in p.rules), *(r.match for r in kb.first_rule.rules)]
+    assert {"literals", "aligned", "lowered", "needs"} <= set(data)
+    for z in patterns:  # every pattern's required literals, as the pattern gives them
+        assert data["needs"][(z.pattern, int(z.flags))] == required_literals(z.pattern, z.flags), z.pattern
 
 
 def _every_literals():
@@ -187,11 +212,11 @@ def test_the_first_generic_rule_is_the_first_in_order_whose_pattern_finds_the_te
                     for line in p.read_text(encoding="utf-8", errors="replace").splitlines()})
     found = 0
     for text in [*lines, *TEXTS]:
-        plain = next((r for r in kb.rules if re.search(r.match.pattern, text, r.match.flags)), None)
+        plain = next((r for r in kb.first_rule.rules if re.search(r.match.pattern, text, r.match.flags)), None)
         assert kb.first_rule.first(text) is plain, text
         assert kb.first_rule.first(text, words_of(text)) is plain, text  # the words given, as classify_facts does
         marked = "5.7.1 " + text  # a status before the text: its words joined to the text's, as classify_facts does
-        plain = next((r for r in kb.rules if re.search(r.match.pattern, marked, r.match.flags)), None)
+        plain = next((r for r in kb.first_rule.rules if re.search(r.match.pattern, marked, r.match.flags)), None)
         assert kb.first_rule.first(marked, words_of(text).union(words_of_status("5.7.1"))) is plain, marked
         found += plain is not None
     assert found > 5  # the corpus does name generic rules

@@ -41,11 +41,14 @@ class _DataclassView:
 
 
 def _shadow(cls: type) -> type:
-    """A frozen dataclass with ``cls``'s fields, defaults and JSON metadata: its ``Field`` objects are
-    ``cls``'s for ``dataclasses`` (whose ``replace`` then calls ``cls`` itself)."""
+    """A frozen dataclass with ``cls``'s fields, types, defaults and JSON metadata: its ``Field`` objects are
+    ``cls``'s for ``dataclasses`` (whose ``replace`` then calls ``cls`` itself). A field's type is its
+    ``__init__`` parameter's annotation (text, as a dataclass's is under ``from __future__ import annotations``);
+    a field ``__init__`` makes rather than takes is ``object``."""
     import dataclasses
 
     init = cls.__init__
+    types = getattr(init, "__annotations__", None) or {}
     defaults = dict(init.__kwdefaults__ or {})
     positional = init.__code__.co_varnames[1:init.__code__.co_argcount]
     defaults.update(zip(positional[len(positional) - len(init.__defaults__ or ()):], init.__defaults__ or ()))
@@ -60,7 +63,7 @@ def _shadow(cls: type) -> type:
                 options["default_factory"] = type(value)
             else:
                 options["default"] = value
-        specs.append((name, "object", dataclasses.field(**options)))
+        specs.append((name, types.get(name, "object"), dataclasses.field(**options)))
     return dataclasses.make_dataclass(cls.__name__, specs, frozen=True, kw_only=True)
 
 

@@ -350,7 +350,7 @@ class Knowledge(Record):
     """The reply rules (knowledge/replies.toml), read once."""
 
     __slots__ = ("reasons", "first", "second", "retry", "status", "pseudo_status", "providers", "any_host",
-                 "any_marker", "rules", "first_rule", "phase_rules", "reason_finding", "host_providers")
+                 "any_marker", "first_rule", "phase_rules", "reason_finding", "host_providers")
     _nocompare = frozenset({"host_providers"})
 
     def __init__(self, *, reasons: dict[str, ReasonSpec], first: tuple[str, ...], second: tuple[str, ...],
@@ -358,8 +358,8 @@ class Knowledge(Record):
                  providers: tuple[Provider, ...],
                  any_host: LazyPattern,  # any provider's host pattern (its literals: the quick "none of them" test)
                  any_marker: LazyPattern,  # any provider's text marker (its literals are the quick test)
-                 rules: tuple[ProviderRule, ...],  # rules of no provider, tried when no provider's rule matched
-                 first_rule: FirstMatch,  # the first of ``rules`` that finds a text
+                 # the rules of no provider (its ``rules``), tried when no provider's rule matched
+                 first_rule: FirstMatch,
                  phase_rules: PhaseRules,
                  reason_finding: Mapping[str, str],  # reason -> the finding of a MAIL/RCPT/DATA reply no rule named
                  # host name -> the provider its name says (or None), as found: the same names come back bounce
@@ -375,7 +375,6 @@ class Knowledge(Record):
         _SET(self, "providers", providers)
         _SET(self, "any_host", any_host)
         _SET(self, "any_marker", any_marker)
-        _SET(self, "rules", rules)
         _SET(self, "first_rule", first_rule)
         _SET(self, "phase_rules", phase_rules)
         _SET(self, "reason_finding", reason_finding)
@@ -432,13 +431,10 @@ def _sequence_key(parts: list[str]) -> str | None:
     return max(words, key=len) if words else None
 
 
-def _known_needs(patterns: list[LazyPattern]) -> None:
-    """Give each pattern its required literals, computed for all of them once per change of the file (or of
-    the code that reads them) and cached beside the parsed file: parsing each pattern again in every process
-    cost 9 ms of CPU in an ``explain`` run over 405 bounces."""
-    version = (_code_key(required_literals.__code__) + _code_key(_requirement.__code__)).encode()
-    needs = knowledge_derived("replies.toml", "needs", version, lambda: {
-        (z.pattern, int(z.flags)): required_literals(z.pattern, z.flags) for z in patterns})
+def _known_needs(patterns: list[LazyPattern], needs: dict) -> None:
+    """Give each pattern its required literals from the cache (``_derived``'s "needs"): parsing each pattern again
+    in every process cost 9 ms of CPU in an ``explain`` run over 405 bounces. A pattern the cache lacks parses
+    its own on first use."""
     for z in patterns:
         found = needs.get((z.pattern, int(z.flags)), _UNSET)
         z._needs = tuple(found) if isinstance(found, list) else found
@@ -452,13 +448,37 @@ def _code_key(code: Any) -> str:
     return f"{code.co_code.hex()}|{consts}|{','.join(code.co_names)}"
 
 
+def _derived(raw: dict[str, Any], built: list[Knowledge]) -> dict[str, Any]:
+    """All ``knowledge`` derives from the parsed file, in one cache beside it: :func:`_index`, and the required
+    literals of every pattern (as "needs", keyed by pattern and flags). The rules it builds to find them go to
+    ``built``, so the process that computes the cache does not build them twice."""
+    index = _index(raw)
+    kb = _build(raw, index)  # without "needs": each pattern parses its own, once
+    built.append(kb)
+    patterns = _patterns(kb.providers, kb.first_rule.rules, kb.any_host, kb.any_marker)
+    index["needs"] = {(z.pattern, int(z.flags)): z.needs() for z in patterns}
+    return index
+
+
+def _patterns(providers: Any, generic: tuple[ProviderRule, ...], *more: LazyPattern) -> list[LazyPattern]:
+    """Every pattern of the rules: ``more``, the providers' and the generic rules'."""
+    return [*more, *(z for p in providers for z in (p.hosts, p.markers) if z is not None),
+            *(r.match for p in providers for r in p.rules), *(r.match for r in generic)]
+
+
 @cache
 def knowledge() -> Knowledge:
     raw = knowledge_toml("replies.toml")
     version = "".join(_code_key(f.__code__) for f in (_index, literal_index, _interior_word, _lower_pattern,
-                                                       _sequence_key))
-    index = knowledge_derived("replies.toml", "index", version.encode(), lambda: _index(raw))
-    literals, lowered = index["literals"], index["lowered"]
+                                                       _sequence_key, required_literals, _requirement))
+    built: list[Knowledge] = []
+    derived = knowledge_derived("replies.toml", "index", version.encode(), lambda: _derived(raw, built))
+    return built[0] if built else _build(raw, derived)
+
+
+def _build(raw: dict[str, Any], derived: dict[str, Any]) -> Knowledge:
+    """The rules of the parsed file ``raw``, with what :func:`_derived` made of it (its "needs" when there)."""
+    literals, lowered = derived["literals"], derived["lowered"]
     reasons = {}
     for name, spec in raw["reasons"].items():
         literal, exclude = literals[name]
@@ -469,7 +489,7 @@ def knowledge() -> Knowledge:
             remedy=_tuple(spec.get("remedy")),
             literal=_literal(literal),
             aligned=tuple(tuple(p.lower() for p in seq) for seq in spec.get("aligned") or ()),
-            aligned_keys=tuple(index["aligned"][name]),
+            aligned_keys=tuple(derived["aligned"][name]),
             exclude=_literal(exclude),
         )
     providers = []
@@ -487,9 +507,8 @@ def knowledge() -> Knowledge:
     any_host = LazyPattern("|".join(f"(?:{p.hosts.pattern})" for p in providers if p.hosts))
     any_marker = LazyPattern("|".join(f"(?:{p.markers.pattern})" for p in providers if p.markers))
     generic = tuple(_rule(r, lowered) for r in raw.get("rule") or ())
-    patterns = [any_host, any_marker, *(z for p in providers for z in (p.hosts, p.markers) if z is not None),
-                *(r.match for p in providers for r in p.rules), *(r.match for r in generic)]
-    _known_needs(patterns)
+    if "needs" in derived:  # before FirstMatch reads them
+        _known_needs(_patterns(providers, generic, any_host, any_marker), derived["needs"])
     return Knowledge(
         any_host=any_host,
         any_marker=any_marker,
@@ -500,7 +519,6 @@ def knowledge() -> Knowledge:
         status={str(k): v for k, v in raw["status"].items()},
         pseudo_status={k: str(v) for k, v in raw["pseudo_status"].items()},
         providers=tuple(providers),
-        rules=generic,
         first_rule=FirstMatch(generic),
         phase_rules=PhaseRules(tuple(raw.get("phase_rule") or ())),
         reason_finding=dict(raw.get("reason_finding") or {}),

@@ -101,5 +101,9 @@ class AnyCase:
     def search(self, text: str) -> re.Match[str] | None:
         return self.lower.search(text.lower()) if text.isascii() else self.folding.search(text)
 
+    def search_lowered(self, text: str, lowered: str) -> re.Match[str] | None:
+        """:meth:`search` when the caller has lower-cased ``text`` already (``lowered``: ``text.lower()``)."""
+        return self.lower.search(lowered) if text.isascii() else self.folding.search(text)
+
     def match(self, text: str) -> re.Match[str] | None:
         return self.lower.match(text.lower()) if text.isascii() else self.folding.match(text)

@@ -96,8 +96,8 @@ def _implied_command(diag: str, recipient: str) -> str:
         low = diag.lower()
         if "rcpt" not in low and "recipient" not in low:
             return ""  # the pattern needs one of these words
-        return "RCPT" if _RCPT_HINT.lower.search(low) else ""
-    return "RCPT" if _RCPT_HINT.folding.search(diag) else ""  # re.I folds some non-ASCII letters to ASCII ones
+        return "RCPT" if _RCPT_HINT.search_lowered(diag, low) else ""
+    return "RCPT" if _RCPT_HINT.search(diag) else ""  # re.I folds some non-ASCII letters to ASCII ones
 
 
 def _command_from(diag: str) -> str:
