@@ -135,3 +135,43 @@ def test_a_subclass_keeps_its_parents_fields():
     assert Sub._fields == ("a", "b") and repr(one).endswith(".Sub(a=1, b=2)")
     assert one != Sub(a=9, b=2) and one == Sub(a=1, b=2) and hash(one) == hash(Sub(a=1, b=2))
     assert replace(one, b=3) == Sub(a=1, b=3)
+
+
+_RECORD_MODULES = ("smtpdoctor.core.explanation", "smtpdoctor.core.serialize", "smtpdoctor.judge.reply",
+                   "smtpdoctor.judge.reply_rules", "smtpdoctor.protocol.mail_parts", "smtpdoctor.protocol.textbounce",
+                   "smtpdoctor.flows.explain")
+
+
+def _init_gaps(cls) -> tuple[list[str], list[str]]:
+    """The fields ``cls.__init__`` never names (each is set as ``_SET(self, "name", ...)``), and the parameters
+    it takes that are not fields."""
+    code = cls.__init__.__code__
+    named = {c for c in code.co_consts if isinstance(c, str)}
+    params = code.co_varnames[1:code.co_argcount + code.co_kwonlyargcount]
+    return [f for f in cls._fields if f not in named], [p for p in params if p not in cls._fields]
+
+
+def test_every_record_sets_each_of_its_fields_and_takes_no_other():
+    import importlib
+
+    from smtpdoctor.core.record import _SET, Record
+
+    for name in _RECORD_MODULES:
+        importlib.import_module(name)
+
+    def below(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from below(sub)
+
+    classes = [c for c in below(Record) if c.__module__.startswith("smtpdoctor.")]
+    assert {"Classification", "Facts", "MailParts", "TextFailure", "Item"} <= {c.__name__ for c in classes}
+    assert {c.__qualname__: _init_gaps(c) for c in classes} == {c.__qualname__: ([], []) for c in classes}
+
+    class Forgot(Record):  # the check itself: a field left unset and a parameter that is no field are seen
+        __slots__ = ("a", "b")
+
+        def __init__(self, *, a: int, c: int) -> None:
+            _SET(self, "a", a)
+
+    assert _init_gaps(Forgot) == (["b"], ["c"])
