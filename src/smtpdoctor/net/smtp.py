@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Awaitable, Callable, Iterator, Protocol
 
 from ..core.model import TranscriptLine
+from ..core.name_text import is_ip_address
 from ..protocol.errors import (
     ConnectFailed, ConnectionClosed, ConnectRejected, ConnectRefused, ConnectReset, ConnectTimeout, HostUnreachable, ReadTimeout, RemoteProtocolError, SmtpError, TlsHandshakeError, TlsVerifyError, TransportError,
 )
@@ -254,7 +255,7 @@ class SmtpSession:
         """Handshake on the open connection (implicit TLS right after connect, or after STARTTLS)."""
         if phase == "starttls":
             self.conn.tls_started()
-        server_hostname = None if _is_ip(self.server_name) and not context.check_hostname else self.server_name
+        server_hostname = None if is_ip_address(self.server_name) and not context.check_hostname else self.server_name
         try:
             with map_exceptions(phase):
                 async with asyncio.timeout(self.timeouts.tls):
@@ -465,11 +466,3 @@ def _sample(data: bytes) -> str:
     return repr(text) + ("…" if len(data) > 80 else "")
 
 
-def _is_ip(name: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.ip_address(name)
-        return True
-    except ValueError:
-        return False

@@ -5,10 +5,10 @@ before the checks are imported (issue 16)."""
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..core.name_text import is_ip_address
 from ..core.serialize import JsonMixin
 
 if TYPE_CHECKING:
@@ -48,8 +48,4 @@ def mx_hosts(result: DnsResult) -> tuple[str, ...]:
 
 def is_ip_literal(host: str) -> bool:
     """An MX target written as an address (``[192.0.2.1]``, ``192.0.2.1``) instead of a host name."""
-    try:
-        ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    return True
+    return is_ip_address(host.strip("[]"))
